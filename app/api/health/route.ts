@@ -1,0 +1,11 @@
+import { sql } from "drizzle-orm";
+import { db } from "@/db/client";
+import { handler, json } from "@/lib/http";
+
+export const dynamic = "force-dynamic";
+
+/** Liveness and database reachability, for load balancers and operators. 503 while the database is down. */
+export const GET = handler(async () => {
+  await db.execute(sql`select 1`);
+  return json({ ok: true });
+});

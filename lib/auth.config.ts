@@ -1,0 +1,43 @@
+/**
+ * The edge-safe part of the Auth.js configuration, shared by proxy.ts (optimistic checks only) and lib/auth.ts.
+ * No database access here: every page, action and handler re-checks identity and role itself.
+ */
+import type { NextAuthConfig } from "next-auth";
+
+export type Role = "shopper" | "admin";
+
+declare module "next-auth" {
+  interface Session {
+    user: { id: string; email: string; name?: string | null; role: Role };
+  }
+  interface User {
+    role?: Role;
+  }
+}
+
+export const authConfig = {
+  pages: { signIn: "/signin" },
+  session: { strategy: "jwt", maxAge: 60 * 60 * 24 * 14 },
+  trustHost: true,
+  providers: [],
+  callbacks: {
+    jwt({ token, user }) {
+      // `user` is present only at sign-in: copy what pages need into the (signed, encrypted) token.
+      if (user) {
+        token.sub = user.id;
+        token.role = user.role ?? "shopper";
+      }
+      return token;
+    },
+    session({ session, token }) {
+      if (token.sub) session.user.id = token.sub;
+      session.user.role = token.role === "admin" ? "admin" : "shopper";
+      return session;
+    },
+    authorized({ auth, request }) {
+      // Optimistic only: keeps visitors out of /admin early. The pages check the role again.
+      if (request.nextUrl.pathname.startsWith("/admin")) return Boolean(auth?.user);
+      return true;
+    },
+  },
+} satisfies NextAuthConfig;

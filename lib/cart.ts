@@ -1,0 +1,128 @@
+/**
+ * The cart: a wish list with quantities. Changing it never touches stock; stock is held only when checkout
+ * starts (lib/inventory.ts).
+ */
+import "server-only";
+import { sql } from "drizzle-orm";
+import { db } from "@/db/client";
+import { carts } from "@/db/schema";
+import { env } from "./env";
+import { DomainError, notFound } from "./errors";
+
+export type CartLineView = {
+  productId: string;
+  slug: string;
+  name: string;
+  quantity: number;
+  unitPriceCents: number;
+  /** Units free right now; the cart shows a note when a line asks for more. */
+  available: number;
+};
+
+export interface CartView {
+  id: string | null;
+  lines: CartLineView[];
+  subtotalCents: number;
+  itemCount: number;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function getOrCreateCart(shopperId: string): Promise<{ id: string }> {
+  // Insert-or-read rather than an upsert: an upsert would lock the cart row on every call.
+  const [created] = await db.insert(carts).values({ shopperId }).onConflictDoNothing().returning({ id: carts.id });
+  if (created) return created;
+  const [existing] = await db.execute<{ id: string }>(sql`select id from carts where shopper_id = ${shopperId}`);
+  return existing!;
+}
+
+export async function getCart(shopperId: string | null): Promise<CartView> {
+  if (!shopperId) return { id: null, lines: [], subtotalCents: 0, itemCount: 0 };
+  const lines = await db.execute<CartLineView & { cartId: string }>(sql`
+    select c.id as "cartId", l.product_id as "productId", p.slug, p.name, l.quantity,
+      p.price_cents as "unitPriceCents",
+      greatest(0, s.on_hand - s.allocated - s.reserved + coalesce((
+        select sum(r.quantity)::int from reservations r
+        where r.product_id = p.id and r.status = 'active' and r.expires_at <= now()), 0)) as available
+    from carts c
+    join cart_lines l on l.cart_id = c.id
+    join products p on p.id = l.product_id
+    join stock_levels s on s.product_id = p.id
+    where c.shopper_id = ${shopperId}
+    order by l.created_at, p.name`);
+  const [cart] = lines.length
+    ? [{ id: lines[0]!.cartId }]
+    : await db.execute<{ id: string }>(sql`select id from carts where shopper_id = ${shopperId}`);
+  return {
+    id: cart?.id ?? null,
+    lines: lines.map(({ cartId: _cartId, ...line }) => line),
+    subtotalCents: lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0),
+    itemCount: lines.reduce((sum, l) => sum + l.quantity, 0),
+  };
+}
+
+function checkQuantity(quantity: number): void {
+  if (quantity > env.MAX_QUANTITY_PER_LINE) {
+    throw new DomainError("quantity_limit", `At most ${env.MAX_QUANTITY_PER_LINE} of one product fit in a cart.`, {
+      maxQuantity: env.MAX_QUANTITY_PER_LINE,
+    });
+  }
+}
+
+async function assertProductExists(productId: string): Promise<void> {
+  if (!UUID.test(productId)) throw notFound("product");
+  const [row] = await db.execute(sql`select 1 from products where id = ${productId}`);
+  if (!row) throw notFound("product");
+}
+
+/** Adds `quantity` to the product's line (creating it). The line may not pass MAX_QUANTITY_PER_LINE. */
+export async function addToCart(shopperId: string, productId: string, quantity: number): Promise<CartView> {
+  checkQuantity(quantity);
+  await assertProductExists(productId);
+  const cart = await getOrCreateCart(shopperId);
+  const [line] = await db.execute<{ quantity: number }>(sql`
+    insert into cart_lines (cart_id, product_id, quantity) values (${cart.id}, ${productId}, ${quantity})
+    on conflict (cart_id, product_id) do update set quantity = cart_lines.quantity + excluded.quantity
+    where cart_lines.quantity + excluded.quantity <= ${env.MAX_QUANTITY_PER_LINE}
+    returning quantity`);
+  if (!line) checkQuantity(env.MAX_QUANTITY_PER_LINE + 1);
+  return getCart(shopperId);
+}
+
+/** Sets the product's line to `quantity`; 0 removes it. */
+export async function setCartLineQuantity(shopperId: string, productId: string, quantity: number): Promise<CartView> {
+  checkQuantity(quantity);
+  await assertProductExists(productId);
+  const cart = await getOrCreateCart(shopperId);
+  if (quantity === 0) {
+    await db.execute(sql`delete from cart_lines where cart_id = ${cart.id} and product_id = ${productId}`);
+  } else {
+    await db.execute(sql`
+      insert into cart_lines (cart_id, product_id, quantity) values (${cart.id}, ${productId}, ${quantity})
+      on conflict (cart_id, product_id) do update set quantity = excluded.quantity`);
+  }
+  return getCart(shopperId);
+}
+
+/** Sets every line to at most what is available now (removing sold-out lines): "adjust my cart". */
+export async function fitCartToStock(shopperId: string): Promise<CartView> {
+  const cart = await getCart(shopperId);
+  for (const line of cart.lines) {
+    if (line.quantity > line.available) await setCartLineQuantity(shopperId, line.productId, line.available);
+  }
+  return getCart(shopperId);
+}
+
+/** On sign-in, the guest's cart lines join the account's cart (quantities add up, capped per line). */
+export async function mergeCarts(fromShopperId: string, intoShopperId: string): Promise<void> {
+  if (fromShopperId === intoShopperId) return;
+  const into = await getOrCreateCart(intoShopperId);
+  await db.execute(sql`
+    insert into cart_lines (cart_id, product_id, quantity)
+    select ${into.id}, l.product_id, least(l.quantity, ${env.MAX_QUANTITY_PER_LINE})
+    from cart_lines l join carts c on c.id = l.cart_id where c.shopper_id = ${fromShopperId}
+    on conflict (cart_id, product_id) do update
+      set quantity = least(cart_lines.quantity + excluded.quantity, ${env.MAX_QUANTITY_PER_LINE})`);
+  await db.execute(sql`
+    delete from cart_lines where cart_id in (select id from carts where shopper_id = ${fromShopperId})`);
+}

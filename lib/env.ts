@@ -1,0 +1,48 @@
+/**
+ * Configuration, validated once with zod. Read `env.X`, never `process.env.X`, anywhere else in the app.
+ * Names and defaults follow the public contract (shared store-api.md, "Configuration").
+ */
+import { z } from "zod";
+
+const wholeNumber = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
+const optionalSecret = z
+  .string()
+  .optional()
+  .transform((value) => (value && value.length > 0 ? value : undefined));
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    // Set by `npm run dev` / `npm start` (embedded PostgreSQL) or by the operator.
+    DATABASE_URL: z.string().optional(),
+    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    RESERVATION_TTL_SECONDS: z.coerce.number().int().min(1).default(900),
+    RESERVATION_MAX_SECONDS: z.coerce.number().int().min(1).default(3600),
+    CRON_SECRET: optionalSecret,
+    ADMIN_API_TOKEN: optionalSecret,
+    MAX_QUANTITY_PER_LINE: z.coerce.number().int().min(1).max(10_000).default(50),
+    RATE_LIMIT_CHECKOUTS_PER_MINUTE: wholeNumber(10),
+    RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE: wholeNumber(3000),
+    // In-process sweep of stale holds every ~60 s in `npm run dev` / `npm start`; "0" turns it off.
+    EXPIRY_SWEEP_SECONDS: wholeNumber(60),
+    AUTH_SECRET: optionalSecret,
+    ADMIN_EMAIL: optionalSecret,
+    ADMIN_PASSWORD: optionalSecret,
+  })
+  .refine((e) => e.RESERVATION_TTL_SECONDS <= e.RESERVATION_MAX_SECONDS, {
+    message: "RESERVATION_TTL_SECONDS must not exceed RESERVATION_MAX_SECONDS",
+    path: ["RESERVATION_TTL_SECONDS"],
+  });
+
+export type Env = z.infer<typeof envSchema>;
+
+function loadEnv(): Env {
+  const parsed = envSchema.safeParse(process.env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
+    throw new Error(`Invalid configuration:\n${problems}`);
+  }
+  return parsed.data;
+}
+
+export const env: Env = loadEnv();

@@ -1,0 +1,117 @@
+/**
+ * Typed domain errors thrown by lib/. `toDomainError` is the one place that classifies any error; lib/http.ts
+ * turns it into an HTTP answer. Answers never carry stack traces or SQL: unexpected errors are logged instead.
+ */
+import type { ZodError } from "zod";
+
+export type ErrorCode =
+  | "invalid_request"
+  | "unauthenticated"
+  | "forbidden"
+  | "not_found"
+  | "empty_cart"
+  | "insufficient_stock"
+  | "quantity_limit"
+  | "checkout_completed"
+  | "checkout_closed"
+  | "checkout_expired"
+  | "payment_declined"
+  | "invariant_violation"
+  | "conflict"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "rate_limited"
+  | "database_unavailable"
+  | "internal_error";
+
+const statusOf: Record<ErrorCode, number> = {
+  invalid_request: 400,
+  empty_cart: 400,
+  quantity_limit: 400,
+  unauthenticated: 401,
+  payment_declined: 402,
+  forbidden: 403,
+  not_found: 404,
+  insufficient_stock: 409,
+  checkout_completed: 409,
+  invariant_violation: 409,
+  conflict: 409,
+  checkout_closed: 410,
+  checkout_expired: 410,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal_error: 500,
+  database_unavailable: 503,
+};
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = "DomainError";
+  }
+
+  get status(): number {
+    return statusOf[this.code];
+  }
+}
+
+export function invalidRequest(error: ZodError, message = "The request is not valid."): DomainError {
+  return new DomainError("invalid_request", message, {
+    issues: error.issues.map((i) => ({ path: i.path.map(String), message: i.message })),
+  });
+}
+
+export const notFound = (what = "resource") => new DomainError("not_found", `No such ${what}.`);
+
+// postgres.js and Node network errors that mean "the database cannot be reached right now".
+const unavailableCodes = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  "57P01", // admin_shutdown
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now (starting up or shutting down)
+  "53300", // too_many_connections
+]);
+
+function errorCodeOf(error: unknown): string | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string") return code;
+  const cause = (error as { cause?: unknown }).cause;
+  return cause && cause !== error ? errorCodeOf(cause) : undefined;
+}
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  const code = errorCodeOf(error);
+  return code !== undefined && unavailableCodes.has(code);
+}
+
+/** Maps any error to a DomainError; logs the ones a client did not cause. */
+export function toDomainError(error: unknown): DomainError {
+  if (error instanceof DomainError) return error;
+  if (isDatabaseUnavailable(error)) {
+    console.error("database unavailable:", errorCodeOf(error));
+    return new DomainError(
+      "database_unavailable",
+      "The shop cannot reach its database right now. Please try again in a moment.",
+      {},
+      { "Retry-After": "2" },
+    );
+  }
+  console.error("unexpected error:", error);
+  return new DomainError("internal_error", "Something went wrong on our side. Please try again.");
+}

@@ -1,0 +1,87 @@
+/**
+ * The one shape of every route handler: parse → authorise → call lib → answer. Errors become
+ * `{ error: { code, message, ... } }` with a fitting status; bad input is a 4xx, never a 500.
+ */
+import "server-only";
+import { NextResponse, type NextRequest } from "next/server";
+import type { z } from "zod";
+import { DomainError, invalidRequest, toDomainError } from "./errors";
+
+export const MAX_JSON_BODY_BYTES = 16 * 1024;
+
+export function errorResponse(error: unknown): NextResponse {
+  const e = toDomainError(error);
+  return NextResponse.json(
+    { error: { code: e.code, message: e.message, ...e.details } },
+    { status: e.status, headers: e.headers },
+  );
+}
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): NextResponse {
+  return NextResponse.json(body, { status, headers: { "Cache-Control": "no-store", ...headers } });
+}
+
+/** Reads a JSON body (size- and type-checked) and validates it with `schema`. An empty body counts as `{}`. */
+export async function parseJsonBody<T extends z.ZodType>(request: Request, schema: T): Promise<z.infer<T>> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_JSON_BODY_BYTES) throw tooLarge();
+  const text = await readLimited(request);
+  let data: unknown = {};
+  if (text.trim().length > 0) {
+    const type = request.headers.get("content-type") ?? "";
+    if (!/^application\/json\b/i.test(type)) {
+      throw new DomainError("unsupported_media_type", "Send the body as JSON with Content-Type: application/json.");
+    }
+    try {
+      data = JSON.parse(text);
+    } catch {
+      throw new DomainError("invalid_request", "The body is not valid JSON.", { issues: [] });
+    }
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) throw invalidRequest(parsed.error);
+  return parsed.data;
+}
+
+const tooLarge = () =>
+  new DomainError("payload_too_large", `The body is larger than ${MAX_JSON_BODY_BYTES} bytes.`);
+
+async function readLimited(request: Request): Promise<string> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_JSON_BODY_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}
+
+/** Validates route params or query values with `schema`; failures are 400 (or 404 via `onInvalid`). */
+export function parseWith<T extends z.ZodType>(schema: T, value: unknown, onInvalid?: () => DomainError): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw onInvalid ? onInvalid() : invalidRequest(parsed.error);
+  return parsed.data;
+}
+
+type RouteContext<P> = { params: Promise<P> };
+
+/** Wraps a route handler so that every thrown error gets the contract's error shape. */
+export function handler<P = Record<string, string>>(
+  fn: (request: NextRequest, context: RouteContext<P>) => Promise<Response>,
+) {
+  return async (request: NextRequest, context: RouteContext<P>): Promise<Response> => {
+    try {
+      return await fn(request, context);
+    } catch (error) {
+      return errorResponse(error);
+    }
+  };
+}

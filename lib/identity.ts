@@ -1,0 +1,80 @@
+/**
+ * Who is shopping: the signed-in account (Auth.js session), or else a guest identified by a signed, httpOnly
+ * cookie set on the first cart write. One function for server components, server actions and route handlers.
+ */
+import "server-only";
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { cookies, headers } from "next/headers";
+import { cache } from "react";
+import { auth } from "./auth";
+import { env } from "./env";
+import { DomainError } from "./errors";
+import { createGuest, findShopper, type Shopper } from "./shoppers";
+
+export const GUEST_COOKIE = "stockhold_guest";
+const GUEST_COOKIE_MAX_AGE = 60 * 60 * 24 * 30;
+
+function secret(): string {
+  if (!env.AUTH_SECRET) throw new Error("AUTH_SECRET is not set");
+  return env.AUTH_SECRET;
+}
+
+const signature = (guestId: string) => createHmac("sha256", secret()).update(`guest:${guestId}`).digest("base64url");
+
+export function signGuestId(guestId: string): string {
+  return `${guestId}.${signature(guestId)}`;
+}
+
+export function verifyGuestCookie(value: string | undefined): string | null {
+  if (!value) return null;
+  const dot = value.lastIndexOf(".");
+  if (dot <= 0) return null;
+  const guestId = value.slice(0, dot);
+  const given = Buffer.from(value.slice(dot + 1));
+  const expected = Buffer.from(signature(guestId));
+  return given.length === expected.length && timingSafeEqual(given, expected) ? guestId : null;
+}
+
+/** The signed-in account, if any (shopper or admin). */
+export const currentAccount = cache(async (): Promise<Shopper | null> => {
+  const session = await auth();
+  const id = session?.user?.id;
+  if (!id) return null;
+  const account = await findShopper(id);
+  return account && account.kind !== "guest" ? account : null;
+});
+
+/** The guest behind the guest cookie, if any. */
+export const currentGuest = cache(async (): Promise<Shopper | null> => {
+  const guestId = verifyGuestCookie((await cookies()).get(GUEST_COOKIE)?.value);
+  if (!guestId) return null;
+  const guest = await findShopper(guestId);
+  return guest?.kind === "guest" ? guest : null;
+});
+
+/** The current shopper: account first, else guest; null for a first-time visitor. */
+export async function currentShopper(): Promise<Shopper | null> {
+  return (await currentAccount()) ?? (await currentGuest());
+}
+
+export async function requireShopper(): Promise<Shopper> {
+  const shopper = await currentShopper();
+  if (!shopper) throw new DomainError("not_found", "No such checkout or order: you have no cart yet.");
+  return shopper;
+}
+
+/** For cart writes (server actions and route handlers only): makes a guest identity on the first one. */
+export async function currentOrNewShopper(): Promise<Shopper> {
+  const existing = await currentShopper();
+  if (existing) return existing;
+  const guest = await createGuest();
+  const forwardedProto = (await headers()).get("x-forwarded-proto");
+  (await cookies()).set(GUEST_COOKIE, signGuestId(guest.id), {
+    httpOnly: true,
+    sameSite: "lax",
+    secure: forwardedProto === "https",
+    path: "/",
+    maxAge: GUEST_COOKIE_MAX_AGE,
+  });
+  return guest;
+}

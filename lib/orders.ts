@@ -1,0 +1,97 @@
+/** Orders: what a paid checkout became, and fulfilment (allocated stock leaves the shelf). */
+import "server-only";
+import { sql } from "drizzle-orm";
+import { db } from "@/db/client";
+import type { OrderStatus } from "@/db/schema";
+import { DomainError, notFound } from "./errors";
+import { lockStockRows } from "./inventory";
+
+export interface OrderLineView {
+  productId: string;
+  slug: string;
+  name: string;
+  quantity: number;
+  unitPriceCents: number;
+}
+
+export interface OrderView {
+  id: string;
+  checkoutId: string;
+  status: OrderStatus;
+  totalCents: number;
+  email: string | null;
+  shopper: { id: string; email: string | null; guest: boolean };
+  createdAt: string;
+  fulfilledAt: string | null;
+  lines: OrderLineView[];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+async function queryOrders(where: ReturnType<typeof sql>, limit = 200): Promise<OrderView[]> {
+  const rows = await db.execute<Omit<OrderView, "createdAt" | "fulfilledAt"> & { createdAt: string; fulfilledAt: string | null }>(sql`
+    select o.id, o.checkout_id as "checkoutId", o.status, o.total_cents as "totalCents", o.email,
+      json_build_object('id', u.id, 'email', coalesce(u.email, o.email), 'guest', u.kind = 'guest') as shopper,
+      to_json(o.created_at) #>> '{}' as "createdAt",
+      to_json(o.fulfilled_at) #>> '{}' as "fulfilledAt",
+      (select coalesce(json_agg(json_build_object(
+          'productId', ol.product_id, 'slug', p.slug, 'name', p.name,
+          'quantity', ol.quantity, 'unitPriceCents', ol.unit_price_cents) order by p.name), '[]')
+        from order_lines ol join products p on p.id = ol.product_id where ol.order_id = o.id) as lines
+    from orders o join users u on u.id = o.shopper_id
+    where ${where}
+    order by o.created_at desc, o.id
+    limit ${limit}`);
+  return rows.map((r) => ({
+    ...r,
+    createdAt: new Date(r.createdAt).toISOString(),
+    fulfilledAt: r.fulfilledAt ? new Date(r.fulfilledAt).toISOString() : null,
+  }));
+}
+
+/** A shopper's own order; someone else's is "not found", never "forbidden". */
+export async function getOrderForShopper(orderId: string, shopperId: string): Promise<OrderView> {
+  if (!UUID.test(orderId)) throw notFound("order");
+  const [order] = await queryOrders(sql`o.id = ${orderId} and o.shopper_id = ${shopperId}`, 1);
+  if (!order) throw notFound("order");
+  return order;
+}
+
+export function listOrdersForShopper(shopperId: string): Promise<OrderView[]> {
+  return queryOrders(sql`o.shopper_id = ${shopperId}`);
+}
+
+export function listAllOrders(filter: { status?: OrderStatus } = {}): Promise<OrderView[]> {
+  return queryOrders(filter.status ? sql`o.status = ${filter.status}` : sql`true`, 500);
+}
+
+/** Ships an order: its allocated units leave the shelf (on hand and allocated both drop). Idempotent. */
+export async function fulfilOrder(orderId: string, actorId: string | null): Promise<OrderView> {
+  if (!UUID.test(orderId)) throw notFound("order");
+  await db.transaction(async (tx) => {
+    const [order] = await tx.execute<{ status: OrderStatus }>(sql`
+      select status from orders where id = ${orderId} for update`);
+    if (!order) throw notFound("order");
+    if (order.status === "fulfilled") return;
+    const lines = await tx.execute<{ product_id: string }>(sql`
+      select product_id from order_lines where order_id = ${orderId}`);
+    await lockStockRows(
+      tx,
+      lines.map((l) => l.product_id),
+    );
+    await tx.execute(sql`
+      with shipped as (
+        select product_id, quantity from order_lines where order_id = ${orderId}
+      ), levels as (
+        update stock_levels s
+        set on_hand = s.on_hand - sh.quantity, allocated = s.allocated - sh.quantity, updated_at = now()
+        from shipped sh where s.product_id = sh.product_id
+      )
+      insert into stock_movements (product_id, kind, on_hand_delta, allocated_delta, order_id, actor_id, reason)
+      select product_id, 'fulfil', -quantity, -quantity, ${orderId}, ${actorId}, 'order fulfilled' from shipped`);
+    await tx.execute(sql`update orders set status = 'fulfilled', fulfilled_at = now() where id = ${orderId}`);
+  });
+  const [order] = await queryOrders(sql`o.id = ${orderId}`, 1);
+  if (!order) throw new DomainError("not_found", "No such order.");
+  return order;
+}

@@ -1,0 +1,61 @@
+/** People who shop: accounts (shoppers and admins) and guests. Passwords are stored as bcrypt hashes. */
+import "server-only";
+import bcrypt from "bcryptjs";
+import { sql } from "drizzle-orm";
+import { db } from "@/db/client";
+import { users } from "@/db/schema";
+import { DomainError } from "./errors";
+
+export interface Shopper {
+  id: string;
+  kind: "guest" | "shopper" | "admin";
+  email: string | null;
+  name: string | null;
+}
+
+const PASSWORD_COST = 10;
+// Compared against when no account matches, so an unknown email takes as long as a wrong password.
+const DUMMY_HASH = bcrypt.hashSync("stockhold-no-such-account", PASSWORD_COST);
+
+export async function createGuest(): Promise<Shopper> {
+  const [guest] = await db.insert(users).values({ kind: "guest" }).returning();
+  return toShopper(guest!);
+}
+
+export async function findShopper(id: string): Promise<Shopper | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  const [row] = await db.execute<{ id: string; kind: Shopper["kind"]; email: string | null; name: string | null }>(
+    sql`select id, kind, email, name from users where id = ${id}`,
+  );
+  return row ?? null;
+}
+
+export async function createAccount(input: {
+  email: string;
+  password: string;
+  name?: string | null;
+  kind?: "shopper" | "admin";
+}): Promise<Shopper> {
+  const passwordHash = await bcrypt.hash(input.password, PASSWORD_COST);
+  const [row] = await db
+    .insert(users)
+    .values({ kind: input.kind ?? "shopper", email: input.email.trim().toLowerCase(), name: input.name ?? null, passwordHash })
+    .onConflictDoNothing()
+    .returning();
+  if (!row) throw new DomainError("conflict", "An account with this email already exists. Try signing in.");
+  return toShopper(row);
+}
+
+/** Returns the account for these credentials, or null. Same work whether or not the email exists. */
+export async function verifyCredentials(email: string, password: string): Promise<Shopper | null> {
+  const [row] = await db.execute<{ id: string; kind: Shopper["kind"]; email: string; name: string | null; password_hash: string }>(sql`
+    select id, kind, email, name, password_hash from users
+    where lower(email) = lower(${email.trim()}) and kind <> 'guest'`);
+  const matches = await bcrypt.compare(password, row?.password_hash ?? DUMMY_HASH);
+  if (!row || !matches) return null;
+  return { id: row.id, kind: row.kind, email: row.email, name: row.name };
+}
+
+function toShopper(row: typeof users.$inferSelect): Shopper {
+  return { id: row.id, kind: row.kind, email: row.email, name: row.name };
+}

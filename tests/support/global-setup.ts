@@ -1,0 +1,63 @@
+/**
+ * One PostgreSQL server for the whole test run: the one at DATABASE_URL, or an embedded cluster in a temporary
+ * directory. A migrated template database is made once; each test file then gets its own copy (see
+ * database-per-file.ts), so files run in parallel without sharing rows.
+ */
+import { spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import postgres from "postgres";
+import type { TestProject } from "vitest/node";
+import { startEmbeddedPostgres } from "../../db/embedded";
+import { runMigrations } from "../../db/migrate";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    serverUrl: string;
+    templateDatabase: string;
+  }
+}
+
+const TEMPLATE = "stockhold_test_template";
+
+export default async function setup(project: TestProject) {
+  // Tests over HTTP run the production build; `npm test` builds first, a bare `vitest` builds if it must.
+  if (!fs.existsSync(path.join(process.cwd(), ".next", "BUILD_ID"))) {
+    const build = spawnSync(process.execPath, ["node_modules/next/dist/bin/next", "build"], {
+      stdio: "inherit",
+      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    });
+    if (build.status !== 0) throw new Error("next build failed");
+  }
+  let serverUrl = process.env.DATABASE_URL;
+  let stop = async () => {};
+  let dataDir: string | undefined;
+  if (!serverUrl) {
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "stockhold-test-pg-"));
+    fs.chmodSync(dataDir, 0o755);
+    const server = await startEmbeddedPostgres({
+      dataDir: path.join(dataDir, "data"),
+      // A throwaway cluster: durability buys nothing here.
+      settings: { fsync: "off", synchronous_commit: "off", full_page_writes: "off", max_connections: "500" },
+    });
+    serverUrl = server.url;
+    stop = () => server.stop();
+  }
+
+  const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`drop database if exists ${TEMPLATE} with (force)`);
+  await admin.unsafe(`create database ${TEMPLATE}`);
+  const templateUrl = new URL(serverUrl);
+  templateUrl.pathname = `/${TEMPLATE}`;
+  await runMigrations(templateUrl.toString());
+  await admin.end();
+
+  project.provide("serverUrl", serverUrl);
+  project.provide("templateDatabase", TEMPLATE);
+
+  return async () => {
+    await stop();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+}
