@@ -5,12 +5,12 @@
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { bootstrapDatabase, demoSecret } from "../db/bootstrap";
+import { bootstrapDatabase, demoSecret } from "./bootstrap";
 
 function parseMode(): "dev" | "start" {
   const arg = process.argv[2];
   if (arg === "dev" || arg === "start") return arg;
-  console.error("usage: tsx scripts/run.ts dev|start");
+  console.error("usage: tsx db/run.ts dev|start");
   process.exit(2);
 }
 const mode = parseMode();
