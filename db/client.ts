@@ -1,31 +1,158 @@
 /**
  * The one PostgreSQL pool of this process (postgres.js), and Drizzle on top of it.
  * Kept small on purpose: on a hot product, long queues on one row lock cost more than they give.
+ *
+ * Nothing waits without bound: postgres.js queues a query forever when every connection is busy, so Drizzle
+ * goes through a gate with one permit per connection and a short wait (POOL_WAIT_MS); a caller that cannot get
+ * a connection in time fails with 503 `database_unavailable` instead of hanging. On the server side,
+ * statement_timeout, lock_timeout and idle_in_transaction_session_timeout end anything stuck in PostgreSQL.
  */
 import postgres from "postgres";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { env } from "@/lib/env";
+import { DomainError } from "@/lib/errors";
 import * as schema from "./schema";
 
 // `next build` imports this module without a database; it never queries, so a placeholder URL is harmless.
 // At run time `npm run dev` / `npm start` (or the operator) always provide DATABASE_URL.
 const url = env.DATABASE_URL ?? "postgres://unconfigured@127.0.0.1:1/unconfigured";
 
+/** How long a caller may wait for a free connection before it is told to come back later. */
+export const POOL_WAIT_MS = 2_500;
+
+/** Server-side limits for every connection of the pool (PostgreSQL settings, in milliseconds). */
+export const SESSION_LIMITS = {
+  // Long enough for the heaviest statement here (a batch of holds on a hot row), short enough that a stuck
+  // one frees its connection.
+  statement_timeout: 15_000,
+  // A request behind a row lock waits this long at most, then gets 503 and retries.
+  lock_timeout: 5_000,
+  // A transaction left open by a crashed or stalled caller gives its locks back; payment charges run inside
+  // a transaction, so this is well above any provider call.
+  idle_in_transaction_session_timeout: 60_000,
+} as const;
+
 function createPool() {
   return postgres(url, {
     max: env.DATABASE_POOL_SIZE,
     idle_timeout: 30,
     connect_timeout: 5,
+    connection: { ...SESSION_LIMITS },
     // Quiet NOTICEs (e.g. "relation already exists, skipping") during migrations.
     onnotice: () => {},
   });
 }
 
-// In development, hot reloads re-evaluate modules: keep one pool per process.
-const globalForDb = globalThis as unknown as { stockholdPool?: ReturnType<typeof createPool> };
-export const pool = globalForDb.stockholdPool ?? createPool();
-if (env.NODE_ENV !== "production") globalForDb.stockholdPool = pool;
+type Pool = ReturnType<typeof createPool>;
 
-export const db = drizzle({ client: pool, schema });
+export const poolBusyError = () =>
+  new DomainError(
+    "database_unavailable",
+    "The shop is very busy right now and could not reach its database in time. Please try again in a moment.",
+    {},
+    { "Retry-After": "2" },
+  );
+
+/** A counting semaphore whose waiters give up after `waitMs`. FIFO, so no caller starves. */
+export class ConnectionGate {
+  private free: number;
+  private readonly waiting: { grant: () => void }[] = [];
+
+  constructor(
+    readonly permits: number,
+    private readonly waitMs: number,
+  ) {
+    this.free = permits;
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    await this.acquire();
+    try {
+      return await work();
+    } finally {
+      this.release();
+    }
+  }
+
+  private acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free -= 1;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter = {
+        grant: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      const timer = setTimeout(() => {
+        const index = this.waiting.indexOf(waiter);
+        if (index >= 0) this.waiting.splice(index, 1);
+        reject(poolBusyError());
+      }, this.waitMs);
+      this.waiting.push(waiter);
+    });
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    // The permit passes straight to the next waiter; `free` only grows when no one waits.
+    if (next) next.grant();
+    else this.free += 1;
+  }
+}
+
+/**
+ * The pool as Drizzle sees it: `unsafe` (every query outside a transaction) and `begin` (a transaction) take
+ * a permit for as long as they use a connection. Queries inside a transaction use its own connection and
+ * pass through untouched.
+ */
+function gated(pool: Pool, gate: ConnectionGate): Pool {
+  const unsafe = (query: string, params?: unknown[], options?: object) => {
+    let mode: "rows" | "values" = "rows";
+    const run = () =>
+      gate.run(async () => {
+        // postgres.js queries are lazy: created and sent only once a permit is held.
+        const pending = pool.unsafe(query, params as postgres.ParameterOrJSON<never>[], options);
+        return mode === "values" ? await pending.values() : await pending;
+      });
+    let started: Promise<unknown> | undefined;
+    const lazy = {
+      values() {
+        mode = "values";
+        return lazy;
+      },
+      then<A, B>(onFulfilled?: (value: unknown) => A | PromiseLike<A>, onRejected?: (reason: unknown) => B | PromiseLike<B>) {
+        started ??= run();
+        return started.then(onFulfilled, onRejected);
+      },
+    };
+    return lazy;
+  };
+  const begin = (...args: unknown[]) => gate.run(() => (pool.begin as (...a: unknown[]) => Promise<unknown>)(...args));
+  return new Proxy(pool, {
+    get(target, property, receiver) {
+      if (property === "unsafe") return unsafe;
+      if (property === "begin") return begin;
+      return Reflect.get(target, property, receiver);
+    },
+  });
+}
+
+// In development, hot reloads re-evaluate modules: keep one pool per process.
+const globalForDb = globalThis as unknown as { stockholdPool?: Pool; stockholdGate?: ConnectionGate };
+export const pool = globalForDb.stockholdPool ?? createPool();
+export const connectionGate = globalForDb.stockholdGate ?? new ConnectionGate(env.DATABASE_POOL_SIZE, POOL_WAIT_MS);
+if (env.NODE_ENV !== "production") {
+  globalForDb.stockholdPool = pool;
+  globalForDb.stockholdGate = connectionGate;
+}
+
+export const db = drizzle({ client: gated(pool, connectionGate), schema });
 export type Db = typeof db;
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];

@@ -85,6 +85,10 @@ const unavailableCodes = new Set([
   "57P02", // crash_shutdown
   "57P03", // cannot_connect_now (starting up or shutting down)
   "53300", // too_many_connections
+  // The time limits set on every connection (db/client.ts): the work is undone, a retry may well succeed.
+  "55P03", // lock_not_available (lock_timeout)
+  "57014", // query_canceled (statement_timeout)
+  "25P03", // idle_in_transaction_session_timeout
 ]);
 
 function errorCodeOf(error: unknown): string | undefined {

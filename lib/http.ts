@@ -5,7 +5,9 @@
 import "server-only";
 import { NextResponse, type NextRequest } from "next/server";
 import type { z } from "zod";
+import { env } from "./env";
 import { DomainError, invalidRequest, toDomainError } from "./errors";
+import { consumeRateLimit } from "./rate-limit";
 
 export const MAX_JSON_BODY_BYTES = 16 * 1024;
 
@@ -73,12 +75,30 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, onInva
 
 type RouteContext<P> = { params: Promise<P> };
 
-/** Wraps a route handler so that every thrown error gets the contract's error shape. */
+/**
+ * The client's address for the per-IP limit: the first hop of X-Forwarded-For (set by the load balancer in
+ * front of the app), else X-Real-IP, else "local" (a direct connection, e.g. in development).
+ */
+export function clientIp(request: Request): string {
+  const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+  if (forwarded) return forwarded.slice(0, 64);
+  const real = request.headers.get("x-real-ip")?.trim();
+  if (real) return real.slice(0, 64);
+  return "local";
+}
+
+/** Counts one API request against its IP address (RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE; 0 = off). */
+export async function limitRequestsPerIp(request: Request): Promise<void> {
+  await consumeRateLimit(`ip:${clientIp(request)}`, env.RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE, "requests from your address");
+}
+
+/** Wraps a route handler: the per-IP request limit first, and every thrown error in the contract's shape. */
 export function handler<P = Record<string, string>>(
   fn: (request: NextRequest, context: RouteContext<P>) => Promise<Response>,
 ) {
   return async (request: NextRequest, context: RouteContext<P>): Promise<Response> => {
     try {
+      await limitRequestsPerIp(request);
       return await fn(request, context);
     } catch (error) {
       return errorResponse(error);
