@@ -35,8 +35,12 @@ export const authConfig = {
       return session;
     },
     authorized({ auth, request }) {
-      // Optimistic only: keeps visitors out of /admin early. The pages check the role again.
-      if (request.nextUrl.pathname.startsWith("/admin")) return Boolean(auth?.user);
+      // Optimistic only: sends visitors without a session to /signin early (with a callbackUrl back).
+      // Every page, action and handler checks identity and role again.
+      const path = request.nextUrl.pathname;
+      if (path === "/admin" || path.startsWith("/admin/")) return Boolean(auth?.user);
+      // Order history needs an account; a guest's own order confirmations (/orders/{id}) do not.
+      if (path === "/orders") return Boolean(auth?.user);
       return true;
     },
   },

@@ -5,14 +5,10 @@
 import "server-only";
 import NextAuth from "next-auth";
 import Credentials from "next-auth/providers/credentials";
-import { z } from "zod";
 import { authConfig } from "./auth.config";
+import { adoptGuest } from "./identity";
 import { verifyCredentials } from "./shoppers";
-
-export const credentialsSchema = z.object({
-  email: z.string().trim().toLowerCase().pipe(z.email("Enter a valid email address.")).pipe(z.string().max(254)),
-  password: z.string().min(1, "Enter your password.").max(200),
-});
+import { signInSchema } from "./store-schemas";
 
 export const { handlers, auth, signIn, signOut } = NextAuth({
   ...authConfig,
@@ -20,10 +16,13 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
     Credentials({
       credentials: { email: { type: "email" }, password: { type: "password" } },
       async authorize(raw) {
-        const parsed = credentialsSchema.safeParse(raw);
+        const parsed = signInSchema.safeParse(raw);
         if (!parsed.success) return null;
         const account = await verifyCredentials(parsed.data.email, parsed.data.password);
         if (!account || account.kind === "guest") return null;
+        // Whatever the visitor put in their cart as a guest comes along; the guest cookie is dropped so it
+        // never stands in for the account.
+        await adoptGuest(account.id);
         return {
           id: account.id,
           email: account.email,

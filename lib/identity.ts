@@ -4,9 +4,13 @@
  */
 import "server-only";
 import { createHmac, timingSafeEqual } from "node:crypto";
+import { sql } from "drizzle-orm";
 import { cookies, headers } from "next/headers";
 import { cache } from "react";
+import { db } from "@/db/client";
 import { auth } from "./auth";
+import { mergeCarts } from "./cart";
+import { cancelCheckout } from "./checkout";
 import { env } from "./env";
 import { DomainError } from "./errors";
 import { createGuest, findShopper, type Shopper } from "./shoppers";
@@ -77,4 +81,23 @@ export async function currentOrNewShopper(): Promise<Shopper> {
     maxAge: GUEST_COOKIE_MAX_AGE,
   });
   return guest;
+}
+
+/**
+ * At sign-in: the guest behind this browser's guest cookie hands over to the account. Its cart lines join the
+ * account's cart, any checkout it had in progress is cancelled (releasing its hold, so the account can hold the
+ * same items), and the guest cookie is deleted: from now on the session alone says who is shopping.
+ */
+export async function adoptGuest(accountId: string): Promise<void> {
+  const cookieStore = await cookies();
+  const guestId = verifyGuestCookie(cookieStore.get(GUEST_COOKIE)?.value);
+  if (!guestId) return;
+  const guest = await findShopper(guestId);
+  if (guest?.kind === "guest") {
+    const active = await db.execute<{ id: string }>(sql`
+      select id from checkouts where shopper_id = ${guest.id} and status = 'active'`);
+    for (const checkout of active) await cancelCheckout(checkout.id, guest.id);
+    await mergeCarts(guest.id, accountId);
+  }
+  cookieStore.delete(GUEST_COOKIE);
 }

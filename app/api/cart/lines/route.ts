@@ -1,0 +1,11 @@
+import { addToCart } from "@/lib/cart";
+import { handler, json, parseJsonBody } from "@/lib/http";
+import { currentOrNewShopper } from "@/lib/identity";
+import { addToCartSchema } from "@/lib/store-schemas";
+
+/** Adds to a cart line. The first cart write of a visitor makes their guest identity (a signed cookie). */
+export const POST = handler(async (request) => {
+  const { productId, quantity } = await parseJsonBody(request, addToCartSchema);
+  const shopper = await currentOrNewShopper();
+  return json({ cart: await addToCart(shopper.id, productId, quantity) });
+});

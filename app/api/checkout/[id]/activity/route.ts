@@ -1,0 +1,12 @@
+import { recordCheckoutActivity } from "@/lib/checkout";
+import { handler, json, parseJsonBody } from "@/lib/http";
+import { requireShopper } from "@/lib/identity";
+import { checkoutDetailsSchema, toActivityInput } from "@/lib/store-schemas";
+
+/** The shopper is working on the checkout: the hold's expiry slides out (410 once it has lapsed). */
+export const POST = handler<{ id: string }>(async (request, { params }) => {
+  const { id } = await params;
+  const details = await parseJsonBody(request, checkoutDetailsSchema);
+  const shopper = await requireShopper();
+  return json({ checkout: await recordCheckoutActivity(id, shopper.id, toActivityInput(details)) });
+});

@@ -1,0 +1,103 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { connection } from "next/server";
+import { CartLineControls } from "@/components/shop/cart-line-controls";
+import { CheckoutPanel } from "@/components/shop/checkout-panel";
+import { ButtonLink } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
+import { Price } from "@/components/ui/price";
+import type { ShortLineNote } from "@/lib/action-state";
+import { getCart } from "@/lib/cart";
+import { env } from "@/lib/env";
+import { currentShopper } from "@/lib/identity";
+import { fitCartToStockAction, setCartLineAction, startCheckoutAction } from "./actions";
+
+export const metadata: Metadata = { title: "Your cart" };
+
+/** The cart: lines, prices, subtotal, live notes where a line asks for more than is available, and checkout. */
+export default async function CartPage() {
+  await connection();
+  const shopper = await currentShopper();
+  const cart = await getCart(shopper?.id ?? null);
+
+  if (cart.lines.length === 0) {
+    return (
+      <>
+        <h1>Your cart</h1>
+        <EmptyState title="Your cart is empty" action={<ButtonLink href="/">Browse the shop</ButtonLink>}>
+          <p>Add something you like; nothing is set aside until you check out.</p>
+        </EmptyState>
+      </>
+    );
+  }
+
+  const shortNow: ShortLineNote[] = cart.lines
+    .filter((line) => line.quantity > line.available)
+    .map((line) => ({ productId: line.productId, name: line.name, requested: line.quantity, available: line.available }));
+  // The panel starts afresh whenever the cart's lines change (e.g. after adjusting to stock).
+  const cartSignature = cart.lines.map((line) => `${line.productId}:${line.quantity}`).join(",");
+
+  return (
+    <>
+      <h1>Your cart</h1>
+      <div className="two-col">
+        <Card aria-label="Cart lines">
+          <ul className="line-list">
+            {cart.lines.map((line) => (
+              <li key={line.productId} className="line">
+                <div>
+                  <Link href={`/products/${line.slug}`} className="line-name">
+                    {line.name}
+                  </Link>
+                  <div className="muted small">
+                    <Price cents={line.unitPriceCents} /> each
+                  </div>
+                </div>
+                <Price cents={line.unitPriceCents * line.quantity} />
+                <CartLineControls
+                  action={setCartLineAction}
+                  productId={line.productId}
+                  productName={line.name}
+                  quantity={line.quantity}
+                  maxQuantity={env.MAX_QUANTITY_PER_LINE}
+                />
+                {line.quantity > line.available ? (
+                  <p className="line-note">
+                    {line.available === 0
+                      ? "Sold out right now."
+                      : `Only ${line.available} available right now; you have ${line.quantity} in your cart.`}
+                  </p>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        </Card>
+        <Card className="summary" aria-label="Order summary">
+          <h2>Summary</h2>
+          <div className="summary-row">
+            <span>
+              Items ({cart.itemCount})
+            </span>
+            <Price cents={cart.subtotalCents} />
+          </div>
+          <div className="summary-row summary-total">
+            <span>Subtotal</span>
+            <Price cents={cart.subtotalCents} />
+          </div>
+          <p className="muted small">
+            Checking out holds your items for {Math.max(1, Math.round(env.RESERVATION_TTL_SECONDS / 60))} minutes.
+          </p>
+          <CheckoutPanel
+            key={cartSignature}
+            startAction={startCheckoutAction}
+            fitAction={fitCartToStockAction}
+            needsEmail={!shopper?.email}
+            accountEmail={shopper?.email ?? null}
+            shortNow={shortNow}
+          />
+        </Card>
+      </div>
+    </>
+  );
+}

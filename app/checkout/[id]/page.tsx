@@ -1,0 +1,47 @@
+import { randomUUID } from "node:crypto";
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { connection } from "next/server";
+import { startCheckoutAction } from "@/app/cart/actions";
+import { CheckoutSession } from "@/components/shop/checkout-session";
+import { getCheckout, type CheckoutView } from "@/lib/checkout";
+import { DomainError } from "@/lib/errors";
+import { currentShopper } from "@/lib/identity";
+import { cancelCheckoutAction, payAction } from "../actions";
+
+export const metadata: Metadata = { title: "Checkout" };
+
+async function findCheckout(id: string): Promise<CheckoutView> {
+  const shopper = await currentShopper();
+  // No identity, or someone else's checkout: it does not exist for this visitor.
+  if (!shopper) notFound();
+  try {
+    return await getCheckout(id, shopper.id);
+  } catch (error) {
+    if (error instanceof DomainError && error.code === "not_found") notFound();
+    throw error;
+  }
+}
+
+/** The held lines, the countdown to the hold's expiry, the details form and payment. */
+export default async function CheckoutPage({ params }: { params: Promise<{ id: string }> }) {
+  await connection();
+  const { id } = await params;
+  const checkout = await findCheckout(id);
+  return (
+    <>
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <Link href="/cart">Cart</Link> / <span aria-current="page">Checkout</span>
+      </nav>
+      <h1>Checkout</h1>
+      <CheckoutSession
+        initial={checkout}
+        idempotencyKey={randomUUID()}
+        payAction={payAction}
+        cancelAction={cancelCheckoutAction}
+        restartAction={startCheckoutAction}
+      />
+    </>
+  );
+}

@@ -1,0 +1,104 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { connection } from "next/server";
+import { Alert } from "@/components/ui/alert";
+import { Badge } from "@/components/ui/badge";
+import { ButtonLink } from "@/components/ui/button";
+import { Card } from "@/components/ui/card";
+import { Price } from "@/components/ui/price";
+import { DomainError } from "@/lib/errors";
+import { currentShopper } from "@/lib/identity";
+import { getOrderForShopper, type OrderView } from "@/lib/orders";
+
+export const metadata: Metadata = { title: "Your order" };
+
+async function findOrder(id: string): Promise<{ order: OrderView; guest: boolean }> {
+  const shopper = await currentShopper();
+  // Someone else's order, or no identity at all: it does not exist for this visitor.
+  if (!shopper) notFound();
+  try {
+    return { order: await getOrderForShopper(id, shopper.id), guest: shopper.kind === "guest" };
+  } catch (error) {
+    if (error instanceof DomainError && error.code === "not_found") notFound();
+    throw error;
+  }
+}
+
+/** Order confirmation: what was bought, for how much, and where the receipt goes. */
+export default async function OrderPage({ params }: { params: Promise<{ id: string }> }) {
+  await connection();
+  const { id } = await params;
+  const { order, guest } = await findOrder(id);
+  return (
+    <div className="stack" style={{ maxWidth: "44rem" }}>
+      <Alert tone="success" title="Thank you, your order is confirmed">
+        <p>
+          Order <strong>#{order.id.slice(0, 8)}</strong> is paid
+          {order.email ? (
+            <>
+              {" "}
+              and a receipt goes to <strong>{order.email}</strong>
+            </>
+          ) : null}
+          .
+        </p>
+      </Alert>
+      <Card>
+        <div className="row row-between">
+          <h1 style={{ margin: 0 }}>Order #{order.id.slice(0, 8)}</h1>
+          <Badge tone={order.status === "fulfilled" ? "success" : "info"}>{order.status}</Badge>
+        </div>
+        <table className="table" style={{ marginTop: "1rem" }}>
+          <thead>
+            <tr>
+              <th scope="col">Item</th>
+              <th scope="col" className="num">
+                Quantity
+              </th>
+              <th scope="col" className="num">
+                Price
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {order.lines.map((line) => (
+              <tr key={line.productId}>
+                <td>
+                  <Link href={`/products/${line.slug}`}>{line.name}</Link>
+                </td>
+                <td className="num">{line.quantity}</td>
+                <td className="num">
+                  <Price cents={line.quantity * line.unitPriceCents} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+          <tfoot>
+            <tr>
+              <th scope="row" colSpan={2}>
+                Total
+              </th>
+              <td className="num">
+                <Price cents={order.totalCents} />
+              </td>
+            </tr>
+          </tfoot>
+        </table>
+      </Card>
+      <div className="row">
+        <ButtonLink href="/">Continue shopping</ButtonLink>
+        {guest ? (
+          <p className="muted small" style={{ margin: 0 }}>
+            This order stays visible in this browser. <Link href="/signup">Create an account</Link> to keep an
+            order history.
+          </p>
+        ) : (
+          <ButtonLink href="/orders" variant="secondary">
+            All your orders
+          </ButtonLink>
+        )}
+      </div>
+    </div>
+  );
+}

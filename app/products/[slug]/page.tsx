@@ -1,0 +1,68 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { connection } from "next/server";
+import { AddToCartForm } from "@/components/shop/add-to-cart-form";
+import { ProductArt } from "@/components/shop/product-art";
+import { StockBadge } from "@/components/ui/badge";
+import { Price } from "@/components/ui/price";
+import { addToCartAction } from "@/app/cart/actions";
+import { getProductBySlug, type ProductView } from "@/lib/catalog";
+import { env } from "@/lib/env";
+import { DomainError } from "@/lib/errors";
+
+type Props = { params: Promise<{ slug: string }> };
+
+async function findProduct(slug: string): Promise<ProductView> {
+  try {
+    return await getProductBySlug(slug);
+  } catch (error) {
+    if (error instanceof DomainError && error.code === "not_found") notFound();
+    throw error;
+  }
+}
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const { slug } = await params;
+  const product = await findProduct(slug);
+  return { title: product.name, description: product.description };
+}
+
+/** One product with its live availability. */
+export default async function ProductPage({ params }: Props) {
+  await connection();
+  const { slug } = await params;
+  const product = await findProduct(slug);
+  const holdMinutes = Math.max(1, Math.round(env.RESERVATION_TTL_SECONDS / 60));
+  return (
+    <>
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <Link href="/">Shop</Link> / <span aria-current="page">{product.name}</span>
+      </nav>
+      <article className="product-detail">
+        <ProductArt slug={product.slug} name={product.name} large />
+        <div className="stack">
+          <h1>{product.name}</h1>
+          <div className="row">
+            <Price cents={product.priceCents} />
+            <StockBadge available={product.available} />
+          </div>
+          {product.description ? <p>{product.description}</p> : null}
+          <AddToCartForm
+            action={addToCartAction}
+            productId={product.id}
+            productName={product.name}
+            available={product.available}
+            maxQuantity={env.MAX_QUANTITY_PER_LINE}
+            withQuantity
+          />
+          <p className="muted small">
+            {product.available > 0
+              ? `Nothing is set aside while it sits in your cart. When you check out, your items are held for ${holdMinutes} minutes, and longer while you fill in your details.`
+              : "Sold out for now. Items held in other shoppers' checkouts come back if they are not bought."}
+          </p>
+        </div>
+      </article>
+    </>
+  );
+}

@@ -1,0 +1,24 @@
+import type { Metadata } from "next";
+import { redirect } from "next/navigation";
+import { SignInForm } from "@/components/account/sign-in-form";
+import { Card } from "@/components/ui/card";
+import { currentAccount } from "@/lib/identity";
+import { safeCallbackPath } from "@/lib/store-schemas";
+import { signInAction } from "./actions";
+
+export const metadata: Metadata = { title: "Sign in" };
+
+type Props = { searchParams: Promise<{ callbackUrl?: string | string[] }> };
+
+/** Sign in; `callbackUrl` (a path on this site only) says where to go afterwards, e.g. /admin. */
+export default async function SignInPage({ searchParams }: Props) {
+  const { callbackUrl: raw } = await searchParams;
+  const callbackUrl = safeCallbackPath(Array.isArray(raw) ? raw[0] : raw);
+  if (await currentAccount()) redirect(callbackUrl);
+  return (
+    <Card className="auth-card">
+      <h1>Sign in</h1>
+      <SignInForm action={signInAction} callbackUrl={callbackUrl} />
+    </Card>
+  );
+}

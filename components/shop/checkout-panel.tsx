@@ -1,0 +1,95 @@
+"use client";
+
+import { useActionState } from "react";
+import type { FormState, ShortLineNote } from "@/lib/action-state";
+import { Alert } from "../ui/alert";
+import { Field } from "../ui/field";
+import { FormMessage } from "../ui/form-message";
+import { SubmitButton } from "../ui/submit-button";
+
+type Action = (previous: FormState | null, formData: FormData) => Promise<FormState>;
+type PlainAction = (previous: FormState | null) => Promise<FormState>;
+
+function ShortLineList({ lines }: { lines: ShortLineNote[] }) {
+  return (
+    <ul>
+      {lines.map((line) => (
+        <li key={line.productId}>
+          <strong>{line.name}</strong>:{" "}
+          {line.available === 0
+            ? `sold out (you asked for ${line.requested})`
+            : `only ${line.available} left (you asked for ${line.requested})`}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/**
+ * The cart's way to checkout: an email for guests, the "Checkout" button, and, when some lines ask for more
+ * than is available, which ones and the single "Adjust cart to available stock" action.
+ */
+export function CheckoutPanel({
+  startAction,
+  fitAction,
+  needsEmail,
+  accountEmail,
+  shortNow,
+}: {
+  startAction: Action;
+  fitAction: PlainAction;
+  needsEmail: boolean;
+  accountEmail: string | null;
+  /** Lines that ask for more than is free right now (from the page's own reading of stock). */
+  shortNow: ShortLineNote[];
+}) {
+  const [state, formAction, starting] = useActionState(startAction, null);
+  const [fitState, fitFormAction, fitting] = useActionState(fitAction, null);
+  // A refused checkout names exactly what could not be held; otherwise use the page's own reading.
+  const shortLines = state?.shortLines ?? (shortNow.length > 0 ? shortNow : null);
+  const failedToHold = Boolean(state?.shortLines);
+  return (
+    <div className="stack">
+      {shortLines ? (
+        <Alert
+          tone={failedToHold ? "danger" : "warning"}
+          title={failedToHold ? "We could not hold your cart" : "Some items are short"}
+        >
+          <p>
+            {failedToHold
+              ? "Nothing has been held or charged. These lines ask for more than is left:"
+              : "These lines ask for more than is available right now:"}
+          </p>
+          <ShortLineList lines={shortLines} />
+          <form action={fitFormAction} className="row" style={{ marginTop: "0.75rem" }}>
+            <SubmitButton variant="secondary" size="sm" pending={fitting}>
+              Adjust cart to available stock
+            </SubmitButton>
+          </form>
+        </Alert>
+      ) : null}
+      {fitState?.message && !shortLines ? <FormMessage state={fitState} /> : null}
+
+      <form action={formAction} className="form">
+        {needsEmail ? (
+          <Field
+            label="Email"
+            name="email"
+            type="email"
+            autoComplete="email"
+            required
+            defaultValue={state?.values?.email ?? ""}
+            hint="For your receipt. You can check out as a guest."
+            errors={state?.fieldErrors?.email}
+          />
+        ) : accountEmail ? (
+          <p className="muted small">Checking out as {accountEmail}.</p>
+        ) : null}
+        <SubmitButton size="lg" className="btn-block" pending={starting}>
+          Checkout
+        </SubmitButton>
+        {state && !state.ok && !state.shortLines && !state.fieldErrors?.email ? <FormMessage state={state} /> : null}
+      </form>
+    </div>
+  );
+}

@@ -1,0 +1,120 @@
+/**
+ * The shopper-facing inputs, one zod schema each, shared by the server actions (form fields arrive as strings)
+ * and the Store API route handlers (JSON). Numbers may come as digit strings from forms; nothing else is coerced.
+ */
+import "server-only";
+import { z } from "zod";
+import { env } from "./env";
+
+/** "3" from a form field becomes 3; anything that is not a plain whole number is left for zod to refuse. */
+const wholeNumberFromForm = (value: unknown) =>
+  typeof value === "string" && /^\s*-?\d{1,9}\s*$/.test(value) ? Number(value) : value;
+
+const quantity = (min: number) =>
+  z.preprocess(
+    wholeNumberFromForm,
+    z
+      .number({ error: "Quantity must be a whole number." })
+      .int("Quantity must be a whole number.")
+      .min(min, min === 0 ? "Quantity cannot be negative." : "Quantity must be at least 1.")
+      .max(env.MAX_QUANTITY_PER_LINE, `At most ${env.MAX_QUANTITY_PER_LINE} of one product fit in a cart.`),
+  );
+
+/** Product ids are opaque strings; an id that names no product is a 404, decided by lib/cart.ts. */
+const productId = z.string({ error: "productId is required." }).trim().min(1, "productId is required.").max(100);
+
+export const addToCartSchema = z.object({ productId, quantity: quantity(1) });
+
+export const setCartLineSchema = z.object({ quantity: quantity(0) });
+
+export const productIdParamSchema = z.object({ productId });
+
+const email = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(254, "That email address is too long.")
+  .pipe(z.email("Enter a valid email address."));
+
+/** Empty form fields mean "not given". */
+const optionalText = (max: number) =>
+  z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
+    z.string().trim().max(max, `Keep it under ${max} characters.`).optional(),
+  );
+
+/** `email` is required for guests; lib/checkout.ts decides that, since only it knows who is shopping. */
+export const startCheckoutSchema = z.object({
+  email: z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), email.optional()),
+});
+
+/** What the shopper types into the checkout form. Every field is optional: any of them counts as activity. */
+export const checkoutDetailsSchema = z.object({
+  email: z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), email.optional()),
+  name: optionalText(200),
+  address: optionalText(500),
+  city: optionalText(200),
+  postcode: optionalText(40),
+  country: optionalText(100),
+});
+export type CheckoutDetailsInput = z.infer<typeof checkoutDetailsSchema>;
+
+/** Splits checkout details into the email and the free-form details lib/checkout.ts stores. */
+export function toActivityInput(input: CheckoutDetailsInput): { email?: string; details?: Record<string, string> } {
+  const { email: givenEmail, ...rest } = input;
+  const details = Object.fromEntries(
+    Object.entries(rest).filter((entry): entry is [string, string] => typeof entry[1] === "string"),
+  );
+  return {
+    ...(givenEmail ? { email: givenEmail } : {}),
+    ...(Object.keys(details).length > 0 ? { details } : {}),
+  };
+}
+
+/** Card numbers: digits only once spaces are stripped, 12 to 19 of them. */
+export const payBodySchema = z.object({
+  cardNumber: z
+    .string({ error: "Enter your card number." })
+    .transform((value) => value.replace(/\s+/g, ""))
+    .pipe(z.string().regex(/^\d{12,19}$/, "A card number is 12 to 19 digits.")),
+});
+
+/** One key per payment attempt, chosen by the client: a retry with the same key gets the first answer. */
+export const idempotencyKeySchema = z
+  .string({ error: "The Idempotency-Key header is required." })
+  .trim()
+  .min(8, "The Idempotency-Key must be 8 to 200 visible characters.")
+  .max(200, "The Idempotency-Key must be 8 to 200 visible characters.")
+  .regex(/^[\x21-\x7e]+$/, "The Idempotency-Key must be 8 to 200 visible characters.");
+
+export const signInSchema = z.object({
+  email,
+  password: z.string().min(1, "Enter your password.").max(200),
+});
+
+export const signUpSchema = z.object({
+  name: optionalText(100),
+  email,
+  password: z
+    .string()
+    .min(8, "Use at least 8 characters.")
+    .max(200, "Use at most 200 characters."),
+});
+
+/** Where to go after signing in: a path on this site only, never another origin. */
+export function safeCallbackPath(value: unknown, fallback = "/"): string {
+  if (typeof value !== "string" || value.length === 0 || value.length > 500) return fallback;
+  // "/x" is local; "//host" and "/\host" are other origins to a browser; control characters are never needed.
+  if (!value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return fallback;
+  if (/[\u0000-\u001f\u007f\\]/.test(value)) return fallback;
+  return value;
+}
+
+/** FormData as a plain object of its string fields, for zod. */
+export function formFields(formData: FormData): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [key, value] of formData.entries()) {
+    if (typeof value === "string" && !key.startsWith("$ACTION")) fields[key] = value;
+  }
+  return fields;
+}
