@@ -37,6 +37,9 @@ function createPool() {
     max: env.DATABASE_POOL_SIZE,
     idle_timeout: 30,
     connect_timeout: 5,
+    // postgres.js waits up to 20 s between reconnect attempts once the database has been unreachable; keep
+    // that short so requests fail fast (503) while it is down and the pool is back within a second after.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.5),
     connection: { ...SESSION_LIMITS },
     // Quiet NOTICEs (e.g. "relation already exists, skipping") during migrations.
     onnotice: () => {},
