@@ -1,0 +1,13 @@
+import { authoriseAdminRequest, newProductSchema } from "@/lib/admin";
+import { createProduct } from "@/lib/catalog";
+import { handler, json, parseJsonBody } from "@/lib/http";
+
+export const dynamic = "force-dynamic";
+
+/** Creates a product with its opening stock; 409 if the slug is taken. */
+export const POST = handler(async (request) => {
+  const admin = await authoriseAdminRequest(request);
+  const input = await parseJsonBody(request, newProductSchema);
+  const product = await createProduct({ ...input, actorId: admin.actorId });
+  return json({ product }, 201);
+});

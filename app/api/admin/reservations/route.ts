@@ -1,0 +1,20 @@
+import { z } from "zod";
+import { reservationStatuses } from "@/db/schema";
+import { authoriseAdminRequest } from "@/lib/admin";
+import { listReservations } from "@/lib/admin-queries";
+import { handler, json, parseWith } from "@/lib/http";
+
+export const dynamic = "force-dynamic";
+
+const querySchema = z.object({
+  status: z.enum(reservationStatuses).optional(),
+  productId: z.uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(1000).optional(),
+});
+
+/** Holds with their shoppers; `?status=active` for the live ones, soonest to expire first. */
+export const GET = handler(async (request) => {
+  await authoriseAdminRequest(request);
+  const filter = parseWith(querySchema, Object.fromEntries(request.nextUrl.searchParams));
+  return json(await listReservations(filter));
+});

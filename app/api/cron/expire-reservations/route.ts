@@ -1,0 +1,17 @@
+import { isCronRequest, runExpiryJob } from "@/lib/cron";
+import { DomainError } from "@/lib/errors";
+import { handler, json } from "@/lib/http";
+import type { NextRequest } from "next/server";
+
+export const dynamic = "force-dynamic";
+
+/** Releases every hold whose time is up. Vercel Cron sends GET; other schedulers may POST. */
+async function expireReservations(request: NextRequest): Promise<Response> {
+  if (!isCronRequest(request)) {
+    throw new DomainError("unauthenticated", "Send Authorization: Bearer <CRON_SECRET>.");
+  }
+  return json({ expired: await runExpiryJob() });
+}
+
+export const GET = handler(expireReservations);
+export const POST = handler(expireReservations);

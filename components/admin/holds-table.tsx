@@ -1,0 +1,91 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import { useClientClock } from "@/components/shop/use-client-clock";
+import { clockOffsetMs, countdown } from "@/lib/countdown";
+import { ActionButton, type AdminAction } from "./action-button";
+import { formatTime, shortId } from "./format";
+import { activeHoldsQuery, adminKeys, type ActiveHolds } from "./queries";
+
+/**
+ * Every active hold with a live countdown, measured on the database's clock: the offset between the response's
+ * serverTime and the browser's clock when it arrived corrects every later reading, so a wrong browser clock
+ * does not matter.
+ */
+export function HoldsTable({ initial, release }: { initial: ActiveHolds; release: AdminAction }) {
+  const { data, dataUpdatedAt, error, isRefetchError } = useQuery({ ...activeHoldsQuery(), initialData: initial });
+  const clock = useClientClock();
+  // Before the first tick (and on the server) the countdown reads as of the response itself.
+  const offset = clockOffsetMs(data.serverTime, dataUpdatedAt);
+  const now = clock ?? dataUpdatedAt;
+  const count = data.reservations.length;
+
+  return (
+    <>
+      <p className="muted small" aria-live="polite">
+        {isRefetchError
+          ? `Could not refresh: ${error?.message ?? "the server did not answer"}. Retrying…`
+          : `${count} active hold${count === 1 ? "" : "s"} · as of ${formatTime(data.serverTime)}`}
+      </p>
+      {count === 0 ? (
+        <p className="muted">No one holds any stock right now.</p>
+      ) : (
+        <table className="table admin-table">
+          <thead>
+            <tr>
+              <th scope="col">Shopper</th>
+              <th scope="col">Product</th>
+              <th scope="col" className="num">
+                Quantity
+              </th>
+              <th scope="col" className="num">
+                Time left
+              </th>
+              <th scope="col">Checkout</th>
+              <th scope="col">
+                <span className="visually-hidden">Action</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.reservations.map((hold) => {
+              const left = countdown(hold.expiresAt, offset, now);
+              return (
+                <tr key={hold.id} className={left.phase === "running" ? undefined : "is-low"}>
+                  <td>
+                    {hold.shopper.guest ? (
+                      <>
+                        guest{hold.shopper.email ? <span className="muted"> ({hold.shopper.email})</span> : null}
+                      </>
+                    ) : (
+                      hold.shopper.email
+                    )}
+                  </td>
+                  <td>{hold.productName}</td>
+                  <td className="num">{hold.quantity}</td>
+                  <td className="num">
+                    <time dateTime={hold.expiresAt} title={left.words} suppressHydrationWarning>
+                      {left.phase === "expired" ? "expired" : left.clock}
+                    </time>
+                  </td>
+                  <td>
+                    <code>{shortId(hold.checkoutId)}</code>
+                  </td>
+                  <td>
+                    <ActionButton
+                      action={release}
+                      field="reservationId"
+                      value={hold.id}
+                      label="Release"
+                      refresh={[adminKeys.activeHolds(), adminKeys.stock()]}
+                    />
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,58 @@
+import type { MovementView } from "@/lib/admin-queries";
+import { formatTime, shortId, signed } from "./format";
+
+const kindLabels: Record<MovementView["kind"], string> = {
+  receive: "Received",
+  write_off: "Written off",
+  reserve: "Held",
+  release: "Released",
+  expire: "Hold expired",
+  allocate: "Sold",
+  fulfil: "Shipped",
+};
+
+/** Stock movements, newest first, with who or what caused each one. */
+export function LedgerTable({ movements, showProduct }: { movements: MovementView[]; showProduct: boolean }) {
+  if (movements.length === 0) return <p className="muted">No stock movements yet.</p>;
+  return (
+    <table className="table admin-table">
+      <thead>
+        <tr>
+          <th scope="col">When</th>
+          {showProduct ? <th scope="col">Product</th> : null}
+          <th scope="col">Movement</th>
+          <th scope="col" className="num">On hand</th>
+          <th scope="col" className="num">Reserved</th>
+          <th scope="col" className="num">Allocated</th>
+          <th scope="col" className="num">Available</th>
+          <th scope="col">Caused by</th>
+          <th scope="col">Reason</th>
+        </tr>
+      </thead>
+      <tbody>
+        {movements.map((m) => (
+          <tr key={m.id}>
+            <td>{formatTime(m.createdAt)}</td>
+            {showProduct ? <td>{m.productName}</td> : null}
+            <td>
+              {kindLabels[m.kind]}
+              {m.orderId ? (
+                <span className="muted"> · order {shortId(m.orderId)}</span>
+              ) : m.checkoutId ? (
+                <span className="muted"> · checkout {shortId(m.checkoutId)}</span>
+              ) : null}
+            </td>
+            <td className="num">{signed(m.onHandDelta)}</td>
+            <td className="num">{signed(m.reservedDelta)}</td>
+            <td className="num">{signed(m.allocatedDelta)}</td>
+            <td className={`num strong ${m.availableDelta < 0 ? "down" : m.availableDelta > 0 ? "up" : ""}`}>
+              {signed(m.availableDelta)}
+            </td>
+            <td>{m.causedBy}</td>
+            <td>{m.reason ?? ""}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,78 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
+import type { OrderView } from "@/lib/orders";
+import { ActionButton, type AdminAction } from "./action-button";
+import { Badge } from "@/components/ui/badge";
+import { formatMoney } from "@/components/ui/money";
+import { formatTime, shortId } from "./format";
+import { adminKeys, ordersQuery } from "./queries";
+
+/** Orders, newest first, kept current; a paid order can be fulfilled (its stock leaves the shelf). */
+export function OrdersTable({ initial, fulfil }: { initial: OrderView[]; fulfil: AdminAction }) {
+  const { data: orders, error, isRefetchError } = useQuery({ ...ordersQuery(), initialData: initial });
+
+  return (
+    <>
+      {isRefetchError ? (
+        <p className="muted small" role="status">
+          Could not refresh: {error?.message ?? "the server did not answer"}. Retrying…
+        </p>
+      ) : null}
+      {orders.length === 0 ? (
+        <p className="muted">No orders yet.</p>
+      ) : (
+        <table className="table admin-table">
+          <thead>
+            <tr>
+              <th scope="col">Order</th>
+              <th scope="col">Placed</th>
+              <th scope="col">Shopper</th>
+              <th scope="col">Items</th>
+              <th scope="col" className="num">Total</th>
+              <th scope="col">Status</th>
+              <th scope="col">
+                <span className="visually-hidden">Action</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {orders.map((order) => (
+              <tr key={order.id}>
+                <td>
+                  <code>{shortId(order.id)}</code>
+                </td>
+                <td>{formatTime(order.createdAt)}</td>
+                <td>{order.shopper.guest ? `guest${order.email ? ` (${order.email})` : ""}` : order.shopper.email}</td>
+                <td>
+                  {order.lines.map((line) => (
+                    <div key={line.productId}>
+                      {line.quantity} × {line.name}
+                    </div>
+                  ))}
+                </td>
+                <td className="num">{formatMoney(order.totalCents)}</td>
+                <td>
+                  {order.status === "paid" ? <Badge tone="warning">Paid, to ship</Badge> : <Badge tone="success">Fulfilled</Badge>}
+                </td>
+                <td>
+                  {order.status === "paid" ? (
+                    <ActionButton
+                      action={fulfil}
+                      field="orderId"
+                      value={order.id}
+                      label="Fulfil"
+                      refresh={[adminKeys.orders(), adminKeys.stock()]}
+                    />
+                  ) : order.fulfilledAt ? (
+                    <span className="muted small">{formatTime(order.fulfilledAt)}</span>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,52 @@
+/**
+ * The expiry job: releases holds whose time is up and drops finished rate-limit windows. The cron endpoint runs
+ * it on a schedule (Vercel Cron or any other scheduler), and `npm run dev` / `npm start` also run it in-process
+ * so holds visibly expire in a demo. Correctness never depends on either: every reader and writer already
+ * treats a hold past its time as released.
+ */
+import "server-only";
+import { bearerToken, sameSecret } from "./admin";
+import { env } from "./env";
+import { expireStaleHolds } from "./inventory";
+import { pruneRateLimits } from "./rate-limit";
+
+/** True for `Authorization: Bearer <CRON_SECRET>`; with CRON_SECRET unset, nobody may run the job over HTTP. */
+export function isCronRequest(request: Request): boolean {
+  const token = bearerToken(request);
+  if (!env.CRON_SECRET || token === null) return false;
+  return sameSecret(token, env.CRON_SECRET);
+}
+
+/** Runs the expiry job once and returns how many holds it expired. Safe to run concurrently and often. */
+export async function runExpiryJob(): Promise<number> {
+  const expired = await expireStaleHolds();
+  await pruneRateLimits();
+  return expired;
+}
+
+const globalForSweep = globalThis as unknown as { stockholdExpirySweep?: boolean };
+
+/**
+ * Runs the expiry job about every EXPIRY_SWEEP_SECONDS in this server process (0 turns it off). The next run
+ * is scheduled only when the previous one has finished, so runs never overlap; failures are logged, and the
+ * timer never keeps the process alive.
+ */
+export function startExpirySweep(): void {
+  const seconds = env.EXPIRY_SWEEP_SECONDS;
+  if (seconds === 0 || !env.DATABASE_URL || globalForSweep.stockholdExpirySweep) return;
+  globalForSweep.stockholdExpirySweep = true;
+
+  const schedule = () => setTimeout(sweep, seconds * 1000).unref();
+  const sweep = async () => {
+    try {
+      const expired = await runExpiryJob();
+      if (expired > 0) console.log(`expiry sweep: released ${expired} hold${expired === 1 ? "" : "s"} whose time was up`);
+    } catch (error) {
+      console.error("expiry sweep failed:", error instanceof Error ? error.message : error);
+    } finally {
+      schedule();
+    }
+  };
+  schedule();
+  console.log(`expiry sweep: every ${seconds} s (EXPIRY_SWEEP_SECONDS=0 turns it off)`);
+}
