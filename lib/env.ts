@@ -25,6 +25,9 @@ const envSchema = z
     RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE: wholeNumber(3000),
     // In-process sweep of stale holds every ~60 s in `npm run dev` / `npm start`; "0" turns it off.
     EXPIRY_SWEEP_SECONDS: wholeNumber(60),
+    // Test payment provider only: how long the slow test card 4000 0000 0000 0077 stalls before it succeeds
+    // (fault tests kill the app mid-payment with it). 0 = that card is not accepted.
+    PAYMENT_TEST_STALL_MS: z.coerce.number().int().min(0).max(60_000).default(0),
     AUTH_SECRET: optionalSecret,
     ADMIN_EMAIL: optionalSecret,
     ADMIN_PASSWORD: optionalSecret,
