@@ -24,12 +24,6 @@ const post = (path: string, json?: unknown) => admin.post(path, json, ADMIN_TOKE
 
 type StockRow = { id: string; slug: string; name: string; onHand: number; reserved: number; allocated: number; available: number; low: boolean; soldOut: boolean };
 
-async function stockOf(productId: string): Promise<StockRow> {
-  const response = await get("/api/admin/stock");
-  expect(response.status).toBe(200);
-  return response.body.products.find((p: StockRow) => p.id === productId);
-}
-
 describe("GET /api/admin/stock", () => {
   it("lists every product's on hand, reserved, allocated and available, flags low and sold out, and totals them", async () => {
     const plenty = await makeProduct(10);
