@@ -259,14 +259,30 @@ export async function cancelCheckout(checkoutId: string, shopperId: string, acto
 
 /**
  * Re-holds a lapsed checkout's lines if the stock is still there (used by payment after expiry). On shortage
- * the checkout ends as expired and the shortage is reported; nothing is charged.
+ * the checkout ends as expired and the shortage is reported; nothing is charged. A checkout whose cart has been
+ * checked out again since is over for good (checkout_expired).
  */
 async function renewHold(checkoutId: string, shopperId: string): Promise<void> {
-  const shortage = await db.transaction(async (tx) => {
+  const result = await db.transaction(async (tx): Promise<ShortLine[] | "superseded" | null> => {
+    // The cart's lock first (the lock order of lib/inventory.ts): no new checkout of this cart can start
+    // while this one is brought back to life. NO KEY UPDATE, as the start takes it (migration 0001).
+    const [owner] = await tx.execute<{ cart_id: string }>(sql`
+      select cart_id from checkouts where id = ${checkoutId} and shopper_id = ${shopperId}`);
+    if (!owner) throw notFound("checkout");
+    await tx.execute(sql`select 1 from carts where id = ${owner.cart_id} for no key update`);
     const checkout = await lockCheckout(tx, checkoutId, shopperId);
+    // A concurrent submit paid it meanwhile: the payment attempt that follows returns that order.
+    if (checkout.status === "completed") return null;
     refuseEnded(checkout.status);
-    const lines = await tx.execute<{ product_id: string; quantity: number; status: string }>(sql`
-      select product_id, quantity, status from reservations where checkout_id = ${checkoutId} order by product_id`);
+    const lines = await tx.execute<{ product_id: string; quantity: number; live: boolean }>(sql`
+      select product_id, quantity, status = 'active' and expires_at > now() as live
+      from reservations where checkout_id = ${checkoutId} order by product_id`);
+    // A concurrent submit renewed it meanwhile: nothing to do.
+    if (checkout.status === "active" && checkout.in_time && lines.every((l) => l.live)) return null;
+    const [newer] = await tx.execute(sql`
+      select 1 from checkouts where cart_id = ${owner.cart_id} and status = 'active' and id <> ${checkoutId}`);
+    if (newer) return "superseded";
+
     const productIds = lines.map((l) => l.product_id);
     await lockStockRows(tx, productIds);
     await tx.execute(sql`select stockhold_expire_stale_holds_locked(${toUuidArray(productIds)})`);
@@ -300,7 +316,8 @@ async function renewHold(checkoutId: string, shopperId: string): Promise<void> {
       from target t where c.id = ${checkoutId}`);
     return null;
   });
-  if (shortage) throw new InsufficientStockError(shortage);
+  if (result === "superseded") throw expiredError();
+  if (result) throw new InsufficientStockError(result);
 }
 
 const toUuidArray = (ids: string[]) =>
@@ -349,6 +366,20 @@ async function attemptPayment(input: {
   cardNumber: string;
   idempotencyKey: string;
 }): Promise<PayOutcome> {
+  try {
+    return await chargeAndAllocate(input);
+  } catch (error) {
+    if (error instanceof HoldLapsed) return { kind: "lapsed" };
+    throw error;
+  }
+}
+
+function chargeAndAllocate(input: {
+  checkoutId: string;
+  shopperId: string;
+  cardNumber: string;
+  idempotencyKey: string;
+}): Promise<PayOutcome> {
   return db.transaction(async (tx): Promise<PayOutcome> => {
     const checkout = await lockCheckout(tx, input.checkoutId, input.shopperId);
 
@@ -365,9 +396,9 @@ async function attemptPayment(input: {
       return { kind: "paid", orderId: order!.id };
     }
     refuseEnded(checkout.status);
-    if (checkout.status === "expired" || !checkout.in_time || !(await extendHolds(tx, input.checkoutId))) {
-      return { kind: "lapsed" };
-    }
+    if (checkout.status === "expired" || !checkout.in_time) return { kind: "lapsed" };
+    // Throwing rolls back a partial extension: a lapsed attempt changes nothing, renewHold takes over.
+    if (!(await extendHolds(tx, input.checkoutId))) throw new HoldLapsed();
 
     // The holds are extended and their rows locked by this transaction: no sweep can expire them now.
     const charge = await paymentProvider().charge({

@@ -64,7 +64,10 @@ BEGIN
   SELECT array_agg(DISTINCT (r ->> 'cartId')::uuid) INTO cart_ids FROM jsonb_array_elements(requests) r;
 
   -- Lock order, the same everywhere: carts, then checkouts, then stock rows by product id.
-  PERFORM 1 FROM carts WHERE id = ANY(cart_ids) ORDER BY id FOR UPDATE;
+  -- NO KEY UPDATE, not UPDATE: a transaction that updates a checkout row twice (activity, payment) re-checks its
+  -- foreign key with FOR KEY SHARE on the cart while holding the checkout's lock; FOR UPDATE here would wait for
+  -- that checkout while blocking that check: a deadlock.
+  PERFORM 1 FROM carts WHERE id = ANY(cart_ids) ORDER BY id FOR NO KEY UPDATE;
   PERFORM 1 FROM checkouts WHERE cart_id = ANY(cart_ids) AND status = 'active' ORDER BY id FOR UPDATE;
 
   SELECT array_agg(pid ORDER BY pid) INTO product_ids FROM (

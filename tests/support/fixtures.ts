@@ -1,8 +1,13 @@
-/** Fixtures for engine tests: products with stock, shoppers with carts. */
-import { sql } from "drizzle-orm";
+/** Fixtures for engine tests: products with stock, shoppers with carts, ledger and clock look-ups. */
+import { sql, type SQL } from "drizzle-orm";
+import { expect } from "vitest";
 import { db } from "@/db/client";
+import type { MovementKind } from "@/db/schema";
 import { addToCart, getOrCreateCart } from "@/lib/cart";
 import { createProduct } from "@/lib/catalog";
+import { payForCheckout, startCheckout } from "@/lib/checkout";
+import { DomainError, type ErrorCode } from "@/lib/errors";
+import { TEST_CARDS, testPaymentProvider, type ChargeRequest, type PaymentProvider } from "@/lib/payments";
 import { createGuest, type Shopper } from "@/lib/shoppers";
 
 let counter = 0;
@@ -31,14 +36,88 @@ export async function levels(productId: string) {
   return row!;
 }
 
-/** Moves every active hold of this checkout (or all) into the past, as if its time had run out. */
-export async function timeTravelHolds(checkoutId?: string, secondsAgo = 1) {
-  const cond = checkoutId ? sql`checkout_id = ${checkoutId}` : sql`true`;
+/** Moves every active hold of these checkouts (or of all) into the past, as if their time had run out. */
+export async function timeTravelHolds(checkouts?: string | string[], secondsAgo = 1) {
+  const ids = checkouts === undefined ? null : [checkouts].flat();
+  const only = (column: SQL) =>
+    ids === null
+      ? sql`true`
+      : sql`${column} in (${sql.join(
+          ids.map((id) => sql`${id}::uuid`),
+          sql`, `,
+        )})`;
   await db.execute(sql`
     update reservations set expires_at = now() - make_interval(secs => ${secondsAgo})
-    where status = 'active' and ${cond}`);
-  const cond2 = checkoutId ? sql`id = ${checkoutId}` : sql`true`;
+    where status = 'active' and ${only(sql`checkout_id`)}`);
   await db.execute(sql`
     update checkouts set expires_at = now() - make_interval(secs => ${secondsAgo})
-    where status = 'active' and ${cond2}`);
+    where status = 'active' and ${only(sql`id`)}`);
+}
+
+/** The database clock (the only clock the engine trusts), in milliseconds since the epoch. */
+export async function databaseNow(): Promise<number> {
+  const [row] = await db.execute<{ now: string }>(sql`select to_json(clock_timestamp()) #>> '{}' as now`);
+  return new Date(row!.now).getTime();
+}
+
+/** Ledger rows, oldest first, optionally only of one product and kind. */
+export async function movements(filter: { productId?: string; kind?: MovementKind; checkoutId?: string } = {}) {
+  return db.execute<{
+    id: number;
+    product_id: string;
+    kind: MovementKind;
+    on_hand_delta: number;
+    reserved_delta: number;
+    allocated_delta: number;
+    checkout_id: string | null;
+    order_id: string | null;
+    reason: string | null;
+  }>(sql`
+    select id::int, product_id, kind, on_hand_delta, reserved_delta, allocated_delta, checkout_id, order_id, reason
+    from stock_movements
+    where (${filter.productId ?? null}::uuid is null or product_id = ${filter.productId ?? null}::uuid)
+      and (${filter.kind ?? null}::text is null or kind = ${filter.kind ?? null}::text)
+      and (${filter.checkoutId ?? null}::uuid is null or checkout_id = ${filter.checkoutId ?? null}::uuid)
+    order by id`);
+}
+
+export async function checkoutStatus(checkoutId: string): Promise<string> {
+  const [row] = await db.execute<{ status: string }>(sql`select status from checkouts where id = ${checkoutId}`);
+  return row!.status;
+}
+
+/** A payment provider that behaves like the test provider and records every charge it was asked to make. */
+export function countingPaymentProvider(): PaymentProvider & { charges: ChargeRequest[] } {
+  const charges: ChargeRequest[] = [];
+  return {
+    charges,
+    async charge(request) {
+      charges.push(request);
+      return testPaymentProvider.charge(request);
+    },
+  };
+}
+
+/** Sells `quantity` units to a fresh shopper (held, then paid), leaving them allocated to an order. */
+export async function sellUnits(productId: string, quantity: number) {
+  const buyer = await shopperWithCart([{ productId, quantity }]);
+  const { checkout } = await startCheckout(buyer, { email: buyer.email });
+  const order = await payForCheckout({
+    checkoutId: checkout.id,
+    shopperId: buyer.id,
+    cardNumber: TEST_CARDS.succeeds,
+    idempotencyKey: `sell-${checkout.id}`,
+  });
+  return { buyer, checkout, order };
+}
+
+/** Awaits a promise that must fail with this DomainError code, and returns the error. */
+export async function expectDomainError(promise: Promise<unknown>, code: ErrorCode): Promise<DomainError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error, `expected DomainError ${code}`).toBeInstanceOf(DomainError);
+  expect((error as DomainError).code).toBe(code);
+  return error as DomainError;
 }
