@@ -5,7 +5,9 @@
 import NextAuth from "next-auth";
 import { authConfig } from "@/lib/auth.config";
 
-export const { auth: proxy } = NextAuth(authConfig);
+const { auth } = NextAuth(authConfig);
+
+export { auth as proxy };
 
 export const config = {
   matcher: ["/admin", "/admin/:path*", "/orders"],

@@ -35,13 +35,18 @@ export const authConfig = {
       return session;
     },
     authorized({ auth, request }) {
-      // Optimistic only: sends visitors without a session to /signin early (with a callbackUrl back).
+      // Optimistic only: sends visitors without a session to /signin early, with the path to come back to.
       // Every page, action and handler checks identity and role again.
-      const path = request.nextUrl.pathname;
-      if (path === "/admin" || path.startsWith("/admin/")) return Boolean(auth?.user);
-      // Order history needs an account; a guest's own order confirmations (/orders/{id}) do not.
-      if (path === "/orders") return Boolean(auth?.user);
-      return true;
+      const { pathname, search } = request.nextUrl;
+      const needsAccount =
+        pathname === "/admin" ||
+        pathname.startsWith("/admin/") ||
+        // Order history needs an account; a guest's own order confirmations (/orders/{id}) do not.
+        pathname === "/orders";
+      if (!needsAccount || auth?.user) return true;
+      const signIn = new URL("/signin", request.nextUrl);
+      signIn.searchParams.set("callbackUrl", `${pathname}${search}`);
+      return Response.redirect(signIn);
     },
   },
 } satisfies NextAuthConfig;

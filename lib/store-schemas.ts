@@ -29,6 +29,9 @@ export const setCartLineSchema = z.object({ quantity: quantity(0) });
 
 export const productIdParamSchema = z.object({ productId });
 
+/** Slugs as products have them (the schema's CHECK); anything else names no product. */
+export const productSlugSchema = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/).max(200);
+
 const email = z
   .string()
   .trim()
@@ -36,11 +39,16 @@ const email = z
   .max(254, "That email address is too long.")
   .pipe(z.email("Enter a valid email address."));
 
-/** Empty form fields mean "not given". */
+/** Empty form fields mean "not given". Control characters (other than line breaks and tabs) are refused. */
 const optionalText = (max: number) =>
   z.preprocess(
     (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
-    z.string().trim().max(max, `Keep it under ${max} characters.`).optional(),
+    z
+      .string()
+      .trim()
+      .max(max, `Keep it under ${max} characters.`)
+      .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, "Remove the unusual characters.")
+      .optional(),
   );
 
 /** `email` is required for guests; lib/checkout.ts decides that, since only it knows who is shopping. */

@@ -10,10 +10,12 @@ import { addToCartAction } from "@/app/cart/actions";
 import { getProductBySlug, type ProductView } from "@/lib/catalog";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
+import { productSlugSchema } from "@/lib/store-schemas";
 
 type Props = { params: Promise<{ slug: string }> };
 
 async function findProduct(slug: string): Promise<ProductView> {
+  if (!productSlugSchema.safeParse(slug).success) notFound();
   try {
     return await getProductBySlug(slug);
   } catch (error) {
