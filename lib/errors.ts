@@ -99,6 +99,13 @@ function errorCodeOf(error: unknown): string | undefined {
   return cause && cause !== error ? errorCodeOf(cause) : undefined;
 }
 
+function domainErrorCause(error: unknown, depth = 0): DomainError | undefined {
+  if (typeof error !== "object" || error === null || depth > 5) return undefined;
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause instanceof DomainError) return cause;
+  return cause && cause !== error ? domainErrorCause(cause, depth + 1) : undefined;
+}
+
 export function isDatabaseUnavailable(error: unknown): boolean {
   const code = errorCodeOf(error);
   return code !== undefined && unavailableCodes.has(code);
@@ -107,6 +114,9 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 /** Maps any error to a DomainError; logs the ones a client did not cause. */
 export function toDomainError(error: unknown): DomainError {
   if (error instanceof DomainError) return error;
+  // Drizzle wraps what the driver layer throws (e.g. db/client.ts's "pool busy") in its own query error.
+  const wrapped = domainErrorCause(error);
+  if (wrapped) return wrapped;
   if (isDatabaseUnavailable(error)) {
     console.error("database unavailable:", errorCodeOf(error));
     return new DomainError(

@@ -173,7 +173,8 @@ export class Shopper {
   private readonly cookies = new Map<string, string>();
 
   constructor(
-    readonly baseUrl: string,
+    /** Where the app answers; a test that restarts the app points the same shopper (cookies) at the new one. */
+    public baseUrl: string,
     private readonly timeoutMs = 15_000,
     private readonly extraHeaders: Record<string, string> = {},
   ) {}
