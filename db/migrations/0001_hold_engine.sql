@@ -7,6 +7,10 @@ END $$;
 CREATE TRIGGER stock_movements_append_only BEFORE UPDATE OR DELETE ON stock_movements
   FOR EACH ROW EXECUTE FUNCTION stockhold_refuse_ledger_change();
 --> statement-breakpoint
+-- TRUNCATE fires no row triggers: refuse it separately.
+CREATE TRIGGER stock_movements_no_truncate BEFORE TRUNCATE ON stock_movements
+  FOR EACH STATEMENT EXECUTE FUNCTION stockhold_refuse_ledger_change();
+--> statement-breakpoint
 
 -- Releases the holds on these products whose time is up. The caller must already hold the products'
 -- stock_levels row locks. A hold whose row another transaction has locked is skipped: only the holder of its

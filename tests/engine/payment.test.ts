@@ -74,6 +74,7 @@ describe("release at once", () => {
 
     expect((await cancelCheckout(checkout.id, shopper.id)).status).toBe("cancelled");
     expect(await movements({ checkoutId: checkout.id, kind: "release" })).toHaveLength(2);
+    await expectDomainError(recordCheckoutActivity(checkout.id, shopper.id), "checkout_closed");
     // A cancelled checkout cannot be paid: nothing is charged.
     await expectDomainError(
       payForCheckout({ checkoutId: checkout.id, shopperId: shopper.id, cardNumber: TEST_CARDS.succeeds, idempotencyKey: "late" }),
@@ -146,6 +147,7 @@ describe("payment creates the order exactly once", () => {
     expect(provider.charges).toHaveLength(1);
     expect(await ordersOf(checkout.id)).toHaveLength(1);
     await expectDomainError(cancelCheckout(checkout.id, shopper.id), "checkout_completed");
+    await expectDomainError(recordCheckoutActivity(checkout.id, shopper.id), "checkout_completed");
     expect(await reconcileStock()).toMatchObject({ ok: true });
   });
 
