@@ -1,0 +1,43 @@
+import type { Locator, Page } from "@playwright/test";
+
+/** A checkout: held lines, the countdown to expiry, the details form, payment and cancel. */
+export class CheckoutPage {
+  readonly timer: Locator;
+  readonly heldItems: Locator;
+  readonly cardNumber: Locator;
+  readonly payButton: Locator;
+  readonly cancelButton: Locator;
+  /** Shown once the checkout is over: paid, cancelled, declined, released or expired. */
+  readonly ended: Locator;
+  readonly declined: Locator;
+
+  constructor(readonly page: Page) {
+    this.timer = page.getByRole("timer");
+    this.heldItems = page.getByRole("region", { name: "Held items" });
+    this.cardNumber = page.getByLabel("Card number");
+    this.payButton = page.getByRole("button", { name: "Pay", exact: true });
+    this.cancelButton = page.getByRole("button", { name: "Cancel checkout" });
+    this.ended = page.getByRole("alert").filter({ hasText: "This checkout has ended" });
+    this.declined = page.getByRole("alert").filter({ hasText: "Payment declined" });
+  }
+
+  /** Seconds shown on the countdown ("m:ss"). */
+  async secondsLeft(): Promise<number> {
+    const text = (await this.timer.textContent()) ?? "";
+    const match = text.match(/(\d+):(\d{2})/);
+    if (!match) throw new Error(`the countdown shows no time: "${text}"`);
+    return Number(match[1]) * 60 + Number(match[2]);
+  }
+
+  /** Fills in the delivery details and the card, and presses Pay. */
+  async pay(card: string): Promise<void> {
+    await this.page.getByLabel("Full name").fill("Ada Lovelace");
+    await this.page.getByLabel("Address").fill("12 Analytical Row");
+    await this.cardNumber.fill(card);
+    await this.payButton.click();
+  }
+
+  async cancel(): Promise<void> {
+    await this.cancelButton.click();
+  }
+}

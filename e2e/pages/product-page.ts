@@ -1,0 +1,38 @@
+import { expect, type Locator, type Page } from "@playwright/test";
+
+/** A product's own page: its availability and the "Add to cart" form. */
+export class ProductPage {
+  readonly availability: Locator;
+  readonly quantity: Locator;
+  readonly addToCartButton: Locator;
+  readonly addedMessage: Locator;
+
+  constructor(readonly page: Page) {
+    this.availability = page.getByText(/^(\d+ in stock|Out of stock)$/);
+    this.quantity = page.getByLabel("Quantity", { exact: true });
+    this.addToCartButton = page.getByRole("button", { name: "Add to cart" });
+    this.addedMessage = page.getByRole("status").filter({ hasText: /^Added/ });
+  }
+
+  async goto(slug: string): Promise<void> {
+    await this.page.goto(`/products/${slug}`);
+  }
+
+  async addToCart(quantity = 1): Promise<void> {
+    await this.quantity.fill(String(quantity));
+    await this.addToCartButton.click();
+    // The action answers with what the cart now holds.
+    await expect(this.addedMessage).toContainText(`You have ${quantity} of`);
+  }
+
+  /**
+   * Availability is rendered by the server on each request (the product page does not poll): reload until it
+   * shows `text`, so a reading taken a moment before a change elsewhere does not fail the test.
+   */
+  async expectAvailability(text: string): Promise<void> {
+    await expect(async () => {
+      await this.page.reload();
+      await expect(this.availability).toHaveText(text, { timeout: 1_000 });
+    }).toPass({ timeout: 15_000 });
+  }
+}

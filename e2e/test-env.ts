@@ -1,0 +1,20 @@
+/**
+ * What the e2e web server and the journeys agree on: where the app listens, the accounts it creates, the secrets
+ * it is started with, and the short hold lifetime that lets the expiry journey finish in seconds.
+ * Test-only values: nothing here protects a real shop.
+ */
+export const E2E_PORT = Number(process.env.E2E_PORT ?? 3100);
+export const BASE_URL = `http://127.0.0.1:${E2E_PORT}`;
+
+export const ADMIN = { email: "admin@e2e.test", password: "admin-e2e-password" } as const;
+export const SHOPPER = { email: "shopper@e2e.test", password: "shopper-e2e-password", name: "E2E Shopper" } as const;
+
+export const AUTH_SECRET = "e2e-auth-secret-0123456789abcdef0123456789abcdef";
+export const CRON_SECRET = "e2e-cron-secret";
+export const ADMIN_API_TOKEN = "e2e-admin-api-token";
+
+/** Inactivity lifetime of a hold: long enough for any journey to act, short enough to watch one expire. */
+export const RESERVATION_TTL_SECONDS = 15;
+export const RESERVATION_MAX_SECONDS = 60;
+
+export const CARDS = { ok: "4242424242424242", declined: "4000000000000002" } as const;

@@ -1,0 +1,68 @@
+import fs from "node:fs";
+import { defineConfig, devices } from "@playwright/test";
+import { BASE_URL } from "./e2e/test-env";
+
+const isCI = Boolean(process.env.CI);
+
+/**
+ * Playwright's own browser download is not available everywhere (closed networks, CI images): use the system's
+ * Chromium when one is named or installed, else leave it to Playwright.
+ */
+function chromiumExecutable(): string | undefined {
+  const named = process.env.CHROMIUM_PATH ?? process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH;
+  if (named) return named;
+  return ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((candidate) => fs.existsSync(candidate));
+}
+
+export default defineConfig({
+  testDir: "e2e",
+  fullyParallel: true,
+  forbidOnly: isCI,
+  // The journeys must pass without retries; one on CI only guards against a machine hiccup.
+  retries: isCI ? 1 : 0,
+  // A 2-core machine runs the app, PostgreSQL and the browsers: two workers is the measured sweet spot.
+  workers: 2,
+  timeout: 60_000,
+  expect: { timeout: 10_000 },
+  reporter: [["list"], ["html", { open: "never" }]],
+  use: {
+    baseURL: BASE_URL,
+    trace: "retain-on-failure",
+    screenshot: "only-on-failure",
+    actionTimeout: 15_000,
+    navigationTimeout: 30_000,
+  },
+  projects: [
+    {
+      name: "chromium",
+      use: {
+        ...devices["Desktop Chrome"],
+        headless: true,
+        launchOptions: {
+          executablePath: chromiumExecutable(),
+          // A closed network makes Chromium's background traffic slow and noisy; none of it is needed here.
+          args: [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+          ],
+        },
+      },
+    },
+  ],
+  webServer: {
+    command: "node --import tsx e2e/web-server.ts",
+    url: `${BASE_URL}/api/health`,
+    // A fresh clone may have to build first.
+    timeout: 240_000,
+    reuseExistingServer: !isCI,
+    // Let the server stop Next.js and PostgreSQL and remove its temporary database directory.
+    gracefulShutdown: { signal: "SIGTERM", timeout: 20_000 },
+    stdout: "pipe",
+    stderr: "pipe",
+  },
+});
