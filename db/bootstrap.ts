@@ -10,7 +10,8 @@ import { startEmbeddedPostgres } from "./embedded";
 import { runMigrations } from "./migrate";
 import { seedDemoCatalogue, upsertAdmin } from "./seed";
 
-export const DATA_DIR = path.join(process.cwd(), ".data");
+// Demo data lives under .data/ (git-ignored); STOCKHOLD_DATA_DIR moves it, e.g. for tests of this supervisor.
+export const DATA_DIR = path.resolve(process.env.STOCKHOLD_DATA_DIR ?? path.join(process.cwd(), ".data"));
 
 export interface ReadyDatabase {
   url: string;
@@ -47,7 +48,7 @@ export async function bootstrapDatabase(log: (line: string) => void = console.lo
   if (external) {
     url = external;
   } else {
-    log("No DATABASE_URL set: starting the embedded PostgreSQL under .data/postgres …");
+    log(`No DATABASE_URL set: starting the embedded PostgreSQL under ${path.relative(process.cwd(), DATA_DIR) || "."}/postgres …`);
     const server = await startEmbeddedPostgres({ dataDir: path.join(DATA_DIR, "postgres"), log });
     stop = () => server.stop();
     try {
