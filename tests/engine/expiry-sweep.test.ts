@@ -12,7 +12,6 @@ vi.hoisted(() => {
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db, pool, type Db } from "@/db/client";
-import { getOrCreateCart } from "@/lib/cart";
 import { cancelCheckout, getCheckout, recordCheckoutActivity, startCheckout } from "@/lib/checkout";
 import { expireStaleHolds, holdCarts, listStockLevels, reconcileStock } from "@/lib/inventory";
 import { postgresErrorOf, separateDatabases } from "../support/db";
@@ -23,6 +22,7 @@ import {
   makeProduct,
   movements,
   shopperWithCart,
+  shoppersWithCarts,
   timeTravelHolds,
 } from "../support/fixtures";
 
@@ -40,13 +40,14 @@ afterAll(async () => {
 
 /** `count` checkouts spread over the products, each holding 1 or 2 units of two neighbouring products. */
 async function manyCheckouts(productIds: string[], count: number) {
+  const shoppers = await shoppersWithCarts(
+    Array.from({ length: count }, (_, i) => [
+      { productId: productIds[i % productIds.length]!, quantity: 1 + (i % 2) },
+      { productId: productIds[(i + 1) % productIds.length]!, quantity: 1 },
+    ]),
+  );
   return Promise.all(
-    Array.from({ length: count }, async (_, i) => {
-      const lines = [
-        { productId: productIds[i % productIds.length]!, quantity: 1 + (i % 2) },
-        { productId: productIds[(i + 1) % productIds.length]!, quantity: 1 },
-      ];
-      const shopper = await shopperWithCart(lines);
+    shoppers.map(async (shopper) => {
       const { checkout } = await startCheckout(shopper, { email: shopper.email });
       return { shopper, checkout };
     }),
@@ -174,20 +175,16 @@ describe("the cron sweep", () => {
     const staleIds = stale.map((s) => s.checkout.id);
     await timeTravelHolds(staleIds);
     // 40 newcomers, each wanting 2 units of two products in crossed orders: more than the shelves hold at once.
-    const newcomers = await Promise.all(
-      Array.from({ length: NEW_SHOPPERS }, async (_, i) => {
-        const lines = [
-          { productId: productIds[i % 4]!, quantity: 2 },
-          { productId: productIds[3 - (i % 4)]!, quantity: 2 },
-        ];
-        const shopper = await shopperWithCart(lines);
-        return { shopper, cartId: (await getOrCreateCart(shopper.id)).id };
-      }),
+    const newcomers = await shoppersWithCarts(
+      Array.from({ length: NEW_SHOPPERS }, (_, i) => [
+        { productId: productIds[i % 4]!, quantity: 2 },
+        { productId: productIds[3 - (i % 4)]!, quantity: 2 },
+      ]),
     );
 
     const settled = await Promise.allSettled([
-      ...newcomers.map(({ shopper, cartId }, i) =>
-        holdCarts(connections.dbs[i]!, [{ cartId, shopperId: shopper.id, email: shopper.email }]),
+      ...newcomers.map((shopper, i) =>
+        holdCarts(connections.dbs[i]!, [{ cartId: shopper.cartId, shopperId: shopper.id, email: shopper.email }]),
       ),
       expireStaleHolds({ batchSize: 1 }),
       expireStaleHolds({ batchSize: 2 }),

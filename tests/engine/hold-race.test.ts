@@ -12,10 +12,9 @@ vi.hoisted(() => {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pool, type Db } from "@/db/client";
 import { startCheckout, InsufficientStockError } from "@/lib/checkout";
-import { getOrCreateCart } from "@/lib/cart";
 import { holdCarts, reconcileStock, type HoldOutcome } from "@/lib/inventory";
 import { separateDatabases } from "../support/db";
-import { levels, makeProduct, movements, sellUnits, shopperWithCart } from "../support/fixtures";
+import { levels, makeProduct, movements, sellUnits, shoppersWithCarts } from "../support/fixtures";
 
 const SHOPPERS = 200;
 let connections: { dbs: Db[]; end: () => Promise<void> };
@@ -38,13 +37,8 @@ async function productWithLastUnits(left: number, sold = 5) {
 }
 
 async function shoppersWanting(productId: string, quantities: number[]) {
-  return Promise.all(
-    quantities.map(async (quantity) => {
-      const shopper = await shopperWithCart([{ productId, quantity }]);
-      const cart = await getOrCreateCart(shopper.id);
-      return { ...shopper, cartId: cart.id, quantity };
-    }),
-  );
+  const shoppers = await shoppersWithCarts(quantities.map((quantity) => [{ productId, quantity }]));
+  return shoppers.map((shopper, i) => ({ ...shopper, quantity: quantities[i]! }));
 }
 
 /** Each shopper starts checkout in its own transaction on its own connection, all at once. */

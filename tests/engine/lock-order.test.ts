@@ -14,14 +14,13 @@ vi.hoisted(() => {
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db, pool, type Db } from "@/db/client";
-import { addToCart, getOrCreateCart } from "@/lib/cart";
+import { addToCart } from "@/lib/cart";
 import { cancelCheckout, payForCheckout, startCheckout, InsufficientStockError } from "@/lib/checkout";
 import { adjustStock, expireStaleHolds, holdCarts, reconcileStock, type HoldOutcome } from "@/lib/inventory";
 import { fulfilOrder } from "@/lib/orders";
 import { TEST_CARDS } from "@/lib/payments";
-import { createGuest } from "@/lib/shoppers";
 import { postgresErrorOf, separateDatabases } from "../support/db";
-import { makeProduct, timeTravelHolds } from "../support/fixtures";
+import { makeProduct, shoppersWithCarts, timeTravelHolds } from "../support/fixtures";
 
 const SHOPPERS = 40;
 let connections: { dbs: Db[]; end: () => Promise<void> };
@@ -35,29 +34,20 @@ afterAll(async () => {
   await pool.end();
 });
 
-interface CartOwner {
-  id: string;
-  kind: "guest";
-  email: string;
-  name: null;
-  cartId: string;
+type CartOwner = Awaited<ReturnType<typeof shoppersWithCarts>>[number] & {
   lines: { productId: string; quantity: number }[];
-}
+};
 
 /** Shopper i's cart names the products forwards, backwards, or a pair from opposite ends, in that order. */
 async function shoppersWithCrossedCarts(productIds: string[]): Promise<CartOwner[]> {
   const forwards = productIds;
   const backwards = [...productIds].reverse();
   const shapes = [forwards, backwards, [forwards[0]!, backwards[0]!], [backwards[0]!, forwards[0]!], forwards.slice(1, 3).reverse()];
-  return Promise.all(
-    Array.from({ length: SHOPPERS }, async (_, i) => {
-      const guest = await createGuest();
-      const cart = await getOrCreateCart(guest.id);
-      const lines = shapes[i % shapes.length]!.map((productId, j) => ({ productId, quantity: 1 + ((i + j) % 2) }));
-      for (const line of lines) await addToCart(guest.id, line.productId, line.quantity);
-      return { ...guest, kind: "guest" as const, name: null, email: `crossed-${i}@example.test`, cartId: cart.id, lines };
-    }),
+  const carts = Array.from({ length: SHOPPERS }, (_, i) =>
+    shapes[i % shapes.length]!.map((productId, j) => ({ productId, quantity: 1 + ((i + j) % 2) })),
   );
+  const shoppers = await shoppersWithCarts(carts);
+  return shoppers.map((shopper, i) => ({ ...shopper, lines: carts[i]! }));
 }
 
 /** Runs every task at once and returns the failures, so one error does not hide the others. */

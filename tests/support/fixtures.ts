@@ -30,6 +30,44 @@ export async function shopperWithCart(lines: { productId: string; quantity: numb
   return { ...guest, email: `guest-${guest.id.slice(0, 8)}@example.test` };
 }
 
+/**
+ * Many guest shoppers with carts at once, written in three statements: the cart is not what the races test, and
+ * creating hundreds one by one through lib/cart would dominate the run. Lines still pass the database's checks.
+ */
+export async function shoppersWithCarts(
+  carts: { productId: string; quantity: number }[][],
+): Promise<(Shopper & { email: string; cartId: string })[]> {
+  const guests = await db.execute<{ id: string }>(sql`
+    insert into users (kind) select 'guest' from generate_series(1, ${carts.length}) returning id`);
+  const ids = guests.map((g) => g.id);
+  const created = await db.execute<{ id: string; shopper_id: string }>(sql`
+    insert into carts (shopper_id) select unnest(${toUuidArray(ids)}) returning id, shopper_id`);
+  const cartOf = new Map(created.map((c) => [c.shopper_id, c.id]));
+  const lines = ids.flatMap((id, i) => carts[i]!.map((l) => ({ cartId: cartOf.get(id)!, ...l })));
+  if (lines.length > 0) {
+    await db.execute(sql`
+      insert into cart_lines (cart_id, product_id, quantity)
+      select * from unnest(${toUuidArray(lines.map((l) => l.cartId))}, ${toUuidArray(lines.map((l) => l.productId))},
+                           ${sql`array[${sql.join(
+                             lines.map((l) => sql`${l.quantity}::int`),
+                             sql`, `,
+                           )}]`})`);
+  }
+  return ids.map((id) => ({
+    id,
+    kind: "guest" as const,
+    email: `guest-${id.slice(0, 8)}@example.test`,
+    name: null,
+    cartId: cartOf.get(id)!,
+  }));
+}
+
+const toUuidArray = (ids: string[]) =>
+  sql`array[${sql.join(
+    ids.map((id) => sql`${id}::uuid`),
+    sql`, `,
+  )}]::uuid[]`;
+
 export async function levels(productId: string) {
   const [row] = await db.execute<{ on_hand: number; reserved: number; allocated: number }>(sql`
     select on_hand, reserved, allocated from stock_levels where product_id = ${productId}`);
