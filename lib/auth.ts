@@ -3,21 +3,34 @@
  * so any app server can read them. Role changes apply at the next sign-in.
  */
 import "server-only";
-import NextAuth from "next-auth";
+import NextAuth, { CredentialsSignin } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { authConfig } from "./auth.config";
+import { DomainError } from "./errors";
+import { clientIp } from "./http";
 import { adoptGuest } from "./identity";
-import { verifyCredentials } from "./shoppers";
+import { limitSignInAttempts, verifyCredentials } from "./shoppers";
 import { signInSchema } from "./store-schemas";
+
+/** Too many sign-in attempts: Auth.js passes `code` on (`?error=CredentialsSignin&code=rate_limited`). */
+export class SignInRateLimited extends CredentialsSignin {
+  code = "rate_limited";
+}
 
 export const { handlers, auth, signIn, signOut } = NextAuth({
   ...authConfig,
   providers: [
     Credentials({
       credentials: { email: { type: "email" }, password: { type: "password" } },
-      async authorize(raw) {
+      async authorize(raw, request) {
         const parsed = signInSchema.safeParse(raw);
         if (!parsed.success) return null;
+        try {
+          await limitSignInAttempts(parsed.data.email, clientIp(request));
+        } catch (error) {
+          if (error instanceof DomainError && error.code === "rate_limited") throw new SignInRateLimited();
+          throw error;
+        }
         const account = await verifyCredentials(parsed.data.email, parsed.data.password);
         if (!account || account.kind === "guest") return null;
         // Whatever the visitor put in their cart as a guest comes along; the guest cookie is dropped so it

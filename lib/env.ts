@@ -23,6 +23,9 @@ const envSchema = z
     MAX_QUANTITY_PER_LINE: z.coerce.number().int().min(1).max(10_000).default(50),
     RATE_LIMIT_CHECKOUTS_PER_MINUTE: wholeNumber(10),
     RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE: wholeNumber(3000),
+    // Password guessing: sign-in attempts per account (email) and per IP address; 0 = no limit.
+    RATE_LIMIT_SIGNINS_PER_ACCOUNT_PER_MINUTE: wholeNumber(10),
+    RATE_LIMIT_SIGNINS_PER_IP_PER_MINUTE: wholeNumber(30),
     // In-process sweep of stale holds every ~60 s in `npm run dev` / `npm start`; "0" turns it off.
     EXPIRY_SWEEP_SECONDS: wholeNumber(60),
     // Test payment provider only: how long the slow test card 4000 0000 0000 0077 stalls before it succeeds

@@ -1,10 +1,13 @@
 /** People who shop: accounts (shoppers and admins) and guests. Passwords are stored as bcrypt hashes. */
 import "server-only";
+import { createHash } from "node:crypto";
 import bcrypt from "bcryptjs";
 import { sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { users } from "@/db/schema";
+import { env } from "./env";
 import { DomainError } from "./errors";
+import { consumeRateLimit } from "./rate-limit";
 
 export interface Shopper {
   id: string;
@@ -44,6 +47,18 @@ export async function createAccount(input: {
     .returning();
   if (!row) throw new DomainError("conflict", "An account with this email already exists. Try signing in.");
   return toShopper(row);
+}
+
+/**
+ * Counts one sign-in attempt against the address it comes from and the account it names; throws 429
+ * `rate_limited` past either limit. Unknown emails are counted like known ones, so the limit reveals nothing.
+ * Runs before any password check, so guessing costs the attacker a slot without costing us a bcrypt.
+ */
+export async function limitSignInAttempts(email: string, ip: string): Promise<void> {
+  await consumeRateLimit(`signin:ip:${ip}`, env.RATE_LIMIT_SIGNINS_PER_IP_PER_MINUTE, "sign-in attempts from your address");
+  // Hashed, so the counters table holds no email addresses.
+  const account = createHash("sha256").update(email.trim().toLowerCase()).digest("base64url");
+  await consumeRateLimit(`signin:account:${account}`, env.RATE_LIMIT_SIGNINS_PER_ACCOUNT_PER_MINUTE, "sign-in attempts for this account");
 }
 
 /** Returns the account for these credentials, or null. Same work whether or not the email exists. */

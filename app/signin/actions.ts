@@ -2,7 +2,7 @@
 /** Sign-in and sign-out with Auth.js (Credentials). Signing in brings the guest's cart along (lib/auth.ts). */
 import { AuthError } from "next-auth";
 import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/action-state";
-import { signIn, signOut } from "@/lib/auth";
+import { signIn, SignInRateLimited, signOut } from "@/lib/auth";
 import { formFields, safeCallbackPath, signInSchema } from "@/lib/store-schemas";
 
 /** Signs in with email and password, then goes to `callbackUrl` (a path on this site) or home. */
@@ -19,6 +19,9 @@ export async function signInAction(_previous: FormState | null, formData: FormDa
     });
     return { ok: true };
   } catch (error) {
+    if (error instanceof SignInRateLimited) {
+      return { ok: false, message: "Too many sign-in attempts. Please wait a minute and try again.", values };
+    }
     if (error instanceof AuthError) {
       return { ok: false, message: "That email and password do not match an account.", values };
     }

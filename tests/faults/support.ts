@@ -163,6 +163,7 @@ export interface Answer {
   /** 0 when no HTTP answer came (connection refused, reset, or the 15 s timeout). */
   status: number;
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON answers of many shapes
+  text: string;
   headers: Headers | null;
   error?: string;
   ms: number;
@@ -179,32 +180,47 @@ export class Shopper {
     private readonly extraHeaders: Record<string, string> = {},
   ) {}
 
-  async send(method: string, urlPath: string, json?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+  send(method: string, urlPath: string, json?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
+    return this.sendRaw(
+      method,
+      urlPath,
+      json === undefined ? undefined : JSON.stringify(json),
+      json === undefined ? headers : { "content-type": "application/json", ...headers },
+    );
+  }
+
+  /** Any body as is (a string, FormData, a Blob of bytes), with exactly the headers given plus the cookies. */
+  async sendRaw(
+    method: string,
+    urlPath: string,
+    body?: string | FormData | Blob,
+    headers: Record<string, string> = {},
+  ): Promise<Answer> {
     const all: Record<string, string> = { ...this.extraHeaders, ...headers };
     if (this.cookies.size > 0) all.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
-    if (json !== undefined) all["content-type"] = "application/json";
     const started = performance.now();
     try {
       const response = await fetch(`${this.baseUrl}${urlPath}`, {
         method,
         headers: all,
-        body: json === undefined ? undefined : JSON.stringify(json),
+        body,
         redirect: "manual",
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       this.keepCookies(response.headers);
       const text = await response.text();
-      let body: unknown = text;
+      let parsed: unknown = text;
       try {
-        body = text ? JSON.parse(text) : null;
+        parsed = text ? JSON.parse(text) : null;
       } catch {
         // not JSON: keep the text
       }
-      return { status: response.status, body, headers: response.headers, ms: performance.now() - started };
+      return { status: response.status, body: parsed, text, headers: response.headers, ms: performance.now() - started };
     } catch (error) {
       return {
         status: 0,
         body: null,
+        text: "",
         headers: null,
         error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
         ms: performance.now() - started,
@@ -234,4 +250,71 @@ export class Shopper {
   cookieNames(): string[] {
     return [...this.cookies.keys()];
   }
+}
+
+/** Form posts (Auth.js endpoints and plain HTML forms), with the shopper's cookies. */
+export async function postForm(
+  shopper: Shopper,
+  urlPath: string,
+  fields: Record<string, string>,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  return shopper.sendRaw("POST", urlPath, new URLSearchParams(fields).toString(), {
+    "content-type": "application/x-www-form-urlencoded",
+    ...headers,
+  });
+}
+
+/** The built app's server actions, by "file#exportName" (from Next's server reference manifest). */
+export function serverActions(): Map<string, string> {
+  const manifest = JSON.parse(
+    fs.readFileSync(path.join(process.cwd(), ".next", "server", "server-reference-manifest.json"), "utf8"),
+  ) as { node: Record<string, { filename?: string; exportedName?: string }> };
+  const actions = new Map<string, string>();
+  for (const [id, entry] of Object.entries(manifest.node)) {
+    if (entry.filename && entry.exportedName) actions.set(`${entry.filename}#${entry.exportedName}`, id);
+  }
+  return actions;
+}
+
+export interface ActionAnswer extends Answer {
+  /** The form state the action returned, when the answer carried one. */
+  state: { ok: boolean; code?: string; message?: string } | null;
+}
+
+/**
+ * Calls a `(previousState, formData)` server action the way React's form submission does: a multipart body
+ * whose part "0" lists the arguments and whose "_1_*" parts are the form's fields.
+ */
+export async function callAction(
+  shopper: Shopper,
+  pagePath: string,
+  actionId: string,
+  fields: Record<string, string>,
+): Promise<ActionAnswer> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(`_1_${name}`, value);
+  // Last, as React sends it: the server resolves "$K1" from the parts that came before.
+  form.set("0", JSON.stringify([null, "$K1"]));
+  const answer = await shopper.sendRaw("POST", pagePath, form, { "next-action": actionId, accept: "text/x-component" });
+  const match = /\{"ok":(true|false)[^{}]*?(?:\{[^{}]*\}[^{}]*?)*\}/.exec(answer.text);
+  let state: ActionAnswer["state"] = null;
+  if (match) {
+    try {
+      state = JSON.parse(match[0]) as ActionAnswer["state"];
+    } catch {
+      state = { ok: match[1] === "true" };
+    }
+  }
+  return { ...answer, state };
+}
+
+/**
+ * Rate limits count in fixed one-minute windows of the database clock. A test that counts requests up to a
+ * limit first waits out the last seconds of a window, so the count cannot straddle two windows.
+ */
+export async function awayFromWindowEdge(sql: postgres.Sql, needSeconds = 8): Promise<void> {
+  const [row] = await sql<{ second: number }[]>`select extract(second from clock_timestamp())::float8 as second`;
+  const left = 60 - row!.second;
+  if (left < needSeconds) await sleep(left * 1000 + 250);
 }

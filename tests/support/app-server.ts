@@ -35,6 +35,8 @@ export async function startApp(overrides: Record<string, string> = {}): Promise<
         ADMIN_API_TOKEN: TEST_ADMIN_TOKEN,
         EXPIRY_SWEEP_SECONDS: "0",
         RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE: "0",
+        RATE_LIMIT_SIGNINS_PER_ACCOUNT_PER_MINUTE: "0",
+        RATE_LIMIT_SIGNINS_PER_IP_PER_MINUTE: "0",
         RATE_LIMIT_CHECKOUTS_PER_MINUTE: "0",
         ...overrides,
       },
