@@ -46,7 +46,8 @@ export function AdjustStockForm({ action, products }: { action: AdminAction; pro
       <h2 id="adjust-stock-title">Restock or write off</h2>
       <FormField form="adjust" name="productId" label="Product" state={state}>
         {({ defaultValue, ...props }) => (
-          <select {...props} className="select" defaultValue={defaultValue ?? ""} required>
+          // Keyed by its default: a form reset restores a select's first default, so a new one needs a new select.
+          <select key={defaultValue ?? ""} {...props} className="select" defaultValue={defaultValue ?? ""} required>
             <option value="" disabled>
               Choose a product
             </option>
@@ -61,8 +62,8 @@ export function AdjustStockForm({ action, products }: { action: AdminAction; pro
       <fieldset className="field admin-choice" aria-describedby={directionErrors ? "adjust-direction-error" : undefined}>
         <legend className="field-label">Change</legend>
         <label>
-          <input type="radio" name="direction" value="restock" defaultChecked={direction !== "write_off"} /> Restock: units
-          arrive
+          <input type="radio" name="direction" value="restock" defaultChecked={direction !== "write_off"} /> Restock: a
+          delivery arrives
         </label>
         <label>
           <input type="radio" name="direction" value="write_off" defaultChecked={direction === "write_off"} /> Write off:
