@@ -60,7 +60,7 @@ export async function stockOverview(): Promise<StockOverview> {
   };
 }
 
-export interface ReservationView {
+export type ReservationView = {
   id: string;
   checkoutId: string;
   productId: string;
@@ -73,9 +73,7 @@ export interface ReservationView {
   expiresAt: string;
   createdAt: string;
   endedAt: string | null;
-}
-
-type ReservationRow = Omit<ReservationView, "endedAt"> & { endedAt: string | null };
+};
 
 const reservationStatusSql = sql`
   case when r.status = 'active' and r.expires_at <= now() then 'expired' else r.status end`;
@@ -94,7 +92,7 @@ function statusFilter(status: ReservationStatus | undefined): SQL {
 }
 
 async function queryReservations(where: SQL, order: SQL, limit: number): Promise<ReservationView[]> {
-  const rows = await db.execute<ReservationRow>(sql`
+  const rows = await db.execute<ReservationView>(sql`
     select r.id, r.checkout_id as "checkoutId", r.product_id as "productId",
       p.name as "productName", p.slug as "productSlug", r.quantity,
       json_build_object('id', u.id, 'email', coalesce(u.email, c.email), 'guest', u.kind = 'guest') as shopper,

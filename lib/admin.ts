@@ -6,10 +6,11 @@ import "server-only";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { forbidden, redirect } from "next/navigation";
 import { z } from "zod";
-import { env } from "./env";
 import { fieldErrorsOf, formStateOf, type FormState } from "./action-state";
+import { env } from "./env";
 import { DomainError } from "./errors";
 import { currentAccount } from "./identity";
+import { formFields } from "./store-schemas";
 import type { Shopper } from "./shoppers";
 
 /** Compares two secrets in constant time: both are hashed first, so lengths never leak either. */
@@ -52,7 +53,6 @@ export async function requireAdminPage(returnTo: string): Promise<Shopper> {
 export interface AdminCaller {
   /** The admin's user id for the ledger; null for the API token, which belongs to no one. */
   actorId: string | null;
-  via: "session" | "token";
 }
 
 /**
@@ -64,11 +64,11 @@ export interface AdminCaller {
 export async function authoriseAdminRequest(request: Request): Promise<AdminCaller> {
   const token = bearerToken(request);
   if (token !== null) {
-    if (env.ADMIN_API_TOKEN && sameSecret(token, env.ADMIN_API_TOKEN)) return { actorId: null, via: "token" };
+    if (env.ADMIN_API_TOKEN && sameSecret(token, env.ADMIN_API_TOKEN)) return { actorId: null };
     throw new DomainError("forbidden", "This API token is not valid.");
   }
   const admin = await requireAdmin();
-  return { actorId: admin.id, via: "session" };
+  return { actorId: admin.id };
 }
 
 /**
@@ -80,10 +80,7 @@ export async function runAdminForm<S extends z.ZodType>(
   formData: FormData,
   run: (input: z.infer<S>, admin: Shopper) => Promise<string>,
 ): Promise<FormState> {
-  const values: Record<string, string> = {};
-  for (const [key, value] of formData.entries()) {
-    if (typeof value === "string" && !key.startsWith("$")) values[key] = value;
-  }
+  const values = formFields(formData);
   try {
     const admin = await requireAdmin();
     const parsed = schema.safeParse(values);
