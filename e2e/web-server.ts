@@ -27,6 +27,9 @@ import {
 const root = process.cwd();
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
 const log = (line: string) => console.log(`[e2e server] ${line}`);
+/** Well inside playwright.config.ts's gracefulShutdown timeout, so PostgreSQL and the directory are still cleaned up. */
+const NEXT_STOP_GRACE_MS = 5_000;
+const TEMP_PREFIX = "stockhold-e2e-";
 
 function ensureBuild(): void {
   // `npm test` builds right before the journeys; a bare `npx playwright test` on a fresh clone builds here.
@@ -59,16 +62,23 @@ const isAlive = (pid: number) => {
   }
 };
 
+/** The pid of the PostgreSQL server running on this data directory, if one is. */
+function runningPostmaster(dataDir: string): number | null {
+  const pidFile = path.join(dataDir, "postmaster.pid");
+  if (!fs.existsSync(pidFile)) return null;
+  const pid = Number.parseInt(fs.readFileSync(pidFile, "utf8").split("\n")[0] ?? "", 10);
+  return Number.isInteger(pid) && isAlive(pid) ? pid : null;
+}
+
 /**
  * Playwright signals the whole process group, so PostgreSQL may already be shutting down on its own; then
  * `stop()` would wait forever for an exit event it has missed. Watch the postmaster's pid as well.
  */
 async function stopPostgres(database: EmbeddedDatabase, dataDir: string): Promise<void> {
-  const pidFile = path.join(dataDir, "postmaster.pid");
-  const pid = fs.existsSync(pidFile) ? Number.parseInt(fs.readFileSync(pidFile, "utf8").split("\n")[0] ?? "", 10) : NaN;
+  const pid = runningPostmaster(dataDir);
   const gone = new Promise<void>((resolve) => {
     const timer = setInterval(() => {
-      if (!Number.isInteger(pid) || !isAlive(pid)) {
+      if (pid === null || !isAlive(pid)) {
         clearInterval(timer);
         resolve();
       }
@@ -77,10 +87,29 @@ async function stopPostgres(database: EmbeddedDatabase, dataDir: string): Promis
   await Promise.race([database.stop(), gone]);
 }
 
+/**
+ * A run that was killed outright (SIGKILL, a CI timeout) leaves its directory behind. Remove those whose
+ * PostgreSQL is gone; a young directory may belong to a run that is still starting, so it is left alone.
+ */
+function removeAbandonedRuns(): void {
+  for (const name of fs.readdirSync(os.tmpdir())) {
+    if (!name.startsWith(TEMP_PREFIX)) continue;
+    const dir = path.join(os.tmpdir(), name);
+    try {
+      if (Date.now() - fs.statSync(dir).mtimeMs < 10 * 60_000) continue;
+      if (runningPostmaster(path.join(dir, "data")) !== null) continue;
+      fs.rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Another run is tidying up the same directory: not ours to worry about.
+    }
+  }
+}
+
 async function main(): Promise<void> {
   ensureBuild();
+  removeAbandonedRuns();
 
-  const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), "stockhold-e2e-"));
+  const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), TEMP_PREFIX));
   // PostgreSQL runs as the `postgres` OS user when we are root: it must be able to enter the directory.
   fs.chmodSync(tempDir, 0o755);
   const dataDir = path.join(tempDir, "data");
@@ -91,15 +120,30 @@ async function main(): Promise<void> {
   const cleanUp = () =>
     (cleaning ??= (async () => {
       if (database) await stopPostgres(database, dataDir).catch((error: unknown) => log(`stopping PostgreSQL: ${String(error)}`));
-      fs.rmSync(tempDir, { recursive: true, force: true });
+      try {
+        fs.rmSync(tempDir, { recursive: true, force: true, maxRetries: 5 });
+      } catch (error) {
+        log(`could not remove ${tempDir}: ${String(error)}`);
+      }
     })());
 
   let stopping = false;
   const shutdown = (signal: NodeJS.Signals) => {
     if (stopping) return;
     stopping = true;
-    if (app && app.exitCode === null && app.signalCode === null) app.kill(signal);
-    else void cleanUp().then(() => process.exit(0));
+    const running = app;
+    if (running && running.exitCode === null && running.signalCode === null) {
+      running.kill(signal);
+      // Next.js waits for requests in flight; one stuck on the database (which got the signal too) must not
+      // hold up the cleanup until Playwright gives up and kills everything.
+      setTimeout(() => {
+        if (running.exitCode !== null || running.signalCode !== null) return;
+        log(`next start did not stop within ${NEXT_STOP_GRACE_MS / 1000} s: killing it`);
+        running.kill("SIGKILL");
+      }, NEXT_STOP_GRACE_MS).unref();
+    } else {
+      void cleanUp().then(() => process.exit(0));
+    }
   };
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGINT", () => shutdown("SIGINT"));
@@ -135,6 +179,8 @@ async function main(): Promise<void> {
         EXPIRY_SWEEP_SECONDS: "0",
         RATE_LIMIT_CHECKOUTS_PER_MINUTE: "0",
         RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE: "0",
+        RATE_LIMIT_SIGNINS_PER_ACCOUNT_PER_MINUTE: "0",
+        RATE_LIMIT_SIGNINS_PER_IP_PER_MINUTE: "0",
       },
     });
     log(`next start on port ${E2E_PORT}, database in ${tempDir}`);
