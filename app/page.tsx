@@ -32,7 +32,7 @@ export default async function CataloguePage() {
           {products.map((product) => (
             <li key={product.id}>
               <Card className="product-card" aria-labelledby={`product-${product.id}`}>
-                <Link href={`/products/${product.slug}`} tabIndex={-1} aria-hidden="true">
+                <Link href={`/products/${product.slug}`} tabIndex={-1} aria-hidden="true" className="product-art-link">
                   <ProductArt slug={product.slug} name={product.name} />
                 </Link>
                 <h2 className="product-name" id={`product-${product.id}`}>

@@ -35,7 +35,6 @@ export default async function CartPage() {
   const shortNow: ShortLineNote[] = cart.lines
     .filter((line) => line.quantity > line.available)
     .map((line) => ({ productId: line.productId, name: line.name, requested: line.quantity, available: line.available }));
-  // The panel starts afresh whenever the cart's lines change (e.g. after adjusting to stock).
   const cartSignature = cart.lines.map((line) => `${line.productId}:${line.quantity}`).join(",");
 
   return (
@@ -89,12 +88,12 @@ export default async function CartPage() {
             Checking out holds your items for {Math.max(1, Math.round(env.RESERVATION_TTL_SECONDS / 60))} minutes.
           </p>
           <CheckoutPanel
-            key={cartSignature}
             startAction={startCheckoutAction}
             fitAction={fitCartToStockAction}
             needsEmail={!shopper?.email}
             accountEmail={shopper?.email ?? null}
             shortNow={shortNow}
+            cartSignature={cartSignature}
           />
         </Card>
       </div>

@@ -35,6 +35,7 @@ export function CheckoutPanel({
   needsEmail,
   accountEmail,
   shortNow,
+  cartSignature,
 }: {
   startAction: Action;
   fitAction: PlainAction;
@@ -42,12 +43,16 @@ export function CheckoutPanel({
   accountEmail: string | null;
   /** Lines that ask for more than is free right now (from the page's own reading of stock). */
   shortNow: ShortLineNote[];
+  /** Identifies the cart's lines as rendered; a refusal for a cart that has changed since is not shown. */
+  cartSignature: string;
 }) {
   const [state, formAction, starting] = useActionState(startAction, null);
   const [fitState, fitFormAction, fitting] = useActionState(fitAction, null);
-  // A refused checkout names exactly what could not be held; otherwise use the page's own reading.
-  const shortLines = state?.shortLines ?? (shortNow.length > 0 ? shortNow : null);
-  const failedToHold = Boolean(state?.shortLines);
+  // A refused checkout names exactly what could not be held (while the cart is as it was then); otherwise
+  // the page's own reading of stock.
+  const refused = state?.shortLines && state.values?.cartSignature === cartSignature ? state.shortLines : null;
+  const shortLines = refused ?? (shortNow.length > 0 ? shortNow : null);
+  const failedToHold = refused !== null;
   return (
     <div className="stack">
       {shortLines ? (
@@ -71,6 +76,7 @@ export function CheckoutPanel({
       {fitState?.message && !shortLines ? <FormMessage state={fitState} /> : null}
 
       <form action={formAction} className="form">
+        <input type="hidden" name="cartSignature" value={cartSignature} />
         {needsEmail ? (
           <Field
             label="Email"

@@ -215,7 +215,14 @@ export function CheckoutSession({
         ) : null}
 
         <Card>
-          <form ref={formRef} action={payFormAction} onInput={onDetailsInput} className="form">
+          <form
+            ref={formRef}
+            action={payFormAction}
+            onInput={onDetailsInput}
+            // Paying saves the details itself: a pending autosave would only race it.
+            onSubmit={() => clearTimeout(debounce.current)}
+            className="form"
+          >
             <input type="hidden" name="checkoutId" value={checkout.id} />
             <input type="hidden" name="idempotencyKey" value={idempotencyKey} />
             <fieldset disabled={ended}>
@@ -266,8 +273,8 @@ export function CheckoutSession({
                 errors={payState?.fieldErrors?.cardNumber}
               />
             </fieldset>
-            <p className="muted small" aria-live="polite">
-              {saveNote ?? ""}
+            <p className="muted small save-note" aria-live="polite">
+              {ended ? "" : (saveNote ?? "")}
             </p>
             {payState && !payState.ok && !declined ? <FormMessage state={payState} /> : null}
             <SubmitButton size="lg" className="btn-block" pending={paying} disabled={ended}>
