@@ -1,12 +1,41 @@
 /** Shared set-up for the admin API tests: accounts, sign-in through Auth.js, and holds and orders to act on. */
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
+import { pool } from "@/db/client";
 import { payForCheckout, startCheckout } from "@/lib/checkout";
 import { createAccount, type Shopper } from "@/lib/shoppers";
-import { HttpClient, TEST_ADMIN_TOKEN } from "../support/app-server";
+import { HttpClient, TEST_ADMIN_TOKEN, startApp, type RunningApp } from "../support/app-server";
 import { shopperWithCart } from "../support/fixtures";
 
 export const ADMIN_TOKEN_HEADERS = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 export const WRONG_TOKEN_HEADERS = { authorization: "Bearer not-the-admin-token" };
+
+/**
+ * Starts the app for this test file and answers with a client that sends the admin API token; stops the app and
+ * the pool after the file.
+ */
+export function adminApiForFile() {
+  let app: RunningApp | undefined;
+  let client: HttpClient | undefined;
+  beforeAll(async () => {
+    app = await startApp();
+    client = new HttpClient(app.baseUrl);
+  });
+  afterAll(async () => {
+    await app?.stop();
+    await pool.end();
+  });
+  const ready = () => {
+    if (!app || !client) throw new Error("the app is not started yet");
+    return { app, client };
+  };
+  return {
+    baseUrl: () => ready().app.baseUrl,
+    get: (path: string) => ready().client.get(path, ADMIN_TOKEN_HEADERS),
+    post: (path: string, json?: unknown) => ready().client.post(path, json, ADMIN_TOKEN_HEADERS),
+    request: (method: string, path: string, options: { body?: string; headers?: Record<string, string> }) =>
+      ready().client.request(method, path, { ...options, headers: { ...ADMIN_TOKEN_HEADERS, ...options.headers } }),
+  };
+}
 
 let accounts = 0;
 

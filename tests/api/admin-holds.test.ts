@@ -1,27 +1,11 @@
 /** Holds as admins see them, and releasing one: the stock is free again at once. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pool } from "@/db/client";
+import { describe, expect, it } from "vitest";
 import { getCheckout, startCheckout } from "@/lib/checkout";
 import { reconcileStock } from "@/lib/inventory";
-import { HttpClient, startApp, type RunningApp } from "../support/app-server";
 import { levels, makeProduct, shopperWithCart, timeTravelHolds } from "../support/fixtures";
-import { ADMIN_TOKEN_HEADERS, guestHolding, makeAccount, paidOrder, signIn } from "./admin-helpers";
+import { adminApiForFile, guestHolding, makeAccount, paidOrder, signIn } from "./admin-helpers";
 
-let app: RunningApp;
-let admin: HttpClient;
-
-beforeAll(async () => {
-  app = await startApp();
-  admin = new HttpClient(app.baseUrl);
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await pool.end();
-});
-
-const get = (path: string) => admin.get(path, ADMIN_TOKEN_HEADERS);
-const post = (path: string, json?: unknown) => admin.post(path, json, ADMIN_TOKEN_HEADERS);
+const { baseUrl, get, post } = adminApiForFile();
 
 type Hold = {
   id: string;
@@ -64,7 +48,7 @@ describe("GET /api/admin/reservations", () => {
   it("names a signed-in shopper by email and not as a guest", async () => {
     const product = await makeProduct(3);
     const account = await makeAccount("shopper");
-    const client = await signIn(app.baseUrl, account);
+    const client = await signIn(baseUrl(), account);
     expect((await client.post("/api/cart/lines", { productId: product.id, quantity: 1 })).status).toBe(200);
     expect((await client.post("/api/checkout", {})).status).toBe(201);
     const { reservations } = await activeHoldsOf(product.id);

@@ -1,26 +1,10 @@
 /** Orders as admins see them, and fulfilment: allocated stock leaves the shelf. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pool } from "@/db/client";
+import { describe, expect, it } from "vitest";
 import { reconcileStock } from "@/lib/inventory";
-import { HttpClient, startApp, type RunningApp } from "../support/app-server";
 import { levels, makeProduct } from "../support/fixtures";
-import { ADMIN_TOKEN_HEADERS, makeAccount, paidOrder, signIn } from "./admin-helpers";
+import { adminApiForFile, makeAccount, paidOrder, signIn } from "./admin-helpers";
 
-let app: RunningApp;
-let admin: HttpClient;
-
-beforeAll(async () => {
-  app = await startApp();
-  admin = new HttpClient(app.baseUrl);
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await pool.end();
-});
-
-const get = (path: string) => admin.get(path, ADMIN_TOKEN_HEADERS);
-const post = (path: string, json?: unknown) => admin.post(path, json, ADMIN_TOKEN_HEADERS);
+const { baseUrl, get, post } = adminApiForFile();
 
 type Order = { id: string; status: string; totalCents: number; lines: { productId: string; quantity: number }[]; fulfilledAt: string | null };
 
@@ -82,7 +66,7 @@ describe("POST /api/admin/orders/{id}/fulfil", () => {
     const product = await makeProduct(1);
     const { order } = await paidOrder(product.id, 1);
     const account = await makeAccount("admin");
-    const session = await signIn(app.baseUrl, account);
+    const session = await signIn(baseUrl(), account);
     expect((await session.post(`/api/admin/orders/${order.id}/fulfil`)).status).toBe(200);
     const ledger = await get(`/api/admin/movements?productId=${product.id}`);
     expect(ledger.body.movements[0]).toMatchObject({ kind: "fulfil", actor: { id: account.id, kind: "admin" } });

@@ -1,26 +1,10 @@
 /** The admin stock endpoints: levels with totals, creating products, restock and write-off, the ledger. */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pool } from "@/db/client";
+import { describe, expect, it } from "vitest";
 import { reconcileStock } from "@/lib/inventory";
-import { HttpClient, startApp, type RunningApp } from "../support/app-server";
 import { levels, makeProduct, timeTravelHolds } from "../support/fixtures";
-import { ADMIN_TOKEN_HEADERS, guestHolding, paidOrder } from "./admin-helpers";
+import { adminApiForFile, guestHolding, paidOrder } from "./admin-helpers";
 
-let app: RunningApp;
-let admin: HttpClient;
-
-beforeAll(async () => {
-  app = await startApp();
-  admin = new HttpClient(app.baseUrl);
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await pool.end();
-});
-
-const get = (path: string) => admin.get(path, ADMIN_TOKEN_HEADERS);
-const post = (path: string, json?: unknown) => admin.post(path, json, ADMIN_TOKEN_HEADERS);
+const { get, post, request } = adminApiForFile();
 
 type StockRow = { id: string; slug: string; name: string; onHand: number; reserved: number; allocated: number; available: number; low: boolean; soldOut: boolean };
 
@@ -96,9 +80,9 @@ describe("POST /api/admin/products", () => {
   });
 
   it("refuses a body that is not JSON with 415", async () => {
-    const response = await admin.request("POST", "/api/admin/products", {
+    const response = await request("POST", "/api/admin/products", {
       body: "name=x",
-      headers: { ...ADMIN_TOKEN_HEADERS, "content-type": "application/x-www-form-urlencoded" },
+      headers: { "content-type": "application/x-www-form-urlencoded" },
     });
     expect(response.status).toBe(415);
   });
