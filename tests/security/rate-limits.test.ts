@@ -1,0 +1,123 @@
+/**
+ * Abuse limits, kept in PostgreSQL so they hold across app servers, answered with 429 and Retry-After and set
+ * by the env vars of the contract (0 turns one off): checkout starts per shopper, API requests per address.
+ * And the per-line quantity cap, so a bot cannot hold a product's whole stock in one line.
+ */
+import { randomUUID } from "node:crypto";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startApp, type RunningApp } from "../support/app-server";
+import { awayFromWindowEdge, seedProducts, Shopper, type Answer, type SeededProduct } from "../faults/support";
+
+const url = process.env.DATABASE_URL!;
+const sql = postgres(url, { max: 2, onnotice: () => {} });
+const CHECKOUTS_PER_MINUTE = 3;
+const REQUESTS_PER_IP = 20;
+const MAX_PER_LINE = 50;
+/** Two app servers on one database, as behind a load balancer. */
+let appA: RunningApp;
+let appB: RunningApp;
+let unlimited: RunningApp;
+let product: SeededProduct;
+
+beforeAll(async () => {
+  const limits = {
+    RATE_LIMIT_CHECKOUTS_PER_MINUTE: String(CHECKOUTS_PER_MINUTE),
+    RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE: String(REQUESTS_PER_IP),
+  };
+  [appA, appB, unlimited] = await Promise.all([startApp(limits), startApp(limits), startApp({})]);
+  [product] = (await seedProducts(url, [{ slug: `limits-${randomUUID().slice(0, 8)}`, priceCents: 300, onHand: 1_000 }])) as [SeededProduct];
+});
+
+afterAll(async () => {
+  await Promise.all([appA?.stop(), appB?.stop(), unlimited?.stop()]);
+  await sql.end();
+});
+
+/** A fresh address for each test, so one test's requests never count against another's. */
+const freshIp = () => `10.${Math.floor(Math.random() * 250)}.${Math.floor(Math.random() * 250)}.${1 + Math.floor(Math.random() * 250)}`;
+
+function expectRateLimited(answer: Answer): void {
+  expect({ status: answer.status, code: answer.body?.error?.code }).toEqual({ status: 429, code: "rate_limited" });
+  const retryAfter = Number(answer.headers?.get("retry-after"));
+  expect(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`).toBe(true);
+}
+
+describe("checkout starts per shopper", () => {
+  it(`allows ${CHECKOUTS_PER_MINUTE} a minute, then answers 429 with Retry-After; other shoppers go on`, async () => {
+    await awayFromWindowEdge(sql);
+    const bot = new Shopper(appA.baseUrl, 15_000, { "x-forwarded-for": freshIp() });
+    expect((await bot.send("PUT", `/api/cart/lines/${product.id}`, { quantity: 1 })).status).toBe(200);
+    const statuses: number[] = [];
+    for (let i = 0; i < CHECKOUTS_PER_MINUTE; i += 1) {
+      const started = await bot.send("POST", "/api/checkout", { email: "bot@example.test" });
+      statuses.push(started.status);
+      // Cancel, so the next start really is a new hold.
+      expect((await bot.send("POST", `/api/checkout/${started.body.checkout.id}/cancel`, {})).status).toBe(200);
+    }
+    expect(statuses).toEqual(Array(CHECKOUTS_PER_MINUTE).fill(201));
+    // The limit holds on the other app server too: the count is in the database.
+    bot.baseUrl = appB.baseUrl;
+    expectRateLimited(await bot.send("POST", "/api/checkout", { email: "bot@example.test" }));
+    const [held] = await sql<{ active: number; all: number }[]>`
+      select count(*) filter (where status = 'active')::int as active, count(*)::int as all
+      from checkouts where email = 'bot@example.test'`;
+    expect(held).toEqual({ active: 0, all: CHECKOUTS_PER_MINUTE });
+
+    const human = new Shopper(appA.baseUrl, 15_000, { "x-forwarded-for": freshIp() });
+    expect((await human.send("PUT", `/api/cart/lines/${product.id}`, { quantity: 1 })).status).toBe(200);
+    expect((await human.send("POST", "/api/checkout", { email: "human@example.test" })).status).toBe(201);
+  });
+});
+
+describe("API requests per address", () => {
+  it(`allows ${REQUESTS_PER_IP} a minute from one address across app servers, then 429; other addresses go on`, async () => {
+    await awayFromWindowEdge(sql);
+    const ip = freshIp();
+    const statuses: number[] = [];
+    for (let i = 0; i < REQUESTS_PER_IP; i += 1) {
+      // Alternate the two app servers: the count is shared through the database. A proxy's own hop is ignored.
+      const app = i % 2 === 0 ? appA : appB;
+      const answer = await new Shopper(app.baseUrl).send("GET", "/api/products", undefined, { "x-forwarded-for": `${ip}, 192.0.2.1` });
+      statuses.push(answer.status);
+    }
+    expect(statuses).toEqual(Array(REQUESTS_PER_IP).fill(200));
+    expectRateLimited(await new Shopper(appA.baseUrl).send("GET", "/api/products", undefined, { "x-forwarded-for": ip }));
+    expectRateLimited(await new Shopper(appB.baseUrl).send("POST", "/api/cart/lines", { productId: product.id, quantity: 1 }, { "x-forwarded-for": ip }));
+    // Other addresses, told apart by X-Forwarded-For or X-Real-IP, are not affected.
+    expect((await new Shopper(appA.baseUrl).send("GET", "/api/products", undefined, { "x-forwarded-for": freshIp() })).status).toBe(200);
+    expect((await new Shopper(appA.baseUrl).send("GET", "/api/products", undefined, { "x-real-ip": freshIp() })).status).toBe(200);
+    const [row] = await sql<{ hits: number }[]>`select sum(hits)::int as hits from rate_limits where bucket = ${"ip:" + ip}`;
+    expect(row!.hits).toBe(REQUESTS_PER_IP + 2);
+  });
+
+  it("is off when set to 0", async () => {
+    const ip = freshIp();
+    const statuses = new Set<number>();
+    for (let i = 0; i < REQUESTS_PER_IP * 2; i += 1) {
+      statuses.add((await new Shopper(unlimited.baseUrl).send("GET", "/api/products", undefined, { "x-forwarded-for": ip })).status);
+    }
+    expect([...statuses]).toEqual([200]);
+  });
+});
+
+describe("quantity per line", () => {
+  it(`caps a cart line at ${MAX_PER_LINE}, however it is reached`, async () => {
+    const bot = new Shopper(unlimited.baseUrl);
+    const tooMany = await bot.send("POST", "/api/cart/lines", { productId: product.id, quantity: MAX_PER_LINE + 1 });
+    expect(tooMany.status).toBe(400);
+    expect((await bot.send("PUT", `/api/cart/lines/${product.id}`, { quantity: MAX_PER_LINE + 1 })).status).toBe(400);
+    expect((await bot.send("PUT", `/api/cart/lines/${product.id}`, { quantity: MAX_PER_LINE - 1 })).status).toBe(200);
+    // Adding to a line may not push it past the cap either.
+    const over = await bot.send("POST", "/api/cart/lines", { productId: product.id, quantity: 2 });
+    expect(over.status).toBe(400);
+    expect(over.body.error.code).toMatch(/quantity_limit|invalid_request/);
+    const cart = await bot.send("GET", "/api/cart");
+    expect(cart.body.cart.lines.map((l: { quantity: number }) => l.quantity)).toEqual([MAX_PER_LINE - 1]);
+    const started = await bot.send("POST", "/api/checkout", { email: "cap@example.test" });
+    expect(started.status).toBe(201);
+    expect(started.body.checkout.lines.map((l: { quantity: number }) => l.quantity)).toEqual([MAX_PER_LINE - 1]);
+    const [biggest] = await sql<{ max: number }[]>`select max(quantity)::int as max from reservations`;
+    expect(biggest!.max).toBeLessThanOrEqual(MAX_PER_LINE);
+  });
+});
