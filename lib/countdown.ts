@@ -68,3 +68,10 @@ export function countdown(expiresAt: string, offsetMs: number, clientNowMs: numb
   const remaining = remainingMs(expiresAt, offsetMs, clientNowMs);
   return { remainingMs: remaining, phase: phaseOf(remaining), clock: formatClock(remaining), words: formatWords(remaining) };
 }
+
+/** A hold's length in words: "15 minutes", "1 minute", "45 seconds" (whole minutes when it is a minute or more). */
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds} ${seconds === 1 ? "second" : "seconds"}`;
+  const minutes = Math.round(seconds / 60);
+  return `${minutes} ${minutes === 1 ? "minute" : "minutes"}`;
+}

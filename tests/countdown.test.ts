@@ -4,6 +4,7 @@ import {
   clockOffsetMs,
   countdown,
   formatClock,
+  formatDuration,
   formatWords,
   phaseOf,
   remainingMs,
@@ -68,6 +69,14 @@ describe("countdown from the server's expiresAt and serverTime", () => {
     expect(formatWords(125_000)).toBe("2 minutes 5 seconds left");
     expect(formatWords(120_000)).toBe("2 minutes left");
     expect(formatWords(30_000)).toBe("30 seconds left");
+  });
+
+  it("names a hold's length in words", () => {
+    expect(formatDuration(900)).toBe("15 minutes");
+    expect(formatDuration(60)).toBe("1 minute");
+    expect(formatDuration(89)).toBe("1 minute");
+    expect(formatDuration(15)).toBe("15 seconds");
+    expect(formatDuration(1)).toBe("1 second");
   });
 
   it("refuses a timestamp it cannot read rather than showing a wrong time", () => {

@@ -10,6 +10,7 @@ import { Price } from "@/components/ui/price";
 import type { ShortLineNote } from "@/lib/action-state";
 import { getCart } from "@/lib/cart";
 import { env } from "@/lib/env";
+import { formatDuration } from "@/lib/countdown";
 import { currentShopper } from "@/lib/identity";
 import { fitCartToStockAction, setCartLineAction, startCheckoutAction } from "./actions";
 
@@ -85,7 +86,7 @@ export default async function CartPage() {
             <Price cents={cart.subtotalCents} />
           </div>
           <p className="muted small">
-            Checking out holds your items for {Math.max(1, Math.round(env.RESERVATION_TTL_SECONDS / 60))} minutes.
+            {`Checking out holds your items for ${formatDuration(env.RESERVATION_TTL_SECONDS)}.`}
           </p>
           <CheckoutPanel
             startAction={startCheckoutAction}

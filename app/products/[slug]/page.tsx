@@ -8,6 +8,7 @@ import { StockBadge } from "@/components/ui/badge";
 import { Price } from "@/components/ui/price";
 import { addToCartAction } from "@/app/cart/actions";
 import { getProductBySlug, type ProductView } from "@/lib/catalog";
+import { formatDuration } from "@/lib/countdown";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
 import { productSlugSchema } from "@/lib/store-schemas";
@@ -35,7 +36,6 @@ export default async function ProductPage({ params }: Props) {
   await connection();
   const { slug } = await params;
   const product = await findProduct(slug);
-  const holdMinutes = Math.max(1, Math.round(env.RESERVATION_TTL_SECONDS / 60));
   return (
     <>
       <nav aria-label="Breadcrumb" className="breadcrumb">
@@ -60,7 +60,7 @@ export default async function ProductPage({ params }: Props) {
           />
           <p className="muted small">
             {product.available > 0
-              ? `Nothing is set aside while it sits in your cart. When you check out, your items are held for ${holdMinutes} minutes, and longer while you fill in your details.`
+              ? `Nothing is set aside while it sits in your cart. When you check out, your items are held for ${formatDuration(env.RESERVATION_TTL_SECONDS)}, and longer while you fill in your details.`
               : "Sold out for now. Items held in other shoppers' checkouts come back if they are not bought."}
           </p>
         </div>
