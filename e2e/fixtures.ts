@@ -47,10 +47,11 @@ export class Visitor {
     await this.product.addToCart(quantity);
   }
 
-  /** Cart → Checkout (as a guest with an email) → the checkout page, holding the cart. */
-  async startCheckout(email = guestEmail()): Promise<void> {
+  /** Cart → Checkout (as a guest with an email) → the checkout page, holding the cart. Returns the email. */
+  async startCheckout(email = guestEmail()): Promise<string> {
     await this.cart.goto();
     await this.cart.checkout(email);
+    return email;
   }
 }
 

@@ -23,14 +23,14 @@ test("a paid checkout shows the confirmation and the admin sees the units alloca
   shopper,
   admin,
 }) => {
-  const product = await makeProduct({ onHand: 5, label: "Paid Blanket" });
+  const product = await makeProduct({ onHand: 5, label: "Paid Blanket", priceCents: 2500 });
   await shopper.addToCart(product, 2);
   await shopper.startCheckout();
 
   await shopper.checkout.pay(CARDS.ok);
   await expect(shopper.page).toHaveURL(/\/orders\/[0-9a-f-]{36}$/);
   await expect(shopper.order.confirmation).toBeVisible();
-  await expect(shopper.order.line(product.name)).toContainText("2");
+  expect(await shopper.order.line(product.name)).toMatchObject({ Quantity: "2", Price: "$50.00" });
 
   await admin.dashboard.goto();
   await expect(admin.dashboard.heading).toBeVisible();

@@ -3,7 +3,20 @@
  * it is started with, and the short hold lifetime that lets the expiry journey finish in seconds.
  * Test-only values: nothing here protects a real shop.
  */
-export const E2E_PORT = Number(process.env.E2E_PORT ?? 3100);
+import { execFileSync } from "node:child_process";
+
+/** A port nothing listens on now, found by a child process because Playwright loads its config synchronously. */
+function freePort(): string {
+  const script =
+    "const s = require('node:net').createServer(); s.listen(0, '127.0.0.1', () => { console.log(s.address().port); s.close(); });";
+  return execFileSync(process.execPath, ["-e", script], { encoding: "utf8" }).trim();
+}
+
+// Chosen once by the runner; its workers and the web server inherit it through the environment. A port of our
+// own means a run never talks to another checkout's server (parallel runs, a dev server on 3000). Set E2E_PORT
+// to pin one, e.g. to keep a server from `node --import tsx e2e/web-server.ts` running between runs.
+process.env.E2E_PORT ??= freePort();
+export const E2E_PORT = Number(process.env.E2E_PORT);
 export const BASE_URL = `http://127.0.0.1:${E2E_PORT}`;
 
 export const ADMIN = { email: "admin@e2e.test", password: "admin-e2e-password" } as const;

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import bcrypt from "bcryptjs";
 import postgres from "postgres";
-import { startEmbeddedPostgres, type EmbeddedDatabase } from "../db/embedded";
+import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from "../db/embedded";
 import { runMigrations } from "../db/migrate";
 import { seedDemoCatalogue, upsertAdmin } from "../db/seed";
 import {
@@ -149,8 +149,12 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => shutdown("SIGINT"));
 
   try {
+    // Both ports come from the same pool of free ones: keep PostgreSQL off the one the app is about to take.
+    let databasePort = await freePort();
+    while (databasePort === E2E_PORT) databasePort = await freePort();
     database = await startEmbeddedPostgres({
       dataDir,
+      port: databasePort,
       // A throwaway cluster: durability buys nothing here.
       settings: { fsync: "off", synchronous_commit: "off", full_page_writes: "off" },
     });

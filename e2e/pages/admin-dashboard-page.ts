@@ -1,4 +1,5 @@
 import type { Locator, Page } from "@playwright/test";
+import { readRow } from "./table";
 
 export interface StockRow {
   onHand: number;
@@ -25,17 +26,17 @@ export class AdminDashboardPage {
     return this.table.getByRole("row").filter({ has: this.page.getByText(productName, { exact: true }) });
   }
 
-  /** The product's levels as the table shows them now, read by column heading. */
+  /** The product's levels as the table shows them now (null while it has no row), for `expect.poll`. */
   async levelsOf(productName: string): Promise<StockRow | null> {
-    const headings = (await this.table.getByRole("columnheader").allTextContents()).map((h) => h.trim().toLowerCase());
     const row = this.row(productName);
     if ((await row.count()) !== 1) return null;
-    const cells = (await row.locator("th, td").allTextContents()).map((c) => c.trim());
-    const column = (name: string) => {
-      const index = headings.findIndex((h) => h.startsWith(name));
-      if (index < 0) throw new Error(`the stock table has no "${name}" column (columns: ${headings.join(", ")})`);
-      return Number.parseInt(cells[index] ?? "", 10);
+    const cells = await readRow(this.table, row);
+    const number = (heading: string) => Number.parseInt(cells[heading] ?? "", 10);
+    return {
+      onHand: number("On hand"),
+      reserved: number("Reserved"),
+      allocated: number("Allocated"),
+      available: number("Available"),
     };
-    return { onHand: column("on hand"), reserved: column("reserved"), allocated: column("allocated"), available: column("available") };
   }
 }
