@@ -96,7 +96,12 @@ export async function adoptGuest(accountId: string): Promise<void> {
   if (guest?.kind === "guest") {
     const active = await db.execute<{ id: string }>(sql`
       select id from checkouts where shopper_id = ${guest.id} and status = 'active'`);
-    for (const checkout of active) await cancelCheckout(checkout.id, guest.id);
+    for (const checkout of active) {
+      // One paid a moment ago stays paid: signing in goes ahead either way.
+      await cancelCheckout(checkout.id, guest.id).catch((error: unknown) => {
+        if (!(error instanceof DomainError && error.code === "checkout_completed")) throw error;
+      });
+    }
     await mergeCarts(guest.id, accountId);
   }
   cookieStore.delete(GUEST_COOKIE);

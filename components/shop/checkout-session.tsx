@@ -120,9 +120,9 @@ export function CheckoutSession({
 
   // When the time runs out, or a payment or cancel answered, read the checkout again at once.
   useEffect(() => {
-    if (status === "expired" || payState || cancelState) void queryClient.invalidateQueries({ queryKey });
-    // queryKey is derived from initial.id; listing it would refetch on every render.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    if (status === "expired" || payState || cancelState) {
+      void queryClient.invalidateQueries({ queryKey: checkoutQueryKey(initial.id) });
+    }
   }, [status, payState, cancelState, queryClient, initial.id]);
 
   // Typing in the form is activity: after a short pause (or every few seconds while typing on), the hold's
@@ -140,7 +140,10 @@ export function CheckoutSession({
     const details: Record<string, string> = {};
     for (const name of ["email", "name", "address", "city", "postcode", "country"]) {
       const value = fields.get(name);
-      if (typeof value === "string" && value.trim() !== "") details[name] = value;
+      if (typeof value !== "string" || value.trim() === "") continue;
+      // A half-typed email would get the whole save refused; it is sent once it looks complete.
+      if (name === "email" && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(value.trim())) continue;
+      details[name] = value;
     }
     try {
       const response = await fetch(`/api/checkout/${encodeURIComponent(initial.id)}/activity`, {
@@ -152,7 +155,7 @@ export function CheckoutSession({
         queryClient.setQueryData(queryKey, await readCheckout(response));
         setSaveNote("Saved. Your items are held a little longer.");
       } else if (response.status === 400) {
-        setSaveNote(null); // a half-typed email; the next keystroke tries again
+        setSaveNote(null); // something the server refuses (e.g. an over-long field); the next keystroke tries again
       } else {
         await queryClient.invalidateQueries({ queryKey });
       }
