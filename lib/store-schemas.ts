@@ -118,9 +118,13 @@ export function safeCallbackPath(value: unknown, fallback = "/"): string {
   return value;
 }
 
-/** FormData as a plain object of its string fields, for zod. */
-export function formFields(formData: FormData): Record<string, string> {
+/**
+ * FormData as a plain object of its string fields, for zod. Server actions are public endpoints: a hand-made
+ * request can pass anything where the form's FormData should be, and that reads as an empty form.
+ */
+export function formFields(formData: unknown): Record<string, string> {
   const fields: Record<string, string> = {};
+  if (!(formData instanceof FormData)) return fields;
   for (const [key, value] of formData.entries()) {
     if (typeof value === "string" && !key.startsWith("$ACTION")) fields[key] = value;
   }

@@ -297,13 +297,16 @@ export async function callAction(
   // Last, as React sends it: the server resolves "$K1" from the parts that came before.
   form.set("0", JSON.stringify([null, "$K1"]));
   const answer = await shopper.sendRaw("POST", pagePath, form, { "next-action": actionId, accept: "text/x-component" });
-  const match = /\{"ok":(true|false)[^{}]*?(?:\{[^{}]*\}[^{}]*?)*\}/.exec(answer.text);
+  // The answer is React's row format, "id:json" rows ending in a newline (long strings go in text rows that
+  // end without one); the action's result is the object row that starts with `ok`.
   let state: ActionAnswer["state"] = null;
-  if (match) {
+  for (let at = answer.text.indexOf(':{"ok":'); at >= 0 && !state; at = answer.text.indexOf(':{"ok":', at + 1)) {
+    const end = answer.text.indexOf("\n", at);
     try {
-      state = JSON.parse(match[0]) as ActionAnswer["state"];
+      const value = JSON.parse(answer.text.slice(at + 1, end < 0 ? undefined : end)) as { ok?: unknown };
+      if (typeof value.ok === "boolean") state = value as ActionAnswer["state"];
     } catch {
-      state = { ok: match[1] === "true" };
+      // not a whole JSON row: keep looking
     }
   }
   return { ...answer, state };

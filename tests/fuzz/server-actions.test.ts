@@ -1,0 +1,239 @@
+/**
+ * Property-based fuzzing of the server actions (the forms of the shop, sign-in, sign-up and admin), posted the
+ * way React posts them, with hostile field values: every one is answered with a form message (ok: false, never
+ * an internal error, no stack trace or SQL) and the database stays exactly as it was. Envelopes that are not
+ * React's format at all are decoded by Next.js before any app code runs: those must change nothing either.
+ */
+import { randomUUID } from "node:crypto";
+import fc from "fast-check";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pool } from "@/db/client";
+import { createAccount } from "@/lib/shoppers";
+import { startApp, type RunningApp } from "../support/app-server";
+import { callAction, postForm, seedProducts, serverActions, Shopper, snapshotShop, type ActionAnswer, type SeededProduct } from "../faults/support";
+import { acceptableCard, acceptableEmail, acceptableKey, acceptableQuantity, hostileString, injections } from "./hostile-input";
+
+const RUNS = Number(process.env.FUZZ_ACTION_RUNS ?? 60);
+const url = process.env.DATABASE_URL!;
+const sql = postgres(url, { max: 2, onnotice: () => {} });
+let app: RunningApp;
+let product: SeededProduct;
+let shopper: Shopper;
+let admin: Shopper;
+let activeCheckout: string;
+let existingEmail: string;
+let before: Record<string, string[]>;
+const actions = new Map<string, string>();
+const tried = new Map<string, number>();
+
+beforeAll(async () => {
+  app = await startApp();
+  for (const [name, id] of serverActions()) actions.set(name.replace(/^app\//, "").replace(/\/actions\.ts#/, "#"), id);
+  [product] = (await seedProducts(url, [{ slug: "action-fuzz-mug", priceCents: 1800, onHand: 100 }])) as [SeededProduct];
+
+  shopper = new Shopper(app.baseUrl, 30_000);
+  expect((await shopper.send("PUT", `/api/cart/lines/${product.id}`, { quantity: 2 })).status).toBe(200);
+  const started = await shopper.send("POST", "/api/checkout", { email: "action-fuzz@example.test" });
+  expect(started.status).toBe(201);
+  activeCheckout = started.body.checkout.id;
+
+  existingEmail = `taken-${randomUUID().slice(0, 8)}@example.test`;
+  await createAccount({ email: existingEmail, password: `pw-${randomUUID()}` });
+  const adminAccount = { email: `fuzz-admin-${randomUUID().slice(0, 8)}@example.test`, password: `pw-${randomUUID()}` };
+  await createAccount({ ...adminAccount, kind: "admin" });
+  admin = new Shopper(app.baseUrl, 30_000);
+  const csrf = await admin.send("GET", "/api/auth/csrf");
+  await postForm(admin, "/api/auth/callback/credentials", { csrfToken: csrf.body.csrfToken, ...adminAccount, callbackUrl: "/" });
+  expect(admin.cookie("authjs.session-token")).toBeTruthy();
+  before = await snapshotShop(sql);
+});
+
+afterAll(async () => {
+  await app?.stop();
+  await sql.end();
+  await pool.end();
+});
+
+type Fields = Record<string, string>;
+
+/** Form field values: strings only, but any strings (FormData carries no other type). */
+const text = fc.oneof(hostileString, fc.constantFrom("1.5", "-1", "0", "51", "1e3", "999999999999", " 7 ", "0x10", "", " ")).filter((s) => !s.includes("\u0000"));
+const nul = fc.constantFrom("\u0000", "a\u0000b");
+const anyText = fc.oneof(text, nul);
+const badIdText = fc.oneof(anyText, fc.uuid());
+const badQuantityText = (min: number) => anyText.filter((s) => !acceptableQuantity(s, min));
+const badEmailText = anyText.filter((s) => !acceptableEmail(s));
+const goodKey = "action-fuzz-key-1";
+
+const targets: Record<string, { page: () => string; as: () => Shopper; fields: () => fc.Arbitrary<Fields> }> = {
+  "cart#addToCartAction": {
+    page: () => "/",
+    as: () => shopper,
+    fields: () =>
+      fc.oneof(
+        fc.record({ productId: badIdText, quantity: anyText }),
+        fc.record({ productId: fc.constant(product.id), quantity: badQuantityText(1) }),
+        fc.record({ productId: fc.constant(product.id), quantity: fc.constantFrom("49", "50") }),
+        fc.record({ quantity: fc.constant("1") }),
+      ),
+  },
+  "cart#setCartLineAction": {
+    page: () => "/cart",
+    as: () => shopper,
+    fields: () =>
+      fc.oneof(
+        fc.record({ productId: fc.constant(product.id), quantity: badQuantityText(0) }),
+        fc.record({ productId: badIdText, quantity: fc.constantFrom("0", "1", "3") }),
+      ),
+  },
+  "cart#startCheckoutAction": {
+    page: () => "/cart",
+    as: () => shopper,
+    fields: () => fc.oneof(fc.record({ email: badEmailText }), fc.constant({})),
+  },
+  "checkout#payAction": {
+    page: () => `/checkout/${activeCheckout}`,
+    as: () => shopper,
+    fields: () =>
+      fc.oneof(
+        fc.record({ checkoutId: badIdText, idempotencyKey: fc.constant(goodKey), cardNumber: fc.constant("4242424242424242") }),
+        fc.record({ checkoutId: fc.constant(activeCheckout), idempotencyKey: anyText.filter((k) => !acceptableKey(k)), cardNumber: fc.constant("4242424242424242") }),
+        fc.record({ checkoutId: fc.constant(activeCheckout), idempotencyKey: fc.constant(goodKey), cardNumber: anyText.filter((c) => !acceptableCard(c)) }),
+        fc.record({ checkoutId: fc.constant(activeCheckout), idempotencyKey: fc.constant(goodKey), cardNumber: fc.constant("4242424242424242"), email: badEmailText.filter((s) => s.trim() !== "") }),
+        fc.record({ checkoutId: fc.constant(activeCheckout), idempotencyKey: fc.constant(goodKey), cardNumber: fc.constant("4242424242424242"), name: fc.string({ minLength: 201, maxLength: 400 }).filter((s) => s.trim().length > 200) }),
+      ),
+  },
+  "checkout#cancelCheckoutAction": {
+    page: () => `/checkout/${activeCheckout}`,
+    as: () => shopper,
+    fields: () => fc.record({ checkoutId: badIdText }),
+  },
+  "signin#signInAction": {
+    page: () => "/signin",
+    as: () => new Shopper(app.baseUrl, 30_000),
+    fields: () =>
+      fc.oneof(
+        fc.record({ email: anyText, password: anyText }),
+        fc.record({ email: fc.constant(existingEmail), password: fc.oneof(anyText, fc.constantFrom(...injections)) }),
+        fc.record({ email: fc.constantFrom(...injections.map((i) => `${i}@example.test`)), password: fc.constant("password123") }),
+      ),
+  },
+  "signup#signUpAction": {
+    page: () => "/signup",
+    as: () => new Shopper(app.baseUrl, 30_000),
+    fields: () =>
+      fc.oneof(
+        fc.record({ email: badEmailText, password: fc.constant("long-enough-password") }),
+        fc.record({ email: fc.uuid().map((u) => `new-${u}@example.test`), password: anyText.filter((p) => p.length < 8 || p.length > 200) }),
+        fc.record({ email: fc.uuid().map((u) => `new-${u}@example.test`), password: fc.constant("long-enough-password"), name: fc.string({ minLength: 101, maxLength: 300 }).filter((s) => s.trim().length > 100) }),
+        // Taken: refused with a message, and no second account.
+        fc.record({ email: fc.constantFrom(existingEmail, existingEmail.toUpperCase(), ` ${existingEmail} `), password: fc.constant("long-enough-password") }),
+      ),
+  },
+  "admin/holds#releaseHoldAction": {
+    page: () => "/admin/holds",
+    as: () => admin,
+    fields: () => fc.record({ reservationId: badIdText }),
+  },
+  "admin/orders#fulfilOrderAction": {
+    page: () => "/admin/orders",
+    as: () => admin,
+    fields: () => fc.record({ orderId: badIdText }),
+  },
+  "admin/products#adjustStockAction": {
+    page: () => "/admin/products",
+    as: () => admin,
+    fields: () =>
+      fc.oneof(
+        fc.record({ productId: badIdText, direction: fc.constant("restock"), quantity: fc.constant("5"), reason: fc.constant("fuzz") }),
+        fc.record({ productId: fc.constant(product.id), direction: anyText.filter((d) => d !== "restock" && d !== "write_off"), quantity: fc.constant("5"), reason: fc.constant("fuzz") }),
+        fc.record({ productId: fc.constant(product.id), direction: fc.constant("restock"), quantity: anyText.filter((q) => !/^\s*\d+\s*$/.test(q) || Number(q) < 1 || Number(q) > 1_000_000), reason: fc.constant("fuzz") }),
+        fc.record({ productId: fc.constant(product.id), direction: fc.constant("restock"), quantity: fc.constant("5"), reason: anyText.filter((r) => r.trim().length === 0 || r.trim().length > 200) }),
+        // Writing off what is held: refused by the invariant.
+        fc.record({ productId: fc.constant(product.id), direction: fc.constant("write_off"), quantity: fc.constantFrom("100", "99", "1000000"), reason: fc.constant("fuzz") }),
+      ),
+  },
+  "admin/products#createProductAction": {
+    page: () => "/admin/products",
+    as: () => admin,
+    fields: () =>
+      fc.oneof(
+        fc.record({ name: anyText.filter((n) => n.trim().length === 0 || n.trim().length > 120), price: fc.constant("12.50"), onHand: fc.constant("3") }),
+        fc.record({ name: fc.constant("Fuzz"), price: anyText.filter((p) => !/^\d{1,7}(\.\d{1,2})?$/.test(p.trim())), onHand: fc.constant("3") }),
+        fc.record({ name: fc.constant("Fuzz"), price: fc.constant("12.50"), onHand: anyText.filter((q) => !/^\d+$/.test(q.trim()) || Number(q) > 1_000_000) }),
+        fc.record({ name: fc.constant("Fuzz"), price: fc.constant("12.50"), onHand: fc.constant("3"), slug: anyText.filter((s) => s.trim() !== "" && (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(s.trim().toLowerCase()) || s.trim().length > 80)) }),
+        fc.constant({ name: "Fuzz", slug: product.slug, price: "1", onHand: "1" }),
+      ),
+  },
+};
+
+const leak = /\bat [\w.<>]+ \(|node_modules|\.tsx?:\d+|\.js:\d+|SQLSTATE|syntax error at|relation "|column "|drizzle|postgres|insert into|select .* from/i;
+
+function expectFormMessage(answer: ActionAnswer, what: string): void {
+  const shown = `${what} → ${answer.status} ${answer.text.slice(0, 300)}`;
+  expect(answer.status, shown).toBe(200);
+  expect(answer.state, shown).not.toBeNull();
+  expect(answer.state!.ok, shown).toBe(false);
+  expect(answer.state!.code, shown).not.toBe("internal_error");
+  expect(typeof answer.state!.message, shown).toBe("string");
+  expect(answer.text, shown).not.toMatch(leak);
+}
+
+describe("hostile form input to every server action", () => {
+  for (const [name, target] of Object.entries(targets)) {
+    it(`${name}: answered with a form message`, async () => {
+      const id = actions.get(name);
+      expect(id, `server action ${name} exists`).toBeDefined();
+      await fc.assert(
+        fc.asyncProperty(target.fields(), async (fields) => {
+          tried.set(name, (tried.get(name) ?? 0) + 1);
+          const answer = await callAction(target.as(), target.page(), id!, fields);
+          expectFormMessage(answer, `${name} ${JSON.stringify(fields).slice(0, 200)}`);
+        }),
+        { numRuns: RUNS },
+      );
+    });
+  }
+
+  it("envelopes that are not React's format change nothing and leak nothing", async () => {
+    const id = actions.get("cart#addToCartAction")!;
+    const statuses = new Map<number, number>();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.tuple(fc.constant("multipart/form-data"), hostileString.map((root) => ({ "0": root, _1_productId: product.id, _1_quantity: "1" }))),
+          fc.tuple(fc.constantFrom("text/plain;charset=UTF-8", "application/json"), hostileString),
+          fc.tuple(fc.constant("multipart/form-data"), fc.constantFrom('["$K9"]', '[null,"$F1"]', '[null,"$Q1"]', '["$@1","$K1"]', "{}", "[]", '[null,{"productId":"x"}]').map((root) => ({ "0": root }))),
+        ),
+        async ([type, body]) => {
+          tried.set("malformed envelopes", (tried.get("malformed envelopes") ?? 0) + 1);
+          let payload: string | FormData;
+          const headers: Record<string, string> = { "next-action": id, accept: "text/x-component" };
+          if (typeof body === "string") {
+            payload = body;
+            headers["content-type"] = type;
+          } else {
+            payload = new FormData();
+            for (const [k, v] of Object.entries(body)) payload.append(k, v);
+          }
+          const answer = await shopper.sendRaw("POST", "/", payload, headers);
+          statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+          expect(answer.status).toBeGreaterThan(0);
+          expect(answer.text).not.toMatch(leak);
+        },
+      ),
+      { numRuns: RUNS },
+    );
+    console.log(`Malformed server action envelopes (decoded by Next.js itself): ${JSON.stringify(Object.fromEntries(statuses))}`);
+    // The app still answers normally afterwards.
+    expect((await shopper.send("GET", "/api/cart")).status).toBe(200);
+  });
+
+  it("changed nothing in the database", async () => {
+    expect(await snapshotShop(sql)).toEqual(before);
+    expect(app.logs.join("")).not.toMatch(/unexpected error/);
+    const total = [...tried.values()].reduce((a, b) => a + b, 0);
+    console.log(`Hostile server action inputs tried: ${total}\n${[...tried].map(([n, c]) => `  ${n}: ${c}`).join("\n")}`);
+  });
+});
