@@ -31,7 +31,7 @@ const recordChecks: { check: string; query: string }[] = [
   },
   {
     check: "active holds belong to active checkouts",
-    query: `select r.id as subject, 'active hold on a ' || c.status || ' checkout' as problem
+    query: `select r.id as subject, 'active hold on a checkout that is ' || c.status as problem
             from reservations r join checkouts c on c.id = r.checkout_id
             where r.status = 'active' and c.status <> 'active'`,
   },
@@ -41,7 +41,7 @@ const recordChecks: { check: string; query: string }[] = [
             from checkouts c left join orders o on o.checkout_id = c.id
             where c.status = 'completed' group by c.id having count(o.id) <> 1
             union all
-            select o.id, 'order of a ' || c.status || ' checkout'
+            select o.id, 'order of a checkout that is ' || c.status
             from orders o join checkouts c on c.id = o.checkout_id where c.status <> 'completed'`,
   },
   {
