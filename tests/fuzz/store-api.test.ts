@@ -8,7 +8,7 @@
 import fc from "fast-check";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startApp, TEST_ADMIN_TOKEN, type RunningApp } from "../support/app-server";
+import { startApp, TEST_ADMIN_TOKEN, TEST_AUTH_SECRET, TEST_CRON_SECRET, type RunningApp } from "../support/app-server";
 import { seedProducts, Shopper, snapshotShop, type Answer, type SeededProduct } from "../faults/support";
 import {
   acceptableText,
@@ -248,6 +248,7 @@ function expectRefused(answer: Answer, request: Hostile): void {
   expect(answer.body?.error?.code, what).toMatch(/^[a-z]+(_[a-z]+)*$/);
   expect(typeof answer.body?.error?.message, what).toBe("string");
   expect(answer.text, what).not.toMatch(leak);
+  for (const secret of [TEST_ADMIN_TOKEN, TEST_AUTH_SECRET, TEST_CRON_SECRET]) expect(answer.text, what).not.toContain(secret);
 }
 
 describe("hostile input to every Store API endpoint", () => {
@@ -291,7 +292,9 @@ describe("hostile input to every Store API endpoint", () => {
 
   it("changed nothing in the database, and the app logged no unexpected error", async () => {
     expect(await snapshotShop(sql)).toEqual(before);
-    expect(app.logs.join("")).not.toMatch(/unexpected error/);
+    const logs = app.logs.join("");
+    expect(logs).not.toMatch(/unexpected error/);
+    for (const secret of [TEST_ADMIN_TOKEN, TEST_AUTH_SECRET, TEST_CRON_SECRET]) expect(logs, "no secret in the logs").not.toContain(secret);
     // The real things the fuzzing aimed at are still as they were.
     expect((await shopper.send("GET", `/api/checkout/${activeCheckout}`)).body.checkout.status).toBe("active");
     expect((await new Shopper(app.baseUrl).send("GET", `/api/admin/orders`, undefined, ADMIN)).body.orders.map((o: { id: string }) => o.id)).toEqual([order]);
