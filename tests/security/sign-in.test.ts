@@ -145,7 +145,8 @@ describe("no user enumeration", () => {
     const wrongMs = median(wrong.map((a) => a.ms));
     const unknownMs = median(unknown.map((a) => a.ms));
     console.log(`Sign-in timing (median of ${wrong.length}): wrong password ${wrongMs.toFixed(1)} ms, unknown email ${unknownMs.toFixed(1)} ms`);
-    expect(Math.abs(wrongMs - unknownMs)).toBeLessThan(Math.max(25, 0.35 * Math.max(wrongMs, unknownMs)));
+    // Without the dummy hash an unknown email would answer several times faster (no bcrypt at all).
+    expect(Math.abs(wrongMs - unknownMs)).toBeLessThan(Math.max(40, 0.5 * Math.max(wrongMs, unknownMs)));
 
     // The sign-in form gives the same message for both.
     const signInAction = serverActions().get("app/signin/actions.ts#signInAction")!;
