@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     AUTH_SECRET: process.env.AUTH_SECRET ?? (database.embedded ? demoSecret("auth-secret") : undefined),
     AUTH_TRUST_HOST: process.env.AUTH_TRUST_HOST ?? "true",
     NEXT_TELEMETRY_DISABLED: process.env.NEXT_TELEMETRY_DISABLED ?? "1",
+    STOCKHOLD_SUPERVISOR_PID: String(process.pid),
   };
   if (!env.AUTH_SECRET) {
     await database.stop();
