@@ -116,6 +116,9 @@ async function main(): Promise<void> {
   let database: EmbeddedDatabase | undefined;
   let app: ChildProcess | undefined;
 
+  // Last resort if this process ends any other way than through cleanUp (an uncaught error, process.exit).
+  process.on("exit", () => fs.rmSync(tempDir, { recursive: true, force: true }));
+
   let cleaning: Promise<void> | undefined;
   const cleanUp = () =>
     (cleaning ??= (async () => {
@@ -175,6 +178,8 @@ async function main(): Promise<void> {
         AUTH_SECRET,
         AUTH_TRUST_HOST: "true",
         NEXT_TELEMETRY_DISABLED: "1",
+        // Should this process be killed outright, the server stops by itself (db/supervised.ts).
+        STOCKHOLD_SUPERVISOR_PID: String(process.pid),
         CRON_SECRET,
         ADMIN_API_TOKEN,
         RESERVATION_TTL_SECONDS: String(RESERVATION_TTL_SECONDS),
