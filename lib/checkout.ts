@@ -6,7 +6,6 @@ import "server-only";
 import { sql } from "drizzle-orm";
 import { db, type Tx } from "@/db/client";
 import type { CheckoutStatus } from "@/db/schema";
-import { getOrCreateCart } from "./cart";
 import { env } from "./env";
 import { DomainError, notFound } from "./errors";
 import { lockStockRows, releaseCheckoutHolds, requestHold, type ShortLine } from "./inventory";
@@ -43,19 +42,7 @@ export interface CheckoutView {
 /** A checkout as its shopper sees it. Another shopper's checkout does not exist for them. */
 export async function getCheckout(checkoutId: string, shopperId: string): Promise<CheckoutView> {
   if (!isUuid(checkoutId)) throw notFound("checkout");
-  const [row] = await db.execute<{
-    id: string;
-    status: CheckoutStatus;
-    total_cents: number;
-    email: string | null;
-    details: Record<string, string>;
-    started_at: string;
-    expires_at: string;
-    hard_expires_at: string;
-    server_time: string;
-    order_id: string | null;
-    lines: CheckoutLineView[];
-  }>(sql`
+  const [row] = await db.execute<CheckoutViewRow>(sql`
     select c.id,
       case when c.status = 'active' and c.expires_at <= now() then 'expired' else c.status end as status,
       c.total_cents, c.email, c.details,
@@ -72,6 +59,25 @@ export async function getCheckout(checkoutId: string, shopperId: string): Promis
     from checkouts c left join orders o on o.checkout_id = c.id
     where c.id = ${checkoutId} and c.shopper_id = ${shopperId}`);
   if (!row) throw notFound("checkout");
+  return toCheckoutView(row);
+}
+
+/** A checkout row as read by `getCheckout`, or as returned by the hold function (lib/inventory.ts). */
+type CheckoutViewRow = {
+  id: string;
+  status: CheckoutStatus;
+  total_cents: number;
+  email: string | null;
+  details: Record<string, string>;
+  started_at: string;
+  expires_at: string;
+  hard_expires_at: string;
+  server_time: string;
+  order_id: string | null;
+  lines: CheckoutLineView[];
+};
+
+function toCheckoutView(row: CheckoutViewRow): CheckoutView {
   return {
     id: row.id,
     status: row.status,
@@ -117,12 +123,16 @@ export async function startCheckout(
     });
   }
   await consumeRateLimit(`checkout:${shopper.id}`, env.RATE_LIMIT_CHECKOUTS_PER_MINUTE, "checkout starts");
-  const cart = await getOrCreateCart(shopper.id);
-  const result = await requestHold({ cartId: cart.id, shopperId: shopper.id, email });
+  // The hold finds the shopper's cart itself (no cart: empty) and returns the checkout it made or found, so a
+  // start is one batched transaction and nothing else (see lib/inventory.ts).
+  const result = await requestHold({ shopperId: shopper.id, email });
   switch (result.outcome) {
     case "held":
     case "existing":
-      return { checkout: await getCheckout(result.checkoutId, shopper.id), created: result.outcome === "held" };
+      return {
+        checkout: result.checkout ? toCheckoutView(result.checkout) : await getCheckout(result.checkoutId, shopper.id),
+        created: result.outcome === "held",
+      };
     case "insufficient_stock":
       throw new InsufficientStockError(result.lines);
     case "empty_cart":

@@ -34,34 +34,55 @@ export interface ShortLine {
 // ---------------------------------------------------------------------------------------------------------
 
 export interface HoldRequest {
-  cartId: string;
   shopperId: string;
   email: string | null;
+  /** The cart to hold; without it, the shopper's own cart. A cart of another shopper is `not_found`. */
+  cartId?: string;
+}
+
+/** A checkout as the SQL function returns it: the same fields `getCheckout` reads (lib/checkout.ts). */
+export interface CheckoutRow {
+  id: string;
+  status: "active";
+  total_cents: number;
+  email: string | null;
+  details: Record<string, string>;
+  started_at: string;
+  expires_at: string;
+  hard_expires_at: string;
+  server_time: string;
+  order_id: null;
+  lines: { productId: string; slug: string; name: string; quantity: number; unitPriceCents: number }[];
 }
 
 export type HoldOutcome =
-  | { outcome: "held" | "existing"; checkoutId: string }
+  | { outcome: "held" | "existing"; checkoutId: string; checkout?: CheckoutRow }
   | { outcome: "insufficient_stock"; lines: ShortLine[] }
   | { outcome: "empty_cart" | "not_found" | "line_limit" };
 
 /**
  * Holds the carts of a batch of shoppers in one transaction: `stockhold_start_checkouts` (migration 0001)
  * locks the carts, their checkouts and the stock rows with SELECT … FOR UPDATE in product-id order, expires
- * stale holds on those rows, then holds each cart all-or-nothing. One round trip while the locks are held.
+ * stale holds on those rows, then holds each cart all-or-nothing, and returns each new checkout whole so the
+ * caller needs no second read. One round trip while the locks are held: the COMMIT.
  */
 export async function holdCarts(executor: Executor, requests: HoldRequest[]): Promise<HoldOutcome[]> {
-  return executor.transaction(async (tx) => {
-    const rows = await tx.execute<{ results: HoldOutcome[] }>(sql`
+  const batch = await executor.transaction(async (tx) => {
+    const [row] = await tx.execute<{ batch: { serverTime: string; outcomes: HoldOutcome[] } }>(sql`
       select stockhold_start_checkouts(
         ${JSON.stringify(requests)}::jsonb,
         ${env.RESERVATION_TTL_SECONDS}::int,
         ${env.RESERVATION_MAX_SECONDS}::int,
         ${env.MAX_QUANTITY_PER_LINE}::int
-      ) as results`);
-    const results = rows[0]?.results;
-    if (!results || results.length !== requests.length) throw new Error("hold batch returned no results");
-    return results;
+      ) as batch`);
+    return row?.batch;
   });
+  if (!batch || batch.outcomes.length !== requests.length) throw new Error("hold batch returned no results");
+  // One clock reading for the batch, taken by the database as it finished.
+  for (const outcome of batch.outcomes) {
+    if ("checkout" in outcome && outcome.checkout) outcome.checkout.server_time = batch.serverTime;
+  }
+  return batch.outcomes;
 }
 
 /**
@@ -121,10 +142,20 @@ class HoldQueue {
   }
 }
 
+/**
+ * How checkout starts are batched in one process, tuned with `npm run bench` (BENCHMARKS.md). Two batches in
+ * flight: while one holds a hot row's lock and commits, the next is already prepared and waiting for the row;
+ * more would only split the waiting shoppers into smaller batches queued on the same lock (measured slower).
+ */
+export const holdQueueSettings = {
+  maxBatch: 64,
+  maxInFlight: Math.min(2, env.DATABASE_POOL_SIZE),
+};
+
 const globalForQueue = globalThis as unknown as { stockholdHoldQueue?: HoldQueue };
 const holdQueue = (globalForQueue.stockholdHoldQueue ??= new HoldQueue(
-  64,
-  Math.max(1, Math.floor(env.DATABASE_POOL_SIZE / 2)),
+  holdQueueSettings.maxBatch,
+  holdQueueSettings.maxInFlight,
 ));
 
 export function requestHold(request: HoldRequest): Promise<HoldOutcome> {

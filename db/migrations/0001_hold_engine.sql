@@ -41,153 +41,256 @@ $$;
 
 -- Starts checkout for a batch of shoppers in one transaction and one round trip, so a hot product's stock row
 -- is locked once for many shoppers instead of once each. Each request is still all-or-nothing and each hold
--- records its shopper. requests: [{ "cartId", "shopperId", "email" }]. Returns one result per request, in order:
---   { "outcome": "held" | "existing", "checkoutId" }
+-- records its shopper. requests: [{ "shopperId", "email", "cartId"? }] (without cartId: the shopper's cart).
+-- Returns { "serverTime", "outcomes": [one per request, in order] }, an outcome being one of
+--   { "outcome": "held" | "existing", "checkoutId", "checkout": { the checkout as its shopper sees it } }
 --   { "outcome": "insufficient_stock", "lines": [{ "productId", "requested", "available" }] }
 --   { "outcome": "empty_cart" | "not_found" | "line_limit" }
+-- Whatever does not depend on stock (carts, prices, the current checkout, the answers to send) is worked out
+-- before the stock rows are locked; under their lock run a few set-based statements per batch, none per shopper.
+-- Every statement here reaches its rows by key, through an index. So plans are made once per connection and
+-- kept (force_generic_plan: no planning on each call), and a plan may never scan a whole table (enable_seqscan
+-- off), even one made before the tables had statistics.
 CREATE FUNCTION stockhold_start_checkouts(
   requests jsonb, ttl_seconds integer, max_seconds integer, max_per_line integer
-) RETURNS jsonb LANGUAGE plpgsql AS $$
+) RETURNS jsonb LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan
+SET enable_seqscan = off
+AS $$
 DECLARE
-  cart_ids uuid[];
-  product_ids uuid[];
-  free jsonb := '{}';   -- product id -> units free right now, kept current as this batch holds and releases
-  taken jsonb := '{}';  -- product id -> net units this batch added to `reserved`
-  results jsonb := '[]';
-  req jsonb;
-  line record;
-  cart_lines_json jsonb;
-  shortages jsonb;
-  v_cart uuid;
-  v_shopper uuid;
-  v_existing uuid;
-  v_checkout uuid;
   v_expires timestamptz := now() + make_interval(secs => least(ttl_seconds, max_seconds));
   v_hard timestamptz := now() + make_interval(secs => max_seconds);
+  v_shoppers uuid[];      -- per request, in order
+  v_cart_args uuid[];
+  v_emails text[];
+  v_cart_ids uuid[];      -- the locked carts, and whose they are
+  v_cart_owners uuid[];
+  v_product_ids uuid[];
+  v_restart_ids uuid[];
+  v_plan jsonb;           -- per request, in order: what it asks for and the answer it gets if held
+  v_free jsonb := '{}';   -- product id -> units free right now, kept current as this batch holds and releases
+  v_free_before jsonb := '{}';
+  v_released jsonb := '{}';
+  v_changed_ids uuid[];   -- stock rows whose `reserved` this batch changes, and by how much
+  v_changed_by integer[];
+  v_held boolean[] := '{}';
+  v_out jsonb[] := '{}';
+  v_entry jsonb;
+  v_line jsonb;
+  v_short jsonb;
+  v_pid text;
+  v_n integer;
+  v_first integer;
 BEGIN
-  SELECT array_agg(DISTINCT (r ->> 'cartId')::uuid) INTO cart_ids FROM jsonb_array_elements(requests) r;
+  SELECT array_agg((r ->> 'shopperId')::uuid ORDER BY n), array_agg(nullif(r ->> 'cartId', '')::uuid ORDER BY n),
+         array_agg(r ->> 'email' ORDER BY n)
+    INTO v_shoppers, v_cart_args, v_emails
+    FROM jsonb_array_elements(requests) WITH ORDINALITY x(r, n);
+  IF v_shoppers IS NULL THEN
+    RETURN jsonb_build_object('serverTime', clock_timestamp(), 'outcomes', '[]'::jsonb);
+  END IF;
 
   -- Lock order, the same everywhere: carts, then checkouts, then stock rows by product id.
   -- NO KEY UPDATE, not UPDATE: a transaction that updates a checkout row twice (activity, payment) re-checks its
   -- foreign key with FOR KEY SHARE on the cart while holding the checkout's lock; FOR UPDATE here would wait for
   -- that checkout while blocking that check: a deadlock.
-  PERFORM 1 FROM carts WHERE id = ANY(cart_ids) ORDER BY id FOR NO KEY UPDATE;
-  PERFORM 1 FROM checkouts WHERE cart_id = ANY(cart_ids) AND status = 'active' ORDER BY id FOR UPDATE;
+  SELECT array_agg(id), array_agg(shopper_id) INTO v_cart_ids, v_cart_owners FROM (
+    SELECT id, shopper_id FROM carts WHERE shopper_id = ANY(v_shoppers) ORDER BY id FOR NO KEY UPDATE
+  ) c;
+  PERFORM 1 FROM checkouts WHERE cart_id = ANY(v_cart_ids) AND status = 'active' ORDER BY id FOR UPDATE;
 
-  SELECT array_agg(pid ORDER BY pid) INTO product_ids FROM (
-    SELECT product_id AS pid FROM cart_lines WHERE cart_id = ANY(cart_ids)
-    UNION
-    SELECT r.product_id FROM reservations r JOIN checkouts c ON c.id = r.checkout_id
-    WHERE c.cart_id = ANY(cart_ids) AND c.status = 'active' AND r.status = 'active'
-  ) p;
+  -- The plan. "first" is the first request of the batch for the same cart: a repeat (a double click) gets the
+  -- first one's answer.
+  WITH req AS (
+    SELECT r.n::int AS n, r.shopper_id, r.cart_arg, r.email, c.cart_id,
+           CASE WHEN c.cart_id IS NULL THEN r.n::int ELSE (min(r.n) OVER (PARTITION BY c.cart_id))::int END AS first_n
+    FROM unnest(v_shoppers, v_cart_args, v_emails) WITH ORDINALITY r(shopper_id, cart_arg, email, n)
+    LEFT JOIN unnest(v_cart_ids, v_cart_owners) c(cart_id, owner)
+      ON c.owner = r.shopper_id AND (r.cart_arg IS NULL OR r.cart_arg = c.cart_id)
+  ), cart AS (
+    SELECT l.cart_id,
+           jsonb_agg(jsonb_build_object('productId', l.product_id, 'quantity', l.quantity,
+                                        'unitPriceCents', p.price_cents) ORDER BY l.product_id) AS lines,
+           jsonb_agg(jsonb_build_object('productId', l.product_id, 'slug', p.slug, 'name', p.name,
+                                        'quantity', l.quantity, 'unitPriceCents', p.price_cents) ORDER BY p.name) AS view_lines,
+           sum(l.quantity * p.price_cents)::int AS total_cents,
+           max(l.quantity) AS largest
+    FROM unnest(v_cart_ids) k(cart_id)
+    JOIN cart_lines l ON l.cart_id = k.cart_id
+    JOIN products p ON p.id = l.product_id
+    GROUP BY l.cart_id
+  ), current_checkout AS (
+    SELECT c.*,
+           -- Still whole and in time, holding exactly the cart's lines: the same checkout, not a new one.
+           (c.expires_at > now()
+            AND NOT EXISTS (SELECT 1 FROM reservations r WHERE r.checkout_id = c.id AND r.status <> 'active')
+            AND NOT EXISTS (
+              (SELECT product_id, quantity FROM reservations WHERE checkout_id = c.id
+               EXCEPT SELECT product_id, quantity FROM cart_lines WHERE cart_id = c.cart_id)
+              UNION ALL
+              (SELECT product_id, quantity FROM cart_lines WHERE cart_id = c.cart_id
+               EXCEPT SELECT product_id, quantity FROM reservations WHERE checkout_id = c.id))) AS reusable,
+           (SELECT array_agg(r.product_id) FROM reservations r WHERE r.checkout_id = c.id AND r.status = 'active')
+             AS held_products
+    FROM checkouts c
+    WHERE c.cart_id = ANY(v_cart_ids) AND c.status = 'active'
+  ), planned AS (
+    SELECT r.*, cart.lines, cart.view_lines, cart.total_cents, cur AS current_row, gen_random_uuid() AS new_id,
+           CASE
+             WHEN r.cart_id IS NULL AND r.cart_arg IS NOT NULL THEN 'not_found'
+             WHEN cart.lines IS NULL THEN 'empty_cart'
+             WHEN cart.largest > max_per_line THEN 'line_limit'
+             WHEN cur.reusable THEN 'existing'
+             ELSE 'hold'
+           END AS kind
+    FROM req r
+    LEFT JOIN cart ON cart.cart_id = r.cart_id
+    LEFT JOIN current_checkout cur ON cur.cart_id = r.cart_id
+  )
+  SELECT jsonb_agg(jsonb_build_object(
+           'n', n, 'first', first_n, 'kind', kind, 'cartId', cart_id, 'shopperId', shopper_id, 'email', email,
+           'lines', coalesce(lines, '[]'), 'totalCents', total_cents,
+           'restart', CASE WHEN kind = 'hold' THEN (current_row).id END,
+           'restartProducts', coalesce(to_jsonb(CASE WHEN kind = 'hold' THEN (current_row).held_products END), '[]'),
+           'result', CASE
+             WHEN kind = 'existing' THEN jsonb_build_object(
+               'outcome', 'existing', 'checkoutId', (current_row).id,
+               'checkout', jsonb_build_object(
+                 'id', (current_row).id, 'status', 'active', 'total_cents', (current_row).total_cents,
+                 'email', (current_row).email, 'details', (current_row).details,
+                 'started_at', (current_row).started_at, 'expires_at', (current_row).expires_at,
+                 'hard_expires_at', (current_row).hard_expires_at, 'order_id', NULL,
+                 'lines', (SELECT jsonb_agg(jsonb_build_object(
+                                   'productId', h.product_id, 'slug', p.slug, 'name', p.name,
+                                   'quantity', h.quantity, 'unitPriceCents', h.unit_price_cents) ORDER BY p.name)
+                             FROM reservations h JOIN products p ON p.id = h.product_id
+                            WHERE h.checkout_id = (current_row).id)))
+             WHEN kind = 'hold' THEN jsonb_build_object(
+               'outcome', 'held', 'checkoutId', new_id,
+               'checkout', jsonb_build_object(
+                 'id', new_id, 'status', 'active', 'total_cents', total_cents, 'email', email,
+                 'details', '{}'::jsonb, 'started_at', now(), 'expires_at', v_expires,
+                 'hard_expires_at', v_hard, 'order_id', NULL, 'lines', view_lines))
+             ELSE jsonb_build_object('outcome', kind)
+           END) ORDER BY n)
+    INTO v_plan
+    FROM planned;
 
-  IF product_ids IS NOT NULL THEN
-    PERFORM 1 FROM stock_levels WHERE product_id = ANY(product_ids) ORDER BY product_id FOR UPDATE;
+  -- The stock rows to lock: what the holding requests want, and what the checkouts they replace still hold.
+  SELECT array_agg(DISTINCT product_id ORDER BY product_id), array_agg(DISTINCT restart) FILTER (WHERE restart IS NOT NULL)
+    INTO v_product_ids, v_restart_ids
+    FROM (
+      SELECT (l ->> 'productId')::uuid AS product_id, (e ->> 'restart')::uuid AS restart
+        FROM jsonb_array_elements(v_plan) e, jsonb_array_elements(e -> 'lines') l
+       WHERE e ->> 'kind' = 'hold' AND e -> 'n' = e -> 'first'
+      UNION ALL
+      SELECT p::uuid, (e ->> 'restart')::uuid
+        FROM jsonb_array_elements(v_plan) e, jsonb_array_elements_text(e -> 'restartProducts') p
+       WHERE e ->> 'kind' = 'hold' AND e -> 'n' = e -> 'first'
+    ) wanted;
+
+  IF v_product_ids IS NOT NULL THEN
+    -- From here to commit the stock rows are locked.
+    PERFORM 1 FROM stock_levels WHERE product_id = ANY(v_product_ids) ORDER BY product_id FOR UPDATE;
     -- Holds whose time is up stop counting here and now, whether or not any cron has run.
-    PERFORM stockhold_expire_stale_holds_locked(product_ids);
-    SELECT coalesce(jsonb_object_agg(product_id, on_hand - reserved - allocated), '{}') INTO free
-    FROM stock_levels WHERE product_id = ANY(product_ids);
+    PERFORM stockhold_expire_stale_holds_locked(v_product_ids);
+    SELECT coalesce(jsonb_object_agg(product_id, on_hand - reserved - allocated), '{}') INTO v_free
+      FROM stock_levels WHERE product_id = ANY(v_product_ids);
+    v_free_before := v_free;
   END IF;
 
-  FOR req IN SELECT value FROM jsonb_array_elements(requests) LOOP
-    v_cart := (req ->> 'cartId')::uuid;
-    v_shopper := (req ->> 'shopperId')::uuid;
+  IF v_restart_ids IS NOT NULL THEN
+    -- The cart changed since (or the hold lapsed): give back what the old checkouts still hold.
+    WITH freed AS (
+      UPDATE reservations SET status = 'released', ended_at = now()
+      WHERE checkout_id = ANY(v_restart_ids) AND status = 'active'
+      RETURNING checkout_id, shopper_id, product_id, quantity
+    ), ledger AS (
+      INSERT INTO stock_movements (product_id, kind, reserved_delta, checkout_id, actor_id, reason)
+      SELECT product_id, 'release', -quantity, checkout_id, shopper_id, 'cart changed: checkout restarted' FROM freed
+    ), ended AS (
+      UPDATE checkouts SET status = CASE WHEN expires_at <= now() THEN 'expired' ELSE 'cancelled' END, ended_at = now()
+      WHERE id = ANY(v_restart_ids)
+    )
+    SELECT coalesce(jsonb_object_agg(product_id, quantity), '{}') INTO v_released
+      FROM (SELECT product_id, sum(quantity)::int AS quantity FROM freed GROUP BY product_id) f;
+    SELECT v_free || coalesce(jsonb_object_agg(f.key, coalesce((v_free ->> f.key)::int, 0) + f.value::int), '{}')
+      INTO v_free
+      FROM jsonb_each_text(v_released) f;
+  END IF;
 
-    IF NOT EXISTS (SELECT 1 FROM carts WHERE id = v_cart AND shopper_id = v_shopper) THEN
-      results := results || jsonb_build_array(jsonb_build_object('outcome', 'not_found'));
+  -- Each cart all or nothing, in request order: arithmetic on v_free, no statement per shopper.
+  FOR i IN 0 .. jsonb_array_length(v_plan) - 1 LOOP
+    v_entry := v_plan -> i;
+    v_n := i + 1;
+    v_first := (v_entry ->> 'first')::int;
+    IF v_first <> v_n THEN
+      -- A repeat for the same cart: the first one's answer; a hold it made just now is an existing checkout.
+      v_out[v_n] := CASE WHEN v_out[v_first] ->> 'outcome' = 'held'
+                         THEN jsonb_set(v_out[v_first], '{outcome}', '"existing"') ELSE v_out[v_first] END;
       CONTINUE;
     END IF;
-
-    SELECT coalesce(jsonb_agg(jsonb_build_object(
-             'productId', l.product_id, 'quantity', l.quantity, 'unitPriceCents', p.price_cents)
-             ORDER BY l.product_id), '[]')
-      INTO cart_lines_json
-      FROM cart_lines l JOIN products p ON p.id = l.product_id
-     WHERE l.cart_id = v_cart;
-
-    IF jsonb_array_length(cart_lines_json) = 0 THEN
-      results := results || jsonb_build_array(jsonb_build_object('outcome', 'empty_cart'));
+    IF v_entry ->> 'kind' <> 'hold' THEN
+      v_out[v_n] := v_entry -> 'result';
       CONTINUE;
     END IF;
-    IF EXISTS (SELECT 1 FROM jsonb_array_elements(cart_lines_json) l WHERE (l ->> 'quantity')::int > max_per_line) THEN
-      results := results || jsonb_build_array(jsonb_build_object('outcome', 'line_limit'));
-      CONTINUE;
-    END IF;
-
-    SELECT id INTO v_existing FROM checkouts WHERE cart_id = v_cart AND status = 'active';
-    IF v_existing IS NOT NULL THEN
-      -- Same cart, hold still whole and in time: hand back that checkout instead of holding twice.
-      IF (SELECT expires_at > now() FROM checkouts WHERE id = v_existing)
-         AND NOT EXISTS (SELECT 1 FROM reservations WHERE checkout_id = v_existing AND status <> 'active')
-         AND (SELECT jsonb_agg(jsonb_build_array(product_id, quantity) ORDER BY product_id)
-                FROM reservations WHERE checkout_id = v_existing)
-           = (SELECT jsonb_agg(jsonb_build_array((l ->> 'productId')::uuid, (l ->> 'quantity')::int)
-                               ORDER BY (l ->> 'productId')::uuid)
-                FROM jsonb_array_elements(cart_lines_json) l)
-      THEN
-        results := results || jsonb_build_array(jsonb_build_object('outcome', 'existing', 'checkoutId', v_existing));
-        CONTINUE;
+    v_short := '[]';
+    FOR j IN 0 .. jsonb_array_length(v_entry -> 'lines') - 1 LOOP
+      v_line := v_entry -> 'lines' -> j;
+      v_pid := v_line ->> 'productId';
+      IF (v_line ->> 'quantity')::int > coalesce((v_free ->> v_pid)::int, 0) THEN
+        v_short := v_short || jsonb_build_object('productId', v_pid, 'requested', (v_line ->> 'quantity')::int,
+                                                 'available', greatest(0, coalesce((v_free ->> v_pid)::int, 0)));
       END IF;
-      -- The cart changed since (or the hold lapsed): give back what the old checkout still holds.
-      FOR line IN
-        UPDATE reservations SET status = 'released', ended_at = now()
-        WHERE checkout_id = v_existing AND status = 'active'
-        RETURNING product_id, quantity
-      LOOP
-        free := jsonb_set(free, ARRAY[line.product_id::text], to_jsonb((free ->> line.product_id::text)::int + line.quantity));
-        taken := jsonb_set(taken, ARRAY[line.product_id::text],
-                           to_jsonb(coalesce((taken ->> line.product_id::text)::int, 0) - line.quantity));
-        INSERT INTO stock_movements (product_id, kind, reserved_delta, checkout_id, actor_id, reason)
-        VALUES (line.product_id, 'release', -line.quantity, v_existing, v_shopper, 'cart changed: checkout restarted');
-      END LOOP;
-      UPDATE checkouts
-         SET status = CASE WHEN expires_at <= now() THEN 'expired' ELSE 'cancelled' END, ended_at = now()
-       WHERE id = v_existing;
-    END IF;
-
-    SELECT coalesce(jsonb_agg(jsonb_build_object(
-             'productId', l ->> 'productId',
-             'requested', (l ->> 'quantity')::int,
-             'available', greatest(0, coalesce((free ->> (l ->> 'productId'))::int, 0)))), '[]')
-      INTO shortages
-      FROM jsonb_array_elements(cart_lines_json) l
-     WHERE (l ->> 'quantity')::int > coalesce((free ->> (l ->> 'productId'))::int, 0);
-
-    IF jsonb_array_length(shortages) > 0 THEN
-      results := results || jsonb_build_array(jsonb_build_object('outcome', 'insufficient_stock', 'lines', shortages));
+    END LOOP;
+    IF jsonb_array_length(v_short) > 0 THEN
+      v_out[v_n] := jsonb_build_object('outcome', 'insufficient_stock', 'lines', v_short);
       CONTINUE;
     END IF;
-
-    INSERT INTO checkouts (cart_id, shopper_id, email, total_cents, started_at, expires_at, hard_expires_at)
-    SELECT v_cart, v_shopper, req ->> 'email',
-           sum((l ->> 'quantity')::int * (l ->> 'unitPriceCents')::int), now(), v_expires, v_hard
-      FROM jsonb_array_elements(cart_lines_json) l
-    RETURNING id INTO v_checkout;
-
-    FOR line IN
-      SELECT (l ->> 'productId')::uuid AS product_id, (l ->> 'quantity')::int AS quantity,
-             (l ->> 'unitPriceCents')::int AS unit_price_cents
-        FROM jsonb_array_elements(cart_lines_json) l
-    LOOP
-      free := jsonb_set(free, ARRAY[line.product_id::text], to_jsonb((free ->> line.product_id::text)::int - line.quantity));
-      taken := jsonb_set(taken, ARRAY[line.product_id::text],
-                         to_jsonb(coalesce((taken ->> line.product_id::text)::int, 0) + line.quantity));
+    FOR j IN 0 .. jsonb_array_length(v_entry -> 'lines') - 1 LOOP
+      v_line := v_entry -> 'lines' -> j;
+      v_pid := v_line ->> 'productId';
+      v_free := jsonb_set(v_free, ARRAY[v_pid], to_jsonb((v_free ->> v_pid)::int - (v_line ->> 'quantity')::int));
     END LOOP;
-
-    INSERT INTO reservations (checkout_id, shopper_id, product_id, quantity, unit_price_cents, expires_at)
-    SELECT v_checkout, v_shopper, (l ->> 'productId')::uuid, (l ->> 'quantity')::int, (l ->> 'unitPriceCents')::int, v_expires
-      FROM jsonb_array_elements(cart_lines_json) l;
-    INSERT INTO stock_movements (product_id, kind, reserved_delta, checkout_id, actor_id, reason)
-    SELECT (l ->> 'productId')::uuid, 'reserve', (l ->> 'quantity')::int, v_checkout, v_shopper, 'checkout started'
-      FROM jsonb_array_elements(cart_lines_json) l;
-
-    results := results || jsonb_build_array(jsonb_build_object('outcome', 'held', 'checkoutId', v_checkout));
+    v_held[v_n] := true;
+    v_out[v_n] := v_entry -> 'result';
   END LOOP;
 
-  -- One write per stock row for the whole batch; the CHECK constraints still refuse any oversell.
-  UPDATE stock_levels s SET reserved = s.reserved + t.value::int, updated_at = now()
-    FROM jsonb_each_text(taken) t
-   WHERE s.product_id = t.key::uuid AND t.value::int <> 0;
+  -- What was given back or taken from each stock row is what its free units moved by.
+  SELECT array_agg(key::uuid), array_agg((v_free_before ->> key)::int - value::int)
+    INTO v_changed_ids, v_changed_by
+    FROM jsonb_each_text(v_free)
+   WHERE (v_free_before ->> key)::int <> value::int;
 
-  RETURN results;
+  IF true = ANY(v_held) OR v_changed_ids IS NOT NULL THEN
+    -- The whole batch's rows in one statement, one write per stock row; the CHECK constraints still refuse
+    -- any oversell. Ledger rows go in request order, the order the holds were granted.
+    WITH granted AS (
+      SELECT e.value AS entry, e.n FROM jsonb_array_elements(v_plan) WITH ORDINALITY e(value, n)
+      WHERE v_held[e.n::int]
+    ), new_checkout AS (
+      INSERT INTO checkouts (id, cart_id, shopper_id, email, total_cents, started_at, expires_at, hard_expires_at)
+      SELECT (entry #>> '{result,checkoutId}')::uuid, (entry ->> 'cartId')::uuid, (entry ->> 'shopperId')::uuid,
+             entry ->> 'email', (entry ->> 'totalCents')::int, now(), v_expires, v_hard
+        FROM granted ORDER BY n
+    ), granted_line AS (
+      SELECT g.n, (g.entry #>> '{result,checkoutId}')::uuid AS checkout_id, (g.entry ->> 'shopperId')::uuid AS shopper_id,
+             (l ->> 'productId')::uuid AS product_id, (l ->> 'quantity')::int AS quantity,
+             (l ->> 'unitPriceCents')::int AS unit_price_cents
+        FROM granted g, jsonb_array_elements(g.entry -> 'lines') l
+    ), hold AS (
+      INSERT INTO reservations (checkout_id, shopper_id, product_id, quantity, unit_price_cents, expires_at)
+      SELECT checkout_id, shopper_id, product_id, quantity, unit_price_cents, v_expires
+        FROM granted_line ORDER BY n, product_id
+    ), ledger AS (
+      INSERT INTO stock_movements (product_id, kind, reserved_delta, checkout_id, actor_id, reason)
+      SELECT product_id, 'reserve', quantity, checkout_id, shopper_id, 'checkout started'
+        FROM granted_line ORDER BY n, product_id
+    )
+    UPDATE stock_levels s SET reserved = s.reserved + d.quantity, updated_at = now()
+      FROM unnest(v_changed_ids, v_changed_by) d(product_id, quantity)
+     WHERE s.product_id = d.product_id;
+  END IF;
+
+  RETURN jsonb_build_object('serverTime', clock_timestamp(), 'outcomes', to_jsonb(v_out));
 END $$;

@@ -1,0 +1,36 @@
+/**
+ * The engine in this process: `startCheckout` exactly as a route handler calls it, on this process's own pool.
+ * Imported by run.ts only after DATABASE_URL and the rate limits are set, since lib/env reads them on import.
+ */
+import { pool } from "../db/client";
+import { startCheckout } from "../lib/checkout";
+import { env } from "../lib/env";
+import { holdQueueSettings, reconcileStock } from "../lib/inventory";
+import type { BenchShopper } from "./fixtures";
+import { runLoad, type LoadResult } from "./load";
+
+export async function runEngine(
+  shoppers: readonly BenchShopper[],
+  concurrency: number,
+  timeLimitMs: number,
+): Promise<LoadResult> {
+  return runLoad(
+    shoppers,
+    concurrency,
+    async (shopper) => {
+      const { created } = await startCheckout(
+        { id: shopper.id, kind: "guest", email: null, name: null },
+        { email: shopper.email },
+      );
+      return created;
+    },
+    timeLimitMs,
+  );
+}
+
+export { holdQueueSettings, reconcileStock };
+export const poolSize = env.DATABASE_POOL_SIZE;
+
+export async function closeEnginePool(): Promise<void> {
+  await pool.end();
+}

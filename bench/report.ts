@@ -1,0 +1,72 @@
+/**
+ * Writes the latest run's table into BENCHMARKS.md between two markers; the prose around it is kept as written.
+ */
+import fs from "node:fs";
+import type { BenchReport, Measurement } from "./run";
+
+const START = "<!-- bench:results:start -->";
+const END = "<!-- bench:results:end -->";
+
+const pathLabel: Record<Measurement["path"], string> = {
+  engine: "Engine (`startCheckout`)",
+  http: "Store API over HTTP",
+  baseline: "Raw-SQL baseline",
+};
+
+export function renderTable(report: BenchReport): string {
+  const m = report.machine;
+  const d = report.database;
+  const lines = [
+    START,
+    `Run of ${report.date.slice(0, 16).replace("T", " ")} UTC, ${report.durationSeconds} s in all. ` +
+      `Machine: ${m.cpus} CPUs (\`nproc\`), ${m.cpuModel}, ${m.memoryGiB} GiB memory, ${m.os}; ` +
+      `Node ${m.node}; PostgreSQL ${d.version} (${d.embedded ? "embedded, temporary cluster" : "server at DATABASE_URL"}, ` +
+      `fsync ${d.fsync}, synchronous_commit ${d.synchronousCommit}, shared_buffers ${d.sharedBuffers}). ` +
+      `Load average (1 min) ${report.loadAverage.atStart} at the start, ${report.loadAverage.atEnd} at the end.`,
+    "",
+    "| path | products | concurrent shoppers | holds | holds/s | p50 ms | p99 ms | vs baseline | client or app process: RSS peak MiB, CPU ms per hold | PostgreSQL CPU ms per hold | nothing oversold |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---|",
+    ...report.results.map((r) =>
+      [
+        pathLabel[r.path],
+        r.layout === "hot" ? "1 (hot)" : "1,000",
+        r.concurrency,
+        r.failed ? `${r.holds} (${r.failed} failed)` : r.holds,
+        r.holdsPerSecond,
+        r.p50Ms,
+        r.p99Ms,
+        r.ratioToBaseline !== undefined ? `${r.ratioToBaseline.toFixed(2)}×` : "–",
+        r.process
+          ? `${r.process.name}: ${r.process.peakMiB}${r.process.idleMiB !== undefined ? ` (idle ${r.process.idleMiB})` : ""}, ${r.process.cpuMsPerHold}`
+          : "–",
+        r.databaseCpuMsPerHold ?? "–",
+        r.oversellCheck.ok ? "yes" : "**NO**",
+      ].join(" | "),
+    ).map((row) => `| ${row} |`),
+    ...report.references.map(
+      (r) => `\nFor scale: ${r.name} at ${r.concurrency} concurrent clients: ${r.requestsPerSecond} requests/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms.`,
+    ),
+    "",
+    `Reconciliation after the run (levels = ledger = active holds, over ${report.reconcile.products} products): ` +
+      `${report.reconcile.ok ? "ok" : `**${report.reconcile.problems} problems**`}. ` +
+      `Baseline: reserved ${report.baselineCheck.reserved} = ${report.baselineCheck.holds} hold rows: ${report.baselineCheck.ok ? "ok" : "**failed**"}.`,
+    "",
+    "| target | this run | goal | met |",
+    "|---|---:|---|---|",
+    ...report.targets.map((t) => `| ${t.name} | ${t.value} | ${t.target} | ${t.met ? "yes" : "**no**"} |`),
+    END,
+  ];
+  return lines.join("\n");
+}
+
+export function writeBenchmarksTable(file: string, report: BenchReport): void {
+  const table = renderTable(report);
+  const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "# Benchmarks\n\n";
+  const start = current.indexOf(START);
+  const end = current.indexOf(END);
+  const next =
+    start >= 0 && end > start
+      ? current.slice(0, start) + table + current.slice(end + END.length)
+      : `${current.trimEnd()}\n\n## Latest results\n\n${table}\n`;
+  fs.writeFileSync(file, next);
+}

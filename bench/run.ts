@@ -1,0 +1,431 @@
+/**
+ * `npm run bench`: the flash-sale benchmark (issue 6). In one run, on one PostgreSQL server, it measures
+ *   - the raw-SQL baseline (BEGIN; SELECT … FOR UPDATE; INSERT hold; UPDATE stock; COMMIT) at 1, 8 and 64,
+ *   - the engine (`startCheckout` in this process) at 1, 8 and 64 concurrent shoppers,
+ *   - the Store API (`POST /api/checkout` on the built app over HTTP) at 64 concurrent shoppers,
+ * each on one hot product and over 1,000 products (no contention), with the memory of the app server and of
+ * this process. It checks that nothing was oversold, prints the figures, saves bench/results/<date>.json and
+ * latest.json, and rewrites the results table in BENCHMARKS.md.
+ *
+ * Every request loop is bounded by a count and a time limit, and all load goes to 127.0.0.1.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import postgres from "postgres";
+import { buildIfStale, cookieHeader, createHttpClient, startBenchApp, type BenchApp } from "./app";
+import { checkBaseline, runBaseline } from "./baseline";
+import { prepareBenchDatabase, type BenchDatabase } from "./database";
+import { createBaselineProducts, createBaselineTables, createProducts, createShoppersWithCarts } from "./fixtures";
+import { percentile, residentMiB, round1, runLoad, treeCpuTimeMs, watchProcess, type LoadResult } from "./load";
+import { describeMachine, type Machine } from "./machine";
+import { writeBenchmarksTable } from "./report";
+
+/** Holds attempted per level: fixed counts, so each level does the same work whatever the machine. */
+const HOLDS_AT: Record<number, number> = { 1: 300, 8: 1000, 64: 2000 };
+const LEVELS = [1, 8, 64];
+const HTTP_LEVELS = [64];
+const SPREAD_PRODUCTS = 1000;
+const WARM_UP_HOLDS = 200;
+/** No single measurement runs longer than this, whatever happens. */
+const SCENARIO_TIME_LIMIT_MS = 30_000;
+
+export type Path = "engine" | "http" | "baseline";
+export type Layout = "hot" | "spread";
+
+export interface Measurement {
+  path: Path;
+  layout: Layout;
+  concurrency: number;
+  attempted: number;
+  holds: number;
+  failed: number;
+  firstError?: string;
+  elapsedMs: number;
+  holdsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+  ratioToBaseline?: number;
+  /** The process doing the app's work: the bench process for the engine, next-server over HTTP. */
+  process?: { name: string; peakMiB: number; meanMiB: number; idleMiB?: number; cpuMsPerHold: number };
+  /** CPU time of the whole PostgreSQL server per hold (when it runs on this machine). */
+  databaseCpuMsPerHold?: number;
+  /** Stock reserved grew by exactly the holds granted, each held by its own shopper, nothing over on hand. */
+  oversellCheck: { ok: boolean; reservedDelta: number; holders: number };
+}
+
+/** A figure that is not a hold but explains the others: the cheapest route of the app under the same load. */
+export interface Reference {
+  name: string;
+  concurrency: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export interface BenchReport {
+  date: string;
+  machine: Machine;
+  loadAverage: { atStart: number; atEnd: number };
+  database: BenchDatabase["server"] & { embedded: boolean };
+  settings: Record<string, string | number>;
+  results: Measurement[];
+  references: Reference[];
+  reconcile: { ok: boolean; products: number; problems: number };
+  baselineCheck: { ok: boolean; reserved: number; holds: number };
+  targets: { name: string; value: number; target: string; met: boolean }[];
+  durationSeconds: number;
+}
+
+const log = (line: string) => console.log(line);
+const round2 = (value: number) => Math.round(value * 100) / 100;
+
+/** BENCH_ONLY=baseline,engine runs only those parts, for quick iterations; the full run is the default. */
+const only = new Set((process.env.BENCH_ONLY ?? "baseline,engine,http").split(",").map((s) => s.trim()));
+
+function summarise(
+  run: LoadResult,
+  pathName: Path,
+  layout: Layout,
+  oversellCheck: Measurement["oversellCheck"],
+  watched?: { name: string; peakMiB: number; meanMiB: number; cpuMs: number; idleMiB?: number },
+): Measurement {
+  return {
+    path: pathName,
+    layout,
+    concurrency: run.concurrency,
+    attempted: run.attempted,
+    holds: run.succeeded,
+    failed: run.failed,
+    ...(run.firstError ? { firstError: run.firstError } : {}),
+    elapsedMs: Math.round(run.elapsedMs),
+    holdsPerSecond: Math.round(run.succeeded / (run.elapsedMs / 1000)),
+    p50Ms: round1(percentile(run.latencies, 50)),
+    p99Ms: round1(percentile(run.latencies, 99)),
+    maxMs: round1(run.latencies.at(-1) ?? Number.NaN),
+    ...(watched
+      ? {
+          process: {
+            name: watched.name,
+            peakMiB: watched.peakMiB,
+            meanMiB: watched.meanMiB,
+            ...(watched.idleMiB !== undefined ? { idleMiB: watched.idleMiB } : {}),
+            cpuMsPerHold: round2(watched.cpuMs / Math.max(1, run.succeeded)),
+          },
+        }
+      : {}),
+    oversellCheck,
+  };
+}
+
+/** The database's CPU over a measurement includes the two small check queries around it: negligible. */
+function withDatabaseCpu(m: Measurement, cpuMs: number | undefined): Measurement {
+  return cpuMs === undefined ? m : { ...m, databaseCpuMsPerHold: round2(cpuMs / Math.max(1, m.holds)) };
+}
+
+function print(m: Measurement): void {
+  const ratio = m.ratioToBaseline !== undefined ? `  ${m.ratioToBaseline.toFixed(2)}× baseline` : "";
+  const memory = m.process
+    ? `  ${m.process.name}: RSS peak ${m.process.peakMiB} MiB, ${m.process.cpuMsPerHold} ms CPU per hold`
+    : "";
+  const database = m.databaseCpuMsPerHold !== undefined ? `; PostgreSQL ${m.databaseCpuMsPerHold} ms CPU per hold` : "";
+  const failed = m.failed ? `  ${m.failed} FAILED (${m.firstError ?? "refused"})` : "";
+  const check = m.oversellCheck.ok ? "" : "  OVERSELL CHECK FAILED";
+  log(
+    `  ${m.path.padEnd(8)} ${m.layout.padEnd(6)} c=${String(m.concurrency).padStart(2)}  ` +
+      `${String(m.holdsPerSecond).padStart(5)} holds/s  p50 ${m.p50Ms} ms  p99 ${m.p99Ms} ms${ratio}${memory}${database}${failed}${check}`,
+  );
+}
+
+/** Units reserved on these products, how many shoppers hold them, and rows over on hand. */
+async function holdTotals(sql: postgres.Sql, productIds: string[]) {
+  const [row] = await sql<{ reserved: number; holders: number; oversold: number }[]>`
+    select coalesce(sum(reserved), 0)::int as reserved,
+           count(*) filter (where reserved + allocated > on_hand)::int as oversold,
+           (select count(distinct shopper_id)::int from reservations
+             where status = 'active' and product_id = any(${productIds}::uuid[])) as holders
+    from stock_levels where product_id = any(${productIds}::uuid[])`;
+  return row!;
+}
+
+/** Runs `measure` (one unit per shopper) and checks the stock it reserved against the holds it was granted. */
+async function measureChecked(
+  sql: postgres.Sql,
+  productIds: string[],
+  measure: () => Promise<LoadResult>,
+): Promise<{ run: LoadResult; check: Measurement["oversellCheck"] }> {
+  const before = await holdTotals(sql, productIds);
+  const run = await measure();
+  const after = await holdTotals(sql, productIds);
+  const reservedDelta = after.reserved - before.reserved;
+  const holders = after.holders - before.holders;
+  const ok = after.oversold === 0 && reservedDelta === run.succeeded && holders === run.succeeded;
+  return { run, check: { ok, reservedDelta, holders } };
+}
+
+interface Context {
+  url: string;
+  /** Measures the PostgreSQL server's CPU time over `work` (undefined when the server is not local). */
+  databaseCpu<T>(work: () => Promise<T>): Promise<{ result: T; cpuMs?: number }>;
+  sql: postgres.Sql;
+  app: BenchApp;
+  engine: typeof import("./engine");
+  /** Keeps a measurement, with its ratio to the baseline measured earlier in this run, and prints it. */
+  record(m: Measurement): void;
+  references: Reference[];
+}
+
+async function measureBaseline({ url, sql, record, databaseCpu }: Context): Promise<void> {
+  log("Baseline: BEGIN; SELECT … FOR UPDATE; INSERT hold; UPDATE stock; COMMIT (postgres.js, one connection per client)");
+  await createBaselineTables(sql);
+  const [warm] = await createBaselineProducts(sql, 1, 100_000);
+  const warmUp = Array.from({ length: WARM_UP_HOLDS }, () => ({ shopperId: crypto.randomUUID(), productId: warm! }));
+  await runBaseline(url, warmUp, 8, SCENARIO_TIME_LIMIT_MS);
+  const spread = await createBaselineProducts(sql, SPREAD_PRODUCTS, 1_000);
+
+  for (const layout of ["hot", "spread"] as const) {
+    for (const concurrency of LEVELS) {
+      const count = HOLDS_AT[concurrency]!;
+      const products = layout === "hot" ? await createBaselineProducts(sql, 1, count * 2) : spread;
+      const holds = Array.from({ length: count }, (_, i) => ({
+        shopperId: crypto.randomUUID(),
+        productId: products[i % products.length]!,
+      }));
+      const watched = watchProcess("self");
+      const { result: run, cpuMs } = await databaseCpu(() => runBaseline(url, holds, concurrency, SCENARIO_TIME_LIMIT_MS));
+      const client = watched.stop();
+      const check = await checkBaseline(url);
+      const oversellCheck = { ok: check.ok, reservedDelta: run.succeeded, holders: run.succeeded };
+      record(withDatabaseCpu(summarise(run, "baseline", layout, oversellCheck, { name: "bench process", ...client }), cpuMs));
+    }
+  }
+}
+
+async function measureEngine({ sql, engine, record, databaseCpu }: Context): Promise<void> {
+  log("Engine: startCheckout in this process (its own pool, holds batched by HoldQueue)");
+  const warm = await createProducts(sql, "bench-warm", 1, 100_000);
+  await engine.runEngine(await createShoppersWithCarts(sql, warm, WARM_UP_HOLDS), 8, SCENARIO_TIME_LIMIT_MS);
+  const spread = await createProducts(sql, "bench-spread", SPREAD_PRODUCTS, 1_000);
+
+  for (const layout of ["hot", "spread"] as const) {
+    for (const concurrency of LEVELS) {
+      const count = HOLDS_AT[concurrency]!;
+      const products = layout === "hot" ? await createProducts(sql, `bench-hot-${concurrency}`, 1, count * 2) : spread;
+      const shoppers = await createShoppersWithCarts(sql, products, count);
+      const watched = watchProcess("self");
+      const { result, cpuMs } = await databaseCpu(() =>
+        measureChecked(sql, products, () => engine.runEngine(shoppers, concurrency, SCENARIO_TIME_LIMIT_MS)),
+      );
+      const m = summarise(result.run, "engine", layout, result.check, { name: "bench process", ...watched.stop() });
+      record(withDatabaseCpu(m, cpuMs));
+    }
+  }
+}
+
+async function measureHttp({ sql, app, record, references, databaseCpu }: Context): Promise<void> {
+  const client = createHttpClient(app.baseUrl, Math.max(...HTTP_LEVELS));
+  try {
+    const probe = await client.post("/api/checkout", {});
+    if (probe.status === 404 || probe.status === 405) {
+      log("Store API: POST /api/checkout is not in this build: skipped.");
+      return;
+    }
+    log(`Store API: POST /api/checkout over HTTP (${app.baseUrl}), each shopper with its own cookie and cart`);
+
+    // A new client's first cart write creates its guest identity and sets the signed cookie.
+    const shoppersWithCarts = async (productIds: string[], count: number) => {
+      const made: { cookie: string; email: string }[] = [];
+      const setup = await runLoad(
+        Array.from({ length: count }, (_, i) => productIds[i % productIds.length]!),
+        16,
+        async (productId) => {
+          const response = await client.post("/api/cart/lines", { productId, quantity: 1 });
+          if (response.status !== 200) {
+            throw new Error(`POST /api/cart/lines answered ${response.status}: ${JSON.stringify(response.body).slice(0, 300)}`);
+          }
+          made.push({ cookie: cookieHeader(response.setCookies), email: `http-${made.length}@example.test` });
+          return true;
+        },
+        SCENARIO_TIME_LIMIT_MS,
+      );
+      if (setup.failed > 0 || made.length < count) throw new Error(`could not fill carts over HTTP: ${setup.firstError}`);
+      return made;
+    };
+    const startCheckout = async (shopper: { cookie: string; email: string }) => {
+      const response = await client.post("/api/checkout", { email: shopper.email }, shopper.cookie);
+      if (response.status === 201) return true;
+      throw new Error(`POST /api/checkout answered ${response.status}: ${JSON.stringify(response.body).slice(0, 300)}`);
+    };
+
+    const warm = await createProducts(sql, "bench-http-warm", 1, 100_000);
+    await runLoad(await shoppersWithCarts(warm, WARM_UP_HOLDS), 8, startCheckout, SCENARIO_TIME_LIMIT_MS);
+    const spread = await createProducts(sql, "bench-http-spread", SPREAD_PRODUCTS, 1_000);
+    const idleMiB = residentMiB(app.serverPid);
+
+    for (const layout of ["hot", "spread"] as const) {
+      for (const concurrency of HTTP_LEVELS) {
+        const count = HOLDS_AT[concurrency]!;
+        const products = layout === "hot" ? await createProducts(sql, `bench-http-hot-${concurrency}`, 1, count * 2) : spread;
+        const shoppers = await shoppersWithCarts(products, count);
+        const watched = watchProcess(app.serverPid);
+        const { result, cpuMs } = await databaseCpu(() =>
+          measureChecked(sql, products, () => runLoad(shoppers, concurrency, startCheckout, SCENARIO_TIME_LIMIT_MS)),
+        );
+        const m = summarise(result.run, "http", layout, result.check, {
+          name: "next-server",
+          ...watched.stop(),
+          ...(idleMiB !== undefined ? { idleMiB: round1(idleMiB) } : {}),
+        });
+        record(withDatabaseCpu(m, cpuMs));
+      }
+    }
+
+    // What one app process can serve at all on this machine: the cheapest route (one `select 1`), same load.
+    const concurrency = Math.max(...HTTP_LEVELS);
+    const health = await runLoad(
+      Array.from({ length: HOLDS_AT[concurrency]! }, (_, i) => i),
+      concurrency,
+      async () => (await client.get("/api/health")).status === 200,
+      SCENARIO_TIME_LIMIT_MS,
+    );
+    const reference: Reference = {
+      name: "GET /api/health over HTTP (the app's cheapest route: one `select 1`)",
+      concurrency,
+      requestsPerSecond: Math.round(health.succeeded / (health.elapsedMs / 1000)),
+      p50Ms: round1(percentile(health.latencies, 50)),
+      p99Ms: round1(percentile(health.latencies, 99)),
+    };
+    references.push(reference);
+    log(`  reference: ${reference.name}, c=${concurrency}: ${reference.requestsPerSecond} requests/s, p50 ${reference.p50Ms} ms, p99 ${reference.p99Ms} ms`);
+  } finally {
+    client.close();
+  }
+}
+
+function targetsOf(results: Measurement[]): BenchReport["targets"] {
+  const find = (p: Path) => results.find((r) => r.path === p && r.layout === "hot" && r.concurrency === 64);
+  const http = find("http");
+  const engine = find("engine");
+  return [
+    {
+      name: "Store API over HTTP, hot product, 64 shoppers: holds/s vs baseline",
+      value: http?.ratioToBaseline ?? 0,
+      target: "≥ 1.0× (aim 2×)",
+      met: (http?.ratioToBaseline ?? 0) >= 1,
+    },
+    {
+      name: "Engine, hot product, 64 shoppers: holds/s vs baseline",
+      value: engine?.ratioToBaseline ?? 0,
+      target: "≥ 1.5×",
+      met: (engine?.ratioToBaseline ?? 0) >= 1.5,
+    },
+    {
+      name: "p99 of a checkout start over HTTP, hot product, 64 shoppers (ms)",
+      value: http?.p99Ms ?? Number.NaN,
+      target: "< 250 ms",
+      met: (http?.p99Ms ?? Infinity) < 250,
+    },
+    {
+      name: "p99 of a checkout start in the engine, hot product, 64 shoppers (ms)",
+      value: engine?.p99Ms ?? Number.NaN,
+      target: "< 250 ms",
+      met: (engine?.p99Ms ?? Infinity) < 250,
+    },
+  ];
+}
+
+async function main(): Promise<void> {
+  const startedAt = Date.now();
+  const loadAtStart = round2(os.loadavg()[0]!);
+  const machine = describeMachine();
+  log(`Stockhold flash-sale benchmark — ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}`);
+  if (loadAtStart > 1) log(`Note: load average ${loadAtStart} at start; other work on this machine lowers every figure.`);
+
+  buildIfStale(log);
+  const database = await prepareBenchDatabase(log);
+  log(`PostgreSQL ${database.server.version} (fsync ${database.server.fsync}, synchronous_commit ${database.server.synchronousCommit})`);
+  // lib/env reads these when the engine is imported below: this process is one more app server.
+  process.env.DATABASE_URL = database.url;
+  process.env.RATE_LIMIT_CHECKOUTS_PER_MINUTE = "0";
+  process.env.RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE = "0";
+  process.env.EXPIRY_SWEEP_SECONDS = "0";
+
+  const sql = postgres(database.url, { max: 4, onnotice: () => {} });
+  let app: BenchApp | undefined;
+  let engine: Context["engine"] | undefined;
+  try {
+    engine = await import("./engine");
+    log("Starting the built app (next start) …");
+    app = await startBenchApp(database.url);
+    const results: Measurement[] = [];
+    const record = (m: Measurement) => {
+      const base = results.find((b) => b.path === "baseline" && b.layout === m.layout && b.concurrency === m.concurrency);
+      if (m.path !== "baseline" && base) m.ratioToBaseline = round2(m.holdsPerSecond / base.holdsPerSecond);
+      results.push(m);
+      print(m);
+    };
+    const references: Reference[] = [];
+    const postmaster = database.postmasterPid;
+    const databaseCpu = async <T>(work: () => Promise<T>) => {
+      const before = postmaster ? treeCpuTimeMs(postmaster) : undefined;
+      const result = await work();
+      const after = postmaster ? treeCpuTimeMs(postmaster) : undefined;
+      return { result, cpuMs: before !== undefined && after !== undefined ? after - before : undefined };
+    };
+    const context: Context = { url: database.url, databaseCpu, sql, app, engine, record, references };
+    // The baseline first: the other paths are compared with it as they finish.
+    if (only.has("baseline")) await measureBaseline(context);
+    if (only.has("engine")) await measureEngine(context);
+    if (only.has("http")) await measureHttp(context);
+
+    const reconcile = await engine.reconcileStock();
+    const baselineCheck = await checkBaseline(database.url);
+    log(`Reconcile (levels = ledger = active holds): ${reconcile.ok ? "ok" : "FAILED"} over ${reconcile.products} products`);
+    log(`Baseline check (reserved = hold rows): ${baselineCheck.ok ? "ok" : "FAILED"}`);
+    const targets = targetsOf(results);
+    for (const t of targets) log(`  ${t.met ? "met   " : "MISSED"}  ${t.name}: ${t.value} (target ${t.target})`);
+
+    const report: BenchReport = {
+      date: new Date().toISOString(),
+      machine,
+      loadAverage: { atStart: loadAtStart, atEnd: round2(os.loadavg()[0]!) },
+      database: { ...database.server, embedded: database.embedded },
+      settings: {
+        appPoolSize: engine.poolSize,
+        holdBatch: engine.holdQueueSettings.maxBatch,
+        holdBatchesInFlight: engine.holdQueueSettings.maxInFlight,
+        holdsPerLevel: JSON.stringify(HOLDS_AT),
+        spreadProducts: SPREAD_PRODUCTS,
+        warmUpHolds: WARM_UP_HOLDS,
+      },
+      results,
+      references,
+      reconcile: { ok: reconcile.ok, products: reconcile.products, problems: reconcile.problems.length },
+      baselineCheck,
+      targets,
+      durationSeconds: Math.round((Date.now() - startedAt) / 1000),
+    };
+    const dir = path.join(process.cwd(), "bench", "results");
+    fs.mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, `${report.date.slice(0, 10)}.json`);
+    fs.writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
+    fs.writeFileSync(path.join(dir, "latest.json"), JSON.stringify(report, null, 2) + "\n");
+    writeBenchmarksTable(path.join(process.cwd(), "BENCHMARKS.md"), report);
+    log(`Saved ${path.relative(process.cwd(), file)} and bench/results/latest.json; BENCHMARKS.md updated (${report.durationSeconds} s).`);
+    // Every hold was meant to succeed: a refusal or an error is as much a failure as an oversell.
+    if (!reconcile.ok || !baselineCheck.ok || results.some((r) => !r.oversellCheck.ok || r.failed > 0)) {
+      process.exitCode = 1;
+    }
+  } finally {
+    await app?.stop();
+    await engine?.closeEnginePool().catch(() => {});
+    await sql.end();
+    await database.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});
