@@ -8,20 +8,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "@/db/embedded";
+import { freePort, isAlive } from "@/db/embedded";
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "stockhold-demo-"));
 fs.chmodSync(dataDir, 0o755);
 afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("demo mode", () => {
   it("serves the seeded catalogue from the embedded database and stops it on Ctrl-C", async () => {

@@ -8,22 +8,13 @@ import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort, startEmbeddedPostgres } from "@/db/embedded";
+import { freePort, isAlive, startEmbeddedPostgres } from "@/db/embedded";
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "stockhold-recovery-"));
 fs.chmodSync(root, 0o755);
 const dataDir = path.join(root, "data");
 
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe("embedded PostgreSQL after a crash", () => {
   it("stops the server an earlier killed run left behind and starts again", async () => {
