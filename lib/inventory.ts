@@ -247,7 +247,9 @@ export async function expireStaleHolds(options: { batchSize?: number; maxBatches
                (select count(*)::int from candidates) as products`),
     );
     expired += row?.expired ?? 0;
-    if (!row || row.products < batchSize) break;
+    // Done when fewer than a full batch were stale, or when every candidate was locked by someone else (who
+    // expires those holds itself): another pass would only read the same rows again.
+    if (!row || row.products < batchSize || row.expired === 0) break;
   }
   // Checkouts whose time is up read as "expired" already; this records it (no stock involved).
   await db.execute(sql`
