@@ -8,6 +8,7 @@ import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import { freePort } from "../db/embedded";
+import { childrenOf } from "./load";
 
 export interface BenchApp {
   baseUrl: string;
@@ -52,18 +53,6 @@ export function buildIfStale(log: (line: string) => void): void {
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
   });
   if (build.status !== 0) throw new Error("next build failed");
-}
-
-function childrenOf(pid: number): number[] {
-  try {
-    return fs
-      .readdirSync(`/proc/${pid}/task`)
-      .flatMap((task) => fs.readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim().split(/\s+/))
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    return [];
-  }
 }
 
 function commandOf(pid: number): string {

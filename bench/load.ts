@@ -88,7 +88,8 @@ export function cpuTimeMs(pid: number | "self"): number | undefined {
   }
 }
 
-function childrenOf(pid: number): number[] {
+/** The direct children of a process, from /proc (Linux). */
+export function childrenOf(pid: number): number[] {
   try {
     return fs
       .readdirSync(`/proc/${pid}/task`)
