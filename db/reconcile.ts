@@ -71,14 +71,27 @@ const recordChecks: { check: string; query: string }[] = [
             group by o.id having o.total_cents <> coalesce(sum(l.quantity * l.unit_price_cents), 0)`,
   },
   {
-    check: "every successful payment has its order",
-    query: `select p.id as subject, 'successful payment whose order is missing or of another checkout' as problem
-            from payment_attempts p left join orders o on o.id = p.order_id
-            where p.outcome = 'succeeded' and (o.id is null or o.checkout_id <> p.checkout_id)
-            union all
-            select o.id, 'order without a successful payment'
+    check: "every captured payment has its order",
+    query: `select p.id as subject, 'captured payment whose order is missing or of another checkout' as problem
+            from payments p left join orders o on o.id = p.order_id
+            where p.status = 'captured' and (o.id is null or o.checkout_id <> p.checkout_id)`,
+  },
+  {
+    check: "no checkout has two captured payments",
+    query: `select checkout_id as subject, count(*) || ' captured payments' as problem
+            from payments where status = 'captured' group by checkout_id having count(*) > 1`,
+  },
+  {
+    check: "every order has its captured payment",
+    // An order whose payment is authorized is waiting for its capture (the recovery sweep finishes it).
+    query: `select o.id as subject, 'order without a captured payment' as problem
             from orders o where not exists (
-              select 1 from payment_attempts p where p.order_id = o.id and p.outcome = 'succeeded')`,
+              select 1 from payments p where p.order_id = o.id and p.status in ('captured', 'authorized'))`,
+  },
+  {
+    check: "every charge matches its checkout",
+    query: `select p.id as subject, 'payment of ' || p.amount_cents || ' for a checkout of ' || c.total_cents as problem
+            from payments p join checkouts c on c.id = p.checkout_id where p.amount_cents <> c.total_cents`,
   },
   {
     check: "each checkout's ledger equals what it still holds",

@@ -121,12 +121,18 @@ export const cartLines = pgTable(
 );
 export type CartLine = typeof cartLines.$inferSelect;
 
-export const checkoutStatuses = ["active", "completed", "cancelled", "failed", "expired"] as const;
+/** The checkout's life, one state machine: see lib/checkout/lifecycle.ts for the transitions. */
+export const checkoutStatuses = ["active", "paying", "completed", "cancelled", "failed", "expired"] as const;
 export type CheckoutStatus = (typeof checkoutStatuses)[number];
+
+/** Who ended a checkout: the shopper (cancel), the shop (an admin, a restart), the payment, or the clock. */
+export const checkoutEnders = ["shopper", "shop", "payment", "timeout"] as const;
+export type CheckoutEnder = (typeof checkoutEnders)[number];
 
 /**
  * A checkout holds its cart's lines (as reservations) until it is paid, cancelled, declined or expires.
- * `expires_at` slides with activity but never past `hard_expires_at`.
+ * `expires_at` slides with activity but never past `hard_expires_at`; while `paying` it is the end of the
+ * payment window instead (the hold cannot lapse while the provider works).
  */
 export const checkouts = pgTable(
   "checkouts",
@@ -139,20 +145,31 @@ export const checkouts = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
     status: text("status", { enum: checkoutStatuses }).notNull().default("active"),
+    endedBy: text("ended_by", { enum: checkoutEnders }),
     email: text("email"),
     details: jsonb("details").$type<Record<string, string>>().notNull().default({}),
-    totalCents: integer("total_cents").notNull(),
+    // bigint: 50 units of a product priced at the largest integer already pass 2^31 cents.
+    totalCents: bigint("total_cents", { mode: "number" }).notNull(),
     startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     hardExpiresAt: timestamp("hard_expires_at", { withTimezone: true }).notNull(),
     endedAt: timestamp("ended_at", { withTimezone: true }),
   },
   (t) => [
-    check("checkouts_status_valid", sql`${t.status} in ('active', 'completed', 'cancelled', 'failed', 'expired')`),
+    check(
+      "checkouts_status_valid",
+      sql`${t.status} in ('active', 'paying', 'completed', 'cancelled', 'failed', 'expired')`,
+    ),
+    check("checkouts_ended_by_valid", sql`${t.endedBy} in ('shopper', 'shop', 'payment', 'timeout')`),
+    // A live checkout has no ender; an ended one always says who ended it.
+    check("checkouts_ender_iff_ended", sql`(${t.status} in ('active', 'paying')) = (${t.endedBy} is null)`),
     check("checkouts_total_not_negative", sql`${t.totalCents} >= 0`),
     check("checkouts_expiry_capped", sql`${t.expiresAt} <= ${t.hardExpiresAt}`),
-    // At most one active checkout per cart: a second "Checkout" click can never hold the stock twice.
-    uniqueIndex("checkouts_one_active_per_cart").on(t.cartId).where(sql`${t.status} = 'active'`),
+    // At most one live checkout per cart: a second "Checkout" click can never hold the stock twice, nor start
+    // a second checkout while the first one is being paid.
+    uniqueIndex("checkouts_one_live_per_cart").on(t.cartId).where(sql`${t.status} in ('active', 'paying')`),
+    // "Is this still its cart's latest checkout?" (a superseded checkout can never be paid).
+    index("checkouts_cart_started_idx").on(t.cartId, t.startedAt),
     index("checkouts_shopper_idx").on(t.shopperId),
     index("checkouts_active_expiry_idx").on(t.expiresAt).where(sql`${t.status} = 'active'`),
   ],
@@ -212,7 +229,7 @@ export const orders = pgTable(
       .references(() => users.id),
     email: text("email"),
     status: text("status", { enum: orderStatuses }).notNull().default("paid"),
-    totalCents: integer("total_cents").notNull(),
+    totalCents: bigint("total_cents", { mode: "number" }).notNull(),
     paymentReference: text("payment_reference").notNull(),
     createdAt: createdAt(),
     fulfilledAt: timestamp("fulfilled_at", { withTimezone: true }),
@@ -247,28 +264,88 @@ export const orderLines = pgTable(
 );
 export type OrderLine = typeof orderLines.$inferSelect;
 
-/** Every payment attempt, keyed by the client's idempotency key so a retried request finds its first answer. */
-export const paymentAttempts = pgTable(
-  "payment_attempts",
+export const paymentStatuses = ["processing", "authorized", "captured", "declined", "voided", "refunded", "failed"] as const;
+export type PaymentStatus = (typeof paymentStatuses)[number];
+
+/**
+ * One row per payment attempt, written before the provider is called (lib/payments/lifecycle.ts), so a crash
+ * at any point leaves a record that the recovery sweep settles by asking the provider. The provider's
+ * idempotency key is derived from this row's id. `request_key` is the client's Idempotency-Key: the same key
+ * again gets this attempt's answer.
+ *   processing → authorized → captured (→ refunded), or → declined | voided | failed
+ */
+export const payments = pgTable(
+  "payments",
   {
     id: uuid("id").primaryKey().defaultRandom(),
     checkoutId: uuid("checkout_id")
       .notNull()
       .references(() => checkouts.id, { onDelete: "cascade" }),
-    idempotencyKey: text("idempotency_key").notNull(),
-    outcome: text("outcome", { enum: ["succeeded", "declined"] }).notNull(),
+    shopperId: uuid("shopper_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    requestKey: text("request_key").notNull(),
+    provider: text("provider").notNull(),
+    providerReference: text("provider_reference"),
+    amountCents: bigint("amount_cents", { mode: "number" }).notNull(),
+    status: text("status", { enum: paymentStatuses }).notNull().default("processing"),
     declineCode: text("decline_code"),
-    amountCents: integer("amount_cents").notNull(),
+    declineMessage: text("decline_message"),
+    /** When the money came but the stock could not be kept: what was short (the answer to a replay). */
+    shortLines: jsonb("short_lines").$type<{ productId: string; requested: number; available: number; name?: string }[]>(),
     orderId: uuid("order_id").references(() => orders.id),
     createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    settledAt: timestamp("settled_at", { withTimezone: true }),
   },
   (t) => [
-    uniqueIndex("payment_attempts_key_unique").on(t.checkoutId, t.idempotencyKey),
-    check("payment_attempts_outcome_valid", sql`${t.outcome} in ('succeeded', 'declined')`),
-    check("payment_attempts_success_has_order", sql`(${t.outcome} = 'succeeded') = (${t.orderId} is not null)`),
+    uniqueIndex("payments_request_key_unique").on(t.checkoutId, t.requestKey),
+    // At most one payment per checkout with the provider at a time, and never two captured.
+    uniqueIndex("payments_one_live_per_checkout")
+      .on(t.checkoutId)
+      .where(sql`${t.status} in ('processing', 'authorized')`),
+    uniqueIndex("payments_one_captured_per_checkout").on(t.checkoutId).where(sql`${t.status} = 'captured'`),
+    uniqueIndex("payments_one_per_order").on(t.orderId),
+    index("payments_unsettled_idx")
+      .on(t.updatedAt)
+      .where(sql`${t.status} in ('processing', 'authorized')`),
+    check(
+      "payments_status_valid",
+      sql`${t.status} in ('processing', 'authorized', 'captured', 'declined', 'voided', 'refunded', 'failed')`,
+    ),
+    check("payments_amount_not_negative", sql`${t.amountCents} >= 0`),
+    // Money taken always has its order; a decline always says why.
+    check("payments_captured_has_order", sql`${t.status} <> 'captured' or ${t.orderId} is not null`),
+    check("payments_declined_has_code", sql`${t.status} <> 'declined' or ${t.declineCode} is not null`),
   ],
 );
-export type PaymentAttempt = typeof paymentAttempts.$inferSelect;
+export type Payment = typeof payments.$inferSelect;
+
+/**
+ * The built-in test payment provider's own records: it stands in for a remote provider's database, so what it
+ * authorized or captured under an idempotency key survives a crash of the shop (lib/payments/test-provider.ts).
+ * The shop's code never reads this table; it asks the provider.
+ */
+export const testProviderPayments = pgTable("test_provider_payments", {
+  idempotencyKey: text("idempotency_key").primaryKey(),
+  reference: text("reference").notNull().unique(),
+  amountCents: bigint("amount_cents", { mode: "number" }).notNull(),
+  cardLast4: text("card_last4").notNull(),
+  status: text("status", {
+    enum: ["processing", "authorized", "captured", "declined", "voided", "refunded"],
+  }).notNull(),
+  declineCode: text("decline_code"),
+  declineMessage: text("decline_message"),
+  /** Where a "processing" payment ends up when its time comes (the async test cards). */
+  finalStatus: text("final_status", { enum: ["authorized", "declined"] }),
+  settlesAt: timestamp("settles_at", { withTimezone: true }),
+  /** Webhook delivery: due time, attempts made, when the shop answered 2xx. */
+  webhookDueAt: timestamp("webhook_due_at", { withTimezone: true }),
+  webhookAttempts: integer("webhook_attempts").notNull().default(0),
+  webhookDeliveredAt: timestamp("webhook_delivered_at", { withTimezone: true }),
+  createdAt: createdAt(),
+  updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+});
 
 export const movementKinds = [
   "receive", // opening stock and restocks

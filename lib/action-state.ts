@@ -50,7 +50,7 @@ export function formStateOf(
   if (error instanceof InsufficientStockError) {
     state.shortLines = error.lines.map((line) => ({
       ...line,
-      name: options.names?.get(line.productId) ?? "An item",
+      name: error.names[line.productId] ?? options.names?.get(line.productId) ?? "An item",
     }));
   }
   const issues = domainError.details.issues;

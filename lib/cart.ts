@@ -3,9 +3,9 @@
  * starts (lib/inventory.ts).
  */
 import "server-only";
-import { sql } from "drizzle-orm";
-import { db } from "@/db/client";
-import { carts } from "@/db/schema";
+import { eq, sql } from "drizzle-orm";
+import { db, type Tx } from "@/db/client";
+import { cartLines, carts } from "@/db/schema";
 import { env } from "./env";
 import { DomainError, notFound } from "./errors";
 
@@ -113,16 +113,28 @@ export async function fitCartToStock(shopperId: string): Promise<CartView> {
   return getCart(shopperId);
 }
 
-/** On sign-in, the guest's cart lines join the account's cart (quantities add up, capped per line). */
-export async function mergeCarts(fromShopperId: string, intoShopperId: string): Promise<void> {
-  if (fromShopperId === intoShopperId) return;
-  const into = await getOrCreateCart(intoShopperId);
-  await db.execute(sql`
-    insert into cart_lines (cart_id, product_id, quantity)
-    select ${into.id}, l.product_id, least(l.quantity, ${env.MAX_QUANTITY_PER_LINE})
-    from cart_lines l join carts c on c.id = l.cart_id where c.shopper_id = ${fromShopperId}
-    on conflict (cart_id, product_id) do update
-      set quantity = least(cart_lines.quantity + excluded.quantity, ${env.MAX_QUANTITY_PER_LINE})`);
-  await db.execute(sql`
-    delete from cart_lines where cart_id in (select id from carts where shopper_id = ${fromShopperId})`);
+/**
+ * On sign-in, the guest's cart lines join the account's cart (quantities add up, capped per line), inside the
+ * caller's transaction (lib/checkout/checkout.ts `handOverGuest`, which holds the guest cart's lock).
+ */
+export async function mergeCartLines(tx: Tx, fromCartId: string, intoShopperId: string): Promise<void> {
+  const [created] = await tx.insert(carts).values({ shopperId: intoShopperId }).onConflictDoNothing().returning({ id: carts.id });
+  const into = created ?? (await tx.select({ id: carts.id }).from(carts).where(eq(carts.shopperId, intoShopperId)))[0]!;
+  if (into.id === fromCartId) return;
+  const guestLines = tx
+    .select({
+      cartId: sql<string>`${into.id}::uuid`.as("cart_id"),
+      productId: cartLines.productId,
+      quantity: sql<number>`least(${cartLines.quantity}, ${env.MAX_QUANTITY_PER_LINE})`.as("quantity"),
+    })
+    .from(cartLines)
+    .where(eq(cartLines.cartId, fromCartId));
+  await tx
+    .insert(cartLines)
+    .select(guestLines)
+    .onConflictDoUpdate({
+      target: [cartLines.cartId, cartLines.productId],
+      set: { quantity: sql`least(${cartLines.quantity} + excluded.quantity, ${env.MAX_QUANTITY_PER_LINE})` },
+    });
+  await tx.delete(cartLines).where(eq(cartLines.cartId, fromCartId));
 }

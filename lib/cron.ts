@@ -8,6 +8,7 @@ import "server-only";
 import { bearerToken, sameSecret } from "./admin";
 import { env } from "./env";
 import { expireStaleHolds } from "./inventory";
+import { recoverPayments } from "./payments/recovery";
 import { pruneRateLimits } from "./rate-limit";
 
 /** True for `Authorization: Bearer <CRON_SECRET>`; with CRON_SECRET unset, nobody may run the job over HTTP. */
@@ -17,9 +18,13 @@ export function isCronRequest(request: Request): boolean {
   return sameSecret(token, env.CRON_SECRET);
 }
 
-/** Runs the expiry job once and returns how many holds it expired. Safe to run concurrently and often. */
+/**
+ * Runs the expiry job once: expires stale holds, settles payments whose answer was lost (asking the provider),
+ * and drops finished rate-limit windows. Returns how many holds it expired. Safe to run concurrently and often.
+ */
 export async function runExpiryJob(): Promise<number> {
   const expired = await expireStaleHolds();
+  await recoverPayments();
   await pruneRateLimits();
   return expired;
 }

@@ -16,6 +16,7 @@ export type ErrorCode =
   | "checkout_closed"
   | "checkout_expired"
   | "payment_declined"
+  | "payment_in_progress"
   | "invariant_violation"
   | "conflict"
   | "payload_too_large"
@@ -34,6 +35,7 @@ const statusOf: Record<ErrorCode, number> = {
   not_found: 404,
   insufficient_stock: 409,
   checkout_completed: 409,
+  payment_in_progress: 409,
   invariant_violation: 409,
   conflict: 409,
   checkout_closed: 410,

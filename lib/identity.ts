@@ -4,13 +4,10 @@
  */
 import "server-only";
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { sql } from "drizzle-orm";
 import { cookies, headers } from "next/headers";
 import { cache } from "react";
-import { db } from "@/db/client";
 import { auth } from "./auth";
-import { mergeCarts } from "./cart";
-import { cancelCheckout } from "./checkout";
+import { handOverGuest } from "./checkout";
 import { env } from "./env";
 import { DomainError } from "./errors";
 import { createGuest, findShopper, type Shopper } from "./shoppers";
@@ -98,16 +95,6 @@ export async function adoptGuest(accountId: string): Promise<void> {
   const guestId = verifyGuestCookie(cookieStore.get(GUEST_COOKIE)?.value);
   if (!guestId) return;
   const guest = await findShopper(guestId);
-  if (guest?.kind === "guest") {
-    const active = await db.execute<{ id: string }>(sql`
-      select id from checkouts where shopper_id = ${guest.id} and status = 'active'`);
-    for (const checkout of active) {
-      // One paid a moment ago stays paid: signing in goes ahead either way.
-      await cancelCheckout(checkout.id, guest.id).catch((error: unknown) => {
-        if (!(error instanceof DomainError && error.code === "checkout_completed")) throw error;
-      });
-    }
-    await mergeCarts(guest.id, accountId);
-  }
+  if (guest?.kind === "guest") await handOverGuest(guest.id, accountId);
   cookieStore.delete(GUEST_COOKIE);
 }

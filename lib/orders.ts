@@ -44,6 +44,8 @@ async function queryOrders(where: ReturnType<typeof sql>, limit = 200): Promise<
     limit ${limit}`);
   return rows.map((r) => ({
     ...r,
+    // bigint arrives as a string from raw SQL; every allowed total is far below 2^53.
+    totalCents: Number(r.totalCents),
     createdAt: new Date(r.createdAt).toISOString(),
     fulfilledAt: r.fulfilledAt ? new Date(r.fulfilledAt).toISOString() : null,
   }));

@@ -54,6 +54,8 @@ const optionalText = (max: number) =>
 /** `email` is required for guests; lib/checkout.ts decides that, since only it knows who is shopping. */
 export const startCheckoutSchema = z.object({
   email: z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), email.optional()),
+  // "Try another card": the checkout whose details (name, address) the new one keeps.
+  previousCheckoutId: z.preprocess((value) => (value === "" ? undefined : value), z.uuid().optional()),
 });
 
 /** What the shopper types into the checkout form. Every field is optional: any of them counts as activity. */

@@ -8,7 +8,7 @@ import { refresh } from "next/cache";
 import { redirect } from "next/navigation";
 import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/action-state";
 import { addToCart, fitCartToStock, getCart, setCartLineQuantity } from "@/lib/cart";
-import { startCheckout } from "@/lib/checkout";
+import { getCheckout, startCheckout } from "@/lib/checkout";
 import { currentOrNewShopper, currentShopper } from "@/lib/identity";
 import type { Shopper } from "@/lib/shoppers";
 import { addToCartSchema, formFields, productIdParamSchema, setCartLineSchema, startCheckoutSchema } from "@/lib/store-schemas";
@@ -72,7 +72,10 @@ export async function startCheckoutAction(_previous: FormState | null, formData:
   try {
     shopper = await currentShopper();
     if (!shopper) return { ok: false, code: "empty_cart", message: "Your cart is empty." };
-    const { checkout } = await startCheckout(shopper, { email: parsed.data.email });
+    const previous = parsed.data.previousCheckoutId
+      ? await getCheckout(parsed.data.previousCheckoutId, shopper.id).catch(() => null)
+      : null;
+    const { checkout } = await startCheckout(shopper, { email: parsed.data.email ?? previous?.email, details: previous?.details });
     checkoutId = checkout.id;
   } catch (error) {
     const cart = shopper ? await getCart(shopper.id).catch(() => null) : null;

@@ -12,7 +12,7 @@ import { DomainError } from "@/lib/errors";
 import { requireShopper } from "@/lib/identity";
 import { checkoutDetailsSchema, formFields, idempotencyKeySchema, payBodySchema, toActivityInput } from "@/lib/store-schemas";
 
-const endedCodes = new Set<string>(["checkout_expired", "checkout_completed", "checkout_closed"]);
+const endedCodes = new Set<string>(["checkout_expired", "checkout_completed", "checkout_closed", "payment_in_progress"]);
 
 const checkoutIdSchema = z.object({ checkoutId: z.string().min(1).max(100) });
 
@@ -23,8 +23,10 @@ function keptValues(fields: Record<string, string>): Record<string, string> {
 }
 
 /**
- * "Pay". The idempotency key was made when the page rendered, so a double click or a resubmitted form is the
- * same attempt and can only ever make one order. Details typed since the last autosave are saved first.
+ * "Pay". The idempotency key names the checkout itself (a checkout is paid at most once, and a declined one is
+ * over), so a double click, a resubmitted form or a retry after an error is the same attempt and can only ever
+ * make one order. Details typed since the last autosave are saved first. When the provider answers later, the
+ * page shows "Confirming your payment…" and moves on by itself.
  */
 export async function payAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
   const fields = formFields(formData);
@@ -46,18 +48,22 @@ export async function payAction(_previous: FormState | null, formData: FormData)
       try {
         await recordCheckoutActivity(target.data.checkoutId, shopper.id, activity);
       } catch (error) {
-        // An ended or lapsed checkout is payForCheckout's to judge: it replays a paid attempt, and renews a
-        // lapsed hold when the stock is still there.
+        // An ended, lapsed or paying checkout is payForCheckout's to judge: it replays an attempt, and revives
+        // a lapsed hold when the state machine allows it and the stock is still there.
         if (!(error instanceof DomainError) || !endedCodes.has(error.code)) throw error;
       }
     }
-    const order = await payForCheckout({
+    const result = await payForCheckout({
       checkoutId: target.data.checkoutId,
       shopperId: shopper.id,
       cardNumber: card.data.cardNumber,
       idempotencyKey: key.data,
     });
-    orderId = order.id;
+    if (result.kind === "pending") {
+      refresh();
+      return { ok: true, code: "payment_pending", message: "Confirming your payment…", values };
+    }
+    orderId = result.order.id;
   } catch (error) {
     refresh();
     return formStateOf(error, { values });

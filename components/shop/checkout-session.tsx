@@ -25,6 +25,7 @@ interface Snapshot {
 }
 
 const POLL_MS = 4_000;
+const PAYING_POLL_MS = 1_500;
 const ACTIVITY_DEBOUNCE_MS = 800;
 const ACTIVITY_MAX_WAIT_MS = 5_000;
 
@@ -45,12 +46,27 @@ async function fetchCheckout(id: string): Promise<Snapshot> {
   return readCheckout(response);
 }
 
-const endedText: Record<Exclude<CheckoutView["status"], "active">, string> = {
-  completed: "It has been paid.",
-  cancelled: "It was cancelled and the items were released.",
-  failed: "The payment was declined and the items were released.",
-  expired: "Time ran out and the items were released.",
-};
+type EndedStatus = Exclude<CheckoutView["status"], "active" | "paying">;
+
+/** What happened to an ended checkout, in its own words. */
+function outcomeOf(checkout: CheckoutView, status: EndedStatus): { tone: "success" | "danger" | "warning"; title: string; text: string } {
+  switch (status) {
+    case "completed":
+      return { tone: "success", title: "Paid — thank you", text: "Your payment went through and your order is confirmed." };
+    case "cancelled":
+      return checkout.endedBy === "shop"
+        ? { tone: "warning", title: "Released by the shop", text: "The shop released this hold. Nothing was charged." }
+        : { tone: "warning", title: "You cancelled this checkout", text: "The items went back on the shelf. Nothing was charged." };
+    case "failed":
+      return {
+        tone: "danger",
+        title: "Payment declined",
+        text: `${checkout.payment?.message ?? "The payment could not be completed."} Nothing was charged and the items were released.`,
+      };
+    case "expired":
+      return { tone: "warning", title: "Time ran out", text: "Your hold ended and the items went back on the shelf. Nothing was charged." };
+  }
+}
 
 /** The status a shopper should see: an active hold whose time is up has ended, whatever the last poll said. */
 function effectiveStatus(checkout: CheckoutView, phase: CountdownPhase): CheckoutView["status"] {
@@ -101,7 +117,11 @@ export function CheckoutSession({
     initialData: { checkout: initial, offsetMs: null } satisfies Snapshot,
     // Stale at once, so the browser reads the checkout itself on mount and learns its clock offset.
     initialDataUpdatedAt: 0,
-    refetchInterval: (query) => (query.state.data?.checkout.status === "active" ? POLL_MS : false),
+    // While paying, look often: the page moves on by itself to the order or the decline.
+    refetchInterval: (query) => {
+      const current = query.state.data?.checkout.status;
+      return current === "active" ? POLL_MS : current === "paying" ? PAYING_POLL_MS : false;
+    },
     refetchIntervalInBackground: false,
   });
   const snapshot: Snapshot = data;
@@ -109,14 +129,23 @@ export function CheckoutSession({
   const clientNow = useClientClock();
 
   const status = effectiveStatus(checkout, phaseOf(remainingOf(snapshot, clientNow)));
-  const ended = status !== "active";
-  const remaining = ended ? 0 : remainingOf(snapshot, clientNow);
+  const paying = status === "paying";
+  const ended = status !== "active" && !paying;
+  const remaining = ended || paying ? 0 : remainingOf(snapshot, clientNow);
   const phase = phaseOf(remaining);
 
-  const [payState, payFormAction, paying] = useActionState(payAction, null);
+  const [payState, payFormAction, submitting] = useActionState(payAction, null);
   const [cancelState, cancelFormAction, cancelling] = useActionState(cancelAction, null);
   const [restartState, restartFormAction, restarting] = useActionState(restartAction, null);
   const [saveNote, setSaveNote] = useState<string | null>(null);
+
+  // Every outcome is brought into view and focused, so a shopper on a phone sees what happened.
+  const outcomeRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!ended && !paying) return;
+    outcomeRef.current?.scrollIntoView({ block: "center" });
+    outcomeRef.current?.focus({ preventScroll: true });
+  }, [ended, paying, status]);
 
   // When the time runs out, or a payment or cancel answered, read the checkout again at once.
   useEffect(() => {
@@ -174,46 +203,40 @@ export function CheckoutSession({
     debounce.current = setTimeout(() => void saveActivity(), wait);
   }
 
-  const declined = payState?.code === "payment_declined";
+  const locked = ended || paying;
   const values = payState?.values ?? {};
   const detail = (name: string) => values[name] ?? checkout.details[name] ?? "";
 
   return (
-    <div className="two-col">
+    <div className="two-col checkout-layout">
       <div className="stack">
-        <CountdownTimer remaining={remaining} phase={phase} />
+        {paying ? (
+          <div ref={outcomeRef} tabIndex={-1} className="outcome">
+            <Alert tone="info" title="Confirming your payment…">
+              <p>
+                Your bank is confirming the payment. Your items stay held meanwhile; this page moves on by itself.
+              </p>
+            </Alert>
+          </div>
+        ) : ended ? (
+          <div ref={outcomeRef} tabIndex={-1} className="outcome">
+            <Outcome
+              checkout={checkout}
+              status={status as EndedStatus}
+              restartFormAction={restartFormAction}
+              restarting={restarting}
+            />
+            {restartState && !restartState.ok ? <FormMessage state={restartState} /> : null}
+          </div>
+        ) : (
+          <div className="timer-sticky">
+            <CountdownTimer remaining={remaining} phase={phase} />
+          </div>
+        )}
 
-        {!ended && phase === "warning" ? (
+        {!ended && !paying && phase === "warning" ? (
           <Alert tone="warning" title="Less than a minute left">
             Pay now, or keep filling in your details to keep your items held.
-          </Alert>
-        ) : null}
-
-        {ended ? (
-          <Alert
-            tone={status === "completed" ? "success" : "danger"}
-            title={declined ? "Payment declined" : "This checkout has ended"}
-            action={
-              status === "completed" ? (
-                checkout.orderId ? (
-                  <Link href={`/orders/${checkout.orderId}`}>View your order</Link>
-                ) : null
-              ) : (
-                <form action={restartFormAction} className="row">
-                  {checkout.email ? <input type="hidden" name="email" value={checkout.email} /> : null}
-                  <SubmitButton variant="primary" pending={restarting}>
-                    Start checkout again
-                  </SubmitButton>
-                  <Link href="/cart">Back to cart</Link>
-                </form>
-              )
-            }
-          >
-            <p>
-              {declined && payState?.message ? payState.message : endedText[status as keyof typeof endedText]}
-              {status !== "completed" ? " Your cart is unchanged, so you can start again." : ""}
-            </p>
-            {restartState && !restartState.ok ? <FormMessage state={restartState} /> : null}
           </Alert>
         ) : null}
 
@@ -228,7 +251,7 @@ export function CheckoutSession({
           >
             <input type="hidden" name="checkoutId" value={checkout.id} />
             <input type="hidden" name="idempotencyKey" value={idempotencyKey} />
-            <fieldset disabled={ended}>
+            <fieldset disabled={locked}>
               <legend>Your details</legend>
               <div className="form-grid">
                 <Field
@@ -263,7 +286,7 @@ export function CheckoutSession({
                 <Field label="Postcode" name="postcode" autoComplete="postal-code" defaultValue={detail("postcode")} />
               </div>
             </fieldset>
-            <fieldset disabled={ended}>
+            <fieldset disabled={locked}>
               <legend>Payment</legend>
               <Field
                 label="Card number"
@@ -272,16 +295,16 @@ export function CheckoutSession({
                 autoComplete="cc-number"
                 placeholder="4242 4242 4242 4242"
                 required
-                hint="Test cards: 4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined."
+                hint="Test cards: 4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined; 4000 0000 0000 3220 is confirmed by the bank a moment later."
                 errors={payState?.fieldErrors?.cardNumber}
               />
             </fieldset>
             <p className="muted small save-note" aria-live="polite">
-              {ended ? "" : (saveNote ?? "")}
+              {locked ? "" : (saveNote ?? "")}
             </p>
-            {payState && !payState.ok && !declined ? <FormMessage state={payState} /> : null}
-            <SubmitButton size="lg" className="btn-block" pending={paying} disabled={ended}>
-              Pay
+            {payState && !payState.ok && !ended ? <FormMessage state={payState} /> : null}
+            <SubmitButton size="lg" className="btn-block" pending={submitting} disabled={locked}>
+              Pay {formatMoney(checkout.totalCents)}
             </SubmitButton>
           </form>
         </Card>
@@ -291,7 +314,7 @@ export function CheckoutSession({
         <div className="row row-between">
           <h2 style={{ margin: 0 }}>Held for you</h2>
           <Badge tone={ended ? (status === "completed" ? "success" : "danger") : phase === "warning" ? "warning" : "info"}>
-            {status === "active" ? "Held" : status}
+            {badgeText[status]}
           </Badge>
         </div>
         <ul className="line-list" style={{ marginTop: "1rem" }}>
@@ -311,7 +334,7 @@ export function CheckoutSession({
           <span>Total</span>
           <span className="price">{formatMoney(checkout.totalCents)}</span>
         </div>
-        {!ended ? (
+        {!locked ? (
           <form action={cancelFormAction} className="stack" style={{ marginTop: "1rem" }}>
             <input type="hidden" name="checkoutId" value={checkout.id} />
             <SubmitButton variant="danger" className="btn-block" pending={cancelling}>
@@ -324,5 +347,54 @@ export function CheckoutSession({
         {cancelState?.ok && status === "cancelled" ? <FormMessage state={cancelState} /> : null}
       </Card>
     </div>
+  );
+}
+
+const badgeText: Record<CheckoutView["status"], string> = {
+  active: "Held",
+  paying: "Confirming",
+  completed: "Paid",
+  cancelled: "Cancelled",
+  failed: "Declined",
+  expired: "Expired",
+};
+
+/** An ended checkout says what happened, and offers the next step: the order, another card, or a new start. */
+function Outcome({
+  checkout,
+  status,
+  restartFormAction,
+  restarting,
+}: {
+  checkout: CheckoutView;
+  status: EndedStatus;
+  restartFormAction: (formData: FormData) => void;
+  restarting: boolean;
+}) {
+  const outcome = outcomeOf(checkout, status);
+  const action =
+    status === "completed" ? (
+      checkout.orderId ? (
+        <Link className="btn btn-primary" href={`/orders/${checkout.orderId}`}>
+          View your order
+        </Link>
+      ) : null
+    ) : (
+      <form action={restartFormAction} className="row">
+        {checkout.email ? <input type="hidden" name="email" value={checkout.email} /> : null}
+        <input type="hidden" name="previousCheckoutId" value={checkout.id} />
+        <SubmitButton variant="primary" pending={restarting}>
+          {status === "failed" ? "Try another card" : "Start checkout again"}
+        </SubmitButton>
+        <Link href="/cart">Back to cart</Link>
+      </form>
+    );
+  return (
+    <Alert tone={outcome.tone} title={outcome.title} action={action}>
+      <p>
+        {outcome.text}
+        {status === "failed" ? " Your details are kept: try another card and we hold the items again." : ""}
+      </p>
+    </Alert>
   );
 }

@@ -1,10 +1,10 @@
 /** Shared set-up for the admin API tests: accounts, sign-in through Auth.js, and holds and orders to act on. */
 import { afterAll, beforeAll, expect } from "vitest";
 import { pool } from "@/db/client";
-import { payForCheckout, startCheckout } from "@/lib/checkout";
+import { startCheckout } from "@/lib/checkout";
 import { createAccount, type Shopper } from "@/lib/shoppers";
 import { HttpClient, TEST_ADMIN_TOKEN, startApp, type RunningApp } from "../support/app-server";
-import { shopperWithCart } from "../support/fixtures";
+import { payInFull, shopperWithCart } from "../support/fixtures";
 
 export const ADMIN_TOKEN_HEADERS = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 export const WRONG_TOKEN_HEADERS = { authorization: "Bearer not-the-admin-token" };
@@ -82,7 +82,7 @@ export async function guestHolding(productId: string, quantity: number) {
 /** A paid order for `quantity` of the product. */
 export async function paidOrder(productId: string, quantity: number) {
   const { shopper, checkout } = await guestHolding(productId, quantity);
-  const order = await payForCheckout({
+  const order = await payInFull({
     checkoutId: checkout.id,
     shopperId: shopper.id,
     cardNumber: "4242424242424242",

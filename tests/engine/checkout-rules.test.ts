@@ -170,7 +170,7 @@ describe("starting again for the same cart", () => {
     expect(await reconcileStock()).toMatchObject({ ok: true });
   });
 
-  it("a changed cart that no longer fits keeps nothing held: the old hold is given back and the shortage reported", async () => {
+  it("a changed cart that no longer fits is refused and the live hold is kept exactly as it was", async () => {
     const product = await makeProduct(4);
     const shopper = await shopperWithCart([{ productId: product.id, quantity: 2 }]);
     const { checkout: old } = await startCheckout(shopper, { email: shopper.email });
@@ -182,8 +182,12 @@ describe("starting again for the same cart", () => {
 
     // The 2 units the shopper held count as theirs when checking the new quantity.
     expect((error as InsufficientStockError).lines).toEqual([{ productId: product.id, requested: 3, available: 2 }]);
-    expect(await checkoutStatus(old.id)).toBe("cancelled");
-    expect(await levels(product.id)).toEqual({ on_hand: 4, reserved: 2, allocated: 0 });
+    // Refused: the checkout the shopper already had still holds its 2 units, and no rival can take them.
+    expect(await checkoutStatus(old.id)).toBe("active");
+    expect(await levels(product.id)).toEqual({ on_hand: 4, reserved: 4, allocated: 0 });
+    expect(await movements({ checkoutId: old.id, kind: "release" })).toEqual([]);
+    const thief = await shopperWithCart([{ productId: product.id, quantity: 1 }]);
+    await expectDomainError(startCheckout(thief, { email: thief.email }), "insufficient_stock");
     expect(await reconcileStock()).toMatchObject({ ok: true });
   });
 });

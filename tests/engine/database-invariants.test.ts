@@ -4,10 +4,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pool } from "@/db/client";
-import { startCheckout, payForCheckout } from "@/lib/checkout";
+import { startCheckout } from "@/lib/checkout";
 import { TEST_CARDS } from "@/lib/payments";
 import { postgresErrorOf, rawSql } from "../support/db";
-import { levels, makeProduct, shopperWithCart } from "../support/fixtures";
+import { levels, makeProduct, payInFull, shopperWithCart } from "../support/fixtures";
 
 const raw = rawSql({ max: 4 });
 
@@ -45,7 +45,7 @@ beforeAll(async () => {
   cartId = cart!.id;
   const buyer = await shopperWithCart([{ productId, quantity: 3 }]);
   const bought = await startCheckout(buyer, { email: buyer.email });
-  await payForCheckout({ checkoutId: bought.checkout.id, shopperId: buyer.id, cardNumber: TEST_CARDS.succeeds, idempotencyKey: "k" });
+  await payInFull({ checkoutId: bought.checkout.id, shopperId: buyer.id, cardNumber: TEST_CARDS.succeeds, idempotencyKey: "k" });
   orderCheckoutId = bought.checkout.id;
   expect(await levels(productId)).toEqual({ on_hand: 10, reserved: 2, allocated: 3 });
 });
@@ -176,10 +176,10 @@ describe("one of a kind", () => {
       await refused(raw`
         insert into checkouts (cart_id, shopper_id, total_cents, expires_at, hard_expires_at)
         values (${cartId}, ${shopperId}, 100, now() + interval '1 minute', now() + interval '1 hour')`),
-    ).toMatchObject({ code: "23505", constraint: "checkouts_one_active_per_cart" });
+    ).toMatchObject({ code: "23505", constraint: "checkouts_one_live_per_cart" });
     await raw`
-      insert into checkouts (cart_id, shopper_id, status, total_cents, expires_at, hard_expires_at, ended_at)
-      values (${cartId}, ${shopperId}, 'cancelled', 100, now(), now(), now())`;
+      insert into checkouts (cart_id, shopper_id, status, ended_by, total_cents, expires_at, hard_expires_at, ended_at)
+      values (${cartId}, ${shopperId}, 'cancelled', 'shopper', 100, now(), now(), now())`;
   });
 
   it("refuses a second order for a checkout", async () => {

@@ -12,9 +12,9 @@ vi.hoisted(() => {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pool, type Db } from "@/db/client";
 import { startCheckout, InsufficientStockError } from "@/lib/checkout";
-import { holdCarts, reconcileStock, type HoldOutcome } from "@/lib/inventory";
+import { holdCarts, reconcileStock } from "@/lib/inventory";
 import { separateDatabases } from "../support/db";
-import { levels, makeProduct, movements, sellUnits, shoppersWithCarts } from "../support/fixtures";
+import { levels, makeProduct, movements, sellUnits, shoppersWithCarts, type HoldVerdict } from "../support/fixtures";
 
 const SHOPPERS = 200;
 let connections: { dbs: Db[]; end: () => Promise<void> };
@@ -62,7 +62,7 @@ async function expectFairRace(
   productId: string,
   stock: number,
   shoppers: { quantity: number }[],
-  outcomes: HoldOutcome[],
+  outcomes: HoldVerdict[],
 ) {
   const reserves = await movements({ productId, kind: "reserve" });
   const heldOutcomes = outcomes.flatMap((o, i) => (o.outcome === "held" ? [{ i, checkoutId: o.checkoutId }] : []));
@@ -160,11 +160,11 @@ describe("200 shoppers wanting 1 to 3 units race for 37", () => {
     const product = await productWithLastUnits(37);
     const shoppers = await shoppersWanting(product.id, quantities);
 
-    const outcomes: HoldOutcome[] = await Promise.all(
+    const outcomes: HoldVerdict[] = await Promise.all(
       shoppers.map((s) =>
         startCheckout(s, { email: s.email }).then(
-          ({ checkout }): HoldOutcome => ({ outcome: "held", checkoutId: checkout.id }),
-          (error: unknown): HoldOutcome => {
+          ({ checkout }): HoldVerdict => ({ outcome: "held", checkoutId: checkout.id }),
+          (error: unknown): HoldVerdict => {
             if (!(error instanceof InsufficientStockError)) throw error;
             return { outcome: "insufficient_stock", lines: error.lines };
           },

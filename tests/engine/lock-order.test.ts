@@ -15,12 +15,12 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db, pool, type Db } from "@/db/client";
 import { addToCart } from "@/lib/cart";
-import { cancelCheckout, payForCheckout, startCheckout, InsufficientStockError } from "@/lib/checkout";
-import { adjustStock, expireStaleHolds, holdCarts, reconcileStock, type HoldOutcome } from "@/lib/inventory";
+import { cancelCheckout, startCheckout, InsufficientStockError } from "@/lib/checkout";
+import { adjustStock, expireStaleHolds, holdCarts, reconcileStock } from "@/lib/inventory";
 import { fulfilOrder } from "@/lib/orders";
 import { TEST_CARDS } from "@/lib/payments";
 import { postgresErrorOf, separateDatabases } from "../support/db";
-import { makeProduct, shoppersWithCarts, timeTravelHolds } from "../support/fixtures";
+import { makeProduct, payInFull, shoppersWithCarts, timeTravelHolds, type HoldVerdict } from "../support/fixtures";
 
 const SHOPPERS = 40;
 let connections: { dbs: Db[]; end: () => Promise<void> };
@@ -72,7 +72,7 @@ async function expectLedgerAndLevelsAgree() {
 }
 
 /** Every hold a start reported covers every line of that shopper's cart, with the cart's quantities. */
-async function expectWholeHolds(owners: CartOwner[], outcomes: HoldOutcome[]) {
+async function expectWholeHolds(owners: CartOwner[], outcomes: HoldVerdict[]) {
   const held = outcomes.flatMap((o, i) => (o.outcome === "held" ? [{ owner: owners[i]!, checkoutId: o.checkoutId }] : []));
   if (held.length === 0) return;
   const rows = await db.execute<{ checkout_id: string; product_id: string; quantity: number }>(sql`
@@ -99,7 +99,7 @@ describe("carts locking the same products in opposite orders", () => {
     let refusals = 0;
 
     for (let round = 0; round < 12; round += 1) {
-      const outcomes: HoldOutcome[] = Array(SHOPPERS);
+      const outcomes: HoldVerdict[] = Array(SHOPPERS);
       const failures = await runAll(
         owners.map((owner, i) => async () => {
           const previous = active.get(i);
@@ -140,7 +140,7 @@ describe("carts locking the same products in opposite orders", () => {
       const lapsing = [...active.entries()].filter(([i]) => (i + round) % 3 === 0);
       for (const [, checkoutId] of lapsing) await timeTravelHolds(checkoutId);
 
-      const outcomes: HoldOutcome[] = Array(SHOPPERS);
+      const outcomes: HoldVerdict[] = Array(SHOPPERS);
       const shopperTasks = owners.map((owner, i) => async () => {
         const previous = active.get(i);
         if (previous && (i + round) % 4 === 1) {
@@ -148,7 +148,7 @@ describe("carts locking the same products in opposite orders", () => {
           active.delete(i);
         } else if (previous && (i + round) % 4 === 2) {
           try {
-            const order = await payForCheckout({
+            const order = await payInFull({
               checkoutId: previous,
               shopperId: owner.id,
               cardNumber: TEST_CARDS.succeeds,

@@ -29,6 +29,7 @@ import {
   levels,
   makeProduct,
   movements,
+  payInFull,
   shopperWithCart,
   timeTravelHolds,
 } from "../support/fixtures";
@@ -132,7 +133,7 @@ describe("payment creates the order exactly once", () => {
   it("pays: the hold becomes allocated stock and an order; replaying the key returns the same order without a second charge", async () => {
     const { a, b, shopper, checkout, totalCents } = await heldCheckout(2, 1);
 
-    const order = await payForCheckout({ checkoutId: checkout.id, shopperId: shopper.id, cardNumber: TEST_CARDS.succeeds, idempotencyKey: "p1" });
+    const order = await payInFull({ checkoutId: checkout.id, shopperId: shopper.id, cardNumber: TEST_CARDS.succeeds, idempotencyKey: "p1" });
 
     expect(order).toMatchObject({ status: "paid", totalCents, checkoutId: checkout.id });
     expect(order.lines.map((l) => l.quantity).sort()).toEqual([1, 2]);
@@ -142,7 +143,7 @@ describe("payment creates the order exactly once", () => {
     expect((await getCart(shopper.id)).lines).toEqual([]);
     expect(provider.charges).toEqual([expect.objectContaining({ amountCents: totalCents })]);
 
-    const replay = await payForCheckout({ checkoutId: checkout.id, shopperId: shopper.id, cardNumber: TEST_CARDS.succeeds, idempotencyKey: "p1" });
+    const replay = await payInFull({ checkoutId: checkout.id, shopperId: shopper.id, cardNumber: TEST_CARDS.succeeds, idempotencyKey: "p1" });
     expect(replay.id).toBe(order.id);
     expect(provider.charges).toHaveLength(1);
     expect(await ordersOf(checkout.id)).toHaveLength(1);
@@ -155,13 +156,25 @@ describe("payment creates the order exactly once", () => {
     const { a, b, shopper, checkout } = await heldCheckout(3, 2);
     const keys = ["same", "same", "same", "same", "same", "same", "k1", "k2", "k3", "k4", "k5", "k6"];
 
-    const orders = await Promise.all(
+    const answers = await Promise.allSettled(
       keys.map((idempotencyKey) =>
         payForCheckout({ checkoutId: checkout.id, shopperId: shopper.id, cardNumber: TEST_CARDS.succeeds, idempotencyKey }),
       ),
     );
 
-    expect(new Set(orders.map((o) => o.id)).size).toBe(1);
+    // Each submit gets the order, "still confirming" (the same key while the first is with the provider), or
+    // payment_in_progress (another key while a payment is in flight): never a second payment.
+    const orderIds = new Set<string>();
+    for (const answer of answers) {
+      if (answer.status === "rejected") {
+        expect((answer.reason as { code?: string }).code).toBe("payment_in_progress");
+      } else if (answer.value.kind === "paid") {
+        orderIds.add(answer.value.order.id);
+      } else {
+        expect(answer.value.checkout.status).toBe("paying");
+      }
+    }
+    expect(orderIds.size).toBe(1);
     expect(await ordersOf(checkout.id)).toHaveLength(1);
     expect(provider.charges).toHaveLength(1);
     expect(await levels(a.id)).toEqual({ on_hand: 5, reserved: 0, allocated: 3 });
@@ -174,13 +187,15 @@ describe("payment creates the order exactly once", () => {
     const { a, shopper, checkout } = await heldCheckout(2, 3);
     await timeTravelHolds(checkout.id);
 
-    const orders = await Promise.all(
+    const answers = await Promise.allSettled(
       ["x", "x", "y", "z"].map((idempotencyKey) =>
         payForCheckout({ checkoutId: checkout.id, shopperId: shopper.id, cardNumber: TEST_CARDS.succeeds, idempotencyKey }),
       ),
     );
 
-    expect(new Set(orders.map((o) => o.id)).size).toBe(1);
+    const orderIds = new Set(answers.flatMap((a) => (a.status === "fulfilled" && a.value.kind === "paid" ? [a.value.order.id] : [])));
+    expect(orderIds.size).toBe(1);
+    for (const a of answers) if (a.status === "rejected") expect((a.reason as { code?: string }).code).toBe("payment_in_progress");
     expect(provider.charges).toHaveLength(1);
     expect(await ordersOf(checkout.id)).toHaveLength(1);
     expect(await levels(a.id)).toEqual({ on_hand: 5, reserved: 0, allocated: 2 });
@@ -195,7 +210,7 @@ describe("payment after the hold expired", () => {
     await expectDomainError(recordCheckoutActivity(checkout.id, shopper.id), "checkout_expired");
     expect(await levels(a.id)).toMatchObject({ reserved: 0 });
 
-    const order = await payForCheckout({ checkoutId: checkout.id, shopperId: shopper.id, cardNumber: TEST_CARDS.succeeds, idempotencyKey: "late" });
+    const order = await payInFull({ checkoutId: checkout.id, shopperId: shopper.id, cardNumber: TEST_CARDS.succeeds, idempotencyKey: "late" });
 
     expect(order).toMatchObject({ status: "paid", totalCents });
     expect(provider.charges).toHaveLength(1);
@@ -256,7 +271,7 @@ describe("payment after the hold expired", () => {
     expect(await checkoutStatus(old.id)).toBe("expired");
     expect(await checkoutStatus(current.id)).toBe("active");
     expect(await levels(product.id)).toEqual({ on_hand: 10, reserved: 3, allocated: 0 });
-    const order = await payForCheckout({ checkoutId: current.id, shopperId: shopper.id, cardNumber: TEST_CARDS.succeeds, idempotencyKey: "new-tab" });
+    const order = await payInFull({ checkoutId: current.id, shopperId: shopper.id, cardNumber: TEST_CARDS.succeeds, idempotencyKey: "new-tab" });
     expect(order.lines).toEqual([expect.objectContaining({ productId: product.id, quantity: 3 })]);
     expect(await reconcileStock()).toMatchObject({ ok: true });
   });

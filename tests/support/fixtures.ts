@@ -7,7 +7,10 @@ import { addToCart, getOrCreateCart } from "@/lib/cart";
 import { createProduct } from "@/lib/catalog";
 import { payForCheckout, startCheckout } from "@/lib/checkout";
 import { DomainError, type ErrorCode } from "@/lib/errors";
-import { TEST_CARDS, testPaymentProvider, type ChargeRequest, type PaymentProvider } from "@/lib/payments";
+import type { ShortLine } from "@/lib/inventory";
+import { TEST_CARDS, type PaymentProvider } from "@/lib/payments";
+import type { AuthorizeRequest } from "@/lib/payments/provider";
+import { testPaymentProvider } from "@/lib/payments/test-provider";
 import { createGuest, type Shopper } from "@/lib/shoppers";
 
 let counter = 0;
@@ -124,23 +127,50 @@ export async function checkoutStatus(checkoutId: string): Promise<string> {
   return row!.status;
 }
 
-/** A payment provider that behaves like the test provider and records every charge it was asked to make. */
-export function countingPaymentProvider(): PaymentProvider & { charges: ChargeRequest[] } {
-  const charges: ChargeRequest[] = [];
+/**
+ * A payment provider that behaves like the test provider and records every call it was asked to make:
+ * `charges` are the authorizations (each one reserves money on a card), `captures` and `voids` what followed.
+ */
+export function countingPaymentProvider(): PaymentProvider & {
+  charges: AuthorizeRequest[];
+  captures: string[];
+  voids: string[];
+} {
+  const charges: AuthorizeRequest[] = [];
+  const captures: string[] = [];
+  const voids: string[] = [];
   return {
+    ...testPaymentProvider,
     charges,
-    async charge(request) {
+    captures,
+    voids,
+    async authorize(request) {
       charges.push(request);
-      return testPaymentProvider.charge(request);
+      return testPaymentProvider.authorize(request);
+    },
+    async capture(request) {
+      captures.push(request.idempotencyKey);
+      return testPaymentProvider.capture(request);
+    },
+    async void(request) {
+      voids.push(request.idempotencyKey);
+      return testPaymentProvider.void(request);
     },
   };
+}
+
+/** Pays and returns the order; fails the test if the payment did not complete at once. */
+export async function payInFull(request: Parameters<typeof payForCheckout>[0]) {
+  const result = await payForCheckout(request);
+  if (result.kind !== "paid") throw new Error(`payment of ${request.checkoutId} is ${result.checkout.status}, not paid`);
+  return result.order;
 }
 
 /** Sells `quantity` units to a fresh shopper (held, then paid), leaving them allocated to an order. */
 export async function sellUnits(productId: string, quantity: number) {
   const buyer = await shopperWithCart([{ productId, quantity }]);
   const { checkout } = await startCheckout(buyer, { email: buyer.email });
-  const order = await payForCheckout({
+  const order = await payInFull({
     checkoutId: checkout.id,
     shopperId: buyer.id,
     cardNumber: TEST_CARDS.succeeds,
@@ -159,3 +189,9 @@ export async function expectDomainError(promise: Promise<unknown>, code: ErrorCo
   expect((error as DomainError).code).toBe(code);
   return error as DomainError;
 }
+
+/** What a race needs to know of each hold attempt: held (which checkout) or refused (what was short). */
+export type HoldVerdict =
+  | { outcome: "held" | "existing"; checkoutId: string }
+  | { outcome: "insufficient_stock"; lines: ShortLine[] }
+  | { outcome: "empty_cart" | "not_found" | "line_limit" | "rate_limited" };

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
@@ -37,7 +36,9 @@ export default async function CheckoutPage({ params }: { params: Promise<{ id: s
       <h1>Checkout</h1>
       <CheckoutSession
         initial={checkout}
-        idempotencyKey={randomUUID()}
+        // A checkout is paid at most once (a declined one is over): its id names the one payment attempt, so a
+        // double click, a reload or a retry after an error can never charge twice.
+        idempotencyKey={`checkout-${checkout.id}`}
         payAction={payAction}
         cancelAction={cancelCheckoutAction}
         restartAction={startCheckoutAction}

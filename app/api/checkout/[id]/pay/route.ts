@@ -5,13 +5,14 @@ import { idempotencyKeySchema, payBodySchema } from "@/lib/store-schemas";
 
 /**
  * Pays for the checkout. The Idempotency-Key header names this attempt: the same key again returns the same
- * order (or the same decline) and never charges twice.
+ * answer and never charges twice. 200 with the order once paid; 202 with the checkout (`paying`) when the
+ * provider answers later (poll GET /api/checkout/{id}).
  */
 export const POST = handler<{ id: string }>(async (request, { params }) => {
   const { id } = await params;
   const idempotencyKey = parseWith(idempotencyKeySchema, request.headers.get("idempotency-key") ?? undefined);
   const { cardNumber } = await parseJsonBody(request, payBodySchema);
   const shopper = await requireShopper();
-  const order = await payForCheckout({ checkoutId: id, shopperId: shopper.id, cardNumber, idempotencyKey });
-  return json({ order });
+  const result = await payForCheckout({ checkoutId: id, shopperId: shopper.id, cardNumber, idempotencyKey });
+  return result.kind === "paid" ? json({ order: result.order }) : json({ checkout: result.checkout }, 202);
 });

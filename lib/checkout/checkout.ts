@@ -1,0 +1,262 @@
+/**
+ * Checkout: start (hold the cart), activity (slide the expiry), cancel, and the admin's release. Paying is
+ * lib/payments/lifecycle.ts. Every status change follows the state machine of ./lifecycle.ts. Server actions
+ * and route handlers both call these functions.
+ */
+import "server-only";
+import { and, asc, count, eq, gt, inArray, sql } from "drizzle-orm";
+import { db, type Tx } from "@/db/client";
+import { carts, checkouts, products, reservations, type CheckoutEnder } from "@/db/schema";
+import { mergeCartLines } from "../cart";
+import { env } from "../env";
+import { DomainError, notFound } from "../errors";
+import { releaseCheckoutHolds, requestHold, type ShortLine } from "../inventory";
+import type { Shopper } from "../shoppers";
+import { assertMove, expiredError, isLive, refusalFor } from "./lifecycle";
+import { getCheckout, heldCheckoutView, isUuid, type CheckoutView } from "./view";
+
+export class InsufficientStockError extends DomainError {
+  constructor(
+    readonly lines: ShortLine[],
+    /** Product names by id, so the message can say which product is short. */
+    readonly names: Record<string, string> = {},
+  ) {
+    super("insufficient_stock", describeShortage(lines, names), { lines });
+  }
+}
+
+function describeShortage(lines: ShortLine[], names: Record<string, string>): string {
+  const parts = lines.map((l) => {
+    const what = names[l.productId] ?? "one item";
+    return l.available === 0 ? `${what} is sold out` : `only ${l.available} left of ${what} (you asked for ${l.requested})`;
+  });
+  return `Not enough stock to hold your cart: ${parts.join("; ")}.`;
+}
+
+/**
+ * Starts checkout: holds every line of the shopper's cart, or none. If this shopper already has a live
+ * checkout for the same cart (active and unchanged, or being paid), returns it (`created: false`) instead of
+ * holding twice. A refused start leaves any checkout the shopper already had exactly as it was.
+ */
+export async function startCheckout(
+  shopper: Shopper,
+  input: { email?: string | null; details?: Record<string, string> } = {},
+): Promise<{ checkout: CheckoutView; created: boolean }> {
+  const email = shopper.email ?? input.email?.trim() ?? null;
+  if (!email) {
+    throw new DomainError("invalid_request", "An email address is required to check out as a guest.", {
+      issues: [{ path: ["email"], message: "Required for guest checkout" }],
+    });
+  }
+  // One batched transaction does it all, the per-shopper rate limit included (lib/inventory/hold.ts).
+  const result = await requestHold({ shopperId: shopper.id, email, ...(input.details ? { details: input.details } : {}) });
+  switch (result.outcome) {
+    case "held":
+    case "existing":
+      return { checkout: heldCheckoutView(result.checkout), created: result.outcome === "held" };
+    case "insufficient_stock":
+      throw new InsufficientStockError(result.lines, await productNames(result.lines.map((l) => l.productId)));
+    case "rate_limited":
+      throw new DomainError(
+        "rate_limited",
+        `Too many checkout starts. Please wait ${result.retryAfterSeconds} seconds and try again.`,
+        { retryAfterSeconds: result.retryAfterSeconds },
+        { "Retry-After": String(result.retryAfterSeconds) },
+      );
+    case "empty_cart":
+      throw new DomainError("empty_cart", "Your cart is empty.");
+    case "line_limit":
+      throw new DomainError("quantity_limit", `At most ${env.MAX_QUANTITY_PER_LINE} of one product can be bought at once.`);
+    case "not_found":
+      throw notFound("cart");
+  }
+}
+
+/** Names of these products, so a refusal can say which one is short. */
+export async function productNames(productIds: string[]): Promise<Record<string, string>> {
+  if (productIds.length === 0) return {};
+  const rows = await db.select({ id: products.id, name: products.name }).from(products).where(inArray(products.id, productIds));
+  return Object.fromEntries(rows.map((r) => [r.id, r.name]));
+}
+
+/** Locks a shopper's checkout row: the first lock of every change to a checkout (after its cart's, if any). */
+export async function lockCheckout(tx: Tx, checkoutId: string, shopperId: string) {
+  if (!isUuid(checkoutId)) throw notFound("checkout");
+  const [row] = await tx
+    .select({
+      id: checkouts.id,
+      cartId: checkouts.cartId,
+      status: checkouts.status,
+      endedBy: checkouts.endedBy,
+      inTime: sql<boolean>`${checkouts.expiresAt} > now()`,
+      startedAt: checkouts.startedAt,
+      hardExpiresAt: checkouts.hardExpiresAt,
+      totalCents: checkouts.totalCents,
+      email: checkouts.email,
+      details: checkouts.details,
+    })
+    .from(checkouts)
+    .where(and(eq(checkouts.id, checkoutId), eq(checkouts.shopperId, shopperId)))
+    .for("update");
+  if (!row) throw notFound("checkout");
+  return row;
+}
+export type LockedCheckout = Awaited<ReturnType<typeof lockCheckout>>;
+
+/** Active, but its time is up: it has lapsed, whether or not the sweep has recorded it yet. */
+export const hasLapsed = (checkout: LockedCheckout) =>
+  checkout.status === "expired" || (checkout.status === "active" && !checkout.inTime);
+
+/** Ends a lapsed checkout as expired (by the clock), releasing whatever it still holds. */
+export function expireLapsed(tx: Tx, checkoutId: string): Promise<number> {
+  return releaseCheckoutHolds(tx, checkoutId, {
+    status: "expired",
+    endedBy: "timeout",
+    kind: "expire",
+    reason: "hold expired",
+    actorId: null,
+  });
+}
+
+/**
+ * Slides the holds of `checkoutId` out to now + TTL (capped by the hard limit) if every one is still active and
+ * in time. Takes the reservations' row locks, which keeps the stale-hold sweep away from them until commit.
+ */
+async function extendHolds(tx: Tx, checkout: LockedCheckout): Promise<boolean> {
+  const target = sql`least(now() + make_interval(secs => ${env.RESERVATION_TTL_SECONDS}), ${checkout.hardExpiresAt.toISOString()}::timestamptz)`;
+  const [extended, [all]] = await Promise.all([
+    tx
+      .update(reservations)
+      .set({ expiresAt: sql`greatest(${reservations.expiresAt}, ${target})` })
+      .where(and(eq(reservations.checkoutId, checkout.id), eq(reservations.status, "active"), gt(reservations.expiresAt, sql`now()`)))
+      .returning({ id: reservations.id }),
+    tx.select({ n: count() }).from(reservations).where(eq(reservations.checkoutId, checkout.id)),
+  ]);
+  if (extended.length === 0 || extended.length !== all!.n) return false;
+  await tx
+    .update(checkouts)
+    .set({ expiresAt: sql`greatest(${checkouts.expiresAt}, ${target})` })
+    .where(eq(checkouts.id, checkout.id));
+  return true;
+}
+
+class HoldLapsed extends Error {}
+
+export const checkoutDetailsSchemaKeys = ["name", "address", "city", "postcode", "country"] as const;
+
+/**
+ * The shopper is working on the checkout (typing their details): slide the expiry out and keep the details.
+ * Refuses with 410 once the hold has lapsed, and releases it then. While the checkout is being paid, nothing
+ * changes: the payment window holds the stock.
+ */
+export async function recordCheckoutActivity(
+  checkoutId: string,
+  shopperId: string,
+  input: { email?: string; details?: Record<string, string> } = {},
+): Promise<CheckoutView> {
+  try {
+    await db.transaction(async (tx) => {
+      const checkout = await lockCheckout(tx, checkoutId, shopperId);
+      if (checkout.status === "paying") return;
+      if (checkout.status !== "active" && checkout.status !== "expired") throw refusalFor(checkout.status);
+      if (hasLapsed(checkout) || !(await extendHolds(tx, checkout))) throw new HoldLapsed(); // rolls back a partial extension
+      if (input.email !== undefined || input.details !== undefined) {
+        await tx
+          .update(checkouts)
+          .set({
+            email: input.email ?? sql`${checkouts.email}`,
+            details: sql`${checkouts.details} || ${JSON.stringify(input.details ?? {})}::jsonb`,
+          })
+          .where(eq(checkouts.id, checkoutId));
+      }
+    });
+  } catch (error) {
+    if (!(error instanceof HoldLapsed)) throw error;
+    await db.transaction(async (tx) => {
+      const checkout = await lockCheckout(tx, checkoutId, shopperId);
+      if (checkout.status === "active") await expireLapsed(tx, checkoutId);
+    });
+    throw expiredError();
+  }
+  return getCheckout(checkoutId, shopperId);
+}
+
+/**
+ * Cancels the checkout and releases its hold at once, also after the hold lapsed (the answer is `cancelled`,
+ * and a cancelled checkout can never be paid). Cancelling a cancelled or failed checkout changes nothing; a
+ * paid one, or one being paid, is refused (409).
+ */
+export async function cancelCheckout(
+  checkoutId: string,
+  shopperId: string,
+  actorId = shopperId,
+  endedBy: CheckoutEnder = "shopper",
+): Promise<CheckoutView> {
+  await db.transaction(async (tx) => {
+    const checkout = await lockCheckout(tx, checkoutId, shopperId);
+    if (checkout.status === "cancelled" || checkout.status === "failed") return;
+    assertMove(checkout.status, "cancelled");
+    await releaseCheckoutHolds(tx, checkoutId, {
+      status: "cancelled",
+      endedBy,
+      kind: hasLapsed(checkout) ? "expire" : "release",
+      reason: endedBy === "shop" ? "released by an admin" : hasLapsed(checkout) ? "hold expired" : "checkout cancelled",
+      actorId,
+    });
+  });
+  return getCheckout(checkoutId, shopperId);
+}
+
+/** An admin releases a hold: the whole checkout it belongs to ends (by the shop), its stock free at once. */
+export async function releaseReservation(reservationId: string, adminId: string | null): Promise<CheckoutView> {
+  if (!isUuid(reservationId)) throw notFound("reservation");
+  const [owner] = await db
+    .select({ checkoutId: reservations.checkoutId, shopperId: reservations.shopperId })
+    .from(reservations)
+    .where(eq(reservations.id, reservationId));
+  if (!owner) throw notFound("reservation");
+  await db.transaction(async (tx) => {
+    const checkout = await lockCheckout(tx, owner.checkoutId, owner.shopperId);
+    if (checkout.status === "paying") throw refusalFor("paying");
+    if (checkout.status !== "active") return; // ended already: nothing is held
+    await releaseCheckoutHolds(tx, owner.checkoutId, {
+      status: "cancelled",
+      endedBy: "shop",
+      kind: "release",
+      reason: "released by an admin",
+      actorId: adminId,
+    });
+  });
+  return getCheckout(owner.checkoutId, owner.shopperId);
+}
+
+/**
+ * At sign-in, the guest hands over to the account in one transaction: the guest's cart is locked first (so a
+ * checkout the guest starts at this very moment either finished before — and is cancelled here — or finds the
+ * cart empty after), every live guest checkout not being paid is cancelled, and the cart lines join the
+ * account's cart. A checkout being paid finishes as the guest's.
+ */
+export async function handOverGuest(guestId: string, accountId: string): Promise<void> {
+  if (guestId === accountId) return;
+  await db.transaction(async (tx) => {
+    const [guestCart] = await tx.select({ id: carts.id }).from(carts).where(eq(carts.shopperId, guestId)).for("no key update");
+    if (!guestCart) return;
+    const live = await tx
+      .select({ id: checkouts.id, status: checkouts.status })
+      .from(checkouts)
+      .where(and(eq(checkouts.cartId, guestCart.id), inArray(checkouts.status, ["active", "paying"])))
+      .orderBy(asc(checkouts.id))
+      .for("update");
+    for (const checkout of live) {
+      if (!isLive(checkout.status) || checkout.status === "paying") continue;
+      await releaseCheckoutHolds(tx, checkout.id, {
+        status: "cancelled",
+        endedBy: "shopper",
+        kind: "release",
+        reason: "signed in: the cart moved to the account",
+        actorId: guestId,
+      });
+    }
+    await mergeCartLines(tx, guestCart.id, accountId);
+  });
+}

@@ -1,0 +1,12 @@
+/** Checkout: its state machine (lifecycle.ts), its view (view.ts), its operations (checkout.ts), and paying. */
+export {
+  cancelCheckout,
+  checkoutDetailsSchemaKeys,
+  handOverGuest,
+  InsufficientStockError,
+  recordCheckoutActivity,
+  releaseReservation,
+  startCheckout,
+} from "./checkout";
+export { getCheckout, isUuid, type CheckoutLineView, type CheckoutView } from "./view";
+export { payForCheckout, type PayResult } from "../payments/lifecycle";

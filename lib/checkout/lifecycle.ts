@@ -1,0 +1,78 @@
+/**
+ * The checkout's life: one explicit state machine. Every change of `checkouts.status` goes through `moveTo`.
+ *
+ *                 ┌────────── pay ──────────┐
+ *                 │                         ▼
+ *   (start) ──▶ active ──────────────────▶ paying ──── paid (authorized, allocated) ──▶ completed
+ *                 │  │                       │  └──── declined, or the stock is gone ──▶ failed
+ *                 │  │                       └─────── no charge made (provider never saw it) ──▶ failed
+ *                 │  ├── cancel (shopper; shop: admin release) ──▶ cancelled
+ *                 │  ├── restart with a changed cart ──▶ cancelled (by the shopper)
+ *                 │  └── time runs out ──▶ expired ──── cancel ──▶ cancelled
+ *                 │                          └───────── pay: revived if still its cart's latest checkout and
+ *                 │                                     the stock is still there ──▶ paying
+ *
+ * completed, cancelled and failed are final. expired is final too, except that paying may revive it (the
+ * shopper meant to buy; the stock is held afresh or nothing is charged). A checkout superseded by a newer
+ * checkout of the same cart is over for good, whatever became of the newer one. While `paying`, the hold
+ * cannot lapse until the payment window ends; then the recovery sweep asks the provider.
+ */
+import type { CheckoutEnder, CheckoutStatus } from "@/db/schema";
+import { DomainError } from "../errors";
+
+export const transitions: Record<CheckoutStatus, readonly CheckoutStatus[]> = {
+  active: ["paying", "cancelled", "expired"],
+  paying: ["completed", "failed"],
+  expired: ["paying", "cancelled"],
+  completed: [],
+  cancelled: [],
+  failed: [],
+};
+
+/** Who ends a checkout by moving it to each ended state. */
+export const enderOf = {
+  completed: "payment",
+  failed: "payment",
+  expired: "timeout",
+} as const satisfies Partial<Record<CheckoutStatus, CheckoutEnder>>;
+
+export const isLive = (status: CheckoutStatus) => status === "active" || status === "paying";
+export const isFinal = (status: CheckoutStatus) => transitions[status].length === 0;
+
+export function canMove(from: CheckoutStatus, to: CheckoutStatus): boolean {
+  return transitions[from].includes(to);
+}
+
+/** Refuses a move the state machine does not have, with the answer the shopper should get. */
+export function assertMove(from: CheckoutStatus, to: CheckoutStatus): void {
+  if (canMove(from, to)) return;
+  throw refusalFor(from);
+}
+
+/** The answer to any request on a checkout that is in `status` and cannot move on as asked. */
+export function refusalFor(status: CheckoutStatus): DomainError {
+  switch (status) {
+    case "completed":
+      return new DomainError("checkout_completed", "This checkout has already been paid.");
+    case "paying":
+      return new DomainError("payment_in_progress", "Your payment is being confirmed. Please wait a moment.");
+    case "cancelled":
+      return new DomainError("checkout_closed", "This checkout was cancelled; its hold has been released.");
+    case "failed":
+      return new DomainError("checkout_closed", "This checkout's payment was declined; its hold has been released.");
+    case "expired":
+      return expiredError();
+    case "active":
+      return new DomainError("conflict", "This checkout is still open.");
+  }
+}
+
+export const expiredError = () =>
+  new DomainError("checkout_expired", "Your checkout expired and its items were released. Please start again.");
+
+export const supersededError = () =>
+  new DomainError(
+    "checkout_expired",
+    "This checkout was replaced by a newer one for the same cart; nothing was charged here. Please use the newest checkout.",
+    { superseded: true },
+  );

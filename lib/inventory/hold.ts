@@ -1,0 +1,466 @@
+/**
+ * Starting checkout: hold every cart line, or none. This is where stock is held.
+ *
+ * Concurrent checkout starts in one app server are coalesced (HoldQueue) into one transaction, so a flash sale
+ * on one product takes its row lock once per batch rather than once per shopper. In that transaction, read top
+ * to bottom:
+ *   1. lock the shoppers' carts and their live checkouts; read the cart lines and what the checkouts hold;
+ *      count each shopper's checkout start against their rate limit;
+ *   2. plan each request without touching stock: unknown cart, empty cart, a line over the limit, the same
+ *      checkout again (nothing changed), or a new hold (replacing a checkout whose cart changed or lapsed);
+ *   3. lock the stock rows of every product wanted, in product-id order (SELECT … FOR UPDATE), and expire the
+ *      holds on them whose time is up — whether or not any cron has run;
+ *   4. decide each request in order, all or nothing, on the free units as the batch takes them; a checkout
+ *      being replaced gives back its units only if its replacement is held (a refused restart keeps the old
+ *      hold);
+ *   5. write the batch: a few multi-row inserts and one update per stock row, none per shopper.
+ * Statements that do not depend on each other are sent together (postgres.js pipelines them on the
+ * transaction's connection), so the stock rows stay locked for two round trips and the commit.
+ */
+import "server-only";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { db, type Db, type Tx } from "@/db/client";
+import { cartLines, carts, checkouts, products, rateLimits, reservations } from "@/db/schema";
+import { env } from "../env";
+import { applyLedger, expireStaleHoldsOn, expiredLedger, lockStockRows, type LedgerEntry, type ShortLine } from "./stock";
+
+export interface HoldRequest {
+  shopperId: string;
+  email: string | null;
+  /** The cart to hold; without it, the shopper's own cart. A cart of another shopper is `not_found`. */
+  cartId?: string;
+  /** Delivery details carried over from an earlier checkout ("Try another card"). */
+  details?: Record<string, string>;
+}
+
+export interface HeldLine {
+  productId: string;
+  slug: string;
+  name: string;
+  quantity: number;
+  unitPriceCents: number;
+}
+
+/** A checkout as the hold returns it: what `getCheckout` would read (lib/checkout), without a second query. */
+export interface HeldCheckout {
+  id: string;
+  status: "active" | "paying";
+  totalCents: number;
+  email: string | null;
+  details: Record<string, string>;
+  startedAt: Date;
+  expiresAt: Date;
+  hardExpiresAt: Date;
+  serverTime: Date;
+  lines: HeldLine[];
+}
+
+export type HoldOutcome =
+  | { outcome: "held" | "existing"; checkoutId: string; checkout: HeldCheckout }
+  | { outcome: "insufficient_stock"; lines: ShortLine[] }
+  | { outcome: "rate_limited"; retryAfterSeconds: number }
+  | { outcome: "empty_cart" | "not_found" | "line_limit" };
+
+type LiveCheckout = typeof checkouts.$inferSelect;
+type CartLine = { cartId: string; productId: string; quantity: number; unitPriceCents: number; slug: string; name: string };
+
+type Plan =
+  | { kind: "answer"; outcome: HoldOutcome }
+  | { kind: "repeat"; of: number }
+  | { kind: "hold"; cartId: string; lines: CartLine[]; replaces: LiveCheckout | undefined };
+
+const RATE_WINDOW_SECONDS = 60;
+
+/** Holds the carts of a batch of shoppers in one transaction; one outcome per request, in order. */
+export async function holdCarts(executor: Db | Tx, requests: HoldRequest[]): Promise<HoldOutcome[]> {
+  if (requests.length === 0) return [];
+  return executor.transaction(async (tx) => {
+    // 1. Carts first, then their live checkouts: the lock order of every transaction here. NO KEY UPDATE on
+    //    carts: a transaction that updates a checkout re-checks its foreign key with KEY SHARE on the cart
+    //    while holding the checkout's lock; FOR UPDATE here would wait for it while blocking it (a deadlock).
+    const shopperIds = [...new Set(requests.map((r) => r.shopperId))];
+    const cartsOfShoppers = tx.select({ id: carts.id }).from(carts).where(inArray(carts.shopperId, shopperIds));
+    const [lockedCarts, liveCheckouts, lines, liveHolds, clock, limits] = await Promise.all([
+      tx
+        .select({ id: carts.id, shopperId: carts.shopperId })
+        .from(carts)
+        .where(inArray(carts.shopperId, shopperIds))
+        .orderBy(asc(carts.id))
+        .for("no key update"),
+      tx
+        .select()
+        .from(checkouts)
+        .where(and(inArray(checkouts.cartId, cartsOfShoppers), inArray(checkouts.status, ["active", "paying"])))
+        .orderBy(asc(checkouts.id))
+        .for("update"),
+      tx
+        .select({
+          cartId: cartLines.cartId,
+          productId: cartLines.productId,
+          quantity: cartLines.quantity,
+          unitPriceCents: products.priceCents,
+          slug: products.slug,
+          name: products.name,
+        })
+        .from(cartLines)
+        .innerJoin(products, eq(products.id, cartLines.productId))
+        .where(inArray(cartLines.cartId, cartsOfShoppers))
+        .orderBy(asc(cartLines.productId)),
+      tx
+        .select({
+          checkoutId: reservations.checkoutId,
+          productId: reservations.productId,
+          quantity: reservations.quantity,
+          unitPriceCents: reservations.unitPriceCents,
+          status: reservations.status,
+          expiresAt: reservations.expiresAt,
+          slug: products.slug,
+          name: products.name,
+        })
+        .from(reservations)
+        .innerJoin(products, eq(products.id, reservations.productId))
+        .innerJoin(checkouts, eq(checkouts.id, reservations.checkoutId))
+        .where(and(inArray(checkouts.cartId, cartsOfShoppers), inArray(checkouts.status, ["active", "paying"]))),
+      // The database's clock for the whole batch (no table to read it from, so raw SQL).
+      tx.execute<{ now: string; clock: string }>(
+        sql`select to_json(now()) #>> '{}' as now, to_json(clock_timestamp()) #>> '{}' as clock`,
+      ),
+      countCheckoutStarts(tx, requests),
+    ]);
+    const now = new Date(clock[0]!.now);
+    const serverTime = new Date(clock[0]!.clock);
+
+    // 2. The plan: everything that does not depend on stock.
+    const cartOf = new Map(lockedCarts.map((c) => [c.shopperId, c.id]));
+    const liveOf = new Map(liveCheckouts.map((c) => [c.cartId, c]));
+    const linesOf = groupBy(lines, (l) => l.cartId);
+    const holdsOf = groupBy(liveHolds, (h) => h.checkoutId);
+    const firstForCart = new Map<string, number>();
+    const plans: Plan[] = requests.map((request, i) => {
+      const retryAfterSeconds = limits.get(i);
+      if (retryAfterSeconds !== undefined) return { kind: "answer", outcome: { outcome: "rate_limited", retryAfterSeconds } };
+      const cartId = cartOf.get(request.shopperId);
+      if (request.cartId !== undefined && request.cartId !== cartId) return answer("not_found");
+      const cartLinesNow = cartId ? (linesOf.get(cartId) ?? []) : [];
+      if (!cartId || cartLinesNow.length === 0) return answer("empty_cart");
+      if (cartLinesNow.some((l) => l.quantity > env.MAX_QUANTITY_PER_LINE)) return answer("line_limit");
+      // A double click within one batch gets the first click's answer.
+      const first = firstForCart.get(cartId);
+      if (first !== undefined) return { kind: "repeat", of: first };
+      firstForCart.set(cartId, i);
+      const live = liveOf.get(cartId);
+      if (live && (live.status === "paying" || isSameHold(live, holdsOf.get(live.id) ?? [], cartLinesNow, now))) {
+        // Being paid, or still holding exactly this cart: the same checkout, never a second hold.
+        return { kind: "answer", outcome: existing(live, holdsOf.get(live.id) ?? [], serverTime) };
+      }
+      return { kind: "hold", cartId, lines: cartLinesNow, replaces: live };
+    });
+
+    // 3. Lock the stock rows wanted, in product-id order, and expire their stale holds.
+    // What the holding requests want, and what the checkouts they would replace still hold.
+    const holding = plans.flatMap((p) => (p.kind === "hold" ? [p] : []));
+    const wanted = [
+      ...new Set(
+        holding.flatMap((p) => [
+          ...p.lines.map((l) => l.productId),
+          ...(p.replaces ? (holdsOf.get(p.replaces.id) ?? []).map((h) => h.productId) : []),
+        ]),
+      ),
+    ].sort();
+    const [stock, expired] =
+      wanted.length === 0 ? [[], []] : await Promise.all([lockStockRows(tx, wanted), expireStaleHoldsOn(tx, wanted)]);
+    const free = new Map(stock.map((s) => [s.productId, s.onHand - s.reserved - s.allocated]));
+    for (const e of expired) free.set(e.productId, (free.get(e.productId) ?? 0) + e.quantity);
+
+    // 4. Decide each request in order, all or nothing.
+    const expiresAt = new Date(now.getTime() + Math.min(env.RESERVATION_TTL_SECONDS, env.RESERVATION_MAX_SECONDS) * 1000);
+    const hardExpiresAt = new Date(now.getTime() + env.RESERVATION_MAX_SECONDS * 1000);
+    const granted: { request: HoldRequest; plan: Extract<Plan, { kind: "hold" }>; checkout: HeldCheckout }[] = [];
+    const outcomes: HoldOutcome[] = [];
+    plans.forEach((plan, i) => {
+      if (plan.kind === "answer") return void (outcomes[i] = plan.outcome);
+      if (plan.kind === "repeat") {
+        const first = outcomes[plan.of]!;
+        return void (outcomes[i] = first.outcome === "held" ? { ...first, outcome: "existing" } : first);
+      }
+      // What the replaced checkout still holds (and has not lapsed) comes back if, and only if, this is held.
+      const givenBack = new Map<string, number>();
+      for (const h of plan.replaces ? (holdsOf.get(plan.replaces.id) ?? []) : []) {
+        if (h.status === "active" && h.expiresAt > now) givenBack.set(h.productId, (givenBack.get(h.productId) ?? 0) + h.quantity);
+      }
+      const freeFor = (productId: string) => (free.get(productId) ?? 0) + (givenBack.get(productId) ?? 0);
+      const short = plan.lines
+        .filter((l) => l.quantity > freeFor(l.productId))
+        .map((l) => ({ productId: l.productId, requested: l.quantity, available: Math.max(0, freeFor(l.productId)) }));
+      if (short.length > 0) return void (outcomes[i] = { outcome: "insufficient_stock", lines: short });
+      for (const [productId, quantity] of givenBack) free.set(productId, (free.get(productId) ?? 0) + quantity);
+      for (const l of plan.lines) free.set(l.productId, free.get(l.productId)! - l.quantity);
+      const checkout: HeldCheckout = {
+        id: crypto.randomUUID(),
+        status: "active",
+        totalCents: plan.lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0),
+        email: requests[i]!.email,
+        details: requests[i]!.details ?? {},
+        startedAt: now,
+        expiresAt,
+        hardExpiresAt,
+        serverTime,
+        lines: [...plan.lines].sort((a, b) => a.name.localeCompare(b.name)).map(({ cartId: _cartId, ...line }) => line),
+      };
+      granted.push({ request: requests[i]!, plan, checkout });
+      outcomes[i] = { outcome: "held", checkoutId: checkout.id, checkout };
+    });
+
+    // 5. Write the batch.
+    await writeBatch(tx, granted, expired, now);
+    return outcomes;
+  });
+}
+
+const answer = (outcome: "empty_cart" | "not_found" | "line_limit"): Plan => ({ kind: "answer", outcome: { outcome } });
+
+type LiveHold = { productId: string; quantity: number; status: string; expiresAt: Date; unitPriceCents: number; slug: string; name: string };
+
+/** Still in time, every hold live, holding exactly the cart's lines: starting again changes nothing. */
+function isSameHold(live: LiveCheckout, holds: LiveHold[], lines: CartLine[], now: Date): boolean {
+  if (live.expiresAt <= now || holds.some((h) => h.status !== "active") || holds.length !== lines.length) return false;
+  const held = new Map(holds.map((h) => [h.productId, h.quantity]));
+  return lines.every((l) => held.get(l.productId) === l.quantity);
+}
+
+function existing(live: LiveCheckout, holds: LiveHold[], serverTime: Date): HoldOutcome {
+  return {
+    outcome: "existing",
+    checkoutId: live.id,
+    checkout: {
+      id: live.id,
+      status: live.status as "active" | "paying",
+      totalCents: live.totalCents,
+      email: live.email,
+      details: live.details,
+      startedAt: live.startedAt,
+      expiresAt: live.expiresAt,
+      hardExpiresAt: live.hardExpiresAt,
+      serverTime,
+      lines: holds
+        .map((h) => ({ productId: h.productId, slug: h.slug, name: h.name, quantity: h.quantity, unitPriceCents: h.unitPriceCents }))
+        .sort((a, b) => a.name.localeCompare(b.name)),
+    },
+  };
+}
+
+/** The batch's writes: replaced checkouts ended, new checkouts and holds inserted, ledger and stock rows. */
+async function writeBatch(
+  tx: Tx,
+  granted: { request: HoldRequest; plan: Extract<Plan, { kind: "hold" }>; checkout: HeldCheckout }[],
+  expired: Awaited<ReturnType<typeof expireStaleHoldsOn>>,
+  now: Date,
+): Promise<void> {
+  const replaced = granted.flatMap((g) => (g.plan.replaces ? [g.plan.replaces] : []));
+  const writes: PromiseLike<unknown>[] = [];
+  let releasedLedger: Promise<LedgerEntry[]> = Promise.resolve([]);
+  if (replaced.length > 0) {
+    const ids = replaced.map((c) => c.id);
+    // The cart changed since, or the hold lapsed: the old checkout gives back what it still holds.
+    releasedLedger = tx
+      .update(reservations)
+      .set({ status: "released", endedAt: sql`now()` })
+      .where(and(inArray(reservations.checkoutId, ids), eq(reservations.status, "active")))
+      .returning({ productId: reservations.productId, quantity: reservations.quantity, checkoutId: reservations.checkoutId, shopperId: reservations.shopperId })
+      .then((freed) =>
+        freed.map((f) => ({
+          productId: f.productId,
+          kind: "release" as const,
+          reservedDelta: -f.quantity,
+          checkoutId: f.checkoutId,
+          actorId: f.shopperId,
+          reason: "cart changed: checkout restarted",
+        })),
+      );
+    const lapsed = replaced.filter((c) => c.expiresAt <= now).map((c) => c.id);
+    const restarted = replaced.filter((c) => c.expiresAt > now).map((c) => c.id);
+    if (lapsed.length > 0) {
+      writes.push(
+        tx.update(checkouts).set({ status: "expired", endedBy: "timeout", endedAt: sql`now()` }).where(inArray(checkouts.id, lapsed)),
+      );
+    }
+    if (restarted.length > 0) {
+      writes.push(
+        tx.update(checkouts).set({ status: "cancelled", endedBy: "shopper", endedAt: sql`now()` }).where(inArray(checkouts.id, restarted)),
+      );
+    }
+  }
+  let insertedCheckouts: Promise<{ id: string }[]> = Promise.resolve([]);
+  let insertedHolds: Promise<{ checkoutId: string }[]> = Promise.resolve([]);
+  if (granted.length > 0) {
+    insertedCheckouts = tx.insert(checkouts).values(
+        granted.map(({ request, plan, checkout }) => ({
+          id: checkout.id,
+          cartId: plan.cartId,
+          shopperId: request.shopperId,
+          email: checkout.email,
+          details: checkout.details,
+          totalCents: checkout.totalCents,
+          startedAt: checkout.startedAt,
+          expiresAt: checkout.expiresAt,
+          hardExpiresAt: checkout.hardExpiresAt,
+        })),
+      ).returning({ id: checkouts.id });
+    insertedHolds = tx.insert(reservations).values(
+        granted.flatMap(({ request, plan, checkout }) =>
+          plan.lines.map((l) => ({
+            checkoutId: checkout.id,
+            shopperId: request.shopperId,
+            productId: l.productId,
+            quantity: l.quantity,
+            unitPriceCents: l.unitPriceCents,
+            expiresAt: checkout.expiresAt,
+          })),
+        ),
+      ).returning({ checkoutId: reservations.checkoutId });
+  }
+  // Sent in this order on one connection (builders run when awaited): the replaced checkouts end before their
+  // carts' new checkouts are inserted (one live checkout per cart).
+  const [released, , newCheckouts, newHolds] = await Promise.all([
+    releasedLedger,
+    Promise.all(writes),
+    insertedCheckouts,
+    insertedHolds,
+  ]);
+  // Defence in depth: what the database wrote must be exactly what was decided, or nothing is answered "held".
+  const expectedHolds = granted.reduce((n, g) => n + g.plan.lines.length, 0);
+  if (newCheckouts.length !== granted.length || newHolds.length !== expectedHolds) {
+    throw new Error(`hold batch wrote ${newCheckouts.length}/${granted.length} checkouts, ${newHolds.length}/${expectedHolds} holds`);
+  }
+  const reserved: LedgerEntry[] = granted.flatMap(({ request, plan, checkout }) =>
+    plan.lines.map((l) => ({
+      productId: l.productId,
+      kind: "reserve" as const,
+      reservedDelta: l.quantity,
+      checkoutId: checkout.id,
+      actorId: request.shopperId,
+      reason: "checkout started",
+    })),
+  );
+  await applyLedger(tx, [...expiredLedger(expired), ...released, ...reserved]);
+}
+
+/**
+ * Counts each request against its shopper's per-minute checkout limit, in the batch's own transaction (no
+ * commit of its own). Returns, for the requests over the limit, the seconds until the window ends.
+ */
+async function countCheckoutStarts(tx: Tx, requests: HoldRequest[]): Promise<Map<number, number>> {
+  const limit = env.RATE_LIMIT_CHECKOUTS_PER_MINUTE;
+  const over = new Map<number, number>();
+  if (limit <= 0) return over;
+  const perShopper = new Map<string, number>();
+  for (const r of requests) perShopper.set(r.shopperId, (perShopper.get(r.shopperId) ?? 0) + 1);
+  const windowStart = sql`to_timestamp(floor(extract(epoch from now()) / ${RATE_WINDOW_SECONDS}) * ${RATE_WINDOW_SECONDS})`;
+  const counted = await tx
+    .insert(rateLimits)
+    .values([...perShopper].map(([shopperId, hits]) => ({ bucket: `checkout:${shopperId}`, windowStart, hits })))
+    .onConflictDoUpdate({
+      target: [rateLimits.bucket, rateLimits.windowStart],
+      set: { hits: sql`${rateLimits.hits} + excluded.hits` },
+    })
+    .returning({
+      bucket: rateLimits.bucket,
+      hits: rateLimits.hits,
+      retryAfter: sql<number>`ceil(extract(epoch from ${rateLimits.windowStart} + make_interval(secs => ${RATE_WINDOW_SECONDS}) - now()))::int`,
+    });
+  const after = new Map(counted.map((c) => [c.bucket.slice("checkout:".length), c]));
+  // The k-th request of a shopper in this batch is hit number (hits before the batch + k).
+  const seen = new Map<string, number>();
+  requests.forEach((r, i) => {
+    const row = after.get(r.shopperId)!;
+    const k = (seen.get(r.shopperId) ?? 0) + 1;
+    seen.set(r.shopperId, k);
+    if (row.hits - perShopper.get(r.shopperId)! + k > limit) over.set(i, Math.max(1, row.retryAfter));
+  });
+  return over;
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+}
+
+/**
+ * Coalesces concurrent checkout starts in this process into batches. Purely a throughput device: every request
+ * still goes to PostgreSQL, which alone decides; nothing is remembered between batches.
+ */
+class HoldQueue {
+  private waiting: { request: HoldRequest; resolve: (o: HoldOutcome) => void; reject: (e: unknown) => void }[] = [];
+  private inFlight = 0;
+
+  constructor(
+    private readonly maxBatch: number,
+    private readonly maxInFlight: number,
+  ) {}
+
+  submit(request: HoldRequest): Promise<HoldOutcome> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ request, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight && this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, this.maxBatch);
+      this.inFlight += 1;
+      void this.run(batch).finally(() => {
+        this.inFlight -= 1;
+        this.pump();
+      });
+    }
+  }
+
+  private async run(batch: HoldQueue["waiting"]): Promise<void> {
+    try {
+      const outcomes = await holdCarts(
+        db,
+        batch.map((b) => b.request),
+      );
+      // Each answer must be the answer to its own request: never a 2xx for a hold that is not there.
+      if (outcomes.length !== batch.length) throw new Error(`hold batch of ${batch.length} returned ${outcomes.length} outcomes`);
+      batch.forEach((b, i) => b.resolve(outcomes[i]!));
+    } catch (error) {
+      if (batch.length === 1) {
+        batch[0]!.reject(error);
+        return;
+      }
+      // One bad request must not fail its neighbours: retry each on its own.
+      await Promise.all(
+        batch.map((b) =>
+          holdCarts(db, [b.request]).then(
+            (o) => b.resolve(o[0]!),
+            (e: unknown) => b.reject(e),
+          ),
+        ),
+      );
+    }
+  }
+}
+
+/**
+ * How checkout starts are batched in one process, tuned with `npm run bench` (BENCHMARKS.md). Two batches in
+ * flight: while one holds a hot row's lock and commits, the next is already prepared and waiting for the row.
+ */
+export const holdQueueSettings = {
+  maxBatch: 64,
+  maxInFlight: Math.min(2, env.DATABASE_POOL_SIZE),
+};
+
+const globalForQueue = globalThis as unknown as { stockholdHoldQueue?: HoldQueue };
+const holdQueue = (globalForQueue.stockholdHoldQueue ??= new HoldQueue(holdQueueSettings.maxBatch, holdQueueSettings.maxInFlight));
+
+export function requestHold(request: HoldRequest): Promise<HoldOutcome> {
+  return holdQueue.submit(request);
+}

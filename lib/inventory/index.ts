@@ -1,0 +1,26 @@
+/**
+ * Inventory: where stock is held (hold.ts), released, expired and allocated (stock.ts), and how the admin sees
+ * and adjusts it (levels.ts).
+ */
+export { holdCarts, holdQueueSettings, requestHold, type HeldCheckout, type HoldOutcome, type HoldRequest } from "./hold";
+export {
+  availableSql,
+  applyLedger,
+  expireStaleHoldsOn,
+  expiredLedger,
+  lockStockRows,
+  releaseCheckoutHolds,
+  type LedgerEntry,
+  type ReleaseKind,
+  type ShortLine,
+} from "./stock";
+export {
+  adjustStock,
+  expireStaleHolds,
+  getStockLevel,
+  listStockLevels,
+  MAX_STOCK_LEVEL,
+  reconcileStock,
+  type ReconcileProblem,
+  type StockLevelView,
+} from "./levels";

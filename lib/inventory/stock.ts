@@ -1,0 +1,170 @@
+/**
+ * Stock rows and the holds on them: locking, releasing, expiring and allocating. Every function here runs
+ * inside the caller's transaction and writes its ledger rows (stock_movements) there too.
+ *
+ * Lock order, the same in every transaction, so that no two can deadlock:
+ *   cart → checkout → that checkout's reservations → stock rows (by product id) → other shoppers' stale holds
+ * (the stale ones only with SKIP LOCKED). Holding a stock row lock, code never waits for another row.
+ */
+import "server-only";
+import { and, asc, eq, inArray, lte, sql, type SQL } from "drizzle-orm";
+import type { Tx } from "@/db/client";
+import { checkouts, reservations, stockLevels, stockMovements, type CheckoutEnder } from "@/db/schema";
+
+/**
+ * Units free for a new hold: holds whose time is up no longer count, even before anyone releases them.
+ * Raw SQL because it is a correlated expression embedded in other reads (catalogue, cart, admin).
+ */
+export const availableSql = (productIdColumn: SQL): SQL => sql`(
+  s.on_hand - s.allocated - s.reserved + coalesce((
+    select sum(r.quantity)::int from reservations r
+    where r.product_id = ${productIdColumn}
+      and r.status = 'active' and r.expires_at <= now()
+  ), 0)
+)`;
+
+export interface ShortLine {
+  productId: string;
+  requested: number;
+  available: number;
+}
+
+export type LockedStockRow = { productId: string; onHand: number; reserved: number; allocated: number };
+
+/** Locks these products' stock rows in product-id order (the deadlock-free order) and returns them. */
+export function lockStockRows(tx: Tx, productIds: string[]): Promise<LockedStockRow[]> {
+  if (productIds.length === 0) return Promise.resolve([]);
+  return tx
+    .select({
+      productId: stockLevels.productId,
+      onHand: stockLevels.onHand,
+      reserved: stockLevels.reserved,
+      allocated: stockLevels.allocated,
+    })
+    .from(stockLevels)
+    .where(inArray(stockLevels.productId, productIds))
+    .orderBy(asc(stockLevels.productId))
+    .for("update");
+}
+
+/** A hold that was ended, as the ledger and the stock rows need to know it. */
+export type EndedHold = { productId: string; quantity: number; checkoutId: string };
+
+/**
+ * Marks these products' holds whose time is up as expired and returns them. The caller holds the stock rows'
+ * locks and must write what they free back (`applyHoldChanges`). A hold whose row another transaction has
+ * locked is skipped: only the holder of its checkout's lock touches it (to extend, pay or release it), so
+ * waiting for it could deadlock.
+ */
+export function expireStaleHoldsOn(tx: Tx, productIds: string[]): Promise<EndedHold[]> {
+  if (productIds.length === 0) return Promise.resolve([]);
+  const stale = tx
+    .select({ id: reservations.id })
+    .from(reservations)
+    .where(
+      and(
+        inArray(reservations.productId, productIds),
+        eq(reservations.status, "active"),
+        lte(reservations.expiresAt, sql`now()`),
+      ),
+    )
+    .for("update", { skipLocked: true });
+  return tx
+    .update(reservations)
+    .set({ status: "expired", endedAt: sql`now()` })
+    .where(inArray(reservations.id, stale))
+    .returning({ productId: reservations.productId, quantity: reservations.quantity, checkoutId: reservations.checkoutId });
+}
+
+export type LedgerEntry = typeof stockMovements.$inferInsert;
+
+/**
+ * Writes a set of hold changes to the ledger and to the stock rows (whose locks the caller holds): one
+ * multi-row insert, then one update per changed stock row. `reservedDelta` per product is the sum of the
+ * entries' reserved deltas, so the levels always equal the ledger.
+ */
+export async function applyLedger(tx: Tx, entries: LedgerEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const delta = new Map<string, { reserved: number; allocated: number; onHand: number }>();
+  for (const e of entries) {
+    const d = delta.get(e.productId) ?? { reserved: 0, allocated: 0, onHand: 0 };
+    d.reserved += e.reservedDelta ?? 0;
+    d.allocated += e.allocatedDelta ?? 0;
+    d.onHand += e.onHandDelta ?? 0;
+    delta.set(e.productId, d);
+  }
+  // Sent together: postgres.js pipelines them on the transaction's connection, one round trip in all.
+  await Promise.all([
+    tx.insert(stockMovements).values(entries),
+    ...[...delta]
+      .filter(([, d]) => d.reserved !== 0 || d.allocated !== 0 || d.onHand !== 0)
+      .map(([productId, d]) =>
+        tx
+          .update(stockLevels)
+          .set({
+            reserved: sql`${stockLevels.reserved} + ${d.reserved}`,
+            allocated: sql`${stockLevels.allocated} + ${d.allocated}`,
+            onHand: sql`${stockLevels.onHand} + ${d.onHand}`,
+            updatedAt: sql`now()`,
+          })
+          .where(eq(stockLevels.productId, productId)),
+      ),
+  ]);
+}
+
+export const expiredLedger = (holds: EndedHold[]): LedgerEntry[] =>
+  holds.map((h) => ({
+    productId: h.productId,
+    kind: "expire" as const,
+    reservedDelta: -h.quantity,
+    checkoutId: h.checkoutId,
+    reason: "hold expired",
+  }));
+
+export type ReleaseKind = "release" | "expire";
+
+/**
+ * Gives back everything a checkout still holds and ends the checkout with `status`. The caller holds the
+ * checkout's row lock. Returns the number of holds released.
+ */
+export async function releaseCheckoutHolds(
+  tx: Tx,
+  checkoutId: string,
+  options: {
+    status: "cancelled" | "failed" | "expired";
+    endedBy: CheckoutEnder;
+    kind: ReleaseKind;
+    reason: string;
+    actorId: string | null;
+  },
+): Promise<number> {
+  const held = await tx
+    .select({ productId: reservations.productId })
+    .from(reservations)
+    .where(and(eq(reservations.checkoutId, checkoutId), eq(reservations.status, "active")));
+  await lockStockRows(
+    tx,
+    held.map((r) => r.productId),
+  );
+  const freed = await tx
+    .update(reservations)
+    .set({ status: options.kind === "expire" ? "expired" : "released", endedAt: sql`now()` })
+    .where(and(eq(reservations.checkoutId, checkoutId), eq(reservations.status, "active")))
+    .returning({ productId: reservations.productId, quantity: reservations.quantity });
+  await applyLedger(
+    tx,
+    freed.map((f) => ({
+      productId: f.productId,
+      kind: options.kind,
+      reservedDelta: -f.quantity,
+      checkoutId,
+      actorId: options.actorId,
+      reason: options.reason,
+    })),
+  );
+  await tx
+    .update(checkouts)
+    .set({ status: options.status, endedBy: options.endedBy, endedAt: sql`now()` })
+    .where(and(eq(checkouts.id, checkoutId), inArray(checkouts.status, ["active", "paying", "expired"])));
+  return freed.length;
+}

@@ -1,0 +1,420 @@
+/**
+ * Paying for a checkout: money moves exactly once.
+ *
+ *   1. begin   — a short transaction: the checkout moves to `paying` (its holds kept until the payment window
+ *                ends; a lapsed checkout is revived first if the state machine allows it and the stock is
+ *                there) and a payment record is written, status `processing`. Its id is the provider's
+ *                idempotency key.
+ *   2. authorize — the provider call, with no transaction open and no pooled connection held.
+ *   3. settle  — a short transaction: the provider's answer is applied to the record. Authorized: the stock
+ *                is allocated to a new order (the checkout `completed`), or, when it could not be kept, the
+ *                checkout fails and the money is to be given back. Declined: the hold is released at once.
+ *   4. capture / void / refund — provider calls again outside any transaction, then recorded.
+ * `settlePayment` is the one function that applies a provider's answer, whoever brings it: the pay request, the
+ * recovery sweep (recovery.ts) or a webhook. Whatever order they come in, the payment's row lock and its status
+ * make the outcome happen once: one order, one capture, or one release.
+ */
+import "server-only";
+import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import { db, type Tx } from "@/db/client";
+import { carts, cartLines, checkouts, orderLines, orders, payments, reservations, type Payment } from "@/db/schema";
+import { expireLapsed, hasLapsed, InsufficientStockError, lockCheckout, type LockedCheckout } from "../checkout/checkout";
+import { expiredError, refusalFor, supersededError } from "../checkout/lifecycle";
+import { getCheckout, isUuid, type CheckoutView } from "../checkout/view";
+import { env } from "../env";
+import { DomainError, notFound } from "../errors";
+import { applyLedger, expireStaleHoldsOn, expiredLedger, lockStockRows, releaseCheckoutHolds, type LedgerEntry, type ShortLine } from "../inventory";
+import { getOrderForShopper, type OrderView } from "../orders";
+import { paymentProvider } from "./index";
+import type { ProviderPayment } from "./provider";
+
+export type PayResult = { kind: "paid"; order: OrderView } | { kind: "pending"; checkout: CheckoutView };
+
+export interface PayRequest {
+  checkoutId: string;
+  shopperId: string;
+  /** The card number (test provider) or the provider's payment method token. */
+  cardNumber: string;
+  /** The client's Idempotency-Key: the same key again gets the same answer and never charges twice. */
+  idempotencyKey: string;
+}
+
+/**
+ * Pays for a checkout. Answers the order (paid), or the checkout still `paying` when the provider answers
+ * later; throws 402 on a decline (the hold released at once), 409 when the hold had lapsed and the stock is
+ * gone (nothing charged) or another payment is in flight, 410 when the checkout has ended or was superseded.
+ */
+export async function payForCheckout(request: PayRequest): Promise<PayResult> {
+  const begun = await beginPayment(request);
+  if (begun.kind === "charge") {
+    let answer: ProviderPayment | null = null;
+    try {
+      answer = await withinRecoveryTime(
+        paymentProvider().authorize({
+          idempotencyKey: providerKey(begun.paymentId),
+          amountCents: begun.amountCents,
+          paymentMethod: request.cardNumber,
+          description: `Stockhold checkout ${request.checkoutId}`,
+        }),
+      );
+    } catch (error) {
+      // The answer is unknown (timeout, network): the record stays `processing` and the recovery sweep asks
+      // the provider what happened. The shopper sees "Confirming your payment…".
+      console.error("payment provider did not answer:", error instanceof Error ? error.message : error);
+    }
+    if (answer) await settleAndFinish(begun.paymentId, answer);
+    return answerFor(request, begun.paymentId);
+  }
+  if (begun.kind === "replay") {
+    // The same request while the first is still with the provider (a double click): wait briefly for its
+    // answer rather than answer "still confirming".
+    await waitWhileProcessing(begun.paymentId, REPLAY_WAIT_MS);
+    return answerFor(request, begun.paymentId);
+  }
+  // Paid already (a second click with a fresh key): show that order, never charge again.
+  return { kind: "paid", order: await getOrderForShopper(begun.orderId, request.shopperId) };
+}
+
+const REPLAY_WAIT_MS = 5_000;
+
+/** Polls the payment record (no connection held between reads) until its outcome is known, or time is up. */
+async function waitWhileProcessing(paymentId: string, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    const [p] = await db
+      .select({ status: payments.status, orderId: payments.orderId, shortLines: payments.shortLines })
+      .from(payments)
+      .where(eq(payments.id, paymentId));
+    const undecided = p?.status === "processing" || (p?.status === "authorized" && !p.orderId && !p.shortLines);
+    if (!undecided || Date.now() >= deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** The provider's answer, or null once PAYMENT_RECOVERY_AFTER_SECONDS have passed (the sweep takes over). */
+function withinRecoveryTime<T>(call: Promise<T>): Promise<T | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), env.PAYMENT_RECOVERY_AFTER_SECONDS * 1000);
+  });
+  return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The provider's idempotency key for a payment record. */
+export const providerKey = (paymentId: string) => `stockhold_pay_${paymentId}`;
+
+type Begun =
+  | { kind: "charge"; paymentId: string; amountCents: number }
+  | { kind: "replay"; paymentId: string }
+  | { kind: "completed"; orderId: string };
+
+async function beginPayment(request: PayRequest): Promise<Begun> {
+  if (!isUuid(request.checkoutId)) throw notFound("checkout");
+  const outcome = await db.transaction(async (tx): Promise<Begun | { kind: "short"; lines: ShortLine[] }> => {
+    // The cart's lock first (the lock order everywhere): no new checkout of this cart starts while this one
+    // may be revived. NO KEY UPDATE, as the hold engine takes it.
+    const [owner] = await tx
+      .select({ cartId: checkouts.cartId })
+      .from(checkouts)
+      .where(and(eq(checkouts.id, request.checkoutId), eq(checkouts.shopperId, request.shopperId)));
+    if (!owner) throw notFound("checkout");
+    await tx.select({ id: carts.id }).from(carts).where(eq(carts.id, owner.cartId)).for("no key update");
+    const checkout = await lockCheckout(tx, request.checkoutId, request.shopperId);
+
+    const [prior] = await tx
+      .select({ id: payments.id })
+      .from(payments)
+      .where(and(eq(payments.checkoutId, checkout.id), eq(payments.requestKey, request.idempotencyKey)));
+    if (prior) return { kind: "replay", paymentId: prior.id };
+    if (checkout.status === "completed") {
+      const [order] = await tx.select({ id: orders.id }).from(orders).where(eq(orders.checkoutId, checkout.id));
+      return { kind: "completed", orderId: order!.id };
+    }
+    if (checkout.status !== "active" && checkout.status !== "expired") throw refusalFor(checkout.status);
+    if (checkout.status === "expired" && checkout.endedBy !== "timeout") throw refusalFor(checkout.status);
+    const [newer] = await tx
+      .select({ id: checkouts.id })
+      .from(checkouts)
+      .where(and(eq(checkouts.cartId, checkout.cartId), gt(checkouts.startedAt, checkout.startedAt)))
+      .limit(1);
+    if (newer) throw supersededError();
+
+    // Keep the holds for the payment window, or (lapsed) hold the same lines afresh.
+    const short = await holdForPayment(tx, checkout);
+    if (short) {
+      if (checkout.status === "active") await expireLapsed(tx, checkout.id);
+      return { kind: "short", lines: short };
+    }
+    const window = sql`now() + make_interval(secs => ${env.PAYMENT_WINDOW_SECONDS})`;
+    await tx
+      .update(checkouts)
+      .set({
+        status: "paying",
+        endedBy: null,
+        endedAt: null,
+        expiresAt: window,
+        hardExpiresAt: sql`greatest(${checkouts.hardExpiresAt}, ${window})`,
+      })
+      .where(eq(checkouts.id, checkout.id));
+    const [payment] = await tx
+      .insert(payments)
+      .values({
+        checkoutId: checkout.id,
+        shopperId: request.shopperId,
+        requestKey: request.idempotencyKey,
+        provider: paymentProvider().name,
+        amountCents: checkout.totalCents,
+      })
+      .returning({ id: payments.id });
+    return { kind: "charge", paymentId: payment!.id, amountCents: checkout.totalCents };
+  });
+  // The lapse is recorded (committed) before the shopper is told the stock is gone.
+  if (outcome.kind === "short") throw new InsufficientStockError(outcome.lines);
+  return outcome;
+}
+
+/**
+ * Makes the checkout's holds last to the end of the payment window. An in-time checkout's holds are extended;
+ * a lapsed one's lines are held afresh if the stock is there. Returns the short lines if it is not.
+ */
+async function holdForPayment(tx: Tx, checkout: LockedCheckout): Promise<ShortLine[] | null> {
+  const window = sql`now() + make_interval(secs => ${env.PAYMENT_WINDOW_SECONDS})`;
+  if (!hasLapsed(checkout)) {
+    const [extended, all] = await Promise.all([
+      tx
+        .update(reservations)
+        .set({ expiresAt: window })
+        .where(and(eq(reservations.checkoutId, checkout.id), eq(reservations.status, "active"), gt(reservations.expiresAt, sql`now()`)))
+        .returning({ id: reservations.id }),
+      tx.select({ id: reservations.id }).from(reservations).where(eq(reservations.checkoutId, checkout.id)),
+    ]);
+    if (extended.length === all.length && all.length > 0) return null;
+  }
+  const result = await takeStock(tx, checkout.id, { reserve: true });
+  return result.short.length > 0 ? result.short : null;
+}
+
+/**
+ * Under the stock rows' locks (product-id order), makes this checkout's lines its own again: its live holds
+ * stay, lapsed ones are taken afresh from free stock, all or nothing. With `reserve`, they become active holds
+ * until the end of the payment window; otherwise they are allocated to `orderId` at once.
+ */
+async function takeStock(
+  tx: Tx,
+  checkoutId: string,
+  mode: { reserve: true } | { reserve: false; orderId: string; actorId: string },
+): Promise<{ short: ShortLine[] }> {
+  // The checkout's own holds first (the lock order: checkout → its reservations → stock rows), so no sweep can
+  // change one of them between this read and the writes below.
+  const lines = await tx
+    .select({ id: reservations.id, productId: reservations.productId, quantity: reservations.quantity, status: reservations.status })
+    .from(reservations)
+    .where(eq(reservations.checkoutId, checkoutId))
+    .orderBy(asc(reservations.productId))
+    .for("update");
+  const ids = lines.map((l) => l.productId);
+  const [stock, expired] = await Promise.all([lockStockRows(tx, ids), expireStaleHoldsOn(tx, ids)]);
+  const expiredHere = new Set(expired.filter((e) => e.checkoutId === checkoutId).map((e) => e.productId));
+  const free = new Map(stock.map((s) => [s.productId, s.onHand - s.reserved - s.allocated]));
+  for (const e of expired) free.set(e.productId, (free.get(e.productId) ?? 0) + e.quantity);
+  const isLiveHold = (l: (typeof lines)[number]) => l.status === "active" && !expiredHere.has(l.productId);
+  const short = lines
+    .filter((l) => !isLiveHold(l) && l.quantity > (free.get(l.productId) ?? 0))
+    .map((l) => ({ productId: l.productId, requested: l.quantity, available: Math.max(0, free.get(l.productId) ?? 0) }));
+  if (short.length > 0) {
+    await applyLedger(tx, expiredLedger(expired));
+    return { short };
+  }
+  const ledger: LedgerEntry[] = [...expiredLedger(expired)];
+  for (const l of lines) {
+    const live = isLiveHold(l);
+    if (mode.reserve) {
+      if (!live) ledger.push({ productId: l.productId, kind: "reserve", reservedDelta: l.quantity, checkoutId, reason: "hold renewed for payment" });
+    } else {
+      ledger.push({
+        productId: l.productId,
+        kind: "allocate",
+        reservedDelta: live ? -l.quantity : 0,
+        allocatedDelta: l.quantity,
+        checkoutId,
+        orderId: mode.orderId,
+        actorId: mode.actorId,
+        reason: live ? "order paid" : "order paid after its hold lapsed",
+      });
+    }
+  }
+  await Promise.all([
+    tx
+      .update(reservations)
+      .set(
+        mode.reserve
+          ? { status: "active", endedAt: null, expiresAt: sql`now() + make_interval(secs => ${env.PAYMENT_WINDOW_SECONDS})` }
+          : { status: "allocated", endedAt: sql`now()` },
+      )
+      .where(eq(reservations.checkoutId, checkoutId)),
+    applyLedger(tx, ledger),
+  ]);
+  return { short: [] };
+}
+
+type NextStep = "capture" | "void" | "refund" | "none";
+
+/**
+ * Applies what the provider says about a payment, exactly once: the one function the pay request, the
+ * recovery sweep and webhooks all call. Returns what is still to be asked of the provider.
+ */
+export async function settlePayment(paymentId: string, answer: ProviderPayment): Promise<NextStep> {
+  const [found] = await db
+    .select({ checkoutId: payments.checkoutId, shopperId: payments.shopperId })
+    .from(payments)
+    .where(eq(payments.id, paymentId));
+  if (!found) throw notFound("payment");
+  return db.transaction(async (tx): Promise<NextStep> => {
+    const checkout = await lockCheckout(tx, found.checkoutId, found.shopperId);
+    const [payment] = await tx.select().from(payments).where(eq(payments.id, paymentId)).for("update");
+    const p = payment!;
+    const reference = answer.reference ?? p.providerReference;
+    const money = answer.status === "authorized" || answer.status === "captured";
+
+    if (p.status !== "processing" && p.status !== "authorized") {
+      // Settled already. Money that arrives for a payment the shop gave up on goes back.
+      if (!money) return "none";
+      if (p.status === "captured" || p.status === "refunded") return "none";
+      return answer.status === "captured" ? "refund" : "void";
+    }
+    switch (answer.status) {
+      case "processing":
+        await tx.update(payments).set({ providerReference: reference, updatedAt: sql`now()` }).where(eq(payments.id, p.id));
+        return "none";
+      case "declined":
+        await recordPayment(tx, p.id, { status: "declined", providerReference: reference, declineCode: answer.code, declineMessage: answer.message });
+        await failCheckout(tx, checkout, `payment declined (${answer.code})`);
+        return "none";
+      case "voided":
+      case "refunded":
+        await recordPayment(tx, p.id, { status: answer.status, providerReference: reference });
+        await failCheckout(tx, checkout, "payment voided");
+        return "none";
+      case "authorized":
+      case "captured": {
+        if (p.orderId) {
+          if (answer.status === "captured") await recordPayment(tx, p.id, { status: "captured", providerReference: reference });
+          return answer.status === "captured" ? "none" : "capture";
+        }
+        if (checkout.status !== "paying") {
+          await recordPayment(tx, p.id, { status: "authorized", providerReference: reference });
+          return answer.status === "captured" ? "refund" : "void";
+        }
+        const placed = await placeOrder(tx, checkout, p, reference!);
+        if ("short" in placed) {
+          await tx
+            .update(payments)
+            .set({ status: "authorized", providerReference: reference, shortLines: placed.short, updatedAt: sql`now()` })
+            .where(eq(payments.id, p.id));
+          await failCheckout(tx, checkout, "paid after the payment window, but the stock was gone");
+          return answer.status === "captured" ? "refund" : "void";
+        }
+        await tx
+          .update(payments)
+          .set({
+            status: answer.status,
+            orderId: placed.orderId,
+            providerReference: reference,
+            updatedAt: sql`now()`,
+            settledAt: answer.status === "captured" ? sql`now()` : null,
+          })
+          .where(eq(payments.id, p.id));
+        return answer.status === "captured" ? "none" : "capture";
+      }
+    }
+  });
+}
+
+function recordPayment(tx: Tx, paymentId: string, values: Partial<Payment>) {
+  return tx
+    .update(payments)
+    .set({ ...values, updatedAt: sql`now()`, settledAt: sql`now()` })
+    .where(eq(payments.id, paymentId));
+}
+
+/** The payment did not buy anything: a checkout being paid fails and its hold is released at once. */
+async function failCheckout(tx: Tx, checkout: LockedCheckout, reason: string): Promise<void> {
+  if (checkout.status !== "paying") return;
+  await releaseCheckoutHolds(tx, checkout.id, { status: "failed", endedBy: "payment", kind: "release", reason, actorId: null });
+}
+
+/**
+ * Turns the checkout's holds into allocated stock and an order (authorize, allocate, then capture): the
+ * checkout completes, and only the quantities bought leave the cart.
+ */
+async function placeOrder(tx: Tx, checkout: LockedCheckout, payment: Payment, reference: string): Promise<{ orderId: string } | { short: ShortLine[] }> {
+  const orderId = crypto.randomUUID();
+  const taken = await takeStock(tx, checkout.id, { reserve: false, orderId, actorId: payment.shopperId });
+  if (taken.short.length > 0) return { short: taken.short };
+  const bought = await tx
+    .select({ productId: reservations.productId, quantity: reservations.quantity, unitPriceCents: reservations.unitPriceCents })
+    .from(reservations)
+    .where(eq(reservations.checkoutId, checkout.id));
+  await tx.insert(orders).values({
+    id: orderId,
+    checkoutId: checkout.id,
+    shopperId: payment.shopperId,
+    email: checkout.email,
+    totalCents: checkout.totalCents,
+    paymentReference: reference,
+  });
+  await Promise.all([
+    tx.insert(orderLines).values(bought.map((b) => ({ orderId, ...b }))),
+    tx.update(checkouts).set({ status: "completed", endedBy: "payment", endedAt: sql`now()` }).where(eq(checkouts.id, checkout.id)),
+    ...bought.flatMap((b) => [
+      // The bought quantities leave the cart; anything added since stays.
+      tx.delete(cartLines).where(and(eq(cartLines.cartId, checkout.cartId), eq(cartLines.productId, b.productId), lte(cartLines.quantity, b.quantity))),
+      tx
+        .update(cartLines)
+        .set({ quantity: sql`${cartLines.quantity} - ${b.quantity}` })
+        .where(and(eq(cartLines.cartId, checkout.cartId), eq(cartLines.productId, b.productId), gt(cartLines.quantity, b.quantity))),
+    ]),
+  ]);
+  return { orderId };
+}
+
+/** Applies the provider's answer, then does what is left (capture, void, refund) and records it. */
+export async function settleAndFinish(paymentId: string, answer: ProviderPayment): Promise<void> {
+  const next = await settlePayment(paymentId, answer);
+  if (next === "none") return;
+  const [p] = await db
+    .select({ providerReference: payments.providerReference, amountCents: payments.amountCents })
+    .from(payments)
+    .where(eq(payments.id, paymentId));
+  const provider = paymentProvider();
+  const call = { idempotencyKey: providerKey(paymentId), reference: p!.providerReference ?? "", amountCents: p!.amountCents };
+  const done = next === "capture" ? await provider.capture(call) : next === "void" ? await provider.void(call) : await provider.refund(call);
+  await db
+    .update(payments)
+    .set({ status: done.status === "captured" ? "captured" : done.status === "refunded" ? "refunded" : "voided", updatedAt: sql`now()`, settledAt: sql`now()` })
+    .where(and(eq(payments.id, paymentId), inArray(payments.status, ["processing", "authorized"])));
+}
+
+/** What the shopper is told about a payment attempt, the same every time it is asked. */
+async function answerFor(request: PayRequest, paymentId: string): Promise<PayResult> {
+  const [p] = await db.select().from(payments).where(eq(payments.id, paymentId));
+  const payment = p!;
+  if (payment.orderId) return { kind: "paid", order: await getOrderForShopper(payment.orderId, request.shopperId) };
+  if (payment.shortLines) throw new InsufficientStockError(payment.shortLines);
+  switch (payment.status) {
+    case "declined":
+      throw new DomainError("payment_declined", `${payment.declineMessage ?? "Your card was declined."} Your items have been released.`, {
+        declineCode: payment.declineCode,
+      });
+    case "failed":
+    case "voided":
+    case "refunded":
+      throw new DomainError("payment_declined", "The payment could not be completed and nothing was charged. Your items have been released.", {
+        declineCode: "processing_error",
+      });
+    default:
+      return { kind: "pending", checkout: await getCheckout(request.checkoutId, request.shopperId) };
+  }
+}
+
+export { expiredError };

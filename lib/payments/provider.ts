@@ -1,0 +1,37 @@
+/**
+ * What the shop needs of a payment provider (Stripe, Adyen, … or the built-in test provider): the calls of a
+ * PaymentIntent-style lifecycle. Every call is idempotent under its key, and `lookup` answers "what became of
+ * this key?" so a payment whose answer was lost (a crash, a timeout) can be settled afterwards.
+ *
+ * No provider call ever runs inside a database transaction or while holding a pooled connection
+ * (lib/payments/lifecycle.ts calls them between its short transactions).
+ */
+export type DeclineCode = "card_declined" | "insufficient_funds" | "card_not_supported" | "processing_error";
+
+/** Where a payment stands at the provider. */
+export type ProviderPayment =
+  | { status: "processing" | "authorized" | "captured" | "voided" | "refunded"; reference: string }
+  | { status: "declined"; reference: string | null; code: DeclineCode; message: string };
+
+export interface AuthorizeRequest {
+  /** Derived from the shop's payment record: the same record can never be charged twice. */
+  idempotencyKey: string;
+  amountCents: number;
+  /** The test provider takes a card number; a real one a token from its own browser fields. */
+  paymentMethod: string;
+  description: string;
+}
+
+export interface PaymentProvider {
+  readonly name: string;
+  /** Reserves the money on the card (manual capture). May answer "processing" and settle later by webhook. */
+  authorize(request: AuthorizeRequest): Promise<ProviderPayment>;
+  /** Takes the authorized money; called only once the stock is allocated to an order. */
+  capture(request: { idempotencyKey: string; reference: string; amountCents: number }): Promise<ProviderPayment>;
+  /** Gives an authorization back (nothing is taken). */
+  void(request: { idempotencyKey: string; reference: string }): Promise<ProviderPayment>;
+  /** Gives captured money back. */
+  refund(request: { idempotencyKey: string; reference: string; amountCents: number }): Promise<ProviderPayment>;
+  /** What became of the payment made under this key; null if the provider never saw it. */
+  lookup(idempotencyKey: string): Promise<ProviderPayment | null>;
+}

@@ -1,0 +1,150 @@
+/**
+ * The built-in test payment provider: it stands in for a remote one behind the PaymentProvider interface,
+ * faithfully enough to test the shop's money path. Its own durable record (table test_provider_payments, on a
+ * connection of its own, as a remote provider's database would be) says what it authorized, captured, voided or
+ * refunded under each idempotency key, so "what happened to this key?" survives a crash of the shop.
+ *
+ * Cards (the Store API contract lists them):
+ *   4242 4242 4242 4242  authorized at once
+ *   4000 0000 0000 0002  declined
+ *   4000 0000 0000 9995  declined: insufficient funds
+ *   4000 0000 0000 0077  authorized at once, but the answer takes PAYMENT_TEST_STALL_MS (a slow provider: the
+ *                        money is reserved even if the shop dies before the answer arrives)
+ *   4000 0000 0000 3220  "processing", authorized PAYMENT_TEST_WEBHOOK_DELAY_MS later (told by webhook)
+ *   4000 0000 0000 3238  "processing", declined PAYMENT_TEST_WEBHOOK_DELAY_MS later (told by webhook)
+ */
+import "server-only";
+import { createHash } from "node:crypto";
+import { and, eq, inArray, lte, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import { testProviderPayments } from "@/db/schema";
+import { env } from "../env";
+import type { DeclineCode, PaymentProvider, ProviderPayment } from "./provider";
+
+export const TEST_CARDS = {
+  succeeds: "4242424242424242",
+  declined: "4000000000000002",
+  insufficientFunds: "4000000000009995",
+  slowSucceeds: "4000000000000077",
+  asyncSucceeds: "4000000000003220",
+  asyncDeclined: "4000000000003238",
+} as const;
+
+const declines: Record<string, { code: DeclineCode; message: string }> = {
+  [TEST_CARDS.declined]: { code: "card_declined", message: "Your card was declined." },
+  [TEST_CARDS.insufficientFunds]: { code: "insufficient_funds", message: "Your card has insufficient funds." },
+};
+const notSupported = {
+  code: "card_not_supported" as const,
+  message: "This card is not accepted by the test payment provider. Use 4242 4242 4242 4242.",
+};
+
+type Row = typeof testProviderPayments.$inferSelect;
+
+// The provider's own database connection: a remote provider's records live apart from the shop's pool.
+const globalForProvider = globalThis as unknown as { stockholdTestProviderDb?: ReturnType<typeof connect> };
+function connect() {
+  const client = postgres(env.DATABASE_URL ?? "postgres://unconfigured@127.0.0.1:1/unconfigured", {
+    max: 3,
+    idle_timeout: 30,
+    connect_timeout: 5,
+    prepare: env.DATABASE_POOLER !== "transaction",
+    onnotice: () => {},
+  });
+  return drizzle({ client });
+}
+const providerDb = () => (globalForProvider.stockholdTestProviderDb ??= connect());
+
+const referenceOf = (key: string) => `test_pi_${createHash("sha256").update(key).digest("hex").slice(0, 24)}`;
+
+function toPayment(row: Row): ProviderPayment {
+  if (row.status === "declined") {
+    return {
+      status: "declined",
+      reference: row.reference,
+      code: (row.declineCode as DeclineCode | null) ?? "card_declined",
+      message: row.declineMessage ?? "Your card was declined.",
+    };
+  }
+  return { status: row.status, reference: row.reference };
+}
+
+/** A "processing" payment whose time has come reaches its final status when next read (the provider's clock). */
+async function settleDue(key?: string): Promise<void> {
+  await providerDb()
+    .update(testProviderPayments)
+    .set({
+      status: sql`${testProviderPayments.finalStatus}`,
+      declineCode: sql`case when ${testProviderPayments.finalStatus} = 'declined' then 'card_declined' end`,
+      declineMessage: sql`case when ${testProviderPayments.finalStatus} = 'declined' then 'Your card was declined by your bank.' end`,
+      updatedAt: sql`now()`,
+    })
+    .where(
+      and(
+        eq(testProviderPayments.status, "processing"),
+        lte(testProviderPayments.settlesAt, sql`now()`),
+        key ? eq(testProviderPayments.idempotencyKey, key) : undefined,
+      ),
+    );
+}
+
+async function read(key: string): Promise<Row | undefined> {
+  await settleDue(key);
+  const [row] = await providerDb().select().from(testProviderPayments).where(eq(testProviderPayments.idempotencyKey, key));
+  return row;
+}
+
+/** Moves a payment from one of `from` to `to`; answers its state either way (idempotent). */
+async function move(key: string, from: Row["status"][], to: Row["status"]): Promise<ProviderPayment> {
+  await settleDue(key);
+  const [moved] = await providerDb()
+    .update(testProviderPayments)
+    .set({ status: to, updatedAt: sql`now()` })
+    .where(and(eq(testProviderPayments.idempotencyKey, key), inArray(testProviderPayments.status, from)))
+    .returning();
+  const row = moved ?? (await read(key));
+  if (!row) throw new Error(`test provider: no payment under key ${key}`);
+  return toPayment(row);
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const testPaymentProvider: PaymentProvider = {
+  name: "test",
+
+  async authorize({ idempotencyKey, amountCents, paymentMethod }) {
+    const card = paymentMethod.replace(/\s+/g, "");
+    const decline = declines[card] ?? (Object.values(TEST_CARDS).includes(card as never) ? undefined : notSupported);
+    const asyncFinal = card === TEST_CARDS.asyncSucceeds ? "authorized" : card === TEST_CARDS.asyncDeclined ? "declined" : null;
+    const delaySeconds = env.PAYMENT_TEST_WEBHOOK_DELAY_MS / 1000;
+    // Recorded first: the same key again is the same payment, whatever happens to this answer.
+    await providerDb()
+      .insert(testProviderPayments)
+      .values({
+        idempotencyKey,
+        reference: referenceOf(idempotencyKey),
+        amountCents,
+        cardLast4: card.slice(-4),
+        status: asyncFinal ? "processing" : decline ? "declined" : "authorized",
+        declineCode: decline?.code,
+        declineMessage: decline?.message,
+        finalStatus: asyncFinal,
+        settlesAt: asyncFinal ? sql`now() + make_interval(secs => ${delaySeconds})` : null,
+        webhookDueAt: asyncFinal ? sql`now() + make_interval(secs => ${delaySeconds})` : null,
+      })
+      .onConflictDoNothing();
+    if (card === TEST_CARDS.slowSucceeds && env.PAYMENT_TEST_STALL_MS > 0) await sleep(env.PAYMENT_TEST_STALL_MS);
+    const row = await read(idempotencyKey);
+    return toPayment(row!);
+  },
+
+  capture: ({ idempotencyKey }) => move(idempotencyKey, ["authorized"], "captured"),
+  void: ({ idempotencyKey }) => move(idempotencyKey, ["authorized", "processing"], "voided"),
+  refund: ({ idempotencyKey }) => move(idempotencyKey, ["captured"], "refunded"),
+
+  async lookup(idempotencyKey) {
+    const row = await read(idempotencyKey);
+    return row ? toPayment(row) : null;
+  },
+};
