@@ -121,17 +121,14 @@ export async function mergeCartLines(tx: Tx, fromCartId: string, intoShopperId: 
   const [created] = await tx.insert(carts).values({ shopperId: intoShopperId }).onConflictDoNothing().returning({ id: carts.id });
   const into = created ?? (await tx.select({ id: carts.id }).from(carts).where(eq(carts.shopperId, intoShopperId)))[0]!;
   if (into.id === fromCartId) return;
-  const guestLines = tx
-    .select({
-      cartId: sql<string>`${into.id}::uuid`.as("cart_id"),
-      productId: cartLines.productId,
-      quantity: sql<number>`least(${cartLines.quantity}, ${env.MAX_QUANTITY_PER_LINE})`.as("quantity"),
-    })
+  const guestLines = await tx
+    .select({ productId: cartLines.productId, quantity: cartLines.quantity })
     .from(cartLines)
     .where(eq(cartLines.cartId, fromCartId));
+  if (guestLines.length === 0) return;
   await tx
     .insert(cartLines)
-    .select(guestLines)
+    .values(guestLines.map((l) => ({ cartId: into.id, productId: l.productId, quantity: Math.min(l.quantity, env.MAX_QUANTITY_PER_LINE) })))
     .onConflictDoUpdate({
       target: [cartLines.cartId, cartLines.productId],
       set: { quantity: sql`least(${cartLines.quantity} + excluded.quantity, ${env.MAX_QUANTITY_PER_LINE})` },

@@ -20,13 +20,13 @@ export function isCronRequest(request: Request): boolean {
 
 /**
  * Runs the expiry job once: expires stale holds, settles payments whose answer was lost (asking the provider),
- * and drops finished rate-limit windows. Returns how many holds it expired. Safe to run concurrently and often.
+ * and drops finished rate-limit windows. Returns how many of each. Safe to run concurrently and often.
  */
-export async function runExpiryJob(): Promise<number> {
+export async function runExpiryJob(): Promise<{ expired: number; paymentsSettled: number }> {
   const expired = await expireStaleHolds();
-  await recoverPayments();
+  const paymentsSettled = await recoverPayments();
   await pruneRateLimits();
-  return expired;
+  return { expired, paymentsSettled };
 }
 
 const globalForSweep = globalThis as unknown as { stockholdExpirySweep?: boolean };
@@ -44,8 +44,9 @@ export function startExpirySweep(): void {
   const schedule = () => setTimeout(sweep, seconds * 1000).unref();
   const sweep = async () => {
     try {
-      const expired = await runExpiryJob();
+      const { expired, paymentsSettled } = await runExpiryJob();
       if (expired > 0) console.log(`expiry sweep: released ${expired} hold${expired === 1 ? "" : "s"} whose time was up`);
+      if (paymentsSettled > 0) console.log(`expiry sweep: settled ${paymentsSettled} payment${paymentsSettled === 1 ? "" : "s"} with the provider`);
     } catch (error) {
       console.error("expiry sweep failed:", error instanceof Error ? error.message : error);
     } finally {

@@ -131,7 +131,7 @@ export async function snapshotShop(sql: postgres.Sql): Promise<Record<string, st
     reservations: "select id, checkout_id, product_id, quantity, status, expires_at from reservations order by id",
     orders: "select id, checkout_id, status, total_cents from orders order by id",
     order_lines: "select order_id, product_id, quantity from order_lines order by order_id, product_id",
-    payment_attempts: "select id, checkout_id, idempotency_key, outcome from payment_attempts order by id",
+    payments: "select id, checkout_id, request_key, status from payments order by id",
     accounts: "select id, kind, email, password_hash from users where kind <> 'guest' order by id",
   };
   const snapshot: Record<string, string[]> = {};
