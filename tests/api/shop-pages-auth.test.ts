@@ -8,7 +8,7 @@ import { pool } from "@/db/client";
 import { createAccount } from "@/lib/shoppers";
 import { HttpClient, startApp, type RunningApp } from "../support/app-server";
 import { levels, makeProduct } from "../support/fixtures";
-import { CARDS, pay, shopperWithLines, startedCheckout } from "./shop-support";
+import { CARDS, pay, shopperWithLines, signIn, startedCheckout } from "./shop-support";
 
 let app: RunningApp;
 
@@ -26,16 +26,6 @@ async function newAccount() {
   const password = "correct horse battery";
   await createAccount({ email, password, name: "Test Shopper" });
   return { email, password };
-}
-
-/** Signs in through Auth.js's own endpoint, as a browser form would. */
-async function signIn(client: HttpClient, email: string, password: string) {
-  const csrf = await client.get<{ csrfToken: string }>("/api/auth/csrf");
-  expect(csrf.status).toBe(200);
-  return client.request("POST", "/api/auth/callback/credentials", {
-    body: new URLSearchParams({ email, password, csrfToken: csrf.body.csrfToken, callbackUrl: "/" }).toString(),
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-  });
 }
 
 const sessionCookieOf = (client: HttpClient) => client.cookie("authjs.session-token") ?? client.cookie("__Secure-authjs.session-token");

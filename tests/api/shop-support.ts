@@ -7,11 +7,15 @@ export const CARDS = {
   pays: "4242424242424242",
   declined: "4000000000000002",
   insufficientFunds: "4000000000009995",
+  slow: "4000000000000077",
+  asyncPays: "4000000000003220",
+  asyncDeclined: "4000000000003238",
 } as const;
 
 export interface CheckoutBody {
   id: string;
-  status: "active" | "completed" | "cancelled" | "failed" | "expired";
+  status: "active" | "paying" | "completed" | "cancelled" | "failed" | "expired";
+  endedBy?: "shopper" | "shop" | "payment" | "timeout";
   lines: { productId: string; quantity: number }[];
   totalCents: number;
   expiresAt: string;
@@ -45,4 +49,14 @@ export function expectError(result: { status: number; body: unknown; text: strin
   expect(result.status, result.text).toBe(status);
   expect(result.body).toMatchObject({ error: { code, message: expect.any(String) } });
   expect(result.text).not.toMatch(/\bat \S+ \(|select |insert |update |postgres/i);
+}
+
+/** Signs in through Auth.js's own endpoint, as a browser form would. */
+export async function signIn(client: HttpClient, email: string, password: string) {
+  const csrf = await client.get<{ csrfToken: string }>("/api/auth/csrf");
+  expect(csrf.status).toBe(200);
+  return client.request("POST", "/api/auth/callback/credentials", {
+    body: new URLSearchParams({ email, password, csrfToken: csrf.body.csrfToken, callbackUrl: "/" }).toString(),
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+  });
 }
