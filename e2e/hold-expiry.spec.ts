@@ -18,7 +18,7 @@ test("a hold expires after inactivity, and another shopper can then buy", async 
   await nextShopper.product.expectAvailability("Out of stock");
 
   // Nobody touches the checkout: the hold runs out by itself.
-  await expect(shopper.checkout.ended).toContainText("Time ran out and the items were released.", {
+  await expect(shopper.checkout.ended).toContainText("Your hold ended and the items went back on the shelf.", {
     timeout: (RESERVATION_TTL_SECONDS + 10) * 1000,
   });
   await expect(shopper.checkout.timer).toHaveText("0:00");

@@ -30,4 +30,9 @@ export const ADMIN_API_TOKEN = "e2e-admin-api-token";
 export const RESERVATION_TTL_SECONDS = 15;
 export const RESERVATION_MAX_SECONDS = 60;
 
-export const CARDS = { ok: "4242424242424242", declined: "4000000000000002" } as const;
+export const CARDS = {
+  ok: "4242424242424242",
+  declined: "4000000000000002",
+  insufficientFunds: "4000000000009995",
+  asyncOk: "4000000000003220",
+} as const;

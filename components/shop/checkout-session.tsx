@@ -211,15 +211,15 @@ export function CheckoutSession({
     <div className="two-col checkout-layout">
       <div className="stack">
         {paying ? (
-          <div ref={outcomeRef} tabIndex={-1} className="outcome">
+          <section ref={outcomeRef} tabIndex={-1} className="outcome" aria-label="Checkout outcome">
             <Alert tone="info" title="Confirming your payment…">
               <p>
                 Your bank is confirming the payment. Your items stay held meanwhile; this page moves on by itself.
               </p>
             </Alert>
-          </div>
+          </section>
         ) : ended ? (
-          <div ref={outcomeRef} tabIndex={-1} className="outcome">
+          <section ref={outcomeRef} tabIndex={-1} className="outcome" aria-label="Checkout outcome">
             <Outcome
               checkout={checkout}
               status={status as EndedStatus}
@@ -227,7 +227,7 @@ export function CheckoutSession({
               restarting={restarting}
             />
             {restartState && !restartState.ok ? <FormMessage state={restartState} /> : null}
-          </div>
+          </section>
         ) : (
           <div className="timer-sticky">
             <CountdownTimer remaining={remaining} phase={phase} />

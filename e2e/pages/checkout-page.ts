@@ -10,15 +10,20 @@ export class CheckoutPage {
   /** Shown once the checkout is over: paid, cancelled, declined, released or expired. */
   readonly ended: Locator;
   readonly declined: Locator;
+  /** "Confirming your payment…" while the provider works. */
+  readonly confirming: Locator;
+  readonly tryAnotherCard: Locator;
 
   constructor(readonly page: Page) {
     this.timer = page.getByRole("timer");
     this.heldItems = page.getByRole("region", { name: "Held items" });
     this.cardNumber = page.getByLabel("Card number");
-    this.payButton = page.getByRole("button", { name: "Pay", exact: true });
+    this.payButton = page.getByRole("button", { name: /^Pay \$/ });
     this.cancelButton = page.getByRole("button", { name: "Cancel checkout" });
-    this.ended = page.getByRole("alert").filter({ hasText: "This checkout has ended" });
-    this.declined = page.getByRole("alert").filter({ hasText: "Payment declined" });
+    this.ended = page.getByRole("region", { name: "Checkout outcome" });
+    this.declined = this.ended.getByRole("alert").filter({ hasText: "Payment declined" });
+    this.confirming = page.getByRole("region", { name: "Checkout outcome" }).filter({ hasText: "Confirming your payment…" });
+    this.tryAnotherCard = page.getByRole("button", { name: "Try another card" });
   }
 
   /** Seconds shown on the countdown ("m:ss"). */

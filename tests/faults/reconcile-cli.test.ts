@@ -63,8 +63,8 @@ describe("npm run reconcile", () => {
   });
 
   it("exits 1 for records that disagree: a hold left active on an ended checkout, an order of an open checkout", async () => {
-    await sql`update checkouts set status = 'cancelled' where id = ${activeCheckout}`;
-    await sql`update checkouts set status = 'active' where id = ${paidCheckout}`;
+    await sql`update checkouts set status = 'cancelled', ended_by = 'shopper' where id = ${activeCheckout}`;
+    await sql`update checkouts set status = 'active', ended_by = null where id = ${paidCheckout}`;
     try {
       const { code, output } = await runReconcileCli(url);
       expect(code, output).toBe(1);
@@ -72,8 +72,8 @@ describe("npm run reconcile", () => {
       expect(output).toMatch(/\[a completed checkout has exactly one order, and only it\].*order of a checkout that is active/);
     } finally {
       // One active checkout per cart: end the wrongly reopened one first.
-      await sql`update checkouts set status = 'completed' where id = ${paidCheckout}`;
-      await sql`update checkouts set status = 'active' where id = ${activeCheckout}`;
+      await sql`update checkouts set status = 'completed', ended_by = 'payment' where id = ${paidCheckout}`;
+      await sql`update checkouts set status = 'active', ended_by = null where id = ${activeCheckout}`;
     }
     expect((await runReconcileCli(url)).code).toBe(0);
   });
