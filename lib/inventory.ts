@@ -305,6 +305,15 @@ export async function getStockLevel(executor: Executor, productId: string): Prom
   return rows[0];
 }
 
+/** The most units one product may have on hand (a 32-bit integer column); a restock past it is a 409. */
+export const MAX_ON_HAND = 2_147_483_647;
+const onHandTooLarge = (onHand: number, delta: number) =>
+  new DomainError(
+    "invariant_violation",
+    `Cannot restock ${delta}: ${onHand} are on hand and one product can have at most ${MAX_ON_HAND}.`,
+    { onHand, maxOnHand: MAX_ON_HAND },
+  );
+
 /**
  * Restock (delta > 0) or write off (delta < 0) with a reason. A write-off may not take away units that are
  * held or sold: that would break reserved + allocated ≤ on hand, so it is refused with 409.
@@ -322,6 +331,7 @@ export async function adjustStock(input: {
     const [row] = await tx.execute<{ on_hand: number; reserved: number; allocated: number }>(sql`
       select on_hand, reserved, allocated from stock_levels where product_id = ${input.productId}`);
     const newOnHand = row!.on_hand + input.delta;
+    if (newOnHand > MAX_ON_HAND) throw onHandTooLarge(row!.on_hand, input.delta);
     if (newOnHand < row!.reserved + row!.allocated) {
       throw new DomainError(
         "invariant_violation",
