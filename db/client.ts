@@ -14,6 +14,7 @@ import postgres from "postgres";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
+import { recordPoolWait } from "@/lib/metrics";
 import { SESSION_LIMITS, SET_LOCAL_SESSION_LIMITS } from "./connection-settings";
 import * as schema from "./schema";
 
@@ -83,18 +84,22 @@ export class ConnectionGate {
   private acquire(): Promise<void> {
     if (this.free > 0) {
       this.free -= 1;
+      recordPoolWait(0, false);
       return Promise.resolve();
     }
+    const queuedAt = performance.now();
     return new Promise<void>((resolve, reject) => {
       const waiter = {
         grant: () => {
           clearTimeout(timer);
+          recordPoolWait(performance.now() - queuedAt, false);
           resolve();
         },
       };
       const timer = setTimeout(() => {
         const index = this.waiting.indexOf(waiter);
         if (index >= 0) this.waiting.splice(index, 1);
+        recordPoolWait(performance.now() - queuedAt, true);
         reject(poolBusyError());
       }, this.waitMs);
       this.waiting.push(waiter);

@@ -7,7 +7,9 @@
 import "server-only";
 import { bearerToken, sameSecret } from "./admin";
 import { env } from "./env";
+import { pruneHoldOutcomeCounts } from "./hold-outcome-counts";
 import { expireStaleHolds } from "./inventory";
+import { errorFields, log } from "./log";
 import { pruneRateLimits } from "./rate-limit";
 
 /** True for `Authorization: Bearer <CRON_SECRET>`; with CRON_SECRET unset, nobody may run the job over HTTP. */
@@ -21,6 +23,7 @@ export function isCronRequest(request: Request): boolean {
 export async function runExpiryJob(): Promise<number> {
   const expired = await expireStaleHolds();
   await pruneRateLimits();
+  await pruneHoldOutcomeCounts();
   return expired;
 }
 
@@ -40,13 +43,13 @@ export function startExpirySweep(): void {
   const sweep = async () => {
     try {
       const expired = await runExpiryJob();
-      if (expired > 0) console.log(`expiry sweep: released ${expired} hold${expired === 1 ? "" : "s"} whose time was up`);
+      if (expired > 0) log.info({ event: "expiry_sweep", expired }, `expiry sweep released ${expired} hold(s) whose time was up`);
     } catch (error) {
-      console.error("expiry sweep failed:", error instanceof Error ? error.message : error);
+      log.error({ event: "expiry_sweep_failed", ...errorFields(error) }, "expiry sweep failed");
     } finally {
       schedule();
     }
   };
   schedule();
-  console.log(`expiry sweep: every ${seconds} s (EXPIRY_SWEEP_SECONDS=0 turns it off)`);
+  log.info({ event: "expiry_sweep_started", seconds }, `expiry sweep every ${seconds} s (EXPIRY_SWEEP_SECONDS=0 turns it off)`);
 }

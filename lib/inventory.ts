@@ -11,6 +11,7 @@ import { sql, type SQL } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
 import { DomainError, notFound } from "./errors";
 import { env } from "./env";
+import { recordExpired, recordHoldBatchFailure, recordHoldOutcomes, recordReleased } from "./metrics";
 
 type Executor = Db | Tx;
 
@@ -118,25 +119,32 @@ class HoldQueue {
   }
 
   private async run(batch: HoldQueue["waiting"]): Promise<void> {
+    const started = performance.now();
     try {
       const outcomes = await holdCarts(
         db,
         batch.map((b) => b.request),
       );
+      recordHoldOutcomes(outcomes, batch.length, performance.now() - started);
       batch.forEach((b, i) => b.resolve(outcomes[i]!));
     } catch (error) {
+      recordHoldBatchFailure(batch.length, error);
       if (batch.length === 1) {
         batch[0]!.reject(error);
         return;
       }
       // One bad request must not fail its neighbours: retry each on its own.
       await Promise.all(
-        batch.map((b) =>
-          holdCarts(db, [b.request]).then(
-            (o) => b.resolve(o[0]!),
+        batch.map((b) => {
+          const retried = performance.now();
+          return holdCarts(db, [b.request]).then(
+            (o) => {
+              recordHoldOutcomes(o, 1, performance.now() - retried);
+              b.resolve(o[0]!);
+            },
             (e: unknown) => b.reject(e),
-          ),
-        ),
+          );
+        }),
       );
     }
   }
@@ -215,6 +223,7 @@ export async function releaseCheckoutHolds(
       from freed f where s.product_id = f.product_id
     )
     select count(*)::int as count from freed`);
+  (options.kind === "expire" ? recordExpired : recordReleased)(released?.count ?? 0);
   await tx.execute(sql`
     update checkouts set status = ${options.status}, ended_at = now()
     where id = ${checkoutId} and status = 'active'`);
@@ -261,6 +270,7 @@ export async function expireStaleHolds(options: { batchSize?: number; maxBatches
     and not exists (
       select 1 from reservations r where r.checkout_id = checkouts.id and r.status = 'active'
     )`);
+  recordExpired(expired);
   return expired;
 }
 

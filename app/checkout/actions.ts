@@ -10,6 +10,7 @@ import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/action-state";
 import { cancelCheckout, payForCheckout, recordCheckoutActivity } from "@/lib/checkout";
 import { DomainError } from "@/lib/errors";
 import { requireShopper } from "@/lib/identity";
+import { measurePayment } from "@/lib/metrics";
 import { checkoutDetailsSchema, formFields, idempotencyKeySchema, payBodySchema, toActivityInput } from "@/lib/store-schemas";
 
 const endedCodes = new Set<string>(["checkout_expired", "checkout_completed", "checkout_closed"]);
@@ -51,12 +52,14 @@ export async function payAction(_previous: FormState | null, formData: FormData)
         if (!(error instanceof DomainError) || !endedCodes.has(error.code)) throw error;
       }
     }
-    const order = await payForCheckout({
-      checkoutId: target.data.checkoutId,
-      shopperId: shopper.id,
-      cardNumber: card.data.cardNumber,
-      idempotencyKey: key.data,
-    });
+    const order = await measurePayment(() =>
+      payForCheckout({
+        checkoutId: target.data.checkoutId,
+        shopperId: shopper.id,
+        cardNumber: card.data.cardNumber,
+        idempotencyKey: key.data,
+      }),
+    );
     orderId = order.id;
   } catch (error) {
     refresh();

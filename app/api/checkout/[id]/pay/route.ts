@@ -1,6 +1,7 @@
 import { payForCheckout } from "@/lib/checkout";
 import { handler, json, parseJsonBody, parseWith } from "@/lib/http";
 import { requireShopper } from "@/lib/identity";
+import { measurePayment } from "@/lib/metrics";
 import { idempotencyKeySchema, payBodySchema } from "@/lib/store-schemas";
 
 /**
@@ -12,6 +13,6 @@ export const POST = handler<{ id: string }>(async (request, { params }) => {
   const idempotencyKey = parseWith(idempotencyKeySchema, request.headers.get("idempotency-key") ?? undefined);
   const { cardNumber } = await parseJsonBody(request, payBodySchema);
   const shopper = await requireShopper();
-  const order = await payForCheckout({ checkoutId: id, shopperId: shopper.id, cardNumber, idempotencyKey });
+  const order = await measurePayment(() => payForCheckout({ checkoutId: id, shopperId: shopper.id, cardNumber, idempotencyKey }));
   return json({ order });
 });
