@@ -43,7 +43,12 @@ export function startExpirySweep(): void {
   const sweep = async () => {
     try {
       const expired = await runExpiryJob();
-      if (expired > 0) log.info({ event: "expiry_sweep", expired }, `expiry sweep released ${expired} hold(s) whose time was up`);
+      if (expired > 0) {
+        log.info(
+          { event: "expiry_sweep", expired },
+          `expiry sweep: released ${expired} hold${expired === 1 ? "" : "s"} whose time was up`,
+        );
+      }
     } catch (error) {
       log.error({ event: "expiry_sweep_failed", ...errorFields(error) }, "expiry sweep failed");
     } finally {
@@ -51,5 +56,5 @@ export function startExpirySweep(): void {
     }
   };
   schedule();
-  log.info({ event: "expiry_sweep_started", seconds }, `expiry sweep every ${seconds} s (EXPIRY_SWEEP_SECONDS=0 turns it off)`);
+  log.info({ event: "expiry_sweep_started", seconds }, `expiry sweep: every ${seconds} s (EXPIRY_SWEEP_SECONDS=0 turns it off)`);
 }
