@@ -20,7 +20,6 @@ export async function HoldOutcomesChart() {
 export function HoldOutcomesBars({ minutes }: { minutes: HoldOutcomeMinute[] }) {
   const held = minutes.reduce((sum, m) => sum + m.held, 0);
   const refused = minutes.reduce((sum, m) => sum + m.refused, 0);
-  const caption = `Last hour: ${held} held, ${refused} refused for lack of stock.`;
   if (minutes.length === 0 || held + refused === 0) {
     return (
       <figure className="admin-chart">
@@ -77,8 +76,8 @@ export function HoldOutcomesBars({ minutes }: { minutes: HoldOutcomeMinute[] }) 
         })}
       </svg>
       <figcaption>
-        <span className="legend legend-held" aria-hidden="true" /> held{" "}
-        <span className="legend legend-refused" aria-hidden="true" /> refused (no stock left) — {caption}
+        Last hour: <span className="legend legend-held" aria-hidden="true" /> {held} held,{" "}
+        <span className="legend legend-refused" aria-hidden="true" /> {refused} refused for lack of stock.
       </figcaption>
     </figure>
   );
