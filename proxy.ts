@@ -1,7 +1,8 @@
 /**
- * Next.js 16 proxy (formerly middleware), in front of every request except static files:
- * - gives each request an id (an incoming sane X-Request-Id is kept), passed on to the handlers as the
- *   x-request-id request header (lib/http.ts puts it on every log line) and sent back as X-Request-Id;
+ * Next.js 16 proxy (formerly middleware), in front of pages, server actions and Auth.js routes:
+ * - gives each request an id (an incoming sane X-Request-Id is kept), passed on as the x-request-id request
+ *   header (for the log lines of instrumentation.ts) and sent back as X-Request-Id. The Store API's route
+ *   handlers do the same themselves (lib/http.ts `handler`), so the hot path does not pay for a proxy pass;
  * - on account pages, optimistic sign-in checks from the session cookie alone (no database): the rules live
  *   in lib/auth.config.ts `authorized`; pages, actions and handlers check again.
  */
@@ -44,6 +45,6 @@ export async function proxy(request: NextRequest, event: NextFetchEvent): Promis
 }
 
 export const config = {
-  // Everything but Next's own static files and the icon: those need no id and no check.
-  matcher: ["/((?!_next/static|_next/image|icon.svg|favicon.ico).*)"],
+  // Everything but Next's static files, the icon, and the API routes that answer through lib/http.ts.
+  matcher: ["/((?!api/|_next/static|_next/image|icon.svg|favicon.ico).*)", "/api/auth/:path*"],
 };
