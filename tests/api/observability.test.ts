@@ -16,7 +16,7 @@ let app: RunningApp;
 let withoutToken: RunningApp;
 
 beforeAll(async () => {
-  [app, withoutToken] = await Promise.all([startApp({ METRICS_TOKEN }), startApp({ METRICS_TOKEN: "" })]);
+  [app, withoutToken] = await Promise.all([startApp({ METRICS_TOKEN, LOG_LEVEL: "info" }), startApp({ METRICS_TOKEN: "" })]);
 });
 
 afterAll(async () => {
