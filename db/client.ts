@@ -141,8 +141,10 @@ function gated(pool: Pool, gate: ConnectionGate): Pool {
     };
     return lazy;
   };
-  const begin = (...args: unknown[]) =>
-    gate.run(() => (pool.begin as (...a: unknown[]) => Promise<unknown>)(...(behindTransactionPooler ? withSessionLimits(args) : args)));
+  const begin = (...args: unknown[]) => {
+    const beginArgs = behindTransactionPooler ? withSessionLimits(args) : args;
+    return gate.run(() => (pool.begin as (...a: unknown[]) => Promise<unknown>)(...beginArgs));
+  };
   return new Proxy(pool, {
     get(target, property, receiver) {
       if (property === "unsafe") return unsafe;
