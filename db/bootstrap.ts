@@ -6,6 +6,7 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
+import { scriptClientOptions } from "./connection-settings";
 import { startEmbeddedPostgres } from "./embedded";
 import { runMigrations } from "./migrate";
 import { seedDemoCatalogue, upsertAdmin } from "./seed";
@@ -22,7 +23,7 @@ export interface ReadyDatabase {
 }
 
 export async function createDatabaseIfMissing(maintenanceUrl: string, name: string): Promise<void> {
-  const sql = postgres(maintenanceUrl, { max: 1, onnotice: () => {} });
+  const sql = postgres(maintenanceUrl, { max: 1, ...scriptClientOptions() });
   try {
     const [exists] = await sql`select 1 from pg_database where datname = ${name}`;
     if (!exists) await sql.unsafe(`create database "${name.replace(/"/g, '""')}"`);

@@ -5,13 +5,20 @@
  * Nothing waits without bound: postgres.js queues a query forever when every connection is busy, so Drizzle
  * goes through a gate with one permit per connection and a short wait (POOL_WAIT_MS); a caller that cannot get
  * a connection in time fails with 503 `database_unavailable` instead of hanging. On the server side,
- * statement_timeout, lock_timeout and idle_in_transaction_session_timeout end anything stuck in PostgreSQL.
+ * statement_timeout, lock_timeout and idle_in_transaction_session_timeout end anything stuck in PostgreSQL:
+ * sent as startup parameters on a direct connection, or, behind a transaction-mode pooler
+ * (DATABASE_POOLER=transaction), set with SET LOCAL at the start of every transaction (see
+ * db/connection-settings.ts).
  */
 import postgres from "postgres";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
+import { recordPoolWait } from "@/lib/metrics";
+import { SESSION_LIMITS, SET_LOCAL_SESSION_LIMITS } from "./connection-settings";
 import * as schema from "./schema";
+
+export { SESSION_LIMITS };
 
 // `next build` imports this module without a database; it never queries, so a placeholder URL is harmless.
 // At run time `npm run dev` / `npm start` (or the operator) always provide DATABASE_URL.
@@ -20,17 +27,8 @@ const url = env.DATABASE_URL ?? "postgres://unconfigured@127.0.0.1:1/unconfigure
 /** How long a caller may wait for a free connection before it is told to come back later. */
 export const POOL_WAIT_MS = 2_500;
 
-/** Server-side limits for every connection of the pool (PostgreSQL settings, in milliseconds). */
-export const SESSION_LIMITS = {
-  // Long enough for the heaviest statement here (a batch of holds on a hot row), short enough that a stuck
-  // one frees its connection.
-  statement_timeout: 15_000,
-  // A request behind a row lock waits this long at most, then gets 503 and retries.
-  lock_timeout: 5_000,
-  // A transaction left open by a crashed or stalled caller gives its locks back; payment charges run inside
-  // a transaction, so this is well above any provider call.
-  idle_in_transaction_session_timeout: 60_000,
-} as const;
+/** Behind a transaction-mode pooler nothing may rely on session state (db/connection-settings.ts). */
+export const behindTransactionPooler = env.DATABASE_POOLER === "transaction";
 
 function createPool() {
   return postgres(url, {
@@ -40,7 +38,9 @@ function createPool() {
     // postgres.js waits up to 20 s between reconnect attempts once the database has been unreachable; keep
     // that short so requests fail fast (503) while it is down and the pool is back within a second after.
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 0.5),
-    connection: { ...SESSION_LIMITS },
+    // A transaction pooler refuses startup parameters and may run each transaction on another server
+    // connection, where a named prepared statement of this client does not exist (or names another query).
+    ...(behindTransactionPooler ? { prepare: false } : { connection: { ...SESSION_LIMITS } }),
     // Quiet NOTICEs (e.g. "relation already exists, skipping") during migrations.
     onnotice: () => {},
   });
@@ -84,18 +84,22 @@ export class ConnectionGate {
   private acquire(): Promise<void> {
     if (this.free > 0) {
       this.free -= 1;
+      recordPoolWait(0, false);
       return Promise.resolve();
     }
+    const queuedAt = performance.now();
     return new Promise<void>((resolve, reject) => {
       const waiter = {
         grant: () => {
           clearTimeout(timer);
+          recordPoolWait(performance.now() - queuedAt, false);
           resolve();
         },
       };
       const timer = setTimeout(() => {
         const index = this.waiting.indexOf(waiter);
         if (index >= 0) this.waiting.splice(index, 1);
+        recordPoolWait(performance.now() - queuedAt, true);
         reject(poolBusyError());
       }, this.waitMs);
       this.waiting.push(waiter);
@@ -137,7 +141,10 @@ function gated(pool: Pool, gate: ConnectionGate): Pool {
     };
     return lazy;
   };
-  const begin = (...args: unknown[]) => gate.run(() => (pool.begin as (...a: unknown[]) => Promise<unknown>)(...args));
+  const begin = (...args: unknown[]) => {
+    const beginArgs = behindTransactionPooler ? withSessionLimits(args) : args;
+    return gate.run(() => (pool.begin as (...a: unknown[]) => Promise<unknown>)(...beginArgs));
+  };
   return new Proxy(pool, {
     get(target, property, receiver) {
       if (property === "unsafe") return unsafe;
@@ -145,6 +152,22 @@ function gated(pool: Pool, gate: ConnectionGate): Pool {
       return Reflect.get(target, property, receiver);
     },
   });
+}
+
+type TransactionBody = (sql: postgres.TransactionSql) => unknown;
+
+/**
+ * `begin(fn)` / `begin(options, fn)` with the session limits set first in the transaction. The SET LOCAL is not
+ * awaited: postgres.js pipelines it with the transaction's first query, so it costs no extra round trip; if it
+ * failed, that first query fails with it (the transaction is aborted) and the caller sees the error.
+ */
+function withSessionLimits(args: unknown[]): unknown[] {
+  const body = args.at(-1) as TransactionBody;
+  const limited: TransactionBody = (sql) => {
+    sql.unsafe(SET_LOCAL_SESSION_LIMITS).catch(() => {});
+    return body(sql);
+  };
+  return [...args.slice(0, -1), limited];
 }
 
 // In development, hot reloads re-evaluate modules: keep one pool per process.

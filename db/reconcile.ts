@@ -10,6 +10,7 @@ import path from "node:path";
 import postgres from "postgres";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { DATA_DIR } from "./bootstrap";
+import { scriptClientOptions } from "./connection-settings";
 import { startEmbeddedPostgres } from "./embedded";
 import * as schema from "./schema";
 
@@ -166,7 +167,7 @@ function runningDemoPort(dataDir: string): number | null {
 
 async function main(): Promise<number> {
   const target = await openTarget();
-  const client = postgres(target.url, { max: 2, connect_timeout: 10, onnotice: () => {} });
+  const client = postgres(target.url, { max: 2, connect_timeout: 10, ...scriptClientOptions() });
   try {
     // lib/ reads its configuration at import time; it must see the database being checked.
     process.env.DATABASE_URL = target.url;

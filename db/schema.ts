@@ -400,3 +400,18 @@ export const rateLimits = pgTable(
   },
   (t) => [primaryKey({ columns: [t.bucket, t.windowStart] }), index("rate_limits_window_idx").on(t.windowStart)],
 );
+
+/**
+ * How many checkout starts ended in each outcome, per minute, across every app server: the admin dashboard's
+ * "last hour" chart. Written once per batch of holds, after its commit (lib/hold-outcome-counts.ts); a count
+ * (up to 2^63 − 1), so it cannot overflow.
+ */
+export const holdOutcomeCounts = pgTable(
+  "hold_outcome_counts",
+  {
+    minute: timestamp("minute", { withTimezone: true }).notNull(),
+    outcome: text("outcome").notNull(),
+    n: bigint("n", { mode: "number" }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.minute, t.outcome] })],
+);

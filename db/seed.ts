@@ -3,6 +3,7 @@
  * shortages are easy to see. Runs only when the catalogue is empty. Plain SQL, so scripts can run it too.
  */
 import postgres from "postgres";
+import { scriptClientOptions } from "./connection-settings";
 
 export const demoProducts: { slug: string; name: string; priceCents: number; onHand: number; description: string }[] = [
   { slug: "aurora-desk-lamp", name: "Aurora Desk Lamp", priceCents: 4900, onHand: 25, description: "Warm, dimmable light for late work." },
@@ -21,7 +22,7 @@ export const demoProducts: { slug: string; name: string; priceCents: number; onH
 
 /** Inserts the demo catalogue if there are no products yet. Returns true if it seeded. */
 export async function seedDemoCatalogue(databaseUrl: string): Promise<boolean> {
-  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  const sql = postgres(databaseUrl, { max: 1, ...scriptClientOptions() });
   try {
     return await sql.begin(async (tx) => {
       // Two servers starting at once: only one seeds.
@@ -47,7 +48,7 @@ export async function seedDemoCatalogue(databaseUrl: string): Promise<boolean> {
 export async function upsertAdmin(databaseUrl: string, email: string, password: string): Promise<void> {
   const { default: bcrypt } = await import("bcryptjs");
   const passwordHash = await bcrypt.hash(password, 10);
-  const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+  const sql = postgres(databaseUrl, { max: 1, ...scriptClientOptions() });
   try {
     await sql`
       insert into users (kind, email, name, password_hash) values ('admin', ${email.toLowerCase()}, 'Admin', ${passwordHash})

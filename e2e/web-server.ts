@@ -190,6 +190,8 @@ async function main(): Promise<void> {
         RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE: "0",
         RATE_LIMIT_SIGNINS_PER_ACCOUNT_PER_MINUTE: "0",
         RATE_LIMIT_SIGNINS_PER_IP_PER_MINUTE: "0",
+        // One JSON line per request would drown the test report; warnings and errors still show.
+        LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
       },
     });
     log(`next start on port ${E2E_PORT}, database in ${tempDir}`);

@@ -7,7 +7,9 @@
 import "server-only";
 import { bearerToken, sameSecret } from "./admin";
 import { env } from "./env";
+import { pruneHoldOutcomeCounts } from "./hold-outcome-counts";
 import { expireStaleHolds } from "./inventory";
+import { errorFields, log } from "./log";
 import { recoverPayments } from "./payments/recovery";
 import { pruneRateLimits } from "./rate-limit";
 
@@ -26,6 +28,7 @@ export async function runExpiryJob(): Promise<{ expired: number; paymentsSettled
   const expired = await expireStaleHolds();
   const paymentsSettled = await recoverPayments();
   await pruneRateLimits();
+  await pruneHoldOutcomeCounts();
   return { expired, paymentsSettled };
 }
 
@@ -45,14 +48,24 @@ export function startExpirySweep(): void {
   const sweep = async () => {
     try {
       const { expired, paymentsSettled } = await runExpiryJob();
-      if (expired > 0) console.log(`expiry sweep: released ${expired} hold${expired === 1 ? "" : "s"} whose time was up`);
-      if (paymentsSettled > 0) console.log(`expiry sweep: settled ${paymentsSettled} payment${paymentsSettled === 1 ? "" : "s"} with the provider`);
+      if (expired > 0) {
+        log.info(
+          { event: "expiry_sweep", expired },
+          `expiry sweep: released ${expired} hold${expired === 1 ? "" : "s"} whose time was up`,
+        );
+      }
+      if (paymentsSettled > 0) {
+        log.info(
+          { event: "payment_recovery", paymentsSettled },
+          `expiry sweep: settled ${paymentsSettled} payment${paymentsSettled === 1 ? "" : "s"} with the provider`,
+        );
+      }
     } catch (error) {
-      console.error("expiry sweep failed:", error instanceof Error ? error.message : error);
+      log.error({ event: "expiry_sweep_failed", ...errorFields(error) }, "expiry sweep failed");
     } finally {
       schedule();
     }
   };
   schedule();
-  console.log(`expiry sweep: every ${seconds} s (EXPIRY_SWEEP_SECONDS=0 turns it off)`);
+  log.info({ event: "expiry_sweep_started", seconds }, `expiry sweep: every ${seconds} s (EXPIRY_SWEEP_SECONDS=0 turns it off)`);
 }

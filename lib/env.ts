@@ -15,11 +15,18 @@ const envSchema = z
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
     // Set by `npm run dev` / `npm start` (embedded PostgreSQL) or by the operator.
     DATABASE_URL: z.string().optional(),
+    // "transaction" when DATABASE_URL points at a transaction-mode pooler (PgBouncer, Supavisor, Neon's pooled
+    // endpoint): no prepared statements, no startup parameters (db/connection-settings.ts).
+    DATABASE_POOLER: z.enum(["none", "transaction"]).default("none"),
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
     RESERVATION_TTL_SECONDS: z.coerce.number().int().min(1).default(900),
     RESERVATION_MAX_SECONDS: z.coerce.number().int().min(1).default(3600),
     CRON_SECRET: optionalSecret,
     ADMIN_API_TOKEN: optionalSecret,
+    // Bearer token of GET /api/metrics (Prometheus); unset = nobody may read the metrics.
+    METRICS_TOKEN: optionalSecret,
+    // pino's level for the JSON logs on stdout.
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     MAX_QUANTITY_PER_LINE: z.coerce.number().int().min(1).max(10_000).default(50),
     RATE_LIMIT_CHECKOUTS_PER_MINUTE: wholeNumber(10),
     RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE: wholeNumber(3000),
@@ -28,8 +35,6 @@ const envSchema = z
     RATE_LIMIT_SIGNINS_PER_IP_PER_MINUTE: wholeNumber(30),
     // In-process sweep of stale holds every ~60 s in `npm run dev` / `npm start`; "0" turns it off.
     EXPIRY_SWEEP_SECONDS: wholeNumber(60),
-    // `transaction` behind a transaction-mode pooler (PgBouncer, Supavisor): no prepared statements.
-    DATABASE_POOLER: z.enum(["none", "transaction"]).default("none"),
     PAYMENT_PROVIDER: z.enum(["test", "stripe"]).default("test"),
     // How long a checkout may stay `paying` (its hold kept) before the sweep asks the provider and settles it.
     PAYMENT_WINDOW_SECONDS: z.coerce.number().int().min(10).max(86_400).default(600),

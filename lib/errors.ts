@@ -3,6 +3,7 @@
  * turns it into an HTTP answer. Answers never carry stack traces or SQL: unexpected errors are logged instead.
  */
 import type { ZodError } from "zod";
+import { errorFields, log } from "./log";
 
 export type ErrorCode =
   | "invalid_request"
@@ -120,7 +121,7 @@ export function toDomainError(error: unknown): DomainError {
   const wrapped = domainErrorCause(error);
   if (wrapped) return wrapped;
   if (isDatabaseUnavailable(error)) {
-    console.error("database unavailable:", errorCodeOf(error));
+    log.warn({ event: "database_unavailable", code: errorCodeOf(error) }, "database unavailable");
     return new DomainError(
       "database_unavailable",
       "The shop cannot reach its database right now. Please try again in a moment.",
@@ -128,6 +129,9 @@ export function toDomainError(error: unknown): DomainError {
       { "Retry-After": "2" },
     );
   }
-  console.error("unexpected error:", error);
+  log.error(
+    { event: "unexpected_error", ...errorFields(error), stack: error instanceof Error ? error.stack : undefined },
+    "unexpected error",
+  );
   return new DomainError("internal_error", "Something went wrong on our side. Please try again.");
 }

@@ -3,10 +3,13 @@
  * `{ error: { code, message, ... } }` with a fitting status; bad input is a 4xx, never a 500.
  */
 import "server-only";
+import { randomUUID } from "node:crypto";
 import { NextResponse, type NextRequest } from "next/server";
 import type { z } from "zod";
 import { env } from "./env";
 import { DomainError, invalidRequest, toDomainError } from "./errors";
+import { log, REQUEST_ID_HEADER, saneRequestId, withRequestId } from "./log";
+import { recordHttpRequest, routeOf } from "./metrics";
 import { consumeRateLimit } from "./rate-limit";
 
 export const MAX_JSON_BODY_BYTES = 16 * 1024;
@@ -92,16 +95,34 @@ export async function limitRequestsPerIp(request: Request): Promise<void> {
   await consumeRateLimit(`ip:${clientIp(request)}`, env.RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE, "requests from your address");
 }
 
-/** Wraps a route handler: the per-IP request limit first, and every thrown error in the contract's shape. */
+/**
+ * Wraps a route handler: the per-IP request limit first, and every thrown error in the contract's shape. Every
+ * log line written meanwhile carries the request's id (proxy.ts gives each request one), the answer carries it
+ * as X-Request-Id, and the request is logged and timed (method, route, status, duration) once answered.
+ */
 export function handler<P = Record<string, string>>(
   fn: (request: NextRequest, context: RouteContext<P>) => Promise<Response>,
 ) {
   return async (request: NextRequest, context: RouteContext<P>): Promise<Response> => {
-    try {
-      await limitRequestsPerIp(request);
-      return await fn(request, context);
-    } catch (error) {
-      return errorResponse(error);
-    }
+    const requestId = saneRequestId(request.headers.get(REQUEST_ID_HEADER)) ?? randomUUID();
+    const started = performance.now();
+    return withRequestId(requestId, async () => {
+      let response: Response;
+      try {
+        await limitRequestsPerIp(request);
+        response = await fn(request, context);
+      } catch (error) {
+        response = errorResponse(error);
+      }
+      const ms = performance.now() - started;
+      const path = request.nextUrl.pathname;
+      recordHttpRequest(request.method, path, response.status, ms);
+      log.info(
+        { event: "request", method: request.method, route: routeOf(path), status: response.status, ms: Math.round(ms * 10) / 10 },
+        "request answered",
+      );
+      if (!response.headers.has(REQUEST_ID_HEADER)) response.headers.set(REQUEST_ID_HEADER, requestId);
+      return response;
+    });
   };
 }

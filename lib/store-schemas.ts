@@ -1,6 +1,6 @@
 /**
  * The shopper-facing inputs, one zod schema each, shared by the server actions (form fields arrive as strings)
- * and the Store API route handlers (JSON). Numbers may come as digit strings from forms; nothing else is coerced.
+ * and the Store API route handlers (JSON). Numbers may come as digit strings from forms only; JSON must send numbers.
  */
 import "server-only";
 import { z } from "zod";
@@ -10,22 +10,29 @@ import { env } from "./env";
 const wholeNumberFromForm = (value: unknown) =>
   typeof value === "string" && /^\s*-?\d{1,9}\s*$/.test(value) ? Number(value) : value;
 
-const quantity = (min: number) =>
-  z.preprocess(
-    wholeNumberFromForm,
-    z
-      .number({ error: "Quantity must be a whole number." })
-      .int("Quantity must be a whole number.")
-      .min(min, min === 0 ? "Quantity cannot be negative." : "Quantity must be at least 1.")
-      .max(env.MAX_QUANTITY_PER_LINE, `At most ${env.MAX_QUANTITY_PER_LINE} of one product fit in a cart.`),
-  );
+/**
+ * A quantity as JSON sends it: a number, never a string (the contract refuses `"2"` with 400). Forms send
+ * every field as a string, so their schemas read digit strings first (`fromForm`).
+ */
+const quantity = (min: number, fromForm = false) => {
+  const number = z
+    .number({ error: "Quantity must be a whole number." })
+    .int("Quantity must be a whole number.")
+    .min(min, min === 0 ? "Quantity cannot be negative." : "Quantity must be at least 1.")
+    .max(env.MAX_QUANTITY_PER_LINE, `At most ${env.MAX_QUANTITY_PER_LINE} of one product fit in a cart.`);
+  return fromForm ? z.preprocess(wholeNumberFromForm, number) : number;
+};
 
 /** Product ids are opaque strings; an id that names no product is a 404, decided by lib/cart.ts. */
 const productId = z.string({ error: "productId is required." }).trim().min(1, "productId is required.").max(100);
 
+/** Store API bodies (JSON). */
 export const addToCartSchema = z.object({ productId, quantity: quantity(1) });
-
 export const setCartLineSchema = z.object({ quantity: quantity(0) });
+
+/** The same inputs from forms (server actions), where numbers arrive as strings. */
+export const addToCartFormSchema = z.object({ productId, quantity: quantity(1, true) });
+export const setCartLineFormSchema = z.object({ quantity: quantity(0, true) });
 
 export const productIdParamSchema = z.object({ productId });
 

@@ -1,3 +1,4 @@
+import { HoldOutcomesChart } from "@/components/admin/hold-outcomes-chart";
 import { StockDashboard } from "@/components/admin/stock-dashboard";
 import { requireAdminPage } from "@/lib/admin";
 import { stockOverview } from "@/lib/admin-queries";
@@ -9,6 +10,8 @@ export default async function StockPage() {
     <>
       <h1>Stock</h1>
       <StockDashboard initial={overview} />
+      <h2>Checkout starts, last hour</h2>
+      <HoldOutcomesChart />
     </>
   );
 }

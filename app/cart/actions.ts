@@ -11,10 +11,16 @@ import { addToCart, fitCartToStock, getCart, setCartLineQuantity } from "@/lib/c
 import { getCheckout, startCheckout } from "@/lib/checkout";
 import { currentOrNewShopper, currentShopper } from "@/lib/identity";
 import type { Shopper } from "@/lib/shoppers";
-import { addToCartSchema, formFields, productIdParamSchema, setCartLineSchema, startCheckoutSchema } from "@/lib/store-schemas";
+import {
+  addToCartFormSchema,
+  formFields,
+  productIdParamSchema,
+  setCartLineFormSchema,
+  startCheckoutSchema,
+} from "@/lib/store-schemas";
 
 export async function addToCartAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
-  const parsed = addToCartSchema.safeParse(formFields(formData));
+  const parsed = addToCartFormSchema.safeParse(formFields(formData));
   if (!parsed.success) return fieldErrorsOf(parsed.error);
   try {
     const shopper = await currentOrNewShopper();
@@ -31,7 +37,7 @@ export async function addToCartAction(_previous: FormState | null, formData: For
 export async function setCartLineAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
   const fields = formFields(formData);
   const id = productIdParamSchema.safeParse(fields);
-  const quantity = setCartLineSchema.safeParse(fields);
+  const quantity = setCartLineFormSchema.safeParse(fields);
   if (!id.success) return fieldErrorsOf(id.error);
   if (!quantity.success) return fieldErrorsOf(quantity.error, fields);
   try {

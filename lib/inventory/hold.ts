@@ -22,6 +22,7 @@ import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
 import { cartLines, carts, checkouts, products, rateLimits, reservations } from "@/db/schema";
 import { env } from "../env";
+import { recordHoldBatchFailure, recordHoldOutcomes } from "../metrics";
 import { applyLedger, expireStaleHoldsOn, expiredLedger, lockStockRows, type LedgerEntry, type ShortLine } from "./stock";
 
 export interface HoldRequest {
@@ -423,6 +424,7 @@ class HoldQueue {
   }
 
   private async run(batch: HoldQueue["waiting"]): Promise<void> {
+    const started = performance.now();
     try {
       const outcomes = await holdCarts(
         db,
@@ -430,20 +432,26 @@ class HoldQueue {
       );
       // Each answer must be the answer to its own request: never a 2xx for a hold that is not there.
       if (outcomes.length !== batch.length) throw new Error(`hold batch of ${batch.length} returned ${outcomes.length} outcomes`);
+      recordHoldOutcomes(outcomes, batch.length, performance.now() - started);
       batch.forEach((b, i) => b.resolve(outcomes[i]!));
     } catch (error) {
+      recordHoldBatchFailure(batch.length, error);
       if (batch.length === 1) {
         batch[0]!.reject(error);
         return;
       }
       // One bad request must not fail its neighbours: retry each on its own.
       await Promise.all(
-        batch.map((b) =>
-          holdCarts(db, [b.request]).then(
-            (o) => b.resolve(o[0]!),
+        batch.map((b) => {
+          const retried = performance.now();
+          return holdCarts(db, [b.request]).then(
+            (o) => {
+              recordHoldOutcomes(o, 1, performance.now() - retried);
+              b.resolve(o[0]!);
+            },
             (e: unknown) => b.reject(e),
-          ),
-        ),
+          );
+        }),
       );
     }
   }

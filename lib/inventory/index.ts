@@ -19,7 +19,7 @@ export {
   expireStaleHolds,
   getStockLevel,
   listStockLevels,
-  MAX_STOCK_LEVEL,
+  MAX_ON_HAND,
   reconcileStock,
   type ReconcileProblem,
   type StockLevelView,

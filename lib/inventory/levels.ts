@@ -6,12 +6,13 @@ import { and, asc, eq, inArray, lte, notExists, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
 import { checkouts, reservations, stockLevels } from "@/db/schema";
 import { DomainError, notFound } from "../errors";
+import { recordExpired } from "../metrics";
 import { applyLedger, availableSql, expireStaleHoldsOn, expiredLedger, lockStockRows } from "./stock";
 
 type Executor = Db | Tx;
 
-/** Largest level a stock row can hold (PostgreSQL integer). */
-export const MAX_STOCK_LEVEL = 2_147_483_647;
+/** The most units one product may have on hand (a 32-bit integer column); a restock past it is a 409. */
+export const MAX_ON_HAND = 2_147_483_647;
 
 export type StockLevelView = {
   id: string;
@@ -77,11 +78,11 @@ export async function adjustStock(input: {
         { onHand: row.onHand, reserved, allocated: row.allocated },
       );
     }
-    if (newOnHand > MAX_STOCK_LEVEL) {
+    if (newOnHand > MAX_ON_HAND) {
       throw new DomainError(
         "invariant_violation",
-        `Cannot receive ${input.delta}: a product can have at most ${MAX_STOCK_LEVEL} units on hand (${row.onHand} now).`,
-        { onHand: row.onHand, maxOnHand: MAX_STOCK_LEVEL },
+        `Cannot restock ${input.delta}: ${row.onHand} are on hand and one product can have at most ${MAX_ON_HAND}.`,
+        { onHand: row.onHand, maxOnHand: MAX_ON_HAND },
       );
     }
     await applyLedger(tx, [
@@ -130,6 +131,7 @@ export async function expireStaleHolds(options: { batchSize?: number; maxBatches
     // expires those holds itself): another pass would only read the same rows again.
     if (pass.products < batchSize || pass.expired === 0) break;
   }
+  recordExpired(expired);
   // Checkouts whose time is up read as "expired" already; this records it (no stock involved). A checkout
   // being paid is the payment sweep's to settle, never the clock's.
   const due = db

@@ -10,6 +10,7 @@ import "server-only";
 import { and, asc, eq, inArray, lte, sql, type SQL } from "drizzle-orm";
 import type { Tx } from "@/db/client";
 import { checkouts, reservations, stockLevels, stockMovements, type CheckoutEnder } from "@/db/schema";
+import { recordExpired, recordReleased } from "../metrics";
 
 /**
  * Units free for a new hold: holds whose time is up no longer count, even before anyone releases them.
@@ -151,6 +152,7 @@ export async function releaseCheckoutHolds(
     .set({ status: options.kind === "expire" ? "expired" : "released", endedAt: sql`now()` })
     .where(and(eq(reservations.checkoutId, checkoutId), eq(reservations.status, "active")))
     .returning({ productId: reservations.productId, quantity: reservations.quantity });
+  (options.kind === "expire" ? recordExpired : recordReleased)(freed.length);
   await applyLedger(
     tx,
     freed.map((f) => ({

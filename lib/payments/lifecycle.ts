@@ -24,6 +24,7 @@ import { getCheckout, isUuid, type CheckoutView } from "../checkout/view";
 import { env } from "../env";
 import { DomainError, notFound } from "../errors";
 import { applyLedger, expireStaleHoldsOn, expiredLedger, lockStockRows, releaseCheckoutHolds, type LedgerEntry, type ShortLine } from "../inventory";
+import { measurePayment } from "../metrics";
 import { getOrderForShopper, type OrderView } from "../orders";
 import { paymentProvider } from "./index";
 import type { ProviderPayment } from "./provider";
@@ -44,7 +45,14 @@ export interface PayRequest {
  * later; throws 402 on a decline (the hold released at once), 409 when the hold had lapsed and the stock is
  * gone (nothing charged) or another payment is in flight, 410 when the checkout has ended or was superseded.
  */
-export async function payForCheckout(request: PayRequest): Promise<PayResult> {
+export function payForCheckout(request: PayRequest): Promise<PayResult> {
+  return measurePayment(
+    () => pay(request),
+    (result) => result.kind,
+  );
+}
+
+async function pay(request: PayRequest): Promise<PayResult> {
   const begun = await beginPayment(request);
   if (begun.kind === "charge") {
     let answer: ProviderPayment | null = null;

@@ -18,6 +18,7 @@ import { createHash } from "node:crypto";
 import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { scriptClientOptions } from "@/db/connection-settings";
 import { testProviderPayments } from "@/db/schema";
 import { env } from "../env";
 import type { DeclineCode, PaymentProvider, ProviderPayment } from "./provider";
@@ -46,11 +47,10 @@ type Row = typeof testProviderPayments.$inferSelect;
 const globalForProvider = globalThis as unknown as { stockholdTestProviderDb?: ReturnType<typeof connect> };
 function connect() {
   const client = postgres(env.DATABASE_URL ?? "postgres://unconfigured@127.0.0.1:1/unconfigured", {
+    ...scriptClientOptions(env.DATABASE_POOLER),
     max: 3,
     idle_timeout: 30,
     connect_timeout: 5,
-    prepare: env.DATABASE_POOLER !== "transaction",
-    onnotice: () => {},
   });
   return drizzle({ client });
 }
