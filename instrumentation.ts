@@ -1,6 +1,7 @@
 /**
  * Runs once when a Next.js server starts. In the Node.js runtime of `npm run dev` / `npm start` it starts the
- * in-process expiry sweep (lib/cron.ts) and ties the server's life to its supervisor (db/supervised.ts).
+ * in-process expiry sweep (lib/cron.ts), the test payment provider's webhook delivery, and ties the server's
+ * life to its supervisor (db/supervised.ts).
  * `next build` also loads this file to prerender; it must not touch the database then, hence the build-phase
  * check before anything is imported.
  */
@@ -10,5 +11,10 @@ export async function register() {
     exitWithSupervisor();
     const { startExpirySweep } = await import("./lib/cron");
     startExpirySweep();
+    if ((process.env.PAYMENT_PROVIDER ?? "test") === "test") {
+      // The built-in test provider delivers its webhooks from here, as a remote provider would.
+      const { startWebhookDelivery } = await import("./lib/payments/test-provider");
+      startWebhookDelivery();
+    }
   }
 }
