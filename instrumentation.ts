@@ -1,8 +1,9 @@
 /**
  * Runs once when a Next.js server starts. In the Node.js runtime of `npm run dev` / `npm start` it starts the
- * in-process expiry sweep (lib/cron.ts), ties the server's life to its supervisor (db/supervised.ts), and sets
- * up the metrics registry so process metrics count from the start. `next build` also loads this file to
- * prerender; it must not touch the database then, hence the build-phase check before anything is imported.
+ * in-process expiry sweep (lib/cron.ts), the test payment provider's webhook delivery, ties the server's life
+ * to its supervisor (db/supervised.ts), and sets up the metrics registry so process metrics count from the
+ * start. `next build` also loads this file to prerender; it must not touch the database then, hence the
+ * build-phase check before anything is imported.
  */
 import type { Instrumentation } from "next";
 
@@ -13,6 +14,11 @@ export async function register() {
     await import("./lib/metrics");
     const { startExpirySweep } = await import("./lib/cron");
     startExpirySweep();
+    if ((process.env.PAYMENT_PROVIDER ?? "test") === "test") {
+      // The built-in test provider delivers its webhooks from here, as a remote provider would.
+      const { startWebhookDelivery } = await import("./lib/payments/test-provider");
+      startWebhookDelivery();
+    }
   }
 }
 

@@ -30,6 +30,10 @@ async function main(): Promise<void> {
     ...process.env,
     DATABASE_URL: database.url,
     AUTH_SECRET: process.env.AUTH_SECRET ?? (database.embedded ? demoSecret("auth-secret") : undefined),
+    PAYMENT_WEBHOOK_SECRET:
+      process.env.PAYMENT_WEBHOOK_SECRET ?? (database.embedded ? demoSecret("payment-webhook-secret") : undefined),
+    // The test payment provider sends its webhooks to this server.
+    PORT: port,
     AUTH_TRUST_HOST: process.env.AUTH_TRUST_HOST ?? "true",
     NEXT_TELEMETRY_DISABLED: process.env.NEXT_TELEMETRY_DISABLED ?? "1",
     STOCKHOLD_SUPERVISOR_PID: String(process.pid),

@@ -415,3 +415,19 @@ export const holdOutcomeCounts = pgTable(
   },
   (t) => [primaryKey({ columns: [t.minute, t.outcome] })],
 );
+
+/**
+ * Every payment webhook event the shop has accepted, by the provider's event id: a replayed or duplicated event
+ * is recognised and answered 200 without being applied twice (lib/payments/webhooks.ts).
+ */
+export const paymentEvents = pgTable(
+  "payment_events",
+  {
+    provider: text("provider").notNull(),
+    eventId: text("event_id").notNull(),
+    type: text("type").notNull(),
+    paymentId: uuid("payment_id").references(() => payments.id, { onDelete: "set null" }),
+    receivedAt: timestamp("received_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.eventId] })],
+);

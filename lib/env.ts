@@ -35,14 +35,18 @@ const envSchema = z
     RATE_LIMIT_SIGNINS_PER_IP_PER_MINUTE: wholeNumber(30),
     // In-process sweep of stale holds every ~60 s in `npm run dev` / `npm start`; "0" turns it off.
     EXPIRY_SWEEP_SECONDS: wholeNumber(60),
+    PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
     PAYMENT_PROVIDER: z.enum(["test", "stripe"]).default("test"),
     // How long a checkout may stay `paying` (its hold kept) before the sweep asks the provider and settles it.
     PAYMENT_WINDOW_SECONDS: z.coerce.number().int().min(10).max(86_400).default(600),
     // How long the pay request waits for the provider's answer before it answers 202 ("Confirming your
     // payment…"); a payment with no answer for this long is looked up at the provider by the recovery sweep.
     PAYMENT_RECOVERY_AFTER_SECONDS: z.coerce.number().int().min(1).max(3_600).default(30),
-    // Signing secret of the test provider's webhooks; generated in demo mode.
+    // Signing secret of the test provider's webhooks; generated in demo mode (otherwise derived from
+    // AUTH_SECRET, so every app server shares it).
     PAYMENT_WEBHOOK_SECRET: optionalSecret,
+    // Where the test provider sends its webhooks; by default this server itself.
+    PAYMENT_TEST_WEBHOOK_URL: optionalSecret,
     // Test payment provider only: how long the slow test card 4000 0000 0000 0077 takes to answer, and how
     // long the asynchronous cards take to settle (and their webhooks to be sent).
     PAYMENT_TEST_STALL_MS: z.coerce.number().int().min(0).max(600_000).default(0),

@@ -48,6 +48,13 @@ export async function parseJsonBody<T extends z.ZodType>(request: Request, schem
   return parsed.data;
 }
 
+/** Reads a body as text, size-checked: for signed payloads (webhooks) whose exact bytes matter. */
+export async function readRawBody(request: Request): Promise<string> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_JSON_BODY_BYTES) throw tooLarge();
+  return readLimited(request);
+}
+
 const tooLarge = () =>
   new DomainError("payload_too_large", `The body is larger than ${MAX_JSON_BODY_BYTES} bytes.`);
 

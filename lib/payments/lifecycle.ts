@@ -108,8 +108,10 @@ function withinRecoveryTime<T>(call: Promise<T>): Promise<T | null> {
   return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
 }
 
+export const PROVIDER_KEY_PREFIX = "stockhold_pay_";
+
 /** The provider's idempotency key for a payment record. */
-export const providerKey = (paymentId: string) => `stockhold_pay_${paymentId}`;
+export const providerKey = (paymentId: string) => `${PROVIDER_KEY_PREFIX}${paymentId}`;
 
 type Begun =
   | { kind: "charge"; paymentId: string; amountCents: number }

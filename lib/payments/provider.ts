@@ -22,6 +22,14 @@ export interface AuthorizeRequest {
   description: string;
 }
 
+/** A webhook event as the shop needs it: which event (for de-duplication) about which payment. */
+export interface WebhookEvent {
+  id: string;
+  type: string;
+  /** The idempotency key the shop gave the payment (lib/payments/lifecycle.ts `providerKey`), if any. */
+  idempotencyKey: string | null;
+}
+
 export interface PaymentProvider {
   readonly name: string;
   /** Reserves the money on the card (manual capture). May answer "processing" and settle later by webhook. */
@@ -34,4 +42,6 @@ export interface PaymentProvider {
   refund(request: { idempotencyKey: string; reference: string; amountCents: number }): Promise<ProviderPayment>;
   /** What became of the payment made under this key; null if the provider never saw it. */
   lookup(idempotencyKey: string): Promise<ProviderPayment | null>;
+  /** Verifies a webhook's signature (and freshness) and reads it; null when it is not genuine. */
+  parseWebhook(rawBody: string, headers: Headers): WebhookEvent | null;
 }

@@ -15,13 +15,15 @@
  */
 import "server-only";
 import { createHash } from "node:crypto";
-import { and, eq, inArray, lte, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lte, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { scriptClientOptions } from "@/db/connection-settings";
+import { z } from "zod";
 import { testProviderPayments } from "@/db/schema";
 import { env } from "../env";
 import type { DeclineCode, PaymentProvider, ProviderPayment } from "./provider";
+import { SIGNATURE_HEADER, signPayload, verifySignature } from "./signature";
 
 export const TEST_CARDS = {
   succeeds: "4242424242424242",
@@ -134,6 +136,8 @@ export const testPaymentProvider: PaymentProvider = {
         webhookDueAt: asyncFinal ? sql`now() + make_interval(secs => ${delaySeconds})` : null,
       })
       .onConflictDoNothing();
+    // The webhook goes out when it is due (the delivery loop also finds it after a restart).
+    if (asyncFinal) setTimeout(() => void deliverDueWebhooks().catch(() => {}), env.PAYMENT_TEST_WEBHOOK_DELAY_MS + 50).unref();
     if (card === TEST_CARDS.slowSucceeds && env.PAYMENT_TEST_STALL_MS > 0) await sleep(env.PAYMENT_TEST_STALL_MS);
     const row = await read(idempotencyKey);
     return toPayment(row!);
@@ -147,4 +151,123 @@ export const testPaymentProvider: PaymentProvider = {
     const row = await read(idempotencyKey);
     return row ? toPayment(row) : null;
   },
+
+  parseWebhook: (rawBody, headers) => parseTestWebhook(rawBody, headers),
 };
+
+// ---------------------------------------------------------------------------------------------------------
+// Webhooks: the provider tells the shop when an asynchronous payment settles, signed, retried with backoff
+// until the shop answers 2xx, and from its own durable record, so a delivery due while the shop was down is
+// made once it is back.
+// ---------------------------------------------------------------------------------------------------------
+
+/** The test provider's signing secret: PAYMENT_WEBHOOK_SECRET, or one derived from AUTH_SECRET. */
+export function testWebhookSecret(): string | undefined {
+  if (env.PAYMENT_WEBHOOK_SECRET) return env.PAYMENT_WEBHOOK_SECRET;
+  return env.AUTH_SECRET ? createHash("sha256").update(`stockhold-payment-webhooks:${env.AUTH_SECRET}`).digest("hex") : undefined;
+}
+
+const webhookUrl = () => env.PAYMENT_TEST_WEBHOOK_URL ?? `http://127.0.0.1:${env.PORT}/api/payments/webhook`;
+
+const webhookEventSchema = z.object({
+  id: z.string().min(1).max(200),
+  type: z.string().min(1).max(100),
+  data: z.object({ object: z.object({ idempotencyKey: z.string().min(1).max(255) }) }),
+});
+
+/** Waits before the n-th retry: 1 s, 2 s, 4 s … up to a minute. */
+const backoffSeconds = (attempts: number) => Math.min(60, 2 ** Math.max(0, attempts - 1));
+
+/** Sends every webhook that is due. Several servers may run this at once: each row is claimed by one. */
+export async function deliverDueWebhooks(): Promise<number> {
+  const secret = testWebhookSecret();
+  if (!secret) return 0;
+  await settleDue();
+  // Claimed with a short lease (due again in 30 s) so a server that dies mid-delivery does not lose it.
+  const due = await providerDb()
+    .update(testProviderPayments)
+    .set({ webhookDueAt: sql`now() + interval '30 seconds'`, webhookAttempts: sql`${testProviderPayments.webhookAttempts} + 1` })
+    .where(
+      inArray(
+        testProviderPayments.idempotencyKey,
+        providerDb()
+          .select({ key: testProviderPayments.idempotencyKey })
+          .from(testProviderPayments)
+          .where(
+            and(
+              lte(testProviderPayments.webhookDueAt, sql`now()`),
+              isNull(testProviderPayments.webhookDeliveredAt),
+              inArray(testProviderPayments.status, ["authorized", "declined", "captured", "voided", "refunded"]),
+            ),
+          )
+          .limit(20)
+          .for("update", { skipLocked: true }),
+      ),
+    )
+    .returning();
+  let delivered = 0;
+  for (const row of due) {
+    const body = JSON.stringify({
+      // One event per change of status: a redelivery of the same change has the same id.
+      id: `evt_${createHash("sha256").update(`${row.idempotencyKey}:${row.status}`).digest("hex").slice(0, 24)}`,
+      type: `payment.${row.status}`,
+      created: Math.floor(Date.now() / 1000),
+      data: { object: { idempotencyKey: row.idempotencyKey, reference: row.reference, status: row.status } },
+    });
+    let ok = false;
+    try {
+      const response = await fetch(webhookUrl(), {
+        method: "POST",
+        headers: { "content-type": "application/json", [SIGNATURE_HEADER]: signPayload(secret, body) },
+        body,
+        signal: AbortSignal.timeout(10_000),
+      });
+      await response.arrayBuffer();
+      ok = response.ok;
+    } catch {
+      ok = false; // the shop is down or slow: try again later
+    }
+    await providerDb()
+      .update(testProviderPayments)
+      .set(
+        ok
+          ? { webhookDeliveredAt: sql`now()` }
+          : { webhookDueAt: sql`now() + make_interval(secs => ${backoffSeconds(row.webhookAttempts)})` },
+      )
+      .where(eq(testProviderPayments.idempotencyKey, row.idempotencyKey));
+    if (ok) delivered += 1;
+  }
+  return delivered;
+}
+
+const globalForDelivery = globalThis as unknown as { stockholdWebhookDelivery?: boolean };
+
+/** Runs webhook delivery about every second in this server (the test provider only). */
+export function startWebhookDelivery(): void {
+  if (globalForDelivery.stockholdWebhookDelivery || !env.DATABASE_URL) return;
+  globalForDelivery.stockholdWebhookDelivery = true;
+  const tick = async () => {
+    try {
+      await deliverDueWebhooks();
+    } catch (error) {
+      console.error("test provider webhook delivery failed:", error instanceof Error ? error.message : error);
+    } finally {
+      setTimeout(tick, 1_000).unref();
+    }
+  };
+  setTimeout(tick, 1_000).unref();
+}
+
+function parseTestWebhook(rawBody: string, headers: Headers) {
+  const secret = testWebhookSecret();
+  if (!secret || !verifySignature(headers.get(SIGNATURE_HEADER), rawBody, secret)) return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(rawBody);
+  } catch {
+    return null;
+  }
+  const event = webhookEventSchema.safeParse(json);
+  if (!event.success) return null;
+  return { id: event.data.id, type: event.data.type, idempotencyKey: event.data.data.object.idempotencyKey };
+}
