@@ -13,7 +13,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
-import { buildIfStale, cookieHeader, createHttpClient, startBenchApp, type BenchApp } from "./app";
+import { ensureBuild } from "../tests/support/build";
+import { CookieJar } from "../tests/support/http";
+import { createHttpClient, startBenchApp, type BenchApp } from "./app";
 import { checkBaseline, runBaseline } from "./baseline";
 import { prepareBenchDatabase, type BenchDatabase } from "./database";
 import { createBaselineProducts, createBaselineTables, createProducts, createShoppersWithCarts } from "./fixtures";
@@ -244,7 +246,9 @@ async function measureHttp({ sql, app, record, references, databaseCpu }: Contex
           if (response.status !== 200) {
             throw new Error(`POST /api/cart/lines answered ${response.status}: ${JSON.stringify(response.body).slice(0, 300)}`);
           }
-          made.push({ cookie: cookieHeader(response.setCookies), email: `http-${made.length}@example.test` });
+          const jar = new CookieJar();
+          jar.take(response.setCookies);
+          made.push({ cookie: jar.header() ?? "", email: `http-${made.length}@example.test` });
           return true;
         },
         SCENARIO_TIME_LIMIT_MS,
@@ -342,7 +346,7 @@ async function main(): Promise<void> {
   log(`Stockhold flash-sale benchmark — ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}`);
   if (loadAtStart > 1) log(`Note: load average ${loadAtStart} at start; other work on this machine lowers every figure.`);
 
-  buildIfStale(log);
+  ensureBuild(log);
   const database = await prepareBenchDatabase(log);
   log(`PostgreSQL ${database.server.version} (fsync ${database.server.fsync}, synchronous_commit ${database.server.synchronousCommit})`);
   // lib/env reads these when the engine is imported below: this process is one more app server.

@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { reconcileStock } from "@/lib/inventory";
 import { levels, makeProduct } from "../support/fixtures";
-import { adminApiForFile, makeAccount, paidOrder, signIn } from "./admin-helpers";
+import { adminApiForFile, makeAccount, paidOrder } from "./admin-helpers";
+import { signedInClient } from "../support/http";
 
 const { baseUrl, get, post } = adminApiForFile();
 
@@ -66,7 +67,7 @@ describe("POST /api/admin/orders/{id}/fulfil", () => {
     const product = await makeProduct(1);
     const { order } = await paidOrder(product.id, 1);
     const account = await makeAccount("admin");
-    const session = await signIn(baseUrl(), account);
+    const session = await signedInClient(baseUrl(), account);
     expect((await session.post(`/api/admin/orders/${order.id}/fulfil`)).status).toBe(200);
     const ledger = await get(`/api/admin/movements?productId=${product.id}`);
     expect(ledger.body.movements[0]).toMatchObject({ kind: "fulfil", actor: { id: account.id, kind: "admin" } });

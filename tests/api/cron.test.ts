@@ -3,27 +3,22 @@
  * is unset); it releases every hold whose time is up and says how many. Also the in-process sweep.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pool } from "@/db/client";
 import { getCheckout } from "@/lib/checkout";
 import { reconcileStock } from "@/lib/inventory";
-import { HttpClient, TEST_CRON_SECRET, startApp, type RunningApp } from "../support/app-server";
+import { appForFile } from "../support/app-for-file";
+import { TEST_CRON_SECRET, startApp, type RunningApp } from "../support/app-server";
+import { HttpClient } from "../support/http";
 import { levels, makeProduct, timeTravelHolds } from "../support/fixtures";
 import { guestHolding } from "./admin-helpers";
 
 const PATH = "/api/cron/expire-reservations";
 const RIGHT = { authorization: `Bearer ${TEST_CRON_SECRET}` };
 
-let app: RunningApp;
+const app = appForFile();
 let client: HttpClient;
 
-beforeAll(async () => {
-  app = await startApp();
+beforeAll(() => {
   client = new HttpClient(app.baseUrl);
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await pool.end();
 });
 
 describe("cron refusals", () => {

@@ -1,21 +1,12 @@
 /** Shopper Store API over real HTTP against the built app: starting, reading, extending and cancelling checkout. */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pool } from "@/db/client";
-import { HttpClient, startApp, type RunningApp } from "../support/app-server";
+import { describe, expect, it } from "vitest";
+import { appForFile } from "../support/app-for-file";
+import { HttpClient } from "../support/http";
 import { levels, makeProduct, timeTravelHolds } from "../support/fixtures";
 import { expectError, shopperWithLines, startedCheckout, type CheckoutBody } from "./shop-support";
 
-let app: RunningApp;
-
-beforeAll(async () => {
-  app = await startApp();
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await pool.end();
-});
+const app = appForFile();
 
 describe("POST /api/checkout", () => {
   it("holds the cart: 201 with a new checkout, then 200 with the same one (no second hold)", async () => {

@@ -1,7 +1,8 @@
 /** Helpers for the shopper Store API tests: one HttpClient is one shopper (it keeps its cookies). */
 import { randomUUID } from "node:crypto";
 import { expect } from "vitest";
-import { HttpClient, type RunningApp } from "../support/app-server";
+import { type RunningApp } from "../support/app-server";
+import { HttpClient } from "../support/http";
 
 export const CARDS = {
   pays: "4242424242424242",

@@ -6,7 +6,10 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp, type RunningApp } from "../support/app-server";
-import { runReconcileCli, seedProducts, Shopper, sleep, type SeededProduct } from "./support";
+import { runReconcileCli } from "./support";
+import { seedProducts, type SeededProduct } from "../support/products";
+import { HttpClient } from "../support/http";
+import { until } from "../support/wait";
 
 const SLOW_CARD = "4000000000000077";
 const STALL_MS = 4_000;
@@ -40,19 +43,10 @@ async function appTransactionsOpen(idleMs = 0): Promise<number> {
   return row!.count;
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<number> {
-  const started = performance.now();
-  while (!(await check())) {
-    if (performance.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-  return performance.now() - started;
-}
-
 describe("app killed in the middle of a payment", () => {
   it("a retry with the same idempotency key makes one order and allocates the stock once", async () => {
     app = await startApp({ PAYMENT_TEST_STALL_MS: String(STALL_MS) });
-    const shopper = new Shopper(app.baseUrl);
+    const shopper = new HttpClient(app.baseUrl);
     const [lamp, mug] = products as [SeededProduct, SeededProduct];
     expect((await shopper.send("PUT", `/api/cart/lines/${lamp.id}`, { quantity: 2 })).status).toBe(200);
     expect((await shopper.send("PUT", `/api/cart/lines/${mug.id}`, { quantity: 3 })).status).toBe(200);

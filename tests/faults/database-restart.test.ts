@@ -7,7 +7,10 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp, type RunningApp } from "../support/app-server";
-import { OwnPostgres, runReconcileCli, seedProducts, Shopper, sleep, type Answer, type SeededProduct } from "./support";
+import { OwnPostgres, runReconcileCli } from "./support";
+import { seedProducts, type SeededProduct } from "../support/products";
+import { HttpClient, type Answer } from "../support/http";
+import { sleep } from "../support/wait";
 
 const WARM_UP_MS = 3_000;
 const OUTAGE_MS = 4_000;
@@ -106,7 +109,7 @@ describe("PostgreSQL stopped and restarted under load", () => {
       toldCheckouts.set(id, { shopper, status, lines });
     };
 
-    async function startCheckout(shopper: Shopper, index: number): Promise<string | null> {
+    async function startCheckout(shopper: HttpClient, index: number): Promise<string | null> {
       const answer = await definitive("start checkout", () =>
         shopper.send("POST", "/api/checkout", { email: `restart-${index}@example.test` }),
       );
@@ -127,7 +130,7 @@ describe("PostgreSQL stopped and restarted under load", () => {
     }
 
     async function shopperLoop(index: number): Promise<void> {
-      const shopper = new Shopper(app.baseUrl);
+      const shopper = new HttpClient(app.baseUrl);
       for (let iteration = 0; now() < loadEndsAt && iteration < 400; iteration += 1) {
         const product = pick(products);
         const quantity = 1 + Math.floor(Math.random() * 2);
@@ -176,7 +179,7 @@ describe("PostgreSQL stopped and restarted under load", () => {
     const health: { at: number; ms: number; status: number; code?: string }[] = [];
     let polling = true;
     const poller = (async () => {
-      const client = new Shopper(app.baseUrl, 10_000);
+      const client = new HttpClient(app.baseUrl, 10_000);
       while (polling) {
         const at = now();
         const answer = await client.send("GET", "/api/health");

@@ -6,7 +6,9 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp, type RunningApp } from "../support/app-server";
-import { seedProducts, Shopper, sleep, type Answer, type SeededProduct } from "./support";
+import { seedProducts, type SeededProduct } from "../support/products";
+import { HttpClient, type Answer } from "../support/http";
+import { until } from "../support/wait";
 
 const STALL_MS = 8_000;
 const url = process.env.DATABASE_URL!;
@@ -25,14 +27,6 @@ afterAll(async () => {
   await sql.end();
 });
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const started = performance.now();
-  while (!(await check())) {
-    if (performance.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-}
-
 const unavailable = (answer: Answer) => ({
   status: answer.status,
   code: answer.body?.error?.code,
@@ -41,7 +35,7 @@ const unavailable = (answer: Answer) => ({
 
 describe("connection pool exhausted", () => {
   it("requests wait briefly, then get 503 with Retry-After; none hangs", async () => {
-    const payer = new Shopper(app.baseUrl);
+    const payer = new HttpClient(app.baseUrl);
     const product = products[0]!;
     expect((await payer.send("PUT", `/api/cart/lines/${product.id}`, { quantity: 1 })).status).toBe(200);
     const started = await payer.send("POST", "/api/checkout", { email: "pool@example.test" });
@@ -63,12 +57,12 @@ describe("connection pool exhausted", () => {
     });
 
     const others = [
-      () => new Shopper(app.baseUrl).send("GET", "/api/products"),
-      () => new Shopper(app.baseUrl).send("GET", "/api/health"),
-      () => new Shopper(app.baseUrl).send("GET", `/api/products/${product.slug}`),
-      () => new Shopper(app.baseUrl).send("PUT", `/api/cart/lines/${product.id}`, { quantity: 1 }),
-      () => new Shopper(app.baseUrl).send("POST", "/api/cart/lines", { productId: product.id, quantity: 2 }),
-      () => new Shopper(app.baseUrl).send("GET", "/api/products"),
+      () => new HttpClient(app.baseUrl).send("GET", "/api/products"),
+      () => new HttpClient(app.baseUrl).send("GET", "/api/health"),
+      () => new HttpClient(app.baseUrl).send("GET", `/api/products/${product.slug}`),
+      () => new HttpClient(app.baseUrl).send("PUT", `/api/cart/lines/${product.id}`, { quantity: 1 }),
+      () => new HttpClient(app.baseUrl).send("POST", "/api/cart/lines", { productId: product.id, quantity: 2 }),
+      () => new HttpClient(app.baseUrl).send("GET", "/api/products"),
     ];
     const answers = await Promise.all(others.map((send) => send()));
     const times = answers.map((a) => Math.round(a.ms));
@@ -83,7 +77,7 @@ describe("connection pool exhausted", () => {
     // The payment itself is unharmed, and the pool serves again once it is free.
     const paid = await slowPayment;
     expect(paid.status, JSON.stringify(paid.body)).toBe(200);
-    const after = await new Shopper(app.baseUrl).send("GET", "/api/products");
+    const after = await new HttpClient(app.baseUrl).send("GET", "/api/products");
     expect(after.status).toBe(200);
   }, 60_000);
 
@@ -96,7 +90,7 @@ describe("connection pool exhausted", () => {
       // Another client (an operator's migration, say) holds a lock the request needs.
       await reserved`begin`;
       await reserved`lock table stock_levels in access exclusive mode`;
-      const blocked = await new Shopper(roomy.baseUrl).send("GET", `/api/products/${product.slug}`);
+      const blocked = await new HttpClient(roomy.baseUrl).send("GET", `/api/products/${product.slug}`);
       console.log(`Lock held elsewhere: answered ${blocked.status} after ${Math.round(blocked.ms)} ms`);
       expect(unavailable(blocked)).toEqual({ status: 503, code: "database_unavailable", retryAfter: expect.stringMatching(/^\d+$/) });
       expect(blocked.ms).toBeGreaterThan(4_000); // lock_timeout is 5 s
@@ -105,7 +99,7 @@ describe("connection pool exhausted", () => {
       await reserved`rollback`;
       reserved.release();
     }
-    const after = await new Shopper(roomy.baseUrl).send("GET", `/api/products/${product.slug}`);
+    const after = await new HttpClient(roomy.baseUrl).send("GET", `/api/products/${product.slug}`);
     await roomy.stop();
     expect(after.status).toBe(200);
   }, 60_000);
