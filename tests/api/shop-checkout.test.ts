@@ -123,12 +123,17 @@ describe("POST /api/checkout/{id}/activity", () => {
       { name: "Ada Lovelace", address: "12 Analytical Row" },
     );
     expect(active.status, active.text).toBe(200);
+    // Slid to a full 15 minutes from now, and no further: the slide is measured from the activity, not added.
     const left = Date.parse(active.body.checkout.expiresAt) - Date.parse(active.body.checkout.serverTime);
-    expect(left).toBeGreaterThan(890_000);
+    expect(left).toBeGreaterThan(900_000 - 2_000);
+    expect(left).toBeLessThanOrEqual(900_000);
     expect(active.body.checkout.details).toMatchObject({ name: "Ada Lovelace", address: "12 Analytical Row" });
 
-    const empty = await client.post(`/api/checkout/${checkout.id}/activity`, {});
+    const empty = await client.post<{ checkout: CheckoutBody }>(`/api/checkout/${checkout.id}/activity`, {});
     expect(empty.status).toBe(200);
+    const leftAgain = Date.parse(empty.body.checkout.expiresAt) - Date.parse(empty.body.checkout.serverTime);
+    expect(leftAgain).toBeGreaterThan(900_000 - 2_000);
+    expect(leftAgain).toBeLessThanOrEqual(900_000);
   });
 
   it("answers 410 once the hold has lapsed, and releases it", async () => {
