@@ -93,6 +93,8 @@ export async function holdCarts(executor: Executor, requests: HoldRequest[]): Pr
 class HoldQueue {
   private waiting: { request: HoldRequest; resolve: (o: HoldOutcome) => void; reject: (e: unknown) => void }[] = [];
   private inFlight = 0;
+  /** Counted since the process started; read-only outside (holdQueueStats), for tests and the bench. */
+  readonly stats = { batches: 0, requests: 0, largestBatch: 0 };
 
   constructor(
     private readonly maxBatch: number,
@@ -109,6 +111,9 @@ class HoldQueue {
   private pump(): void {
     while (this.inFlight < this.maxInFlight && this.waiting.length > 0) {
       const batch = this.waiting.splice(0, this.maxBatch);
+      this.stats.batches += 1;
+      this.stats.requests += batch.length;
+      this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
       this.inFlight += 1;
       void this.run(batch).finally(() => {
         this.inFlight -= 1;
@@ -157,6 +162,11 @@ const holdQueue = (globalForQueue.stockholdHoldQueue ??= new HoldQueue(
   holdQueueSettings.maxBatch,
   holdQueueSettings.maxInFlight,
 ));
+
+/** How many batches this process's queue has sent, with how many checkout starts, and the largest batch. */
+export function holdQueueStats(): Readonly<{ batches: number; requests: number; largestBatch: number }> {
+  return { ...holdQueue.stats };
+}
 
 export function requestHold(request: HoldRequest): Promise<HoldOutcome> {
   return holdQueue.submit(request);
