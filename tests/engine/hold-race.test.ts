@@ -9,24 +9,14 @@ vi.hoisted(() => {
   process.env.RATE_LIMIT_CHECKOUTS_PER_MINUTE = "0";
 });
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pool, type Db } from "@/db/client";
+import { describe, expect, it } from "vitest";
 import { startCheckout, InsufficientStockError } from "@/lib/checkout";
 import { holdCarts, reconcileStock, type HoldOutcome } from "@/lib/inventory";
-import { separateDatabases } from "../support/db";
+import { separateDatabasesForFile } from "../support/db";
 import { levels, makeProduct, movements, sellUnits, shoppersWithCarts } from "../support/fixtures";
 
 const SHOPPERS = 200;
-let connections: { dbs: Db[]; end: () => Promise<void> };
-
-beforeAll(async () => {
-  connections = await separateDatabases(SHOPPERS);
-});
-
-afterAll(async () => {
-  await connections.end();
-  await pool.end();
-});
+const connections = separateDatabasesForFile(SHOPPERS);
 
 /** A product whose last `left` units are for sale: the rest of its stock is already sold. */
 async function productWithLastUnits(left: number, sold = 5) {

@@ -12,27 +12,18 @@ vi.hoisted(() => {
 });
 
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { db, pool, type Db } from "@/db/client";
+import { describe, expect, it } from "vitest";
+import { db } from "@/db/client";
 import { addToCart } from "@/lib/cart";
 import { cancelCheckout, payForCheckout, startCheckout, InsufficientStockError } from "@/lib/checkout";
 import { adjustStock, expireStaleHolds, holdCarts, reconcileStock, type HoldOutcome } from "@/lib/inventory";
 import { fulfilOrder } from "@/lib/orders";
 import { TEST_CARDS } from "@/lib/payments";
-import { postgresErrorOf, separateDatabases } from "../support/db";
+import { postgresErrorOf, separateDatabasesForFile } from "../support/db";
 import { makeProduct, shoppersWithCarts, timeTravelHolds } from "../support/fixtures";
 
 const SHOPPERS = 40;
-let connections: { dbs: Db[]; end: () => Promise<void> };
-
-beforeAll(async () => {
-  connections = await separateDatabases(SHOPPERS);
-});
-
-afterAll(async () => {
-  await connections.end();
-  await pool.end();
-});
+const connections = separateDatabasesForFile(SHOPPERS);
 
 type CartOwner = Awaited<ReturnType<typeof shoppersWithCarts>>[number] & {
   lines: { productId: string; quantity: number }[];
