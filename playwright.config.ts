@@ -1,18 +1,8 @@
-import fs from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
 import { BASE_URL } from "./e2e/test-env";
+import { chromiumExecutable } from "./tests/support/chromium";
 
 const isCI = Boolean(process.env.CI);
-
-/**
- * Playwright's own browser download is not available everywhere (closed networks, CI images): use the system's
- * Chromium when one is named or installed, else leave it to Playwright.
- */
-function chromiumExecutable(): string | undefined {
-  const named = process.env.CHROMIUM_PATH ?? process.env.PLAYWRIGHT_CHROMIUM_EXECUTABLE_PATH;
-  if (named) return named;
-  return ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((candidate) => fs.existsSync(candidate));
-}
 
 export default defineConfig({
   testDir: "e2e",
@@ -39,6 +29,7 @@ export default defineConfig({
         ...devices["Desktop Chrome"],
         headless: true,
         launchOptions: {
+          // The system's Chromium when one is named or installed (Playwright's download is not reachable everywhere).
           executablePath: chromiumExecutable(),
           // A closed network makes Chromium's background traffic slow and noisy; none of it is needed here.
           args: [

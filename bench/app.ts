@@ -2,12 +2,10 @@
  * The built app under load: `next start` on 127.0.0.1 against the bench database, and a lean HTTP client
  * (node:http with keep-alive) so the load generator takes as little of the shared CPU as it can.
  */
-import { spawn, spawnSync } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
-import path from "node:path";
-import { freePort } from "../db/embedded";
+import { startApp } from "../tests/support/app-server";
 import { childrenOf } from "./load";
 
 export interface BenchApp {
@@ -16,43 +14,6 @@ export interface BenchApp {
   serverPid: number;
   logs: string[];
   stop(): Promise<void>;
-}
-
-const nextBin = path.join(process.cwd(), "node_modules", "next", "dist", "bin", "next");
-
-/** The newest modification time under these paths (files the production build is made from). */
-function newestSource(paths: string[]): { file: string; mtimeMs: number } {
-  let newest = { file: "", mtimeMs: 0 };
-  const visit = (full: string) => {
-    const stat = fs.statSync(full, { throwIfNoEntry: false });
-    if (!stat) return;
-    if (stat.isDirectory()) {
-      for (const entry of fs.readdirSync(full)) visit(path.join(full, entry));
-    } else if (stat.mtimeMs > newest.mtimeMs) {
-      newest = { file: full, mtimeMs: stat.mtimeMs };
-    }
-  };
-  paths.forEach((p) => visit(path.join(process.cwd(), p)));
-  return newest;
-}
-
-/** Runs `next build` when there is no build or a source file changed since: the HTTP figures must be of this code. */
-export function buildIfStale(log: (line: string) => void): void {
-  const buildId = path.join(process.cwd(), ".next", "BUILD_ID");
-  const built = fs.statSync(buildId, { throwIfNoEntry: false });
-  const sources = ["app", "components", "lib", "db", "proxy.ts", "instrumentation.ts", "next.config.mjs", "package.json"];
-  const newest = newestSource(sources);
-  if (built && built.mtimeMs >= newest.mtimeMs) return;
-  log(
-    built
-      ? `The build is older than ${path.relative(process.cwd(), newest.file)}: running \`next build\` …`
-      : "No production build yet: running `next build` …",
-  );
-  const build = spawnSync(process.execPath, [nextBin, "build"], {
-    stdio: "inherit",
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
-  });
-  if (build.status !== 0) throw new Error("next build failed");
 }
 
 function commandOf(pid: number): string {
@@ -74,57 +35,13 @@ function findServerPid(rootPid: number): number {
   return rootPid;
 }
 
+/**
+ * The built app on the bench database, started by the tests' launcher (ready on a 2xx/3xx health answer),
+ * with the pid of the process that serves requests for its memory and CPU figures.
+ */
 export async function startBenchApp(databaseUrl: string): Promise<BenchApp> {
-  const port = await freePort();
-  const logs: string[] = [];
-  const child = spawn(process.execPath, [nextBin, "start", "--hostname", "127.0.0.1", "--port", String(port)], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      NODE_ENV: "production",
-      NEXT_TELEMETRY_DISABLED: "1",
-      AUTH_SECRET: crypto.randomBytes(32).toString("base64url"),
-      AUTH_TRUST_HOST: "true",
-      // Measure the hold path, not the limiters or a background sweep.
-      RATE_LIMIT_CHECKOUTS_PER_MINUTE: "0",
-      RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE: "0",
-      EXPIRY_SWEEP_SECONDS: "0",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const keep = (chunk: Buffer) => {
-    logs.push(chunk.toString());
-    if (logs.length > 200) logs.shift();
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve();
-      child.once("exit", () => resolve());
-      child.kill("SIGTERM");
-      setTimeout(() => child.kill("SIGKILL"), 5_000).unref();
-    });
-
-  const baseUrl = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`next start exited early:\n${logs.join("")}`);
-    try {
-      const response = await fetch(`${baseUrl}/api/health`);
-      await response.arrayBuffer();
-      if (response.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`next start did not answer within 60 s:\n${logs.join("")}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return { baseUrl, serverPid: findServerPid(child.pid!), logs, stop };
+  const app = await startApp({ DATABASE_URL: databaseUrl, AUTH_SECRET: crypto.randomBytes(32).toString("base64url") });
+  return { baseUrl: app.baseUrl, serverPid: findServerPid(app.process.pid!), logs: app.logs, stop: app.stop };
 }
 
 export interface JsonResponse {
@@ -182,9 +99,4 @@ export function createHttpClient(baseUrl: string, maxSockets: number) {
     post: (urlPath: string, json: unknown, cookie?: string) => send("POST", urlPath, json, cookie),
     close: () => agent.destroy(),
   };
-}
-
-/** `name=value` pairs of the Set-Cookie headers, joined as a Cookie header. */
-export function cookieHeader(setCookies: string[]): string {
-  return setCookies.map((c) => c.split(";")[0]!.trim()).join("; ");
 }

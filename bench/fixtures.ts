@@ -3,6 +3,7 @@
  * recorded in the ledger, guest shoppers with one cart each. Also the baseline's own two tables.
  */
 import type { Sql } from "postgres";
+import { insertProducts } from "../tests/support/products";
 
 export interface BenchShopper {
   id: string;
@@ -13,19 +14,13 @@ export interface BenchShopper {
 
 /** `count` products with `onHand` units each, returned in id order. */
 export async function createProducts(sql: Sql, prefix: string, count: number, onHand: number): Promise<string[]> {
-  const rows = await sql<{ id: string }[]>`
-    with product as (
-      insert into products (slug, name, price_cents)
-      select ${prefix} || '-' || i, 'Bench ' || ${prefix} || ' ' || i, 1000 from generate_series(1, ${count}::int) i
-      returning id
-    ), level as (
-      insert into stock_levels (product_id, on_hand) select id, ${onHand}::int from product
-    ), ledger as (
-      insert into stock_movements (product_id, kind, on_hand_delta, reason)
-      select id, 'receive', ${onHand}::int, 'opening stock' from product
-    )
-    select id from product order by id`;
-  return rows.map((r) => r.id);
+  const specs = Array.from({ length: count }, (_, i) => ({
+    slug: `${prefix}-${i + 1}`,
+    name: `Bench ${prefix} ${i + 1}`,
+    priceCents: 1000,
+    onHand,
+  }));
+  return (await insertProducts(sql, specs)).map((p) => p.id).sort();
 }
 
 /**

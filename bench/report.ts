@@ -13,19 +13,19 @@ const pathLabel: Record<Measurement["path"], string> = {
   baseline: "Raw-SQL baseline",
 };
 
-export function renderTable(report: BenchReport): string {
+export function renderTable(report: BenchReport, source: string): string {
   const m = report.machine;
   const d = report.database;
   const lines = [
     START,
-    `Run of ${report.date.slice(0, 16).replace("T", " ")} UTC, ${report.durationSeconds} s in all. ` +
+    `Run of ${report.date.slice(0, 16).replace("T", " ")} UTC, ${report.durationSeconds} s in all (\`${source}\`). ` +
       `Machine: ${m.cpus} CPUs (\`nproc\`), ${m.cpuModel}, ${m.memoryGiB} GiB memory, ${m.os}; ` +
       `Node ${m.node}; PostgreSQL ${d.version} (${d.embedded ? "embedded, temporary cluster" : "server at DATABASE_URL"}, ` +
       `fsync ${d.fsync}, synchronous_commit ${d.synchronousCommit}, shared_buffers ${d.sharedBuffers}). ` +
       `Load average (1 min) ${report.loadAverage.atStart} at the start, ${report.loadAverage.atEnd} at the end.`,
     "",
-    "| path | products | concurrent shoppers | holds | holds/s | p50 ms | p99 ms | vs baseline | client or app process: RSS peak MiB, CPU ms per hold | PostgreSQL CPU ms per hold | nothing oversold |",
-    "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---|",
+    "| path | products | concurrent shoppers | holds | holds/s | p50 ms | p99 ms | vs baseline | client or app process: RSS peak MiB, CPU ms per hold | PostgreSQL CPU ms per hold | reserved Δ / holders (measured) | nothing oversold (measured) |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---|---:|---:|---|",
     ...report.results.map((r) =>
       [
         pathLabel[r.path],
@@ -40,7 +40,8 @@ export function renderTable(report: BenchReport): string {
           ? `${r.process.name}: ${r.process.peakMiB}${r.process.idleMiB !== undefined ? ` (idle ${r.process.idleMiB})` : ""}, ${r.process.cpuMsPerHold}`
           : "–",
         r.databaseCpuMsPerHold ?? "–",
-        r.oversellCheck.ok ? "yes" : "**NO**",
+        `${r.oversellCheck.reservedDelta} / ${r.oversellCheck.holders}`,
+        r.oversellCheck.oversold === 0 ? "yes" : `**NO: ${r.oversellCheck.oversold} over on hand**`,
       ].join(" | "),
     ).map((row) => `| ${row} |`),
     ...report.references.map(
@@ -59,8 +60,8 @@ export function renderTable(report: BenchReport): string {
   return lines.join("\n");
 }
 
-export function writeBenchmarksTable(file: string, report: BenchReport): void {
-  const table = renderTable(report);
+export function writeBenchmarksTable(file: string, report: BenchReport, source: string): void {
+  const table = renderTable(report, source);
   const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "# Benchmarks\n\n";
   const start = current.indexOf(START);
   const end = current.indexOf(END);

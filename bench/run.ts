@@ -4,8 +4,8 @@
  *   - the engine (`startCheckout` in this process) at 1, 8 and 64 concurrent shoppers,
  *   - the Store API (`POST /api/checkout` on the built app over HTTP) at 64 concurrent shoppers,
  * each on one hot product and over 1,000 products (no contention), with the memory of the app server and of
- * this process. It checks that nothing was oversold, prints the figures, saves bench/results/<date>.json and
- * latest.json, and rewrites the results table in BENCHMARKS.md.
+ * this process. It measures that nothing was oversold, prints the figures, saves bench/results/<start time>.json
+ * (one file per run, never overwritten) and latest.json, and rewrites the results table in BENCHMARKS.md.
  *
  * Every request loop is bounded by a count and a time limit, and all load goes to 127.0.0.1.
  */
@@ -13,7 +13,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
-import { buildIfStale, cookieHeader, createHttpClient, startBenchApp, type BenchApp } from "./app";
+import { ensureBuild } from "../tests/support/build";
+import { CookieJar } from "../tests/support/http";
+import { createHttpClient, startBenchApp, type BenchApp } from "./app";
 import { checkBaseline, runBaseline } from "./baseline";
 import { prepareBenchDatabase, type BenchDatabase } from "./database";
 import { createBaselineProducts, createBaselineTables, createProducts, createShoppersWithCarts } from "./fixtures";
@@ -51,8 +53,11 @@ export interface Measurement {
   process?: { name: string; peakMiB: number; meanMiB: number; idleMiB?: number; cpuMsPerHold: number };
   /** CPU time of the whole PostgreSQL server per hold (when it runs on this machine). */
   databaseCpuMsPerHold?: number;
-  /** Stock reserved grew by exactly the holds granted, each held by its own shopper, nothing over on hand. */
-  oversellCheck: { ok: boolean; reservedDelta: number; holders: number };
+  /**
+   * Measured after the run: the stock reserved grew by `reservedDelta`, held by `holders` distinct shoppers, and
+   * `oversold` products are over on hand. OK when both equal the holds granted and nothing is oversold.
+   */
+  oversellCheck: { ok: boolean; reservedDelta: number; holders: number; oversold: number };
 }
 
 /** A figure that is not a hold but explains the others: the cheapest route of the app under the same load. */
@@ -138,8 +143,14 @@ function print(m: Measurement): void {
   );
 }
 
+interface HoldTotals {
+  reserved: number;
+  holders: number;
+  oversold: number;
+}
+
 /** Units reserved on these products, how many shoppers hold them, and rows over on hand. */
-async function holdTotals(sql: postgres.Sql, productIds: string[]) {
+async function holdTotals(sql: postgres.Sql, productIds: string[]): Promise<HoldTotals> {
   const [row] = await sql<{ reserved: number; holders: number; oversold: number }[]>`
     select coalesce(sum(reserved), 0)::int as reserved,
            count(*) filter (where reserved + allocated > on_hand)::int as oversold,
@@ -149,19 +160,34 @@ async function holdTotals(sql: postgres.Sql, productIds: string[]) {
   return row!;
 }
 
-/** Runs `measure` (one unit per shopper) and checks the stock it reserved against the holds it was granted. */
+/** The same for the baseline's own tables: its stock copies and its hold rows. */
+async function baselineHoldTotals(sql: postgres.Sql, productIds: string[]): Promise<HoldTotals> {
+  const [row] = await sql<HoldTotals[]>`
+    select coalesce(sum(reserved), 0)::int as reserved,
+           count(*) filter (where reserved + allocated > on_hand)::int as oversold,
+           (select count(distinct shopper_id)::int from bench_baseline_holds
+             where product_id = any(${productIds}::uuid[])) as holders
+    from bench_baseline_stock where product_id = any(${productIds}::uuid[])`;
+  return row!;
+}
+
+/**
+ * Runs `measure` (one unit per shopper) and measures what it did to the stock: units reserved, distinct holders,
+ * products over on hand. OK when the stock reserved and the holders both equal the holds granted, and nothing
+ * is over on hand.
+ */
 async function measureChecked(
-  sql: postgres.Sql,
+  totals: (productIds: string[]) => Promise<HoldTotals>,
   productIds: string[],
   measure: () => Promise<LoadResult>,
 ): Promise<{ run: LoadResult; check: Measurement["oversellCheck"] }> {
-  const before = await holdTotals(sql, productIds);
+  const before = await totals(productIds);
   const run = await measure();
-  const after = await holdTotals(sql, productIds);
+  const after = await totals(productIds);
   const reservedDelta = after.reserved - before.reserved;
   const holders = after.holders - before.holders;
   const ok = after.oversold === 0 && reservedDelta === run.succeeded && holders === run.succeeded;
-  return { run, check: { ok, reservedDelta, holders } };
+  return { run, check: { ok, reservedDelta, holders, oversold: after.oversold } };
 }
 
 interface Context {
@@ -187,17 +213,20 @@ async function measureBaseline({ url, sql, record, databaseCpu }: Context): Prom
   for (const layout of ["hot", "spread"] as const) {
     for (const concurrency of LEVELS) {
       const count = HOLDS_AT[concurrency]!;
-      const products = layout === "hot" ? await createBaselineProducts(sql, 1, count * 2) : spread;
+      // The hot product has exactly the units the run tries to take: one more hold would be an oversell.
+      const products = layout === "hot" ? await createBaselineProducts(sql, 1, count) : spread;
       const holds = Array.from({ length: count }, (_, i) => ({
         shopperId: crypto.randomUUID(),
         productId: products[i % products.length]!,
       }));
       const watched = watchProcess("self");
-      const { result: run, cpuMs } = await databaseCpu(() => runBaseline(url, holds, concurrency, SCENARIO_TIME_LIMIT_MS));
+      const { result, cpuMs } = await databaseCpu(() =>
+        measureChecked((ids) => baselineHoldTotals(sql, ids), products, () => runBaseline(url, holds, concurrency, SCENARIO_TIME_LIMIT_MS)),
+      );
       const client = watched.stop();
       const check = await checkBaseline(url);
-      const oversellCheck = { ok: check.ok, reservedDelta: run.succeeded, holders: run.succeeded };
-      record(withDatabaseCpu(summarise(run, "baseline", layout, oversellCheck, { name: "bench process", ...client }), cpuMs));
+      const oversellCheck = { ...result.check, ok: result.check.ok && check.ok };
+      record(withDatabaseCpu(summarise(result.run, "baseline", layout, oversellCheck, { name: "bench process", ...client }), cpuMs));
     }
   }
 }
@@ -211,11 +240,12 @@ async function measureEngine({ sql, engine, record, databaseCpu }: Context): Pro
   for (const layout of ["hot", "spread"] as const) {
     for (const concurrency of LEVELS) {
       const count = HOLDS_AT[concurrency]!;
-      const products = layout === "hot" ? await createProducts(sql, `bench-hot-${concurrency}`, 1, count * 2) : spread;
+      // The hot product has exactly the units the run tries to take: one more hold would be an oversell.
+      const products = layout === "hot" ? await createProducts(sql, `bench-hot-${concurrency}`, 1, count) : spread;
       const shoppers = await createShoppersWithCarts(sql, products, count);
       const watched = watchProcess("self");
       const { result, cpuMs } = await databaseCpu(() =>
-        measureChecked(sql, products, () => engine.runEngine(shoppers, concurrency, SCENARIO_TIME_LIMIT_MS)),
+        measureChecked((ids) => holdTotals(sql, ids), products, () => engine.runEngine(shoppers, concurrency, SCENARIO_TIME_LIMIT_MS)),
       );
       const m = summarise(result.run, "engine", layout, result.check, { name: "bench process", ...watched.stop() });
       record(withDatabaseCpu(m, cpuMs));
@@ -244,7 +274,9 @@ async function measureHttp({ sql, app, record, references, databaseCpu }: Contex
           if (response.status !== 200) {
             throw new Error(`POST /api/cart/lines answered ${response.status}: ${JSON.stringify(response.body).slice(0, 300)}`);
           }
-          made.push({ cookie: cookieHeader(response.setCookies), email: `http-${made.length}@example.test` });
+          const jar = new CookieJar();
+          jar.take(response.setCookies);
+          made.push({ cookie: jar.header() ?? "", email: `http-${made.length}@example.test` });
           return true;
         },
         SCENARIO_TIME_LIMIT_MS,
@@ -266,11 +298,11 @@ async function measureHttp({ sql, app, record, references, databaseCpu }: Contex
     for (const layout of ["hot", "spread"] as const) {
       for (const concurrency of HTTP_LEVELS) {
         const count = HOLDS_AT[concurrency]!;
-        const products = layout === "hot" ? await createProducts(sql, `bench-http-hot-${concurrency}`, 1, count * 2) : spread;
+        const products = layout === "hot" ? await createProducts(sql, `bench-http-hot-${concurrency}`, 1, count) : spread;
         const shoppers = await shoppersWithCarts(products, count);
         const watched = watchProcess(app.serverPid);
         const { result, cpuMs } = await databaseCpu(() =>
-          measureChecked(sql, products, () => runLoad(shoppers, concurrency, startCheckout, SCENARIO_TIME_LIMIT_MS)),
+          measureChecked((ids) => holdTotals(sql, ids), products, () => runLoad(shoppers, concurrency, startCheckout, SCENARIO_TIME_LIMIT_MS)),
         );
         const m = summarise(result.run, "http", layout, result.check, {
           name: "next-server",
@@ -342,7 +374,7 @@ async function main(): Promise<void> {
   log(`Stockhold flash-sale benchmark — ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}`);
   if (loadAtStart > 1) log(`Note: load average ${loadAtStart} at start; other work on this machine lowers every figure.`);
 
-  buildIfStale(log);
+  ensureBuild(log);
   const database = await prepareBenchDatabase(log);
   log(`PostgreSQL ${database.server.version} (fsync ${database.server.fsync}, synchronous_commit ${database.server.synchronousCommit})`);
   // lib/env reads these when the engine is imported below: this process is one more app server.
@@ -403,7 +435,7 @@ async function main(): Promise<void> {
     for (const t of targets) log(`  ${t.met ? "met   " : "MISSED"}  ${t.name}: ${t.value} (target ${t.target})`);
 
     const report: BenchReport = {
-      date: new Date().toISOString(),
+      date: new Date(startedAt).toISOString(),
       machine,
       loadAverage: { atStart: loadAtStart, atEnd: round2(os.loadavg()[0]!) },
       database: { ...database.server, embedded: database.embedded },
@@ -424,10 +456,11 @@ async function main(): Promise<void> {
     };
     const dir = path.join(process.cwd(), "bench", "results");
     fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `${report.date.slice(0, 10)}.json`);
-    fs.writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
+    // One file per run, named by its start to the second, never overwritten: every run stays on record.
+    const file = path.join(dir, `${report.date.slice(0, 19).replace(/:/g, "-")}Z.json`);
+    fs.writeFileSync(file, JSON.stringify(report, null, 2) + "\n", { flag: "wx" });
     fs.writeFileSync(path.join(dir, "latest.json"), JSON.stringify(report, null, 2) + "\n");
-    writeBenchmarksTable(path.join(process.cwd(), "BENCHMARKS.md"), report);
+    writeBenchmarksTable(path.join(process.cwd(), "BENCHMARKS.md"), report, path.relative(process.cwd(), file));
     log(`Saved ${path.relative(process.cwd(), file)} and bench/results/latest.json; BENCHMARKS.md updated (${report.durationSeconds} s).`);
     // Every hold was meant to succeed: a refusal or an error is as much a failure as an oversell.
     if (!reconcile.ok || !baselineCheck.ok || results.some((r) => !r.oversellCheck.ok || r.failed > 0)) {

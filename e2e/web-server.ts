@@ -4,15 +4,16 @@
  * seeded, with a short hold lifetime. On SIGTERM/SIGINT it stops Next.js, then PostgreSQL, then removes the
  * directory, so every run starts from the same known state.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import bcrypt from "bcryptjs";
 import postgres from "postgres";
-import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from "../db/embedded";
+import { freePort, isAlive, startEmbeddedPostgres, type EmbeddedDatabase } from "../db/embedded";
 import { runMigrations } from "../db/migrate";
 import { seedDemoCatalogue, upsertAdmin } from "../db/seed";
+import { ensureBuild, nextBin } from "../tests/support/build";
 import {
   ADMIN,
   ADMIN_API_TOKEN,
@@ -24,23 +25,10 @@ import {
   SHOPPER,
 } from "./test-env";
 
-const root = process.cwd();
-const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
 const log = (line: string) => console.log(`[e2e server] ${line}`);
 /** Well inside playwright.config.ts's gracefulShutdown timeout, so PostgreSQL and the directory are still cleaned up. */
 const NEXT_STOP_GRACE_MS = 5_000;
 const TEMP_PREFIX = "stockhold-e2e-";
-
-function ensureBuild(): void {
-  // `npm test` builds right before the journeys; a bare `npx playwright test` on a fresh clone builds here.
-  if (fs.existsSync(path.join(root, ".next", "BUILD_ID"))) return;
-  log("No production build found: running `next build` …");
-  const build = spawnSync(process.execPath, [nextBin, "build"], {
-    stdio: "inherit",
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
-  });
-  if (build.status !== 0) throw new Error("next build failed");
-}
 
 async function createShopperAccount(databaseUrl: string): Promise<void> {
   const passwordHash = await bcrypt.hash(SHOPPER.password, 10);
@@ -52,15 +40,6 @@ async function createShopperAccount(databaseUrl: string): Promise<void> {
     await sql.end();
   }
 }
-
-const isAlive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-};
 
 /** The pid of the PostgreSQL server running on this data directory, if one is. */
 function runningPostmaster(dataDir: string): number | null {
@@ -106,7 +85,8 @@ function removeAbandonedRuns(): void {
 }
 
 async function main(): Promise<void> {
-  ensureBuild();
+  // `npm test` builds right before the journeys; a bare `npx playwright test` builds here when it must.
+  ensureBuild(log);
   removeAbandonedRuns();
 
   const tempDir = fs.mkdtempSync(path.join(os.tmpdir(), TEMP_PREFIX));

@@ -399,6 +399,8 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
 class HoldQueue {
   private waiting: { request: HoldRequest; resolve: (o: HoldOutcome) => void; reject: (e: unknown) => void }[] = [];
   private inFlight = 0;
+  /** Counted since the process started; read-only outside (holdQueueStats), for tests and the bench. */
+  readonly stats = { batches: 0, requests: 0, largestBatch: 0 };
 
   constructor(
     private readonly maxBatch: number,
@@ -416,6 +418,9 @@ class HoldQueue {
     while (this.inFlight < this.maxInFlight && this.waiting.length > 0) {
       const batch = this.waiting.splice(0, this.maxBatch);
       this.inFlight += 1;
+      this.stats.batches += 1;
+      this.stats.requests += batch.length;
+      this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
       void this.run(batch).finally(() => {
         this.inFlight -= 1;
         this.pump();
@@ -471,4 +476,9 @@ const holdQueue = (globalForQueue.stockholdHoldQueue ??= new HoldQueue(holdQueue
 
 export function requestHold(request: HoldRequest): Promise<HoldOutcome> {
   return holdQueue.submit(request);
+}
+
+/** How many batches this process's queue has sent, with how many checkout starts, and the largest batch. */
+export function holdQueueStats(): Readonly<{ batches: number; requests: number; largestBatch: number }> {
+  return { ...holdQueue.stats };
 }

@@ -2,7 +2,7 @@
  * Inventory: where stock is held (hold.ts), released, expired and allocated (stock.ts), and how the admin sees
  * and adjusts it (levels.ts).
  */
-export { holdCarts, holdQueueSettings, requestHold, type HeldCheckout, type HoldOutcome, type HoldRequest } from "./hold";
+export { holdCarts, holdQueueSettings, holdQueueStats, requestHold, type HeldCheckout, type HoldOutcome, type HoldRequest } from "./hold";
 export {
   availableSql,
   applyLedger,

@@ -8,9 +8,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pool } from "@/db/client";
-import { HttpClient, startApp, type RunningApp } from "../support/app-server";
+import { startApp, type RunningApp } from "../support/app-server";
 import { makeProduct } from "../support/fixtures";
-import { ADMIN_TOKEN_HEADERS, WRONG_TOKEN_HEADERS, makeAccount, signIn } from "./admin-helpers";
+import { ADMIN_TOKEN_HEADERS, WRONG_TOKEN_HEADERS, makeAccount } from "./admin-helpers";
+import { HttpClient, signedInClient } from "../support/http";
 
 const UNKNOWN_ID = "00000000-0000-4000-8000-000000000000";
 
@@ -35,7 +36,7 @@ beforeAll(async () => {
   app = await startApp();
   anonymous = new HttpClient(app.baseUrl);
   const [admin, shopper] = await Promise.all([makeAccount("admin"), makeAccount("shopper")]);
-  [adminSession, shopperSession] = await Promise.all([signIn(app.baseUrl, admin), signIn(app.baseUrl, shopper)]);
+  [adminSession, shopperSession] = await Promise.all([signedInClient(app.baseUrl, admin), signedInClient(app.baseUrl, shopper)]);
 });
 
 afterAll(async () => {

@@ -1,9 +1,9 @@
-/** Shared set-up for the admin API tests: accounts, sign-in through Auth.js, and holds and orders to act on. */
-import { afterAll, beforeAll, expect } from "vitest";
-import { pool } from "@/db/client";
+/** Shared set-up for the admin API tests: accounts, and holds and orders to act on. */
 import { startCheckout } from "@/lib/checkout";
 import { createAccount, type Shopper } from "@/lib/shoppers";
-import { HttpClient, TEST_ADMIN_TOKEN, startApp, type RunningApp } from "../support/app-server";
+import { appForFile } from "../support/app-for-file";
+import { TEST_ADMIN_TOKEN } from "../support/app-server";
+import { HttpClient } from "../support/http";
 import { payInFull, shopperWithCart } from "../support/fixtures";
 
 export const ADMIN_TOKEN_HEADERS = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
@@ -14,18 +14,10 @@ export const WRONG_TOKEN_HEADERS = { authorization: "Bearer not-the-admin-token"
  * the pool after the file.
  */
 export function adminApiForFile() {
-  let app: RunningApp | undefined;
+  const app = appForFile();
   let client: HttpClient | undefined;
-  beforeAll(async () => {
-    app = await startApp();
-    client = new HttpClient(app.baseUrl);
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await pool.end();
-  });
   const ready = () => {
-    if (!app || !client) throw new Error("the app is not started yet");
+    client ??= new HttpClient(app.baseUrl);
     return { app, client };
   };
   return {
@@ -49,27 +41,6 @@ export async function makeAccount(kind: "admin" | "shopper"): Promise<Shopper & 
     kind,
   });
   return { ...account, password };
-}
-
-/** Signs in the way a browser does: csrf token, then the credentials callback; the client keeps the cookie. */
-export async function signIn(baseUrl: string, account: { email: string | null; password: string }): Promise<HttpClient> {
-  const client = new HttpClient(baseUrl);
-  const csrf = await client.get<{ csrfToken: string }>("/api/auth/csrf");
-  expect(csrf.status).toBe(200);
-  const form = new URLSearchParams({
-    csrfToken: csrf.body.csrfToken,
-    email: account.email ?? "",
-    password: account.password,
-    callbackUrl: `${baseUrl}/admin`,
-  });
-  const response = await client.request("POST", "/api/auth/callback/credentials", {
-    body: form.toString(),
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-  });
-  expect(response.status).toBe(302);
-  expect(response.headers.get("location") ?? "").not.toContain("error");
-  expect(client.cookie("authjs.session-token")).toBeTruthy();
-  return client;
 }
 
 /** A guest shopper holding `quantity` of the product in an active checkout. */

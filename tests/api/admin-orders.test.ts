@@ -2,7 +2,8 @@
 import { describe, expect, it } from "vitest";
 import { reconcileStock } from "@/lib/inventory";
 import { levels, makeProduct } from "../support/fixtures";
-import { adminApiForFile, makeAccount, paidOrder, signIn } from "./admin-helpers";
+import { adminApiForFile, makeAccount, paidOrder } from "./admin-helpers";
+import { signedInClient } from "../support/http";
 
 const { baseUrl, get, post } = adminApiForFile();
 
@@ -31,11 +32,19 @@ describe("GET /api/admin/orders", () => {
   it("filters by status, and refuses an unknown one with 400", async () => {
     const product = await makeProduct(2);
     const { order } = await paidOrder(product.id, 1);
+    const { order: stillPaid } = await paidOrder(product.id, 1);
     await post(`/api/admin/orders/${order.id}/fulfil`);
-    const paid = await get("/api/admin/orders?status=paid");
-    expect(paid.body.orders.every((o: Order) => o.status === "paid")).toBe(true);
-    const fulfilled = await get("/api/admin/orders?status=fulfilled");
-    expect(fulfilled.body.orders.map((o: Order) => o.id)).toContain(order.id);
+    const all = (await get("/api/admin/orders")).body.orders as Order[];
+    const paid = (await get("/api/admin/orders?status=paid")).body.orders as Order[];
+    const fulfilled = (await get("/api/admin/orders?status=fulfilled")).body.orders as Order[];
+    // Exactly the orders of that status, and between them every order.
+    expect(paid.map((o) => o.id)).toContain(stillPaid.id);
+    expect(paid.map((o) => o.id)).toEqual(all.filter((o) => o.status === "paid").map((o) => o.id));
+    expect(fulfilled.map((o) => o.id)).toEqual(all.filter((o) => o.status === "fulfilled").map((o) => o.id));
+    expect(fulfilled.map((o) => o.id)).toContain(order.id);
+    expect(new Set(paid.map((o) => o.status))).toEqual(new Set(["paid"]));
+    expect(new Set(fulfilled.map((o) => o.status))).toEqual(new Set(["fulfilled"]));
+    expect(paid.length + fulfilled.length).toBe(all.length);
     expect((await get("/api/admin/orders?status=lost")).status).toBe(400);
   });
 });
@@ -66,7 +75,7 @@ describe("POST /api/admin/orders/{id}/fulfil", () => {
     const product = await makeProduct(1);
     const { order } = await paidOrder(product.id, 1);
     const account = await makeAccount("admin");
-    const session = await signIn(baseUrl(), account);
+    const session = await signedInClient(baseUrl(), account);
     expect((await session.post(`/api/admin/orders/${order.id}/fulfil`)).status).toBe(200);
     const ledger = await get(`/api/admin/movements?productId=${product.id}`);
     expect(ledger.body.movements[0]).toMatchObject({ kind: "fulfil", actor: { id: account.id, kind: "admin" } });

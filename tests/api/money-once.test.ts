@@ -11,7 +11,8 @@ import { db, pool } from "@/db/client";
 import { createAccount } from "@/lib/shoppers";
 import { startApp, TEST_CRON_SECRET, type RunningApp } from "../support/app-server";
 import { levels, makeProduct, timeTravelHolds } from "../support/fixtures";
-import { CARDS, expectError, pay, shopperWithLines, signIn, startedCheckout, type CheckoutBody } from "./shop-support";
+import { signIn } from "../support/http";
+import { CARDS, expectError, pay, shopperWithLines, startedCheckout, type CheckoutBody } from "./shop-support";
 
 let app: RunningApp;
 
@@ -144,7 +145,7 @@ describe("signing in while a checkout starts", () => {
       await createAccount({ email, password });
       const browser = await shopperWithLines(app, [{ productId: product.id, quantity: 1 }]);
       // Two tabs of one browser: one clicks Checkout, the other signs in, at the same moment.
-      const [started, signedIn] = await Promise.all([browser.post("/api/checkout", { email }), signIn(browser, email, password)]);
+      const [started, signedIn] = await Promise.all([browser.post("/api/checkout", { email }), signIn(browser, { email, password })]);
       expect(signedIn.status).toBe(302);
       expect([201, 400]).toContain(started.status);
 

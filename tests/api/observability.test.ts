@@ -7,7 +7,8 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db, pool } from "@/db/client";
 import { holdOutcomesLastHour } from "@/lib/hold-outcome-counts";
-import { HttpClient, startApp, TEST_ADMIN_TOKEN, TEST_CRON_SECRET, type RunningApp } from "../support/app-server";
+import { startApp, TEST_ADMIN_TOKEN, TEST_CRON_SECRET, type RunningApp } from "../support/app-server";
+import { HttpClient } from "../support/http";
 import { makeProduct } from "../support/fixtures";
 import { CARDS, expectError, pay, shopperWithLines } from "./shop-support";
 

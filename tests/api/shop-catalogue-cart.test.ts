@@ -1,21 +1,12 @@
 /** Shopper Store API over real HTTP against the built app: catalogue and cart rows of the contract. */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pool } from "@/db/client";
-import { HttpClient, startApp, type RunningApp } from "../support/app-server";
+import { describe, expect, it } from "vitest";
+import { appForFile } from "../support/app-for-file";
+import { HttpClient } from "../support/http";
 import { levels, makeProduct } from "../support/fixtures";
 import { expectError, shopperWithLines } from "./shop-support";
 
-let app: RunningApp;
-
-beforeAll(async () => {
-  app = await startApp();
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await pool.end();
-});
+const app = appForFile();
 
 describe("GET /api/products and /api/products/{slug}", () => {
   it("lists products with live availability", async () => {

@@ -3,23 +3,14 @@
  * pages render live stock and keep other shoppers' checkouts and orders out of sight.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pool } from "@/db/client";
+import { describe, expect, it } from "vitest";
 import { createAccount } from "@/lib/shoppers";
-import { HttpClient, startApp, type RunningApp } from "../support/app-server";
+import { appForFile } from "../support/app-for-file";
+import { HttpClient, sessionCookieOf, signIn } from "../support/http";
 import { levels, makeProduct } from "../support/fixtures";
-import { CARDS, pay, shopperWithLines, signIn, startedCheckout } from "./shop-support";
+import { CARDS, pay, shopperWithLines, startedCheckout } from "./shop-support";
 
-let app: RunningApp;
-
-beforeAll(async () => {
-  app = await startApp();
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await pool.end();
-});
+const app = appForFile();
 
 async function newAccount() {
   const email = `shopper-${randomUUID().slice(0, 8)}@example.test`;
@@ -28,7 +19,6 @@ async function newAccount() {
   return { email, password };
 }
 
-const sessionCookieOf = (client: HttpClient) => client.cookie("authjs.session-token") ?? client.cookie("__Secure-authjs.session-token");
 
 describe("signing in", () => {
   it("merges the guest's cart into the account and drops the guest cookie", async () => {
@@ -38,7 +28,7 @@ describe("signing in", () => {
 
     // The account already has a line of product a from an earlier visit.
     const earlier = new HttpClient(app.baseUrl);
-    expect((await signIn(earlier, email, password)).status).toBe(302);
+    expect((await signIn(earlier, { email: email, password: password })).status).toBe(302);
     expect(sessionCookieOf(earlier)).toBeTruthy();
     expect((await earlier.post("/api/cart/lines", { productId: a.id, quantity: 1 })).status).toBe(200);
 
@@ -47,7 +37,7 @@ describe("signing in", () => {
       { productId: b.id, quantity: 1 },
     ]);
     expect(browser.cookie("stockhold_guest")).toBeTruthy();
-    const signedIn = await signIn(browser, email, password);
+    const signedIn = await signIn(browser, { email: email, password: password });
     expect(signedIn.status).toBe(302);
     expect(signedIn.headers.get("location")).not.toMatch(/error/i);
     expect(sessionCookieOf(browser)).toBeTruthy();
@@ -69,7 +59,7 @@ describe("signing in", () => {
     const guestCheckout = await startedCheckout(browser);
     expect(await levels(product.id)).toMatchObject({ reserved: 2 });
 
-    await signIn(browser, email, password);
+    await signIn(browser, { email: email, password: password });
     expect(await levels(product.id)).toMatchObject({ reserved: 0 });
     expect((await browser.get(`/api/checkout/${guestCheckout.id}`)).status).toBe(404);
     // An account checks out with its own email: none needs to be given.
@@ -82,7 +72,7 @@ describe("signing in", () => {
     const product = await makeProduct(5);
     const { email } = await newAccount();
     const browser = await shopperWithLines(app, [{ productId: product.id, quantity: 1 }]);
-    const refused = await signIn(browser, email, "wrong password");
+    const refused = await signIn(browser, { email: email, password: "wrong password" });
     expect(refused.headers.get("location")).toMatch(/error=CredentialsSignin/);
     expect(sessionCookieOf(browser)).toBeUndefined();
     expect(browser.cookie("stockhold_guest")).toBeTruthy();

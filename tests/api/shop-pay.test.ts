@@ -1,22 +1,14 @@
 /** Shopper Store API over real HTTP against the built app: paying, exactly once. */
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { db, pool } from "@/db/client";
-import { HttpClient, startApp, type RunningApp } from "../support/app-server";
+import { describe, expect, it } from "vitest";
+import { db } from "@/db/client";
+import { appForFile } from "../support/app-for-file";
+import { HttpClient } from "../support/http";
 import { levels, makeProduct, timeTravelHolds } from "../support/fixtures";
 import { CARDS, expectError, pay, shopperWithLines, startedCheckout } from "./shop-support";
 
-let app: RunningApp;
-
-beforeAll(async () => {
-  app = await startApp();
-});
-
-afterAll(async () => {
-  await app?.stop();
-  await pool.end();
-});
+const app = appForFile();
 
 async function ordersOf(checkoutId: string): Promise<number> {
   const [row] = await db.execute<{ n: number }>(sql`select count(*)::int as n from orders where checkout_id = ${checkoutId}`);

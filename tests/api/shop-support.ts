@@ -1,7 +1,8 @@
 /** Helpers for the shopper Store API tests: one HttpClient is one shopper (it keeps its cookies). */
 import { randomUUID } from "node:crypto";
 import { expect } from "vitest";
-import { HttpClient, type RunningApp } from "../support/app-server";
+import { type RunningApp } from "../support/app-server";
+import { HttpClient } from "../support/http";
 
 export const CARDS = {
   pays: "4242424242424242",
@@ -49,14 +50,4 @@ export function expectError(result: { status: number; body: unknown; text: strin
   expect(result.status, result.text).toBe(status);
   expect(result.body).toMatchObject({ error: { code, message: expect.any(String) } });
   expect(result.text).not.toMatch(/\bat \S+ \(|select |insert |update |postgres/i);
-}
-
-/** Signs in through Auth.js's own endpoint, as a browser form would. */
-export async function signIn(client: HttpClient, email: string, password: string) {
-  const csrf = await client.get<{ csrfToken: string }>("/api/auth/csrf");
-  expect(csrf.status).toBe(200);
-  return client.request("POST", "/api/auth/callback/credentials", {
-    body: new URLSearchParams({ email, password, csrfToken: csrf.body.csrfToken, callbackUrl: "/" }).toString(),
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-  });
 }

@@ -6,7 +6,7 @@ import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { db } from "@/db/client";
 import { MAX_ON_HAND, reconcileStock } from "@/lib/inventory";
-import { HttpClient } from "../support/app-server";
+import { HttpClient } from "../support/http";
 import { levels, makeProduct } from "../support/fixtures";
 import { expectError } from "./shop-support";
 import { adminApiForFile } from "./admin-helpers";

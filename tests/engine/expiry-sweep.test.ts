@@ -10,11 +10,11 @@ vi.hoisted(() => {
 });
 
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { db, pool, type Db } from "@/db/client";
+import { describe, expect, it } from "vitest";
+import { db } from "@/db/client";
 import { cancelCheckout, getCheckout, recordCheckoutActivity, startCheckout } from "@/lib/checkout";
 import { expireStaleHolds, holdCarts, listStockLevels, reconcileStock } from "@/lib/inventory";
-import { postgresErrorOf, separateDatabases } from "../support/db";
+import { postgresErrorOf, separateDatabasesForFile } from "../support/db";
 import {
   checkoutStatus,
   expectDomainError,
@@ -27,16 +27,7 @@ import {
 } from "../support/fixtures";
 
 const NEW_SHOPPERS = 40;
-let connections: { dbs: Db[]; end: () => Promise<void> };
-
-beforeAll(async () => {
-  connections = await separateDatabases(NEW_SHOPPERS);
-});
-
-afterAll(async () => {
-  await connections.end();
-  await pool.end();
-});
+const connections = separateDatabasesForFile(NEW_SHOPPERS);
 
 /** `count` checkouts spread over the products, each holding 1 or 2 units of two neighbouring products. */
 async function manyCheckouts(productIds: string[], count: number) {

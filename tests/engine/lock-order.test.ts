@@ -12,27 +12,18 @@ vi.hoisted(() => {
 });
 
 import { sql } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { db, pool, type Db } from "@/db/client";
+import { describe, expect, it } from "vitest";
+import { db } from "@/db/client";
 import { addToCart } from "@/lib/cart";
 import { cancelCheckout, startCheckout, InsufficientStockError } from "@/lib/checkout";
 import { adjustStock, expireStaleHolds, holdCarts, reconcileStock } from "@/lib/inventory";
 import { fulfilOrder } from "@/lib/orders";
 import { TEST_CARDS } from "@/lib/payments";
-import { postgresErrorOf, separateDatabases } from "../support/db";
+import { postgresErrorOf, separateDatabasesForFile } from "../support/db";
 import { makeProduct, payInFull, shoppersWithCarts, timeTravelHolds, type HoldVerdict } from "../support/fixtures";
 
 const SHOPPERS = 40;
-let connections: { dbs: Db[]; end: () => Promise<void> };
-
-beforeAll(async () => {
-  connections = await separateDatabases(SHOPPERS);
-});
-
-afterAll(async () => {
-  await connections.end();
-  await pool.end();
-});
+const connections = separateDatabasesForFile(SHOPPERS);
 
 type CartOwner = Awaited<ReturnType<typeof shoppersWithCarts>>[number] & {
   lines: { productId: string; quantity: number }[];
@@ -72,9 +63,11 @@ async function expectLedgerAndLevelsAgree() {
 }
 
 /** Every hold a start reported covers every line of that shopper's cart, with the cart's quantities. */
-async function expectWholeHolds(owners: CartOwner[], outcomes: HoldVerdict[]) {
+/** Checks every new hold of a round against its cart, and answers how many it checked (callers total them). */
+async function expectWholeHolds(owners: CartOwner[], outcomes: HoldVerdict[]): Promise<number> {
+  expect(outcomes.filter(Boolean)).toHaveLength(owners.length);
   const held = outcomes.flatMap((o, i) => (o.outcome === "held" ? [{ owner: owners[i]!, checkoutId: o.checkoutId }] : []));
-  if (held.length === 0) return;
+  if (held.length === 0) return 0;
   const rows = await db.execute<{ checkout_id: string; product_id: string; quantity: number }>(sql`
     select checkout_id, product_id, quantity from reservations
     where checkout_id in (${sql.join(
@@ -88,6 +81,7 @@ async function expectWholeHolds(owners: CartOwner[], outcomes: HoldVerdict[]) {
       .sort((a, b) => a.productId.localeCompare(b.productId));
     expect(lines).toEqual([...owner.lines].sort((a, b) => a.productId.localeCompare(b.productId)));
   }
+  return held.length;
 }
 
 describe("carts locking the same products in opposite orders", () => {
@@ -97,6 +91,7 @@ describe("carts locking the same products in opposite orders", () => {
     const active = new Map<number, string>(); // shopper index -> checkout it holds
     let holds = 0;
     let refusals = 0;
+    let checked = 0;
 
     for (let round = 0; round < 12; round += 1) {
       const outcomes: HoldVerdict[] = Array(SHOPPERS);
@@ -119,10 +114,11 @@ describe("carts locking the same products in opposite orders", () => {
       expect(describeFailures(failures)).toEqual([]);
       holds += outcomes.filter((o) => o.outcome === "held").length;
       refusals += outcomes.filter((o) => o.outcome === "insufficient_stock").length;
-      await expectWholeHolds(owners, outcomes);
+      checked += await expectWholeHolds(owners, outcomes);
       await expectLedgerAndLevelsAgree();
     }
     // The stock was contended: both holds and refusals happened, so the rounds really raced.
+    expect(checked).toBe(holds);
     expect(holds).toBeGreaterThan(20);
     expect(refusals).toBeGreaterThan(20);
   });
@@ -134,6 +130,7 @@ describe("carts locking the same products in opposite orders", () => {
     const active = new Map<number, string>();
     const paidOrders: string[] = [];
     let paid = 0;
+    let checked = 0;
 
     for (let round = 0; round < 8; round += 1) {
       // Some holds lapse before the round, so starts and sweeps both find stale holds on the hot rows.
@@ -196,9 +193,10 @@ describe("carts locking the same products in opposite orders", () => {
       const failures = await runAll([...shopperTasks, ...operatorTasks]);
 
       expect(describeFailures(failures)).toEqual([]);
-      await expectWholeHolds(owners, outcomes);
+      checked += await expectWholeHolds(owners, outcomes);
       await expectLedgerAndLevelsAgree();
     }
+    expect(checked).toBeGreaterThan(0);
     expect(paid).toBeGreaterThan(0);
   });
 });

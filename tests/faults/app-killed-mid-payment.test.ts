@@ -7,7 +7,10 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp, TEST_CRON_SECRET, type RunningApp } from "../support/app-server";
-import { runReconcileCli, seedProducts, Shopper, sleep, type SeededProduct } from "./support";
+import { HttpClient } from "../support/http";
+import { seedProducts, type SeededProduct } from "../support/products";
+import { sleep, until } from "../support/wait";
+import { runReconcileCli } from "./support";
 
 const SLOW_CARD = "4000000000000077";
 const STALL_MS = 6_000;
@@ -30,15 +33,6 @@ afterAll(async () => {
   await sql.end();
 });
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 15_000): Promise<number> {
-  const started = performance.now();
-  while (!(await check())) {
-    if (performance.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
-    await sleep(25);
-  }
-  return performance.now() - started;
-}
-
 const appEnv = { PAYMENT_TEST_STALL_MS: String(STALL_MS), PAYMENT_RECOVERY_AFTER_SECONDS: String(RECOVERY_AFTER_S) };
 
 async function killApp(running: RunningApp): Promise<void> {
@@ -59,7 +53,7 @@ async function runCron(baseUrl: string) {
 describe("app killed while the provider works on a payment", () => {
   it("the provider charged: the recovery sweep makes exactly one order and captures once", async () => {
     app = await startApp(appEnv);
-    const shopper = new Shopper(app.baseUrl);
+    const shopper = new HttpClient(app.baseUrl);
     const [lamp, mug] = products as [SeededProduct, SeededProduct];
     expect((await shopper.send("PUT", `/api/cart/lines/${lamp.id}`, { quantity: 2 })).status).toBe(200);
     expect((await shopper.send("PUT", `/api/cart/lines/${mug.id}`, { quantity: 3 })).status).toBe(200);
@@ -130,7 +124,7 @@ describe("app killed while the provider works on a payment", () => {
   it("the provider never saw the payment: the sweep releases the hold and nothing is charged", async () => {
     await app?.stop();
     app = await startApp(appEnv);
-    const shopper = new Shopper(app.baseUrl);
+    const shopper = new HttpClient(app.baseUrl);
     const [lamp] = products as [SeededProduct, SeededProduct];
     expect((await shopper.send("PUT", `/api/cart/lines/${lamp.id}`, { quantity: 1 })).status).toBe(200);
     const started = await shopper.send("POST", "/api/checkout", { email: "lost@example.test" });

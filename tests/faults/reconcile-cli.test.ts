@@ -5,7 +5,9 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp, type RunningApp } from "../support/app-server";
-import { runReconcileCli, seedProducts, Shopper, type SeededProduct } from "./support";
+import { runReconcileCli } from "./support";
+import { seedProducts, type SeededProduct } from "../support/products";
+import { HttpClient } from "../support/http";
 
 const url = process.env.DATABASE_URL!;
 const sql = postgres(url, { max: 2, onnotice: () => {} });
@@ -21,7 +23,7 @@ beforeAll(async () => {
     { slug: "reconcile-b", priceCents: 2000, onHand: 4 },
   ]);
   // A shop in business: a paid order, a cancelled checkout and one still holding stock.
-  const shopper = new Shopper(app.baseUrl);
+  const shopper = new HttpClient(app.baseUrl);
   await shopper.send("PUT", `/api/cart/lines/${products[0]!.id}`, { quantity: 2 });
   const paid = await shopper.send("POST", "/api/checkout", { email: "reconcile@example.test" });
   paidCheckout = paid.body.checkout.id;

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pool } from "@/db/client";
-import { HttpClient, startApp, type RunningApp } from "../support/app-server";
+import { startApp, type RunningApp } from "../support/app-server";
+import { HttpClient } from "../support/http";
 import { levels, makeProduct } from "../support/fixtures";
 import { CARDS, pay, shopperWithLines, startedCheckout } from "../api/shop-support";
 

@@ -9,6 +9,8 @@ import path from "node:path";
 import postgres from "postgres";
 import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from "../../db/embedded";
 import { runMigrations } from "../../db/migrate";
+import { sleep } from "../support/wait";
+import type { Answer, HttpClient } from "../support/http";
 
 /** A PostgreSQL cluster in a temporary directory on a fixed port: `stop()` and `start()` keep its URL. */
 export class OwnPostgres {
@@ -63,38 +65,6 @@ export class OwnPostgres {
   }
 }
 
-export interface SeededProduct {
-  id: string;
-  slug: string;
-  priceCents: number;
-  onHand: number;
-}
-
-/** Products with opening stock, written the way the shop writes them (level + ledger row). */
-export async function seedProducts(
-  url: string,
-  specs: { slug: string; priceCents: number; onHand: number }[],
-): Promise<SeededProduct[]> {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    return await sql.begin(async (tx) => {
-      const out: SeededProduct[] = [];
-      for (const spec of specs) {
-        const [row] = await tx<{ id: string }[]>`
-          insert into products (slug, name, price_cents) values (${spec.slug}, ${"Fault " + spec.slug}, ${spec.priceCents})
-          returning id`;
-        await tx`insert into stock_levels (product_id, on_hand) values (${row!.id}, ${spec.onHand})`;
-        await tx`insert into stock_movements (product_id, kind, on_hand_delta, reason)
-                 values (${row!.id}, 'receive', ${spec.onHand}, 'opening stock')`;
-        out.push({ id: row!.id, ...spec });
-      }
-      return out;
-    });
-  } finally {
-    await sql.end();
-  }
-}
-
 /** Runs `npm run reconcile`'s program against `url`; returns its exit code and report. */
 export function runReconcileCli(url: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
@@ -142,129 +112,6 @@ export async function snapshotShop(sql: postgres.Sql): Promise<Record<string, st
   return snapshot;
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A fetch that gives up after `ms` instead of hanging, so a hung server fails the test instead of stalling it. */
-export async function timedFetch(
-  url: string,
-  init: RequestInit & { timeoutMs?: number } = {},
-): Promise<{ status: number; headers: Headers; text: string; ms: number } | { error: string; ms: number }> {
-  const started = performance.now();
-  try {
-    const response = await fetch(url, { ...init, redirect: "manual", signal: AbortSignal.timeout(init.timeoutMs ?? 15_000) });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, text, ms: performance.now() - started };
-  } catch (error) {
-    return { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error), ms: performance.now() - started };
-  }
-}
-
-export interface Answer {
-  /** 0 when no HTTP answer came (connection refused, reset, or the 15 s timeout). */
-  status: number;
-  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- JSON answers of many shapes
-  text: string;
-  headers: Headers | null;
-  error?: string;
-  ms: number;
-}
-
-/** A shopper over HTTP with its own cookies, whose requests never wait longer than `timeoutMs`. */
-export class Shopper {
-  private readonly cookies = new Map<string, string>();
-
-  constructor(
-    /** Where the app answers; a test that restarts the app points the same shopper (cookies) at the new one. */
-    public baseUrl: string,
-    private readonly timeoutMs = 15_000,
-    private readonly extraHeaders: Record<string, string> = {},
-  ) {}
-
-  send(method: string, urlPath: string, json?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
-    return this.sendRaw(
-      method,
-      urlPath,
-      json === undefined ? undefined : JSON.stringify(json),
-      json === undefined ? headers : { "content-type": "application/json", ...headers },
-    );
-  }
-
-  /** Any body as is (a string, FormData, a Blob of bytes), with exactly the headers given plus the cookies. */
-  async sendRaw(
-    method: string,
-    urlPath: string,
-    body?: string | FormData | Blob,
-    headers: Record<string, string> = {},
-  ): Promise<Answer> {
-    const all: Record<string, string> = { ...this.extraHeaders, ...headers };
-    if (this.cookies.size > 0) all.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
-    const started = performance.now();
-    try {
-      const response = await fetch(`${this.baseUrl}${urlPath}`, {
-        method,
-        headers: all,
-        body,
-        redirect: "manual",
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
-      this.keepCookies(response.headers);
-      const text = await response.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : null;
-      } catch {
-        // not JSON: keep the text
-      }
-      return { status: response.status, body: parsed, text, headers: response.headers, ms: performance.now() - started };
-    } catch (error) {
-      return {
-        status: 0,
-        body: null,
-        text: "",
-        headers: null,
-        error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-        ms: performance.now() - started,
-      };
-    }
-  }
-
-  private keepCookies(headers: Headers): void {
-    for (const cookie of headers.getSetCookie()) {
-      const [pair] = cookie.split(";");
-      const eq = pair!.indexOf("=");
-      const name = pair!.slice(0, eq).trim();
-      const value = pair!.slice(eq + 1).trim();
-      if (/max-age=0|expires=thu, 01 jan 1970/i.test(cookie) || value === "") this.cookies.delete(name);
-      else this.cookies.set(name, value);
-    }
-  }
-
-  cookie(name: string): string | undefined {
-    return this.cookies.get(name);
-  }
-
-  setCookie(name: string, value: string): void {
-    this.cookies.set(name, value);
-  }
-
-  cookieNames(): string[] {
-    return [...this.cookies.keys()];
-  }
-}
-
-/** Form posts (Auth.js endpoints and plain HTML forms), with the shopper's cookies. */
-export async function postForm(
-  shopper: Shopper,
-  urlPath: string,
-  fields: Record<string, string>,
-  headers: Record<string, string> = {},
-): Promise<Answer> {
-  return shopper.sendRaw("POST", urlPath, new URLSearchParams(fields).toString(), {
-    "content-type": "application/x-www-form-urlencoded",
-    ...headers,
-  });
-}
-
 /** The built app's server actions, by "file#exportName" (from Next's server reference manifest). */
 export function serverActions(): Map<string, string> {
   const manifest = JSON.parse(
@@ -287,7 +134,7 @@ export interface ActionAnswer extends Answer {
  * whose part "0" lists the arguments and whose "_1_*" parts are the form's fields.
  */
 export async function callAction(
-  shopper: Shopper,
+  shopper: HttpClient,
   pagePath: string,
   actionId: string,
   fields: Record<string, string>,
@@ -297,19 +144,24 @@ export async function callAction(
   // Last, as React sends it: the server resolves "$K1" from the parts that came before.
   form.set("0", JSON.stringify([null, "$K1"]));
   const answer = await shopper.sendRaw("POST", pagePath, form, { "next-action": actionId, accept: "text/x-component" });
-  // The answer is React's row format, "id:json" rows ending in a newline (long strings go in text rows that
-  // end without one); the action's result is the object row that starts with `ok`.
-  let state: ActionAnswer["state"] = null;
-  for (let at = answer.text.indexOf(':{"ok":'); at >= 0 && !state; at = answer.text.indexOf(':{"ok":', at + 1)) {
-    const end = answer.text.indexOf("\n", at);
+  return { ...answer, state: actionStateOf(answer.text) };
+}
+
+/**
+ * The form state in a server action's answer: React's row format, "id:json" rows ending in a newline (long
+ * strings go in text rows that end without one); the action's result is the object row that starts with `ok`.
+ */
+export function actionStateOf(text: string): ActionAnswer["state"] {
+  for (let at = text.indexOf(':{"ok":'); at >= 0; at = text.indexOf(':{"ok":', at + 1)) {
+    const end = text.indexOf("\n", at);
     try {
-      const value = JSON.parse(answer.text.slice(at + 1, end < 0 ? undefined : end)) as { ok?: unknown };
-      if (typeof value.ok === "boolean") state = value as ActionAnswer["state"];
+      const value = JSON.parse(text.slice(at + 1, end < 0 ? undefined : end)) as { ok?: unknown };
+      if (typeof value.ok === "boolean") return value as ActionAnswer["state"];
     } catch {
       // not a whole JSON row: keep looking
     }
   }
-  return { ...answer, state };
+  return null;
 }
 
 /**

@@ -11,16 +11,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pool } from "@/db/client";
 import { createAccount } from "@/lib/shoppers";
 import { startApp, type RunningApp } from "../support/app-server";
-import { callAction, postForm, seedProducts, serverActions, Shopper, snapshotShop, type ActionAnswer, type SeededProduct } from "../faults/support";
+import { actionStateOf, callAction, serverActions, snapshotShop, type ActionAnswer } from "../faults/support";
+import { seedProducts, type SeededProduct } from "../support/products";
+import { HttpClient, sessionCookieOf, signIn } from "../support/http";
+import { runCount } from "./run-count";
 import { acceptableCard, acceptableEmail, acceptableKey, acceptableQuantity, hostileString, injections } from "./hostile-input";
 
-const RUNS = Number(process.env.FUZZ_ACTION_RUNS ?? 60);
+const RUNS = runCount("FUZZ_ACTION_RUNS");
 const url = process.env.DATABASE_URL!;
 const sql = postgres(url, { max: 2, onnotice: () => {} });
 let app: RunningApp;
 let product: SeededProduct;
-let shopper: Shopper;
-let admin: Shopper;
+let shopper: HttpClient;
+let admin: HttpClient;
 let activeCheckout: string;
 let existingEmail: string;
 let before: Record<string, string[]>;
@@ -32,7 +35,7 @@ beforeAll(async () => {
   for (const [name, id] of serverActions()) actions.set(name.replace(/^app\//, "").replace(/\/actions\.ts#/, "#"), id);
   [product] = (await seedProducts(url, [{ slug: "action-fuzz-mug", priceCents: 1800, onHand: 100 }])) as [SeededProduct];
 
-  shopper = new Shopper(app.baseUrl, 30_000);
+  shopper = new HttpClient(app.baseUrl, 30_000);
   expect((await shopper.send("PUT", `/api/cart/lines/${product.id}`, { quantity: 2 })).status).toBe(200);
   const started = await shopper.send("POST", "/api/checkout", { email: "action-fuzz@example.test" });
   expect(started.status).toBe(201);
@@ -42,10 +45,9 @@ beforeAll(async () => {
   await createAccount({ email: existingEmail, password: `pw-${randomUUID()}` });
   const adminAccount = { email: `fuzz-admin-${randomUUID().slice(0, 8)}@example.test`, password: `pw-${randomUUID()}` };
   await createAccount({ ...adminAccount, kind: "admin" });
-  admin = new Shopper(app.baseUrl, 30_000);
-  const csrf = await admin.send("GET", "/api/auth/csrf");
-  await postForm(admin, "/api/auth/callback/credentials", { csrfToken: csrf.body.csrfToken, ...adminAccount, callbackUrl: "/" });
-  expect(admin.cookie("authjs.session-token")).toBeTruthy();
+  admin = new HttpClient(app.baseUrl, 30_000);
+  expect((await signIn(admin, adminAccount)).status).toBe(302);
+  expect(sessionCookieOf(admin)).toBeTruthy();
   before = await snapshotShop(sql);
 });
 
@@ -57,6 +59,15 @@ afterAll(async () => {
 
 type Fields = Record<string, string>;
 
+/** Posts a server-action body as is: a string with this content type, or the fields as multipart form data. */
+function postEnvelope(actionId: string, type: string, body: string | Record<string, string>) {
+  const headers: Record<string, string> = { "next-action": actionId, accept: "text/x-component" };
+  if (typeof body === "string") return shopper.sendRaw("POST", "/", body, { ...headers, "content-type": type });
+  const form = new FormData();
+  for (const [k, v] of Object.entries(body)) form.append(k, v);
+  return shopper.sendRaw("POST", "/", form, headers);
+}
+
 /** Form field values: strings only, but any strings (FormData carries no other type). */
 const text = fc.oneof(hostileString, fc.constantFrom("1.5", "-1", "0", "51", "1e3", "999999999999", " 7 ", "0x10", "", " ")).filter((s) => !s.includes("\u0000"));
 const nul = fc.constantFrom("\u0000", "a\u0000b");
@@ -66,7 +77,7 @@ const badQuantityText = (min: number) => anyText.filter((s) => !acceptableQuanti
 const badEmailText = anyText.filter((s) => !acceptableEmail(s));
 const goodKey = "action-fuzz-key-1";
 
-const targets: Record<string, { page: () => string; as: () => Shopper; fields: () => fc.Arbitrary<Fields> }> = {
+const targets: Record<string, { page: () => string; as: () => HttpClient; fields: () => fc.Arbitrary<Fields> }> = {
   "cart#addToCartAction": {
     page: () => "/",
     as: () => shopper,
@@ -111,7 +122,7 @@ const targets: Record<string, { page: () => string; as: () => Shopper; fields: (
   },
   "signin#signInAction": {
     page: () => "/signin",
-    as: () => new Shopper(app.baseUrl, 30_000),
+    as: () => new HttpClient(app.baseUrl, 30_000),
     fields: () =>
       fc.oneof(
         fc.record({ email: anyText, password: anyText }),
@@ -121,7 +132,7 @@ const targets: Record<string, { page: () => string; as: () => Shopper; fields: (
   },
   "signup#signUpAction": {
     page: () => "/signup",
-    as: () => new Shopper(app.baseUrl, 30_000),
+    as: () => new HttpClient(app.baseUrl, 30_000),
     fields: () =>
       fc.oneof(
         fc.record({ email: badEmailText, password: fc.constant("long-enough-password") }),
@@ -196,38 +207,56 @@ describe("hostile form input to every server action", () => {
     });
   }
 
-  it("envelopes that are not React's format change nothing and leak nothing", async () => {
+  it("envelopes that are not React's format are refused with 400 before any app code runs", async () => {
     const id = actions.get("cart#addToCartAction")!;
-    const statuses = new Map<number, number>();
+    const notAList = (root: string) => {
+      try {
+        return !Array.isArray(JSON.parse(root));
+      } catch {
+        return true;
+      }
+    };
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
-          fc.tuple(fc.constant("multipart/form-data"), hostileString.map((root) => ({ "0": root, _1_productId: product.id, _1_quantity: "1" }))),
-          fc.tuple(fc.constantFrom("text/plain;charset=UTF-8", "application/json"), hostileString),
-          fc.tuple(fc.constant("multipart/form-data"), fc.constantFrom('["$K9"]', '[null,"$F1"]', '[null,"$Q1"]', '["$@1","$K1"]', "{}", "[]", '[null,{"productId":"x"}]').map((root) => ({ "0": root }))),
+          // Arguments that are not a JSON list, in a multipart body with the form's fields, or as the whole body.
+          fc.tuple(fc.constant("multipart/form-data"), hostileString.filter(notAList).map((root) => ({ "0": root, _1_productId: product.id, _1_quantity: "1" }))),
+          fc.tuple(fc.constantFrom("text/plain;charset=UTF-8", "application/json"), hostileString.filter(notAList)),
+          // References to parts that are not there, a root that is not a list, no arguments part at all.
+          fc.tuple(fc.constant("multipart/form-data"), fc.constantFrom('[null,"$F1"]', '[null,"$Q1"]', '["$@1","$K1"]', '[null,{"a":["$W2"]}]', '["$1"]', "{}").map((root) => ({ "0": root }))),
+          fc.tuple(fc.constant("multipart/form-data"), fc.constant({ _1_productId: product.id, _1_quantity: "1" })),
+          fc.tuple(fc.constant("text/plain;charset=UTF-8"), fc.constantFrom('[null,"$F1"]', '["$1"]')),
         ),
         async ([type, body]) => {
           tried.set("malformed envelopes", (tried.get("malformed envelopes") ?? 0) + 1);
-          let payload: string | FormData;
-          const headers: Record<string, string> = { "next-action": id, accept: "text/x-component" };
-          if (typeof body === "string") {
-            payload = body;
-            headers["content-type"] = type;
-          } else {
-            payload = new FormData();
-            for (const [k, v] of Object.entries(body)) payload.append(k, v);
-          }
-          const answer = await shopper.sendRaw("POST", "/", payload, headers);
-          statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
-          expect(answer.status).toBeGreaterThan(0);
-          expect(answer.text).not.toMatch(leak);
+          const answer = await postEnvelope(id, type, body);
+          const shown = `${type} ${JSON.stringify(body).slice(0, 200)} → ${answer.status} ${answer.text.slice(0, 200)}`;
+          expect(answer.status, shown).toBe(400);
+          expect(answer.body, shown).toMatchObject({ error: { code: "invalid_request", message: expect.any(String) } });
+          expect(answer.text, shown).not.toMatch(leak);
         },
       ),
       { numRuns: RUNS },
     );
-    console.log(`Malformed server action envelopes (decoded by Next.js itself): ${JSON.stringify(Object.fromEntries(statuses))}`);
     // The app still answers normally afterwards.
     expect((await shopper.send("GET", "/api/cart")).status).toBe(200);
+  });
+
+  it("well-formed envelopes with no usable form reach the action, which answers with a form message", async () => {
+    const id = actions.get("cart#addToCartAction")!;
+    // A FormData prefix with no fields, no arguments, arguments that are not a form: all in React's format.
+    const envelopes: [string, string | Record<string, string>][] = [
+      ["multipart/form-data", { "0": '["$K9"]' }],
+      ["multipart/form-data", { "0": "[]" }],
+      ["multipart/form-data", { "0": '[null,{"productId":"x"}]' }],
+      ["text/plain;charset=UTF-8", "[]"],
+      ["text/plain;charset=UTF-8", '[null,"$K1"]'],
+    ];
+    for (const [type, body] of envelopes) {
+      tried.set("malformed envelopes", (tried.get("malformed envelopes") ?? 0) + 1);
+      const answer = await postEnvelope(id, type, body);
+      expectFormMessage({ ...answer, state: actionStateOf(answer.text) }, `${type} ${JSON.stringify(body)}`);
+    }
   });
 
   it("changed nothing in the database", async () => {

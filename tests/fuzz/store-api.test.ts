@@ -9,7 +9,9 @@ import fc from "fast-check";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startApp, TEST_ADMIN_TOKEN, TEST_AUTH_SECRET, TEST_CRON_SECRET, type RunningApp } from "../support/app-server";
-import { seedProducts, Shopper, snapshotShop, type Answer, type SeededProduct } from "../faults/support";
+import { snapshotShop } from "../faults/support";
+import { seedProducts, type SeededProduct } from "../support/products";
+import { HttpClient, type Answer } from "../support/http";
 import {
   acceptableText,
   badCard,
@@ -23,13 +25,14 @@ import {
   unknownId,
   wrongContentType,
 } from "./hostile-input";
+import { runCount } from "./run-count";
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 120);
+const RUNS = runCount("FUZZ_RUNS");
 const url = process.env.DATABASE_URL!;
 const sql = postgres(url, { max: 2, onnotice: () => {} });
 let app: RunningApp;
 let product: SeededProduct;
-let shopper: Shopper;
+let shopper: HttpClient;
 let activeCheckout: string;
 let order: string;
 let reservation: string;
@@ -42,7 +45,7 @@ beforeAll(async () => {
   app = await startApp();
   [product] = (await seedProducts(url, [{ slug: "fuzz-lamp", priceCents: 4900, onHand: 500 }])) as [SeededProduct];
   await seedProducts(url, [{ slug: "fuzz-spare", priceCents: 100, onHand: 5 }]);
-  shopper = new Shopper(app.baseUrl, 30_000);
+  shopper = new HttpClient(app.baseUrl, 30_000);
   // A paid order, then a cart line held by an active checkout: real things for hostile requests to aim at.
   expect((await shopper.send("PUT", `/api/cart/lines/${product.id}`, { quantity: 1 })).status).toBe(200);
   const paid = await shopper.send("POST", "/api/checkout", { email: "fuzz@example.test" });
@@ -51,8 +54,12 @@ beforeAll(async () => {
   const active = await shopper.send("POST", "/api/checkout", { email: "fuzz@example.test" });
   expect(active.status).toBe(201);
   activeCheckout = active.body.checkout.id;
-  const [held] = await sql<{ id: string }[]>`select id from reservations where checkout_id = ${activeCheckout}`;
-  reservation = held!.id;
+  // The hold the release endpoint is fuzzed around, as the admin API shows it.
+  const holds = await new HttpClient(app.baseUrl).send("GET", "/api/admin/reservations?status=active", undefined, { authorization: `Bearer ${TEST_ADMIN_TOKEN}` });
+  expect(holds.status).toBe(200);
+  expect(holds.body.reservations).toHaveLength(1);
+  expect(holds.body.reservations[0]).toMatchObject({ checkoutId: activeCheckout, productId: product.id, quantity: 2, status: "active" });
+  reservation = holds.body.reservations[0].id;
   before = await snapshotShop(sql);
 });
 
@@ -229,7 +236,7 @@ const targets: Record<string, () => fc.Arbitrary<Hostile>> = {
 const leak = /\bat [\w.<>]+ \(|node_modules|\.tsx?:\d+|\.js:\d+|SQLSTATE|syntax error at|relation "|column "|drizzle|postgres|insert into|select .* from/i;
 
 async function send(endpoint: string, request: Hostile): Promise<Answer> {
-  const answer = await new Shopper(app.baseUrl, 30_000).sendRaw(request.method, request.path, request.body, {
+  const answer = await new HttpClient(app.baseUrl, 30_000).sendRaw(request.method, request.path, request.body, {
     ...request.headers,
     // The fuzzing shopper's own cookies: hostile input from a real, active shopper.
     cookie: shopper.cookieNames().map((name) => `${name}=${shopper.cookie(name)}`).join("; "),
@@ -298,8 +305,9 @@ describe("hostile input to every Store API endpoint", () => {
     for (const secret of [TEST_ADMIN_TOKEN, TEST_AUTH_SECRET, TEST_CRON_SECRET]) expect(logs, "no secret in the logs").not.toContain(secret);
     // The real things the fuzzing aimed at are still as they were.
     expect((await shopper.send("GET", `/api/checkout/${activeCheckout}`)).body.checkout.status).toBe("active");
-    expect((await new Shopper(app.baseUrl).send("GET", `/api/admin/orders`, undefined, ADMIN)).body.orders.map((o: { id: string }) => o.id)).toEqual([order]);
-    expect(reservation).toBeTruthy();
+    expect((await new HttpClient(app.baseUrl).send("GET", `/api/admin/orders`, undefined, ADMIN)).body.orders.map((o: { id: string }) => o.id)).toEqual([order]);
+    const holds = await new HttpClient(app.baseUrl).send("GET", "/api/admin/reservations?status=active", undefined, ADMIN);
+    expect(holds.body.reservations.map((r: { id: string; quantity: number }) => [r.id, r.quantity])).toEqual([[reservation, 2]]);
 
     let total = 0;
     const lines = [...tried].map(([endpoint, statuses]) => {

@@ -6,9 +6,10 @@
  */
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HttpClient, startApp, TEST_ADMIN_TOKEN, TEST_CRON_SECRET, type RunningApp } from "../support/app-server";
+import { startApp, TEST_ADMIN_TOKEN, TEST_CRON_SECRET, type RunningApp } from "../support/app-server";
+import { HttpClient } from "../support/http";
 import { startPgBouncer, type RunningPgBouncer } from "../support/pgbouncer";
-import { runReconcileCli, Shopper } from "../faults/support";
+import { runReconcileCli } from "../faults/support";
 
 const directUrl = process.env.DATABASE_URL!;
 const sql = postgres(directUrl, { max: 2, onnotice: () => {} });
@@ -45,7 +46,7 @@ async function createProduct(onHand: number): Promise<string> {
 
 /** One cookie jar that may talk to any server, as behind a load balancer without sticky sessions. */
 class FleetShopper {
-  private readonly jar = new Shopper("");
+  private readonly jar = new HttpClient("");
   constructor(private readonly home: number) {}
   /** This shopper talking to the server `offset` places after its home server. */
   on(offset: number) {

@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pool } from "@/db/client";
 import { createAccount } from "@/lib/shoppers";
 import { startApp, type RunningApp } from "../support/app-server";
-import { awayFromWindowEdge, callAction, postForm, seedProducts, serverActions, Shopper, type Answer } from "../faults/support";
+import { awayFromWindowEdge, callAction, serverActions } from "../faults/support";
+import { seedProducts } from "../support/products";
+import { type Answer, HttpClient, signIn } from "../support/http";
 
 const url = process.env.DATABASE_URL!;
 const sql = postgres(url, { max: 2, onnotice: () => {} });
@@ -43,17 +45,13 @@ async function newAccount() {
 
 const unknownEmail = () => `nobody-${randomUUID().slice(0, 8)}@example.test`;
 
-/** Signs in through Auth.js's endpoint as a browser form would, from `ip` (X-Forwarded-For) if given. */
-async function signIn(shopper: Shopper, email: string, password: string, ip?: string): Promise<Answer> {
-  const headers: Record<string, string> = ip ? { "x-forwarded-for": ip } : {};
-  const csrf = await shopper.send("GET", "/api/auth/csrf", undefined, headers);
-  expect(csrf.status).toBe(200);
-  return postForm(shopper, "/api/auth/callback/credentials", { csrfToken: csrf.body.csrfToken, email, password, callbackUrl: "/" }, headers);
-}
+/** Signs in as a browser form would, from `ip` (X-Forwarded-For) if given. */
+const signInFrom = (client: HttpClient, email: string, password: string, ip?: string) =>
+  signIn(client, { email, password }, ip ? { "x-forwarded-for": ip } : {});
 
 type Outcome = "signed in" | "refused" | "rate limited" | string;
 
-function outcomeOf(answer: Answer, shopper: Shopper): Outcome {
+function outcomeOf(answer: Answer, shopper: HttpClient): Outcome {
   const location = answer.headers?.get("location") ?? "";
   if (answer.status === 302 && !location.includes("error") && shopper.cookie("authjs.session-token")) return "signed in";
   if (answer.status === 302 && /error=CredentialsSignin&code=credentials/.test(location)) return "refused";
@@ -72,21 +70,21 @@ describe("sign-in rate limits", () => {
     const outcomes: Outcome[] = [];
     const ghostOutcomes: Outcome[] = [];
     for (let i = 0; i <= ACCOUNT_LIMIT; i += 1) {
-      const guesser = new Shopper(limited.baseUrl);
-      outcomes.push(outcomeOf(await signIn(guesser, victim.email, `wrong-${i}`, `10.1.0.${i + 1}`), guesser));
-      const other = new Shopper(limited.baseUrl);
-      ghostOutcomes.push(outcomeOf(await signIn(other, ghost, `wrong-${i}`, `10.2.0.${i + 1}`), other));
+      const guesser = new HttpClient(limited.baseUrl);
+      outcomes.push(outcomeOf(await signInFrom(guesser, victim.email, `wrong-${i}`, `10.1.0.${i + 1}`), guesser));
+      const other = new HttpClient(limited.baseUrl);
+      ghostOutcomes.push(outcomeOf(await signInFrom(other, ghost, `wrong-${i}`, `10.2.0.${i + 1}`), other));
     }
     expect(outcomes).toEqual([...Array(ACCOUNT_LIMIT).fill("refused"), "rate limited"]);
     expect(ghostOutcomes).toEqual(outcomes);
 
     // Even the right password waits out the window, so guessing on cannot find it.
-    const owner = new Shopper(limited.baseUrl);
-    expect(outcomeOf(await signIn(owner, victim.email, victim.password, "10.1.9.9"), owner)).toBe("rate limited");
+    const owner = new HttpClient(limited.baseUrl);
+    expect(outcomeOf(await signInFrom(owner, victim.email, victim.password, "10.1.9.9"), owner)).toBe("rate limited");
     expect(owner.cookie("authjs.session-token")).toBeUndefined();
     // The sign-in form says so too.
     const signInAction = serverActions().get("app/signin/actions.ts#signInAction")!;
-    const viaForm = await callAction(new Shopper(limited.baseUrl, 15_000, { "x-forwarded-for": "10.1.9.10" }), "/signin", signInAction, {
+    const viaForm = await callAction(new HttpClient(limited.baseUrl, 15_000, { "x-forwarded-for": "10.1.9.10" }), "/signin", signInAction, {
       email: victim.email,
       password: victim.password,
       callbackUrl: "/",
@@ -95,8 +93,8 @@ describe("sign-in rate limits", () => {
     expect(viaForm.state).toMatchObject({ ok: false, message: expect.stringMatching(/too many sign-in attempts/i) });
     expect(viaForm.text).not.toContain(victim.password);
     // Other accounts are not affected.
-    const other = new Shopper(limited.baseUrl);
-    expect(outcomeOf(await signIn(other, bystander.email, bystander.password, "10.1.0.1"), other)).toBe("signed in");
+    const other = new HttpClient(limited.baseUrl);
+    expect(outcomeOf(await signInFrom(other, bystander.email, bystander.password, "10.1.0.1"), other)).toBe("signed in");
   });
 
   it("limits attempts per address, whichever accounts they name", async () => {
@@ -104,14 +102,14 @@ describe("sign-in rate limits", () => {
     const real = await newAccount();
     const outcomes: Outcome[] = [];
     for (let i = 0; i < IP_LIMIT; i += 1) {
-      const guesser = new Shopper(limited.baseUrl);
-      outcomes.push(outcomeOf(await signIn(guesser, unknownEmail(), "guess", "10.3.3.3"), guesser));
+      const guesser = new HttpClient(limited.baseUrl);
+      outcomes.push(outcomeOf(await signInFrom(guesser, unknownEmail(), "guess", "10.3.3.3"), guesser));
     }
     expect(outcomes).toEqual(Array(IP_LIMIT).fill("refused"));
-    const fromThatAddress = new Shopper(limited.baseUrl);
-    expect(outcomeOf(await signIn(fromThatAddress, real.email, real.password, "10.3.3.3"), fromThatAddress)).toBe("rate limited");
-    const fromElsewhere = new Shopper(limited.baseUrl);
-    expect(outcomeOf(await signIn(fromElsewhere, real.email, real.password, "10.3.3.4"), fromElsewhere)).toBe("signed in");
+    const fromThatAddress = new HttpClient(limited.baseUrl);
+    expect(outcomeOf(await signInFrom(fromThatAddress, real.email, real.password, "10.3.3.3"), fromThatAddress)).toBe("rate limited");
+    const fromElsewhere = new HttpClient(limited.baseUrl);
+    expect(outcomeOf(await signInFrom(fromElsewhere, real.email, real.password, "10.3.3.4"), fromElsewhere)).toBe("signed in");
     // The counters live in the database, so every app server shares them.
     const [row] = await sql<{ buckets: number }[]>`select count(*)::int as buckets from rate_limits where bucket like 'signin:%'`;
     expect(row!.buckets).toBeGreaterThan(0);
@@ -129,8 +127,8 @@ describe("no user enumeration", () => {
       (answer.headers?.getSetCookie() ?? []).map((c) => c.split("=")[0]).sort().join(",");
     // Alternate the two, so drifting load on the machine affects both alike; the first pair warms up.
     for (let i = 0; i < 13; i += 1) {
-      const a = await signIn(new Shopper(open.baseUrl), account.email, `wrong-${i}`);
-      const b = await signIn(new Shopper(open.baseUrl), unknownEmail(), `wrong-${i}`);
+      const a = await signInFrom(new HttpClient(open.baseUrl), account.email, `wrong-${i}`);
+      const b = await signInFrom(new HttpClient(open.baseUrl), unknownEmail(), `wrong-${i}`);
       if (i === 0) continue;
       wrong.push(a);
       unknown.push(b);
@@ -150,8 +148,8 @@ describe("no user enumeration", () => {
 
     // The sign-in form gives the same message for both.
     const signInAction = serverActions().get("app/signin/actions.ts#signInAction")!;
-    const formWrong = await callAction(new Shopper(open.baseUrl), "/signin", signInAction, { email: account.email, password: "nope-1" });
-    const formUnknown = await callAction(new Shopper(open.baseUrl), "/signin", signInAction, { email: unknownEmail(), password: "nope-1" });
+    const formWrong = await callAction(new HttpClient(open.baseUrl), "/signin", signInAction, { email: account.email, password: "nope-1" });
+    const formUnknown = await callAction(new HttpClient(open.baseUrl), "/signin", signInAction, { email: unknownEmail(), password: "nope-1" });
     expect(formWrong.state?.ok).toBe(false);
     expect(formUnknown.state?.message).toBe(formWrong.state?.message);
   });
@@ -161,7 +159,7 @@ describe("session on sign-in", () => {
   it("starts a fresh session: the guest cart comes along, the guest cookie and planted cookies do not", async () => {
     const [product] = await seedProducts(url, [{ slug: `signin-${randomUUID().slice(0, 8)}`, priceCents: 500, onHand: 10 }]);
     const account = await newAccount();
-    const browser = new Shopper(open.baseUrl);
+    const browser = new HttpClient(open.baseUrl);
     expect((await browser.send("POST", "/api/cart/lines", { productId: product!.id, quantity: 2 })).status).toBe(200);
     const guestCookie = browser.cookie("stockhold_guest");
     expect(guestCookie).toBeTruthy();
@@ -169,7 +167,7 @@ describe("session on sign-in", () => {
     browser.setCookie("authjs.session-token", "planted-by-someone-else");
     expect((await browser.send("GET", "/api/cart")).body.cart.lines).toHaveLength(1);
 
-    const answer = await signIn(browser, account.email, account.password);
+    const answer = await signInFrom(browser, account.email, account.password);
     expect(outcomeOf(answer, browser)).toBe("signed in");
     const session = browser.cookie("authjs.session-token")!;
     expect(session).not.toBe("planted-by-someone-else");
@@ -179,14 +177,14 @@ describe("session on sign-in", () => {
     expect(cart.body.cart.lines.map((l: { productId: string; quantity: number }) => [l.productId, l.quantity])).toEqual([[product!.id, 2]]);
 
     // The old guest cookie alone is not the account, and its cart has moved to the account.
-    const stale = new Shopper(open.baseUrl);
+    const stale = new HttpClient(open.baseUrl);
     stale.setCookie("stockhold_guest", guestCookie!);
     expect((await stale.send("GET", "/api/cart")).body.cart.lines).toEqual([]);
     const started = await browser.send("POST", "/api/checkout", {});
     expect(started.status).toBe(201);
     expect((await stale.send("GET", `/api/checkout/${started.body.checkout.id}`)).status).toBe(404);
     // A planted cookie alone is nobody.
-    const planted = new Shopper(open.baseUrl);
+    const planted = new HttpClient(open.baseUrl);
     planted.setCookie("authjs.session-token", "planted-by-someone-else");
     expect((await planted.send("GET", `/api/checkout/${started.body.checkout.id}`)).status).toBe(404);
   });

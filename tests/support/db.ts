@@ -1,7 +1,8 @@
 /** Helpers for integration tests: raw SQL access to this file's database, and fixtures. */
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import type { Db } from "@/db/client";
+import { afterAll, beforeAll } from "vitest";
+import { pool, type Db } from "@/db/client";
 import * as schema from "@/db/schema";
 
 export function rawSql(options: { max?: number } = {}) {
@@ -26,6 +27,22 @@ export async function separateDatabases(count: number): Promise<{ dbs: Db[]; end
       await Promise.all(clients.map((client) => client.end()));
     },
   };
+}
+
+/**
+ * `separateDatabases(count)` for one test file: connected before its tests, closed after them together with the
+ * file's pool. Read `.dbs` inside tests.
+ */
+export function separateDatabasesForFile(count: number): { dbs: Db[] } {
+  const connections = { dbs: [] as Db[], end: async () => {} };
+  beforeAll(async () => {
+    Object.assign(connections, await separateDatabases(count));
+  });
+  afterAll(async () => {
+    await connections.end();
+    await pool.end();
+  });
+  return connections;
 }
 
 /** The SQLSTATE and constraint of a PostgreSQL error, or of the error it wraps (Drizzle wraps driver errors). */

@@ -3,7 +3,6 @@
  * directory. A migrated template database is made once; each test file then gets its own copy (see
  * database-per-file.ts), so files run in parallel without sharing rows.
  */
-import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -11,6 +10,8 @@ import postgres from "postgres";
 import type { TestProject } from "vitest/node";
 import { startEmbeddedPostgres } from "../../db/embedded";
 import { runMigrations } from "../../db/migrate";
+import { checkRunCounts } from "../fuzz/run-count";
+import { ensureBuild } from "./build";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -22,14 +23,10 @@ declare module "vitest" {
 const TEMPLATE = "stockhold_test_template";
 
 export default async function setup(project: TestProject) {
+  // A fuzz run count of 0 or a typo would pass every property untried: refuse to start instead.
+  checkRunCounts();
   // Tests over HTTP run the production build; `npm test` builds first, a bare `vitest` builds if it must.
-  if (!fs.existsSync(path.join(process.cwd(), ".next", "BUILD_ID"))) {
-    const build = spawnSync(process.execPath, ["node_modules/next/dist/bin/next", "build"], {
-      stdio: "inherit",
-      env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
-    });
-    if (build.status !== 0) throw new Error("next build failed");
-  }
+  ensureBuild();
   let serverUrl = process.env.DATABASE_URL;
   let stop = async () => {};
   let dataDir: string | undefined;

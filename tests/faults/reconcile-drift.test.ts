@@ -1,0 +1,183 @@
+/**
+ * Every kind of drift `npm run reconcile` claims to find (lib/inventory.ts reconcileStock and the record checks of
+ * db/reconcile.ts), each planted in a copy of a consistent shop and found: exit 1, the check named, the problem
+ * described. The shop: 10 units on hand, two paid orders (2 and 1), a checkout holding 3, a cancelled one.
+ */
+import { randomUUID } from "node:crypto";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pool } from "@/db/client";
+import { cancelCheckout, startCheckout } from "@/lib/checkout";
+import { makeProduct, sellUnits, shopperWithCart } from "../support/fixtures";
+import { runReconcileCli } from "./support";
+
+const fileDatabase = process.env.TEST_DATABASE_NAME!;
+const admin = postgres(process.env.DATABASE_URL!.replace(`/${fileDatabase}`, "/postgres"), { max: 1, onnotice: () => {} });
+const shop = { product: "", active: "", cancelled: "", firstOrder: "", secondOrder: "", firstCheckout: "" };
+
+beforeAll(async () => {
+  const product = await makeProduct(10, 500);
+  const first = await sellUnits(product.id, 2);
+  const second = await sellUnits(product.id, 1);
+  const holder = await shopperWithCart([{ productId: product.id, quantity: 3 }]);
+  const { checkout: active } = await startCheckout(holder, { email: holder.email });
+  const quitter = await shopperWithCart([{ productId: product.id, quantity: 1 }]);
+  const { checkout: cancelled } = await startCheckout(quitter, { email: quitter.email });
+  await cancelCheckout(cancelled.id, quitter.id);
+  Object.assign(shop, {
+    product: product.id,
+    active: active.id,
+    cancelled: cancelled.id,
+    firstOrder: first.order.id,
+    secondOrder: second.order.id,
+    firstCheckout: first.checkout.id,
+  });
+  // Copies are made from this database as a template: nothing may be connected to it.
+  await pool.end();
+});
+
+afterAll(async () => {
+  await admin.end();
+});
+
+/** A copy of the consistent shop, with `plant` applied, checked by the reconcile CLI. */
+async function reconcileWith(plant: (sql: postgres.Sql) => Promise<unknown>) {
+  const copy = `${fileDatabase}_${randomUUID().slice(0, 8)}`;
+  await admin.unsafe(`create database ${copy} template ${fileDatabase}`);
+  const url = process.env.DATABASE_URL!.replace(`/${fileDatabase}`, `/${copy}`);
+  try {
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      await plant(sql);
+    } finally {
+      await sql.end();
+    }
+    return await runReconcileCli(url);
+  } finally {
+    await admin.unsafe(`drop database if exists ${copy} with (force)`);
+  }
+}
+
+const LEVELS = "levels equal the ledger and the holds";
+
+/** Each drift: what is planted, the check that must name it, and what it must say. */
+const drifts: [string, (sql: postgres.Sql) => Promise<unknown>, string, RegExp][] = [
+  ["on hand differs from the ledger", (sql) => sql`update stock_levels set on_hand = on_hand + 1`, LEVELS, /on hand 11 but ledger says 10/],
+  ["reserved differs from the ledger", (sql) => sql`update stock_levels set reserved = reserved + 1`, LEVELS, /reserved 4 but ledger says 3/],
+  [
+    "reserved differs from the active holds",
+    (sql) => sql`update reservations set quantity = quantity + 1 where checkout_id = ${shop.active}`,
+    LEVELS,
+    /reserved 3 but active holds total 4/,
+  ],
+  ["allocated differs from the ledger", (sql) => sql`update stock_levels set allocated = allocated + 1`, LEVELS, /allocated 4 but ledger says 3/],
+  [
+    "allocated differs from the unfulfilled orders",
+    (sql) => sql`update orders set status = 'fulfilled' where id = ${shop.secondOrder}`,
+    LEVELS,
+    /allocated 3 but unfulfilled orders total 2/,
+  ],
+  [
+    "a negative level (in a database without its CHECK constraints)",
+    (sql) => sql.unsafe(`alter table stock_levels drop constraint stock_allocated_not_negative; update stock_levels set allocated = -1`),
+    LEVELS,
+    /negative level/,
+  ],
+  [
+    "reserved + allocated over on hand (in a database without its CHECK constraints)",
+    (sql) => sql.unsafe(`alter table stock_levels drop constraint stock_never_oversold; update stock_levels set on_hand = 5`),
+    LEVELS,
+    /reserved \+ allocated exceeds on hand/,
+  ],
+  [
+    "a product without stock levels",
+    (sql) => sql`insert into products (slug, name, price_cents) values ('levelless', 'No levels', 100)`,
+    "every product has stock levels",
+    /product has no stock_levels row/,
+  ],
+  [
+    "an active hold on an ended checkout",
+    (sql) => sql`update checkouts set status = 'cancelled' where id = ${shop.active}`,
+    "active holds belong to active checkouts",
+    /active hold on a checkout that is cancelled/,
+  ],
+  [
+    "a completed checkout without an order",
+    (sql) => sql`update checkouts set status = 'completed' where id = ${shop.cancelled}`,
+    "a completed checkout has exactly one order, and only it",
+    /completed checkout with 0 orders/,
+  ],
+  [
+    "an order of a checkout that is not completed",
+    (sql) => sql`update checkouts set status = 'failed' where id = ${shop.firstCheckout}`,
+    "a completed checkout has exactly one order, and only it",
+    /order of a checkout that is failed/,
+  ],
+  [
+    "an order line that is not what was held",
+    (sql) =>
+      sql.begin(async (tx) => {
+        await tx`update order_lines set unit_price_cents = unit_price_cents + 1 where order_id = ${shop.firstOrder}`;
+        await tx`update orders set total_cents = total_cents + 2 where id = ${shop.firstOrder}`;
+      }),
+    "order lines equal the holds they were allocated from",
+    /product [0-9a-f-]{36}: held 2, sold 2/,
+  ],
+  [
+    "an allocated hold without an order",
+    (sql) => sql`update reservations set status = 'allocated' where checkout_id = ${shop.cancelled}`,
+    "allocated holds belong to paid orders",
+    /allocated hold without an order/,
+  ],
+  [
+    "an order total that is not the sum of its lines",
+    (sql) => sql`update orders set total_cents = total_cents + 1 where id = ${shop.firstOrder}`,
+    "order totals equal their lines",
+    /total 1001 but lines sum to 1000/,
+  ],
+  [
+    "a successful payment pointing at another checkout's order",
+    (sql) => sql`update payment_attempts set order_id = ${shop.secondOrder} where order_id = ${shop.firstOrder}`,
+    "every successful payment has its order",
+    /successful payment whose order is missing or of another checkout/,
+  ],
+  [
+    "an order without a successful payment",
+    (sql) => sql`update payment_attempts set order_id = ${shop.secondOrder} where order_id = ${shop.firstOrder}`,
+    "every successful payment has its order",
+    /order without a successful payment/,
+  ],
+  [
+    "a checkout's ledger that is not what it holds (the product's total unchanged)",
+    (sql) => sql`
+      insert into stock_movements (product_id, kind, reserved_delta, checkout_id)
+      values (${shop.product}, 'reserve', 1, ${shop.active}), (${shop.product}, 'release', -1, ${shop.cancelled})`,
+    "each checkout's ledger equals what it still holds",
+    /ledger holds 4, active holds 3/,
+  ],
+  [
+    "an order's ledger that is not what it has allocated (the product's total unchanged)",
+    (sql) => sql`
+      insert into stock_movements (product_id, kind, allocated_delta, order_id)
+      values (${shop.product}, 'allocate', 1, ${shop.firstOrder}), (${shop.product}, 'fulfil', -1, ${shop.secondOrder})`,
+    "each order's ledger equals what it still has allocated",
+    /ledger allocates 3, expected 2/,
+  ],
+];
+
+describe("npm run reconcile finds every kind of drift", () => {
+  it("finds nothing in the consistent shop the drifts are planted in", async () => {
+    const { code, output } = await reconcileWith(async () => {});
+    expect(output).toMatch(/OK: every level equals the ledger and every invariant holds/);
+    expect(output).toMatch(/1 products, \d+ ledger movements, 4 holds, 2 orders; 10 checks/);
+    expect(code, output).toBe(0);
+  });
+
+  it.each(drifts)("%s", async (_, plant, check, problem) => {
+    const { code, output } = await reconcileWith(plant);
+    expect(code, output).toBe(1);
+    expect(output).toMatch(/DRIFT: \d+ problem\(s\) found/);
+    const lines = output.split("\n").filter((line) => line.includes(`[${check}]`));
+    expect(lines.some((line) => problem.test(line)), output).toBe(true);
+  });
+});

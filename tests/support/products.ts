@@ -1,0 +1,53 @@
+/**
+ * Products with opening stock, written in one statement the way lib/catalog.ts createProduct writes them
+ * (product, stock level, and an opening-stock ledger row when there is stock). The one way tests, fault tests
+ * and the bench make products on a database of their own; engine tests on the file's database use
+ * tests/support/fixtures.ts makeProduct, which calls createProduct itself.
+ */
+import postgres, { type Sql } from "postgres";
+
+export interface ProductSpec {
+  slug: string;
+  priceCents: number;
+  onHand: number;
+  name?: string;
+}
+
+export interface SeededProduct {
+  id: string;
+  slug: string;
+  priceCents: number;
+  onHand: number;
+}
+
+/** Inserts the products in the order given and answers them in that order. */
+export async function insertProducts(sql: Sql, specs: ProductSpec[]): Promise<SeededProduct[]> {
+  if (specs.length === 0) return [];
+  const rows = await sql<{ id: string; slug: string }[]>`
+    with spec as (
+      select * from unnest(${specs.map((s) => s.slug)}::text[], ${specs.map((s) => s.name ?? `Test ${s.slug}`)}::text[],
+                           ${specs.map((s) => s.priceCents)}::int[], ${specs.map((s) => s.onHand)}::int[])
+                    with ordinality as s(slug, name, price_cents, on_hand, n)
+    ), product as (
+      insert into products (slug, name, price_cents) select slug, name, price_cents from spec order by n
+      returning id, slug
+    ), level as (
+      insert into stock_levels (product_id, on_hand) select p.id, s.on_hand from product p join spec s using (slug)
+    ), ledger as (
+      insert into stock_movements (product_id, kind, on_hand_delta, reason)
+      select p.id, 'receive', s.on_hand, 'opening stock' from product p join spec s using (slug) where s.on_hand > 0
+    )
+    select id, slug from product`;
+  const idOf = new Map(rows.map((r) => [r.slug, r.id]));
+  return specs.map((s) => ({ id: idOf.get(s.slug)!, slug: s.slug, priceCents: s.priceCents, onHand: s.onHand }));
+}
+
+/** The same on the database at `url`, over a connection of its own. */
+export async function seedProducts(url: string, specs: ProductSpec[]): Promise<SeededProduct[]> {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return await insertProducts(sql, specs);
+  } finally {
+    await sql.end();
+  }
+}
