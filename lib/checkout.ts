@@ -9,6 +9,7 @@ import type { CheckoutStatus } from "@/db/schema";
 import { env } from "./env";
 import { DomainError, notFound } from "./errors";
 import { lockStockRows, releaseCheckoutHolds, requestHold, type ShortLine } from "./inventory";
+import { queueOrderConfirmation } from "./mail";
 import { getOrderForShopper, type OrderView } from "./orders";
 import { paymentProvider } from "./payments";
 import { consumeRateLimit } from "./rate-limit";
@@ -466,6 +467,7 @@ function chargeAndAllocate(input: {
       insert into payment_attempts (checkout_id, idempotency_key, outcome, amount_cents, order_id)
       values (${input.checkoutId}, ${input.idempotencyKey}, 'succeeded', ${checkout.total_cents}, ${order.id})`);
     await tx.execute(sql`update checkouts set status = 'completed', ended_at = now() where id = ${input.checkoutId}`);
+    await queueOrderConfirmation(tx, order.id);
     // The bought lines leave the cart; anything added to it since stays.
     await tx.execute(sql`
       delete from cart_lines where cart_id = ${checkout.cart_id}

@@ -6,8 +6,10 @@
  */
 import "server-only";
 import { bearerToken, sameSecret } from "./admin";
+import { notifyBackInStock } from "./back-in-stock";
 import { env } from "./env";
 import { expireStaleHolds } from "./inventory";
+import { drainOutbox, type DrainResult } from "./mail/send";
 import { pruneRateLimits } from "./rate-limit";
 
 /** True for `Authorization: Bearer <CRON_SECRET>`; with CRON_SECRET unset, nobody may run the job over HTTP. */
@@ -17,11 +19,26 @@ export function isCronRequest(request: Request): boolean {
   return sameSecret(token, env.CRON_SECRET);
 }
 
-/** Runs the expiry job once and returns how many holds it expired. Safe to run concurrently and often. */
-export async function runExpiryJob(): Promise<number> {
+export interface ExpiryJobResult {
+  /** Holds released because their time was up. */
+  expired: number;
+  /** Waiting shoppers told that a product is back (queued emails). */
+  notified: number;
+  /** What the outbox drain did with due emails. */
+  emails: DrainResult;
+}
+
+/**
+ * Runs the job once: expire stale holds, tell waiting shoppers about units that came back (from any cause),
+ * then send due emails — each step its own short transaction, the sending outside any. Safe to run
+ * concurrently and often.
+ */
+export async function runExpiryJob(): Promise<ExpiryJobResult> {
   const expired = await expireStaleHolds();
   await pruneRateLimits();
-  return expired;
+  const notified = await notifyBackInStock();
+  const emails = await drainOutbox();
+  return { expired, notified, emails };
 }
 
 const globalForSweep = globalThis as unknown as { stockholdExpirySweep?: boolean };
@@ -39,8 +56,12 @@ export function startExpirySweep(): void {
   const schedule = () => setTimeout(sweep, seconds * 1000).unref();
   const sweep = async () => {
     try {
-      const expired = await runExpiryJob();
+      const { expired, notified, emails } = await runExpiryJob();
       if (expired > 0) console.log(`expiry sweep: released ${expired} hold${expired === 1 ? "" : "s"} whose time was up`);
+      if (notified > 0) console.log(`expiry sweep: told ${notified} waiting shopper${notified === 1 ? "" : "s"} a product is back`);
+      if (emails.sent + emails.retrying + emails.failed > 0) {
+        console.log(`expiry sweep: emails sent ${emails.sent}, to retry ${emails.retrying}, given up ${emails.failed}`);
+      }
     } catch (error) {
       console.error("expiry sweep failed:", error instanceof Error ? error.message : error);
     } finally {

@@ -31,6 +31,22 @@ const envSchema = z
     // Test payment provider only: how long the slow test card 4000 0000 0000 0077 stalls before it succeeds
     // (fault tests kill the app mid-payment with it). 0 = that card is not accepted.
     PAYMENT_TEST_STALL_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+    // Order and back-in-stock emails: sent through this SMTP server (smtp:// or smtps://, credentials in the URL);
+    // unset, they stay in the outbox for the demo (/admin/outbox).
+    SMTP_URL: optionalSecret.pipe(
+      z
+        .string()
+        .regex(/^smtps?:\/\/[^\s]+$/, "must be an smtp:// or smtps:// URL")
+        .optional(),
+    ),
+    MAIL_FROM: z.string().trim().min(3).max(200).default("Stockhold <shop@stockhold.test>"),
+    // The shop's public address, for links in emails.
+    SHOP_URL: z
+      .url({ protocol: /^https?$/ })
+      .default("http://localhost:3000")
+      .transform((url) => url.replace(/\/+$/, "")),
+    // Guest order lookups (email + order number) per IP address and per email address per minute; 0 = no limit.
+    RATE_LIMIT_ORDER_LOOKUPS_PER_MINUTE: wholeNumber(10),
     AUTH_SECRET: optionalSecret,
     ADMIN_EMAIL: optionalSecret,
     ADMIN_PASSWORD: optionalSecret,

@@ -5,12 +5,15 @@ import type { NextRequest } from "next/server";
 
 export const dynamic = "force-dynamic";
 
-/** Releases every hold whose time is up. Vercel Cron sends GET; other schedulers may POST. */
+/**
+ * Releases every hold whose time is up, tells waiting shoppers about products that are back, sends due emails.
+ * Vercel Cron sends GET; other schedulers may POST.
+ */
 async function expireReservations(request: NextRequest): Promise<Response> {
   if (!isCronRequest(request)) {
     throw new DomainError("unauthenticated", "Send Authorization: Bearer <CRON_SECRET>.");
   }
-  return json({ expired: await runExpiryJob() });
+  return json(await runExpiryJob());
 }
 
 export const GET = handler(expireReservations);
