@@ -12,15 +12,21 @@ export type ProductView = {
   description: string;
   priceCents: number;
   available: number;
+  /** A picture for the product card and page, or null for the initials tile. */
+  imageUrl: string | null;
+  /** No longer sold (kept for its stock history and orders); not listed in the catalogue. */
+  archived: boolean;
 };
 
 const productColumns = sql`
   p.id, p.slug, p.name, p.description, p.price_cents as "priceCents",
+  p.image_url as "imageUrl", p.archived_at is not null as archived,
   greatest(0, ${availableSql(sql`p.id`)}) as available`;
 
 export async function listProducts(): Promise<ProductView[]> {
   return db.execute<ProductView>(sql`
     select ${productColumns} from products p join stock_levels s on s.product_id = p.id
+    where p.archived_at is null
     order by p.created_at, p.name`) as Promise<ProductView[]>;
 }
 
