@@ -30,3 +30,9 @@ export function orderLink(orderId: string): string {
 
 /** What shoppers call an order: the first 8 characters of its id, e.g. "#3f2a9c1d". */
 export const orderNumber = (orderId: string) => orderId.slice(0, 8);
+
+/** The same link as a path on this site, for redirects. */
+export function orderPath(orderId: string): string {
+  const key = orderAccessKey(orderId);
+  return `/orders/${orderId}${key ? `?key=${key}` : ""}`;
+}

@@ -1,6 +1,5 @@
 "use client";
 
-import "./storefront-extras.css";
 import { useActionState } from "react";
 import type { FormState } from "@/lib/action-state";
 import { FormMessage } from "../ui/form-message";

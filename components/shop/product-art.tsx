@@ -1,6 +1,4 @@
 /** The product's picture, or a coloured tile with its initials, so every product looks distinct without one. */
-import "./storefront-extras.css";
-
 const palette = ["#1f3a5f", "#c8553d", "#2e6e5e", "#7a4e8c", "#8c6d1f", "#3d5a80", "#9b3d5c", "#4b6e2e"];
 
 function colourOf(slug: string): string {
