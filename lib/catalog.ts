@@ -38,6 +38,13 @@ export async function getProductBySlug(slug: string): Promise<ProductView> {
   return product;
 }
 
+/** A product by id, archived or not (admin views); undefined when there is none. */
+export async function getProductById(productId: string): Promise<ProductView | undefined> {
+  const [product] = await db.execute<ProductView>(sql`
+    select ${productColumns} from products p join stock_levels s on s.product_id = p.id where p.id = ${productId}`);
+  return product;
+}
+
 export function slugify(name: string): string {
   return name
     .toLowerCase()

@@ -76,6 +76,12 @@ export function listOrdersForShopper(shopperId: string): Promise<OrderView[]> {
   return queryOrders(sql`o.shopper_id = ${shopperId}`);
 }
 
+/** One order by id, whoever placed it (admin views); undefined when there is none. */
+export async function findOrderById(orderId: string): Promise<OrderView | undefined> {
+  const [order] = await queryOrders(sql`o.id = ${orderId}`, 1);
+  return order;
+}
+
 export function listAllOrders(filter: { status?: OrderStatus } = {}): Promise<OrderView[]> {
   return queryOrders(filter.status ? sql`o.status = ${filter.status}` : sql`true`, 500);
 }

@@ -77,6 +77,10 @@ export function HoldsTable({ initial, release }: { initial: ActiveHolds; release
                       field="reservationId"
                       value={hold.id}
                       label="Release"
+                      confirm={{
+                        question: `Release ${hold.quantity} × ${hold.productName}? The checkout ends and the units go back on sale.`,
+                        yes: "Yes, release",
+                      }}
                       refresh={[adminKeys.activeHolds(), adminKeys.stock()]}
                     />
                   </td>

@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import type { OrderView } from "@/lib/orders";
 import { ActionButton, type AdminAction } from "./action-button";
 import { Badge } from "@/components/ui/badge";
@@ -40,7 +41,9 @@ export function OrdersTable({ initial, fulfil }: { initial: OrderView[]; fulfil:
             {orders.map((order) => (
               <tr key={order.id}>
                 <td>
-                  <code>{shortId(order.id)}</code>
+                  <Link href={`/admin/orders/${order.id}`} aria-label={`Order ${shortId(order.id)}, details`}>
+                    <code>{shortId(order.id)}</code>
+                  </Link>
                 </td>
                 <td>{formatTime(order.createdAt)}</td>
                 <td>{order.shopper.guest ? `guest${order.email ? ` (${order.email})` : ""}` : order.shopper.email}</td>
@@ -62,6 +65,7 @@ export function OrdersTable({ initial, fulfil }: { initial: OrderView[]; fulfil:
                       field="orderId"
                       value={order.id}
                       label="Fulfil"
+                      confirm={{ question: `Ship order ${shortId(order.id)}? Its units leave the shelf.`, yes: "Yes, fulfil" }}
                       refresh={[adminKeys.orders(), adminKeys.stock()]}
                     />
                   ) : order.fulfilledAt ? (
