@@ -10,5 +10,5 @@ const { auth } = NextAuth(authConfig);
 export { auth as proxy };
 
 export const config = {
-  matcher: ["/admin", "/admin/:path*", "/orders"],
+  matcher: ["/admin", "/admin/:path*"],
 };

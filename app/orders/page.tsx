@@ -34,7 +34,7 @@ function OrdersTable({ orders }: { orders: OrderView[] }) {
             {orders.map((order) => (
               <tr key={order.id}>
                 <td>
-                  <Link href={`/orders/${order.id}`}>#{order.id.slice(0, 8)}</Link>
+                  <Link href={`/orders/${order.id}`}>{`#${order.id.slice(0, 8)}`}</Link>
                 </td>
                 <td>
                   <LocalTime iso={order.createdAt} />
