@@ -13,7 +13,7 @@ import { HttpClient, startApp, type RunningApp } from "../support/app-server";
 import { makeProduct } from "../support/fixtures";
 import { guestHolding, signIn } from "./admin-helpers";
 
-const LIMIT = 6;
+const LIMIT = 12;
 let app: RunningApp;
 
 beforeAll(async () => {
@@ -68,6 +68,8 @@ describe("POST /api/orders/lookup", () => {
 
   it("answers a wrong email and a wrong number alike: same status, same body, similar time", async () => {
     const { order, email } = await guestOrder();
+    // Warm the server up first: the first requests of a fresh process are slower whatever they ask.
+    for (let i = 0; i < 3; i += 1) await visitor().lookup({ email: `warm-${i}@example.test`, orderNumber: "0badc0de" });
     const samples = LIMIT - 1;
     const wrongEmail: { status: number; text: string; ms: number }[] = [];
     const wrongNumber: typeof wrongEmail = [];
