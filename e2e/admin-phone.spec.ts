@@ -2,24 +2,9 @@
  * The admin on a phone (390 px wide): the order page shows lines, delivery and payment without sideways scroll,
  * Fulfil asks first; and no admin page scrolls sideways. Screenshots of each page land in the test's output.
  */
-import type { Page, TestInfo } from "@playwright/test";
 import { expect, test } from "./fixtures";
+import { expectNoSidewaysScroll, PHONE, snap } from "./phone";
 import { CARDS } from "./test-env";
-
-const PHONE = { width: 390, height: 844 };
-
-/** The page itself never scrolls sideways: wide tables scroll inside their own box. */
-async function expectNoSidewaysScroll(page: Page) {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    innerWidth: window.innerWidth,
-  }));
-  expect(scrollWidth, `${page.url()} is ${scrollWidth} px wide in a ${innerWidth} px window`).toBeLessThanOrEqual(innerWidth);
-}
-
-async function snap(page: Page, testInfo: TestInfo, name: string) {
-  await page.screenshot({ path: testInfo.outputPath(`${name}.png`), fullPage: true });
-}
 
 test("the admin order page at 390 px: details readable, Fulfil asks first", async ({ makeProduct, shopper, admin }, testInfo) => {
   const product = await makeProduct({ onHand: 4, label: "Phone Order Kettle With A Long Name", priceCents: 4200 });

@@ -3,13 +3,14 @@
  * number (not a sign-in page); a wrong number says so without telling which part was wrong.
  */
 import { expect, test } from "./fixtures";
+import { expectNoSidewaysScroll, PHONE, snap } from "./phone";
 import { CARDS } from "./test-env";
 
 test("a guest looks up their order by email and order number from another browser", async ({
   makeProduct,
   shopper,
   newShopper,
-}) => {
+}, testInfo) => {
   const product = await makeProduct({ onHand: 3, label: "Lookup Teapot", priceCents: 1800 });
   await shopper.addToCart(product, 2);
   const email = await shopper.startCheckout();
@@ -19,6 +20,7 @@ test("a guest looks up their order by email and order number from another browse
   const orderNumber = heading!.match(/#([0-9a-f]{8})/)![1]!;
 
   const elsewhere = await newShopper();
+  await elsewhere.page.setViewportSize(PHONE);
   await elsewhere.page.goto("/");
   await elsewhere.page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Orders" }).click();
   await expect(elsewhere.page).toHaveURL(/\/orders$/);
@@ -27,6 +29,8 @@ test("a guest looks up their order by email and order number from another browse
   await form.getByLabel("Order number").fill("#0badc0de");
   await form.getByRole("button", { name: "Find order" }).click();
   await expect(form.getByRole("alert")).toContainText("No order matches that email address and order number");
+  await expectNoSidewaysScroll(elsewhere.page);
+  await snap(elsewhere.page, testInfo, "orders-lookup-390");
 
   await form.getByLabel("Email").fill(email.toUpperCase());
   await form.getByLabel("Order number").fill(`#${orderNumber}`);
@@ -35,4 +39,6 @@ test("a guest looks up their order by email and order number from another browse
   await expect(elsewhere.page.getByRole("heading", { level: 1 })).toContainText(orderNumber);
   expect(await elsewhere.order.line(product.name)).toMatchObject({ Quantity: "2", Price: "$36.00" });
   await expect(elsewhere.page.getByText("12 Analytical Row")).toBeVisible();
+  await expectNoSidewaysScroll(elsewhere.page);
+  await snap(elsewhere.page, testInfo, "order-found-390");
 });

@@ -4,6 +4,7 @@
  * them to the product.
  */
 import { expect, guestEmail, test } from "./fixtures";
+import { expectNoSidewaysScroll, PHONE, snap } from "./phone";
 import { CRON_SECRET } from "./test-env";
 
 test("notify me → the unit comes back → one email in the outbox → its link opens the product", async ({
@@ -12,7 +13,7 @@ test("notify me → the unit comes back → one email in the outbox → its link
   newShopper,
   admin,
   request,
-}) => {
+}, testInfo) => {
   const product = await makeProduct({ onHand: 1, label: "Notify Lamp" });
   await shopper.addToCart(product, 1);
   await shopper.startCheckout();
@@ -21,6 +22,10 @@ test("notify me → the unit comes back → one email in the outbox → its link
   await waiting.product.goto(product.slug);
   await expect(waiting.product.availability).toHaveText("Out of stock");
   const email = guestEmail();
+  await snap(waiting.page, testInfo, "product-sold-out-1280");
+  await waiting.page.setViewportSize(PHONE);
+  await expectNoSidewaysScroll(waiting.page);
+  await snap(waiting.page, testInfo, "product-sold-out-390");
   const form = waiting.page.getByRole("form", { name: "Notify me when it's back" });
   await form.getByLabel("Email").fill(email);
   await form.getByRole("button", { name: "Notify me" }).click();
@@ -40,6 +45,7 @@ test("notify me → the unit comes back → one email in the outbox → its link
   await expect(admin.page.getByRole("heading", { level: 1 })).toHaveText(`${product.name} is back in stock`);
   const link = admin.page.getByRole("link", { name: new RegExp(`/products/${product.slug}$`) });
   await expect(link).toBeVisible();
+  await snap(admin.page, testInfo, "admin-outbox-email-1280");
 
   // The waiting shopper follows the link from the email: the product, in stock again.
   await waiting.page.goto((await link.getAttribute("href"))!);
