@@ -14,9 +14,13 @@ export function LedgerSparkline({ series, selected }: { series: ProductSeries; s
   const chart = points.length ? stepChart(points, BOX) : null;
   return (
     <li className={selected ? "ledger-multiple is-selected" : "ledger-multiple"}>
-      <Link href={`/admin/ledger?productId=${series.productId}`} className="ledger-multiple-head" aria-current={selected ? "true" : undefined}>
-        <span className="ledger-multiple-name">{series.name}</span>
-        <span className="ledger-multiple-now">{now === null ? "no movements" : `${now} available`}</span>
+      <Link
+        href={`/admin/ledger?productId=${series.productId}`}
+        className="ledger-multiple-name"
+        title={series.name}
+        aria-current={selected ? "true" : undefined}
+      >
+        {series.name}
       </Link>
       {chart ? (
         <svg viewBox={`0 0 ${BOX.width} ${BOX.height}`} role="img" aria-label={`Available stock of ${series.name} over its last ${points.length} movements, now ${now}.`}>
@@ -37,7 +41,10 @@ export function LedgerSparkline({ series, selected }: { series: ProductSeries; s
       ) : (
         <p className="muted small">No stock movements yet.</p>
       )}
-      {series.archived ? <span className="muted small">archived</span> : null}
+      <p className="ledger-multiple-now">
+        {now === null ? "no movements" : `${now} available now`}
+        {series.archived ? " · archived" : ""}
+      </p>
     </li>
   );
 }
