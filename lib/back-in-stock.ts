@@ -10,6 +10,7 @@ import { backInStockRequests, emailOutbox, products, stockLevels } from "@/db/sc
 import { env } from "./env";
 import { DomainError, notFound } from "./errors";
 import { availableSql } from "./inventory";
+import { consumeRateLimit } from "./rate-limit";
 import { backInStockEmail } from "./mail/templates";
 
 /**
@@ -26,12 +27,17 @@ export interface BackInStockRequestView {
   created: boolean;
 }
 
+/** Requests per IP address per minute: enough for a family, too few to sign a mailing list up for every product. */
+const REQUESTS_PER_IP_PER_MINUTE = 20;
+
 /** Records that `email` wants to hear when the product is back. Refuses (409) while it is in stock. */
 export async function requestBackInStockNotice(input: {
   slug: string;
   email: string;
   shopperId: string | null;
+  ip: string;
 }): Promise<BackInStockRequestView> {
+  await consumeRateLimit(`notify:ip:${input.ip}`, REQUESTS_PER_IP_PER_MINUTE, "back-in-stock requests from your address");
   const s = alias(stockLevels, "s"); // availableSql reads the stock row as `s`
   const [product] = await db
     .select({ id: products.id, name: products.name, available: sql<number>`greatest(0, ${availableSql(sql`${products.id}`)})` })

@@ -76,6 +76,19 @@ describe("POST /api/products/{slug}/notify", () => {
   });
 });
 
+describe("limits", () => {
+  it("takes at most 20 requests a minute from one address (429 with Retry-After after that)", async () => {
+    const { product } = await soldOutProduct(1);
+    const from = { "x-forwarded-for": "10.20.30.40" };
+    for (let i = 0; i < 20; i += 1) {
+      expect((await client().post(`/api/products/${product.slug}/notify`, { email: `list-${i}@example.test` }, from)).status).toBe(201);
+    }
+    const limited = await client().post(`/api/products/${product.slug}/notify`, { email: "list-20@example.test" }, from);
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+});
+
 describe("the sweep tells waiting shoppers", () => {
   it("emails the oldest waiting shoppers, one each, no more than the units that came back", async () => {
     const { product } = await soldOutProduct(1);

@@ -1,7 +1,9 @@
 "use server";
 
+import { headers } from "next/headers";
 import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/action-state";
 import { requestBackInStockNotice } from "@/lib/back-in-stock";
+import { clientIp } from "@/lib/http";
 import { currentAccount } from "@/lib/identity";
 import { formFields, notifyMeSchema, productSlugSchema } from "@/lib/store-schemas";
 
@@ -17,7 +19,8 @@ export async function notifyMeAction(_previous: FormState | null, formData: Form
     const account = await currentAccount();
     const email = parsed.data.email ?? account?.email;
     if (!email) return { ok: false, message: "Please check the highlighted fields.", fieldErrors: { email: ["Enter your email address."] }, values };
-    const notice = await requestBackInStockNotice({ slug: slug.data, email, shopperId: account?.id ?? null });
+    const ip = clientIp(new Request("http://local/", { headers: await headers() }));
+    const notice = await requestBackInStockNotice({ slug: slug.data, email, shopperId: account?.id ?? null, ip });
     return {
       ok: true,
       message: notice.created
