@@ -40,11 +40,12 @@ const envSchema = z
         .optional(),
     ),
     MAIL_FROM: z.string().trim().min(3).max(200).default("Stockhold <shop@stockhold.test>"),
-    // The shop's public address, for links in emails.
+    // The shop's public address, for links in emails; unset: this machine on PORT (demo).
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
     SHOP_URL: z
       .url({ protocol: /^https?$/ })
-      .default("http://localhost:3000")
-      .transform((url) => url.replace(/\/+$/, "")),
+      .optional()
+      .transform((url) => url?.replace(/\/+$/, "")),
     // Guest order lookups (email + order number) per IP address and per email address per minute; 0 = no limit.
     RATE_LIMIT_ORDER_LOOKUPS_PER_MINUTE: wholeNumber(10),
     AUTH_SECRET: optionalSecret,
@@ -54,7 +55,8 @@ const envSchema = z
   .refine((e) => e.RESERVATION_TTL_SECONDS <= e.RESERVATION_MAX_SECONDS, {
     message: "RESERVATION_TTL_SECONDS must not exceed RESERVATION_MAX_SECONDS",
     path: ["RESERVATION_TTL_SECONDS"],
-  });
+  })
+  .transform((e) => ({ ...e, SHOP_URL: e.SHOP_URL ?? `http://localhost:${e.PORT}` }));
 
 export type Env = z.infer<typeof envSchema>;
 
