@@ -5,7 +5,7 @@
  */
 import { expect, guestEmail, test } from "./fixtures";
 import { expectNoSidewaysScroll, PHONE, snap } from "./phone";
-import { CRON_SECRET } from "./test-env";
+import { CRON_SECRET, SHOPPER } from "./test-env";
 
 test("notify me → the unit comes back → one email in the outbox → its link opens the product", async ({
   makeProduct,
@@ -57,4 +57,13 @@ test("notify me → the unit comes back → one email in the outbox → its link
   expect((await again.json()).notified).toBe(0);
   await admin.page.goto("/admin/outbox");
   await expect(admin.page.getByRole("row").filter({ hasText: email })).toHaveCount(1);
+});
+
+test("a signed-in shopper finds the notify-me form filled in with their email", async ({ makeProduct, signedInShopper }) => {
+  const product = await makeProduct({ onHand: 0, label: "Notify Vase" });
+  await signedInShopper.product.goto(product.slug);
+  const form = signedInShopper.page.getByRole("form", { name: "Notify me when it's back" });
+  await expect(form.getByLabel("Email")).toHaveValue(SHOPPER.email);
+  await form.getByRole("button", { name: "Notify me" }).click();
+  await expect(signedInShopper.page.getByRole("status")).toContainText(`We will email ${SHOPPER.email} once`);
 });
