@@ -9,7 +9,8 @@ const contentSecurityPolicy = [
   "default-src 'self'",
   `script-src 'self' 'unsafe-inline'${isDev ? " 'unsafe-eval'" : ""}`,
   "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' blob: data:",
+  // Product pictures may live on any https host (an image URL set by the merchant).
+  "img-src 'self' blob: data: https:",
   "font-src 'self'",
   "connect-src 'self'",
   "object-src 'none'",

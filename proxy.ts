@@ -20,7 +20,7 @@ const REQUEST_ID_HEADER = "x-request-id";
 const saneRequestId = (value: string | null) => (value && /^[A-Za-z0-9._:-]{8,128}$/.test(value) ? value : undefined);
 
 /** Paths whose pages need an account: only these pay for decoding the session cookie here. */
-const accountPaths = /^\/(admin(\/.*)?|orders)$/;
+const accountPaths = /^\/admin(\/.*)?$/;
 
 /**
  * React's reply values that stand for another part of the body: `$<hex id>` (an outlined value) or a tag and an

@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import { Providers } from "@/components/providers";
 import { SiteHeader } from "@/components/site-header";
 import "./globals.css";
+import "@/components/shop/storefront-extras.css";
 
 export const metadata: Metadata = {
   title: { default: "Stockhold", template: "%s · Stockhold" },

@@ -33,7 +33,7 @@ export default async function CataloguePage() {
             <li key={product.id}>
               <Card className="product-card" aria-labelledby={`product-${product.id}`}>
                 <Link href={`/products/${product.slug}`} tabIndex={-1} aria-hidden="true" className="product-art-link">
-                  <ProductArt slug={product.slug} name={product.name} />
+                  <ProductArt slug={product.slug} name={product.name} imageUrl={product.imageUrl} />
                 </Link>
                 <h2 className="product-name" id={`product-${product.id}`}>
                   <Link href={`/products/${product.slug}`}>{product.name}</Link>

@@ -51,6 +51,10 @@ export const products = pgTable(
     name: text("name").notNull(),
     description: text("description").notNull().default(""),
     priceCents: integer("price_cents").notNull(),
+    /** A picture shown instead of the initials tile: an https URL or a path on this site. */
+    imageUrl: text("image_url"),
+    /** Set when the product is no longer sold; the row stays so its stock history and orders keep their product. */
+    archivedAt: timestamp("archived_at", { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [
@@ -240,6 +244,8 @@ export const orders = pgTable(
     check("orders_status_valid", sql`${t.status} in ('paid', 'fulfilled')`),
     check("orders_total_not_negative", sql`${t.totalCents} >= 0`),
     index("orders_shopper_idx").on(t.shopperId),
+    // Guest order lookup by email and joining guest orders to an account with the same email.
+    index("orders_email_idx").on(sql`lower(${t.email})`),
   ],
 );
 export type Order = typeof orders.$inferSelect;
@@ -431,3 +437,69 @@ export const paymentEvents = pgTable(
   },
   (t) => [primaryKey({ columns: [t.provider, t.eventId] })],
 );
+
+export const emailKinds = ["order_confirmation", "back_in_stock"] as const;
+export type EmailKind = (typeof emailKinds)[number];
+
+/** pending → sending (claimed by one drain) → sent, or back to pending with a later retry, or failed for good;
+ * kept = no SMTP_URL, so the email stays here for the demo (read at /admin/outbox). */
+export const emailStatuses = ["pending", "sending", "sent", "failed", "kept"] as const;
+export type EmailStatus = (typeof emailStatuses)[number];
+
+/**
+ * Every email the shop sends, written in the transaction that causes it and sent later by the sweep
+ * (lib/mail/send.ts), so no request ever waits on a mail server. `dedupe_key` makes each email queued once.
+ */
+export const emailOutbox = pgTable(
+  "email_outbox",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    kind: text("kind", { enum: emailKinds }).notNull(),
+    recipient: text("recipient").notNull(),
+    subject: text("subject").notNull(),
+    textBody: text("text_body").notNull(),
+    htmlBody: text("html_body").notNull(),
+    dedupeKey: text("dedupe_key").notNull(),
+    status: text("status", { enum: emailStatuses }).notNull().default("pending"),
+    attempts: integer("attempts").notNull().default(0),
+    /** When a pending email is due, or when a claimed one's claim lapses (a drain that died mid-send). */
+    nextAttemptAt: timestamp("next_attempt_at", { withTimezone: true }).notNull().defaultNow(),
+    sentAt: timestamp("sent_at", { withTimezone: true }),
+    lastError: text("last_error"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex("email_outbox_dedupe_key_unique").on(t.dedupeKey),
+    check("email_outbox_kind_valid", sql`${t.kind} in ('order_confirmation', 'back_in_stock')`),
+    check("email_outbox_status_valid", sql`${t.status} in ('pending', 'sending', 'sent', 'failed', 'kept')`),
+    check("email_outbox_attempts_not_negative", sql`${t.attempts} >= 0`),
+    index("email_outbox_due_idx").on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'sending')`),
+    index("email_outbox_created_idx").on(t.createdAt),
+  ],
+);
+export type OutboxEmail = typeof emailOutbox.$inferSelect;
+
+/**
+ * "Notify me when it's back": one waiting shopper per product and email. The sweep emails the oldest ones when
+ * units come back, never more than are available (lib/back-in-stock.ts).
+ */
+export const backInStockRequests = pgTable(
+  "back_in_stock_requests",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    productId: uuid("product_id")
+      .notNull()
+      .references(() => products.id, { onDelete: "cascade" }),
+    email: text("email").notNull(),
+    shopperId: uuid("shopper_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    notifiedAt: timestamp("notified_at", { withTimezone: true }),
+  },
+  (t) => [
+    // One waiting request per product and address: asking twice keeps the first place in the queue.
+    uniqueIndex("back_in_stock_one_waiting").on(t.productId, sql`lower(${t.email})`).where(sql`${t.notifiedAt} is null`),
+    index("back_in_stock_waiting_idx").on(t.productId, t.createdAt).where(sql`${t.notifiedAt} is null`),
+    index("back_in_stock_notified_idx").on(t.productId, t.notifiedAt).where(sql`${t.notifiedAt} is not null`),
+  ],
+);
+export type BackInStockRequest = typeof backInStockRequests.$inferSelect;

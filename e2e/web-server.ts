@@ -18,6 +18,7 @@ import {
   ADMIN,
   ADMIN_API_TOKEN,
   AUTH_SECRET,
+  BASE_URL,
   CRON_SECRET,
   E2E_PORT,
   RESERVATION_MAX_SECONDS,
@@ -162,6 +163,8 @@ async function main(): Promise<void> {
         STOCKHOLD_SUPERVISOR_PID: String(process.pid),
         CRON_SECRET,
         ADMIN_API_TOKEN,
+        // Links in emails (order confirmation, back in stock) point at this server.
+        SHOP_URL: BASE_URL,
         RESERVATION_TTL_SECONDS: String(RESERVATION_TTL_SECONDS),
         RESERVATION_MAX_SECONDS: String(RESERVATION_MAX_SECONDS),
         // Holds must end by themselves, not because a sweep happened to run.

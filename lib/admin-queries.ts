@@ -171,8 +171,10 @@ function describeCause(m: MovementRow): string {
   return "system or API token";
 }
 
-/** The stock ledger, newest first; one product's or every product's. */
-export async function listMovements(filter: { productId?: string; limit?: number } = {}): Promise<MovementView[]> {
+/** The stock ledger, newest first; one product's or every product's, or one order's (its holds, sale, shipping). */
+export async function listMovements(
+  filter: { productId?: string; orderId?: string; limit?: number } = {},
+): Promise<MovementView[]> {
   const rows = await db.execute<MovementRow>(sql`
     select m.id::int as id, m.product_id as "productId", p.name as "productName", m.kind,
       m.on_hand_delta as "onHandDelta", m.reserved_delta as "reservedDelta", m.allocated_delta as "allocatedDelta",
@@ -189,6 +191,11 @@ export async function listMovements(filter: { productId?: string; limit?: number
       left join checkouts c on c.id = m.checkout_id
       left join users s on s.id = c.shopper_id
     where ${filter.productId ? sql`m.product_id = ${filter.productId}` : sql`true`}
+      and ${
+        filter.orderId
+          ? sql`(m.order_id = ${filter.orderId} or m.checkout_id = (select checkout_id from orders where id = ${filter.orderId}))`
+          : sql`true`
+      }
     order by m.id desc
     limit ${filter.limit ?? 200}`);
   return rows.map((row) => {

@@ -38,11 +38,8 @@ export const authConfig = {
       // Optimistic only: sends visitors without a session to /signin early, with the path to come back to.
       // Every page, action and handler checks identity and role again.
       const { pathname, search } = request.nextUrl;
-      const needsAccount =
-        pathname === "/admin" ||
-        pathname.startsWith("/admin/") ||
-        // Order history needs an account; a guest's own order confirmations (/orders/{id}) do not.
-        pathname === "/orders";
+      // Order pages are not here: /orders offers guests a lookup by email and order number instead.
+      const needsAccount = pathname === "/admin" || pathname.startsWith("/admin/");
       if (!needsAccount || auth?.user) return true;
       const signIn = new URL("/signin", request.nextUrl);
       signIn.searchParams.set("callbackUrl", `${pathname}${search}`);

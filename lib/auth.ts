@@ -7,6 +7,7 @@ import NextAuth, { CredentialsSignin } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { authConfig } from "./auth.config";
 import { DomainError } from "./errors";
+import { claimGuestOrders } from "./guest-orders";
 import { clientIp } from "./http";
 import { adoptGuest } from "./identity";
 import { limitSignInAttempts, verifyCredentials } from "./shoppers";
@@ -36,6 +37,8 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
         // Whatever the visitor put in their cart as a guest comes along; the guest cookie is dropped so it
         // never stands in for the account.
         await adoptGuest(account.id);
+        // Orders placed as a guest with this email join the account's history.
+        await claimGuestOrders(account.id, account.email);
         return {
           id: account.id,
           email: account.email,

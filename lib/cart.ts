@@ -69,9 +69,14 @@ function checkQuantity(quantity: number): void {
   }
 }
 
-async function assertProductExists(productId: string): Promise<void> {
+async function assertProductExists(productId: string, { onSale = true } = {}): Promise<void> {
   if (!UUID.test(productId)) throw notFound("product");
-  const [row] = await db.execute(sql`select 1 from products where id = ${productId}`);
+  // An archived product is no longer sold: it cannot be added (lines already in carts are removed on archiving).
+  const [row] = await db.execute(
+    onSale
+      ? sql`select 1 from products where id = ${productId} and archived_at is null`
+      : sql`select 1 from products where id = ${productId}`,
+  );
   if (!row) throw notFound("product");
 }
 
@@ -92,7 +97,7 @@ export async function addToCart(shopperId: string, productId: string, quantity: 
 /** Sets the product's line to `quantity`; 0 removes it. */
 export async function setCartLineQuantity(shopperId: string, productId: string, quantity: number): Promise<CartView> {
   checkQuantity(quantity);
-  await assertProductExists(productId);
+  await assertProductExists(productId, { onSale: quantity > 0 });
   const cart = await getOrCreateCart(shopperId);
   if (quantity === 0) {
     await db.execute(sql`delete from cart_lines where cart_id = ${cart.id} and product_id = ${productId}`);

@@ -12,15 +12,21 @@ export type ProductView = {
   description: string;
   priceCents: number;
   available: number;
+  /** A picture for the product card and page, or null for the initials tile. */
+  imageUrl: string | null;
+  /** No longer sold (kept for its stock history and orders); not listed in the catalogue. */
+  archived: boolean;
 };
 
 const productColumns = sql`
   p.id, p.slug, p.name, p.description, p.price_cents as "priceCents",
+  p.image_url as "imageUrl", p.archived_at is not null as archived,
   greatest(0, ${availableSql(sql`p.id`)}) as available`;
 
 export async function listProducts(): Promise<ProductView[]> {
   return db.execute<ProductView>(sql`
     select ${productColumns} from products p join stock_levels s on s.product_id = p.id
+    where p.archived_at is null
     order by p.created_at, p.name`) as Promise<ProductView[]>;
 }
 
@@ -29,6 +35,13 @@ export async function getProductBySlug(slug: string): Promise<ProductView> {
     select ${productColumns} from products p join stock_levels s on s.product_id = p.id
     where p.slug = ${slug}`);
   if (!product) throw notFound("product");
+  return product;
+}
+
+/** A product by id, archived or not (admin views); undefined when there is none. */
+export async function getProductById(productId: string): Promise<ProductView | undefined> {
+  const [product] = await db.execute<ProductView>(sql`
+    select ${productColumns} from products p join stock_levels s on s.product_id = p.id where p.id = ${productId}`);
   return product;
 }
 

@@ -69,9 +69,20 @@ export function countdown(expiresAt: string, offsetMs: number, clientNowMs: numb
   return { remainingMs: remaining, phase: phaseOf(remaining), clock: formatClock(remaining), words: formatWords(remaining) };
 }
 
-/** A hold's length in words: "15 minutes", "1 minute", "45 seconds" (whole minutes when it is a minute or more). */
+/**
+ * A hold's length in words, exactly: "15 minutes", "1 minute 30 seconds", "45 seconds", "1 hour 5 minutes".
+ * Never rounded: a 90-second hold is not "2 minutes".
+ */
 export function formatDuration(seconds: number): string {
-  if (seconds < 60) return `${seconds} ${seconds === 1 ? "second" : "seconds"}`;
-  const minutes = Math.round(seconds / 60);
-  return `${minutes} ${minutes === 1 ? "minute" : "minutes"}`;
+  const total = Math.max(0, Math.round(seconds));
+  const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const rest = total % 60;
+  const parts = [
+    hours > 0 ? unit(hours, "hour") : null,
+    minutes > 0 ? unit(minutes, "minute") : null,
+    rest > 0 || total === 0 ? unit(rest, "second") : null,
+  ].filter(Boolean);
+  return parts.join(" ");
 }

@@ -1,15 +1,19 @@
 /**
- * The expiry job: releases holds whose time is up and drops finished rate-limit windows. The cron endpoint runs
+ * The expiry job: releases holds whose time is up, settles payments whose answer was lost, tells waiting
+ * shoppers about products that are back, sends due emails and drops finished rate-limit windows. The cron endpoint runs
  * it on a schedule (Vercel Cron or any other scheduler), and `npm run dev` / `npm start` also run it in-process
  * so holds visibly expire in a demo. Correctness never depends on either: every reader and writer already
  * treats a hold past its time as released.
  */
 import "server-only";
 import { bearerToken, sameSecret } from "./admin";
+import { notifyBackInStock } from "./back-in-stock";
 import { env } from "./env";
 import { pruneHoldOutcomeCounts } from "./hold-outcome-counts";
 import { expireStaleHolds } from "./inventory";
 import { errorFields, log } from "./log";
+import { queueMissingOrderConfirmations } from "./mail";
+import { drainOutbox, type DrainResult } from "./mail/send";
 import { recoverPayments } from "./payments/recovery";
 import { pruneRateLimits } from "./rate-limit";
 
@@ -20,16 +24,31 @@ export function isCronRequest(request: Request): boolean {
   return sameSecret(token, env.CRON_SECRET);
 }
 
+export interface ExpiryJobResult {
+  /** Holds released because their time was up. */
+  expired: number;
+  /** Payments whose answer was lost, settled by asking the provider. */
+  paymentsSettled: number;
+  /** Waiting shoppers told that a product is back (queued emails). */
+  notified: number;
+  /** What the outbox drain did with due emails. */
+  emails: DrainResult;
+}
+
 /**
- * Runs the expiry job once: expires stale holds, settles payments whose answer was lost (asking the provider),
- * and drops finished rate-limit windows. Returns how many of each. Safe to run concurrently and often.
+ * Runs the job once: expire stale holds, settle payments whose answer was lost (asking the provider), tell
+ * waiting shoppers about units that came back (from any cause), then send due emails — each step its own short
+ * transaction, the sending outside any. Safe to run concurrently and often.
  */
-export async function runExpiryJob(): Promise<{ expired: number; paymentsSettled: number }> {
+export async function runExpiryJob(): Promise<ExpiryJobResult> {
   const expired = await expireStaleHolds();
   const paymentsSettled = await recoverPayments();
   await pruneRateLimits();
   await pruneHoldOutcomeCounts();
-  return { expired, paymentsSettled };
+  const notified = await notifyBackInStock();
+  await queueMissingOrderConfirmations();
+  const emails = await drainOutbox();
+  return { expired, paymentsSettled, notified, emails };
 }
 
 const globalForSweep = globalThis as unknown as { stockholdExpirySweep?: boolean };
@@ -47,18 +66,15 @@ export function startExpirySweep(): void {
   const schedule = () => setTimeout(sweep, seconds * 1000).unref();
   const sweep = async () => {
     try {
-      const { expired, paymentsSettled } = await runExpiryJob();
-      if (expired > 0) {
-        log.info(
-          { event: "expiry_sweep", expired },
-          `expiry sweep: released ${expired} hold${expired === 1 ? "" : "s"} whose time was up`,
-        );
-      }
+      const { expired, paymentsSettled, notified, emails } = await runExpiryJob();
+      const said = (event: string, message: string, fields: Record<string, unknown>) => log.info({ event, ...fields }, message);
+      if (expired > 0) said("expiry_sweep", `expiry sweep: released ${expired} hold${expired === 1 ? "" : "s"} whose time was up`, { expired });
       if (paymentsSettled > 0) {
-        log.info(
-          { event: "payment_recovery", paymentsSettled },
-          `expiry sweep: settled ${paymentsSettled} payment${paymentsSettled === 1 ? "" : "s"} with the provider`,
-        );
+        said("payment_recovery", `expiry sweep: settled ${paymentsSettled} payment${paymentsSettled === 1 ? "" : "s"} with the provider`, { paymentsSettled });
+      }
+      if (notified > 0) said("back_in_stock", `expiry sweep: told ${notified} waiting shopper${notified === 1 ? "" : "s"} a product is back`, { notified });
+      if (emails.sent + emails.retrying + emails.failed > 0) {
+        said("email_drain", `expiry sweep: emails sent ${emails.sent}, to retry ${emails.retrying}, given up ${emails.failed}`, { ...emails });
       }
     } catch (error) {
       log.error({ event: "expiry_sweep_failed", ...errorFields(error) }, "expiry sweep failed");

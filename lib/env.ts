@@ -51,6 +51,22 @@ const envSchema = z
     // long the asynchronous cards take to settle (and their webhooks to be sent).
     PAYMENT_TEST_STALL_MS: z.coerce.number().int().min(0).max(600_000).default(0),
     PAYMENT_TEST_WEBHOOK_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
+    // Order and back-in-stock emails: sent through this SMTP server (smtp:// or smtps://, credentials in the URL);
+    // unset, they stay in the outbox for the demo (/admin/outbox).
+    SMTP_URL: optionalSecret.pipe(
+      z
+        .string()
+        .regex(/^smtps?:\/\/[^\s]+$/, "must be an smtp:// or smtps:// URL")
+        .optional(),
+    ),
+    MAIL_FROM: z.string().trim().min(3).max(200).default("Stockhold <shop@stockhold.test>"),
+    // The shop's public address, for links in emails; unset: this machine on PORT (demo).
+    SHOP_URL: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .transform((url) => url?.replace(/\/+$/, "")),
+    // Guest order lookups (email + order number) per IP address and per email address per minute; 0 = no limit.
+    RATE_LIMIT_ORDER_LOOKUPS_PER_MINUTE: wholeNumber(10),
     AUTH_SECRET: optionalSecret,
     ADMIN_EMAIL: optionalSecret,
     ADMIN_PASSWORD: optionalSecret,
@@ -58,7 +74,8 @@ const envSchema = z
   .refine((e) => e.RESERVATION_TTL_SECONDS <= e.RESERVATION_MAX_SECONDS, {
     message: "RESERVATION_TTL_SECONDS must not exceed RESERVATION_MAX_SECONDS",
     path: ["RESERVATION_TTL_SECONDS"],
-  });
+  })
+  .transform((e) => ({ ...e, SHOP_URL: e.SHOP_URL ?? `http://localhost:${e.PORT}` }));
 
 export type Env = z.infer<typeof envSchema>;
 

@@ -24,6 +24,8 @@ export interface OrderView {
   createdAt: string;
   fulfilledAt: string | null;
   lines: OrderLineView[];
+  /** Delivery details given at checkout (name, address, city, postcode, country). */
+  delivery: Record<string, string>;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -34,6 +36,7 @@ async function queryOrders(where: ReturnType<typeof sql>, limit = 200): Promise<
       json_build_object('id', u.id, 'email', coalesce(u.email, o.email), 'guest', u.kind = 'guest') as shopper,
       to_json(o.created_at) #>> '{}' as "createdAt",
       to_json(o.fulfilled_at) #>> '{}' as "fulfilledAt",
+      (select c.details from checkouts c where c.id = o.checkout_id) as delivery,
       (select coalesce(json_agg(json_build_object(
           'productId', ol.product_id, 'slug', p.slug, 'name', p.name,
           'quantity', ol.quantity, 'unitPriceCents', ol.unit_price_cents) order by p.name), '[]')
@@ -59,8 +62,26 @@ export async function getOrderForShopper(orderId: string, shopperId: string): Pr
   return order;
 }
 
+/**
+ * An order by id, for a caller who proved access another way: an order link's key (lib/order-access.ts) or a
+ * guest lookup by email and number (lib/guest-orders.ts).
+ */
+export async function getOrderWithAccess(orderId: string): Promise<Omit<OrderView, "shopper">> {
+  if (!UUID.test(orderId)) throw notFound("order");
+  const [order] = await queryOrders(sql`o.id = ${orderId}`, 1);
+  if (!order) throw notFound("order");
+  const { shopper: _shopper, ...view } = order;
+  return view;
+}
+
 export function listOrdersForShopper(shopperId: string): Promise<OrderView[]> {
   return queryOrders(sql`o.shopper_id = ${shopperId}`);
+}
+
+/** One order by id, whoever placed it (admin views); undefined when there is none. */
+export async function findOrderById(orderId: string): Promise<OrderView | undefined> {
+  const [order] = await queryOrders(sql`o.id = ${orderId}`, 1);
+  return order;
 }
 
 export function listAllOrders(filter: { status?: OrderStatus } = {}): Promise<OrderView[]> {

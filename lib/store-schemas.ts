@@ -139,3 +139,29 @@ export function formFields(formData: unknown): Record<string, string> {
   }
   return fields;
 }
+
+/** "Notify me when it's back": the email may be left out by a signed-in shopper (their account's is used). */
+export const notifyMeSchema = z.object({
+  email: z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), email.optional()),
+});
+
+/**
+ * Guest order lookup: the email the order was placed with and its number as printed ("#3f2a9c1d", with or
+ * without "#"), or the whole order id.
+ */
+export const orderLookupSchema = z.object({
+  email,
+  orderNumber: z
+    .string("Enter the order number.")
+    .trim()
+    .toLowerCase()
+    .transform((value) => value.replace(/^#/, ""))
+    .pipe(
+      z
+        .string()
+        .regex(
+          /^[0-9a-f]{8}(-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$/,
+          "Enter the order number as printed, like #3f2a9c1d.",
+        ),
+    ),
+});

@@ -74,7 +74,10 @@ describe("countdown from the server's expiresAt and serverTime", () => {
   it("names a hold's length in words", () => {
     expect(formatDuration(900)).toBe("15 minutes");
     expect(formatDuration(60)).toBe("1 minute");
-    expect(formatDuration(89)).toBe("1 minute");
+    expect(formatDuration(89)).toBe("1 minute 29 seconds");
+    expect(formatDuration(90)).toBe("1 minute 30 seconds");
+    expect(formatDuration(3600)).toBe("1 hour");
+    expect(formatDuration(3900)).toBe("1 hour 5 minutes");
     expect(formatDuration(15)).toBe("15 seconds");
     expect(formatDuration(1)).toBe("1 second");
   });

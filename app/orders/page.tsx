@@ -1,36 +1,85 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { connection } from "next/server";
+import { OrderLookupForm } from "@/components/shop/order-lookup-form";
 import { Badge } from "@/components/ui/badge";
 import { ButtonLink } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
+import { LocalTime } from "@/components/ui/local-time";
 import { Price } from "@/components/ui/price";
-import { currentAccount } from "@/lib/identity";
-import { listOrdersForShopper } from "@/lib/orders";
+import { currentAccount, currentGuest } from "@/lib/identity";
+import { listOrdersForShopper, type OrderView } from "@/lib/orders";
+import { lookupOrderAction } from "./actions";
 
 export const metadata: Metadata = { title: "Your orders" };
 
-const dateFormat = new Intl.DateTimeFormat("en-US", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+function OrdersTable({ orders }: { orders: OrderView[] }) {
+  return (
+    <Card>
+      <div className="table-scroll">
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Order</th>
+              <th scope="col">Placed</th>
+              <th scope="col">Items</th>
+              <th scope="col">Status</th>
+              <th scope="col" className="num">
+                Total
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {orders.map((order) => (
+              <tr key={order.id}>
+                <td>
+                  <Link href={`/orders/${order.id}`}>{`#${order.id.slice(0, 8)}`}</Link>
+                </td>
+                <td>
+                  <LocalTime iso={order.createdAt} />
+                </td>
+                <td>{order.lines.map((line) => `${line.quantity} × ${line.name}`).join(", ")}</td>
+                <td>
+                  <Badge tone={order.status === "fulfilled" ? "success" : "info"}>{order.status}</Badge>
+                </td>
+                <td className="num">
+                  <Price cents={order.totalCents} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </Card>
+  );
+}
 
-/** Order history, for shoppers with an account. Guests see each order on its confirmation page. */
+/**
+ * Order history for accounts. Guests see the orders placed in this browser and can find any other order by
+ * email and order number.
+ */
 export default async function OrdersPage() {
   await connection();
   const account = await currentAccount();
   if (!account) {
+    const guest = await currentGuest();
+    const orders = guest ? await listOrdersForShopper(guest.id) : [];
     return (
-      <>
+      <div className="stack">
         <h1>Your orders</h1>
-        <EmptyState
-          title="Sign in to see your orders"
-          action={<ButtonLink href="/signin?callbackUrl=/orders">Sign in</ButtonLink>}
-        >
-          <p>
-            Order history is kept for accounts. If you checked out as a guest, your order confirmation page shows
-            your order.
-          </p>
-        </EmptyState>
-      </>
+        {orders.length > 0 ? (
+          <section aria-labelledby="browser-orders-title" className="stack">
+            <h2 id="browser-orders-title">Placed in this browser</h2>
+            <OrdersTable orders={orders} />
+          </section>
+        ) : null}
+        <OrderLookupForm action={lookupOrderAction} />
+        <p className="muted small">
+          Have an account? <Link href="/signin?callbackUrl=/orders">Sign in</Link> to see your order history. Orders
+          you placed as a guest with the same email join it.
+        </p>
+      </div>
     );
   }
   const orders = await listOrdersForShopper(account.id);
@@ -42,38 +91,7 @@ export default async function OrdersPage() {
           <p>When you buy something, it shows up here.</p>
         </EmptyState>
       ) : (
-        <Card>
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Order</th>
-                <th scope="col">Placed (UTC)</th>
-                <th scope="col">Items</th>
-                <th scope="col">Status</th>
-                <th scope="col" className="num">
-                  Total
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {orders.map((order) => (
-                <tr key={order.id}>
-                  <td>
-                    <Link href={`/orders/${order.id}`}>#{order.id.slice(0, 8)}</Link>
-                  </td>
-                  <td>{dateFormat.format(new Date(order.createdAt))}</td>
-                  <td>{order.lines.map((line) => `${line.quantity} × ${line.name}`).join(", ")}</td>
-                  <td>
-                    <Badge tone={order.status === "fulfilled" ? "success" : "info"}>{order.status}</Badge>
-                  </td>
-                  <td className="num">
-                    <Price cents={order.totalCents} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </Card>
+        <OrdersTable orders={orders} />
       )}
     </>
   );

@@ -9,6 +9,7 @@ const links = [
   { href: "/admin/orders", label: "Orders" },
   { href: "/admin/products", label: "Products" },
   { href: "/admin/ledger", label: "Ledger" },
+  { href: "/admin/outbox", label: "Outbox" },
 ];
 
 /** The admin area's own navigation, under the shop's header. */
@@ -17,7 +18,7 @@ export function AdminNav() {
   return (
     <nav aria-label="Admin" className="admin-nav">
       {links.map((link) => (
-        <Link key={link.href} href={link.href} aria-current={pathname === link.href ? "page" : undefined}>
+        <Link key={link.href} href={link.href} aria-current={pathname === link.href || (link.href !== "/admin" && pathname.startsWith(`${link.href}/`)) ? "page" : undefined}>
           {link.label}
         </Link>
       ))}

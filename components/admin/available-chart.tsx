@@ -1,34 +1,19 @@
 import type { AvailablePoint } from "@/lib/admin-queries";
+import { stepChart } from "./chart-geometry";
 import { formatTime } from "./format";
 
-const WIDTH = 640;
-const HEIGHT = 180;
-const PAD = { top: 12, right: 16, bottom: 28, left: 40 };
+const BOX = { width: 640, height: 200, pad: { top: 28, right: 16, bottom: 28, left: 40 } };
 
 /**
  * Available stock over time as a step line: each ledger movement sets a new level that holds until the next.
- * Plain SVG drawn on the server, no chart library.
+ * Hovering (or tapping) a step shows its time and level. Plain SVG drawn on the server, no chart library.
  */
 export function AvailableChart({ points, productName }: { points: AvailablePoint[]; productName: string }) {
   if (points.length === 0) return <p className="muted">No stock movements yet.</p>;
 
-  const times = points.map((p) => Date.parse(p.at));
-  const first = times[0]!;
-  const last = times[times.length - 1]!;
-  const span = Math.max(last - first, 1);
-  const top = Math.max(1, ...points.map((p) => p.available));
-  const plotWidth = WIDTH - PAD.left - PAD.right;
-  const plotHeight = HEIGHT - PAD.top - PAD.bottom;
-  const x = (t: number) => PAD.left + ((t - first) / span) * plotWidth;
-  const y = (v: number) => PAD.top + plotHeight - (Math.max(0, v) / top) * plotHeight;
-
-  let path = `M ${x(times[0]!)} ${y(points[0]!.available)}`;
-  points.forEach((p, i) => {
-    if (i === 0) return;
-    path += ` H ${x(times[i]!)} V ${y(p.available)}`;
-  });
-  path += ` H ${PAD.left + plotWidth}`;
-
+  const chart = stepChart(points, BOX);
+  const { y, top } = chart;
+  const plotRight = BOX.width - BOX.pad.right;
   const now = points[points.length - 1]!.available;
   const low = Math.min(...points.map((p) => p.available));
   const summary =
@@ -38,25 +23,36 @@ export function AvailableChart({ points, productName }: { points: AvailablePoint
 
   return (
     <figure className="admin-chart">
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} role="img" aria-label={summary}>
+      <svg viewBox={`0 0 ${BOX.width} ${BOX.height}`} role="img" aria-label={summary}>
         <title>{summary}</title>
-        <line x1={PAD.left} x2={PAD.left + plotWidth} y1={y(0)} y2={y(0)} className="axis" />
-        <line x1={PAD.left} x2={PAD.left} y1={PAD.top} y2={y(0)} className="axis" />
-        <text x={PAD.left - 6} y={y(top) + 4} textAnchor="end">
+        <line x1={BOX.pad.left} x2={plotRight} y1={y(0)} y2={y(0)} className="axis" />
+        <line x1={BOX.pad.left} x2={BOX.pad.left} y1={BOX.pad.top} y2={y(0)} className="axis" />
+        <text x={BOX.pad.left - 6} y={y(top) + 4} textAnchor="end">
           {top}
         </text>
-        <text x={PAD.left - 6} y={y(0) + 4} textAnchor="end">
+        <text x={BOX.pad.left - 6} y={y(0) + 4} textAnchor="end">
           0
         </text>
-        <text x={PAD.left} y={HEIGHT - 8}>
+        <text x={BOX.pad.left} y={BOX.height - 8}>
           {formatTime(points[0]!.at)}
         </text>
-        <text x={PAD.left + plotWidth} y={HEIGHT - 8} textAnchor="end">
+        <text x={plotRight} y={BOX.height - 8} textAnchor="end">
           {formatTime(points[points.length - 1]!.at)}
         </text>
-        <path d={path} className="line" />
+        <path d={chart.path} className="line" />
+        {chart.bands.map((band) => (
+          <g key={band.key} className="hover-group">
+            <rect x={band.x} y={BOX.pad.top} width={band.width} height={y(0) - BOX.pad.top} className="hover-band">
+              <title>{band.label}</title>
+            </rect>
+            <circle cx={band.x} cy={band.y} r={4} className="hover-dot" />
+            <text x={plotRight} y={16} textAnchor="end" className="hover-label">
+              {band.label}
+            </text>
+          </g>
+        ))}
       </svg>
-      <figcaption>Available now: {now}</figcaption>
+      <figcaption>Available now: {now}. Hover over the line to read each level.</figcaption>
     </figure>
   );
 }

@@ -30,61 +30,67 @@ export function HoldsTable({ initial, release }: { initial: ActiveHolds; release
       {count === 0 ? (
         <p className="muted">No one holds any stock right now.</p>
       ) : (
-        <table className="table admin-table">
-          <thead>
-            <tr>
-              <th scope="col">Shopper</th>
-              <th scope="col">Product</th>
-              <th scope="col" className="num">
-                Quantity
-              </th>
-              <th scope="col" className="num">
-                Time left
-              </th>
-              <th scope="col">Checkout</th>
-              <th scope="col">
-                <span className="visually-hidden">Action</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {data.reservations.map((hold) => {
-              const left = countdown(hold.expiresAt, offset, now);
-              return (
-                <tr key={hold.id} className={left.phase === "running" ? undefined : "is-low"}>
-                  <td>
-                    {hold.shopper.guest ? (
-                      <>
-                        guest{hold.shopper.email ? <span className="muted"> ({hold.shopper.email})</span> : null}
-                      </>
-                    ) : (
-                      hold.shopper.email
-                    )}
-                  </td>
-                  <td>{hold.productName}</td>
-                  <td className="num">{hold.quantity}</td>
-                  <td className="num">
-                    <time dateTime={hold.expiresAt} title={left.words} suppressHydrationWarning>
-                      {left.phase === "expired" ? "expired" : left.clock}
-                    </time>
-                  </td>
-                  <td>
-                    <code>{shortId(hold.checkoutId)}</code>
-                  </td>
-                  <td>
-                    <ActionButton
-                      action={release}
-                      field="reservationId"
-                      value={hold.id}
-                      label="Release"
-                      refresh={[adminKeys.activeHolds(), adminKeys.stock()]}
-                    />
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        <div className="admin-scroll">
+          <table className="table admin-table">
+            <thead>
+              <tr>
+                <th scope="col">Shopper</th>
+                <th scope="col">Product</th>
+                <th scope="col" className="num">
+                  Quantity
+                </th>
+                <th scope="col" className="num">
+                  Time left
+                </th>
+                <th scope="col">Checkout</th>
+                <th scope="col">
+                  <span className="visually-hidden">Action</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {data.reservations.map((hold) => {
+                const left = countdown(hold.expiresAt, offset, now);
+                return (
+                  <tr key={hold.id} className={left.phase === "running" ? undefined : "is-low"}>
+                    <td>
+                      {hold.shopper.guest ? (
+                        <>
+                          guest{hold.shopper.email ? <span className="muted"> ({hold.shopper.email})</span> : null}
+                        </>
+                      ) : (
+                        hold.shopper.email
+                      )}
+                    </td>
+                    <td>{hold.productName}</td>
+                    <td className="num">{hold.quantity}</td>
+                    <td className="num">
+                      <time dateTime={hold.expiresAt} title={left.words} suppressHydrationWarning>
+                        {left.phase === "expired" ? "expired" : left.clock}
+                      </time>
+                    </td>
+                    <td>
+                      <code>{shortId(hold.checkoutId)}</code>
+                    </td>
+                    <td>
+                      <ActionButton
+                        action={release}
+                        field="reservationId"
+                        value={hold.id}
+                        label="Release"
+                        confirm={{
+                          question: `Release ${hold.quantity} × ${hold.productName}? The checkout ends and the units go back on sale.`,
+                          yes: "Yes, release",
+                        }}
+                        refresh={[adminKeys.activeHolds(), adminKeys.stock()]}
+                      />
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
       )}
     </>
   );

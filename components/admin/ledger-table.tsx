@@ -32,7 +32,7 @@ export function LedgerTable({ movements, showProduct }: { movements: MovementVie
       <tbody>
         {movements.map((m) => (
           <tr key={m.id}>
-            <td>{formatTime(m.createdAt)}</td>
+            <td className="admin-nowrap">{formatTime(m.createdAt)}</td>
             {showProduct ? <td>{m.productName}</td> : null}
             <td>
               {kindLabels[m.kind]}

@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
 import type { OrderView } from "@/lib/orders";
 import { ActionButton, type AdminAction } from "./action-button";
 import { Badge } from "@/components/ui/badge";
@@ -22,56 +23,61 @@ export function OrdersTable({ initial, fulfil }: { initial: OrderView[]; fulfil:
       {orders.length === 0 ? (
         <p className="muted">No orders yet.</p>
       ) : (
-        <table className="table admin-table">
-          <thead>
-            <tr>
-              <th scope="col">Order</th>
-              <th scope="col">Placed</th>
-              <th scope="col">Shopper</th>
-              <th scope="col">Items</th>
-              <th scope="col" className="num">Total</th>
-              <th scope="col">Status</th>
-              <th scope="col">
-                <span className="visually-hidden">Action</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {orders.map((order) => (
-              <tr key={order.id}>
-                <td>
-                  <code>{shortId(order.id)}</code>
-                </td>
-                <td>{formatTime(order.createdAt)}</td>
-                <td>{order.shopper.guest ? `guest${order.email ? ` (${order.email})` : ""}` : order.shopper.email}</td>
-                <td>
-                  {order.lines.map((line) => (
-                    <div key={line.productId}>
-                      {line.quantity} × {line.name}
-                    </div>
-                  ))}
-                </td>
-                <td className="num">{formatMoney(order.totalCents)}</td>
-                <td>
-                  {order.status === "paid" ? <Badge tone="warning">Paid, to ship</Badge> : <Badge tone="success">Fulfilled</Badge>}
-                </td>
-                <td>
-                  {order.status === "paid" ? (
-                    <ActionButton
-                      action={fulfil}
-                      field="orderId"
-                      value={order.id}
-                      label="Fulfil"
-                      refresh={[adminKeys.orders(), adminKeys.stock()]}
-                    />
-                  ) : order.fulfilledAt ? (
-                    <span className="muted small">{formatTime(order.fulfilledAt)}</span>
-                  ) : null}
-                </td>
+        <div className="admin-scroll">
+          <table className="table admin-table">
+            <thead>
+              <tr>
+                <th scope="col">Order</th>
+                <th scope="col">Placed</th>
+                <th scope="col">Shopper</th>
+                <th scope="col">Items</th>
+                <th scope="col" className="num">Total</th>
+                <th scope="col">Status</th>
+                <th scope="col">
+                  <span className="visually-hidden">Action</span>
+                </th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {orders.map((order) => (
+                <tr key={order.id}>
+                  <td>
+                    <Link href={`/admin/orders/${order.id}`} aria-label={`Order ${shortId(order.id)}, details`}>
+                      <code>{shortId(order.id)}</code>
+                    </Link>
+                  </td>
+                  <td className="admin-nowrap">{formatTime(order.createdAt)}</td>
+                  <td>{order.shopper.guest ? `guest${order.email ? ` (${order.email})` : ""}` : order.shopper.email}</td>
+                  <td>
+                    {order.lines.map((line) => (
+                      <div key={line.productId}>
+                        {line.quantity} × {line.name}
+                      </div>
+                    ))}
+                  </td>
+                  <td className="num">{formatMoney(order.totalCents)}</td>
+                  <td>
+                    {order.status === "paid" ? <Badge tone="warning">Paid, to ship</Badge> : <Badge tone="success">Fulfilled</Badge>}
+                  </td>
+                  <td>
+                    {order.status === "paid" ? (
+                      <ActionButton
+                        action={fulfil}
+                        field="orderId"
+                        value={order.id}
+                        label="Fulfil"
+                        confirm={{ question: `Ship order ${shortId(order.id)}? Its units leave the shelf.`, yes: "Yes, fulfil" }}
+                        refresh={[adminKeys.orders(), adminKeys.stock()]}
+                      />
+                    ) : order.fulfilledAt ? (
+                      <span className="muted small">{formatTime(order.fulfilledAt)}</span>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
     </>
   );

@@ -88,3 +88,55 @@ export function AdjustStockForm({ action, products }: { action: AdminAction; pro
     </form>
   );
 }
+
+export interface EditableProduct {
+  id: string;
+  name: string;
+  priceCents: number;
+  description: string;
+  imageUrl: string | null;
+}
+
+const priceText = (cents: number) => `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, "0")}`;
+
+/** Edits a product's name, price, description and picture. */
+export function EditProductForm({ action, product }: { action: AdminAction; product: EditableProduct }) {
+  const [state, formAction] = useActionState<FormState | null, FormData>(action, null);
+  // After a refusal each field shows what was typed (defaultValue from the state); otherwise the saved product.
+  return (
+    <form action={formAction} className="card stack" aria-labelledby="edit-product-title" noValidate>
+      <h2 id="edit-product-title">Details</h2>
+      <input type="hidden" name="productId" value={product.id} />
+      <FormField form="edit" name="name" label="Name" state={state}>
+        {({ defaultValue, ...props }) => (
+          <input {...props} className="input" type="text" required maxLength={120} autoComplete="off" defaultValue={defaultValue ?? product.name} />
+        )}
+      </FormField>
+      <FormField form="edit" name="price" label="Price (USD)" hint="For example 12.50. Holds already made keep their price." state={state}>
+        {({ defaultValue, ...props }) => (
+          <input {...props} className="input" type="text" inputMode="decimal" required defaultValue={defaultValue ?? priceText(product.priceCents)} />
+        )}
+      </FormField>
+      <FormField form="edit" name="description" label="Description" state={state}>
+        {({ defaultValue, ...props }) => (
+          <textarea {...props} className="input" rows={3} maxLength={2000} defaultValue={defaultValue ?? product.description} />
+        )}
+      </FormField>
+      <FormField
+        form="edit"
+        name="imageUrl"
+        label="Picture URL (optional)"
+        hint="An https:// address or a path on this site; shown instead of the initials tile. Empty removes it."
+        state={state}
+      >
+        {({ defaultValue, ...props }) => (
+          <input {...props} className="input" type="url" maxLength={500} autoComplete="off" defaultValue={defaultValue ?? product.imageUrl ?? ""} />
+        )}
+      </FormField>
+      <div>
+        <SubmitButton>Save</SubmitButton>
+      </div>
+      <FormMessage state={state} />
+    </form>
+  );
+}

@@ -30,6 +30,8 @@ export function StockDashboard({ initial }: { initial: StockOverview }) {
           : `Live: refreshed every ${LIVE_REFRESH_MS / 1000} s · as of ${formatTime(data.serverTime)}`}
       </p>
 
+      {/* On a phone the table scrolls inside this box, never the page. */}
+      <div className="admin-scroll">
       <table className="table admin-table">
         <caption>On hand = on the shelf; reserved = held by open checkouts; allocated = sold, not yet shipped.</caption>
         <thead>
@@ -65,6 +67,7 @@ export function StockDashboard({ initial }: { initial: StockOverview }) {
           ))}
         </tbody>
       </table>
+      </div>
     </>
   );
 }

@@ -1,4 +1,4 @@
-/** A coloured tile with the product's initials: the shop has no photos, and every product looks distinct. */
+/** The product's picture, or a coloured tile with its initials, so every product looks distinct without one. */
 const palette = ["#1f3a5f", "#c8553d", "#2e6e5e", "#7a4e8c", "#8c6d1f", "#3d5a80", "#9b3d5c", "#4b6e2e"];
 
 function colourOf(slug: string): string {
@@ -16,7 +16,24 @@ function initialsOf(name: string): string {
     .join("");
 }
 
-export function ProductArt({ slug, name, large = false }: { slug: string; name: string; large?: boolean }) {
+/** The product's picture when it has one (`imageUrl`), else the initials tile. Decorative: the name is beside it. */
+export function ProductArt({
+  slug,
+  name,
+  imageUrl,
+  large = false,
+}: {
+  slug: string;
+  name: string;
+  imageUrl?: string | null;
+  large?: boolean;
+}) {
+  if (imageUrl) {
+    return (
+      // eslint-disable-next-line @next/next/no-img-element -- merchant-given URLs on any host: no image optimiser config
+      <img src={imageUrl} alt="" className={large ? "product-art product-art-lg product-photo" : "product-art product-photo"} loading="lazy" />
+    );
+  }
   return (
     <div className={large ? "product-art product-art-lg" : "product-art"} style={{ background: colourOf(slug) }} aria-hidden="true">
       {initialsOf(name)}

@@ -27,6 +27,8 @@ export class AdminHoldsPage {
   }
 
   async release(productName: string): Promise<void> {
-    await this.hold(productName).getByRole("button", { name: "Release" }).click();
+    const row = this.hold(productName);
+    await row.getByRole("button", { name: "Release" }).click();
+    await row.getByRole("button", { name: "Yes, release" }).click();
   }
 }

@@ -24,6 +24,7 @@ import { getCheckout, isUuid, type CheckoutView } from "../checkout/view";
 import { env } from "../env";
 import { DomainError, notFound } from "../errors";
 import { applyLedger, expireStaleHoldsOn, expiredLedger, lockStockRows, releaseCheckoutHolds, type LedgerEntry, type ShortLine } from "../inventory";
+import { queueOrderConfirmation } from "../mail";
 import { measurePayment } from "../metrics";
 import { getOrderForShopper, type OrderView } from "../orders";
 import { paymentProvider } from "./index";
@@ -391,11 +392,13 @@ async function placeOrder(tx: Tx, checkout: LockedCheckout, payment: Payment, re
 /** Applies the provider's answer, then does what is left (capture, void, refund) and records it. */
 export async function settleAndFinish(paymentId: string, answer: ProviderPayment): Promise<void> {
   const next = await settlePayment(paymentId, answer);
-  if (next === "none") return;
   const [p] = await db
-    .select({ providerReference: payments.providerReference, amountCents: payments.amountCents })
+    .select({ providerReference: payments.providerReference, amountCents: payments.amountCents, orderId: payments.orderId })
     .from(payments)
     .where(eq(payments.id, paymentId));
+  // The confirmation is queued once the order exists (the sweep queues any this misses).
+  if (p?.orderId) await queueOrderConfirmation(db, p.orderId);
+  if (next === "none") return;
   const provider = paymentProvider();
   const call = { idempotencyKey: providerKey(paymentId), reference: p!.providerReference ?? "", amountCents: p!.amountCents };
   const done = next === "capture" ? await provider.capture(call) : next === "void" ? await provider.void(call) : await provider.refund(call);

@@ -64,10 +64,10 @@ describe("cron run", () => {
     await timeTravelHolds(more.map((m) => m.checkout.id));
     const second = await client.request("POST", PATH, { headers: RIGHT });
     expect(second.status).toBe(200);
-    expect(second.body).toEqual({ expired: 2, paymentsSettled: 0 });
+    expect(second.body).toEqual({ expired: 2, paymentsSettled: 0, notified: 0, emails: { sent: 0, retrying: 0, failed: 0, kept: 0 } });
 
     const third = await client.request("GET", PATH, { headers: RIGHT });
-    expect(third.body).toEqual({ expired: 0, paymentsSettled: 0 });
+    expect(third.body).toEqual({ expired: 0, paymentsSettled: 0, notified: 0, emails: { sent: 0, retrying: 0, failed: 0, kept: 0 } });
 
     expect(await levels(product.id)).toMatchObject({ on_hand: 10, reserved: 3 });
     expect(await levels(other.id)).toMatchObject({ on_hand: 4, reserved: 0 });

@@ -142,6 +142,50 @@ const targets: Record<string, { page: () => string; as: () => HttpClient; fields
         fc.record({ email: fc.constantFrom(existingEmail, existingEmail.toUpperCase(), ` ${existingEmail} `), password: fc.constant("long-enough-password") }),
       ),
   },
+  "products/[slug]#notifyMeAction": {
+    page: () => `/products/${product.slug}`,
+    as: () => shopper,
+    // The product is in stock: a good email is refused too (nothing to wait for), and nothing is recorded.
+    fields: () =>
+      fc.oneof(
+        fc.record({ slug: fc.constant(product.slug), email: anyText }),
+        fc.record({ slug: anyText, email: fc.constant("fuzz@example.test") }),
+      ),
+  },
+  "orders#lookupOrderAction": {
+    page: () => "/orders",
+    as: () => new HttpClient(app.baseUrl, 30_000),
+    fields: () =>
+      fc.oneof(
+        fc.record({ email: anyText, orderNumber: fc.constant("0badc0de") }),
+        fc.record({ email: fc.constant("fuzz@example.test"), orderNumber: anyText }),
+      ),
+  },
+  "admin/products#editProductAction": {
+    page: () => `/admin/products/${product.id}`,
+    as: () => admin,
+    fields: () =>
+      fc.oneof(
+        fc.record({ productId: badIdText, name: fc.constant("Renamed"), price: fc.constant("1.00") }),
+        fc.record({ productId: fc.constant(product.id), name: anyText.filter((n) => n.trim().length === 0 || n.trim().length > 120), price: fc.constant("1.00") }),
+        fc.record({ productId: fc.constant(product.id), name: fc.constant("Renamed"), price: anyText.filter((p) => !/^\d{1,7}(\.\d{1,2})?$/.test(p.trim())) }),
+        fc.record({
+          productId: fc.constant(product.id),
+          name: fc.constant("Renamed"),
+          price: fc.constant("1.00"),
+          imageUrl: anyText.filter((u) => u.trim() !== "" && !/^\/(?!\/)[^\s\\]*$/.test(u.trim()) && !/^https:\/\/[^\s/\\]+(\/[^\s\\]*)?$/i.test(u.trim())),
+        }),
+      ),
+  },
+  "admin/products#archiveProductAction": {
+    page: () => `/admin/products/${product.id}`,
+    as: () => admin,
+    fields: () =>
+      fc.oneof(
+        fc.record({ productId: badIdText, archived: fc.constantFrom("true", "false") }),
+        fc.record({ productId: fc.constant(product.id), archived: anyText.filter((a) => a !== "true" && a !== "false") }),
+      ),
+  },
   "admin/holds#releaseHoldAction": {
     page: () => "/admin/holds",
     as: () => admin,

@@ -226,6 +226,45 @@ const targets: Record<string, () => fc.Arbitrary<Hostile>> = {
   "POST /api/admin/orders/{id}/fulfil": () =>
     unknownId.map((id) => ({ method: "POST", path: `/api/admin/orders/${pathSegment(id)}/fulfil`, headers: ADMIN, kind: "unknown order" })),
 
+  "POST /api/products/{slug}/notify": () =>
+    fc.oneof(
+      // The product is in stock: even a good email is refused (409), and nothing is recorded.
+      bodies(fc.oneof(fc.record({ email: badEmail }), fc.constant({})), { email: "fuzz@example.test" }).map((b) =>
+        withBody("POST", `/api/products/${product.slug}/notify`, b),
+      ),
+      unknownId.map((id) => withBody("POST", `/api/products/${pathSegment(id)}/notify`, { kind: "unknown product", body: '{"email":"a@example.test"}', contentType: "application/json" })),
+    ),
+
+  "POST /api/orders/lookup": () =>
+    bodies(
+      fc.oneof(
+        fc.record({ email: badEmail, orderNumber: fc.constant("0badc0de") }),
+        fc.record({ email: fc.constant("fuzz@example.test"), orderNumber: hostileValue.filter((v) => !(typeof v === "string" && /^#?[0-9a-f]{8}$/i.test(v.trim()))) }),
+        fc.record({ email: fc.constant("fuzz@example.test"), orderNumber: fc.uuid().map((u) => u.slice(0, 8)) }),
+      ),
+      { email: "fuzz@example.test", orderNumber: "0badc0de" },
+    ).map((b) => withBody("POST", "/api/orders/lookup", b)),
+
+  "PATCH /api/admin/products/{id}": () =>
+    fc.oneof(
+      bodies(
+        fc.oneof(
+          fc.constant({}),
+          fc.record({ name: textField(120) }),
+          fc.record({ priceCents: badQuantity(0) }),
+          fc.record({ description: hostileValue.filter((v) => !acceptableText(v, 2000) && v !== "") }),
+          fc.record({ imageUrl: hostileString.filter((v) => !/^\/(?!\/)[^\s\\]*$/.test(v.trim()) && !/^https:\/\/[^\s/\\]+(\/[^\s\\]*)?$/i.test(v.trim())) }),
+          fc.record({ archived: hostileValue.filter((v) => typeof v !== "boolean") }),
+          fc.record({ slug: fc.constant("renamed"), name: fc.constant("Renamed") }),
+        ),
+        { name: "Renamed by fuzz" },
+      ).map((b) => withBody("PATCH", `/api/admin/products/${product.id}`, b, ADMIN)),
+      unknownId.map((id) => withBody("PATCH", `/api/admin/products/${pathSegment(id)}`, { kind: "unknown product", body: '{"name":"x"}', contentType: "application/json" }, ADMIN)),
+    ),
+
+  "GET /api/admin/orders/{id}": () =>
+    unknownId.map((id) => ({ method: "GET", path: `/api/admin/orders/${pathSegment(id)}`, headers: ADMIN, kind: "unknown order" })),
+
   "GET|POST /api/cron/expire-reservations": () =>
     fc
       .tuple(fc.constantFrom("GET", "POST"), fc.oneof(hostileString, fc.constant(TEST_ADMIN_TOKEN)).filter((s) => /^[\x20-\x7e]*$/.test(s)))

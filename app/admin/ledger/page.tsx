@@ -1,9 +1,11 @@
 import { z } from "zod";
 import { AvailableChart } from "@/components/admin/available-chart";
+import { LedgerProductPicker } from "@/components/admin/ledger-product-picker";
+import { LedgerSparkline } from "@/components/admin/ledger-sparkline";
 import { LedgerTable } from "@/components/admin/ledger-table";
-import { buttonClass } from "@/components/ui/button";
 import { requireAdminPage } from "@/lib/admin";
 import { availableSeries, listMovements, listProductChoices } from "@/lib/admin-queries";
+import { availableSeriesForAll } from "@/lib/ledger-charts";
 
 const productIdSchema = z.uuid();
 
@@ -15,30 +17,26 @@ export default async function LedgerPage({ searchParams }: { searchParams: Promi
   const products = await listProductChoices();
   const parsed = productIdSchema.safeParse(raw);
   const product = parsed.success ? products.find((p) => p.id === parsed.data) : undefined;
-  const [movements, series] = await Promise.all([
+  const [movements, series, everyProduct] = await Promise.all([
     listMovements({ productId: product?.id }),
     product ? availableSeries(product.id) : Promise.resolve([]),
+    availableSeriesForAll(),
   ]);
 
   return (
     <>
       <h1>Ledger</h1>
-      <form method="get" className="row admin-picker">
-        <label htmlFor="ledger-product" className="field-label">
-          Product
-        </label>
-        <select id="ledger-product" name="productId" className="select" defaultValue={product?.id ?? ""}>
-          <option value="">All products</option>
-          {products.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.name}
-            </option>
+      <section aria-labelledby="multiples-title">
+        <h2 id="multiples-title">Available stock of every product</h2>
+        <p className="muted small">Each product&apos;s last movements. Hover over a line to read a level; choose a product to see all of it.</p>
+        <ul className="ledger-multiples">
+          {everyProduct.map((s) => (
+            <LedgerSparkline key={s.productId} series={s} selected={s.productId === product?.id} />
           ))}
-        </select>
-        <button type="submit" className={buttonClass("secondary")}>
-          Show
-        </button>
-      </form>
+        </ul>
+      </section>
+
+      <LedgerProductPicker products={products} selected={product?.id} />
       {raw && !product ? (
         <p role="alert" className="field-error">
           There is no such product; showing every product&apos;s movements.
@@ -54,7 +52,9 @@ export default async function LedgerPage({ searchParams }: { searchParams: Promi
 
       <section aria-labelledby="movements-title">
         <h2 id="movements-title">{product ? `Movements of ${product.name}` : "Latest movements"}, newest first</h2>
-        <LedgerTable movements={movements} showProduct={!product} />
+        <div className="admin-scroll">
+          <LedgerTable movements={movements} showProduct={!product} />
+        </div>
       </section>
     </>
   );

@@ -6,15 +6,24 @@ import type { FormState } from "@/lib/action-state";
 import { MAX_PRICE_CENTS, MAX_UNITS, productFields, runAdminForm } from "@/lib/admin";
 import { createProduct } from "@/lib/catalog";
 import { adjustStock } from "@/lib/inventory";
+import { imageUrlSchema, updateProduct } from "@/lib/product-admin";
 
-/** A whole number typed into a form field (an empty field is an error, not zero). */
-const wholeNumber = (min: number, max: number) =>
+/**
+ * A whole number typed into a form field (an empty field is an error, not zero). A negative one is a whole
+ * number too: it gets its own message rather than "Enter a whole number".
+ */
+const wholeNumber = (min: number, max: number, label: string) =>
   z
     .string()
     .trim()
-    .regex(/^\d+$/, "Enter a whole number.")
+    .regex(/^-?\d+$/, "Enter a whole number.")
     .transform(Number)
-    .pipe(z.number().min(min, `Enter at least ${min}.`).max(max, `Enter at most ${max}.`));
+    .pipe(
+      z
+        .number()
+        .min(min, min === 0 ? `${label} cannot be negative.` : `Enter at least ${min}.`)
+        .max(max, `Enter at most ${max}.`),
+    );
 
 /** "12", "12.5" or "12.50" dollars → cents, without floating-point rounding. */
 const priceInCents = z
@@ -33,7 +42,7 @@ const createProductForm = z.object({
   name: productFields.name,
   slug: z.preprocess(emptyAsUndefined, productFields.slug.optional()),
   price: priceInCents,
-  onHand: wholeNumber(0, MAX_UNITS),
+  onHand: wholeNumber(0, MAX_UNITS, "Opening stock"),
   description: z.preprocess(emptyAsUndefined, productFields.description.optional()),
 });
 
@@ -55,7 +64,7 @@ export async function createProductAction(_previous: FormState | null, formData:
 const adjustStockForm = z.object({
   productId: z.uuid("Choose a product."),
   direction: z.enum(["restock", "write_off"], "Choose restock or write off."),
-  quantity: wholeNumber(1, MAX_UNITS),
+  quantity: wholeNumber(1, MAX_UNITS, "Units"),
   reason: productFields.reason,
 });
 
@@ -66,5 +75,40 @@ export async function adjustStockAction(_previous: FormState | null, formData: F
     revalidatePath("/admin", "layout");
     const verb = delta > 0 ? "Restocked" : "Wrote off";
     return `${verb} ${input.quantity} of ${level.name}: ${level.onHand} on hand, ${level.available} available.`;
+  });
+}
+
+const editProductForm = z.object({
+  productId: z.uuid("No such product."),
+  name: productFields.name,
+  price: priceInCents,
+  description: z.preprocess((value) => value ?? "", productFields.description),
+  imageUrl: z.preprocess(emptyAsUndefined, imageUrlSchema.optional()),
+});
+
+/** Edits name, price, description and picture (an empty picture field removes it). */
+export async function editProductAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
+  return runAdminForm(editProductForm, formData, async (input) => {
+    const product = await updateProduct(input.productId, {
+      name: input.name,
+      priceCents: input.price,
+      description: input.description,
+      imageUrl: input.imageUrl ?? null,
+    });
+    revalidatePath("/admin", "layout");
+    revalidatePath(`/products/${product.slug}`);
+    return `Saved ${product.name}.`;
+  });
+}
+
+const archiveForm = z.object({ productId: z.uuid("No such product."), archived: z.enum(["true", "false"]) });
+
+/** Takes a product off sale (archived) or puts it back; its stock history stays either way. */
+export async function archiveProductAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
+  return runAdminForm(archiveForm, formData, async (input) => {
+    const product = await updateProduct(input.productId, { archived: input.archived === "true" });
+    revalidatePath("/admin", "layout");
+    revalidatePath("/");
+    return product.archived ? `${product.name} is archived: no longer sold.` : `${product.name} is on sale again.`;
   });
 }

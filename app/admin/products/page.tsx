@@ -1,13 +1,15 @@
 import Link from "next/link";
 import { AdjustStockForm, CreateProductForm } from "@/components/admin/product-forms";
+import { Badge } from "@/components/ui/badge";
 import { formatMoney } from "@/components/ui/money";
 import { requireAdminPage } from "@/lib/admin";
 import { listStockLevels } from "@/lib/inventory";
+import { archivedProductIds } from "@/lib/product-admin";
 import { adjustStockAction, createProductAction } from "./actions";
 
 export default async function ProductsPage() {
   await requireAdminPage("/admin/products");
-  const products = await listStockLevels();
+  const [products, archived] = await Promise.all([listStockLevels(), archivedProductIds()]);
   return (
     <>
       <h1>Products</h1>
@@ -15,35 +17,53 @@ export default async function ProductsPage() {
         <CreateProductForm action={createProductAction} />
         <AdjustStockForm action={adjustStockAction} products={products.map(({ id, name }) => ({ id, name }))} />
       </div>
-      <table className="table admin-table">
-        <caption>The catalogue with its stock. A write-off can only take units that are neither held nor sold.</caption>
-        <thead>
-          <tr>
-            <th scope="col">Product</th>
-            <th scope="col">Slug</th>
-            <th scope="col" className="num">Price</th>
-            <th scope="col" className="num">On hand</th>
-            <th scope="col" className="num">Available</th>
-            <th scope="col">Ledger</th>
-          </tr>
-        </thead>
-        <tbody>
-          {products.map((p) => (
-            <tr key={p.id}>
-              <th scope="row">{p.name}</th>
-              <td>
-                <code>{p.slug}</code>
-              </td>
-              <td className="num">{formatMoney(p.priceCents)}</td>
-              <td className="num">{p.onHand}</td>
-              <td className="num">{p.available}</td>
-              <td>
-                <Link href={`/admin/ledger?productId=${p.id}`}>Movements</Link>
-              </td>
+      <div className="admin-scroll">
+        <table className="table admin-table">
+          <caption>The catalogue with its stock. A write-off can only take units that are neither held nor sold.</caption>
+          <thead>
+            <tr>
+              <th scope="col">Product</th>
+              <th scope="col">Slug</th>
+              <th scope="col" className="num">Price</th>
+              <th scope="col" className="num">On hand</th>
+              <th scope="col" className="num">Available</th>
+              <th scope="col">Ledger</th>
+              <th scope="col">
+                <span className="visually-hidden">Action</span>
+              </th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {products.map((p) => (
+              <tr key={p.id}>
+                <th scope="row">
+                  {p.name}
+                  {archived.has(p.id) ? (
+                    <>
+                      {" "}
+                      <Badge tone="neutral">Archived</Badge>
+                    </>
+                  ) : null}
+                </th>
+                <td>
+                  <code>{p.slug}</code>
+                </td>
+                <td className="num">{formatMoney(p.priceCents)}</td>
+                <td className="num">{p.onHand}</td>
+                <td className="num">{p.available}</td>
+                <td>
+                  <Link href={`/admin/ledger?productId=${p.id}`}>Movements</Link>
+                </td>
+                <td>
+                  <Link href={`/admin/products/${p.id}`} aria-label={`Edit ${p.name}`}>
+                    Edit
+                  </Link>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </>
   );
 }

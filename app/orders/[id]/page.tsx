@@ -7,14 +7,18 @@ import { Badge } from "@/components/ui/badge";
 import { ButtonLink } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Price } from "@/components/ui/price";
+import { LocalTime } from "@/components/ui/local-time";
 import { DomainError } from "@/lib/errors";
 import { currentShopper } from "@/lib/identity";
-import { getOrderForShopper, type OrderView } from "@/lib/orders";
+import { isOrderAccessKey } from "@/lib/order-access";
+import { getOrderForShopper, getOrderWithAccess, type OrderView } from "@/lib/orders";
 
 export const metadata: Metadata = { title: "Your order" };
 
-async function findOrder(id: string): Promise<{ order: OrderView; guest: boolean }> {
+async function findOrder(id: string, key: string | undefined): Promise<{ order: Omit<OrderView, "shopper">; guest: boolean }> {
   const shopper = await currentShopper();
+  // The link from the confirmation email (or a guest lookup) opens the order in any browser.
+  if (isOrderAccessKey(id, key)) return { order: await getOrderWithAccess(id), guest: shopper?.kind !== "shopper" };
   // Someone else's order, or no identity at all: it does not exist for this visitor.
   if (!shopper) notFound();
   try {
@@ -26,10 +30,20 @@ async function findOrder(id: string): Promise<{ order: OrderView; guest: boolean
 }
 
 /** Order confirmation: what was bought, for how much, and where the receipt goes. */
-export default async function OrderPage({ params }: { params: Promise<{ id: string }> }) {
+export default async function OrderPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<{ key?: string | string[] }>;
+}) {
   await connection();
   const { id } = await params;
-  const { order, guest } = await findOrder(id);
+  const { key } = await searchParams;
+  const { order, guest } = await findOrder(id, typeof key === "string" ? key : undefined);
+  const delivery = [order.delivery.name, order.delivery.address, [order.delivery.postcode, order.delivery.city].filter(Boolean).join(" "), order.delivery.country]
+    .filter((line) => line && line.trim())
+    .join("\n");
   return (
     <div className="stack" style={{ maxWidth: "44rem" }}>
       <Alert tone="success" title="Thank you, your order is confirmed">
@@ -49,6 +63,15 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
           <h1 style={{ margin: 0 }}>Order #{order.id.slice(0, 8)}</h1>
           <Badge tone={order.status === "fulfilled" ? "success" : "info"}>{order.status}</Badge>
         </div>
+        <p className="muted small">
+          Placed <LocalTime iso={order.createdAt} />
+          {order.fulfilledAt ? (
+            <>
+              {" "}
+              · shipped <LocalTime iso={order.fulfilledAt} />
+            </>
+          ) : null}
+        </p>
         <table className="table" style={{ marginTop: "1rem" }}>
           <thead>
             <tr>
@@ -85,13 +108,19 @@ export default async function OrderPage({ params }: { params: Promise<{ id: stri
             </tr>
           </tfoot>
         </table>
+        {delivery ? (
+          <>
+            <h2 className="small">Delivery to</h2>
+            <address className="delivery-address">{delivery}</address>
+          </>
+        ) : null}
       </Card>
       <div className="row">
         <ButtonLink href="/">Continue shopping</ButtonLink>
         {guest ? (
           <p className="muted small" style={{ margin: 0 }}>
-            This order stays visible in this browser. <Link href="/signup">Create an account</Link> to keep an
-            order history.
+            This order stays visible in this browser, and from the link in your confirmation email.{" "}
+            <Link href="/signup">Create an account</Link> with the same email to keep an order history.
           </p>
         ) : (
           <ButtonLink href="/orders" variant="secondary">

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { connection } from "next/server";
 import { AddToCartForm } from "@/components/shop/add-to-cart-form";
+import { NotifyMeForm } from "@/components/shop/notify-me-form";
 import { ProductArt } from "@/components/shop/product-art";
 import { StockBadge } from "@/components/ui/badge";
 import { Price } from "@/components/ui/price";
@@ -11,7 +12,9 @@ import { getProductBySlug, type ProductView } from "@/lib/catalog";
 import { formatDuration } from "@/lib/countdown";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
+import { currentAccount } from "@/lib/identity";
 import { productSlugSchema } from "@/lib/store-schemas";
+import { notifyMeAction } from "./actions";
 
 type Props = { params: Promise<{ slug: string }> };
 
@@ -42,7 +45,7 @@ export default async function ProductPage({ params }: Props) {
         <Link href="/">Shop</Link> / <span aria-current="page">{product.name}</span>
       </nav>
       <article className="product-detail">
-        <ProductArt slug={product.slug} name={product.name} large />
+        <ProductArt slug={product.slug} name={product.name} imageUrl={product.imageUrl} large />
         <div className="stack">
           <h1>{product.name}</h1>
           <div className="row">
@@ -50,14 +53,26 @@ export default async function ProductPage({ params }: Props) {
             <StockBadge available={product.available} />
           </div>
           {product.description ? <p>{product.description}</p> : null}
-          <AddToCartForm
-            action={addToCartAction}
-            productId={product.id}
-            productName={product.name}
-            available={product.available}
-            maxQuantity={env.MAX_QUANTITY_PER_LINE}
-            withQuantity
-          />
+          {product.archived ? (
+            <p className="muted">This product is no longer sold.</p>
+          ) : (
+            <AddToCartForm
+              action={addToCartAction}
+              productId={product.id}
+              productName={product.name}
+              available={product.available}
+              maxQuantity={env.MAX_QUANTITY_PER_LINE}
+              withQuantity
+            />
+          )}
+          {product.available === 0 && !product.archived ? (
+            <NotifyMeForm
+              action={notifyMeAction}
+              slug={product.slug}
+              productName={product.name}
+              email={(await currentAccount())?.email}
+            />
+          ) : null}
           <p className="muted small">
             {product.available > 0
               ? `Nothing is set aside while it sits in your cart. When you check out, your items are held for ${formatDuration(env.RESERVATION_TTL_SECONDS)}, and longer while you fill in your details.`

@@ -6,8 +6,8 @@ import type { NextRequest } from "next/server";
 export const dynamic = "force-dynamic";
 
 /**
- * Releases every hold whose time is up and settles payments whose answer was lost. Vercel Cron sends GET; other
- * schedulers may POST.
+ * Releases every hold whose time is up, settles payments whose answer was lost, tells waiting shoppers about
+ * products that are back, and sends due emails. Vercel Cron sends GET; other schedulers may POST.
  */
 async function expireReservations(request: NextRequest): Promise<Response> {
   if (!isCronRequest(request)) {

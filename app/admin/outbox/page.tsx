@@ -1,0 +1,61 @@
+import Link from "next/link";
+import { formatTime } from "@/components/admin/format";
+import { Badge } from "@/components/ui/badge";
+import { requireAdminPage } from "@/lib/admin";
+import { env } from "@/lib/env";
+import { listOutbox, outboxCounts } from "@/lib/mail";
+
+const statusTone = { pending: "info", sending: "info", sent: "success", failed: "danger", kept: "neutral" } as const;
+const kindLabel = { order_confirmation: "Order confirmation", back_in_stock: "Back in stock" } as const;
+
+/** Every email the shop has queued, newest first: sent, waiting for a retry, given up, or kept (demo). */
+export default async function OutboxPage() {
+  await requireAdminPage("/admin/outbox");
+  const [emails, counts] = await Promise.all([listOutbox(), outboxCounts()]);
+  return (
+    <>
+      <h1>Outbox</h1>
+      <p className="muted">
+        {env.SMTP_URL
+          ? "Emails are sent through the configured SMTP server by the sweep, about every minute; failures are retried."
+          : "Demo mode: no SMTP_URL is set, so emails are not sent. They are kept here instead."}{" "}
+        {Object.entries(counts)
+          .map(([status, n]) => `${n} ${status}`)
+          .join(" · ")}
+      </p>
+      {emails.length === 0 ? (
+        <p className="muted">No emails yet. Order confirmations and back-in-stock notices appear here.</p>
+      ) : (
+        <div className="admin-scroll">
+          <table className="table admin-table">
+            <thead>
+              <tr>
+                <th scope="col">Queued</th>
+                <th scope="col">To</th>
+                <th scope="col">Subject</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Status</th>
+              </tr>
+            </thead>
+            <tbody>
+              {emails.map((email) => (
+                <tr key={email.id}>
+                  <td className="admin-nowrap">{formatTime(email.createdAt.toISOString())}</td>
+                  <td className="admin-break">{email.recipient}</td>
+                  <th scope="row">
+                    <Link href={`/admin/outbox/${email.id}`}>{email.subject}</Link>
+                  </th>
+                  <td>{kindLabel[email.kind]}</td>
+                  <td>
+                    <Badge tone={statusTone[email.status]}>{email.status}</Badge>
+                    {email.attempts > 1 ? <span className="muted small"> · {email.attempts} attempts</span> : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </>
+  );
+}

@@ -1,0 +1,64 @@
+/** One order as the merchant sees it: lines, shopper, delivery, payment, and the ledger rows it caused. */
+import "server-only";
+import { desc, eq } from "drizzle-orm";
+import { db } from "@/db/client";
+import { payments, type PaymentStatus } from "@/db/schema";
+import { listMovements, type MovementView } from "./admin-queries";
+import { notFound } from "./errors";
+import { findOrderById, type OrderView } from "./orders";
+
+export interface OrderPaymentView {
+  /** The order's payment: `captured`, or `authorized` while its capture is still being made. */
+  status: PaymentStatus;
+  provider: string;
+  /** The payment provider's reference for the charge. */
+  reference: string;
+  amountCents: number;
+  /** Every payment attempt on the order's checkout, newest first. */
+  attempts: { status: PaymentStatus; declineCode: string | null; amountCents: number; createdAt: string }[];
+}
+
+export interface AdminOrderDetail extends OrderView {
+  payment: OrderPaymentView;
+  /** The order's stock ledger rows, newest first: its holds, the sale, the shipping. */
+  movements: MovementView[];
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export async function getAdminOrderDetail(orderId: string): Promise<AdminOrderDetail> {
+  if (!UUID.test(orderId)) throw notFound("order");
+  const order = await findOrderById(orderId);
+  if (!order) throw notFound("order");
+  const attempts = await db
+    .select({
+      status: payments.status,
+      provider: payments.provider,
+      reference: payments.providerReference,
+      orderId: payments.orderId,
+      declineCode: payments.declineCode,
+      amountCents: payments.amountCents,
+      createdAt: payments.createdAt,
+    })
+    .from(payments)
+    .where(eq(payments.checkoutId, order.checkoutId))
+    .orderBy(desc(payments.createdAt));
+  const paid = attempts.find((a) => a.orderId === orderId);
+  const movements = await listMovements({ orderId, limit: 500 });
+  return {
+    ...order,
+    payment: {
+      status: paid?.status ?? "captured",
+      provider: paid?.provider ?? "unknown",
+      reference: paid?.reference ?? "",
+      amountCents: paid?.amountCents ?? order.totalCents,
+      attempts: attempts.map((a) => ({
+        status: a.status,
+        declineCode: a.declineCode,
+        amountCents: a.amountCents,
+        createdAt: a.createdAt.toISOString(),
+      })),
+    },
+    movements,
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * Guests and their orders: finding an order by the email it was placed with and its number, and handing a
+ * guest's earlier orders to the account that signs in with the same email.
+ */
+import "server-only";
+import { createHash } from "node:crypto";
+import { and, eq, inArray, sql } from "drizzle-orm";
+import { db } from "@/db/client";
+import { orders, users } from "@/db/schema";
+import { env } from "./env";
+import { DomainError } from "./errors";
+import { consumeRateLimit } from "./rate-limit";
+
+const noSuchOrder = () =>
+  new DomainError("not_found", "No order matches that email address and order number. Check both and try again.");
+
+/** The uuid range an 8-character order number (an id's first 8 hex digits) covers, or the id itself. */
+function idRange(orderNumber: string): [string, string] {
+  if (orderNumber.length === 36) return [orderNumber, orderNumber];
+  return [`${orderNumber}-0000-0000-0000-000000000000`, `${orderNumber}-ffff-ffff-ffff-ffffffffffff`];
+}
+
+/**
+ * The order placed with `email` whose number is `orderNumber`, or 404. A wrong email and a wrong number get the
+ * same answer after the same work (two counter writes, one indexed read), so the answer tells nothing about
+ * which was wrong. Limited per IP address and per email address (RATE_LIMIT_ORDER_LOOKUPS_PER_MINUTE).
+ */
+export async function lookupOrder(input: { email: string; orderNumber: string; ip: string }): Promise<{ orderId: string }> {
+  const limit = env.RATE_LIMIT_ORDER_LOOKUPS_PER_MINUTE;
+  await consumeRateLimit(`order-lookup:ip:${input.ip}`, limit, "order lookups from your address");
+  // Hashed, so the counters table holds no email addresses.
+  const emailKey = createHash("sha256").update(input.email.trim().toLowerCase()).digest("base64url");
+  await consumeRateLimit(`order-lookup:email:${emailKey}`, limit, "order lookups for this email address");
+  const [from, to] = idRange(input.orderNumber.toLowerCase());
+  const [order] = await db
+    .select({ id: orders.id })
+    .from(orders)
+    .where(
+      and(
+        sql`${orders.id} between ${from}::uuid and ${to}::uuid`,
+        sql`lower(${orders.email}) = ${input.email.trim().toLowerCase()}`,
+      ),
+    )
+    .orderBy(sql`${orders.createdAt} desc`)
+    .limit(1);
+  if (!order) throw noSuchOrder();
+  return { orderId: order.id };
+}
+
+/**
+ * At sign-in or sign-up: orders placed as a guest with this account's email join the account's history.
+ * Returns how many moved.
+ */
+export async function claimGuestOrders(accountId: string, email: string | null): Promise<number> {
+  if (!email) return 0;
+  const guests = db.select({ id: users.id }).from(users).where(eq(users.kind, "guest"));
+  const moved = await db
+    .update(orders)
+    .set({ shopperId: accountId })
+    .where(and(sql`lower(${orders.email}) = ${email.trim().toLowerCase()}`, inArray(orders.shopperId, guests)))
+    .returning({ id: orders.id });
+  return moved.length;
+}

@@ -1,0 +1,75 @@
+/**
+ * The order confirmation email, queued as soon as the order is placed (outside the transaction that holds its
+ * stock rows, which stays short), and by the sweep for any order that has none yet: so every order gets
+ * exactly one, even if the process dies in between.
+ */
+import "server-only";
+import { and, asc, eq, gt, notExists, sql } from "drizzle-orm";
+import { db } from "@/db/client";
+import { checkouts, emailOutbox, orderLines, orders, products, users } from "@/db/schema";
+import { orderLink, orderNumber } from "../order-access";
+import { queueEmail, type Executor } from "./outbox";
+import { orderConfirmationEmail } from "./templates";
+
+/**
+ * Queues the confirmation of `orderId` (lines, total, delivery details, order link) to the order's email, or
+ * the account's. Queued once per order however often it is called. Returns the outbox id, or null (already
+ * queued, no address).
+ */
+export async function queueOrderConfirmation(tx: Executor, orderId: string): Promise<number | null> {
+  const [order] = await tx
+    .select({
+      id: orders.id,
+      email: orders.email,
+      accountEmail: users.email,
+      totalCents: orders.totalCents,
+      createdAt: orders.createdAt,
+      details: checkouts.details,
+    })
+    .from(orders)
+    .innerJoin(checkouts, eq(checkouts.id, orders.checkoutId))
+    .innerJoin(users, eq(users.id, orders.shopperId))
+    .where(eq(orders.id, orderId));
+  const recipient = order?.email ?? order?.accountEmail;
+  if (!order || !recipient) return null;
+  const lines = await tx
+    .select({ name: products.name, quantity: orderLines.quantity, unitPriceCents: orderLines.unitPriceCents })
+    .from(orderLines)
+    .innerJoin(products, eq(products.id, orderLines.productId))
+    .where(eq(orderLines.orderId, orderId))
+    .orderBy(asc(products.name));
+  const email = orderConfirmationEmail({
+    orderNumber: orderNumber(order.id),
+    placedAt: order.createdAt,
+    lines,
+    totalCents: order.totalCents,
+    delivery: order.details,
+    orderUrl: orderLink(order.id),
+  });
+  return queueEmail(tx, { kind: "order_confirmation", recipient, dedupeKey: confirmationKey(order.id), ...email });
+}
+
+const confirmationKey = (orderId: string) => `order:${orderId}`;
+
+/** Queues the confirmation of every order of the last day that has none yet. Returns how many it queued. */
+export async function queueMissingOrderConfirmations(limit = 100): Promise<number> {
+  const missing = await db
+    .select({ id: orders.id })
+    .from(orders)
+    .where(
+      and(
+        gt(orders.createdAt, sql`now() - interval '1 day'`),
+        notExists(
+          db
+            .select({ one: sql`1` })
+            .from(emailOutbox)
+            // The key is built in SQL from the order's id, as confirmationKey builds it in TypeScript.
+            .where(eq(emailOutbox.dedupeKey, sql`'order:' || ${orders.id}`)),
+        ),
+      ),
+    )
+    .limit(limit);
+  let queued = 0;
+  for (const order of missing) if ((await queueOrderConfirmation(db, order.id)) !== null) queued += 1;
+  return queued;
+}

@@ -1,0 +1,83 @@
+/** The words of each email, as plain text and as simple HTML (every value escaped). */
+import { formatMoney } from "@/components/ui/money";
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const escapeHtml = (value: string) =>
+  value.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+
+const page = (body: string) =>
+  `<!doctype html><html><body style="font-family:system-ui,sans-serif;color:#1b1f24;max-width:36rem">${body}` +
+  `<p style="color:#5b6470;font-size:13px">Stockhold</p></body></html>`;
+
+export interface OrderConfirmationData {
+  orderNumber: string;
+  placedAt: Date;
+  lines: { name: string; quantity: number; unitPriceCents: number }[];
+  totalCents: number;
+  delivery: { name?: string; address?: string; city?: string; postcode?: string; country?: string };
+  orderUrl: string;
+}
+
+/** "Placed 29 Nov 2026, 14:05 UTC": an email cannot know its reader's time zone, so it says which it uses. */
+const placedText = (at: Date) =>
+  `${new Intl.DateTimeFormat("en-GB", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" }).format(at)} UTC`;
+
+export function orderConfirmationEmail(data: OrderConfirmationData): RenderedEmail {
+  const deliveryLines = [
+    data.delivery.name,
+    data.delivery.address,
+    [data.delivery.postcode, data.delivery.city].filter(Boolean).join(" "),
+    data.delivery.country,
+  ].filter((line): line is string => Boolean(line && line.trim()));
+  const subject = `Your Stockhold order #${data.orderNumber} is confirmed`;
+  const text = [
+    `Thank you for your order #${data.orderNumber}, placed ${placedText(data.placedAt)}. It is paid.`,
+    "",
+    ...data.lines.map((l) => `${l.quantity} × ${l.name} — ${formatMoney(l.quantity * l.unitPriceCents)}`),
+    `Total: ${formatMoney(data.totalCents)}`,
+    "",
+    "Delivery to:",
+    ...(deliveryLines.length ? deliveryLines : ["(no delivery details given)"]),
+    "",
+    `Your order: ${data.orderUrl}`,
+  ].join("\n");
+  const rows = data.lines
+    .map(
+      (l) =>
+        `<tr><td>${l.quantity} × ${escapeHtml(l.name)}</td>` +
+        `<td style="text-align:right">${formatMoney(l.quantity * l.unitPriceCents)}</td></tr>`,
+    )
+    .join("");
+  const html = page(
+    `<h1 style="font-size:20px">Order #${escapeHtml(data.orderNumber)} is confirmed</h1>` +
+      `<p>Thank you for your order, placed ${escapeHtml(placedText(data.placedAt))}. It is paid.</p>` +
+      `<table style="width:100%;border-collapse:collapse">${rows}` +
+      `<tr><th style="text-align:left">Total</th><th style="text-align:right">${formatMoney(data.totalCents)}</th></tr></table>` +
+      `<h2 style="font-size:16px">Delivery to</h2><p>${
+        deliveryLines.length ? deliveryLines.map(escapeHtml).join("<br>") : "(no delivery details given)"
+      }</p>` +
+      `<p><a href="${escapeHtml(data.orderUrl)}">View your order</a></p>`,
+  );
+  return { subject, text, html };
+}
+
+export function backInStockEmail(data: { productName: string; productUrl: string }): RenderedEmail {
+  const subject = `${data.productName} is back in stock`;
+  const text = [
+    `Good news: ${data.productName} is back in stock at Stockhold.`,
+    "You asked us to tell you. Stock is not set aside for you, so it may sell out again.",
+    "",
+    `Buy it here: ${data.productUrl}`,
+  ].join("\n");
+  const html = page(
+    `<h1 style="font-size:20px">${escapeHtml(data.productName)} is back in stock</h1>` +
+      `<p>You asked us to tell you. Stock is not set aside for you, so it may sell out again.</p>` +
+      `<p><a href="${escapeHtml(data.productUrl)}">See ${escapeHtml(data.productName)}</a></p>`,
+  );
+  return { subject, text, html };
+}

@@ -1,0 +1,71 @@
+/**
+ * The admin product forms (server actions, posted the way React does): a negative opening stock is named as
+ * such, not "Enter a whole number"; editing a product and archiving it work from the forms too.
+ */
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pool } from "@/db/client";
+import { getProductById } from "@/lib/catalog";
+import { createAccount } from "@/lib/shoppers";
+import { callAction, serverActions } from "../faults/support";
+import { startApp, type RunningApp } from "../support/app-server";
+import { makeProduct } from "../support/fixtures";
+import { HttpClient, postForm } from "../support/http";
+
+let app: RunningApp;
+let admin: HttpClient;
+const action = (name: string) => {
+  const id = serverActions().get(`app/admin/products/actions.ts#${name}`);
+  if (!id) throw new Error(`no server action ${name}`);
+  return id;
+};
+
+beforeAll(async () => {
+  app = await startApp();
+  const account = { email: `forms-admin-${randomUUID().slice(0, 8)}@example.test`, password: `pw-${randomUUID()}` };
+  await createAccount({ ...account, kind: "admin" });
+  admin = new HttpClient(app.baseUrl, 30_000);
+  const csrf = await admin.send("GET", "/api/auth/csrf");
+  await postForm(admin, "/api/auth/callback/credentials", { csrfToken: csrf.body.csrfToken, ...account, callbackUrl: "/" });
+  expect(admin.cookie("authjs.session-token")).toBeTruthy();
+});
+
+afterAll(async () => {
+  await app?.stop();
+  await pool.end();
+});
+
+describe("New product form", () => {
+  it("says an opening stock of −3 cannot be negative, and a non-number is not a whole number", async () => {
+    const negative = await callAction(admin, "/admin/products", action("createProductAction"), { name: "Minus", price: "5", onHand: "-3" });
+    expect(negative.state).toMatchObject({ ok: false, fieldErrors: { onHand: ["Opening stock cannot be negative."] } });
+    const fraction = await callAction(admin, "/admin/products", action("createProductAction"), { name: "Half", price: "5", onHand: "1.5" });
+    expect(fraction.state).toMatchObject({ ok: false, fieldErrors: { onHand: ["Enter a whole number."] } });
+  });
+});
+
+describe("Edit product form", () => {
+  it("saves name, price, description and picture; refuses a picture that is not https", async () => {
+    const product = await makeProduct(2, 1000);
+    const refused = await callAction(admin, `/admin/products/${product.id}`, action("editProductAction"), {
+      productId: product.id, name: "Lamp", price: "19.90", description: "", imageUrl: "javascript:alert(1)",
+    });
+    expect(refused.state).toMatchObject({ ok: false, fieldErrors: { imageUrl: ["Enter an https:// address or a path starting with /."] } });
+    expect((await getProductById(product.id))?.name).toBe(product.name);
+
+    const saved = await callAction(admin, `/admin/products/${product.id}`, action("editProductAction"), {
+      productId: product.id, name: "Lamp", price: "19.90", description: "Warm light.", imageUrl: "/images/lamp.jpg",
+    });
+    expect(saved.state).toMatchObject({ ok: true, message: "Saved Lamp." });
+    expect(await getProductById(product.id)).toMatchObject({ name: "Lamp", priceCents: 1990, description: "Warm light.", imageUrl: "/images/lamp.jpg" });
+  });
+
+  it("archives a product and puts it back on sale", async () => {
+    const product = await makeProduct(2);
+    const archived = await callAction(admin, `/admin/products/${product.id}`, action("archiveProductAction"), { productId: product.id, archived: "true" });
+    expect(archived.state?.ok).toBe(true);
+    expect((await getProductById(product.id))?.archived).toBe(true);
+    await callAction(admin, `/admin/products/${product.id}`, action("archiveProductAction"), { productId: product.id, archived: "false" });
+    expect((await getProductById(product.id))?.archived).toBe(false);
+  });
+});
