@@ -1,13 +1,20 @@
 "use client";
 
-import { useActionState } from "react";
+import { useActionState, useEffect, useRef, useState } from "react";
 import type { FormState } from "@/lib/action-state";
 import { FormMessage } from "../ui/form-message";
 import { SubmitButton } from "../ui/submit-button";
+import { useInBrowser } from "./use-in-browser";
 
 type Action = (previous: FormState | null, formData: FormData) => Promise<FormState>;
 
-/** Change a cart line's quantity, or remove it. Neither touches stock. */
+/** How long the stepper waits after the last change before it saves (a run of clicks is one save). */
+const SAVE_DELAY_MS = 500;
+
+/**
+ * A cart line's quantity, as a stepper that saves itself, and Remove. Neither touches stock. Without JavaScript
+ * it is a plain number field with an "Update" button.
+ */
 export function CartLineControls({
   action,
   productId,
@@ -23,31 +30,104 @@ export function CartLineControls({
 }) {
   const [updateState, updateAction, updating] = useActionState(action, null);
   const [removeState, removeAction, removing] = useActionState(action, null);
+  const inBrowser = useInBrowser();
+  const formRef = useRef<HTMLFormElement>(null);
+  const inputRef = useRef<HTMLInputElement>(null);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const [shown, setShown] = useState(quantity);
+  const [saved, setSaved] = useState(quantity);
+  // The server's quantity wins whenever it changes (a save came back, or the cart changed elsewhere).
+  const [lastServerQuantity, setLastServerQuantity] = useState(quantity);
+  if (quantity !== lastServerQuantity) {
+    setLastServerQuantity(quantity);
+    setShown(quantity);
+    setSaved(quantity);
+  }
   const inputId = `quantity-${productId}`;
   const errors = updateState?.fieldErrors?.quantity;
+
+  useEffect(() => () => clearTimeout(timer.current), []);
+  // Keep the field in step with the server, but never overwrite what the shopper is typing.
+  useEffect(() => {
+    if (inputRef.current && document.activeElement !== inputRef.current) inputRef.current.value = String(quantity);
+  }, [quantity]);
+
+  function scheduleSave(next: number) {
+    clearTimeout(timer.current);
+    if (!Number.isInteger(next) || next < 1 || next > maxQuantity || next === saved) return;
+    timer.current = setTimeout(() => {
+      setSaved(next);
+      formRef.current?.requestSubmit();
+    }, SAVE_DELAY_MS);
+  }
+
+  function step(by: number) {
+    const next = Math.min(maxQuantity, Math.max(1, shown + by));
+    setShown(next);
+    if (inputRef.current) inputRef.current.value = String(next);
+    scheduleSave(next);
+  }
+
   return (
     <div className="line-controls">
-      <form action={updateAction} className="row">
+      <form ref={formRef} action={updateAction} className="row stepper-form">
         <input type="hidden" name="productId" value={productId} />
         <label htmlFor={inputId} className="visually-hidden">
           Quantity of {productName}
         </label>
-        <input
-          id={inputId}
-          key={quantity}
-          name="quantity"
-          type="number"
-          inputMode="numeric"
-          min={1}
-          max={maxQuantity}
-          defaultValue={quantity}
-          required
-          className="input input-quantity"
-          aria-invalid={errors ? true : undefined}
-        />
-        <SubmitButton variant="secondary" size="sm" pending={updating} aria-label={`Update quantity of ${productName}`}>
-          Update
-        </SubmitButton>
+        <div className="stepper">
+          {inBrowser ? (
+            <button
+              type="button"
+              className="stepper-button"
+              aria-label={`One fewer ${productName}`}
+              aria-controls={inputId}
+              disabled={shown <= 1}
+              onClick={() => step(-1)}
+            >
+              −
+            </button>
+          ) : null}
+          <input
+            ref={inputRef}
+            id={inputId}
+            name="quantity"
+            type="number"
+            inputMode="numeric"
+            min={1}
+            max={maxQuantity}
+            defaultValue={quantity}
+            required
+            className="input input-quantity"
+            aria-invalid={errors ? true : undefined}
+            onChange={(event) => {
+              const next = Number(event.currentTarget.value);
+              if (Number.isInteger(next) && next >= 1) setShown(Math.min(next, maxQuantity));
+              scheduleSave(next);
+            }}
+          />
+          {inBrowser ? (
+            <button
+              type="button"
+              className="stepper-button"
+              aria-label={`One more ${productName}`}
+              aria-controls={inputId}
+              disabled={shown >= maxQuantity}
+              onClick={() => step(1)}
+            >
+              +
+            </button>
+          ) : null}
+        </div>
+        {inBrowser ? (
+          <span className="muted small save-state" aria-live="polite">
+            {updating ? "Saving…" : updateState?.ok ? "Saved" : ""}
+          </span>
+        ) : (
+          <SubmitButton variant="secondary" size="sm" pending={updating} aria-label={`Update quantity of ${productName}`}>
+            Update
+          </SubmitButton>
+        )}
       </form>
       <form action={removeAction}>
         <input type="hidden" name="productId" value={productId} />
