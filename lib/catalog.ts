@@ -71,6 +71,13 @@ export function searchTerms(q: string | undefined): string[] {
 
 const tsQuery = (terms: string[]) => sql`to_tsquery('english', ${terms.map((t) => `${t}:*`).join(" & ")})`;
 
+/** Products (`p`) matching a search: every word as a prefix. No search: every product; only punctuation: none. */
+export function searchCondition(q: string | undefined): SQL {
+  if (q === undefined || q.trim() === "") return sql`true`;
+  const terms = searchTerms(q);
+  return terms.length > 0 ? sql`p.search_vector @@ ${tsQuery(terms)}` : sql`false`;
+}
+
 const productColumns = sql`
   p.id, p.slug, p.name, p.description, p.price_cents as "priceCents",
   ${availableToViewerSql}::int as available,
@@ -131,8 +138,7 @@ export async function listProducts(query: ProductQuery = {}): Promise<ProductPag
   const cursor = query.cursor ? decodeCursor(query.cursor, order.list, order.keys.length) : null;
 
   const conditions: SQL[] = [];
-  // A search of only punctuation finds nothing rather than everything.
-  if (searching) conditions.push(terms.length > 0 ? sql`p.search_vector @@ ${tsQuery(terms)}` : sql`false`);
+  if (searching) conditions.push(searchCondition(query.q));
   if (query.inStock) conditions.push(sql`${availableToViewerSql} > 0`);
   if (cursor) conditions.push(keysetCondition(order, cursor));
   const where = conditions.length > 0 ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;

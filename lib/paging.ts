@@ -133,3 +133,46 @@ export const isWholeNumber = (value: KeyValue) => typeof value === "number" && N
 export const isText = (value: KeyValue) => typeof value === "string" && !value.includes("\u0000");
 /** Search ranks (PostgreSQL `real`), well inside its range so the cast cannot fail. */
 export const isRank = (value: KeyValue) => typeof value === "number" && value >= 0 && value <= 1e6;
+
+/**
+ * Keyset paging anchored on a row rather than on copied values: the cursor holds only the last row's id, and
+ * the page continues from that row's current sort keys (read by `anchor`, a `select <keys> from … where id = …`).
+ * For lists whose rows are shaped elsewhere. A cursor whose row is gone yields an empty page.
+ */
+export interface AnchoredOrder {
+  list: string;
+  /** The sort key expressions of the main query, the row's id last. */
+  columns: SQL[];
+  direction: "asc" | "desc";
+  anchor: (id: string) => SQL;
+}
+
+export function decodeAnchoredCursor(value: string, order: AnchoredOrder): Cursor {
+  const cursor = decodeCursor(value, order.list, 1);
+  if (!isUuid(cursor.keys[0]!)) throw badCursor();
+  return cursor;
+}
+
+export function anchoredCondition(order: AnchoredOrder, cursor: Cursor): SQL {
+  const greater = (order.direction === "asc") === (cursor.direction === "after");
+  const columns = sql.join(order.columns, sql`, `);
+  const anchor = order.anchor(String(cursor.keys[0]));
+  return greater ? sql`(${columns}) > (${anchor})` : sql`(${columns}) < (${anchor})`;
+}
+
+export function anchoredOrderBy(order: AnchoredOrder, direction: Cursor["direction"] = "after"): SQL {
+  const ascending = (order.direction === "asc") === (direction === "after");
+  return sql.join(
+    order.columns.map((c) => (ascending ? sql`${c} asc` : sql`${c} desc`)),
+    sql`, `,
+  );
+}
+
+/** toPage for anchored lists: the cursors hold the first and last rows' ids. */
+export function toAnchoredPage<T extends { id: string }>(fetched: T[], limit: number, order: AnchoredOrder, cursor: Cursor | null): Page<T> {
+  const keyed: KeysetOrder = { list: order.list, keys: [], direction: order.direction };
+  return toPage(fetched, limit, keyed, cursor, (row) => [row.id]);
+}
+
+/** `ILIKE` pattern for "contains": the shopper's text taken literally (no wildcards of their own). */
+export const containsPattern = (text: string) => `%${text.trim().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;

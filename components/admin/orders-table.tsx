@@ -1,16 +1,18 @@
 "use client";
 
 import { useQuery } from "@tanstack/react-query";
-import type { OrderView } from "@/lib/orders";
 import { ActionButton, type AdminAction } from "./action-button";
 import { Badge } from "@/components/ui/badge";
 import { formatMoney } from "@/components/ui/money";
 import { formatTime, shortId } from "./format";
-import { adminKeys, ordersQuery } from "./queries";
+import { ListSearch, listHref } from "./list-search";
+import { adminKeys, ordersQuery, type ListView, type OrdersPage } from "./queries";
+import { Pager } from "./stock-dashboard";
 
-/** Orders, newest first, kept current; a paid order can be fulfilled (its stock leaves the shelf). */
-export function OrdersTable({ initial, fulfil }: { initial: OrderView[]; fulfil: AdminAction }) {
-  const { data: orders, error, isRefetchError } = useQuery({ ...ordersQuery(), initialData: initial });
+/** A page of orders, newest first, kept current; a paid order can be fulfilled (its stock leaves the shelf). */
+export function OrdersTable({ initial, fulfil, view = {} }: { initial: OrdersPage; fulfil: AdminAction; view?: ListView }) {
+  const { data, error, isRefetchError } = useQuery({ ...ordersQuery(view), initialData: initial });
+  const { orders } = data;
 
   return (
     <>
@@ -19,9 +21,11 @@ export function OrdersTable({ initial, fulfil }: { initial: OrderView[]; fulfil:
           Could not refresh: {error?.message ?? "the server did not answer"}. Retrying…
         </p>
       ) : null}
+      <ListSearch action="/admin/orders" label="Search orders" placeholder="Email or order number" q={view.q} />
       {orders.length === 0 ? (
-        <p className="muted">No orders yet.</p>
+        <p className="muted">{view.q ? "No order matches." : "No orders yet."}</p>
       ) : (
+        <div className="admin-table-wrap">
         <table className="table admin-table">
           <thead>
             <tr>
@@ -72,7 +76,12 @@ export function OrdersTable({ initial, fulfil }: { initial: OrderView[]; fulfil:
             ))}
           </tbody>
         </table>
+        </div>
       )}
+      <Pager
+        prev={data.prevCursor ? listHref("/admin/orders", { ...view, cursor: data.prevCursor }) : null}
+        next={data.nextCursor ? listHref("/admin/orders", { ...view, cursor: data.nextCursor }) : null}
+      />
     </>
   );
 }

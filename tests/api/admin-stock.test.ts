@@ -34,6 +34,7 @@ describe("GET /api/admin/stock", () => {
       available: sum((p) => p.available),
       low: products.filter((p) => p.low).length,
       soldOut: products.filter((p) => p.soldOut).length,
+      held: products.filter((p) => p.reserved > 0).length,
     });
     expect(Number.isNaN(Date.parse(response.body.serverTime))).toBe(false);
   });
