@@ -70,7 +70,9 @@ export const products = pgTable(
     uniqueIndex("products_slug_unique").on(t.slug),
     check("products_price_not_negative", sql`${t.priceCents} >= 0`),
     check("products_slug_format", sql`${t.slug} ~ '^[a-z0-9]+(-[a-z0-9]+)*$'`),
-    index("products_search_idx").using("gin", t.searchVector),
+    // fastupdate off: new products go straight into the index instead of a pending list that every search would
+    // scan (and that makes the planner shun the index) until a vacuum; products change rarely, searches often.
+    index("products_search_idx").using("gin", t.searchVector).with({ fastupdate: false }),
     // Keyset paging in each catalogue sort order: the id breaks ties so every product has one place.
     index("products_newest_idx").on(t.createdAt.desc(), t.id.desc()),
     index("products_price_idx").on(t.priceCents, t.id),

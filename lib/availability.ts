@@ -27,6 +27,19 @@ export const holdFiguresJoin = (viewerId: string | null): SQL => sql`left join l
 /** Units this viewer could have now: free for a new hold, plus what their own live hold already holds. */
 export const availableToViewerSql = sql`greatest(0, s.on_hand - s.allocated - s.reserved + h.lapsed + h.own)`;
 
+/**
+ * Whether this viewer could have any of product `p` now, without the lateral join: most products have no holds at
+ * all (`reserved = 0`), and only the others need a look at their holds. For filtering many rows cheaply.
+ */
+export const inStockForViewerSql = (viewerId: string | null): SQL => sql`(case
+    when s.reserved = 0 then s.on_hand - s.allocated > 0
+    else s.on_hand - s.allocated - s.reserved + coalesce((
+      select sum(r.quantity)::int from reservations r
+      where r.product_id = p.id and r.status = 'active'
+        and (r.expires_at <= now() or r.shopper_id = ${viewerId}::uuid)
+    ), 0) > 0
+  end)`;
+
 /** `held` and `nextReleaseAt` (ISO text, or null) of the same join. */
 export const heldColumnsSql = sql`h.others as held, to_json(h.next_release_at) #>> '{}' as "nextReleaseAt"`;
 

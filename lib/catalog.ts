@@ -5,7 +5,7 @@
 import "server-only";
 import { sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
-import { availableToViewerSql, heldColumnsSql, holdFiguresJoin, isoOrNull } from "./availability";
+import { availableToViewerSql, heldColumnsSql, holdFiguresJoin, inStockForViewerSql, isoOrNull } from "./availability";
 import { DomainError, notFound } from "./errors";
 import {
   decodeCursor,
@@ -139,21 +139,29 @@ export async function listProducts(query: ProductQuery = {}): Promise<ProductPag
 
   const conditions: SQL[] = [];
   if (searching) conditions.push(searchCondition(query.q));
-  if (query.inStock) conditions.push(sql`${availableToViewerSql} > 0`);
+  if (query.inStock) conditions.push(inStockForViewerSql(query.viewerId ?? null));
   if (cursor) conditions.push(keysetCondition(order, cursor));
   const where = conditions.length > 0 ? sql`where ${sql.join(conditions, sql` and `)}` : sql``;
+  const orderBy = sql.join(keysetOrderBy(order, cursor?.direction), sql`, `);
 
-  // Raw SQL: the lateral join and the row-value keyset comparison are beyond the query builder.
+  // The page's products first (through an index where the order has one), then their stock and holds: those
+  // are read for the page only, never for every match. Raw SQL: a derived table, a lateral join and a
+  // row-value keyset comparison, beyond the query builder.
   const rows = await db.execute<ProductRow>(sql`
     select ${productColumns},
       ${utcText(sql`p.created_at`)} as "createdKey",
-      ${sort === "relevance" ? order.keys[0]!.expression : sql`0`}::real as rank
-    from products p
+      page.rank
+    from (
+      select p.id, ${sort === "relevance" ? order.keys[0]!.expression : sql`0`}::real as rank
+      from products p ${query.inStock ? sql`join stock_levels s on s.product_id = p.id` : sql``}
+      ${where}
+      order by ${orderBy}
+      limit ${limit + 1}
+    ) page
+      join products p on p.id = page.id
       join stock_levels s on s.product_id = p.id
       ${holdFiguresJoin(query.viewerId ?? null)}
-    ${where}
-    order by ${sql.join(keysetOrderBy(order, cursor?.direction), sql`, `)}
-    limit ${limit + 1}`);
+    order by ${sort === "relevance" ? sql.join(keysetOrderBy({ ...order, keys: [{ expression: sql`page.rank`, type: "real" }, order.keys[1]!] }, cursor?.direction), sql`, `) : orderBy}`);
   const page = toPage([...rows], limit, order, cursor, (row) => keysOf(sort, row));
   return { products: page.rows.map(toView), nextCursor: page.nextCursor, prevCursor: page.prevCursor, sort };
 }

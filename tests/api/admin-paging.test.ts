@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { db } from "@/db/client";
-import { makeProduct } from "../support/fixtures";
+import { makeProduct, timeTravelHolds } from "../support/fixtures";
 import { expectError } from "./shop-support";
 import { adminApiForFile, guestHolding, paidOrder } from "./admin-helpers";
 
@@ -86,6 +86,35 @@ describe("GET /api/admin/stock, a page at a time", () => {
     ["a cursor of another list", `cursor=${Buffer.from(JSON.stringify({ l: "name", k: ["a", randomUUID()], d: "a" })).toString("base64url")}`],
   ])("refuses %s with 400", async (_label, query) => {
     expectError(await get(`/api/admin/stock?${query}`), 400, "invalid_request");
+  });
+});
+
+describe("the shop's totals", () => {
+  it("count a hold whose time is up as released, before any sweep, like each product's row", async () => {
+    const lapsing = await makeProduct(3);
+    const { checkout } = await guestHolding(lapsing.id, 3);
+    const live = await makeProduct(5);
+    await guestHolding(live.id, 2);
+    const totalsOf = (products: StockRow[]) => ({
+      products: products.length,
+      onHand: products.reduce((sum, p) => sum + p.onHand, 0),
+      reserved: products.reduce((sum, p) => sum + p.reserved, 0),
+      allocated: products.reduce((sum, p) => sum + p.allocated, 0),
+      available: products.reduce((sum, p) => sum + p.available, 0),
+      low: products.filter((p) => p.low).length,
+      soldOut: products.filter((p) => p.soldOut).length,
+      held: products.filter((p) => p.reserved > 0).length,
+    });
+    const before = (await get("/api/admin/stock")).body;
+    expect(before.products.find((p: StockRow) => p.id === lapsing.id)).toMatchObject({ reserved: 3, available: 0, soldOut: true });
+    expect(before.totals).toEqual(totalsOf(before.products));
+
+    await timeTravelHolds(checkout.id);
+    const after = (await get("/api/admin/stock")).body;
+    expect(after.products.find((p: StockRow) => p.id === lapsing.id)).toMatchObject({ reserved: 0, available: 3, low: true });
+    expect(after.totals).toEqual(totalsOf(after.products));
+    expect(after.totals).toMatchObject({ soldOut: before.totals.soldOut - 1, low: before.totals.low + 1, held: before.totals.held - 1 });
+    expect((await get("/api/admin/stock?limit=1")).body.totals).toEqual(after.totals);
   });
 });
 
