@@ -7,7 +7,9 @@
  *   - the Store API's product list (`GET /api/products`, its default page of 100),
  *   - the admin dashboard's poll (`GET /api/admin/stock?limit=50`, a page plus the shop's totals).
  * Some shoppers hold stock throughout (started through the Store API), so availability has holds to subtract.
- * Requests go one at a time over a keep-alive connection to 127.0.0.1, after a warm-up. It saves
+ * The two shops run side by side (two databases on one PostgreSQL server, two app servers) and each measurement
+ * alternates its requests between them, one at a time over keep-alive connections to 127.0.0.1 after a warm-up:
+ * whatever else loads the machine falls on both alike, so the growth from 12 to 10,000 is a fair ratio. It saves
  * bench/results/catalogue-<date>T<time>.json (a new file per run) and rewrites the catalogue section of
  * BENCHMARKS.md.
  */
@@ -16,6 +18,8 @@ import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import postgres, { type Sql } from "postgres";
+import { createDatabaseIfMissing } from "../db/bootstrap";
+import { runMigrations } from "../db/migrate";
 import { seedDemoCatalogue } from "../db/seed";
 import { buildIfStale, cookieHeader, createHttpClient, startBenchApp, type BenchApp } from "./app";
 import { prepareBenchDatabase } from "./database";
@@ -23,6 +27,7 @@ import { percentile, round1 } from "./load";
 import { describeMachine, type Machine } from "./machine";
 
 const LARGE_CATALOGUE = 10_000;
+const LARGE_DATABASE = "stockhold_bench_large";
 const WARM_UP = 10;
 const SAMPLES = 60;
 const HOLDING_SHOPPERS = 20;
@@ -92,29 +97,47 @@ function timedGet(agent: http.Agent, baseUrl: string, urlPath: string, headers: 
   });
 }
 
-/** Warm-up, then `SAMPLES` requests one after another (cycling through `paths`); every answer must be 200. */
-async function measure(app: BenchApp, paths: string[], headers: Record<string, string> = {}): Promise<Timing> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+function summarise(times: number[], bytes: number): Timing {
+  times.sort((a, b) => a - b);
+  return {
+    p50Ms: round1(percentile(times, 50)),
+    p95Ms: round1(percentile(times, 95)),
+    meanMs: round1(times.reduce((sum, t) => sum + t, 0) / times.length),
+    bytes,
+    samples: times.length,
+  };
+}
+
+/**
+ * Warm-up, then `SAMPLES` requests to each shop (cycling through `paths`), alternating between them request by
+ * request; every answer must be 200. Answers the small shop's timing and the large one's.
+ */
+async function measurePair(
+  apps: [BenchApp, BenchApp],
+  paths: string[],
+  headers: Record<string, string> = {},
+): Promise<[Timing, Timing]> {
+  const agents = apps.map(() => new http.Agent({ keepAlive: true, maxSockets: 1 }));
   try {
-    for (let i = 0; i < WARM_UP; i += 1) await timedGet(agent, app.baseUrl, paths[i % paths.length]!, headers);
-    const times: number[] = [];
-    let bytes = 0;
-    for (let i = 0; i < SAMPLES; i += 1) {
-      const result = await timedGet(agent, app.baseUrl, paths[i % paths.length]!, headers);
-      if (result.status !== 200) throw new Error(`GET ${paths[i % paths.length]} answered ${result.status}`);
-      times.push(result.ms);
-      bytes = result.bytes;
+    for (let i = 0; i < WARM_UP; i += 1) {
+      for (const [n, app] of apps.entries()) await timedGet(agents[n]!, app.baseUrl, paths[i % paths.length]!, headers);
     }
-    times.sort((a, b) => a - b);
-    return {
-      p50Ms: round1(percentile(times, 50)),
-      p95Ms: round1(percentile(times, 95)),
-      meanMs: round1(times.reduce((sum, t) => sum + t, 0) / times.length),
-      bytes,
-      samples: times.length,
-    };
+    const times: [number[], number[]] = [[], []];
+    const bytes = [0, 0];
+    for (let i = 0; i < SAMPLES; i += 1) {
+      // Which shop goes first alternates too, so neither always follows the other's request.
+      const order = i % 2 === 0 ? [0, 1] : [1, 0];
+      for (const n of order) {
+        const urlPath = paths[i % paths.length]!;
+        const result = await timedGet(agents[n]!, apps[n]!.baseUrl, urlPath, headers);
+        if (result.status !== 200) throw new Error(`GET ${urlPath} answered ${result.status}`);
+        times[n]!.push(result.ms);
+        bytes[n] = result.bytes;
+      }
+    }
+    return [summarise(times[0], bytes[0]!), summarise(times[1], bytes[1]!)];
   } finally {
-    agent.destroy();
+    for (const agent of agents) agent.destroy();
   }
 }
 
@@ -181,33 +204,47 @@ async function startHolds(sql: Sql, app: BenchApp, shoppers: number): Promise<vo
   }
 }
 
-async function measureScale(app: BenchApp, products: number): Promise<Scale> {
+async function productCount(app: BenchApp): Promise<number> {
+  const client = createHttpClient(app.baseUrl, 1);
+  try {
+    return ((await client.get("/api/products")).body as { products: unknown[] }).products.length;
+  } finally {
+    client.close();
+  }
+}
+
+/** Every measurement on both shops, side by side. */
+async function measureScales(apps: [BenchApp, BenchApp], sizes: [number, number]): Promise<[Scale, Scale]> {
   const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
-  const api = createHttpClient(app.baseUrl, 1);
-  const apiAnswer = await api.get("/api/products");
-  api.close();
-  const scale: Scale = {
-    products,
-    homePage: await measure(app, ["/"]),
-    search: await measure(app, SEARCHES.map((q) => `/api/products?q=${encodeURIComponent(q)}&limit=24`)),
-    searchPage: await measure(app, SEARCHES.map((q) => `/?q=${encodeURIComponent(q)}`)),
-    apiPage: await measure(app, ["/api/products?limit=24"]),
-    apiDefault: {
-      ...(await measure(app, ["/api/products"])),
-      productsInAnswer: (apiAnswer.body as { products: unknown[] }).products.length,
-    },
-    dashboardPoll: await measure(app, ["/api/admin/stock?limit=50"], admin),
-  };
+  const homePage = await measurePair(apps, ["/"]);
+  const search = await measurePair(apps, SEARCHES.map((q) => `/api/products?q=${encodeURIComponent(q)}&limit=24`));
+  const searchPage = await measurePair(apps, SEARCHES.map((q) => `/?q=${encodeURIComponent(q)}`));
+  const apiPage = await measurePair(apps, ["/api/products?limit=24"]);
+  const apiDefault = await measurePair(apps, ["/api/products"]);
+  const dashboardPoll = await measurePair(apps, ["/api/admin/stock?limit=50"], admin);
+  const scales = await Promise.all(
+    ([0, 1] as const).map(async (n) => ({
+      products: sizes[n],
+      homePage: homePage[n],
+      search: search[n],
+      searchPage: searchPage[n],
+      apiPage: apiPage[n],
+      apiDefault: { ...apiDefault[n], productsInAnswer: await productCount(apps[n]) },
+      dashboardPoll: dashboardPoll[n],
+    })),
+  );
   const line = (name: string, t: Timing) =>
     log(`  ${name.padEnd(16)} p50 ${String(t.p50Ms).padStart(6)} ms  p95 ${String(t.p95Ms).padStart(6)} ms  ${(t.bytes / 1024).toFixed(1)} KB`);
-  log(`${products.toLocaleString("en")} products:`);
-  line("home page", scale.homePage);
-  line("search (API)", scale.search);
-  line("search page", scale.searchPage);
-  line("API page (24)", scale.apiPage);
-  line("API default", scale.apiDefault);
-  line("dashboard poll", scale.dashboardPoll);
-  return scale;
+  for (const scale of scales) {
+    log(`${scale.products.toLocaleString("en")} products:`);
+    line("home page", scale.homePage);
+    line("search (API)", scale.search);
+    line("search page", scale.searchPage);
+    line("API page (24)", scale.apiPage);
+    line("API default", scale.apiDefault);
+    line("dashboard poll", scale.dashboardPoll);
+  }
+  return scales as [Scale, Scale];
 }
 
 function targetsOf(small: Scale, large: Scale): Target[] {
@@ -290,34 +327,56 @@ async function main(): Promise<void> {
 
   buildIfStale(log);
   const database = await prepareBenchDatabase(log);
+  // The large shop's database, beside the small one on the same server.
+  const largeUrl = new URL(database.url);
+  largeUrl.pathname = `/${LARGE_DATABASE}`;
+  const maintenanceUrl = process.env.DATABASE_URL ?? Object.assign(new URL(database.url), { pathname: "/postgres" }).toString();
+  const dropLarge = async () => {
+    const admin = postgres(maintenanceUrl, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`drop database if exists ${LARGE_DATABASE} with (force)`).catch(() => {});
+    await admin.end();
+  };
   process.env.ADMIN_API_TOKEN = ADMIN_TOKEN;
-  const sql = postgres(database.url, { max: 2, onnotice: () => {} });
-  let app: BenchApp | undefined;
+  const apps: BenchApp[] = [];
   let stopping: Promise<void> | undefined;
   const shutdown = () =>
     (stopping ??= (async () => {
-      await app?.stop();
-      await sql.end();
+      await Promise.all(apps.map((app) => app.stop()));
+      await dropLarge();
       await database.stop();
     })());
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => {
-      log(`${signal}: stopping the app and the database …`);
+      log(`${signal}: stopping the apps and the database …`);
       void shutdown().finally(() => process.exit(130));
     });
   }
   try {
-    await seedDemoCatalogue(database.url);
-    log("Starting the built app (next start) …");
-    app = await startBenchApp(database.url);
-    await startHolds(sql, app, HOLDING_SHOPPERS);
-    const small = await measureScale(app, 12);
-
-    log(`Adding ${(LARGE_CATALOGUE - 12).toLocaleString("en")} products …`);
-    await addProducts(sql, LARGE_CATALOGUE - 12);
-    const [{ count } = { count: 0 }] = await sql<{ count: number }[]>`select count(*)::int as count from products`;
-    if (count !== LARGE_CATALOGUE) throw new Error(`expected ${LARGE_CATALOGUE} products, found ${count}`);
-    const large = await measureScale(app, count);
+    await dropLarge();
+    await createDatabaseIfMissing(maintenanceUrl, LARGE_DATABASE);
+    await runMigrations(largeUrl.toString());
+    const urls = [database.url, largeUrl.toString()];
+    for (const url of urls) await seedDemoCatalogue(url);
+    log(`Adding ${(LARGE_CATALOGUE - 12).toLocaleString("en")} products to the large shop …`);
+    const largeSql = postgres(largeUrl.toString(), { max: 1, onnotice: () => {} });
+    try {
+      await addProducts(largeSql, LARGE_CATALOGUE - 12);
+      const [{ count } = { count: 0 }] = await largeSql<{ count: number }[]>`select count(*)::int as count from products`;
+      if (count !== LARGE_CATALOGUE) throw new Error(`expected ${LARGE_CATALOGUE} products, found ${count}`);
+    } finally {
+      await largeSql.end();
+    }
+    log("Starting the built app twice (next start), one per shop …");
+    for (const url of urls) apps.push(await startBenchApp(url));
+    for (const [n, url] of urls.entries()) {
+      const sql = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        await startHolds(sql, apps[n]!, HOLDING_SHOPPERS);
+      } finally {
+        await sql.end();
+      }
+    }
+    const [small, large] = await measureScales([apps[0]!, apps[1]!], [12, LARGE_CATALOGUE]);
 
     const targets = targetsOf(small, large);
     for (const t of targets) log(`  ${t.met ? "met   " : "MISSED"}  ${t.name}: ${t.value} (target ${t.target})`);

@@ -86,7 +86,6 @@ async function walk(http: HttpClient, params: Record<string, string>, limit: num
   return pages;
 }
 
-const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 describe("paging and sort orders", () => {
   it("walks the whole catalogue in every sort order with no duplicates and no gaps, forwards and back", async () => {
