@@ -77,8 +77,10 @@ export function AddToCartForm({
           disabled={soldOut}
           className={withQuantity ? undefined : "btn-block"}
           title={soldOut ? `${productName} is out of stock` : undefined}
+          // The visible words first (so speech control finds it by them), then which product.
+          aria-label={`Add to cart: ${productName}`}
         >
-          Add to cart<span className="visually-hidden">: {productName}</span>
+          Add to cart
         </SubmitButton>
       </div>
       <div className="add-to-cart-note">

@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState, useEffect, useRef, useState } from "react";
+import { useActionState, useEffect, useRef } from "react";
 import type { FormState } from "@/lib/action-state";
 import { FormMessage } from "../ui/form-message";
 import { SubmitButton } from "../ui/submit-button";
@@ -34,37 +34,34 @@ export function CartLineControls({
   const formRef = useRef<HTMLFormElement>(null);
   const inputRef = useRef<HTMLInputElement>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
-  const [shown, setShown] = useState(quantity);
-  const [saved, setSaved] = useState(quantity);
-  // The server's quantity wins whenever it changes (a save came back, or the cart changed elsewhere).
-  const [lastServerQuantity, setLastServerQuantity] = useState(quantity);
-  if (quantity !== lastServerQuantity) {
-    setLastServerQuantity(quantity);
-    setShown(quantity);
-    setSaved(quantity);
-  }
+  /** A quantity the shopper chose that is not saved yet: the server's answers must not overwrite it. */
+  const unsaved = useRef<number | null>(null);
   const inputId = `quantity-${productId}`;
   const errors = updateState?.fieldErrors?.quantity;
 
   useEffect(() => () => clearTimeout(timer.current), []);
-  // Keep the field in step with the server, but never overwrite what the shopper is typing.
+  // Keep the field in step with the server, but never overwrite a choice still to be saved or what is being typed.
   useEffect(() => {
-    if (inputRef.current && document.activeElement !== inputRef.current) inputRef.current.value = String(quantity);
+    const input = inputRef.current;
+    if (input && unsaved.current === null && document.activeElement !== input) input.value = String(quantity);
   }, [quantity]);
 
   function scheduleSave(next: number) {
     clearTimeout(timer.current);
-    if (!Number.isInteger(next) || next < 1 || next > maxQuantity || next === saved) return;
+    if (!Number.isInteger(next) || next < 1 || next > maxQuantity) return;
+    unsaved.current = next;
     timer.current = setTimeout(() => {
-      setSaved(next);
+      unsaved.current = null;
       formRef.current?.requestSubmit();
     }, SAVE_DELAY_MS);
   }
 
   function step(by: number) {
-    const next = Math.min(maxQuantity, Math.max(1, shown + by));
-    setShown(next);
-    if (inputRef.current) inputRef.current.value = String(next);
+    const input = inputRef.current;
+    if (!input) return;
+    const current = Number.isInteger(Number(input.value)) ? Number(input.value) : quantity;
+    const next = Math.min(maxQuantity, Math.max(1, current + by));
+    input.value = String(next);
     scheduleSave(next);
   }
 
@@ -82,7 +79,6 @@ export function CartLineControls({
               className="stepper-button"
               aria-label={`One fewer ${productName}`}
               aria-controls={inputId}
-              disabled={shown <= 1}
               onClick={() => step(-1)}
             >
               −
@@ -100,11 +96,7 @@ export function CartLineControls({
             required
             className="input input-quantity"
             aria-invalid={errors ? true : undefined}
-            onChange={(event) => {
-              const next = Number(event.currentTarget.value);
-              if (Number.isInteger(next) && next >= 1) setShown(Math.min(next, maxQuantity));
-              scheduleSave(next);
-            }}
+            onChange={(event) => scheduleSave(Number(event.currentTarget.value))}
           />
           {inBrowser ? (
             <button
@@ -112,7 +104,6 @@ export function CartLineControls({
               className="stepper-button"
               aria-label={`One more ${productName}`}
               aria-controls={inputId}
-              disabled={shown >= maxQuantity}
               onClick={() => step(1)}
             >
               +

@@ -86,7 +86,6 @@ async function walk(http: HttpClient, params: Record<string, string>, limit: num
   return pages;
 }
 
-
 describe("paging and sort orders", () => {
   it("walks the whole catalogue in every sort order with no duplicates and no gaps, forwards and back", async () => {
     // Ties on purpose: equal prices and equal names must still page cleanly (the id breaks ties).

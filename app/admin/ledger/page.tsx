@@ -75,7 +75,9 @@ export default async function LedgerPage({ searchParams }: { searchParams: Promi
 
       <section aria-labelledby="movements-title">
         <h2 id="movements-title">{product ? `Movements of ${product.name}` : "Latest movements"}, newest first</h2>
-        <LedgerTable movements={page.movements} showProduct={!product} />
+        <div className="admin-table-wrap">
+          <LedgerTable movements={page.movements} showProduct={!product} />
+        </div>
         <Pager prev={pageLink(page.prevCursor)} next={pageLink(page.nextCursor)} />
       </section>
     </>
