@@ -3,6 +3,7 @@
  * creating products with opening stock.
  */
 import "server-only";
+import { createHash } from "node:crypto";
 import { sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
 import { availableToViewerSql, heldColumnsSql, holdFiguresJoin, inStockForViewerSql, isoOrNull } from "./availability";
@@ -94,7 +95,8 @@ function sortOrder(sort: CatalogueSort, terms: string[]): KeysetOrder {
   switch (sort) {
     case "relevance":
       return {
-        list: "relevance",
+        // Ranks belong to one search: a cursor of another search is refused, not misread.
+        list: `relevance:${createHash("sha256").update(terms.join(" ")).digest("base64url").slice(0, 12)}`,
         direction: "desc",
         keys: [{ expression: sql`ts_rank(p.search_vector, ${tsQuery(terms)})`, type: "real", validate: isRank }, id],
       };

@@ -314,10 +314,26 @@ describe("refusals", () => {
     ["a cursor with a price beyond range", `sort=price_asc&cursor=${cursorOf({ l: "price_asc", k: [1e300, randomUUID()], d: "a" })}`],
     ["a cursor with an impossible date", `sort=newest&cursor=${cursorOf({ l: "newest", k: ["2026-02-30T10:00:00.000000Z", randomUUID()], d: "a" })}`],
     ["a cursor with a NUL in a name", `cursor=${cursorOf({ l: "name", k: ["a\u0000b", randomUUID()], d: "a" })}`],
-    ["a cursor with a rank out of range", `q=lamp&cursor=${cursorOf({ l: "relevance", k: [1e40, randomUUID()], d: "b" })}`],
+    ["a cursor of another search", `q=lamp&cursor=${cursorOf({ l: "relevance", k: [0.5, randomUUID()], d: "a" })}`],
     ["a cursor over 1000 characters", `cursor=${"A".repeat(1001)}`],
   ])("refuses %s with 400 invalid_request", async (_label, query) => {
     expectError(await client().get(`/api/products?${query}`), 400, "invalid_request");
+  });
+
+  it("refuses a search's cursor for another search, and a forged rank", async () => {
+    const http = client();
+    const tag = `rx${randomUUID().replace(/-/g, "").slice(0, 8)}`;
+    await bulkProducts([
+      { name: `Rank a ${tag}`, priceCents: 100, onHand: 1 },
+      { name: `Rank b ${tag}`, priceCents: 100, onHand: 1 },
+    ]);
+    const first = await list(http, { q: tag, limit: "1" });
+    expect(first.nextCursor).toEqual(expect.any(String));
+    expect((await list(http, { q: tag, limit: "1", cursor: first.nextCursor! })).products).toHaveLength(1);
+    expectError(await http.get(`/api/products?q=other&limit=1&cursor=${first.nextCursor}`), 400, "invalid_request");
+    const payload = JSON.parse(Buffer.from(first.nextCursor!, "base64url").toString()) as { l: string; k: unknown[] };
+    const forged = cursorOf({ ...payload, k: [1e40, payload.k[1]] });
+    expectError(await http.get(`/api/products?q=${tag}&cursor=${forged}`), 400, "invalid_request");
   });
 
   it("accepts empty parameters as not given", async () => {
