@@ -120,8 +120,9 @@ async function stockTotals(): Promise<{ totals: StockTotals; serverTime: string 
       where status = 'active' and expires_at <= now()
       group by product_id
     ), plain as (
-      select count(*)::int as products, coalesce(sum(on_hand), 0)::int as on_hand,
-        coalesce(sum(reserved), 0)::int as reserved, coalesce(sum(allocated), 0)::int as allocated,
+      -- Sums as float8: exact for whole numbers up to 2^53, and no integer overflow however large the shop.
+      select count(*)::int as products, coalesce(sum(on_hand), 0)::float8 as on_hand,
+        coalesce(sum(reserved), 0)::float8 as reserved, coalesce(sum(allocated), 0)::float8 as allocated,
         (count(*) filter (where on_hand - allocated - reserved between 1 and ${LOW_STOCK_THRESHOLD}))::int as low,
         (count(*) filter (where on_hand - allocated - reserved = 0))::int as sold_out,
         (count(*) filter (where reserved > 0))::int as held
@@ -131,7 +132,7 @@ async function stockTotals(): Promise<{ totals: StockTotals; serverTime: string 
         s.reserved as reserved_before, s.reserved - l.quantity as reserved_after, l.quantity
       from lapsed l join stock_levels s on s.product_id = l.product_id
     ), correction as (
-      select coalesce(sum(quantity), 0)::int as lapsed,
+      select coalesce(sum(quantity), 0)::float8 as lapsed,
         (count(*) filter (where after between 1 and ${LOW_STOCK_THRESHOLD}) - count(*) filter (where before between 1 and ${LOW_STOCK_THRESHOLD}))::int as low,
         (count(*) filter (where after = 0) - count(*) filter (where before = 0))::int as sold_out,
         (count(*) filter (where reserved_after > 0) - count(*) filter (where reserved_before > 0))::int as held
