@@ -1,19 +1,67 @@
 import Link from "next/link";
 import { connection } from "next/server";
-import { AddToCartForm } from "@/components/shop/add-to-cart-form";
-import { ProductArt } from "@/components/shop/product-art";
-import { StockBadge } from "@/components/ui/badge";
-import { Card } from "@/components/ui/card";
+import { CatalogueFilters } from "@/components/shop/catalogue-filters";
+import { ProductCard } from "@/components/shop/product-card";
 import { EmptyState } from "@/components/ui/empty-state";
-import { Price } from "@/components/ui/price";
 import { addToCartAction } from "@/app/cart/actions";
-import { listProducts } from "@/lib/catalog";
+import { CATALOGUE_PAGE_SIZE, listProducts, type ProductPage, type ProductQuery } from "@/lib/catalog";
 import { env } from "@/lib/env";
+import { DomainError } from "@/lib/errors";
+import { currentShopper } from "@/lib/identity";
+import { productListQuerySchema } from "@/lib/store-schemas";
 
-/** The catalogue. Stock figures are read on every request, never frozen at build time. */
-export default async function CataloguePage() {
+type SearchParams = Record<string, string | string[] | undefined>;
+
+/** The catalogue's filters from the URL; a value that does not parse is left out rather than refused. */
+function filtersOf(params: SearchParams): Pick<ProductQuery, "q" | "sort" | "inStock" | "cursor"> {
+  const first = (key: string) => {
+    const value = params[key];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const shape = productListQuerySchema.shape;
+  const q = shape.q.safeParse(first("q"));
+  const sort = shape.sort.safeParse(first("sort"));
+  const inStock = shape.inStock.safeParse(first("inStock"));
+  const cursor = shape.cursor.safeParse(first("cursor"));
+  return {
+    q: (q.success ? q.data : undefined)?.trim() || undefined,
+    sort: sort.success ? sort.data : undefined,
+    inStock: inStock.success ? inStock.data : undefined,
+    cursor: cursor.success ? cursor.data : undefined,
+  };
+}
+
+/** A link to another page of the same list: the filters stay, so the URL can be shared. */
+function pageHref(filters: Pick<ProductQuery, "q" | "sort" | "inStock">, cursor: string): string {
+  const params = new URLSearchParams();
+  if (filters.q) params.set("q", filters.q);
+  if (filters.sort) params.set("sort", filters.sort);
+  if (filters.inStock) params.set("inStock", "true");
+  params.set("cursor", cursor);
+  return `/?${params.toString()}`;
+}
+
+/**
+ * The catalogue: pages of 24, searched, sorted and filtered through the URL. Stock figures are read on every
+ * request, never frozen at build time.
+ */
+export default async function CataloguePage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   await connection();
-  const products = await listProducts();
+  const filters = filtersOf(await searchParams);
+  const shopper = await currentShopper();
+  const query = { ...filters, limit: CATALOGUE_PAGE_SIZE, viewerId: shopper?.id ?? null };
+  let page: ProductPage;
+  let staleLink = false;
+  try {
+    page = await listProducts(query);
+  } catch (error) {
+    // A page link from another sort order or an old version: show the first page instead of an error.
+    if (!(error instanceof DomainError && error.code === "invalid_request")) throw error;
+    staleLink = true;
+    page = await listProducts({ ...query, cursor: undefined });
+  }
+  const filtered = Boolean(filters.q || filters.inStock);
+
   return (
     <>
       <div className="page-head">
@@ -23,37 +71,54 @@ export default async function CataloguePage() {
           check out.
         </p>
       </div>
-      {products.length === 0 ? (
-        <EmptyState title="Nothing on the shelves yet">
-          <p>New products appear here as soon as they are added. Please come back soon.</p>
-        </EmptyState>
+      <CatalogueFilters q={filters.q ?? ""} sort={filters.sort} inStock={filters.inStock ?? false} />
+      {staleLink ? (
+        <p className="muted small" role="status">
+          That page link no longer fits this list: here is its first page.
+        </p>
+      ) : null}
+      {filters.q ? (
+        <p className="catalogue-summary" role="status">
+          {page.products.length === 0 ? "No products match " : "Products matching "}
+          <strong>“{filters.q}”</strong>
+          {filters.inStock ? " in stock" : ""}. <Link href="/">Show everything</Link>
+        </p>
+      ) : null}
+      {page.products.length === 0 ? (
+        filtered ? (
+          <EmptyState title="Nothing found">
+            <p>Try fewer or shorter words, or include products that are sold out right now.</p>
+          </EmptyState>
+        ) : (
+          <EmptyState title="Nothing on the shelves yet">
+            <p>New products appear here as soon as they are added. Please come back soon.</p>
+          </EmptyState>
+        )
       ) : (
         <ul className="product-grid" aria-label="Products">
-          {products.map((product) => (
+          {page.products.map((product) => (
             <li key={product.id}>
-              <Card className="product-card" aria-labelledby={`product-${product.id}`}>
-                <Link href={`/products/${product.slug}`} tabIndex={-1} aria-hidden="true" className="product-art-link">
-                  <ProductArt slug={product.slug} name={product.name} imageUrl={product.imageUrl} />
-                </Link>
-                <h2 className="product-name" id={`product-${product.id}`}>
-                  <Link href={`/products/${product.slug}`}>{product.name}</Link>
-                </h2>
-                <div className="product-meta">
-                  <Price cents={product.priceCents} />
-                  <StockBadge available={product.available} />
-                </div>
-                <AddToCartForm
-                  action={addToCartAction}
-                  productId={product.id}
-                  productName={product.name}
-                  available={product.available}
-                  maxQuantity={env.MAX_QUANTITY_PER_LINE}
-                />
-              </Card>
+              <ProductCard product={product} addToCart={addToCartAction} maxQuantity={env.MAX_QUANTITY_PER_LINE} />
             </li>
           ))}
         </ul>
       )}
+      {page.prevCursor || page.nextCursor ? (
+        <nav className="pager" aria-label="Pages">
+          {page.prevCursor ? (
+            <Link href={pageHref(filters, page.prevCursor)} rel="prev" className="pager-link">
+              ← Previous
+            </Link>
+          ) : (
+            <span />
+          )}
+          {page.nextCursor ? (
+            <Link href={pageHref(filters, page.nextCursor)} rel="next" className="pager-link">
+              Next →
+            </Link>
+          ) : null}
+        </nav>
+      ) : null}
     </>
   );
 }

@@ -6,6 +6,7 @@ import { sql } from "drizzle-orm";
 import {
   bigint,
   check,
+  customType,
   index,
   integer,
   jsonb,
@@ -43,6 +44,9 @@ export const users = pgTable(
 export type User = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
 
+/** PostgreSQL's tsvector, which Drizzle has no built-in column type for. */
+const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
+
 export const products = pgTable(
   "products",
   {
@@ -56,11 +60,27 @@ export const products = pgTable(
     /** Set when the product is no longer sold; the row stays so its stock history and orders keep their product. */
     archivedAt: timestamp("archived_at", { withTimezone: true }),
     createdAt: createdAt(),
+    /**
+     * What catalogue search matches and ranks: the name (weight A) and the description (B). Stored, so ranking
+     * a search's matches reads it instead of parsing every matching product's text again.
+     */
+    searchVector: tsvector("search_vector")
+      .notNull()
+      .generatedAlwaysAs(
+        sql`setweight(to_tsvector('english'::regconfig, name), 'A') || setweight(to_tsvector('english'::regconfig, description), 'B')`,
+      ),
   },
   (t) => [
     uniqueIndex("products_slug_unique").on(t.slug),
     check("products_price_not_negative", sql`${t.priceCents} >= 0`),
     check("products_slug_format", sql`${t.slug} ~ '^[a-z0-9]+(-[a-z0-9]+)*$'`),
+    // fastupdate off: new products go straight into the index instead of a pending list that every search would
+    // scan (and that makes the planner shun the index) until a vacuum; products change rarely, searches often.
+    index("products_search_idx").using("gin", t.searchVector).with({ fastupdate: false }),
+    // Keyset paging in each catalogue sort order: the id breaks ties so every product has one place.
+    index("products_newest_idx").on(t.createdAt.desc(), t.id.desc()),
+    index("products_price_idx").on(t.priceCents, t.id),
+    index("products_name_idx").on(t.name, t.id),
   ],
 );
 export type Product = typeof products.$inferSelect;

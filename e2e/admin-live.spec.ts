@@ -10,7 +10,7 @@ test("the dashboard shows a new hold live; the admin releases it and the shopper
   shopper,
 }) => {
   const product = await makeProduct({ onHand: 4, label: "Watched Backpack" });
-  await admin.dashboard.goto();
+  await admin.dashboard.goto(product.name);
   await expect(admin.dashboard.heading).toBeVisible();
   await expect.poll(() => admin.dashboard.levelsOf(product.name)).toEqual({ onHand: 4, reserved: 0, allocated: 0, available: 4 });
   // Survives only as long as the page is not reloaded.
@@ -33,6 +33,6 @@ test("the dashboard shows a new hold live; the admin releases it and the shopper
   await expect(shopper.checkout.ended).toContainText("Released by the shop");
   await expect(shopper.checkout.payButton).toBeDisabled();
 
-  await admin.dashboard.goto();
+  await admin.dashboard.goto(product.name);
   await expect.poll(() => admin.dashboard.levelsOf(product.name)).toEqual({ onHand: 4, reserved: 0, allocated: 0, available: 4 });
 });

@@ -32,7 +32,7 @@ test("a paid checkout shows the confirmation and the admin sees the units alloca
   await expect(shopper.order.confirmation).toBeVisible();
   expect(await shopper.order.line(product.name)).toMatchObject({ Quantity: "2", Price: "$50.00" });
 
-  await admin.dashboard.goto();
+  await admin.dashboard.goto(product.name);
   await expect(admin.dashboard.heading).toBeVisible();
   await expect
     .poll(() => admin.dashboard.levelsOf(product.name))

@@ -163,8 +163,11 @@ async function main(): Promise<void> {
         STOCKHOLD_SUPERVISOR_PID: String(process.pid),
         CRON_SECRET,
         ADMIN_API_TOKEN,
-        // Links in emails (order confirmation, back in stock) point at this server.
+        // Links in emails (order confirmation, back in stock) point at this server, and the test payment
+        // provider sends its webhooks here; its asynchronous cards confirm after a second.
         SHOP_URL: BASE_URL,
+        PORT: String(E2E_PORT),
+        PAYMENT_TEST_WEBHOOK_DELAY_MS: "1000",
         RESERVATION_TTL_SECONDS: String(RESERVATION_TTL_SECONDS),
         RESERVATION_MAX_SECONDS: String(RESERVATION_MAX_SECONDS),
         // Holds must end by themselves, not because a sweep happened to run.

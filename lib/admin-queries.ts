@@ -6,8 +6,25 @@ import "server-only";
 import { sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
 import type { MovementKind, ReservationStatus } from "@/db/schema";
+import { searchCondition } from "./catalog";
 import { notFound } from "./errors";
 import { listStockLevels, type StockLevelView } from "./inventory";
+import {
+  anchoredCondition,
+  anchoredOrderBy,
+  containsPattern,
+  decodeAnchoredCursor,
+  decodeCursor,
+  isText,
+  isUuid,
+  isWholeNumber,
+  keysetCondition,
+  keysetOrderBy,
+  toAnchoredPage,
+  toPage,
+  type AnchoredOrder,
+  type KeysetOrder,
+} from "./paging";
 
 /** At or below this many available units a product counts as running low. */
 export const LOW_STOCK_THRESHOLD = 3;
@@ -22,42 +39,149 @@ export async function databaseTime(): Promise<string> {
 
 export type StockRow = StockLevelView & { low: boolean; soldOut: boolean };
 
+export type StockTotals = {
+  products: number;
+  onHand: number;
+  reserved: number;
+  allocated: number;
+  available: number;
+  low: number;
+  soldOut: number;
+  /** Products with units in live holds right now. */
+  held: number;
+};
+
 export interface StockOverview {
   products: StockRow[];
-  totals: {
-    products: number;
-    onHand: number;
-    reserved: number;
-    allocated: number;
-    available: number;
-    low: number;
-    soldOut: number;
-  };
+  /** The whole shop's totals, whatever page or filter is shown. */
+  totals: StockTotals;
   serverTime: string;
+  /** Set when a page was asked for: the cursors of the pages around it (null at either end). */
+  nextCursor?: string | null;
+  prevCursor?: string | null;
 }
 
-/** Every product's levels (holds whose time is up count as released), flagged low or sold out, with totals. */
-export async function stockOverview(): Promise<StockOverview> {
-  const [levels, serverTime] = await Promise.all([listStockLevels(), databaseTime()]);
-  const products = levels.map((p) => ({
-    ...p,
-    low: p.available > 0 && p.available <= LOW_STOCK_THRESHOLD,
-    soldOut: p.available === 0,
-  }));
-  const sum = (pick: (p: StockRow) => number) => products.reduce((total, p) => total + pick(p), 0);
-  return {
-    products,
-    totals: {
-      products: products.length,
-      onHand: sum((p) => p.onHand),
-      reserved: sum((p) => p.reserved),
-      allocated: sum((p) => p.allocated),
-      available: sum((p) => p.available),
-      low: products.filter((p) => p.low).length,
-      soldOut: products.filter((p) => p.soldOut).length,
-    },
-    serverTime,
-  };
+export const stockFilters = ["all", "low", "sold_out", "held"] as const;
+export type StockFilter = (typeof stockFilters)[number];
+
+export interface StockPageQuery {
+  q?: string;
+  filter?: StockFilter;
+  cursor?: string;
+  limit?: number;
+}
+
+/** Products per page of the stock dashboard (and the largest page the admin API gives). */
+export const STOCK_PAGE_SIZE = 50;
+export const MAX_STOCK_PAGE = 500;
+
+/**
+ * Levels of every product as shoppers see them (holds whose time is up count as released): one grouped read of
+ * the lapsed holds instead of a lookup per product, so the totals of 10,000 products stay cheap.
+ */
+const levelsCte = sql`levels as (
+  select s.product_id, s.on_hand,
+    s.reserved - coalesce(l.quantity, 0) as reserved,
+    s.allocated,
+    greatest(0, s.on_hand - s.allocated - s.reserved + coalesce(l.quantity, 0)) as available
+  from stock_levels s
+  left join (
+    select product_id, sum(quantity)::int as quantity from reservations
+    where status = 'active' and expires_at <= now()
+    group by product_id
+  ) l on l.product_id = s.product_id
+)`;
+
+const filterSql: Record<StockFilter, SQL> = {
+  all: sql`true`,
+  low: sql`v.available > 0 and v.available <= ${LOW_STOCK_THRESHOLD}`,
+  sold_out: sql`v.available = 0`,
+  held: sql`v.reserved > 0`,
+};
+
+const stockOrder: KeysetOrder = {
+  list: "stock",
+  direction: "asc",
+  keys: [
+    { expression: sql`p.name`, type: "text", validate: isText },
+    { expression: sql`p.id`, type: "uuid", validate: isUuid },
+  ],
+};
+
+/**
+ * The whole shop's totals, summed in SQL over stock_levels alone, then corrected for the few products with holds
+ * whose time is up (they count as released already), so 10,000 products cost one plain scan. Needs no
+ * greatest(0, …): the table's CHECK keeps reserved + allocated ≤ on hand. Raw SQL: FILTER aggregates over CTEs.
+ */
+async function stockTotals(): Promise<{ totals: StockTotals; serverTime: string }> {
+  const [row] = await db.execute<StockTotals & { serverTime: string }>(sql`
+    with lapsed as (
+      select product_id, sum(quantity)::int as quantity from reservations
+      where status = 'active' and expires_at <= now()
+      group by product_id
+    ), plain as (
+      -- Sums as float8: exact for whole numbers up to 2^53, and no integer overflow however large the shop.
+      select count(*)::int as products, coalesce(sum(on_hand), 0)::float8 as on_hand,
+        coalesce(sum(reserved), 0)::float8 as reserved, coalesce(sum(allocated), 0)::float8 as allocated,
+        (count(*) filter (where on_hand - allocated - reserved between 1 and ${LOW_STOCK_THRESHOLD}))::int as low,
+        (count(*) filter (where on_hand - allocated - reserved = 0))::int as sold_out,
+        (count(*) filter (where reserved > 0))::int as held
+      from stock_levels
+    ), lapsed_levels as (
+      select s.on_hand - s.allocated - s.reserved as before, s.on_hand - s.allocated - s.reserved + l.quantity as after,
+        s.reserved as reserved_before, s.reserved - l.quantity as reserved_after, l.quantity
+      from lapsed l join stock_levels s on s.product_id = l.product_id
+    ), correction as (
+      select coalesce(sum(quantity), 0)::float8 as lapsed,
+        (count(*) filter (where after between 1 and ${LOW_STOCK_THRESHOLD}) - count(*) filter (where before between 1 and ${LOW_STOCK_THRESHOLD}))::int as low,
+        (count(*) filter (where after = 0) - count(*) filter (where before = 0))::int as sold_out,
+        (count(*) filter (where reserved_after > 0) - count(*) filter (where reserved_before > 0))::int as held
+      from lapsed_levels
+    )
+    select plain.products, plain.on_hand as "onHand", plain.reserved - correction.lapsed as reserved,
+      plain.allocated, plain.on_hand - plain.allocated - plain.reserved + correction.lapsed as available,
+      plain.low + correction.low as low, plain.sold_out + correction.sold_out as "soldOut",
+      plain.held + correction.held as held,
+      to_json(clock_timestamp()) #>> '{}' as "serverTime"
+    from plain, correction`);
+  const { serverTime, ...totals } = row!;
+  return { totals, serverTime: iso(serverTime) };
+}
+
+const flag = (p: StockLevelView): StockRow => ({
+  ...p,
+  low: p.available > 0 && p.available <= LOW_STOCK_THRESHOLD,
+  soldOut: p.available === 0,
+});
+
+/**
+ * Stock at a glance: products (holds whose time is up count as released), flagged low or sold out, with the
+ * whole shop's totals computed in SQL. Without a page query, every product (the admin API's default answer);
+ * with one, a page by name, searched and filtered (low, sold out, held), with cursors to the pages around it.
+ */
+export async function stockOverview(page?: StockPageQuery): Promise<StockOverview> {
+  if (!page) {
+    const [levels, { totals, serverTime }] = await Promise.all([listStockLevels(), stockTotals()]);
+    return { products: levels.map(flag), totals, serverTime };
+  }
+  const limit = Math.min(Math.max(1, page.limit ?? STOCK_PAGE_SIZE), MAX_STOCK_PAGE);
+  const cursor = page.cursor ? decodeCursor(page.cursor, stockOrder.list, stockOrder.keys.length) : null;
+  const conditions = [filterSql[page.filter ?? "all"], searchCondition(page.q)];
+  if (cursor) conditions.push(keysetCondition(stockOrder, cursor));
+  const [rows, { totals, serverTime }] = await Promise.all([
+    // Raw SQL: the levels CTE and the row-value keyset comparison.
+    db.execute<StockLevelView>(sql`
+      with ${levelsCte}
+      select p.id, p.slug, p.name, p.price_cents as "priceCents",
+        v.on_hand as "onHand", v.reserved, v.allocated, v.available
+      from products p join levels v on v.product_id = p.id
+      where ${sql.join(conditions, sql` and `)}
+      order by ${sql.join(keysetOrderBy(stockOrder, cursor?.direction), sql`, `)}
+      limit ${limit + 1}`),
+    stockTotals(),
+  ]);
+  const paged = toPage([...rows], limit, stockOrder, cursor, (row) => [row.name, row.id]);
+  return { products: paged.rows.map(flag), totals, serverTime, nextCursor: paged.nextCursor, prevCursor: paged.prevCursor };
 }
 
 export type ReservationView = {
@@ -115,17 +239,54 @@ async function queryReservations(where: SQL, order: SQL, limit: number): Promise
   }));
 }
 
-/** Holds, soonest to expire first when listing active ones, otherwise newest first. */
+export interface ReservationQuery {
+  status?: ReservationStatus;
+  productId?: string;
+  /** Part of the product's name or the shopper's email. */
+  q?: string;
+  cursor?: string;
+  limit?: number;
+}
+
+
+const holdsOrder = (status: ReservationStatus | undefined): AnchoredOrder =>
+  status === "active"
+    ? {
+        list: "holds-active",
+        direction: "asc",
+        columns: [sql`r.expires_at`, sql`r.id`],
+        anchor: (id) => sql`select expires_at, id from reservations where id = ${id}::uuid`,
+      }
+    : {
+        list: "holds",
+        direction: "desc",
+        columns: [sql`r.created_at`, sql`r.id`],
+        anchor: (id) => sql`select created_at, id from reservations where id = ${id}::uuid`,
+      };
+
+/**
+ * Holds, soonest to expire first when listing active ones, otherwise newest first; a page of them (500 unless
+ * asked otherwise) with cursors to the pages around it.
+ */
 export async function listReservations(
-  filter: { status?: ReservationStatus; productId?: string; limit?: number } = {},
-): Promise<{ reservations: ReservationView[]; serverTime: string }> {
-  const where = sql`${statusFilter(filter.status)} and ${filter.productId ? sql`r.product_id = ${filter.productId}` : sql`true`}`;
-  const order = filter.status === "active" ? sql`r.expires_at, r.id` : sql`r.created_at desc, r.id`;
-  const [reservations, serverTime] = await Promise.all([
-    queryReservations(where, order, filter.limit ?? 500),
+  filter: ReservationQuery = {},
+): Promise<{ reservations: ReservationView[]; serverTime: string; nextCursor: string | null; prevCursor: string | null }> {
+  const order = holdsOrder(filter.status);
+  const cursor = filter.cursor ? decodeAnchoredCursor(filter.cursor, order) : null;
+  const limit = filter.limit ?? 500;
+  const conditions = [statusFilter(filter.status)];
+  if (filter.productId) conditions.push(sql`r.product_id = ${filter.productId}`);
+  if (filter.q?.trim()) {
+    const pattern = containsPattern(filter.q);
+    conditions.push(sql`(p.name ilike ${pattern} or coalesce(u.email, c.email) ilike ${pattern})`);
+  }
+  if (cursor) conditions.push(anchoredCondition(order, cursor));
+  const [rows, serverTime] = await Promise.all([
+    queryReservations(sql.join(conditions, sql` and `), anchoredOrderBy(order, cursor?.direction), limit + 1),
     databaseTime(),
   ]);
-  return { reservations, serverTime };
+  const page = toAnchoredPage(rows, limit, order, cursor);
+  return { reservations: page.rows, serverTime, nextCursor: page.nextCursor, prevCursor: page.prevCursor };
 }
 
 export async function getReservation(reservationId: string): Promise<ReservationView> {
@@ -171,9 +332,31 @@ function describeCause(m: MovementRow): string {
   return "system or API token";
 }
 
+const movementsOrder: KeysetOrder = {
+  list: "ledger",
+  direction: "desc",
+  keys: [{ expression: sql`m.id`, type: "bigint", validate: isWholeNumber }],
+};
+
+/** The stock ledger, newest first; one product's or every product's; a page of it, with cursors around it. */
+export async function listMovementsPage(
+  filter: { productId?: string; cursor?: string; limit?: number } = {},
+): Promise<{ movements: MovementView[]; nextCursor: string | null; prevCursor: string | null }> {
+  const cursor = filter.cursor ? decodeCursor(filter.cursor, movementsOrder.list, 1) : null;
+  const limit = filter.limit ?? 200;
+  const rows = await listMovements({
+    productId: filter.productId,
+    limit: limit + 1,
+    after: cursor ? keysetCondition(movementsOrder, cursor) : undefined,
+    order: keysetOrderBy(movementsOrder, cursor?.direction)[0],
+  });
+  const page = toPage(rows, limit, movementsOrder, cursor, (m) => [m.id]);
+  return { movements: page.rows, nextCursor: page.nextCursor, prevCursor: page.prevCursor };
+}
+
 /** The stock ledger, newest first; one product's or every product's, or one order's (its holds, sale, shipping). */
 export async function listMovements(
-  filter: { productId?: string; orderId?: string; limit?: number } = {},
+  filter: { productId?: string; orderId?: string; limit?: number; after?: SQL; order?: SQL } = {},
 ): Promise<MovementView[]> {
   const rows = await db.execute<MovementRow>(sql`
     select m.id::int as id, m.product_id as "productId", p.name as "productName", m.kind,
@@ -196,7 +379,8 @@ export async function listMovements(
           ? sql`(m.order_id = ${filter.orderId} or m.checkout_id = (select checkout_id from orders where id = ${filter.orderId}))`
           : sql`true`
       }
-    order by m.id desc
+      and ${filter.after ?? sql`true`}
+    order by ${filter.order ?? sql`m.id desc`}
     limit ${filter.limit ?? 200}`);
   return rows.map((row) => {
     const { checkoutShopper: _shopper, ...movement } = row;
@@ -232,9 +416,13 @@ export type ProductChoice = {
   slug: string;
 };
 
-/** Products by name, for pickers. */
-export async function listProductChoices(): Promise<ProductChoice[]> {
-  return db.execute<ProductChoice>(sql`select id, name, slug from products order by name, id`) as Promise<ProductChoice[]>;
+/** Products by name, for pickers: the first `limit`, or those matching a search (as the catalogue's search). */
+export async function listProductChoices(filter: { id?: string; q?: string; limit?: number } = {}): Promise<ProductChoice[]> {
+  return db.execute<ProductChoice>(sql`
+    select p.id, p.name, p.slug from products p
+    where ${searchCondition(filter.q)} and ${filter.id ? sql`p.id = ${filter.id}` : sql`true`}
+    order by p.name, p.id
+    limit ${filter.limit ?? 1000}`) as Promise<ProductChoice[]>;
 }
 
 export async function getProductChoice(productId: string): Promise<ProductChoice> {

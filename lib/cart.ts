@@ -6,6 +6,7 @@ import "server-only";
 import { eq, sql } from "drizzle-orm";
 import { db, type Tx } from "@/db/client";
 import { cartLines, carts } from "@/db/schema";
+import { availableToViewerSql, heldColumnsSql, holdFiguresJoin, isoOrNull } from "./availability";
 import { env } from "./env";
 import { DomainError, notFound } from "./errors";
 
@@ -15,8 +16,11 @@ export type CartLineView = {
   name: string;
   quantity: number;
   unitPriceCents: number;
-  /** Units free right now; the cart shows a note when a line asks for more. */
+  /** Units this shopper could have right now (their own live hold included); the cart notes a line asking more. */
   available: number;
+  /** Units in other shoppers' live holds, and when the soonest of them lapses if untouched (or null). */
+  held: number;
+  nextReleaseAt: string | null;
 };
 
 export interface CartView {
@@ -38,18 +42,18 @@ export async function getOrCreateCart(shopperId: string): Promise<{ id: string }
 
 export async function getCart(shopperId: string | null): Promise<CartView> {
   if (!shopperId) return { id: null, lines: [], subtotalCents: 0, itemCount: 0 };
-  const lines = await db.execute<CartLineView & { cartId: string }>(sql`
+  const rows = await db.execute<CartLineView & { cartId: string }>(sql`
     select c.id as "cartId", l.product_id as "productId", p.slug, p.name, l.quantity,
       p.price_cents as "unitPriceCents",
-      greatest(0, s.on_hand - s.allocated - s.reserved + coalesce((
-        select sum(r.quantity)::int from reservations r
-        where r.product_id = p.id and r.status = 'active' and r.expires_at <= now()), 0)) as available
+      ${availableToViewerSql}::int as available, ${heldColumnsSql}
     from carts c
     join cart_lines l on l.cart_id = c.id
     join products p on p.id = l.product_id
     join stock_levels s on s.product_id = p.id
+    ${holdFiguresJoin(shopperId)}
     where c.shopper_id = ${shopperId}
     order by l.created_at, p.name`);
+  const lines = rows.map((line) => ({ ...line, nextReleaseAt: isoOrNull(line.nextReleaseAt) }));
   const [cart] = lines.length
     ? [{ id: lines[0]!.cartId }]
     : await db.execute<{ id: string }>(sql`select id from carts where shopper_id = ${shopperId}`);
@@ -109,13 +113,35 @@ export async function setCartLineQuantity(shopperId: string, productId: string, 
   return getCart(shopperId);
 }
 
-/** Sets every line to at most what is available now (removing sold-out lines): "adjust my cart". */
-export async function fitCartToStock(shopperId: string): Promise<CartView> {
-  const cart = await getCart(shopperId);
-  for (const line of cart.lines) {
-    if (line.quantity > line.available) await setCartLineQuantity(shopperId, line.productId, line.available);
+/** What "adjust my cart" did to one line: lowered to what is left, or removed (sold out). */
+export interface CartAdjustment {
+  productId: string;
+  name: string;
+  from: number;
+  to: number;
+}
+
+/**
+ * Sets every line to at most what this shopper could have now (their own live hold counts as theirs), removing
+ * sold-out lines: "adjust my cart". Returns the cart and what changed, line by line.
+ */
+export async function fitCartToStock(shopperId: string): Promise<{ cart: CartView; adjustments: CartAdjustment[] }> {
+  const before = await getCart(shopperId);
+  const adjustments: CartAdjustment[] = [];
+  for (const line of before.lines) {
+    if (line.quantity <= line.available) continue;
+    await setCartLineQuantity(shopperId, line.productId, line.available);
+    adjustments.push({ productId: line.productId, name: line.name, from: line.quantity, to: line.available });
   }
-  return getCart(shopperId);
+  return { cart: await getCart(shopperId), adjustments };
+}
+
+/** "Meridian Watch removed: sold out; Kettle No. 9 3 → 1", or null when nothing changed. */
+export function describeAdjustments(adjustments: CartAdjustment[]): string | null {
+  if (adjustments.length === 0) return null;
+  return adjustments
+    .map((a) => (a.to === 0 ? `${a.name} removed: sold out` : `${a.name} ${a.from} → ${a.to}`))
+    .join("; ");
 }
 
 /**

@@ -1,9 +1,27 @@
-/** The catalogue: products with their live availability, and creating products with opening stock. */
+/**
+ * The catalogue: pages of products with their live availability (searched, filtered, sorted), one product, and
+ * creating products with opening stock.
+ */
 import "server-only";
-import { sql } from "drizzle-orm";
+import { createHash } from "node:crypto";
+import { sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
+import { availableToViewerSql, heldColumnsSql, holdFiguresJoin, inStockForViewerSql, isoOrNull } from "./availability";
 import { DomainError, notFound } from "./errors";
-import { availableSql } from "./inventory";
+import {
+  decodeCursor,
+  isRank,
+  isText,
+  isUtcTimestamp,
+  isUuid,
+  isWholeNumber,
+  keysetCondition,
+  keysetOrderBy,
+  toPage,
+  utcText,
+  type KeysetOrder,
+  type KeyValue,
+} from "./paging";
 
 export type ProductView = {
   id: string;
@@ -11,38 +29,167 @@ export type ProductView = {
   name: string;
   description: string;
   priceCents: number;
+  /** Units this shopper could hold now: their own live hold is theirs, not counted against them. */
   available: number;
   /** A picture for the product card and page, or null for the initials tile. */
   imageUrl: string | null;
   /** No longer sold (kept for its stock history and orders); not listed in the catalogue. */
   archived: boolean;
+  /** Units in other shoppers' live holds: they come back if those checkouts are not paid in time. */
+  held: number;
+  /** When the soonest of those holds lapses if its checkout stays untouched (ISO 8601), or null. */
+  nextReleaseAt: string | null;
 };
+
+export const catalogueSorts = ["relevance", "newest", "price_asc", "price_desc", "name"] as const;
+export type CatalogueSort = (typeof catalogueSorts)[number];
+
+/** Products per page of the catalogue page. */
+export const CATALOGUE_PAGE_SIZE = 24;
+/** The Store API's largest and default page: a small shop's whole list fits in one answer. */
+export const MAX_PRODUCTS_PER_PAGE = 100;
+
+export interface ProductQuery {
+  q?: string;
+  /** Default: relevance when searching, otherwise by name. */
+  sort?: CatalogueSort;
+  inStock?: boolean;
+  cursor?: string;
+  limit?: number;
+  /** The shopper looking: their own live holds count as available to them. */
+  viewerId?: string | null;
+}
+
+export interface ProductPage {
+  products: ProductView[];
+  nextCursor: string | null;
+  prevCursor: string | null;
+  sort: CatalogueSort;
+}
+
+/** Words of a search, each matched as a prefix ("lam" finds "Lamp"): letters and digits only, so no query syntax. */
+export function searchTerms(q: string | undefined): string[] {
+  if (!q) return [];
+  const words = q.normalize("NFKC").toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return [...new Set(words.map((w) => w.slice(0, 60)))].slice(0, 8);
+}
+
+const tsQuery = (terms: string[]) => sql`to_tsquery('english', ${terms.map((t) => `${t}:*`).join(" & ")})`;
+
+/** Products (`p`) matching a search: every word as a prefix. No search: every product; only punctuation: none. */
+export function searchCondition(q: string | undefined): SQL {
+  if (q === undefined || q.trim() === "") return sql`true`;
+  const terms = searchTerms(q);
+  return terms.length > 0 ? sql`p.search_vector @@ ${tsQuery(terms)}` : sql`false`;
+}
 
 const productColumns = sql`
   p.id, p.slug, p.name, p.description, p.price_cents as "priceCents",
   p.image_url as "imageUrl", p.archived_at is not null as archived,
-  greatest(0, ${availableSql(sql`p.id`)}) as available`;
+  ${availableToViewerSql}::int as available,
+  ${heldColumnsSql}`;
 
-export async function listProducts(): Promise<ProductView[]> {
-  return db.execute<ProductView>(sql`
-    select ${productColumns} from products p join stock_levels s on s.product_id = p.id
-    where p.archived_at is null
-    order by p.created_at, p.name`) as Promise<ProductView[]>;
+type ProductRow = ProductView & { createdKey: string; rank: number };
+
+function toView({ createdKey: _created, rank: _rank, ...row }: ProductRow): ProductView {
+  return { ...row, nextReleaseAt: isoOrNull(row.nextReleaseAt) };
 }
 
-export async function getProductBySlug(slug: string): Promise<ProductView> {
-  const [product] = await db.execute<ProductView>(sql`
-    select ${productColumns} from products p join stock_levels s on s.product_id = p.id
+function sortOrder(sort: CatalogueSort, terms: string[]): KeysetOrder {
+  const id = { expression: sql`p.id`, type: "uuid", validate: isUuid };
+  switch (sort) {
+    case "relevance":
+      return {
+        // Ranks belong to one search: a cursor of another search is refused, not misread.
+        list: `relevance:${createHash("sha256").update(terms.join(" ")).digest("base64url").slice(0, 12)}`,
+        direction: "desc",
+        keys: [{ expression: sql`ts_rank(p.search_vector, ${tsQuery(terms)})`, type: "real", validate: isRank }, id],
+      };
+    case "newest":
+      return { list: "newest", direction: "desc", keys: [{ expression: sql`p.created_at`, type: "timestamptz", validate: isUtcTimestamp }, id] };
+    case "price_asc":
+      return { list: "price_asc", direction: "asc", keys: [{ expression: sql`p.price_cents`, type: "bigint", validate: isWholeNumber }, id] };
+    case "price_desc":
+      return { list: "price_desc", direction: "desc", keys: [{ expression: sql`p.price_cents`, type: "bigint", validate: isWholeNumber }, id] };
+    case "name":
+      return { list: "name", direction: "asc", keys: [{ expression: sql`p.name`, type: "text", validate: isText }, id] };
+  }
+}
+
+function keysOf(sort: CatalogueSort, row: ProductRow): KeyValue[] {
+  switch (sort) {
+    case "relevance":
+      return [row.rank, row.id];
+    case "newest":
+      return [row.createdKey, row.id];
+    case "price_asc":
+    case "price_desc":
+      return [row.priceCents, row.id];
+    case "name":
+      return [row.name, row.id];
+  }
+}
+
+/**
+ * One page of the catalogue with live availability, for the catalogue page and `GET /api/products` alike:
+ * optionally searched (full text, prefix matching, ranked), in stock only, in one of the sort orders, after or
+ * before a cursor. A bad cursor is a 400 `invalid_request`.
+ */
+export async function listProducts(query: ProductQuery = {}): Promise<ProductPage> {
+  const terms = searchTerms(query.q);
+  const searching = query.q !== undefined && query.q.trim() !== "";
+  // Relevance means nothing without a search: fall back to the name order.
+  const sort: CatalogueSort = query.sort && !(query.sort === "relevance" && !searching) ? query.sort : searching ? "relevance" : "name";
+  const limit = Math.min(Math.max(1, query.limit ?? MAX_PRODUCTS_PER_PAGE), MAX_PRODUCTS_PER_PAGE);
+  const order = sortOrder(sort, terms);
+  const cursor = query.cursor ? decodeCursor(query.cursor, order.list, order.keys.length) : null;
+
+  // Archived products are no longer sold: never listed (their pages and history stay).
+  const conditions: SQL[] = [sql`p.archived_at is null`];
+  if (searching) conditions.push(searchCondition(query.q));
+  if (query.inStock) conditions.push(inStockForViewerSql(query.viewerId ?? null));
+  if (cursor) conditions.push(keysetCondition(order, cursor));
+  const where = sql`where ${sql.join(conditions, sql` and `)}`;
+  const orderBy = sql.join(keysetOrderBy(order, cursor?.direction), sql`, `);
+
+  // The page's products first (through an index where the order has one), then their stock and holds: those
+  // are read for the page only, never for every match. Raw SQL: a derived table, a lateral join and a
+  // row-value keyset comparison, beyond the query builder.
+  const rows = await db.execute<ProductRow>(sql`
+    select ${productColumns},
+      ${utcText(sql`p.created_at`)} as "createdKey",
+      page.rank
+    from (
+      select p.id, ${sort === "relevance" ? order.keys[0]!.expression : sql`0`}::real as rank
+      from products p ${query.inStock ? sql`join stock_levels s on s.product_id = p.id` : sql``}
+      ${where}
+      order by ${orderBy}
+      limit ${limit + 1}
+    ) page
+      join products p on p.id = page.id
+      join stock_levels s on s.product_id = p.id
+      ${holdFiguresJoin(query.viewerId ?? null)}
+    order by ${sort === "relevance" ? sql.join(keysetOrderBy({ ...order, keys: [{ expression: sql`page.rank`, type: "real" }, order.keys[1]!] }, cursor?.direction), sql`, `) : orderBy}`);
+  const page = toPage([...rows], limit, order, cursor, (row) => keysOf(sort, row));
+  return { products: page.rows.map(toView), nextCursor: page.nextCursor, prevCursor: page.prevCursor, sort };
+}
+
+export async function getProductBySlug(slug: string, viewerId: string | null = null): Promise<ProductView> {
+  const [product] = await db.execute<ProductRow>(sql`
+    select ${productColumns}, '' as "createdKey", 0 as rank
+    from products p join stock_levels s on s.product_id = p.id ${holdFiguresJoin(viewerId)}
     where p.slug = ${slug}`);
   if (!product) throw notFound("product");
-  return product;
+  return toView(product);
 }
 
 /** A product by id, archived or not (admin views); undefined when there is none. */
 export async function getProductById(productId: string): Promise<ProductView | undefined> {
-  const [product] = await db.execute<ProductView>(sql`
-    select ${productColumns} from products p join stock_levels s on s.product_id = p.id where p.id = ${productId}`);
-  return product;
+  const [product] = await db.execute<ProductRow>(sql`
+    select ${productColumns}, '' as "createdKey", 0 as rank
+    from products p join stock_levels s on s.product_id = p.id ${holdFiguresJoin(null)}
+    where p.id = ${productId}`);
+  return product ? toView(product) : undefined;
 }
 
 export function slugify(name: string): string {
@@ -80,7 +227,9 @@ export async function createProduct(input: {
     }
     return product.id;
   });
-  const [product] = await db.execute<ProductView>(sql`
-    select ${productColumns} from products p join stock_levels s on s.product_id = p.id where p.id = ${id}`);
-  return product!;
+  const [product] = await db.execute<ProductRow>(sql`
+    select ${productColumns}, '' as "createdKey", 0 as rank
+    from products p join stock_levels s on s.product_id = p.id ${holdFiguresJoin(null)}
+    where p.id = ${id}`);
+  return toView(product!);
 }

@@ -1,10 +1,11 @@
 /** Orders: what a paid checkout became, and fulfilment (allocated stock leaves the shelf). */
 import "server-only";
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
 import type { OrderStatus } from "@/db/schema";
 import { DomainError, notFound } from "./errors";
 import { lockStockRows } from "./inventory";
+import { anchoredCondition, anchoredOrderBy, containsPattern, decodeAnchoredCursor, toAnchoredPage, type AnchoredOrder, type Page } from "./paging";
 
 export interface OrderLineView {
   productId: string;
@@ -30,7 +31,7 @@ export interface OrderView {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-async function queryOrders(where: ReturnType<typeof sql>, limit = 200): Promise<OrderView[]> {
+async function queryOrders(where: SQL, limit = 200, order: SQL = sql`o.created_at desc, o.id desc`): Promise<OrderView[]> {
   const rows = await db.execute<Omit<OrderView, "createdAt" | "fulfilledAt"> & { createdAt: string; fulfilledAt: string | null }>(sql`
     select o.id, o.checkout_id as "checkoutId", o.status, o.total_cents as "totalCents", o.email,
       json_build_object('id', u.id, 'email', coalesce(u.email, o.email), 'guest', u.kind = 'guest') as shopper,
@@ -43,7 +44,7 @@ async function queryOrders(where: ReturnType<typeof sql>, limit = 200): Promise<
         from order_lines ol join products p on p.id = ol.product_id where ol.order_id = o.id) as lines
     from orders o join users u on u.id = o.shopper_id
     where ${where}
-    order by o.created_at desc, o.id
+    order by ${order}
     limit ${limit}`);
   return rows.map((r) => ({
     ...r,
@@ -86,6 +87,33 @@ export async function findOrderById(orderId: string): Promise<OrderView | undefi
 
 export function listAllOrders(filter: { status?: OrderStatus } = {}): Promise<OrderView[]> {
   return queryOrders(filter.status ? sql`o.status = ${filter.status}` : sql`true`, 500);
+}
+
+const ordersOrder: AnchoredOrder = {
+  list: "orders",
+  direction: "desc",
+  columns: [sql`o.created_at`, sql`o.id`],
+  anchor: (id) => sql`select created_at, id from orders where id = ${id}::uuid`,
+};
+
+/**
+ * A page of every order, newest first: optionally only one status, or those whose email or order number
+ * contains `q`. A bad cursor is a 400 `invalid_request`.
+ */
+export async function listOrdersPage(
+  filter: { status?: OrderStatus; q?: string; cursor?: string; limit?: number } = {},
+): Promise<Page<OrderView>> {
+  const cursor = filter.cursor ? decodeAnchoredCursor(filter.cursor, ordersOrder) : null;
+  const limit = filter.limit ?? 50;
+  const conditions: SQL[] = [filter.status ? sql`o.status = ${filter.status}` : sql`true`];
+  const q = filter.q?.trim();
+  if (q) {
+    const pattern = containsPattern(q);
+    conditions.push(sql`(coalesce(u.email, o.email) ilike ${pattern} or o.id::text ilike ${pattern})`);
+  }
+  if (cursor) conditions.push(anchoredCondition(ordersOrder, cursor));
+  const rows = await queryOrders(sql.join(conditions, sql` and `), limit + 1, anchoredOrderBy(ordersOrder, cursor?.direction));
+  return toAnchoredPage(rows, limit, ordersOrder, cursor);
 }
 
 /** Ships an order: its allocated units leave the shelf (on hand and allocated both drop). Idempotent. */

@@ -4,6 +4,7 @@
  */
 import "server-only";
 import { z } from "zod";
+import { catalogueSorts, MAX_PRODUCTS_PER_PAGE } from "./catalog";
 import { env } from "./env";
 
 /** "3" from a form field becomes 3; anything that is not a plain whole number is left for zod to refuse. */
@@ -38,6 +39,52 @@ export const productIdParamSchema = z.object({ productId });
 
 /** Slugs as products have them (the schema's CHECK); anything else names no product. */
 export const productSlugSchema = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/).max(200);
+
+/**
+ * `GET /api/products` query parameters. Query strings carry text: `limit` must be plain digits and `inStock` one
+ * of true/false/1/0; an empty value counts as not given. Unknown parameters are ignored.
+ */
+export const productListQuerySchema = z.object({
+  q: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z
+      .string()
+      .max(200, "Keep the search under 200 characters.")
+      .regex(/^[^\u0000-\u001f\u007f]*$/, "Remove the control characters from the search.")
+      .optional(),
+  ),
+  sort: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z.enum(catalogueSorts, { error: `sort is one of ${catalogueSorts.join(", ")}.` }).optional(),
+  ),
+  inStock: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z
+      .enum(["true", "false", "1", "0"], { error: "inStock is true or false." })
+      .transform((value) => value === "true" || value === "1")
+      .optional(),
+  ),
+  cursor: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z.string().max(1000, "The cursor is not valid.").optional(),
+  ),
+  limit: z.preprocess(
+    (value) => (value === "" ? undefined : value),
+    z
+      .string()
+      .regex(/^\d{1,4}$/, `limit is a whole number from 1 to ${MAX_PRODUCTS_PER_PAGE}.`)
+      .transform(Number)
+      .pipe(
+        z
+          .number()
+          .int()
+          .min(1, `limit is a whole number from 1 to ${MAX_PRODUCTS_PER_PAGE}.`)
+          .max(MAX_PRODUCTS_PER_PAGE, `limit is at most ${MAX_PRODUCTS_PER_PAGE}.`),
+      )
+      .optional(),
+  ),
+});
+export type ProductListQuery = z.infer<typeof productListQuerySchema>;
 
 const email = z
   .string()

@@ -1,15 +1,40 @@
 import { HoldOutcomesChart } from "@/components/admin/hold-outcomes-chart";
 import { StockDashboard } from "@/components/admin/stock-dashboard";
+import type { StockView } from "@/components/admin/queries";
 import { requireAdminPage } from "@/lib/admin";
-import { stockOverview } from "@/lib/admin-queries";
+import { STOCK_PAGE_SIZE, stockFilters, stockOverview, type StockOverview } from "@/lib/admin-queries";
+import { DomainError } from "@/lib/errors";
 
-export default async function StockPage() {
-  await requireAdminPage("/admin");
-  const overview = await stockOverview();
+type SearchParams = Record<string, string | string[] | undefined>;
+
+const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
+/** The dashboard's view from the URL; what does not parse is left out. */
+function viewOf(params: SearchParams): StockView {
+  const q = first(params.q)?.trim().slice(0, 200) || undefined;
+  const filter = stockFilters.find((f) => f === first(params.filter));
+  const cursor = first(params.cursor)?.slice(0, 1000) || undefined;
+  return { q, filter: filter === "all" ? undefined : filter, cursor };
+}
+
+export default async function StockPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const view = viewOf(await searchParams);
+  const search = new URLSearchParams(Object.entries(view).filter((e): e is [string, string] => Boolean(e[1]))).toString();
+  await requireAdminPage(search ? `/admin?${search}` : "/admin");
+  let overview: StockOverview;
+  let shown = view;
+  try {
+    overview = await stockOverview({ ...view, limit: STOCK_PAGE_SIZE });
+  } catch (error) {
+    // A page link from an older list: its first page instead.
+    if (!(error instanceof DomainError && error.code === "invalid_request")) throw error;
+    shown = { ...view, cursor: undefined };
+    overview = await stockOverview({ ...shown, limit: STOCK_PAGE_SIZE });
+  }
   return (
     <>
       <h1>Stock</h1>
-      <StockDashboard initial={overview} />
+      <StockDashboard key={JSON.stringify(shown)} initial={overview} view={shown} pageSize={STOCK_PAGE_SIZE} />
       <h2>Checkout starts, last hour</h2>
       <HoldOutcomesChart />
     </>

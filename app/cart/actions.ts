@@ -7,7 +7,7 @@
 import { refresh } from "next/cache";
 import { redirect } from "next/navigation";
 import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/action-state";
-import { addToCart, fitCartToStock, getCart, setCartLineQuantity } from "@/lib/cart";
+import { addToCart, describeAdjustments, fitCartToStock, getCart, setCartLineQuantity } from "@/lib/cart";
 import { getCheckout, startCheckout } from "@/lib/checkout";
 import { currentOrNewShopper, currentShopper } from "@/lib/identity";
 import type { Shopper } from "@/lib/shoppers";
@@ -57,9 +57,13 @@ export async function fitCartToStockAction(_previous: FormState | null): Promise
   try {
     const shopper = await currentShopper();
     if (!shopper) return { ok: false, message: "Your cart is empty." };
-    await fitCartToStock(shopper.id);
+    const { adjustments } = await fitCartToStock(shopper.id);
     refresh();
-    return { ok: true, message: "Your cart now holds only what is available." };
+    const changed = describeAdjustments(adjustments);
+    return {
+      ok: true,
+      message: changed ? `${changed}.` : "Nothing to change: everything in your cart is available.",
+    };
   } catch (error) {
     return formStateOf(error);
   }

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { connection } from "next/server";
 import { CartLineControls } from "@/components/shop/cart-line-controls";
 import { CheckoutPanel } from "@/components/shop/checkout-panel";
+import { HeldNote } from "@/components/shop/held-note";
 import { ButtonLink } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -16,7 +17,10 @@ import { fitCartToStockAction, setCartLineAction, startCheckoutAction } from "./
 
 export const metadata: Metadata = { title: "Your cart" };
 
-/** The cart: lines, prices, subtotal, live notes where a line asks for more than is available, and checkout. */
+/**
+ * The cart: lines, prices, subtotal, notes where a line asks for more than this shopper could have (their own
+ * live hold counts as theirs; units in other shoppers' checkouts may come back, and when), and checkout.
+ */
 export default async function CartPage() {
   await connection();
   const shopper = await currentShopper();
@@ -63,11 +67,14 @@ export default async function CartPage() {
                   maxQuantity={env.MAX_QUANTITY_PER_LINE}
                 />
                 {line.quantity > line.available ? (
-                  <p className="line-note">
-                    {line.available === 0
-                      ? "Sold out right now."
-                      : `Only ${line.available} available right now; you have ${line.quantity} in your cart.`}
-                  </p>
+                  <div className="line-note">
+                    <p>
+                      {line.available === 0
+                        ? "Sold out right now."
+                        : `Only ${line.available} available right now; you have ${line.quantity} in your cart.`}
+                    </p>
+                    <HeldNote held={line.held} nextReleaseAt={line.nextReleaseAt} />
+                  </div>
                 ) : null}
               </li>
             ))}

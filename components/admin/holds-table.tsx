@@ -5,15 +5,17 @@ import { useClientClock } from "@/components/shop/use-client-clock";
 import { clockOffsetMs, countdown } from "@/lib/countdown";
 import { ActionButton, type AdminAction } from "./action-button";
 import { formatTime, shortId } from "./format";
-import { activeHoldsQuery, adminKeys, type ActiveHolds } from "./queries";
+import { ListSearch, listHref } from "./list-search";
+import { activeHoldsQuery, adminKeys, type ActiveHolds, type ListView } from "./queries";
+import { Pager } from "./stock-dashboard";
 
 /**
  * Every active hold with a live countdown, measured on the database's clock: the offset between the response's
  * serverTime and the browser's clock when it arrived corrects every later reading, so a wrong browser clock
  * does not matter.
  */
-export function HoldsTable({ initial, release }: { initial: ActiveHolds; release: AdminAction }) {
-  const { data, dataUpdatedAt, error, isRefetchError } = useQuery({ ...activeHoldsQuery(), initialData: initial });
+export function HoldsTable({ initial, release, view = {} }: { initial: ActiveHolds; release: AdminAction; view?: ListView }) {
+  const { data, dataUpdatedAt, error, isRefetchError } = useQuery({ ...activeHoldsQuery(view), initialData: initial });
   const clock = useClientClock();
   // Before the first tick (and on the server) the countdown reads as of the response itself.
   const offset = clockOffsetMs(data.serverTime, dataUpdatedAt);
@@ -22,13 +24,14 @@ export function HoldsTable({ initial, release }: { initial: ActiveHolds; release
 
   return (
     <>
+      <ListSearch action="/admin/holds" label="Search holds" placeholder="Product or shopper email" q={view.q} />
       <p className="muted small" aria-live="polite">
         {isRefetchError
           ? `Could not refresh: ${error?.message ?? "the server did not answer"}. Retrying…`
-          : `${count} active hold${count === 1 ? "" : "s"} · as of ${formatTime(data.serverTime)}`}
+          : `${count}${data.nextCursor ? "+" : ""} active hold${count === 1 ? "" : "s"}${view.q ? " matching" : ""} · as of ${formatTime(data.serverTime)}`}
       </p>
       {count === 0 ? (
-        <p className="muted">No one holds any stock right now.</p>
+        <p className="muted">{view.q ? "No active hold matches." : "No one holds any stock right now."}</p>
       ) : (
         <div className="admin-scroll">
           <table className="table admin-table">
@@ -92,6 +95,10 @@ export function HoldsTable({ initial, release }: { initial: ActiveHolds; release
           </table>
         </div>
       )}
+      <Pager
+        prev={data.prevCursor ? listHref("/admin/holds", { ...view, cursor: data.prevCursor }) : null}
+        next={data.nextCursor ? listHref("/admin/holds", { ...view, cursor: data.nextCursor }) : null}
+      />
     </>
   );
 }

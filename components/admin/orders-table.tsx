@@ -2,16 +2,18 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import type { OrderView } from "@/lib/orders";
 import { ActionButton, type AdminAction } from "./action-button";
 import { Badge } from "@/components/ui/badge";
 import { formatMoney } from "@/components/ui/money";
 import { formatTime, shortId } from "./format";
-import { adminKeys, ordersQuery } from "./queries";
+import { ListSearch, listHref } from "./list-search";
+import { adminKeys, ordersQuery, type ListView, type OrdersPage } from "./queries";
+import { Pager } from "./stock-dashboard";
 
-/** Orders, newest first, kept current; a paid order can be fulfilled (its stock leaves the shelf). */
-export function OrdersTable({ initial, fulfil }: { initial: OrderView[]; fulfil: AdminAction }) {
-  const { data: orders, error, isRefetchError } = useQuery({ ...ordersQuery(), initialData: initial });
+/** A page of orders, newest first, kept current; a paid order can be fulfilled (its stock leaves the shelf). */
+export function OrdersTable({ initial, fulfil, view = {} }: { initial: OrdersPage; fulfil: AdminAction; view?: ListView }) {
+  const { data, error, isRefetchError } = useQuery({ ...ordersQuery(view), initialData: initial });
+  const { orders } = data;
 
   return (
     <>
@@ -20,8 +22,9 @@ export function OrdersTable({ initial, fulfil }: { initial: OrderView[]; fulfil:
           Could not refresh: {error?.message ?? "the server did not answer"}. Retrying…
         </p>
       ) : null}
+      <ListSearch action="/admin/orders" label="Search orders" placeholder="Email or order number" q={view.q} />
       {orders.length === 0 ? (
-        <p className="muted">No orders yet.</p>
+        <p className="muted">{view.q ? "No order matches." : "No orders yet."}</p>
       ) : (
         <div className="admin-scroll">
           <table className="table admin-table">
@@ -79,6 +82,10 @@ export function OrdersTable({ initial, fulfil }: { initial: OrderView[]; fulfil:
           </table>
         </div>
       )}
+      <Pager
+        prev={data.prevCursor ? listHref("/admin/orders", { ...view, cursor: data.prevCursor }) : null}
+        next={data.nextCursor ? listHref("/admin/orders", { ...view, cursor: data.nextCursor }) : null}
+      />
     </>
   );
 }

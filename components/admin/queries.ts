@@ -3,7 +3,7 @@
  * change (bulletproof-react style). The admin route handlers answer with the database's clock (`serverTime`).
  */
 import { queryOptions } from "@tanstack/react-query";
-import type { ReservationView, StockOverview } from "@/lib/admin-queries";
+import type { ReservationView, StockFilter, StockOverview } from "@/lib/admin-queries";
 import type { OrderView } from "@/lib/orders";
 
 /** How often live admin views poll. */
@@ -19,7 +19,18 @@ export const adminKeys = {
 export interface ActiveHolds {
   reservations: ReservationView[];
   serverTime: string;
+  nextCursor?: string | null;
+  prevCursor?: string | null;
 }
+
+/** A searched page of a list (holds, orders). */
+export interface ListView {
+  q?: string;
+  cursor?: string;
+}
+
+/** Rows per page of the admin lists. */
+export const ADMIN_PAGE_SIZE = 50;
 
 async function getJson<T>(path: string): Promise<T> {
   const response = await fetch(path, { cache: "no-store", headers: { accept: "application/json" } });
@@ -30,23 +41,45 @@ async function getJson<T>(path: string): Promise<T> {
   return (await response.json()) as T;
 }
 
-export const stockQuery = () =>
+/** The dashboard's view: which page of which products. */
+export interface StockView {
+  q?: string;
+  filter?: StockFilter;
+  cursor?: string;
+}
+
+/** Query string of a list view, leaving out what is not set. */
+export function searchOf(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== "") search.set(key, String(value));
+  return search.toString();
+}
+
+/** Polls only the page on screen (and the totals), never every product. */
+export const stockQuery = (view: StockView = {}, limit = 50) =>
   queryOptions({
-    queryKey: adminKeys.stock(),
-    queryFn: () => getJson<StockOverview>("/api/admin/stock"),
+    queryKey: [...adminKeys.stock(), view],
+    queryFn: () => getJson<StockOverview>(`/api/admin/stock?${searchOf({ ...view, limit })}`),
     refetchInterval: LIVE_REFRESH_MS,
   });
 
-export const activeHoldsQuery = () =>
+export const activeHoldsQuery = (view: ListView = {}) =>
   queryOptions({
-    queryKey: adminKeys.activeHolds(),
-    queryFn: () => getJson<ActiveHolds>("/api/admin/reservations?status=active"),
+    queryKey: [...adminKeys.activeHolds(), view],
+    queryFn: () =>
+      getJson<ActiveHolds>(`/api/admin/reservations?${searchOf({ status: "active", limit: ADMIN_PAGE_SIZE, ...view })}`),
     refetchInterval: LIVE_REFRESH_MS,
   });
 
-export const ordersQuery = () =>
+export interface OrdersPage {
+  orders: OrderView[];
+  nextCursor: string | null;
+  prevCursor: string | null;
+}
+
+export const ordersQuery = (view: ListView = {}) =>
   queryOptions({
-    queryKey: adminKeys.orders(),
-    queryFn: async () => (await getJson<{ orders: OrderView[] }>("/api/admin/orders")).orders,
+    queryKey: [...adminKeys.orders(), view],
+    queryFn: () => getJson<OrdersPage>(`/api/admin/orders?${searchOf({ limit: ADMIN_PAGE_SIZE, ...view })}`),
     refetchInterval: LIVE_REFRESH_MS * 2,
   });

@@ -1,13 +1,17 @@
 "use client";
 
-import { useActionState } from "react";
+import Link from "next/link";
+import { useActionState, useEffect, useRef } from "react";
 import type { FormState } from "@/lib/action-state";
-import { FormMessage } from "../ui/form-message";
 import { SubmitButton } from "../ui/submit-button";
 
 type Action = (previous: FormState | null, formData: FormData) => Promise<FormState>;
 
-/** "Add to cart", optionally with a quantity. Adding never holds stock; checkout does. */
+/**
+ * "Add to cart", optionally with a quantity. Adding never holds stock; checkout does. The button's accessible
+ * name names the product (a catalogue page has one per card). The outcome takes one reserved line, so the card
+ * keeps its height: "Added — view cart".
+ */
 export function AddToCartForm({
   action,
   productId,
@@ -24,10 +28,27 @@ export function AddToCartForm({
   withQuantity?: boolean;
 }) {
   const [state, formAction, pending] = useActionState(action, null);
+  const formRef = useRef<HTMLFormElement>(null);
+  const refocus = useRef(false);
   const soldOut = available <= 0;
-  const messageId = `add-${productId}-message`;
+
+  // The button is disabled while the action runs, which sends focus to the page body: give it back, so a
+  // keyboard user stays on this card.
+  useEffect(() => {
+    if (pending || !refocus.current) return;
+    refocus.current = false;
+    formRef.current?.querySelector<HTMLButtonElement>("button[type=submit]")?.focus();
+  }, [pending]);
+
   return (
-    <form action={formAction} className="add-to-cart-form">
+    <form
+      ref={formRef}
+      action={formAction}
+      className="add-to-cart-form"
+      onSubmit={(event) => {
+        refocus.current = event.currentTarget.contains(document.activeElement);
+      }}
+    >
       <input type="hidden" name="productId" value={productId} />
       <div className="add-to-cart">
         {withQuantity ? (
@@ -56,11 +77,27 @@ export function AddToCartForm({
           disabled={soldOut}
           className={withQuantity ? undefined : "btn-block"}
           title={soldOut ? `${productName} is out of stock` : undefined}
+          // The visible words first (so speech control finds it by them), then which product.
+          aria-label={`Add to cart: ${productName}`}
         >
           Add to cart
         </SubmitButton>
       </div>
-      <FormMessage state={state} id={messageId} />
+      <div className="add-to-cart-note">
+        {state?.ok ? (
+          <>
+            <span className="visually-hidden" role="status">
+              {state.message}
+            </span>
+            <span aria-hidden="true">Added — </span>
+            <Link href="/cart">view cart</Link>
+          </>
+        ) : state?.message ? (
+          <span className="form-message-error" role="alert">
+            {state.fieldErrors?.quantity?.[0] ?? state.message}
+          </span>
+        ) : null}
+      </div>
     </form>
   );
 }

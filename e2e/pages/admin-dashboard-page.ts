@@ -8,7 +8,7 @@ export interface StockRow {
   available: number;
 }
 
-/** The admin stock dashboard: a table of every product's levels that refreshes itself every couple of seconds. */
+/** The admin stock dashboard: a page of products' levels that refreshes itself every couple of seconds. */
 export class AdminDashboardPage {
   readonly heading: Locator;
   readonly table: Locator;
@@ -18,8 +18,14 @@ export class AdminDashboardPage {
     this.table = page.getByRole("table");
   }
 
-  async goto(): Promise<void> {
-    await this.page.goto("/admin");
+  /** The dashboard; with `search`, only the products matching it (a shop may have more than one page). */
+  async goto(search?: string): Promise<void> {
+    await this.page.goto(search ? `/admin?q=${encodeURIComponent(search)}` : "/admin");
+  }
+
+  /** The low / sold-out / held filters, by label ("Low", "Sold out", "Held", "All"). */
+  filter(label: string): Locator {
+    return this.page.getByRole("navigation", { name: "Show" }).getByRole("link", { name: new RegExp(`^${label} \\d+$`) });
   }
 
   row(productName: string): Locator {

@@ -7,12 +7,15 @@ export class CartPage {
   /** The note shown when Checkout could not hold every line. */
   readonly refusal: Locator;
   readonly adjustToStockButton: Locator;
+  /** What "Adjust cart to available stock" says it changed. */
+  readonly adjusted: Locator;
 
   constructor(readonly page: Page) {
     this.email = page.getByLabel("Email");
     this.checkoutButton = page.getByRole("button", { name: "Checkout", exact: true });
     this.refusal = page.getByRole("alert").filter({ hasText: "We could not hold your cart" });
     this.adjustToStockButton = page.getByRole("button", { name: "Adjust cart to available stock" });
+    this.adjusted = page.getByRole("status").filter({ hasText: /→|removed: sold out/ });
   }
 
   async goto(): Promise<void> {
@@ -25,6 +28,11 @@ export class CartPage {
       .getByRole("region", { name: "Cart lines" })
       .getByRole("listitem")
       .filter({ has: this.page.getByRole("link", { name, exact: true }) });
+  }
+
+  /** The note under a line that asks for more than is available ("Sold out right now.", "Only 1 available …"). */
+  lineNote(name: string): Locator {
+    return this.line(name).getByText(/Sold out right now|available right now|held in other checkouts/);
   }
 
   /** The refusal's entry for one product: says how many are left. */

@@ -6,12 +6,15 @@ export class ProductPage {
   readonly quantity: Locator;
   readonly addToCartButton: Locator;
   readonly addedMessage: Locator;
+  /** "2 held in other checkouts — may be back by 14:32". */
+  readonly heldNote: Locator;
 
   constructor(readonly page: Page) {
     this.availability = page.getByText(/^(\d+ in stock|Out of stock)$/);
     this.quantity = page.getByLabel("Quantity", { exact: true });
     this.addToCartButton = page.getByRole("button", { name: "Add to cart" });
     this.addedMessage = page.getByRole("status").filter({ hasText: /^Added/ });
+    this.heldNote = page.getByText(/held in other checkouts/);
   }
 
   async goto(slug: string): Promise<void> {
@@ -26,8 +29,8 @@ export class ProductPage {
   }
 
   /**
-   * Availability is rendered by the server on each request (the product page does not poll): reload until it
-   * shows `text`, so a reading taken a moment before a change elsewhere does not fail the test.
+   * Reloads until the page shows `text`, so a reading taken a moment before a change elsewhere does not fail the
+   * test (the page also refreshes itself, more slowly while nobody else holds any).
    */
   async expectAvailability(text: string): Promise<void> {
     await expect(async () => {

@@ -34,6 +34,7 @@ describe("GET /api/admin/stock", () => {
       available: 6 + 3 + 0,
       low: 1,
       soldOut: 1,
+      held: 1,
     });
     expect(Number.isNaN(Date.parse(response.body.serverTime))).toBe(false);
   });

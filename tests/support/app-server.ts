@@ -43,7 +43,8 @@ export async function startApp(overrides: Record<string, string> = {}, readyWith
   const port = await freePort();
   const logs: string[] = [];
   const child = spawn(process.execPath, [nextBin, "start", "--hostname", "127.0.0.1", "--port", String(port)], {
-    env: { ...process.env, ...TEST_ENV, ...overrides },
+    // PORT: the test payment provider sends its webhooks to this server.
+    env: { ...process.env, ...TEST_ENV, PORT: String(port), ...overrides },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const keep = (chunk: Buffer) => logs.push(chunk.toString());

@@ -1,11 +1,32 @@
 import { HoldsTable } from "@/components/admin/holds-table";
+import { listHref } from "@/components/admin/list-search";
+import { ADMIN_PAGE_SIZE, type ListView } from "@/components/admin/queries";
 import { requireAdminPage } from "@/lib/admin";
 import { listReservations } from "@/lib/admin-queries";
+import { DomainError } from "@/lib/errors";
 import { releaseHoldAction } from "./actions";
 
-export default async function HoldsPage() {
-  await requireAdminPage("/admin/holds");
-  const holds = await listReservations({ status: "active" });
+type SearchParams = Record<string, string | string[] | undefined>;
+const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
+export default async function HoldsPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const params = await searchParams;
+  const view: ListView = {
+    q: first(params.q)?.trim().slice(0, 200) || undefined,
+    cursor: first(params.cursor)?.slice(0, 1000) || undefined,
+  };
+  await requireAdminPage(listHref("/admin/holds", view));
+  let shown = view;
+  const load = (v: ListView) => listReservations({ status: "active", limit: ADMIN_PAGE_SIZE, ...v });
+  let holds: Awaited<ReturnType<typeof load>>;
+  try {
+    holds = await load(view);
+  } catch (error) {
+    // A page link from an older list: its first page instead.
+    if (!(error instanceof DomainError && error.code === "invalid_request")) throw error;
+    shown = { q: view.q };
+    holds = await load(shown);
+  }
   return (
     <>
       <h1>Holds</h1>
@@ -13,7 +34,7 @@ export default async function HoldsPage() {
         Stock held by open checkouts, soonest to expire first. Releasing a hold ends its checkout and frees the stock
         at once.
       </p>
-      <HoldsTable initial={holds} release={releaseHoldAction} />
+      <HoldsTable key={JSON.stringify(shown)} initial={holds} release={releaseHoldAction} view={shown} />
     </>
   );
 }

@@ -1,33 +1,50 @@
+import Link from "next/link";
 import { z } from "zod";
 import { AvailableChart } from "@/components/admin/available-chart";
-import { LedgerProductPicker } from "@/components/admin/ledger-product-picker";
 import { LedgerSparkline } from "@/components/admin/ledger-sparkline";
 import { LedgerTable } from "@/components/admin/ledger-table";
+import { ListSearch, listHref } from "@/components/admin/list-search";
+import { Pager } from "@/components/admin/stock-dashboard";
 import { requireAdminPage } from "@/lib/admin";
-import { availableSeries, listMovements, listProductChoices } from "@/lib/admin-queries";
+import { availableSeries, listMovementsPage, listProductChoices, type ProductChoice } from "@/lib/admin-queries";
+import { DomainError } from "@/lib/errors";
 import { availableSeriesForAll } from "@/lib/ledger-charts";
 
 const productIdSchema = z.uuid();
+/** Products a search lists to pick from. */
+const CHOICES = 20;
+const LEDGER_PAGE_SIZE = 100;
 
-export default async function LedgerPage({ searchParams }: { searchParams: Promise<{ productId?: string | string[] }> }) {
-  const { productId: requested } = await searchParams;
-  const raw = typeof requested === "string" ? requested : undefined;
-  await requireAdminPage(raw ? `/admin/ledger?productId=${encodeURIComponent(raw)}` : "/admin/ledger");
+type SearchParams = Record<string, string | string[] | undefined>;
+const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
-  const products = await listProductChoices();
+export default async function LedgerPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const params = await searchParams;
+  const raw = first(params.productId);
+  const q = first(params.q)?.trim().slice(0, 200) || undefined;
+  const cursor = first(params.cursor)?.slice(0, 1000) || undefined;
+  await requireAdminPage(listHref("/admin/ledger", { productId: raw, q, cursor }));
+
   const parsed = productIdSchema.safeParse(raw);
-  const product = parsed.success ? products.find((p) => p.id === parsed.data) : undefined;
-  const [movements, series, everyProduct] = await Promise.all([
-    listMovements({ productId: product?.id }),
-    product ? availableSeries(product.id) : Promise.resolve([]),
-    availableSeriesForAll(),
-  ]);
+  const [product] = parsed.success ? await listProductChoices({ id: parsed.data, limit: 1 }) : [];
+  const choices: ProductChoice[] = q ? await listProductChoices({ q, limit: CHOICES }) : [];
+  const load = (c: string | undefined) => listMovementsPage({ productId: product?.id, cursor: c, limit: LEDGER_PAGE_SIZE });
+  let page: Awaited<ReturnType<typeof load>>;
+  try {
+    page = await load(cursor);
+  } catch (error) {
+    // A page link from an older list: the newest movements instead.
+    if (!(error instanceof DomainError && error.code === "invalid_request")) throw error;
+    page = await load(undefined);
+  }
+  const [series, everyProduct] = await Promise.all([product ? availableSeries(product.id) : Promise.resolve([]), availableSeriesForAll()]);
+  const pageLink = (c: string | null) => (c ? listHref("/admin/ledger", { productId: product?.id, cursor: c }) : null);
 
   return (
     <>
       <h1>Ledger</h1>
       <section aria-labelledby="multiples-title">
-        <h2 id="multiples-title">Available stock of every product</h2>
+        <h2 id="multiples-title">Available stock, latest products to move</h2>
         <p className="muted small">Each product&apos;s last movements. Hover over a line to read a level; choose a product to see all of it.</p>
         <ul className="ledger-multiples">
           {everyProduct.map((s) => (
@@ -36,10 +53,28 @@ export default async function LedgerPage({ searchParams }: { searchParams: Promi
         </ul>
       </section>
 
-      <LedgerProductPicker products={products} selected={product?.id} />
+      <ListSearch action="/admin/ledger" label="Find a product" placeholder="Find a product by name" q={q} />
+      {q ? (
+        choices.length === 0 ? (
+          <p className="muted">No product matches “{q}”.</p>
+        ) : (
+          <nav aria-label="Matching products" className="admin-choices">
+            {choices.map((choice) => (
+              <Link key={choice.id} href={listHref("/admin/ledger", { productId: choice.id })} className="admin-filter">
+                {choice.name}
+              </Link>
+            ))}
+          </nav>
+        )
+      ) : null}
       {raw && !product ? (
         <p role="alert" className="field-error">
           There is no such product; showing every product&apos;s movements.
+        </p>
+      ) : null}
+      {product ? (
+        <p>
+          Showing <strong>{product.name}</strong> · <Link href="/admin/ledger">all products</Link>
         </p>
       ) : null}
 
@@ -53,8 +88,9 @@ export default async function LedgerPage({ searchParams }: { searchParams: Promi
       <section aria-labelledby="movements-title">
         <h2 id="movements-title">{product ? `Movements of ${product.name}` : "Latest movements"}, newest first</h2>
         <div className="admin-scroll">
-          <LedgerTable movements={movements} showProduct={!product} />
+          <LedgerTable movements={page.movements} showProduct={!product} />
         </div>
+        <Pager prev={pageLink(page.prevCursor)} next={pageLink(page.nextCursor)} />
       </section>
     </>
   );

@@ -1,16 +1,40 @@
+import { listHref } from "@/components/admin/list-search";
 import { OrdersTable } from "@/components/admin/orders-table";
+import { ADMIN_PAGE_SIZE, type ListView } from "@/components/admin/queries";
 import { requireAdminPage } from "@/lib/admin";
-import { listAllOrders } from "@/lib/orders";
+import { DomainError } from "@/lib/errors";
+import { listOrdersPage } from "@/lib/orders";
 import { fulfilOrderAction } from "./actions";
 
-export default async function OrdersPage() {
-  await requireAdminPage("/admin/orders");
-  const orders = await listAllOrders();
+type SearchParams = Record<string, string | string[] | undefined>;
+const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
+
+export default async function OrdersPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
+  const params = await searchParams;
+  const view: ListView = {
+    q: first(params.q)?.trim().slice(0, 200) || undefined,
+    cursor: first(params.cursor)?.slice(0, 1000) || undefined,
+  };
+  await requireAdminPage(listHref("/admin/orders", view));
+  let shown = view;
+  const load = async (v: ListView) => {
+    const page = await listOrdersPage({ ...v, limit: ADMIN_PAGE_SIZE });
+    return { orders: page.rows, nextCursor: page.nextCursor, prevCursor: page.prevCursor };
+  };
+  let orders: Awaited<ReturnType<typeof load>>;
+  try {
+    orders = await load(view);
+  } catch (error) {
+    // A page link from an older list: its first page instead.
+    if (!(error instanceof DomainError && error.code === "invalid_request")) throw error;
+    shown = { q: view.q };
+    orders = await load(shown);
+  }
   return (
     <>
       <h1>Orders</h1>
       <p className="muted">Fulfilling an order ships it: its allocated units leave the shelf.</p>
-      <OrdersTable initial={orders} fulfil={fulfilOrderAction} />
+      <OrdersTable key={JSON.stringify(shown)} initial={orders} fulfil={fulfilOrderAction} view={shown} />
     </>
   );
 }

@@ -2,26 +2,24 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { connection } from "next/server";
-import { AddToCartForm } from "@/components/shop/add-to-cart-form";
 import { NotifyMeForm } from "@/components/shop/notify-me-form";
 import { ProductArt } from "@/components/shop/product-art";
-import { StockBadge } from "@/components/ui/badge";
-import { Price } from "@/components/ui/price";
+import { ProductAvailability } from "@/components/shop/product-availability";
 import { addToCartAction } from "@/app/cart/actions";
 import { getProductBySlug, type ProductView } from "@/lib/catalog";
 import { formatDuration } from "@/lib/countdown";
 import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
-import { currentAccount } from "@/lib/identity";
+import { currentAccount, currentShopper } from "@/lib/identity";
 import { productSlugSchema } from "@/lib/store-schemas";
 import { notifyMeAction } from "./actions";
 
 type Props = { params: Promise<{ slug: string }> };
 
-async function findProduct(slug: string): Promise<ProductView> {
+async function findProduct(slug: string, viewerId: string | null = null): Promise<ProductView> {
   if (!productSlugSchema.safeParse(slug).success) notFound();
   try {
-    return await getProductBySlug(slug);
+    return await getProductBySlug(slug, viewerId);
   } catch (error) {
     if (error instanceof DomainError && error.code === "not_found") notFound();
     throw error;
@@ -34,11 +32,12 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
   return { title: product.name, description: product.description };
 }
 
-/** One product with its live availability. */
+/** One product with its live availability (kept current in the browser) and what other shoppers hold of it. */
 export default async function ProductPage({ params }: Props) {
   await connection();
   const { slug } = await params;
-  const product = await findProduct(slug);
+  const shopper = await currentShopper();
+  const product = await findProduct(slug, shopper?.id ?? null);
   return (
     <>
       <nav aria-label="Breadcrumb" className="breadcrumb">
@@ -48,36 +47,22 @@ export default async function ProductPage({ params }: Props) {
         <ProductArt slug={product.slug} name={product.name} imageUrl={product.imageUrl} large />
         <div className="stack">
           <h1>{product.name}</h1>
-          <div className="row">
-            <Price cents={product.priceCents} />
-            <StockBadge available={product.available} />
-          </div>
-          {product.description ? <p>{product.description}</p> : null}
-          {product.archived ? (
-            <p className="muted">This product is no longer sold.</p>
-          ) : (
-            <AddToCartForm
-              action={addToCartAction}
-              productId={product.id}
-              productName={product.name}
-              available={product.available}
-              maxQuantity={env.MAX_QUANTITY_PER_LINE}
-              withQuantity
-            />
-          )}
-          {product.available === 0 && !product.archived ? (
-            <NotifyMeForm
-              action={notifyMeAction}
-              slug={product.slug}
-              productName={product.name}
-              email={(await currentAccount())?.email}
-            />
-          ) : null}
-          <p className="muted small">
-            {product.available > 0
-              ? `Nothing is set aside while it sits in your cart. When you check out, your items are held for ${formatDuration(env.RESERVATION_TTL_SECONDS)}, and longer while you fill in your details.`
-              : "Sold out for now. Items held in other shoppers' checkouts come back if they are not bought."}
-          </p>
+          <ProductAvailability
+            initial={product}
+            addToCart={addToCartAction}
+            maxQuantity={env.MAX_QUANTITY_PER_LINE}
+            holdMinutesText={formatDuration(env.RESERVATION_TTL_SECONDS)}
+            notifyMe={
+              product.archived ? null : (
+                <NotifyMeForm
+                  action={notifyMeAction}
+                  slug={product.slug}
+                  productName={product.name}
+                  email={(await currentAccount())?.email}
+                />
+              )
+            }
+          />
         </div>
       </article>
     </>

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { authoriseAdminRequest } from "@/lib/admin";
-import { getProductChoice, listMovements } from "@/lib/admin-queries";
+import { getProductChoice, listMovementsPage } from "@/lib/admin-queries";
 import { handler, json, parseWith } from "@/lib/http";
 
 export const dynamic = "force-dynamic";
@@ -8,12 +8,16 @@ export const dynamic = "force-dynamic";
 const querySchema = z.object({
   productId: z.uuid().optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
+  cursor: z.string().max(1000).optional(),
 });
 
-/** The stock ledger, newest first: one product's (`?productId=`, 404 if unknown) or every product's. */
+/**
+ * The stock ledger, newest first: one product's (`?productId=`, 404 if unknown) or every product's; `cursor` (a
+ * `nextCursor` of an earlier answer) for older movements.
+ */
 export const GET = handler(async (request) => {
   await authoriseAdminRequest(request);
   const filter = parseWith(querySchema, Object.fromEntries(request.nextUrl.searchParams));
   if (filter.productId) await getProductChoice(filter.productId);
-  return json({ movements: await listMovements(filter) });
+  return json(await listMovementsPage(filter));
 });

@@ -10,9 +10,14 @@ const querySchema = z.object({
   status: z.enum(reservationStatuses).optional(),
   productId: z.uuid().optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
+  q: z.string().max(200).optional(),
+  cursor: z.string().max(1000).optional(),
 });
 
-/** Holds with their shoppers; `?status=active` for the live ones, soonest to expire first. */
+/**
+ * Holds with their shoppers; `?status=active` for the live ones, soonest to expire first. Optional `q` (product
+ * name or shopper email) and `cursor` (a `nextCursor` of an earlier answer) page through many.
+ */
 export const GET = handler(async (request) => {
   await authoriseAdminRequest(request);
   const filter = parseWith(querySchema, Object.fromEntries(request.nextUrl.searchParams));

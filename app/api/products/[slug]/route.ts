@@ -1,12 +1,15 @@
 import { getProductBySlug } from "@/lib/catalog";
 import { notFound } from "@/lib/errors";
 import { handler, json, parseWith } from "@/lib/http";
+import { currentShopper } from "@/lib/identity";
 import { productSlugSchema } from "@/lib/store-schemas";
 
 export const dynamic = "force-dynamic";
 
+/** One product with its live availability for this shopper, and what other shoppers hold of it. */
 export const GET = handler<{ slug: string }>(async (_request, { params }) => {
   const slug = parseWith(productSlugSchema, (await params).slug, () => notFound("product"));
-  const product = await getProductBySlug(slug);
+  const shopper = await currentShopper();
+  const product = await getProductBySlug(slug, shopper?.id ?? null);
   return json({ product });
 });

@@ -1,0 +1,411 @@
+/**
+ * `npm run bench:catalogue`: does the catalogue scale? On the built app (`next start`) against a fresh database
+ * it measures, first with the 12 demo products and then with 10,000:
+ *   - the home page (`GET /`): size and time,
+ *   - a search (`GET /api/products?q=…&limit=24`, ten different words and prefixes): p95,
+ *   - a search page as a shopper opens it (`GET /?q=…`),
+ *   - the Store API's product list (`GET /api/products`, its default page of 100),
+ *   - the admin dashboard's poll (`GET /api/admin/stock?limit=50`, a page plus the shop's totals).
+ * Some shoppers hold stock throughout (started through the Store API), so availability has holds to subtract.
+ * The two shops run side by side (two databases on one PostgreSQL server, two app servers) and each measurement
+ * alternates its requests between them, one at a time over keep-alive connections to 127.0.0.1 after a warm-up:
+ * whatever else loads the machine falls on both alike, so the growth from 12 to 10,000 is a fair ratio. It saves
+ * bench/results/catalogue-<date>T<time>.json (a new file per run) and rewrites the catalogue section of
+ * BENCHMARKS.md.
+ */
+import fs from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import postgres, { type Sql } from "postgres";
+import { createDatabaseIfMissing } from "../db/bootstrap";
+import { runMigrations } from "../db/migrate";
+import { seedDemoCatalogue } from "../db/seed";
+import { ensureBuild } from "../tests/support/build";
+import { CookieJar } from "../tests/support/http";
+import { createHttpClient, startBenchApp, type BenchApp } from "./app";
+import { prepareBenchDatabase } from "./database";
+import { percentile, round1 } from "./load";
+import { describeMachine, type Machine } from "./machine";
+
+const LARGE_CATALOGUE = 10_000;
+const LARGE_DATABASE = "stockhold_bench_large";
+const WARM_UP = 10;
+const SAMPLES = 60;
+const HOLDING_SHOPPERS = 20;
+const ADMIN_TOKEN = "bench-catalogue-admin-token";
+const SEARCHES = ["lantern", "walnut", "lin", "blue mug", "oak board", "cer", "brass lamp", "wool", "kettle", "tea"];
+
+const START = "<!-- bench:catalogue:start -->";
+const END = "<!-- bench:catalogue:end -->";
+
+interface Timing {
+  p50Ms: number;
+  p95Ms: number;
+  meanMs: number;
+  /** Response body size (the last sample's), in bytes. */
+  bytes: number;
+  samples: number;
+}
+
+interface Scale {
+  products: number;
+  homePage: Timing;
+  search: Timing;
+  searchPage: Timing;
+  /** `GET /api/products?limit=24`: a page the size of the catalogue page's. */
+  apiPage: Timing;
+  /** `GET /api/products`: the default answer (100 products, or all of a smaller shop). */
+  apiDefault: Timing & { productsInAnswer: number };
+  dashboardPoll: Timing;
+}
+
+interface Target {
+  name: string;
+  value: number;
+  target: string;
+  met: boolean;
+}
+
+interface CatalogueReport {
+  date: string;
+  machine: Machine;
+  loadAverage: { atStart: number; atEnd: number };
+  database: { version: string; fsync: string; synchronousCommit: string; sharedBuffers: string; embedded: boolean };
+  settings: { warmUp: number; samples: number; holdingShoppers: number; searches: string[] };
+  scales: Scale[];
+  targets: Target[];
+  durationSeconds: number;
+}
+
+const log = (line: string) => console.log(line);
+
+/** One GET on a keep-alive connection: status, body size and wall time from request to last byte. */
+function timedGet(agent: http.Agent, baseUrl: string, urlPath: string, headers: Record<string, string> = {}) {
+  const origin = new URL(baseUrl);
+  return new Promise<{ status: number; bytes: number; ms: number }>((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const request = http.request({ agent, host: origin.hostname, port: origin.port, method: "GET", path: urlPath, headers }, (response) => {
+      let bytes = 0;
+      response.on("data", (chunk: Buffer) => (bytes += chunk.length));
+      response.on("end", () =>
+        resolve({ status: response.statusCode ?? 0, bytes, ms: Number(process.hrtime.bigint() - started) / 1e6 }),
+      );
+      response.on("error", reject);
+    });
+    request.setTimeout(30_000, () => request.destroy(new Error(`GET ${urlPath} timed out`)));
+    request.on("error", reject);
+    request.end();
+  });
+}
+
+function summarise(times: number[], bytes: number): Timing {
+  times.sort((a, b) => a - b);
+  return {
+    p50Ms: round1(percentile(times, 50)),
+    p95Ms: round1(percentile(times, 95)),
+    meanMs: round1(times.reduce((sum, t) => sum + t, 0) / times.length),
+    bytes,
+    samples: times.length,
+  };
+}
+
+/**
+ * Warm-up, then `SAMPLES` requests to each shop (cycling through `paths`), alternating between them request by
+ * request; every answer must be 200. Answers the small shop's timing and the large one's.
+ */
+async function measurePair(
+  apps: [BenchApp, BenchApp],
+  paths: string[],
+  headers: Record<string, string> = {},
+): Promise<[Timing, Timing]> {
+  const agents = apps.map(() => new http.Agent({ keepAlive: true, maxSockets: 1 }));
+  try {
+    for (let i = 0; i < WARM_UP; i += 1) {
+      for (const [n, app] of apps.entries()) await timedGet(agents[n]!, app.baseUrl, paths[i % paths.length]!, headers);
+    }
+    const times: [number[], number[]] = [[], []];
+    const bytes = [0, 0];
+    for (let i = 0; i < SAMPLES; i += 1) {
+      // Which shop goes first alternates too, so neither always follows the other's request.
+      const order = i % 2 === 0 ? [0, 1] : [1, 0];
+      for (const n of order) {
+        const urlPath = paths[i % paths.length]!;
+        const result = await timedGet(agents[n]!, apps[n]!.baseUrl, urlPath, headers);
+        if (result.status !== 200) throw new Error(`GET ${urlPath} answered ${result.status}`);
+        times[n]!.push(result.ms);
+        bytes[n] = result.bytes;
+      }
+    }
+    return [summarise(times[0], bytes[0]!), summarise(times[1], bytes[1]!)];
+  } finally {
+    for (const agent of agents) agent.destroy();
+  }
+}
+
+const adjectives = [
+  "Aurora", "Fjord", "Meridian", "Tidal", "Ridge", "Harbour", "Cedar", "Juniper", "Alder", "Birch", "Copper", "Slate",
+  "Linen", "Amber", "Indigo", "Saffron", "Moss", "Ember", "Pebble", "Willow", "Marlow", "Orchard", "Canyon", "Quarry",
+  "Heron", "Lark", "Sable", "Thistle", "Rowan", "Hazel", "Blue", "Green", "Rust", "Ivory", "Charcoal", "Sage",
+  "Coral", "Dune", "Frost", "Glen",
+];
+const materials = [
+  "walnut", "oak", "ash", "cherry", "brass", "copper", "steel", "ceramic", "stoneware", "porcelain", "linen", "wool",
+  "cotton", "leather", "glass", "cork", "bamboo", "marble", "slate", "rattan", "hemp", "felt", "tin", "iron", "clay",
+];
+const nouns = [
+  "lantern", "lamp", "mug", "bowl", "board", "kettle", "apron", "blanket", "basket", "vase", "candle", "tray", "jug",
+  "teapot", "bookends", "stool", "hook", "shelf", "clock", "mirror", "planter", "cushion", "throw", "coaster", "dish",
+  "spoon", "knife", "box", "tin", "print",
+];
+
+/**
+ * The large catalogue in one statement (the admin API would take minutes for 10,000): distinct names from word
+ * lists, a description each, prices and stock spread out, opening stock in the ledger as the admin API records it.
+ */
+export async function addProducts(sql: Sql, count: number): Promise<void> {
+  await sql`
+    with made as (
+      insert into products (slug, name, description, price_cents)
+      select
+        'bench-' || i,
+        (${adjectives}::text[])[1 + i % ${adjectives.length}] || ' ' ||
+          initcap((${materials}::text[])[1 + (i * 7) % ${materials.length}]) || ' ' ||
+          initcap((${nouns}::text[])[1 + (i * 13) % ${nouns.length}]) ||
+          ' No. ' || i,
+        'A ' || lower((${adjectives}::text[])[1 + (i * 11) % ${adjectives.length}]) || ' ' ||
+          (${nouns}::text[])[1 + (i * 13) % ${nouns.length}] || ' in ' ||
+          (${materials}::text[])[1 + (i * 7) % ${materials.length}] || ', made in a small batch.',
+        500 + (i * 7919) % 30000
+      from generate_series(1, ${count}) as i
+      returning id, (hashtext(id::text) & 65535) % 40 as on_hand
+    ), stock as (
+      insert into stock_levels (product_id, on_hand) select id, on_hand from made
+    )
+    insert into stock_movements (product_id, kind, on_hand_delta, reason)
+    select id, 'receive', on_hand, 'opening stock' from made where on_hand > 0`;
+  await sql`analyze`;
+}
+
+/** Shoppers who hold a unit of some products in an active checkout, through the Store API. */
+async function startHolds(sql: Sql, app: BenchApp, shoppers: number): Promise<void> {
+  const products = await sql<{ id: string }[]>`
+    select p.id from products p join stock_levels s on s.product_id = p.id
+    where s.on_hand - s.reserved - s.allocated > 0
+    order by p.name limit ${shoppers}`;
+  const client = createHttpClient(app.baseUrl, 1);
+  try {
+    for (const [i, product] of products.entries()) {
+      const added = await client.post("/api/cart/lines", { productId: product.id, quantity: 1 });
+      if (added.status !== 200) throw new Error(`adding to a cart answered ${added.status}`);
+      const jar = new CookieJar();
+      jar.take(added.setCookies);
+      const started = await client.post("/api/checkout", { email: `bench-${i}@example.test` }, jar.header());
+      if (started.status !== 201) throw new Error(`starting checkout answered ${started.status}`);
+    }
+  } finally {
+    client.close();
+  }
+}
+
+async function productCount(app: BenchApp): Promise<number> {
+  const client = createHttpClient(app.baseUrl, 1);
+  try {
+    return ((await client.get("/api/products")).body as { products: unknown[] }).products.length;
+  } finally {
+    client.close();
+  }
+}
+
+/** Every measurement on both shops, side by side. */
+async function measureScales(apps: [BenchApp, BenchApp], sizes: [number, number]): Promise<[Scale, Scale]> {
+  const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
+  const homePage = await measurePair(apps, ["/"]);
+  const search = await measurePair(apps, SEARCHES.map((q) => `/api/products?q=${encodeURIComponent(q)}&limit=24`));
+  const searchPage = await measurePair(apps, SEARCHES.map((q) => `/?q=${encodeURIComponent(q)}`));
+  const apiPage = await measurePair(apps, ["/api/products?limit=24"]);
+  const apiDefault = await measurePair(apps, ["/api/products"]);
+  const dashboardPoll = await measurePair(apps, ["/api/admin/stock?limit=50"], admin);
+  const scales = await Promise.all(
+    ([0, 1] as const).map(async (n) => ({
+      products: sizes[n],
+      homePage: homePage[n],
+      search: search[n],
+      searchPage: searchPage[n],
+      apiPage: apiPage[n],
+      apiDefault: { ...apiDefault[n], productsInAnswer: await productCount(apps[n]) },
+      dashboardPoll: dashboardPoll[n],
+    })),
+  );
+  const line = (name: string, t: Timing) =>
+    log(`  ${name.padEnd(16)} p50 ${String(t.p50Ms).padStart(6)} ms  p95 ${String(t.p95Ms).padStart(6)} ms  ${(t.bytes / 1024).toFixed(1)} KB`);
+  for (const scale of scales) {
+    log(`${scale.products.toLocaleString("en")} products:`);
+    line("home page", scale.homePage);
+    line("search (API)", scale.search);
+    line("search page", scale.searchPage);
+    line("API page (24)", scale.apiPage);
+    line("API default", scale.apiDefault);
+    line("dashboard poll", scale.dashboardPoll);
+  }
+  return scales as [Scale, Scale];
+}
+
+function targetsOf(small: Scale, large: Scale): Target[] {
+  const kb = (bytes: number) => round1(bytes / 1024);
+  const targets: Target[] = [
+    { name: "home page size at 10,000 products (KB)", value: kb(large.homePage.bytes), target: "< 200", met: large.homePage.bytes < 200 * 1024 },
+    { name: "home page p50 at 10,000 products (ms)", value: large.homePage.p50Ms, target: "< 150", met: large.homePage.p50Ms < 150 },
+    { name: "search p95 at 10,000 products (ms)", value: large.search.p95Ms, target: "< 50", met: large.search.p95Ms < 50 },
+    { name: "dashboard poll p50 at 10,000 products (ms)", value: large.dashboardPoll.p50Ms, target: "< 50", met: large.dashboardPoll.p50Ms < 50 },
+  ];
+  const growth = (name: string, pick: (s: Scale) => number) => {
+    const ratio = Math.round((pick(large) / pick(small)) * 100) / 100;
+    targets.push({ name: `${name}, 10,000 vs 12 products`, value: ratio, target: "≤ 2×", met: ratio <= 2 });
+  };
+  growth("home page size", (s) => s.homePage.bytes);
+  growth("home page p50", (s) => s.homePage.p50Ms);
+  growth("search p95", (s) => s.search.p95Ms);
+  growth("API page p50", (s) => s.apiPage.p50Ms);
+  growth("dashboard poll p50", (s) => s.dashboardPoll.p50Ms);
+  return targets;
+}
+
+function renderSection(report: CatalogueReport): string {
+  const m = report.machine;
+  const [small, large] = report.scales as [Scale, Scale];
+  const kb = (bytes: number) => (bytes / 1024).toFixed(1);
+  const row = (name: string, pick: (s: Scale) => Timing) =>
+    `| ${name} | ${pick(small).p50Ms} / ${pick(small).p95Ms} | ${kb(pick(small).bytes)} | ${pick(large).p50Ms} / ${pick(large).p95Ms} | ${kb(pick(large).bytes)} |`;
+  return [
+    START,
+    `Run of ${report.date.slice(0, 16).replace("T", " ")} UTC, ${report.durationSeconds} s in all. Machine: ${m.cpus} CPUs (\`nproc\`), ` +
+      `${m.cpuModel}, ${m.memoryGiB} GiB memory, ${m.os}; Node ${m.node}; PostgreSQL ${report.database.version} ` +
+      `(${report.database.embedded ? "embedded, temporary cluster" : "DATABASE_URL"}, fsync ${report.database.fsync}). ` +
+      `Load average (1 min) ${report.loadAverage.atStart} at the start, ${report.loadAverage.atEnd} at the end. ` +
+      `${report.settings.samples} requests each, one at a time, after ${report.settings.warmUp} to warm up; ` +
+      `${report.settings.holdingShoppers} shoppers hold stock throughout.`,
+    "",
+    "| request | 12 products: p50 / p95 ms | KB | 10,000 products: p50 / p95 ms | KB |",
+    "|---|---:|---:|---:|---:|",
+    row("home page `GET /`", (s) => s.homePage),
+    row("search `GET /api/products?q=…&limit=24`", (s) => s.search),
+    row("search page `GET /?q=…`", (s) => s.searchPage),
+    row("Store API page `GET /api/products?limit=24`", (s) => s.apiPage),
+    row(`Store API default \`GET /api/products\` (${small.apiDefault.productsInAnswer}, then ${large.apiDefault.productsInAnswer} products)`, (s) => s.apiDefault),
+    row("dashboard poll `GET /api/admin/stock?limit=50`", (s) => s.dashboardPoll),
+    "",
+    "| target | value | target | met |",
+    "|---|---:|---|---|",
+    ...report.targets.map((t) => `| ${t.name} | ${t.value} | ${t.target} | ${t.met ? "yes" : "**no**"} |`),
+    END,
+  ].join("\n");
+}
+
+function writeSection(file: string, report: CatalogueReport): void {
+  const section = renderSection(report);
+  const current = fs.readFileSync(file, "utf8");
+  const start = current.indexOf(START);
+  const end = current.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`${file} has no ${START} … ${END} section`);
+  fs.writeFileSync(file, current.slice(0, start) + section + current.slice(end + END.length));
+}
+
+/** A new file per run: bench/results/catalogue-<date>T<hh-mm-ss>.json, never overwriting an earlier one. */
+function resultFile(date: string): string {
+  const dir = path.join(process.cwd(), "bench", "results");
+  fs.mkdirSync(dir, { recursive: true });
+  const stamp = date.slice(0, 19).replace(/:/g, "-");
+  for (let n = 0; ; n += 1) {
+    const file = path.join(dir, `catalogue-${stamp}${n ? `-${n}` : ""}.json`);
+    if (!fs.existsSync(file)) return file;
+  }
+}
+
+async function main(): Promise<void> {
+  const startedAt = Date.now();
+  const loadAtStart = Math.round(os.loadavg()[0]! * 100) / 100;
+  const machine = describeMachine();
+  log(`Stockhold catalogue benchmark — ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.memoryGiB} GiB, Node ${machine.node}`);
+  if (loadAtStart > 1) log(`Note: load average ${loadAtStart} at start; other work on this machine slows every figure.`);
+
+  ensureBuild(log);
+  const database = await prepareBenchDatabase(log);
+  // The large shop's database, beside the small one on the same server.
+  const largeUrl = new URL(database.url);
+  largeUrl.pathname = `/${LARGE_DATABASE}`;
+  const maintenanceUrl = process.env.DATABASE_URL ?? Object.assign(new URL(database.url), { pathname: "/postgres" }).toString();
+  const dropLarge = async () => {
+    const admin = postgres(maintenanceUrl, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`drop database if exists ${LARGE_DATABASE} with (force)`).catch(() => {});
+    await admin.end();
+  };
+  process.env.ADMIN_API_TOKEN = ADMIN_TOKEN;
+  const apps: BenchApp[] = [];
+  let stopping: Promise<void> | undefined;
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      await Promise.all(apps.map((app) => app.stop()));
+      await dropLarge();
+      await database.stop();
+    })());
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping the apps and the database …`);
+      void shutdown().finally(() => process.exit(130));
+    });
+  }
+  try {
+    await dropLarge();
+    await createDatabaseIfMissing(maintenanceUrl, LARGE_DATABASE);
+    await runMigrations(largeUrl.toString());
+    const urls = [database.url, largeUrl.toString()];
+    for (const url of urls) await seedDemoCatalogue(url);
+    log(`Adding ${(LARGE_CATALOGUE - 12).toLocaleString("en")} products to the large shop …`);
+    const largeSql = postgres(largeUrl.toString(), { max: 1, onnotice: () => {} });
+    try {
+      await addProducts(largeSql, LARGE_CATALOGUE - 12);
+      const [{ count } = { count: 0 }] = await largeSql<{ count: number }[]>`select count(*)::int as count from products`;
+      if (count !== LARGE_CATALOGUE) throw new Error(`expected ${LARGE_CATALOGUE} products, found ${count}`);
+    } finally {
+      await largeSql.end();
+    }
+    log("Starting the built app twice (next start), one per shop …");
+    for (const url of urls) apps.push(await startBenchApp(url));
+    for (const [n, url] of urls.entries()) {
+      const sql = postgres(url, { max: 1, onnotice: () => {} });
+      try {
+        await startHolds(sql, apps[n]!, HOLDING_SHOPPERS);
+      } finally {
+        await sql.end();
+      }
+    }
+    const [small, large] = await measureScales([apps[0]!, apps[1]!], [12, LARGE_CATALOGUE]);
+
+    const targets = targetsOf(small, large);
+    for (const t of targets) log(`  ${t.met ? "met   " : "MISSED"}  ${t.name}: ${t.value} (target ${t.target})`);
+    const report: CatalogueReport = {
+      date: new Date().toISOString(),
+      machine,
+      loadAverage: { atStart: loadAtStart, atEnd: Math.round(os.loadavg()[0]! * 100) / 100 },
+      database: { ...database.server, embedded: database.embedded },
+      settings: { warmUp: WARM_UP, samples: SAMPLES, holdingShoppers: HOLDING_SHOPPERS, searches: SEARCHES },
+      scales: [small, large],
+      targets,
+      durationSeconds: Math.round((Date.now() - startedAt) / 1000),
+    };
+    const file = resultFile(report.date);
+    fs.writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
+    writeSection(path.join(process.cwd(), "BENCHMARKS.md"), report);
+    log(`Saved ${path.relative(process.cwd(), file)}; BENCHMARKS.md updated (${report.durationSeconds} s).`);
+    if (targets.some((t) => !t.met)) process.exitCode = 1;
+  } finally {
+    await shutdown();
+  }
+}
+
+// Run when started as a script (npm run bench:catalogue), not when imported for its helpers.
+if (process.argv[1]?.endsWith("catalogue.ts")) main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});
