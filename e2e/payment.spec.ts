@@ -90,3 +90,16 @@ test.describe("on a phone", () => {
     await shopper.page.screenshot({ path: testInfo.outputPath("decline-390.png"), fullPage: false });
   });
 });
+
+test("an asynchronous card shows “Confirming your payment…”, then the order, without a reload", async ({ makeProduct, shopper }) => {
+  const product = await makeProduct({ onHand: 3, label: "Bank Confirmed Clock", priceCents: 3900 });
+  await shopper.addToCart(product, 1);
+  await shopper.startCheckout();
+
+  await shopper.checkout.pay(CARDS.asyncOk);
+  await expect(shopper.checkout.confirming).toBeVisible();
+  await expect(shopper.checkout.timer).toBeHidden();
+  // The bank confirms a second later; the page moves on by itself.
+  await expect(shopper.page).toHaveURL(/\/orders\/[0-9a-f-]{36}$/, { timeout: 15_000 });
+  await expect(shopper.order.confirmation).toBeVisible();
+});

@@ -1,11 +1,11 @@
 /**
  * Availability as one shopper sees it. Read-only SQL fragments over a query that has `p` (products) and `s`
- * (stock_levels) in scope: the hold engine (lib/inventory.ts) decides what may be held; these only say it.
+ * (stock_levels) in scope: the hold engine (lib/inventory) decides what may be held; these only say it.
  *
  * - A shopper's own live hold is theirs: it is not counted against them (their cart still shows it in stock).
  * - Other shoppers' live holds are `held`, and may come back: `nextReleaseAt` is when the soonest of them lapses
  *   if its checkout stays untouched.
- * - Holds whose time is up count as free already, before anyone releases them (as lib/inventory.ts counts them).
+ * - Holds whose time is up count as free already, before anyone releases them (as lib/inventory counts them).
  */
 import "server-only";
 import { sql, type SQL } from "drizzle-orm";

@@ -1,6 +1,6 @@
 /**
  * The cart: a wish list with quantities. Changing it never touches stock; stock is held only when checkout
- * starts (lib/inventory.ts).
+ * starts (lib/inventory).
  */
 import "server-only";
 import { eq, sql } from "drizzle-orm";

@@ -105,7 +105,7 @@ const optionalText = (max: number) =>
       .optional(),
   );
 
-/** `email` is required for guests; lib/checkout.ts decides that, since only it knows who is shopping. */
+/** `email` is required for guests; lib/checkout decides that, since only it knows who is shopping. */
 export const startCheckoutSchema = z.object({
   email: z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), email.optional()),
   // "Try another card": the checkout whose details (name, address) the new one keeps.
@@ -123,7 +123,7 @@ export const checkoutDetailsSchema = z.object({
 });
 export type CheckoutDetailsInput = z.infer<typeof checkoutDetailsSchema>;
 
-/** Splits checkout details into the email and the free-form details lib/checkout.ts stores. */
+/** Splits checkout details into the email and the free-form details lib/checkout stores. */
 export function toActivityInput(input: CheckoutDetailsInput): { email?: string; details?: Record<string, string> } {
   const { email: givenEmail, ...rest } = input;
   const details = Object.fromEntries(

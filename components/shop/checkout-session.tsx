@@ -2,6 +2,7 @@
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
+import { useRouter } from "next/navigation";
 import { useActionState, useEffect, useRef, useState, type FormEvent } from "react";
 import type { FormState } from "@/lib/action-state";
 import type { CheckoutView } from "@/lib/checkout";
@@ -138,6 +139,14 @@ export function CheckoutSession({
   const [cancelState, cancelFormAction, cancelling] = useActionState(cancelAction, null);
   const [restartState, restartFormAction, restarting] = useActionState(restartAction, null);
   const [saveNote, setSaveNote] = useState<string | null>(null);
+
+  // A payment confirmed while the shopper watched: on to the order, without a reload.
+  const router = useRouter();
+  const sawPaying = useRef(false);
+  useEffect(() => {
+    if (status === "paying") sawPaying.current = true;
+    else if (status === "completed" && sawPaying.current && checkout.orderId) router.push(`/orders/${checkout.orderId}`);
+  }, [status, checkout.orderId, router]);
 
   // Every outcome is brought into view and focused, so a shopper on a phone sees what happened.
   const outcomeRef = useRef<HTMLDivElement>(null);

@@ -9,9 +9,10 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db, pool } from "@/db/client";
 import { createAccount } from "@/lib/shoppers";
-import { startApp, TEST_CRON_SECRET, type RunningApp } from "../support/app-server";
+import { startApp, type RunningApp } from "../support/app-server";
 import { levels, makeProduct, timeTravelHolds } from "../support/fixtures";
 import { signIn } from "../support/http";
+import { until } from "../support/wait";
 import { CARDS, expectError, pay, shopperWithLines, startedCheckout, type CheckoutBody } from "./shop-support";
 
 let app: RunningApp;
@@ -164,7 +165,7 @@ describe("signing in while a checkout starts", () => {
 });
 
 describe("a provider that answers later", () => {
-  it("answers 202 with the checkout paying, keeps the hold, and the sweep turns it into the order", async () => {
+  it("answers 202 with the checkout paying, keeps the hold, and the provider's webhook turns it into the order", async () => {
     const product = await makeProduct(2, 1500);
     const client = await shopperWithLines(app, [{ productId: product.id, quantity: 1 }]);
     const checkout = await startedCheckout(client);
@@ -175,10 +176,8 @@ describe("a provider that answers later", () => {
     expect(await levels(product.id)).toEqual({ on_hand: 2, reserved: 1, allocated: 0 });
     expectError(await client.post(`/api/checkout/${checkout.id}/cancel`), 409, "payment_in_progress");
 
-    await new Promise((resolve) => setTimeout(resolve, 1_300));
-    const cron = await fetch(`${app.baseUrl}/api/cron/expire-reservations`, { headers: { authorization: `Bearer ${TEST_CRON_SECRET}` } });
-    expect(await cron.json()).toMatchObject({ paymentsSettled: 1 });
-
+    // The provider's webhook (signed, 300 ms later) settles it: no cron needed.
+    await until("the webhook to settle the payment", async () => (await client.get(`/api/checkout/${checkout.id}`)).body.checkout.status !== "paying");
     const read = await client.get(`/api/checkout/${checkout.id}`);
     expect(read.body.checkout).toMatchObject({ status: "completed", orderId: expect.any(String) });
     expect(await levels(product.id)).toEqual({ on_hand: 2, reserved: 0, allocated: 1 });
