@@ -21,7 +21,7 @@ interface Finding {
 }
 
 /**
- * Record-level checks that complement lib/inventory.ts reconcileStock (which compares each product's levels
+ * Record-level checks that complement lib/inventory reconcileStock (which compares each product's levels
  * with its ledger and its holds). Each query returns the rows that break one rule.
  */
 const recordChecks: { check: string; query: string }[] = [
@@ -31,10 +31,10 @@ const recordChecks: { check: string; query: string }[] = [
             from products p left join stock_levels s on s.product_id = p.id where s.product_id is null`,
   },
   {
-    check: "active holds belong to active checkouts",
+    check: "active holds belong to live checkouts",
     query: `select r.id as subject, 'active hold on a checkout that is ' || c.status as problem
             from reservations r join checkouts c on c.id = r.checkout_id
-            where r.status = 'active' and c.status <> 'active'`,
+            where r.status = 'active' and c.status not in ('active', 'paying')`,
   },
   {
     check: "a completed checkout has exactly one order, and only it",

@@ -147,9 +147,9 @@ export const payBodySchema = z.object({
 export const idempotencyKeySchema = z
   .string({ error: "The Idempotency-Key header is required." })
   .trim()
-  .min(8, "The Idempotency-Key must be 8 to 200 visible characters.")
-  .max(200, "The Idempotency-Key must be 8 to 200 visible characters.")
-  .regex(/^[\x21-\x7e]+$/, "The Idempotency-Key must be 8 to 200 visible characters.");
+  .min(1, "The Idempotency-Key must be 1 to 255 visible characters.")
+  .max(255, "The Idempotency-Key must be 1 to 255 visible characters.")
+  .regex(/^[\x21-\x7e]+$/, "The Idempotency-Key must be 1 to 255 visible characters.");
 
 export const signInSchema = z.object({
   email,

@@ -58,6 +58,13 @@ function connect() {
 }
 const providerDb = () => (globalForProvider.stockholdTestProviderDb ??= connect());
 
+/** Closes the provider's own connections (a test that copies its database as a template needs none open). */
+export async function endTestProviderConnections(): Promise<void> {
+  const open = globalForProvider.stockholdTestProviderDb;
+  globalForProvider.stockholdTestProviderDb = undefined;
+  await open?.$client.end();
+}
+
 const referenceOf = (key: string) => `test_pi_${createHash("sha256").update(key).digest("hex").slice(0, 24)}`;
 
 function toPayment(row: Row): ProviderPayment {

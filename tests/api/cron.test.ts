@@ -53,11 +53,11 @@ describe("cron run", () => {
     const [leftovers] = await db.execute<{ count: number }>(
       sql`select count(*)::int as count from reservations where status = 'active' and expires_at <= now()`,
     );
-    expect((await client.request("POST", PATH, { headers: RIGHT })).body).toEqual({ expired: leftovers!.count });
+    expect((await client.request("POST", PATH, { headers: RIGHT })).body).toEqual({ expired: leftovers!.count, paymentsSettled: 0, notified: 0, emails: { sent: 0, retrying: 0, failed: 0, kept: 0 } });
     await timeTravelHolds(lapsed.map((l) => l.checkout.id));
     const first = await client.request("GET", PATH, { headers: RIGHT });
     expect(first.status).toBe(200);
-    expect(first.body).toEqual({ expired: 3 });
+    expect(first.body).toEqual({ expired: 3, paymentsSettled: 0, notified: 0, emails: { sent: 0, retrying: 0, failed: 0, kept: 0 } });
 
     const other = await makeProduct(4);
     const more = await Promise.all([guestHolding(other.id, 1), guestHolding(other.id, 1)]);

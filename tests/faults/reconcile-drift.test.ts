@@ -1,5 +1,5 @@
 /**
- * Every kind of drift `npm run reconcile` claims to find (lib/inventory.ts reconcileStock and the record checks of
+ * Every kind of drift `npm run reconcile` claims to find (lib/inventory reconcileStock and the record checks of
  * db/reconcile.ts), each planted in a copy of a consistent shop and found: exit 1, the check named, the problem
  * described. The shop: 10 units on hand, two paid orders (2 and 1), a checkout holding 3, a cancelled one.
  */
@@ -8,6 +8,7 @@ import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pool } from "@/db/client";
 import { cancelCheckout, startCheckout } from "@/lib/checkout";
+import { endTestProviderConnections } from "@/lib/payments/test-provider";
 import { makeProduct, sellUnits, shopperWithCart } from "../support/fixtures";
 import { runReconcileCli } from "./support";
 
@@ -32,8 +33,10 @@ beforeAll(async () => {
     secondOrder: second.order.id,
     firstCheckout: first.checkout.id,
   });
-  // Copies are made from this database as a template: nothing may be connected to it.
+  // Copies are made from this database as a template: nothing may be connected to it (the test payment
+  // provider's own connections included).
   await pool.end();
+  await endTestProviderConnections();
 });
 
 afterAll(async () => {
@@ -97,8 +100,8 @@ const drifts: [string, (sql: postgres.Sql) => Promise<unknown>, string, RegExp][
   ],
   [
     "an active hold on an ended checkout",
-    (sql) => sql`update checkouts set status = 'cancelled' where id = ${shop.active}`,
-    "active holds belong to active checkouts",
+    (sql) => sql`update checkouts set status = 'cancelled', ended_by = 'shopper' where id = ${shop.active}`,
+    "active holds belong to live checkouts",
     /active hold on a checkout that is cancelled/,
   ],
   [
@@ -136,16 +139,22 @@ const drifts: [string, (sql: postgres.Sql) => Promise<unknown>, string, RegExp][
     /total 1001 but lines sum to 1000/,
   ],
   [
-    "a successful payment pointing at another checkout's order",
-    (sql) => sql`update payment_attempts set order_id = ${shop.secondOrder} where order_id = ${shop.firstOrder}`,
-    "every successful payment has its order",
-    /successful payment whose order is missing or of another checkout/,
+    "a captured payment whose order is another checkout's",
+    (sql) => sql`update payments set checkout_id = ${shop.cancelled} where order_id = ${shop.firstOrder}`,
+    "every captured payment has its order",
+    /captured payment whose order is missing or of another checkout/,
   ],
   [
-    "an order without a successful payment",
-    (sql) => sql`update payment_attempts set order_id = ${shop.secondOrder} where order_id = ${shop.firstOrder}`,
-    "every successful payment has its order",
-    /order without a successful payment/,
+    "an order without a captured payment",
+    (sql) => sql`update payments set status = 'voided' where order_id = ${shop.firstOrder}`,
+    "every order has its captured payment",
+    /order without a captured payment/,
+  ],
+  [
+    "a charge that is not the checkout's total",
+    (sql) => sql`update payments set amount_cents = amount_cents + 1 where order_id = ${shop.firstOrder}`,
+    "every charge matches its checkout",
+    /payment of 1001 for a checkout of 1000/,
   ],
   [
     "a checkout's ledger that is not what it holds (the product's total unchanged)",
@@ -166,10 +175,29 @@ const drifts: [string, (sql: postgres.Sql) => Promise<unknown>, string, RegExp][
 ];
 
 describe("npm run reconcile finds every kind of drift", () => {
+  it("two captured payments for one checkout cannot even be planted: the database refuses them", async () => {
+    const copy = `${fileDatabase}_${randomUUID().slice(0, 8)}`;
+    await admin.unsafe(`create database ${copy} template ${fileDatabase}`);
+    const sql = postgres(process.env.DATABASE_URL!.replace(`/${fileDatabase}`, `/${copy}`), { max: 1, onnotice: () => {} });
+    try {
+      const refused = await sql`
+        insert into payments (checkout_id, shopper_id, request_key, provider, amount_cents, status, order_id)
+        select checkout_id, shopper_id, 'again', provider, amount_cents, 'captured', ${shop.secondOrder}
+        from payments where order_id = ${shop.firstOrder}`.then(
+        () => null,
+        (error: { code?: string; constraint_name?: string }) => [error.code, error.constraint_name],
+      );
+      expect(refused).toEqual(["23505", "payments_one_captured_per_checkout"]);
+    } finally {
+      await sql.end();
+      await admin.unsafe(`drop database if exists ${copy} with (force)`);
+    }
+  });
+
   it("finds nothing in the consistent shop the drifts are planted in", async () => {
     const { code, output } = await reconcileWith(async () => {});
     expect(output).toMatch(/OK: every level equals the ledger and every invariant holds/);
-    expect(output).toMatch(/1 products, \d+ ledger movements, 4 holds, 2 orders; 10 checks/);
+    expect(output).toMatch(/1 products, \d+ ledger movements, 4 holds, 2 orders; 13 checks/);
     expect(code, output).toBe(0);
   });
 

@@ -108,7 +108,7 @@ export const acceptableEmail = (value: unknown) => typeof value === "string" && 
 
 export const acceptableCard = (value: unknown) => typeof value === "string" && /^\d{12,19}$/.test(value.replace(/\s+/g, ""));
 
-export const acceptableKey = (value: unknown) => typeof value === "string" && /^[\x21-\x7e]{8,200}$/.test(value.trim());
+export const acceptableKey = (value: unknown) => typeof value === "string" && /^[\x21-\x7e]{1,255}$/.test(value.trim());
 
 export const acceptableText = (value: unknown, max: number) =>
   value === undefined || (typeof value === "string" && value.trim().length <= max);
