@@ -22,7 +22,7 @@ test("the admin order page at 390 px: details readable, Fulfil asks first", asyn
   await expect(admin.page.getByRole("heading", { level: 1 })).toHaveText(`Order ${orderId.slice(0, 8)}`);
   await expect(admin.page.getByRole("rowheader", { name: product.name })).toBeVisible();
   await expect(admin.page.getByText("12 Analytical Row")).toBeVisible();
-  await expect(admin.page.getByRole("region", { name: "Payment" })).toContainText("Paid");
+  await expect(admin.page.getByRole("region", { name: "Payment" })).toContainText("Captured (test)");
   await expectNoSidewaysScroll(admin.page);
   await snap(admin.page, testInfo, "admin-order-390");
 
