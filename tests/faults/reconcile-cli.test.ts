@@ -70,7 +70,7 @@ describe("npm run reconcile", () => {
     try {
       const { code, output } = await runReconcileCli(url);
       expect(code, output).toBe(1);
-      expect(output).toMatch(/\[active holds belong to active checkouts\].*active hold on a checkout that is cancelled/);
+      expect(output).toMatch(/\[active holds belong to live checkouts\].*active hold on a checkout that is cancelled/);
       expect(output).toMatch(/\[a completed checkout has exactly one order, and only it\].*order of a checkout that is active/);
     } finally {
       // One active checkout per cart: end the wrongly reopened one first.

