@@ -48,7 +48,22 @@ const statusOf: Record<ErrorCode, number> = {
   database_unavailable: 503,
 };
 
+/** Marks a DomainError whichever copy of this module made it (each route bundle may carry its own copy). */
+const DOMAIN_ERROR = Symbol.for("stockhold.domain-error");
+
 export class DomainError extends Error {
+  readonly [DOMAIN_ERROR] = true;
+
+  /**
+   * `instanceof DomainError` recognises a DomainError made by another bundle's copy of this module too (say, by
+   * state kept on globalThis across route bundles), so it is never taken for an unexpected error. Subclasses
+   * keep the ordinary check.
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== DomainError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === "object" && value !== null && (value as { [DOMAIN_ERROR]?: unknown })[DOMAIN_ERROR] === true;
+  }
+
   constructor(
     readonly code: ErrorCode,
     message: string,

@@ -10,7 +10,7 @@ import { env } from "./env";
 import { DomainError, invalidRequest, toDomainError } from "./errors";
 import { log, REQUEST_ID_HEADER, saneRequestId, withRequestId } from "./log";
 import { recordHttpRequest, routeOf } from "./metrics";
-import { consumeRateLimit } from "./rate-limit";
+import { countRequestFromIp } from "./ip-limit";
 
 export const MAX_JSON_BODY_BYTES = 16 * 1024;
 
@@ -97,9 +97,12 @@ export function clientIp(request: Request): string {
   return "local";
 }
 
-/** Counts one API request against its IP address (RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE; 0 = off). */
+/**
+ * Counts one API request against its IP address (RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE; 0 = off), in memory and
+ * shared with the other servers in batches (lib/ip-limit.ts): no database round trip per request.
+ */
 export async function limitRequestsPerIp(request: Request): Promise<void> {
-  await consumeRateLimit(`ip:${clientIp(request)}`, env.RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE, "requests from your address");
+  countRequestFromIp(clientIp(request), env.RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE);
 }
 
 /**

@@ -1,5 +1,6 @@
 /**
  * Fixed-window rate limits kept in PostgreSQL, so they hold across every app server behind a load balancer.
+ * (The per-address API limit counts in memory and shares its counts in batches: lib/ip-limit.ts.)
  */
 import "server-only";
 import { sql } from "drizzle-orm";
@@ -17,15 +18,17 @@ export async function consumeRateLimit(bucket: string, limit: number, what: stri
     on conflict (bucket, window_start) do update set hits = rate_limits.hits + 1
     returning hits,
       ceil(extract(epoch from window_start + make_interval(secs => ${WINDOW_SECONDS}) - now()))::int as retry_after`);
-  if (row && row.hits > limit) {
-    const retryAfter = Math.max(1, row.retry_after);
-    throw new DomainError(
-      "rate_limited",
-      `Too many ${what}. Please wait ${retryAfter} seconds and try again.`,
-      { retryAfterSeconds: retryAfter },
-      { "Retry-After": String(retryAfter) },
-    );
-  }
+  if (row && row.hits > limit) throw rateLimited(what, Math.max(1, row.retry_after));
+}
+
+/** The 429 answer: how long to wait, in the message and in Retry-After. */
+export function rateLimited(what: string, retryAfterSeconds: number): DomainError {
+  return new DomainError(
+    "rate_limited",
+    `Too many ${what}. Please wait ${retryAfterSeconds} seconds and try again.`,
+    { retryAfterSeconds },
+    { "Retry-After": String(retryAfterSeconds) },
+  );
 }
 
 /** Drops finished windows; called by the expiry cron. */
