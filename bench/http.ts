@@ -1,0 +1,212 @@
+/**
+ * `npm run bench:http`: checkout starts over HTTP against PostgreSQL's own limit, in one run on one machine
+ * (issue targets are ratios within the run):
+ *   - pgbench: the bare hold transaction (BEGIN; SELECT … FOR UPDATE; INSERT hold; UPDATE stock; COMMIT) on one
+ *     hot row at 64 clients — what PostgreSQL itself does on this machine;
+ *   - the engine alone: `startCheckout` in this process at 64 callers on one hot product;
+ *   - wrk (a C load generator, so the client takes little of the two cores) at 64 connections against the built
+ *     app with the production defaults (both rate limits on; the per-address one set too high to trigger):
+ *     `POST /api/checkout` on one hot product, every request a different shopper (its own guest cookie), and
+ *     `GET /api/health` for the framework's own ceiling.
+ * It checks nothing was oversold, prints the figures and saves bench/results/http-<start time>.json.
+ * Needs `wrk` and `pgbench` (Debian: `apt-get install -y wrk postgresql`). All load goes to 127.0.0.1, bounded in time.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { createHmac, randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import postgres from "postgres";
+import { ensureBuild } from "../tests/support/build";
+import { startApp } from "../tests/support/app-server";
+import { prepareBenchDatabase } from "./database";
+import { createBaselineProducts, createBaselineTables, createProducts, createShoppersWithCarts } from "./fixtures";
+import { percentile, round1 } from "./load";
+import { describeMachine } from "./machine";
+
+const CONNECTIONS = 64;
+const SECONDS = 10;
+/** More shoppers than one run can take, so every request is a new shopper's first checkout start. */
+const SHOPPERS = 20_000;
+const ENGINE_SHOPPERS = 4_000;
+
+const log = (line: string) => console.log(line);
+
+function findTool(name: string, candidates: string[]): string {
+  for (const candidate of [name, ...candidates]) {
+    const found = spawnSync("sh", ["-c", `command -v ${candidate}`], { encoding: "utf8" }).stdout.trim();
+    if (found) return found;
+  }
+  throw new Error(`${name} is not installed (Debian: apt-get install -y ${name === "pgbench" ? "postgresql" : name})`);
+}
+
+/** The guest cookie the app itself would set (lib/identity.ts signs `guest:<id>` with AUTH_SECRET). */
+const guestCookie = (secret: string, id: string) =>
+  `stockhold_guest=${id}.${createHmac("sha256", secret).update(`guest:${id}`).digest("base64url")}`;
+
+interface WrkResult {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  requests: number;
+  non2xx: number;
+  errors: string | null;
+}
+
+const toMs = (value: string) => {
+  const [, n, unit] = /^([\d.]+)(us|ms|s)$/.exec(value.trim()) ?? [];
+  if (!n) return NaN;
+  return Number(n) * (unit === "us" ? 0.001 : unit === "s" ? 1000 : 1);
+};
+
+function runWrk(wrk: string, url: string, script: string): WrkResult {
+  const out = execFileSync(wrk, ["-t2", `-c${CONNECTIONS}`, `-d${SECONDS}s`, "--latency", "-s", script, url], {
+    encoding: "utf8",
+    timeout: (SECONDS + 30) * 1000,
+  });
+  const line = (re: RegExp) => re.exec(out)?.[1];
+  return {
+    requestsPerSecond: round1(Number(line(/Requests\/sec:\s+([\d.]+)/))),
+    p50Ms: round1(toMs(line(/\n\s+50%\s+(\S+)/) ?? "")),
+    p99Ms: round1(toMs(line(/\n\s+99%\s+(\S+)/) ?? "")),
+    requests: Number(line(/(\d+) requests in/)),
+    non2xx: Number(line(/Non-2xx or 3xx responses: (\d+)/) ?? 0),
+    errors: line(/(Socket errors:[^\n]*)/) ?? null,
+  };
+}
+
+function runPgbench(pgbench: string, url: string, productId: string): { tps: number } {
+  const script = path.join(os.tmpdir(), `stockhold-pgbench-${process.pid}.sql`);
+  fs.writeFileSync(
+    script,
+    `BEGIN;
+SELECT on_hand - reserved - allocated FROM bench_baseline_stock WHERE product_id = '${productId}' FOR UPDATE;
+INSERT INTO bench_baseline_holds (checkout_id, shopper_id, product_id, quantity, unit_price_cents, expires_at)
+  VALUES (gen_random_uuid(), gen_random_uuid(), '${productId}', 1, 1000, now() + interval '900 seconds');
+UPDATE bench_baseline_stock SET reserved = reserved + 1, updated_at = now() WHERE product_id = '${productId}';
+COMMIT;
+`,
+  );
+  try {
+    const out = execFileSync(pgbench, ["-n", "-c", String(CONNECTIONS), "-j", "2", "-T", String(SECONDS), "-f", script, url], {
+      encoding: "utf8",
+      timeout: (SECONDS + 30) * 1000,
+    });
+    return { tps: round1(Number(/tps = ([\d.]+)/.exec(out)?.[1])) };
+  } finally {
+    fs.rmSync(script, { force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const wrk = findTool("wrk", []);
+  const pgbench = findTool("pgbench", fs.existsSync("/usr/lib/postgresql") ? fs.readdirSync("/usr/lib/postgresql").map((v) => `/usr/lib/postgresql/${v}/bin/pgbench`) : []);
+  ensureBuild(log);
+  const database = await prepareBenchDatabase(log);
+  const sql = postgres(database.url, { max: 4, onnotice: () => {} });
+  const secret = randomBytes(32).toString("base64url");
+  const load = (os.loadavg()[0] ?? 0).toFixed(2);
+  try {
+    // pgbench on the baseline's own tables: the same columns, checks and indexes as the shop's.
+    await createBaselineTables(sql);
+    const [baselineProduct] = await createBaselineProducts(sql, 1, 100_000_000);
+    log(`pgbench: the bare FOR UPDATE hold transaction on one hot row, ${CONNECTIONS} clients, ${SECONDS} s …`);
+    const pg = runPgbench(pgbench, database.url, baselineProduct!);
+    log(`  ${pg.tps} transactions/s`);
+
+    // The engine alone, in this process (lib/env reads its settings on import).
+    process.env.DATABASE_URL = database.url;
+    process.env.RATE_LIMIT_CHECKOUTS_PER_MINUTE = "10";
+    const engine = await import("./engine");
+    const [engineProduct] = await createProducts(sql, "engine", 1, ENGINE_SHOPPERS);
+    const engineShoppers = await createShoppersWithCarts(sql, [engineProduct!], ENGINE_SHOPPERS);
+    await engine.runEngine(engineShoppers.slice(0, 200), 8, 30_000);
+    const engineRun = await engine.runEngine(engineShoppers.slice(200), CONNECTIONS, 30_000);
+    const engineRate = round1(engineRun.succeeded / (engineRun.elapsedMs / 1000));
+    const engineP99 = round1(percentile(engineRun.latencies, 99));
+    log(`engine alone: ${engineRate} holds/s at ${CONNECTIONS} callers, p99 ${engineP99} ms`);
+    await engine.closeEnginePool();
+
+    // The app with the production defaults; every request a different shopper.
+    const [hotProduct] = await createProducts(sql, "hot", 1, SHOPPERS);
+    const shoppers = await createShoppersWithCarts(sql, [hotProduct!], SHOPPERS);
+    const cookies = path.join(os.tmpdir(), `stockhold-wrk-${process.pid}.txt`);
+    fs.writeFileSync(cookies, shoppers.map((s) => guestCookie(secret, s.id)).join("\n") + "\n");
+    const luaCheckout = path.join(os.tmpdir(), `stockhold-wrk-${process.pid}.lua`);
+    fs.writeFileSync(
+      luaCheckout,
+      `-- Each request is the next shopper's checkout start (its own guest cookie).
+local cookies = {}
+for line in io.lines("${cookies}") do cookies[#cookies + 1] = line end
+local threads = 0
+function setup(thread) thread:set("first", threads); threads = threads + 1 end
+function init(args) n = first end
+function request()
+  n = n + 2
+  return wrk.format("POST", "/api/checkout", { ["Content-Type"] = "application/json", ["Cookie"] = cookies[(n % #cookies) + 1] }, '{"email":"bench@example.test"}')
+end
+`,
+    );
+    const luaHealth = path.join(os.tmpdir(), `stockhold-wrk-health-${process.pid}.lua`);
+    fs.writeFileSync(luaHealth, `function request() return wrk.format("GET", "/api/health") end\n`);
+    const app = await startApp({
+      DATABASE_URL: database.url,
+      AUTH_SECRET: secret,
+      LOG_LEVEL: "warn",
+      RATE_LIMIT_CHECKOUTS_PER_MINUTE: "10",
+      RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE: "100000000",
+    });
+    try {
+      log(`wrk: GET /api/health, ${CONNECTIONS} connections, ${SECONDS} s …`);
+      const health = runWrk(wrk, app.baseUrl, luaHealth);
+      log(`  ${health.requestsPerSecond} requests/s, p99 ${health.p99Ms} ms`);
+      log(`wrk: POST /api/checkout on one hot product, ${CONNECTIONS} connections, ${SECONDS} s …`);
+      const checkout = runWrk(wrk, app.baseUrl, luaCheckout);
+      log(`  ${checkout.requestsPerSecond} checkout starts/s, p99 ${checkout.p99Ms} ms, non-2xx ${checkout.non2xx}`);
+
+      const [check] = await sql<{ reserved: number; on_hand: number; holds: number; holders: number }[]>`
+        select s.reserved, s.on_hand,
+          (select count(*)::int from reservations r where r.product_id = s.product_id and r.status = 'active') as holds,
+          (select count(distinct shopper_id)::int from reservations r where r.product_id = s.product_id) as holders
+        from stock_levels s where s.product_id = ${hotProduct!}`;
+      const report = {
+        startedAt: started.toISOString(),
+        machine: describeMachine(),
+        loadAverageAtStart: Number(load),
+        settings: { connections: CONNECTIONS, seconds: SECONDS, database: database.server },
+        pgbench: pg,
+        engine: { holdsPerSecond: engineRate, p99Ms: engineP99, ratioToPgbench: round1(engineRate / pg.tps) },
+        health,
+        checkout: {
+          ...checkout,
+          ratioToPgbench: round1(checkout.requestsPerSecond / pg.tps),
+          ratioToHealth: round1(checkout.requestsPerSecond / health.requestsPerSecond),
+        },
+        oversellCheck: { ...check!, ok: check!.reserved === check!.holds && check!.holds === check!.holders && check!.reserved <= check!.on_hand },
+      };
+      const file = path.join(process.cwd(), "bench", "results", `http-${started.toISOString().replace(/[:.]/g, "-")}.json`);
+      fs.writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
+      log(
+        [
+          "",
+          `checkout over HTTP: ${report.checkout.ratioToPgbench}× pgbench, ${report.checkout.ratioToHealth}× health (p99 ${checkout.p99Ms} ms)`,
+          `engine alone: ${report.engine.ratioToPgbench}× pgbench (p99 ${report.engine.p99Ms} ms)`,
+          `nothing oversold: ${report.oversellCheck.ok ? "yes" : "NO"} (${check!.holds} holds by ${check!.holders} shoppers, reserved ${check!.reserved})`,
+          `saved ${path.relative(process.cwd(), file)}`,
+        ].join("\n"),
+      );
+    } finally {
+      await app.stop();
+      for (const f of [cookies, luaCheckout, luaHealth]) fs.rmSync(f, { force: true });
+    }
+  } finally {
+    await sql.end();
+    await database.stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exit(1);
+});
