@@ -22,6 +22,7 @@ import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
 import { cartLines, carts, checkouts, products, rateLimits, reservations } from "@/db/schema";
 import { env } from "../env";
+import { DomainError } from "../errors";
 import { recordHoldBatchFailure, recordHoldOutcomes } from "../metrics";
 import { applyLedger, expireStaleHoldsOn, expiredLedger, lockStockRows, type LedgerEntry, type ShortLine } from "./stock";
 
@@ -331,7 +332,13 @@ async function writeBatch(
   // Defence in depth: what the database wrote must be exactly what was decided, or nothing is answered "held".
   const expectedHolds = granted.reduce((n, g) => n + g.plan.lines.length, 0);
   if (newCheckouts.length !== granted.length || newHolds.length !== expectedHolds) {
-    throw new Error(`hold batch wrote ${newCheckouts.length}/${granted.length} checkouts, ${newHolds.length}/${expectedHolds} holds`);
+    // Rolls the batch back; the shopper is told to try again (503), never "held" for what is not held.
+    throw new DomainError(
+      "database_unavailable",
+      "The shop could not confirm your hold with its database. Nothing was held; please try again.",
+      { wrote: { checkouts: newCheckouts.length, holds: newHolds.length }, expected: { checkouts: granted.length, holds: expectedHolds } },
+      { "Retry-After": "1" },
+    );
   }
   const reserved: LedgerEntry[] = granted.flatMap(({ request, plan, checkout }) =>
     plan.lines.map((l) => ({
@@ -436,7 +443,9 @@ class HoldQueue {
         batch.map((b) => b.request),
       );
       // Each answer must be the answer to its own request: never a 2xx for a hold that is not there.
-      if (outcomes.length !== batch.length) throw new Error(`hold batch of ${batch.length} returned ${outcomes.length} outcomes`);
+      if (outcomes.length !== batch.length) {
+        throw new DomainError("database_unavailable", "The shop could not confirm your hold. Nothing was held; please try again.", {}, { "Retry-After": "1" });
+      }
       recordHoldOutcomes(outcomes, batch.length, performance.now() - started);
       batch.forEach((b, i) => b.resolve(outcomes[i]!));
     } catch (error) {
