@@ -1,0 +1,171 @@
+/**
+ * The Stripe provider with the real SDK against a local stand-in for Stripe's API (tests/support/stripe-stand-in.ts):
+ * manual-capture PaymentIntents, declines, 3-D Secure "processing", void, refund, lookup by the shop's key,
+ * idempotent retries, and webhooks verified by the SDK's own constructEvent. Then the built app with
+ * PAYMENT_PROVIDER=stripe, over HTTP: a checkout paid with a PaymentMethod id, and Stripe-signed webhooks.
+ */
+import { randomUUID } from "node:crypto";
+import { sql } from "drizzle-orm";
+import Stripe from "stripe";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { db, pool } from "@/db/client";
+import type { PaymentProvider } from "@/lib/payments/provider";
+import { createStripeProvider } from "@/lib/payments/stripe-provider";
+import { shopperWithLines, startedCheckout } from "../api/shop-support";
+import { startApp, type RunningApp } from "../support/app-server";
+import { levels, makeProduct } from "../support/fixtures";
+import { HttpClient } from "../support/http";
+import { until } from "../support/wait";
+import { STAND_IN_PAYMENT_METHODS as PM, startStripeStandIn, type StripeStandIn } from "../support/stripe-stand-in";
+
+const SECRET_KEY = "sk_test_standin_0123456789";
+const PUBLISHABLE_KEY = "pk_test_standin_0123456789";
+const WEBHOOK_SECRET = "whsec_standin_0123456789";
+
+let standIn: StripeStandIn;
+let provider: PaymentProvider;
+const sdk = new Stripe(SECRET_KEY);
+
+beforeAll(async () => {
+  standIn = await startStripeStandIn(SECRET_KEY);
+  provider = createStripeProvider({ secretKey: SECRET_KEY, webhookSecret: WEBHOOK_SECRET, ...standIn.sdkOptions });
+});
+
+afterAll(async () => {
+  await standIn?.close();
+  await pool.end();
+});
+
+const newKey = () => `stockhold_pay_${randomUUID()}`;
+const authorize = (paymentMethod: string, idempotencyKey = newKey(), amountCents = 2599) =>
+  provider.authorize({ idempotencyKey, amountCents, paymentMethod, description: "Stockhold checkout test" });
+const intentOf = (reference: string | null) => standIn.intents.get(reference ?? "")!;
+
+describe("the Stripe provider against the stand-in", () => {
+  it("authorizes with manual capture under the shop's key, then captures the amount", async () => {
+    const key = newKey();
+    const authorized = await authorize(PM.visa, key);
+    expect(authorized).toEqual({ status: "authorized", reference: expect.stringMatching(/^pi_/) });
+    expect(intentOf(authorized.reference)).toMatchObject({
+      status: "requires_capture",
+      amount: 2599,
+      currency: "usd",
+      capture_method: "manual",
+      payment_method: PM.visa,
+      metadata: { idempotency_key: key },
+    });
+
+    const captured = await provider.capture({ idempotencyKey: key, reference: authorized.reference!, amountCents: 2599 });
+    expect(captured).toEqual({ status: "captured", reference: authorized.reference });
+    expect(intentOf(authorized.reference)).toMatchObject({ status: "succeeded", amount_received: 2599 });
+  });
+
+  it("a declined card is the card's answer, with Stripe's code and message, and the intent is found by its key", async () => {
+    const key = newKey();
+    const declined = await authorize(PM.declined, key);
+    expect(declined).toEqual({ status: "declined", reference: expect.stringMatching(/^pi_/), code: "card_declined", message: "Your card was declined." });
+    expect(await provider.lookup(key)).toEqual(declined);
+
+    const short = await authorize(PM.insufficientFunds);
+    expect(short).toMatchObject({ status: "declined", code: "insufficient_funds", message: "Your card has insufficient funds." });
+  });
+
+  it("3-D Secure answers processing; the bank's later answer is what lookup sees", async () => {
+    const key = newKey();
+    const pending = await authorize(PM.threeDSecure, key);
+    expect(pending).toEqual({ status: "processing", reference: expect.stringMatching(/^pi_/) });
+    expect(await provider.lookup(key)).toEqual(pending);
+
+    standIn.completeAction(pending.reference!, "authorized");
+    expect(await provider.lookup(key)).toEqual({ status: "authorized", reference: pending.reference });
+
+    const refusedKey = newKey();
+    const refused = await authorize(PM.threeDSecure, refusedKey);
+    standIn.completeAction(refused.reference!, "declined");
+    expect(await provider.lookup(refusedKey)).toMatchObject({ status: "declined", code: "card_declined", reference: refused.reference });
+  });
+
+  it("void cancels an authorization; a capture after it answers voided and takes nothing", async () => {
+    const key = newKey();
+    const { reference } = await authorize(PM.visa, key);
+    expect(await provider.void({ idempotencyKey: key, reference: reference! })).toEqual({ status: "voided", reference });
+    expect(await provider.void({ idempotencyKey: key, reference: reference! })).toEqual({ status: "voided", reference });
+    expect(await provider.capture({ idempotencyKey: key, reference: reference!, amountCents: 2599 })).toEqual({ status: "voided", reference });
+    expect(intentOf(reference)).toMatchObject({ status: "canceled", amount_received: 0 });
+  });
+
+  it("refund gives captured money back, and lookup then says refunded", async () => {
+    const key = newKey();
+    const { reference } = await authorize(PM.visa, key);
+    await provider.capture({ idempotencyKey: key, reference: reference!, amountCents: 2599 });
+    expect(await provider.refund({ idempotencyKey: key, reference: reference!, amountCents: 2599 })).toEqual({ status: "refunded", reference });
+    expect(intentOf(reference).latest_charge).toMatchObject({ refunded: true, amount_refunded: 2599 });
+    expect(await provider.lookup(key)).toEqual({ status: "refunded", reference });
+  });
+
+  it("lookup: null for a key Stripe never saw; an intent search has not indexed yet is found in the recent list", async () => {
+    expect(await provider.lookup(newKey())).toBeNull();
+
+    const key = newKey();
+    const { reference } = await authorize(PM.visa, key);
+    await authorize(PM.visa); // another payment, made later: listed first
+    standIn.searchIndexed = false;
+    try {
+      expect(await provider.lookup(key)).toEqual({ status: "authorized", reference });
+      // A capture whose reference was lost (a crash) finds the intent by the key too.
+      expect(await provider.capture({ idempotencyKey: key, reference: "", amountCents: 2599 })).toEqual({ status: "captured", reference });
+    } finally {
+      standIn.searchIndexed = true;
+    }
+  });
+
+  it("retries under the same key are the same request: one intent, one capture, one refund", async () => {
+    const key = newKey();
+    const before = standIn.intents.size;
+    const first = await authorize(PM.visa, key);
+    const again = await authorize(PM.visa, key);
+    expect(again).toEqual(first);
+    expect(standIn.intents.size).toBe(before + 1);
+    // The same key with another amount is refused, never a second charge.
+    await expect(authorize(PM.visa, key, 100)).rejects.toThrow(/same parameters/);
+
+    const call = { idempotencyKey: key, reference: first.reference!, amountCents: 2599 };
+    await provider.capture(call);
+    expect(await provider.capture(call)).toEqual({ status: "captured", reference: first.reference });
+    await provider.refund(call);
+    expect(await provider.refund(call)).toEqual({ status: "refunded", reference: first.reference });
+    expect(intentOf(first.reference)).toMatchObject({ amount_received: 2599, latest_charge: { amount_refunded: 2599 } });
+  });
+});
+
+describe("Stripe webhooks, verified by the SDK's constructEvent", () => {
+  const signed = (payload: string, options: { secret?: string; timestamp?: number } = {}) =>
+    new Headers({
+      "stripe-signature": sdk.webhooks.generateTestHeaderString({ payload, secret: options.secret ?? WEBHOOK_SECRET, timestamp: options.timestamp }),
+    });
+
+  it("a genuine payment_intent event names the payment by the shop's key", async () => {
+    const key = newKey();
+    const { reference } = await authorize(PM.visa, key);
+    const body = standIn.eventFor("payment_intent.amount_capturable_updated", intentOf(reference), "evt_genuine_1");
+    expect(provider.parseWebhook(body, signed(body))).toEqual({
+      id: "evt_genuine_1",
+      type: "payment_intent.amount_capturable_updated",
+      idempotencyKey: key,
+    });
+  });
+
+  it("a wrong secret, a stale timestamp, a changed body or no signature: not genuine", async () => {
+    const { reference } = await authorize(PM.visa);
+    const body = standIn.eventFor("payment_intent.succeeded", intentOf(reference));
+    expect(provider.parseWebhook(body, signed(body, { secret: "whsec_someone_else" }))).toBeNull();
+    expect(provider.parseWebhook(body, signed(body, { timestamp: Math.floor(Date.now() / 1000) - 600 }))).toBeNull();
+    expect(provider.parseWebhook(body.replace("2599", "1"), signed(body))).toBeNull();
+    expect(provider.parseWebhook(body, new Headers())).toBeNull();
+  });
+
+  it("other events are genuine but name no payment", () => {
+    const body = JSON.stringify({ id: "evt_charge_1", object: "event", type: "charge.dispute.created", data: { object: { object: "dispute", metadata: { idempotency_key: newKey() } } } });
+    expect(provider.parseWebhook(body, signed(body))).toEqual({ id: "evt_charge_1", type: "charge.dispute.created", idempotencyKey: null });
+  });
+});
