@@ -169,3 +169,98 @@ describe("Stripe webhooks, verified by the SDK's constructEvent", () => {
     expect(provider.parseWebhook(body, signed(body))).toEqual({ id: "evt_charge_1", type: "charge.dispute.created", idempotencyKey: null });
   });
 });
+
+describe("the built app with PAYMENT_PROVIDER=stripe, over HTTP", () => {
+  let app: RunningApp;
+  beforeAll(async () => {
+    app = await startApp({
+      PAYMENT_PROVIDER: "stripe",
+      STRIPE_SECRET_KEY: SECRET_KEY,
+      STRIPE_PUBLISHABLE_KEY: PUBLISHABLE_KEY,
+      STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      STRIPE_API_HOST: standIn.sdkOptions.host,
+      STRIPE_API_PORT: String(standIn.port),
+      STRIPE_API_PROTOCOL: "http",
+    });
+  });
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  const payWith = (client: HttpClient, checkoutId: string, body: Record<string, string>, key = randomUUID()) =>
+    client.post(`/api/checkout/${checkoutId}/pay`, body, { "Idempotency-Key": key });
+  const postWebhook = (body: string, signature: string) =>
+    new HttpClient(app.baseUrl).request("POST", "/api/payments/webhook", {
+      body,
+      headers: { "content-type": "application/json", "stripe-signature": signature },
+    });
+  const sign = (payload: string, secret = WEBHOOK_SECRET) => sdk.webhooks.generateTestHeaderString({ payload, secret });
+  async function paymentOf(checkoutId: string) {
+    const [row] = await db.execute<{ id: string; status: string; provider: string; orders: number }>(sql`
+      select p.id, p.status, p.provider, (select count(*)::int from orders o where o.checkout_id = p.checkout_id) as orders
+      from payments p where p.checkout_id = ${checkoutId}`);
+    return row!;
+  }
+  const intentFor = (paymentId: string) => [...standIn.intents.values()].find((i) => i.metadata.idempotency_key === `stockhold_pay_${paymentId}`)!;
+
+  it("a checkout paid with a PaymentMethod id: 200 with the order, authorized then captured at Stripe", async () => {
+    const product = await makeProduct(5, 1250);
+    const client = await shopperWithLines(app, [{ productId: product.id, quantity: 2 }]);
+    const checkout = await startedCheckout(client);
+
+    const paid = await payWith(client, checkout.id, { paymentMethod: PM.visa });
+    expect(paid.status, paid.text).toBe(200);
+    expect(paid.body.order).toMatchObject({ id: expect.any(String), totalCents: 2500 });
+    const payment = await paymentOf(checkout.id);
+    expect(payment).toMatchObject({ status: "captured", provider: "stripe", orders: 1 });
+    expect(intentFor(payment.id)).toMatchObject({ amount: 2500, currency: "usd", capture_method: "manual", status: "succeeded", amount_received: 2500 });
+    expect(await levels(product.id)).toEqual({ on_hand: 5, reserved: 0, allocated: 2 });
+
+    // Stripe then tells the shop; the event is accepted once, a replay changes nothing.
+    const event = standIn.eventFor("payment_intent.succeeded", intentFor(payment.id));
+    expect((await postWebhook(event, sign(event))).body).toEqual({ received: true, duplicate: false });
+    expect((await postWebhook(event, sign(event))).body).toEqual({ received: true, duplicate: true });
+    expect(await paymentOf(checkout.id)).toMatchObject({ status: "captured", orders: 1 });
+  });
+
+  it("3-D Secure: 202 paying; Stripe's signed webhook makes the order; a bad signature is 400 and changes nothing", async () => {
+    const product = await makeProduct(3, 900);
+    const client = await shopperWithLines(app, [{ productId: product.id, quantity: 1 }]);
+    const checkout = await startedCheckout(client);
+
+    const answered = await payWith(client, checkout.id, { paymentMethod: PM.threeDSecure });
+    expect(answered.status, answered.text).toBe(202);
+    expect(answered.body.checkout.status).toBe("paying");
+    const { id: paymentId } = await paymentOf(checkout.id);
+    const intent = standIn.completeAction(intentFor(paymentId).id, "authorized");
+    const event = standIn.eventFor("payment_intent.amount_capturable_updated", intent);
+
+    const forged = await postWebhook(event, sign(event, "whsec_someone_else"));
+    expect(forged.status, forged.text).toBe(400);
+    const stale = await postWebhook(event, sdk.webhooks.generateTestHeaderString({ payload: event, secret: WEBHOOK_SECRET, timestamp: Math.floor(Date.now() / 1000) - 600 }));
+    expect(stale.status, stale.text).toBe(400);
+    expect(await paymentOf(checkout.id)).toMatchObject({ status: "processing", orders: 0 });
+    expect((await client.get(`/api/checkout/${checkout.id}`)).body.checkout.status).toBe("paying");
+
+    const accepted = await postWebhook(event, sign(event));
+    expect(accepted.status, accepted.text).toBe(200);
+    await until("the order", async () => (await paymentOf(checkout.id)).status === "captured", 10_000);
+    expect(await paymentOf(checkout.id)).toMatchObject({ orders: 1 });
+    expect((await client.get(`/api/checkout/${checkout.id}`)).body.checkout).toMatchObject({ status: "completed", orderId: expect.any(String) });
+    expect(standIn.intents.get(intent.id)).toMatchObject({ status: "succeeded", amount_received: 900 });
+    expect(await levels(product.id)).toEqual({ on_hand: 3, reserved: 0, allocated: 1 });
+  });
+
+  it("a declined card: 402 and the hold released; a bad pay body is 400", async () => {
+    const product = await makeProduct(2, 500);
+    const client = await shopperWithLines(app, [{ productId: product.id, quantity: 1 }]);
+    const checkout = await startedCheckout(client);
+
+    expect((await payWith(client, checkout.id, { paymentMethod: "card_4242" })).status).toBe(400);
+    expect((await payWith(client, checkout.id, { paymentMethod: PM.visa, cardNumber: "4242424242424242" })).status).toBe(400);
+    const declined = await payWith(client, checkout.id, { paymentMethod: PM.declined });
+    expect(declined.status, declined.text).toBe(402);
+    expect(declined.body.error).toMatchObject({ code: "payment_declined" });
+    expect(await levels(product.id)).toEqual({ on_hand: 2, reserved: 0, allocated: 0 });
+  });
+});

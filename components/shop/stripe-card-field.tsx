@@ -1,0 +1,81 @@
+"use client";
+
+import { CardElement, Elements, useElements, useStripe } from "@stripe/react-stripe-js";
+import { loadStripe } from "@stripe/stripe-js";
+import { useEffect, useId, useRef, useState } from "react";
+
+/**
+ * The card field when the shop takes payments with Stripe: Stripe Elements' card input (an iframe from
+ * js.stripe.com, so card numbers never touch the shop). When its form is submitted, a PaymentMethod is made
+ * first and its `pm_…` id put in the hidden `paymentMethod` field; then the form is submitted for real.
+ */
+export function StripeCardField({ publishableKey, errors }: { publishableKey: string; errors?: string[] }) {
+  // Loaded once per page: Stripe.js comes from js.stripe.com (allowed by the CSP when Stripe is on).
+  const [stripe] = useState(() => loadStripe(publishableKey));
+  return (
+    <Elements stripe={stripe}>
+      <CardInput errors={errors} />
+    </Elements>
+  );
+}
+
+function CardInput({ errors }: { errors?: string[] }) {
+  const stripe = useStripe();
+  const elements = useElements();
+  const hidden = useRef<HTMLInputElement>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const labelId = useId();
+  const errorId = useId();
+
+  useEffect(() => {
+    const form = hidden.current?.form;
+    if (!form) return;
+    async function beforeSubmit(event: SubmitEvent) {
+      const field = hidden.current;
+      if (!field || field.value) return; // the PaymentMethod is made: let the form's action run
+      event.preventDefault();
+      const card = elements?.getElement(CardElement);
+      if (!stripe || !card) {
+        setProblem("The secure card form is still loading. Try again in a moment.");
+        return;
+      }
+      const submitter = event.submitter;
+      const result = await stripe.createPaymentMethod({ type: "card", card });
+      if (result.error) {
+        setProblem(result.error.message ?? "Check your card details.");
+        return;
+      }
+      setProblem(null);
+      field.value = result.paymentMethod.id;
+      form!.requestSubmit(submitter instanceof HTMLButtonElement ? submitter : undefined);
+    }
+    const listener = (event: Event) => void beforeSubmit(event as SubmitEvent);
+    form.addEventListener("submit", listener);
+    return () => form.removeEventListener("submit", listener);
+  }, [stripe, elements]);
+
+  const shown = problem ? [problem] : (errors ?? []);
+  return (
+    <div className={["field", shown.length ? "field-invalid" : ""].filter(Boolean).join(" ")}>
+      <span id={labelId} className="field-label">
+        Card
+      </span>
+      <div className="input stripe-card" role="group" aria-labelledby={labelId} aria-describedby={shown.length ? errorId : undefined}>
+        <CardElement
+          options={{ hidePostalCode: true, style: { base: { fontSize: "16px" } } }}
+          // Another card typed after a refusal: a new PaymentMethod is made at the next submit.
+          onChange={() => {
+            if (hidden.current) hidden.current.value = "";
+          }}
+        />
+      </div>
+      <input ref={hidden} type="hidden" name="paymentMethod" defaultValue="" />
+      {stripe ? null : <p className="field-hint">Loading the secure card form…</p>}
+      {shown.length ? (
+        <p id={errorId} className="field-error" role="alert">
+          {shown.join(" ")}
+        </p>
+      ) : null}
+    </div>
+  );
+}
