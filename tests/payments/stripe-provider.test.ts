@@ -4,6 +4,7 @@
  * idempotent retries, and webhooks verified by the SDK's own constructEvent. Then the built app with
  * PAYMENT_PROVIDER=stripe, over HTTP: a checkout paid with a PaymentMethod id, and Stripe-signed webhooks.
  */
+import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import Stripe from "stripe";
@@ -262,5 +263,34 @@ describe("the built app with PAYMENT_PROVIDER=stripe, over HTTP", () => {
     expect(declined.status, declined.text).toBe(402);
     expect(declined.body.error).toMatchObject({ code: "payment_declined" });
     expect(await levels(product.id)).toEqual({ on_hand: 2, reserved: 0, allocated: 0 });
+  });
+
+  it("PAYMENT_PROVIDER=stripe with a key missing: the app stops at start-up and says which", async () => {
+    await expect(startApp({ PAYMENT_PROVIDER: "stripe", STRIPE_SECRET_KEY: SECRET_KEY, STRIPE_WEBHOOK_SECRET: "" }, 20_000)).rejects.toThrow(
+      /STRIPE_PUBLISHABLE_KEY: is required when PAYMENT_PROVIDER=stripe[\s\S]*STRIPE_WEBHOOK_SECRET: is required/,
+    );
+  });
+});
+
+describe("the Content-Security-Policy (next.config.mjs, fixed at build time)", () => {
+  /** The policy next.config.mjs gives pages when built with this PAYMENT_PROVIDER. */
+  const policyBuiltWith = (provider: string) =>
+    execFileSync(process.execPath, ["--input-type=module", "-e", `const c = await import("./next.config.mjs"); console.log((await c.default.headers())[0].headers.find((h) => h.key === "Content-Security-Policy").value);`], {
+      env: { ...process.env, PAYMENT_PROVIDER: provider, NODE_ENV: "production" },
+      encoding: "utf8",
+    }).trim();
+  const directives = (policy: string) => Object.fromEntries(policy.split("; ").map((d) => [d.split(" ")[0], d.split(" ").slice(1).join(" ")]));
+
+  it("allows exactly Stripe.js's script, frames and API when Stripe is on, and nothing of Stripe's when it is off", () => {
+    const off = policyBuiltWith("test");
+    const on = policyBuiltWith("stripe");
+    expect(off).not.toMatch(/stripe/);
+    expect(off).not.toMatch(/frame-src/);
+    expect(directives(on)).toEqual({
+      ...directives(off),
+      "script-src": `${directives(off)["script-src"]} https://js.stripe.com`,
+      "connect-src": "'self' https://api.stripe.com",
+      "frame-src": "'self' https://js.stripe.com https://hooks.stripe.com",
+    });
   });
 });
