@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
+import dynamic from "next/dynamic";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useActionState, useEffect, useRef, useState, type FormEvent } from "react";
@@ -14,8 +15,10 @@ import { Field } from "../ui/field";
 import { FormMessage } from "../ui/form-message";
 import { formatMoney } from "../ui/money";
 import { SubmitButton } from "../ui/submit-button";
-import { StripeCardField } from "./stripe-card-field";
 import { useClientClock } from "./use-client-clock";
+
+// Loaded only when the shop takes payments with Stripe.
+const StripeCardField = dynamic(() => import("./stripe-card-field").then((m) => m.StripeCardField), { ssr: false });
 
 type Action = (previous: FormState | null, formData: FormData) => Promise<FormState>;
 

@@ -1,7 +1,8 @@
 "use client";
 
 import { CardElement, Elements, useElements, useStripe } from "@stripe/react-stripe-js";
-import { loadStripe } from "@stripe/stripe-js";
+// The pure entry: the main one injects Stripe.js as soon as it is imported, on every page that bundles it.
+import { loadStripe } from "@stripe/stripe-js/pure";
 import { useEffect, useId, useRef, useState } from "react";
 
 /**
@@ -10,16 +11,23 @@ import { useEffect, useId, useRef, useState } from "react";
  * first and its `pm_…` id put in the hidden `paymentMethod` field; then the form is submitted for real.
  */
 export function StripeCardField({ publishableKey, errors }: { publishableKey: string; errors?: string[] }) {
-  // Loaded once per page: Stripe.js comes from js.stripe.com (allowed by the CSP when Stripe is on).
-  const [stripe] = useState(() => loadStripe(publishableKey));
+  // Loaded once per page: Stripe.js comes from js.stripe.com (allowed by the CSP when Stripe is on). A failure
+  // (offline, blocked) becomes null and a message, not an unhandled error.
+  const [stripe] = useState(() => loadStripe(publishableKey).catch(() => null));
+  const [unavailable, setUnavailable] = useState(false);
+  useEffect(() => {
+    void stripe.then((loaded) => setUnavailable(loaded === null));
+  }, [stripe]);
   return (
     <Elements stripe={stripe}>
-      <CardInput errors={errors} />
+      <CardInput errors={errors} unavailable={unavailable} />
     </Elements>
   );
 }
 
-function CardInput({ errors }: { errors?: string[] }) {
+const UNAVAILABLE = "The secure card form could not be loaded. Check your connection and reload the page.";
+
+function CardInput({ errors, unavailable }: { errors?: string[]; unavailable: boolean }) {
   const stripe = useStripe();
   const elements = useElements();
   const hidden = useRef<HTMLInputElement>(null);
@@ -36,7 +44,7 @@ function CardInput({ errors }: { errors?: string[] }) {
       event.preventDefault();
       const card = elements?.getElement(CardElement);
       if (!stripe || !card) {
-        setProblem("The secure card form is still loading. Try again in a moment.");
+        setProblem(unavailable ? UNAVAILABLE : "The secure card form is still loading. Try again in a moment.");
         return;
       }
       const submitter = event.submitter;
@@ -52,7 +60,7 @@ function CardInput({ errors }: { errors?: string[] }) {
     const listener = (event: Event) => void beforeSubmit(event as SubmitEvent);
     form.addEventListener("submit", listener);
     return () => form.removeEventListener("submit", listener);
-  }, [stripe, elements]);
+  }, [stripe, elements, unavailable]);
 
   const shown = problem ? [problem] : (errors ?? []);
   return (
@@ -70,7 +78,7 @@ function CardInput({ errors }: { errors?: string[] }) {
         />
       </div>
       <input ref={hidden} type="hidden" name="paymentMethod" defaultValue="" />
-      {stripe ? null : <p className="field-hint">Loading the secure card form…</p>}
+      {stripe || problem ? null : <p className="field-hint">{unavailable ? UNAVAILABLE : "Loading the secure card form…"}</p>}
       {shown.length ? (
         <p id={errorId} className="field-error" role="alert">
           {shown.join(" ")}
