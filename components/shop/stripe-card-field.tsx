@@ -47,7 +47,6 @@ function CardInput({ errors, unavailable }: { errors?: string[]; unavailable: bo
         setProblem(unavailable ? UNAVAILABLE : "The secure card form is still loading. Try again in a moment.");
         return;
       }
-      const submitter = event.submitter;
       const result = await stripe.createPaymentMethod({ type: "card", card });
       if (result.error) {
         setProblem(result.error.message ?? "Check your card details.");
@@ -55,7 +54,9 @@ function CardInput({ errors, unavailable }: { errors?: string[]; unavailable: bo
       }
       setProblem(null);
       field.value = result.paymentMethod.id;
-      form!.requestSubmit(submitter instanceof HTMLButtonElement ? submitter : undefined);
+      // In a task of its own: an answer that came at once would otherwise land while the first submit event is
+      // still being dispatched, and the browser ignores a submit requested then.
+      setTimeout(() => form!.requestSubmit(), 0);
     }
     const listener = (event: Event) => void beforeSubmit(event as SubmitEvent);
     form.addEventListener("submit", listener);

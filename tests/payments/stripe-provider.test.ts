@@ -7,6 +7,7 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
+import { chromium } from "@playwright/test";
 import Stripe from "stripe";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db, pool } from "@/db/client";
@@ -14,9 +15,11 @@ import type { PaymentProvider } from "@/lib/payments/provider";
 import { createStripeProvider } from "@/lib/payments/stripe-provider";
 import { shopperWithLines, startedCheckout } from "../api/shop-support";
 import { startApp, type RunningApp } from "../support/app-server";
+import { chromiumExecutable } from "../support/chromium";
 import { levels, makeProduct } from "../support/fixtures";
 import { HttpClient } from "../support/http";
 import { until } from "../support/wait";
+import { stripeJsStandIn } from "../support/stripe-js-stand-in";
 import { STAND_IN_PAYMENT_METHODS as PM, startStripeStandIn, type StripeStandIn } from "../support/stripe-stand-in";
 
 const SECRET_KEY = "sk_test_standin_0123456789";
@@ -202,6 +205,8 @@ describe("the built app with PAYMENT_PROVIDER=stripe, over HTTP", () => {
       from payments p where p.checkout_id = ${checkoutId}`);
     return row!;
   }
+  const paymentCount = async (checkoutId: string) =>
+    (await db.execute<{ n: number }>(sql`select count(*)::int as n from payments where checkout_id = ${checkoutId}`))[0]!.n;
   const intentFor = (paymentId: string) => [...standIn.intents.values()].find((i) => i.metadata.idempotency_key === `stockhold_pay_${paymentId}`)!;
 
   it("a checkout paid with a PaymentMethod id: 200 with the order, authorized then captured at Stripe", async () => {
@@ -263,6 +268,40 @@ describe("the built app with PAYMENT_PROVIDER=stripe, over HTTP", () => {
     expect(declined.status, declined.text).toBe(402);
     expect(declined.body.error).toMatchObject({ code: "payment_declined" });
     expect(await levels(product.id)).toEqual({ on_hand: 2, reserved: 0, allocated: 0 });
+  });
+
+  it("in the browser: the card field makes a PaymentMethod, the form sends its id, and the shopper lands on the order", async () => {
+    const product = await makeProduct(4, 3100);
+    const browser = await chromium.launch({ executablePath: chromiumExecutable() });
+    try {
+      // The built app's CSP is the default build's (no Stripe); the policy itself is tested below.
+      const context = await browser.newContext({ bypassCSP: true });
+      await context.route("https://js.stripe.com/**", (route) =>
+        route.fulfill({ contentType: "application/javascript", body: stripeJsStandIn(PM.visa) }),
+      );
+      const page = await context.newPage();
+      expect((await page.request.post(`${app.baseUrl}/api/cart/lines`, { data: { productId: product.id, quantity: 1 } })).status()).toBe(200);
+      const started = await page.request.post(`${app.baseUrl}/api/checkout`, { data: { email: "browser@example.test" } });
+      const { checkout } = (await started.json()) as { checkout: { id: string } };
+      await page.goto(`${app.baseUrl}/checkout/${checkout.id}`);
+      await page.getByLabel("Full name").fill("Ada Shopper");
+      await page.getByLabel("Address").fill("1 Main Street");
+
+      // Nothing typed in the card field: Stripe's own message, and no payment is attempted.
+      await page.getByLabel("Card number").waitFor(); // Stripe.js loaded and the card element mounted
+      await page.getByRole("button", { name: /^Pay/ }).click();
+      await page.getByRole("alert").filter({ hasText: "Your card number is incomplete." }).waitFor({ timeout: 10_000 });
+      expect(await paymentCount(checkout.id)).toBe(0);
+
+      await page.getByLabel("Card number").fill("4242 4242 4242 4242");
+      await page.getByRole("button", { name: /^Pay/ }).click();
+      await page.waitForURL(/\/orders\/[0-9a-f-]{36}$/, { timeout: 20_000 });
+      const payment = await paymentOf(checkout.id);
+      expect(payment).toMatchObject({ status: "captured", provider: "stripe", orders: 1 });
+      expect(intentFor(payment.id)).toMatchObject({ payment_method: PM.visa, status: "succeeded", amount_received: 3100 });
+    } finally {
+      await browser.close();
+    }
   });
 
   it("PAYMENT_PROVIDER=stripe with a key missing: the app stops at start-up and says which", async () => {
