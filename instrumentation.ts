@@ -9,6 +9,8 @@ import type { Instrumentation } from "next";
 
 export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs" && process.env.NEXT_PHASE !== "phase-production-build") {
+    const { exitWithSupervisor } = await import("./db/supervised");
+    exitWithSupervisor();
     // A configuration error (e.g. PAYMENT_PROVIDER=stripe without its keys) stops the server at once, rather than
     // leaving it up and failing every request.
     try {
@@ -17,8 +19,6 @@ export async function register() {
       console.error(error instanceof Error ? error.message : error);
       process.exit(1);
     }
-    const { exitWithSupervisor } = await import("./db/supervised");
-    exitWithSupervisor();
     await import("./lib/metrics");
     const { startExpirySweep } = await import("./lib/cron");
     startExpirySweep();
