@@ -257,6 +257,21 @@ describe("the built app with PAYMENT_PROVIDER=stripe, over HTTP", () => {
     expect(await levels(product.id)).toEqual({ on_hand: 3, reserved: 0, allocated: 1 });
   });
 
+  it("3-D Secure refused by the bank: payment_intent.payment_failed releases the hold at once, no order", async () => {
+    const product = await makeProduct(2, 700);
+    const client = await shopperWithLines(app, [{ productId: product.id, quantity: 2 }]);
+    const checkout = await startedCheckout(client);
+    expect((await payWith(client, checkout.id, { paymentMethod: PM.threeDSecure })).status).toBe(202);
+    expect(await levels(product.id)).toEqual({ on_hand: 2, reserved: 2, allocated: 0 });
+
+    const { id: paymentId } = await paymentOf(checkout.id);
+    const event = standIn.eventFor("payment_intent.payment_failed", standIn.completeAction(intentFor(paymentId).id, "declined"));
+    expect((await postWebhook(event, sign(event))).status).toBe(200);
+    expect(await paymentOf(checkout.id)).toMatchObject({ status: "declined", orders: 0 });
+    expect((await client.get(`/api/checkout/${checkout.id}`)).body.checkout).toMatchObject({ status: "failed", endedBy: "payment" });
+    expect(await levels(product.id)).toEqual({ on_hand: 2, reserved: 0, allocated: 0 });
+  });
+
   it("a declined card: 402 and the hold released; a bad pay body is 400", async () => {
     const product = await makeProduct(2, 500);
     const client = await shopperWithLines(app, [{ productId: product.id, quantity: 1 }]);
