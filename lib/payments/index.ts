@@ -1,8 +1,7 @@
 /**
  * Payments: the provider interface (provider.ts), the built-in test provider (test-provider.ts), Stripe
- * (stripe-provider.ts, PAYMENT_PROVIDER=stripe), the payment
- * lifecycle that turns a held checkout into an order exactly once (lifecycle.ts), and the recovery sweep that
- * settles payments whose answer was lost (recovery.ts).
+ * (stripe-provider.ts, PAYMENT_PROVIDER=stripe), the payment lifecycle that turns a held checkout into an order
+ * exactly once (lifecycle.ts), and the recovery sweep that settles payments whose answer was lost (recovery.ts).
  */
 import "server-only";
 import { env } from "../env";

@@ -35,7 +35,7 @@ export type PayResult = { kind: "paid"; order: OrderView } | { kind: "pending"; 
 export interface PayRequest {
   checkoutId: string;
   shopperId: string;
-  /** The card number (test provider) or the provider's payment method token. */
+  /** The card number (the built-in test provider). */
   cardNumber?: string;
   /** A payment method made in the browser by the provider's own fields (Stripe: `pm_…`). */
   paymentMethod?: string;

@@ -81,6 +81,13 @@ function declineOf(error: unknown): ProviderPayment | null {
   };
 }
 
+const unusablePaymentMethod: ProviderPayment = {
+  status: "declined",
+  reference: null,
+  code: "card_not_supported",
+  message: "This card could not be used. Enter your card details again.",
+};
+
 /** Capturing a captured intent or cancelling a cancelled one is refused by Stripe; the shop only needs the state. */
 const isUnexpectedState = (error: unknown) =>
   error instanceof Stripe.errors.StripeInvalidRequestError && error.code === "payment_intent_unexpected_state";
@@ -132,6 +139,8 @@ export function createStripeProvider(config: StripeProviderConfig): PaymentProvi
     name: "stripe",
 
     async authorize({ idempotencyKey, amountCents, paymentMethod, description }) {
+      // A card number sent to a Stripe shop: Stripe would refuse it; nothing is charged.
+      if (!paymentMethod.startsWith("pm_")) return unusablePaymentMethod;
       try {
         const intent = await stripe.paymentIntents.create(
           {
@@ -150,6 +159,8 @@ export function createStripeProvider(config: StripeProviderConfig): PaymentProvi
       } catch (error) {
         const declined = declineOf(error);
         if (declined) return declined;
+        // A PaymentMethod Stripe does not know (another account's, expired): a definite refusal, no intent made.
+        if (error instanceof Stripe.errors.StripeInvalidRequestError && error.param === "payment_method") return unusablePaymentMethod;
         throw error;
       }
     },

@@ -72,6 +72,12 @@ describe("the Stripe provider against the stand-in", () => {
 
     const short = await authorize(PM.insufficientFunds);
     expect(short).toMatchObject({ status: "declined", code: "insufficient_funds", message: "Your card has insufficient funds." });
+
+    // A card number, or a PaymentMethod Stripe does not know: refused, nothing made at Stripe.
+    const intents = standIn.intents.size;
+    expect(await authorize("4242424242424242")).toMatchObject({ status: "declined", reference: null, code: "card_not_supported" });
+    expect(await authorize("pm_from_another_account")).toMatchObject({ status: "declined", reference: null, code: "card_not_supported" });
+    expect(standIn.intents.size).toBe(intents);
   });
 
   it("3-D Secure answers processing; the bank's later answer is what lookup sees", async () => {
@@ -272,7 +278,7 @@ describe("the built app with PAYMENT_PROVIDER=stripe, over HTTP", () => {
     expect(await levels(product.id)).toEqual({ on_hand: 2, reserved: 0, allocated: 0 });
   });
 
-  it("a declined card: 402 and the hold released; a bad pay body is 400", async () => {
+  it("a declined card: 402 and the hold released; a bad pay body is 400; a card number is refused with 402", async () => {
     const product = await makeProduct(2, 500);
     const client = await shopperWithLines(app, [{ productId: product.id, quantity: 1 }]);
     const checkout = await startedCheckout(client);
@@ -283,6 +289,13 @@ describe("the built app with PAYMENT_PROVIDER=stripe, over HTTP", () => {
     expect(declined.status, declined.text).toBe(402);
     expect(declined.body.error).toMatchObject({ code: "payment_declined" });
     expect(await levels(product.id)).toEqual({ on_hand: 2, reserved: 0, allocated: 0 });
+
+    // The test provider's card numbers mean nothing to Stripe: an answer at once, not a payment left pending.
+    const other = await shopperWithLines(app, [{ productId: product.id, quantity: 1 }]);
+    const second = await startedCheckout(other);
+    const refused = await payWith(other, second.id, { cardNumber: "4242424242424242" });
+    expect(refused.status, refused.text).toBe(402);
+    expect(refused.body.error).toMatchObject({ code: "payment_declined", declineCode: "card_not_supported" });
   });
 
   it("in the browser: the card field makes a PaymentMethod, the form sends its id, and the shopper lands on the order", async () => {

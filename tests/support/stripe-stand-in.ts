@@ -121,7 +121,7 @@ export async function startStripeStandIn(secretKey: string): Promise<StripeStand
     if (!currency) throw invalid("Missing required param: currency.", "parameter_missing");
     const paymentMethod = params.get("payment_method");
     const known = paymentMethod && (Object.values(STAND_IN_PAYMENT_METHODS) as string[]).includes(paymentMethod);
-    if (!known) throw invalid(`No such PaymentMethod: '${paymentMethod}'`, "resource_missing");
+    if (!known) throw invalid(`No such PaymentMethod: '${paymentMethod}'`, "resource_missing", { param: "payment_method" });
     if (params.get("confirm") !== "true" || params.get("capture_method") !== "manual") {
       throw invalid("The stand-in only serves confirm=true with capture_method=manual.");
     }
