@@ -19,6 +19,12 @@ export async function register() {
       console.error(error instanceof Error ? error.message : error);
       process.exit(1);
     }
+    if (process.env.PAYMENT_PROVIDER === "stripe" && process.env.STOCKHOLD_CSP_ALLOWS_STRIPE !== "1") {
+      console.warn(
+        "PAYMENT_PROVIDER=stripe, but this build's Content-Security-Policy does not allow Stripe.js: the card field " +
+          "will not load. Build again with PAYMENT_PROVIDER=stripe set (next.config.mjs).",
+      );
+    }
     await import("./lib/metrics");
     const { startExpirySweep } = await import("./lib/cron");
     startExpirySweep();

