@@ -11,6 +11,20 @@ export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs" && process.env.NEXT_PHASE !== "phase-production-build") {
     const { exitWithSupervisor } = await import("./db/supervised");
     exitWithSupervisor();
+    // A configuration error (e.g. PAYMENT_PROVIDER=stripe without its keys) stops the server at once, rather than
+    // leaving it up and failing every request.
+    try {
+      await import("./lib/env");
+    } catch (error) {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    }
+    if (process.env.PAYMENT_PROVIDER === "stripe" && process.env.STOCKHOLD_CSP_ALLOWS_STRIPE !== "1") {
+      console.warn(
+        "PAYMENT_PROVIDER=stripe, but this build's Content-Security-Policy does not allow Stripe.js: the card field " +
+          "will not load. Build again with PAYMENT_PROVIDER=stripe set (next.config.mjs).",
+      );
+    }
     await import("./lib/metrics");
     const { startExpirySweep } = await import("./lib/cron");
     startExpirySweep();

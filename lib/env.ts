@@ -10,6 +10,8 @@ const optionalSecret = z
   .optional()
   .transform((value) => (value && value.length > 0 ? value : undefined));
 
+const unsetIfEmpty = (value: unknown) => (value === "" ? undefined : value);
+
 const envSchema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -37,6 +39,20 @@ const envSchema = z
     EXPIRY_SWEEP_SECONDS: wholeNumber(60),
     PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
     PAYMENT_PROVIDER: z.enum(["test", "stripe"]).default("test"),
+    // The Stripe provider (PAYMENT_PROVIDER=stripe): all three keys are required then.
+    STRIPE_SECRET_KEY: optionalSecret,
+    STRIPE_PUBLISHABLE_KEY: optionalSecret,
+    STRIPE_WEBHOOK_SECRET: optionalSecret,
+    STRIPE_CURRENCY: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .regex(/^[a-z]{3}$/, "must be a three-letter ISO currency code")
+      .default("usd"),
+    // Where the Stripe SDK sends its requests; unset = api.stripe.com. Tests point it at a local stand-in.
+    STRIPE_API_HOST: optionalSecret,
+    STRIPE_API_PORT: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(1).max(65_535).optional()),
+    STRIPE_API_PROTOCOL: z.preprocess(unsetIfEmpty, z.enum(["http", "https"]).optional()),
     // How long a checkout may stay `paying` (its hold kept) before the sweep asks the provider and settles it.
     PAYMENT_WINDOW_SECONDS: z.coerce.number().int().min(10).max(86_400).default(600),
     // How long the pay request waits for the provider's answer before it answers 202 ("Confirming your
@@ -74,6 +90,12 @@ const envSchema = z
   .refine((e) => e.RESERVATION_TTL_SECONDS <= e.RESERVATION_MAX_SECONDS, {
     message: "RESERVATION_TTL_SECONDS must not exceed RESERVATION_MAX_SECONDS",
     path: ["RESERVATION_TTL_SECONDS"],
+  })
+  .superRefine((e, context) => {
+    if (e.PAYMENT_PROVIDER !== "stripe") return;
+    for (const name of ["STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET"] as const) {
+      if (!e[name]) context.addIssue({ code: "custom", path: [name], message: "is required when PAYMENT_PROVIDER=stripe" });
+    }
   })
   .transform((e) => ({ ...e, SHOP_URL: e.SHOP_URL ?? `http://localhost:${e.PORT}` }));
 

@@ -135,13 +135,31 @@ export function toActivityInput(input: CheckoutDetailsInput): { email?: string; 
   };
 }
 
-/** Card numbers: digits only once spaces are stripped, 12 to 19 of them. */
-export const payBodySchema = z.object({
-  cardNumber: z
-    .string({ error: "Enter your card number." })
-    .transform((value) => value.replace(/\s+/g, ""))
-    .pipe(z.string().regex(/^\d{12,19}$/, "A card number is 12 to 19 digits.")),
-});
+/**
+ * How the shopper pays: a card number (the built-in test provider) or a Stripe PaymentMethod id made in the
+ * browser by Stripe Elements (PAYMENT_PROVIDER=stripe) — exactly one of the two.
+ */
+export const payBodySchema = z
+  .object({
+    // Card numbers: digits only once spaces are stripped, 12 to 19 of them.
+    cardNumber: z
+      .string({ error: "Enter your card number." })
+      .transform((value) => value.replace(/\s+/g, ""))
+      .pipe(z.string().regex(/^\d{12,19}$/, "A card number is 12 to 19 digits."))
+      .optional(),
+    // An empty hidden form field (Stripe Elements made none) is no payment method at all.
+    paymentMethod: z.preprocess(
+      (value) => (value === "" ? undefined : value),
+      z.string().max(255, "The payment method is not valid.").regex(/^pm_[A-Za-z0-9_]+$/, "The payment method is not valid.").optional(),
+    ),
+  })
+  .superRefine((body, context) => {
+    if (body.cardNumber === undefined && body.paymentMethod === undefined) {
+      context.addIssue({ code: "custom", path: ["cardNumber"], message: "Enter your card number." });
+    } else if (body.cardNumber !== undefined && body.paymentMethod !== undefined) {
+      context.addIssue({ code: "custom", path: ["paymentMethod"], message: "Send either a card number or a payment method, not both." });
+    }
+  });
 
 /** One key per payment attempt, chosen by the client: a retry with the same key gets the first answer. */
 export const idempotencyKeySchema = z

@@ -16,9 +16,9 @@ const endedCodes = new Set<string>(["checkout_expired", "checkout_completed", "c
 
 const checkoutIdSchema = z.object({ checkoutId: z.string().min(1).max(100) });
 
-/** Fields a refused form may show again: never the card number. */
+/** Fields a refused form may show again: never the card number or payment method. */
 function keptValues(fields: Record<string, string>): Record<string, string> {
-  const { cardNumber: _cardNumber, idempotencyKey: _key, checkoutId: _id, ...rest } = fields;
+  const { cardNumber: _cardNumber, paymentMethod: _paymentMethod, idempotencyKey: _key, checkoutId: _id, ...rest } = fields;
   return rest;
 }
 
@@ -57,6 +57,7 @@ export async function payAction(_previous: FormState | null, formData: FormData)
       checkoutId: target.data.checkoutId,
       shopperId: shopper.id,
       cardNumber: card.data.cardNumber,
+      paymentMethod: card.data.paymentMethod,
       idempotencyKey: key.data,
     });
     if (result.kind === "pending") {

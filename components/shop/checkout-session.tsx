@@ -1,6 +1,7 @@
 "use client";
 
 import { useQuery, useQueryClient } from "@tanstack/react-query";
+import dynamic from "next/dynamic";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useActionState, useEffect, useRef, useState, type FormEvent } from "react";
@@ -15,6 +16,9 @@ import { FormMessage } from "../ui/form-message";
 import { formatMoney } from "../ui/money";
 import { SubmitButton } from "../ui/submit-button";
 import { useClientClock } from "./use-client-clock";
+
+// Loaded only when the shop takes payments with Stripe.
+const StripeCardField = dynamic(() => import("./stripe-card-field").then((m) => m.StripeCardField), { ssr: false });
 
 type Action = (previous: FormState | null, formData: FormData) => Promise<FormState>;
 
@@ -102,6 +106,7 @@ export function CheckoutSession({
   payAction,
   cancelAction,
   restartAction,
+  stripePublishableKey,
 }: {
   initial: CheckoutView;
   /** Made when the page rendered: every submit of this form is the same payment attempt. */
@@ -109,6 +114,8 @@ export function CheckoutSession({
   payAction: Action;
   cancelAction: Action;
   restartAction: Action;
+  /** Set when the shop takes payments with Stripe: the card field is Stripe Elements. */
+  stripePublishableKey?: string;
 }) {
   const queryClient = useQueryClient();
   const queryKey = checkoutQueryKey(initial.id);
@@ -297,16 +304,23 @@ export function CheckoutSession({
             </fieldset>
             <fieldset disabled={locked}>
               <legend>Payment</legend>
-              <Field
-                label="Card number"
-                name="cardNumber"
-                inputMode="numeric"
-                autoComplete="cc-number"
-                placeholder="4242 4242 4242 4242"
-                required
-                hint="Test cards: 4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined; 4000 0000 0000 3220 is confirmed by the bank a moment later."
-                errors={payState?.fieldErrors?.cardNumber}
-              />
+              {stripePublishableKey ? (
+                <StripeCardField
+                  publishableKey={stripePublishableKey}
+                  errors={payState?.fieldErrors?.paymentMethod ?? payState?.fieldErrors?.cardNumber}
+                />
+              ) : (
+                <Field
+                  label="Card number"
+                  name="cardNumber"
+                  inputMode="numeric"
+                  autoComplete="cc-number"
+                  placeholder="4242 4242 4242 4242"
+                  required
+                  hint="Test cards: 4242 4242 4242 4242 pays; 4000 0000 0000 0002 is declined; 4000 0000 0000 3220 is confirmed by the bank a moment later."
+                  errors={payState?.fieldErrors?.cardNumber}
+                />
+              )}
             </fieldset>
             <p className="muted small save-note" aria-live="polite">
               {locked ? "" : (saveNote ?? "")}

@@ -1,18 +1,19 @@
 /**
- * Payments: the provider interface (provider.ts), the built-in test provider (test-provider.ts), the payment
- * lifecycle that turns a held checkout into an order exactly once (lifecycle.ts), and the recovery sweep that
- * settles payments whose answer was lost (recovery.ts).
+ * Payments: the provider interface (provider.ts), the built-in test provider (test-provider.ts), Stripe
+ * (stripe-provider.ts, PAYMENT_PROVIDER=stripe), the payment lifecycle that turns a held checkout into an order
+ * exactly once (lifecycle.ts), and the recovery sweep that settles payments whose answer was lost (recovery.ts).
  */
 import "server-only";
 import { env } from "../env";
 import type { PaymentProvider } from "./provider";
+import { stripeProviderFromEnv } from "./stripe-provider";
 import { testPaymentProvider } from "./test-provider";
 
-const globalForProvider = globalThis as unknown as { stockholdPaymentProvider?: PaymentProvider };
+const globalForProvider = globalThis as unknown as { stockholdPaymentProvider?: PaymentProvider; stockholdStripeProvider?: PaymentProvider };
 
 export function paymentProvider(): PaymentProvider {
   if (globalForProvider.stockholdPaymentProvider) return globalForProvider.stockholdPaymentProvider;
-  if (env.PAYMENT_PROVIDER === "stripe") throw new Error("PAYMENT_PROVIDER=stripe is not available in this build");
+  if (env.PAYMENT_PROVIDER === "stripe") return (globalForProvider.stockholdStripeProvider ??= stripeProviderFromEnv());
   return testPaymentProvider;
 }
 

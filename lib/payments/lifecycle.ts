@@ -35,8 +35,10 @@ export type PayResult = { kind: "paid"; order: OrderView } | { kind: "pending"; 
 export interface PayRequest {
   checkoutId: string;
   shopperId: string;
-  /** The card number (test provider) or the provider's payment method token. */
-  cardNumber: string;
+  /** The card number (the built-in test provider). */
+  cardNumber?: string;
+  /** A payment method made in the browser by the provider's own fields (Stripe: `pm_…`). */
+  paymentMethod?: string;
   /** The client's Idempotency-Key: the same key again gets the same answer and never charges twice. */
   idempotencyKey: string;
 }
@@ -62,7 +64,7 @@ async function pay(request: PayRequest): Promise<PayResult> {
         paymentProvider().authorize({
           idempotencyKey: providerKey(begun.paymentId),
           amountCents: begun.amountCents,
-          paymentMethod: request.cardNumber,
+          paymentMethod: request.paymentMethod ?? request.cardNumber ?? "",
           description: `Stockhold checkout ${request.checkoutId}`,
         }),
       );

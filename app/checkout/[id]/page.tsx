@@ -5,6 +5,7 @@ import { connection } from "next/server";
 import { startCheckoutAction } from "@/app/cart/actions";
 import { CheckoutSession } from "@/components/shop/checkout-session";
 import { getCheckout, type CheckoutView } from "@/lib/checkout";
+import { env } from "@/lib/env";
 import { DomainError } from "@/lib/errors";
 import { currentShopper } from "@/lib/identity";
 import { cancelCheckoutAction, payAction } from "../actions";
@@ -42,6 +43,7 @@ export default async function CheckoutPage({ params }: { params: Promise<{ id: s
         payAction={payAction}
         cancelAction={cancelCheckoutAction}
         restartAction={startCheckoutAction}
+        stripePublishableKey={env.PAYMENT_PROVIDER === "stripe" ? env.STRIPE_PUBLISHABLE_KEY : undefined}
       />
     </>
   );

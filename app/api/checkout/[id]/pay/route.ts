@@ -11,8 +11,8 @@ import { idempotencyKeySchema, payBodySchema } from "@/lib/store-schemas";
 export const POST = handler<{ id: string }>(async (request, { params }) => {
   const { id } = await params;
   const idempotencyKey = parseWith(idempotencyKeySchema, request.headers.get("idempotency-key") ?? undefined);
-  const { cardNumber } = await parseJsonBody(request, payBodySchema);
+  const { cardNumber, paymentMethod } = await parseJsonBody(request, payBodySchema);
   const shopper = await requireShopper();
-  const result = await payForCheckout({ checkoutId: id, shopperId: shopper.id, cardNumber, idempotencyKey });
+  const result = await payForCheckout({ checkoutId: id, shopperId: shopper.id, cardNumber, paymentMethod, idempotencyKey });
   return result.kind === "paid" ? json({ order: result.order }) : json({ checkout: result.checkout }, 202);
 });
