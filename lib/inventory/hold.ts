@@ -74,7 +74,12 @@ type Plan =
 const RATE_WINDOW_SECONDS = 60;
 
 /** Holds the carts of a batch of shoppers in one transaction; one outcome per request, in order. */
-export async function holdCarts(executor: Db | Tx, requests: HoldRequest[]): Promise<HoldOutcome[]> {
+export async function holdCarts(
+  executor: Db | Tx,
+  requests: HoldRequest[],
+  /** Called once the batch holds its stock rows' locks (or needs none): the queue then prepares the next one. */
+  onStockLocked: () => void = () => {},
+): Promise<HoldOutcome[]> {
   if (requests.length === 0) return [];
   return executor.transaction(async (tx) => {
     // 1. Carts first, then their live checkouts: the lock order of every transaction here. NO KEY UPDATE on
@@ -171,6 +176,7 @@ export async function holdCarts(executor: Db | Tx, requests: HoldRequest[]): Pro
     ].sort();
     const [stock, expired] =
       wanted.length === 0 ? [[], []] : await Promise.all([lockStockRows(tx, wanted), expireStaleHoldsOn(tx, wanted)]);
+    onStockLocked();
     const free = new Map(stock.map((s) => [s.productId, s.onHand - s.reserved - s.allocated]));
     for (const e of expired) free.set(e.productId, (free.get(e.productId) ?? 0) + e.quantity);
 
@@ -251,7 +257,11 @@ function existing(live: LiveCheckout, holds: LiveHold[], serverTime: Date): Hold
   };
 }
 
-/** The batch's writes: replaced checkouts ended, new checkouts and holds inserted, ledger and stock rows. */
+/**
+ * The batch's writes, sent together (postgres.js pipelines them on the transaction's connection, in this order):
+ * replaced checkouts end and give back what they held, new checkouts and holds are inserted, the ledger and the
+ * stock rows are written; the database's answers are checked against what was decided.
+ */
 async function writeBatch(
   tx: Tx,
   granted: { request: HoldRequest; plan: Extract<Plan, { kind: "hold" }>; checkout: HeldCheckout }[],
@@ -259,12 +269,22 @@ async function writeBatch(
   now: Date,
 ): Promise<void> {
   const replaced = granted.flatMap((g) => (g.plan.replaces ? [g.plan.replaces] : []));
-  const writes: PromiseLike<unknown>[] = [];
-  let releasedLedger: Promise<LedgerEntry[]> = Promise.resolve([]);
+  const reserved: LedgerEntry[] = granted.flatMap(({ request, plan, checkout }) =>
+    plan.lines.map((l) => ({
+      productId: l.productId,
+      kind: "reserve" as const,
+      reservedDelta: l.quantity,
+      checkoutId: checkout.id,
+      actorId: request.shopperId,
+      reason: "checkout started",
+    })),
+  );
+
+  const sent: PromiseLike<unknown>[] = [];
+  let released: Promise<LedgerEntry[]> = Promise.resolve([]);
   if (replaced.length > 0) {
     const ids = replaced.map((c) => c.id);
-    // The cart changed since, or the hold lapsed: the old checkout gives back what it still holds.
-    releasedLedger = tx
+    released = tx
       .update(reservations)
       .set({ status: "released", endedAt: sql`now()` })
       .where(and(inArray(reservations.checkoutId, ids), eq(reservations.status, "active")))
@@ -281,21 +301,20 @@ async function writeBatch(
       );
     const lapsed = replaced.filter((c) => c.expiresAt <= now).map((c) => c.id);
     const restarted = replaced.filter((c) => c.expiresAt > now).map((c) => c.id);
+    // The cart changed since, or the hold lapsed: the old checkout ends before its cart's new one is inserted.
     if (lapsed.length > 0) {
-      writes.push(
-        tx.update(checkouts).set({ status: "expired", endedBy: "timeout", endedAt: sql`now()` }).where(inArray(checkouts.id, lapsed)),
-      );
+      sent.push(tx.update(checkouts).set({ status: "expired", endedBy: "timeout", endedAt: sql`now()` }).where(inArray(checkouts.id, lapsed)).then((r) => r));
     }
     if (restarted.length > 0) {
-      writes.push(
-        tx.update(checkouts).set({ status: "cancelled", endedBy: "shopper", endedAt: sql`now()` }).where(inArray(checkouts.id, restarted)),
-      );
+      sent.push(tx.update(checkouts).set({ status: "cancelled", endedBy: "shopper", endedAt: sql`now()` }).where(inArray(checkouts.id, restarted)).then((r) => r));
     }
   }
-  let insertedCheckouts: Promise<{ id: string }[]> = Promise.resolve([]);
-  let insertedHolds: Promise<{ checkoutId: string }[]> = Promise.resolve([]);
+  let newCheckouts: Promise<{ id: string }[]> = Promise.resolve([]);
+  let newHolds: Promise<{ checkoutId: string }[]> = Promise.resolve([]);
   if (granted.length > 0) {
-    insertedCheckouts = tx.insert(checkouts).values(
+    newCheckouts = tx
+      .insert(checkouts)
+      .values(
         granted.map(({ request, plan, checkout }) => ({
           id: checkout.id,
           cartId: plan.cartId,
@@ -307,8 +326,12 @@ async function writeBatch(
           expiresAt: checkout.expiresAt,
           hardExpiresAt: checkout.hardExpiresAt,
         })),
-      ).returning({ id: checkouts.id });
-    insertedHolds = tx.insert(reservations).values(
+      )
+      .returning({ id: checkouts.id })
+      .then((rows) => rows);
+    newHolds = tx
+      .insert(reservations)
+      .values(
         granted.flatMap(({ request, plan, checkout }) =>
           plan.lines.map((l) => ({
             checkoutId: checkout.id,
@@ -319,38 +342,27 @@ async function writeBatch(
             expiresAt: checkout.expiresAt,
           })),
         ),
-      ).returning({ checkoutId: reservations.checkoutId });
+      )
+      .returning({ checkoutId: reservations.checkoutId })
+      .then((rows) => rows);
   }
-  // Sent in this order on one connection (builders run when awaited): the replaced checkouts end before their
-  // carts' new checkouts are inserted (one live checkout per cart).
-  const [released, , newCheckouts, newHolds] = await Promise.all([
-    releasedLedger,
-    Promise.all(writes),
-    insertedCheckouts,
-    insertedHolds,
-  ]);
+  // Without a replaced checkout (a flash sale's usual batch) the ledger goes in the same round trip; otherwise
+  // it waits for what the replaced checkouts actually gave back.
+  const ledger = replaced.length === 0 ? applyLedger(tx, [...expiredLedger(expired), ...reserved]) : Promise.resolve();
+  const [releasedEntries, , checkoutRows, holdRows] = await Promise.all([released, Promise.all(sent), newCheckouts, newHolds, ledger]);
+  if (replaced.length > 0) await applyLedger(tx, [...expiredLedger(expired), ...releasedEntries, ...reserved]);
+
   // Defence in depth: what the database wrote must be exactly what was decided, or nothing is answered "held".
   const expectedHolds = granted.reduce((n, g) => n + g.plan.lines.length, 0);
-  if (newCheckouts.length !== granted.length || newHolds.length !== expectedHolds) {
+  if (checkoutRows.length !== granted.length || holdRows.length !== expectedHolds) {
     // Rolls the batch back; the shopper is told to try again (503), never "held" for what is not held.
     throw new DomainError(
       "database_unavailable",
       "The shop could not confirm your hold with its database. Nothing was held; please try again.",
-      { wrote: { checkouts: newCheckouts.length, holds: newHolds.length }, expected: { checkouts: granted.length, holds: expectedHolds } },
+      {},
       { "Retry-After": "1" },
     );
   }
-  const reserved: LedgerEntry[] = granted.flatMap(({ request, plan, checkout }) =>
-    plan.lines.map((l) => ({
-      productId: l.productId,
-      kind: "reserve" as const,
-      reservedDelta: l.quantity,
-      checkoutId: checkout.id,
-      actorId: request.shopperId,
-      reason: "checkout started",
-    })),
-  );
-  await applyLedger(tx, [...expiredLedger(expired), ...released, ...reserved]);
 }
 
 /**
@@ -406,6 +418,8 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
 class HoldQueue {
   private waiting: { request: HoldRequest; resolve: (o: HoldOutcome) => void; reject: (e: unknown) => void }[] = [];
   private inFlight = 0;
+  /** Batches in flight that have not yet locked their stock rows (they are still reading carts). */
+  private preparing = 0;
   /** Counted since the process started; read-only outside (holdQueueStats), for tests and the bench. */
   readonly stats = { batches: 0, requests: 0, largestBatch: 0 };
 
@@ -421,26 +435,41 @@ class HoldQueue {
     });
   }
 
+  /**
+   * Sends a batch when none is in flight, or when every batch in flight already holds its stock rows' locks:
+   * the next one then gathers everything that arrived meanwhile and prepares while the lock is held, rather than
+   * leaving at once with one or two shoppers and taking the hot row's lock for little work.
+   */
   private pump(): void {
-    while (this.inFlight < this.maxInFlight && this.waiting.length > 0) {
+    while (this.inFlight < this.maxInFlight && this.preparing === 0 && this.waiting.length > 0) {
       const batch = this.waiting.splice(0, this.maxBatch);
       this.inFlight += 1;
+      this.preparing += 1;
       this.stats.batches += 1;
       this.stats.requests += batch.length;
       this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
-      void this.run(batch).finally(() => {
+      let locked = false;
+      const onLocked = () => {
+        if (locked) return;
+        locked = true;
+        this.preparing -= 1;
+        this.pump();
+      };
+      void this.run(batch, onLocked).finally(() => {
         this.inFlight -= 1;
+        onLocked();
         this.pump();
       });
     }
   }
 
-  private async run(batch: HoldQueue["waiting"]): Promise<void> {
+  private async run(batch: HoldQueue["waiting"], onLocked: () => void): Promise<void> {
     const started = performance.now();
     try {
       const outcomes = await holdCarts(
         db,
         batch.map((b) => b.request),
+        onLocked,
       );
       // Each answer must be the answer to its own request: never a 2xx for a hold that is not there.
       if (outcomes.length !== batch.length) {
@@ -454,6 +483,7 @@ class HoldQueue {
         batch[0]!.reject(error);
         return;
       }
+      onLocked();
       // One bad request must not fail its neighbours: retry each on its own.
       await Promise.all(
         batch.map((b) => {
