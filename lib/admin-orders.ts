@@ -5,6 +5,7 @@ import { db } from "@/db/client";
 import { payments, type PaymentStatus } from "@/db/schema";
 import { listMovements, type MovementView } from "./admin-queries";
 import { notFound } from "./errors";
+import { isUuid } from "./ids";
 import { findOrderById, type OrderView } from "./orders";
 
 export interface OrderPaymentView {
@@ -24,10 +25,9 @@ export interface AdminOrderDetail extends OrderView {
   movements: MovementView[];
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function getAdminOrderDetail(orderId: string): Promise<AdminOrderDetail> {
-  if (!UUID.test(orderId)) throw notFound("order");
+  if (!isUuid(orderId)) throw notFound("order");
   const order = await findOrderById(orderId);
   if (!order) throw notFound("order");
   const attempts = await db

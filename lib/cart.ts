@@ -4,11 +4,12 @@
  */
 import "server-only";
 import { eq, sql } from "drizzle-orm";
-import { db, type Tx } from "@/db/client";
+import { db, type Db, type Tx } from "@/db/client";
 import { cartLines, carts } from "@/db/schema";
 import { availableToViewerSql, heldColumnsSql, holdFiguresJoin, isoOrNull } from "./availability";
 import { env } from "./env";
 import { DomainError, notFound } from "./errors";
+import { isUuid } from "./ids";
 
 export type CartLineView = {
   productId: string;
@@ -30,13 +31,12 @@ export interface CartView {
   itemCount: number;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-export async function getOrCreateCart(shopperId: string): Promise<{ id: string }> {
+export async function getOrCreateCart(shopperId: string, executor: Db | Tx = db): Promise<{ id: string }> {
   // Insert-or-read rather than an upsert: an upsert would lock the cart row on every call.
-  const [created] = await db.insert(carts).values({ shopperId }).onConflictDoNothing().returning({ id: carts.id });
+  const [created] = await executor.insert(carts).values({ shopperId }).onConflictDoNothing().returning({ id: carts.id });
   if (created) return created;
-  const [existing] = await db.execute<{ id: string }>(sql`select id from carts where shopper_id = ${shopperId}`);
+  const [existing] = await executor.select({ id: carts.id }).from(carts).where(eq(carts.shopperId, shopperId));
   return existing!;
 }
 
@@ -74,7 +74,7 @@ function checkQuantity(quantity: number): void {
 }
 
 async function assertProductExists(productId: string, { onSale = true } = {}): Promise<void> {
-  if (!UUID.test(productId)) throw notFound("product");
+  if (!isUuid(productId)) throw notFound("product");
   // An archived product is no longer sold: it cannot be added (lines already in carts are removed on archiving).
   const [row] = await db.execute(
     onSale
@@ -149,8 +149,7 @@ export function describeAdjustments(adjustments: CartAdjustment[]): string | nul
  * caller's transaction (lib/checkout/checkout.ts `handOverGuest`, which holds the guest cart's lock).
  */
 export async function mergeCartLines(tx: Tx, fromCartId: string, intoShopperId: string): Promise<void> {
-  const [created] = await tx.insert(carts).values({ shopperId: intoShopperId }).onConflictDoNothing().returning({ id: carts.id });
-  const into = created ?? (await tx.select({ id: carts.id }).from(carts).where(eq(carts.shopperId, intoShopperId)))[0]!;
+  const into = await getOrCreateCart(intoShopperId, tx);
   if (into.id === fromCartId) return;
   const guestLines = await tx
     .select({ productId: cartLines.productId, quantity: cartLines.quantity })

@@ -4,6 +4,7 @@ import { sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
 import type { OrderStatus } from "@/db/schema";
 import { DomainError, notFound } from "./errors";
+import { isUuid } from "./ids";
 import { lockStockRows } from "./inventory";
 import { anchoredCondition, anchoredOrderBy, containsPattern, decodeAnchoredCursor, toAnchoredPage, type AnchoredOrder, type Page } from "./paging";
 
@@ -29,7 +30,6 @@ export interface OrderView {
   delivery: Record<string, string>;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 async function queryOrders(where: SQL, limit = 200, order: SQL = sql`o.created_at desc, o.id desc`): Promise<OrderView[]> {
   const rows = await db.execute<Omit<OrderView, "createdAt" | "fulfilledAt"> & { createdAt: string; fulfilledAt: string | null }>(sql`
@@ -57,7 +57,7 @@ async function queryOrders(where: SQL, limit = 200, order: SQL = sql`o.created_a
 
 /** A shopper's own order; someone else's is "not found", never "forbidden". */
 export async function getOrderForShopper(orderId: string, shopperId: string): Promise<OrderView> {
-  if (!UUID.test(orderId)) throw notFound("order");
+  if (!isUuid(orderId)) throw notFound("order");
   const [order] = await queryOrders(sql`o.id = ${orderId} and o.shopper_id = ${shopperId}`, 1);
   if (!order) throw notFound("order");
   return order;
@@ -68,7 +68,7 @@ export async function getOrderForShopper(orderId: string, shopperId: string): Pr
  * guest lookup by email and number (lib/guest-orders.ts).
  */
 export async function getOrderWithAccess(orderId: string): Promise<Omit<OrderView, "shopper">> {
-  if (!UUID.test(orderId)) throw notFound("order");
+  if (!isUuid(orderId)) throw notFound("order");
   const [order] = await queryOrders(sql`o.id = ${orderId}`, 1);
   if (!order) throw notFound("order");
   const { shopper: _shopper, ...view } = order;
@@ -118,7 +118,7 @@ export async function listOrdersPage(
 
 /** Ships an order: its allocated units leave the shelf (on hand and allocated both drop). Idempotent. */
 export async function fulfilOrder(orderId: string, actorId: string | null): Promise<OrderView> {
-  if (!UUID.test(orderId)) throw notFound("order");
+  if (!isUuid(orderId)) throw notFound("order");
   await db.transaction(async (tx) => {
     const [order] = await tx.execute<{ status: OrderStatus }>(sql`
       select status from orders where id = ${orderId} for update`);

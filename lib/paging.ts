@@ -9,6 +9,7 @@ import "server-only";
 import { sql, type SQL } from "drizzle-orm";
 import { z } from "zod";
 import { DomainError } from "./errors";
+import { isUuid } from "./ids";
 
 export type KeyValue = string | number;
 
@@ -125,8 +126,7 @@ export const isUtcTimestamp = (value: KeyValue) =>
   /^[1-9]\d{3}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}Z$/.test(value) &&
   !Number.isNaN(Date.parse(value)) &&
   new Date(Date.parse(value)).toISOString().slice(0, 10) === value.slice(0, 10);
-export const isUuid = (value: KeyValue) =>
-  typeof value === "string" && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+export { isUuid };
 /** Fits the `bigint` cast used for whole-number keys. */
 export const isWholeNumber = (value: KeyValue) => typeof value === "number" && Number.isSafeInteger(value);
 /** Text keys: no NUL (PostgreSQL text cannot hold one). */

@@ -12,8 +12,9 @@ import { env } from "../env";
 import { DomainError, notFound } from "../errors";
 import { releaseCheckoutHolds, requestHold, type ShortLine } from "../inventory";
 import type { Shopper } from "../shoppers";
-import { assertMove, expiredError, isLive, refusalFor } from "./lifecycle";
-import { getCheckout, heldCheckoutView, isUuid, type CheckoutView } from "./view";
+import { assertMove, expiredError, refusalFor } from "./lifecycle";
+import { isUuid } from "../ids";
+import { getCheckout, heldCheckoutView, type CheckoutView } from "./view";
 
 export class InsufficientStockError extends DomainError {
   constructor(
@@ -248,7 +249,7 @@ export async function handOverGuest(guestId: string, accountId: string): Promise
       .orderBy(asc(checkouts.id))
       .for("update");
     for (const checkout of live) {
-      if (!isLive(checkout.status) || checkout.status === "paying") continue;
+      if (checkout.status === "paying") continue;
       await releaseCheckoutHolds(tx, checkout.id, {
         status: "cancelled",
         endedBy: "shopper",

@@ -8,5 +8,5 @@ export {
   releaseReservation,
   startCheckout,
 } from "./checkout";
-export { getCheckout, isUuid, type CheckoutLineView, type CheckoutView } from "./view";
+export { getCheckout, type CheckoutLineView, type CheckoutView } from "./view";
 export { payForCheckout, type PayResult } from "../payments/lifecycle";

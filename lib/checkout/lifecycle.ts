@@ -36,7 +36,6 @@ export const enderOf = {
   expired: "timeout",
 } as const satisfies Partial<Record<CheckoutStatus, CheckoutEnder>>;
 
-export const isLive = (status: CheckoutStatus) => status === "active" || status === "paying";
 export const isFinal = (status: CheckoutStatus) => transitions[status].length === 0;
 
 export function canMove(from: CheckoutStatus, to: CheckoutStatus): boolean {

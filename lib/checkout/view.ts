@@ -4,10 +4,9 @@ import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
 import { checkouts, orders, payments, products, reservations, type CheckoutEnder, type CheckoutStatus } from "@/db/schema";
 import { notFound } from "../errors";
+import { isUuid } from "../ids";
 import type { HeldCheckout } from "../inventory";
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const isUuid = (value: string) => UUID.test(value);
 
 export interface CheckoutLineView {
   productId: string;

@@ -19,10 +19,11 @@ import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import { db, type Tx } from "@/db/client";
 import { carts, cartLines, checkouts, orderLines, orders, payments, reservations, type Payment } from "@/db/schema";
 import { expireLapsed, hasLapsed, InsufficientStockError, lockCheckout, type LockedCheckout } from "../checkout/checkout";
-import { expiredError, refusalFor, supersededError } from "../checkout/lifecycle";
-import { getCheckout, isUuid, type CheckoutView } from "../checkout/view";
+import { refusalFor, supersededError } from "../checkout/lifecycle";
+import { getCheckout, type CheckoutView } from "../checkout/view";
 import { env } from "../env";
 import { DomainError, notFound } from "../errors";
+import { isUuid } from "../ids";
 import { applyLedger, expireStaleHoldsOn, expiredLedger, lockStockRows, releaseCheckoutHolds, type LedgerEntry, type ShortLine } from "../inventory";
 import { queueOrderConfirmation } from "../mail";
 import { measurePayment } from "../metrics";
@@ -158,7 +159,7 @@ async function beginPayment(request: PayRequest): Promise<Begun> {
       if (checkout.status === "active") await expireLapsed(tx, checkout.id);
       return { kind: "short", lines: short };
     }
-    const window = sql`now() + make_interval(secs => ${env.PAYMENT_WINDOW_SECONDS})`;
+    const window = paymentWindowEnd();
     await tx
       .update(checkouts)
       .set({
@@ -186,12 +187,15 @@ async function beginPayment(request: PayRequest): Promise<Begun> {
   return outcome;
 }
 
+/** When a payment starting now must be settled by: its holds last until then. */
+const paymentWindowEnd = () => sql`now() + make_interval(secs => ${env.PAYMENT_WINDOW_SECONDS})`;
+
 /**
  * Makes the checkout's holds last to the end of the payment window. An in-time checkout's holds are extended;
  * a lapsed one's lines are held afresh if the stock is there. Returns the short lines if it is not.
  */
 async function holdForPayment(tx: Tx, checkout: LockedCheckout): Promise<ShortLine[] | null> {
-  const window = sql`now() + make_interval(secs => ${env.PAYMENT_WINDOW_SECONDS})`;
+  const window = paymentWindowEnd();
   if (!hasLapsed(checkout)) {
     const [extended, all] = await Promise.all([
       tx
@@ -261,7 +265,7 @@ async function takeStock(
       .update(reservations)
       .set(
         mode.reserve
-          ? { status: "active", endedAt: null, expiresAt: sql`now() + make_interval(secs => ${env.PAYMENT_WINDOW_SECONDS})` }
+          ? { status: "active", endedAt: null, expiresAt: paymentWindowEnd() }
           : { status: "allocated", endedAt: sql`now()` },
       )
       .where(eq(reservations.checkoutId, checkoutId)),
@@ -351,7 +355,7 @@ function recordPayment(tx: Tx, paymentId: string, values: Partial<Payment>) {
 }
 
 /** The payment did not buy anything: a checkout being paid fails and its hold is released at once. */
-async function failCheckout(tx: Tx, checkout: LockedCheckout, reason: string): Promise<void> {
+export async function failCheckout(tx: Tx, checkout: LockedCheckout, reason: string): Promise<void> {
   if (checkout.status !== "paying") return;
   await releaseCheckoutHolds(tx, checkout.id, { status: "failed", endedBy: "payment", kind: "release", reason, actorId: null });
 }
@@ -432,4 +436,3 @@ async function answerFor(request: PayRequest, paymentId: string): Promise<PayRes
   }
 }
 
-export { expiredError };

@@ -11,9 +11,8 @@ import { db } from "@/db/client";
 import { checkouts, payments } from "@/db/schema";
 import { env } from "../env";
 import { lockCheckout } from "../checkout/checkout";
-import { releaseCheckoutHolds } from "../inventory";
 import { paymentProvider } from "./index";
-import { providerKey, settleAndFinish } from "./lifecycle";
+import { failCheckout, providerKey, settleAndFinish } from "./lifecycle";
 
 /** Settles payments with no answer for PAYMENT_RECOVERY_AFTER_SECONDS. Returns how many it settled. */
 export async function recoverPayments(options: { limit?: number } = {}): Promise<number> {
@@ -70,15 +69,7 @@ async function failUnseen(paymentId: string): Promise<boolean> {
       .where(and(eq(payments.id, paymentId), eq(payments.status, "processing")))
       .returning({ id: payments.id });
     if (!failed) return false;
-    if (checkout.status === "paying") {
-      await releaseCheckoutHolds(tx, checkout.id, {
-        status: "failed",
-        endedBy: "payment",
-        kind: "release",
-        reason: "payment never reached the provider",
-        actorId: null,
-      });
-    }
+    await failCheckout(tx, checkout, "payment never reached the provider");
     return true;
   });
 }

@@ -9,8 +9,8 @@ import "server-only";
 import { and, eq } from "drizzle-orm";
 import { db } from "@/db/client";
 import { paymentEvents, payments } from "@/db/schema";
-import { isUuid } from "../checkout/view";
 import { DomainError } from "../errors";
+import { isUuid } from "../ids";
 import { paymentProvider } from "./index";
 import { PROVIDER_KEY_PREFIX, settleAndFinish } from "./lifecycle";
 

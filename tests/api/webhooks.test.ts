@@ -177,8 +177,7 @@ describe("a webhook due while the app is down", () => {
     client.baseUrl = app.baseUrl;
 
     expect((await pay(client, checkout.id, CARDS.asyncPays)).status).toBe(202);
-    app.process.kill("SIGKILL");
-    await new Promise<void>((resolve) => (app.process.exitCode !== null || app.process.signalCode ? resolve() : app.process.once("exit", () => resolve())));
+    await app.kill();
     await sleep(1_700); // the webhook falls due while nothing listens
     const [undelivered] = await db.execute<{ attempts: number; delivered: boolean }>(sql`
       select t.webhook_attempts as attempts, t.webhook_delivered_at is not null as delivered

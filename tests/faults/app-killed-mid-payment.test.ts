@@ -35,13 +35,6 @@ afterAll(async () => {
 
 const appEnv = { PAYMENT_TEST_STALL_MS: String(STALL_MS), PAYMENT_RECOVERY_AFTER_SECONDS: String(RECOVERY_AFTER_S) };
 
-async function killApp(running: RunningApp): Promise<void> {
-  running.process.kill("SIGKILL");
-  await new Promise<void>((resolve) =>
-    running.process.exitCode !== null || running.process.signalCode ? resolve() : running.process.once("exit", () => resolve()),
-  );
-}
-
 async function runCron(baseUrl: string) {
   const response = await fetch(`${baseUrl}/api/cron/expire-reservations`, {
     method: "POST",
@@ -75,7 +68,7 @@ describe("app killed while the provider works on a payment", () => {
       select count(*)::int as n from pg_stat_activity
       where datname = current_database() and pid <> pg_backend_pid() and state like 'idle in transaction%'`;
     expect(open!.n).toBe(0);
-    await killApp(app);
+    await app.kill();
     expect((await firstAttempt).status, "the killed app gives no answer").toBe(0);
 
     const [midway] = await sql<{ orders: number; payment: string; status: string; reserved: number; allocated: number }[]>`

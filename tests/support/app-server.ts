@@ -15,6 +15,8 @@ export interface RunningApp {
   /** Everything the app wrote to stdout and stderr since it started, in order. */
   logs: string[];
   stop(): Promise<void>;
+  /** Kills the app outright (SIGKILL), as a crash would, and waits until it is gone. */
+  kill(): Promise<void>;
 }
 
 export const TEST_AUTH_SECRET = "test-auth-secret-0123456789abcdef0123456789";
@@ -51,13 +53,21 @@ export async function startApp(overrides: Record<string, string> = {}, readyWith
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
 
-  const stop = () =>
-    new Promise<void>((resolve) => {
-      if (child.exitCode !== null || child.signalCode !== null) return resolve();
-      child.once("exit", () => resolve());
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
+  const exited = () => new Promise<void>((resolve) => (gone() ? resolve() : child.once("exit", () => resolve())));
+  const stop = () => {
+    const done = exited();
+    if (!gone()) {
       child.kill("SIGTERM");
       setTimeout(() => child.kill("SIGKILL"), 5_000).unref();
-    });
+    }
+    return done;
+  };
+  const kill = () => {
+    const done = exited();
+    if (!gone()) child.kill("SIGKILL");
+    return done;
+  };
 
   const baseUrl = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + readyWithinMs;
@@ -78,5 +88,5 @@ export async function startApp(overrides: Record<string, string> = {}, readyWith
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 
-  return { baseUrl, port, process: child, logs, stop };
+  return { baseUrl, port, process: child, logs, stop, kill };
 }
