@@ -7,18 +7,52 @@ import "server-only";
 import { sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { holdOutcomeCounts } from "@/db/schema";
+import { FlushLater } from "./flush-later";
 
-/** Adds one batch's outcomes to the current minute's counts. */
-export async function countHoldOutcomes(counts: Record<string, number>): Promise<void> {
-  const rows = Object.entries(counts).map(([outcome, n]) => ({ minute: sql`date_trunc('minute', now())`, outcome, n }));
-  if (rows.length === 0) return;
-  await db
-    .insert(holdOutcomeCounts)
-    .values(rows)
-    .onConflictDoUpdate({
-      target: [holdOutcomeCounts.minute, holdOutcomeCounts.outcome],
-      set: { n: sql`${holdOutcomeCounts.n} + excluded.n` },
-    });
+/**
+ * Outcomes counted in this server's memory and added to the shared rows about once a second: a hold batch never
+ * waits for them, and never pays a commit (or contends on a minute's row with other batches) for a chart. A
+ * minute's counts land in the minute of the flush, at most a second late; a crashed server loses its last second.
+ */
+class OutcomeCounter {
+  private pending = new Map<string, number>();
+  private readonly later = new FlushLater("hold outcome counts", () => this.flush());
+
+  add(counts: Record<string, number>): void {
+    for (const [outcome, n] of Object.entries(counts)) this.pending.set(outcome, (this.pending.get(outcome) ?? 0) + n);
+    this.later.request();
+  }
+
+  async flush(): Promise<void> {
+    const sent = this.pending;
+    if (sent.size === 0) return;
+    this.pending = new Map();
+    try {
+      await db
+        .insert(holdOutcomeCounts)
+        .values([...sent].map(([outcome, n]) => ({ minute: sql`date_trunc('minute', now())`, outcome, n })))
+        .onConflictDoUpdate({
+          target: [holdOutcomeCounts.minute, holdOutcomeCounts.outcome],
+          set: { n: sql`${holdOutcomeCounts.n} + excluded.n` },
+        });
+    } catch (error) {
+      for (const [outcome, n] of sent) this.pending.set(outcome, (this.pending.get(outcome) ?? 0) + n);
+      throw error;
+    }
+  }
+}
+
+const globalForCounter = globalThis as unknown as { stockholdOutcomeCounter?: OutcomeCounter };
+const counter = (globalForCounter.stockholdOutcomeCounter ??= new OutcomeCounter());
+
+/** Adds one batch's outcomes to the current minute's counts (sent within a second). */
+export function countHoldOutcomes(counts: Record<string, number>): void {
+  counter.add(counts);
+}
+
+/** Sends this server's pending counts now. */
+export function flushHoldOutcomeCounts(): Promise<void> {
+  return counter.flush();
 }
 
 export type HoldOutcomeMinute = {

@@ -10,10 +10,10 @@ import "server-only";
 import { sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { rateLimits } from "@/db/schema";
+import { FlushLater } from "./flush-later";
 import { rateLimited } from "./rate-limit";
 
 const WINDOW_SECONDS = 60;
-const FLUSH_MS = 1_000;
 
 type Count = { window: number; shared: number; pending: number };
 
@@ -21,7 +21,7 @@ class SharedRequestCounter {
   private readonly counts = new Map<string, Count>();
   /** The database's clock minus this server's, learned at each flush. */
   private offsetMs = 0;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly later = new FlushLater("per-address request counts", () => this.flush());
 
   private windowNow(): { window: number; secondsLeft: number } {
     const seconds = (Date.now() + this.offsetMs) / 1000;
@@ -38,20 +38,8 @@ class SharedRequestCounter {
       this.counts.set(bucket, count);
     }
     count.pending += 1;
-    this.scheduleFlush();
+    this.later.request();
     if (count.shared + count.pending > limit) throw rateLimited(what, secondsLeft);
-  }
-
-  private scheduleFlush(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.flush().catch(() => {
-        // The database is unreachable: the counts stay pending and go with the next flush.
-        this.scheduleFlush();
-      });
-    }, FLUSH_MS);
-    this.timer.unref?.();
   }
 
   /** Adds every pending count to the shared rows (one statement) and learns the totals across servers. */

@@ -93,9 +93,7 @@ export function recordHoldOutcomes(outcomes: readonly { outcome: string }[], bat
   metrics.holdBatchSeconds.observe(ms / 1000);
   outsideRequest(() => {
     log.info({ event: "hold_batch", batchSize, ms: Math.round(ms * 10) / 10, outcomes: counts }, "hold batch decided");
-    countHoldOutcomes(counts).catch((error: unknown) =>
-      log.error({ event: "hold_outcome_counts_failed", ...errorFields(error) }, "could not record hold outcome counts"),
-    );
+    countHoldOutcomes(counts);
   });
 }
 

@@ -101,10 +101,10 @@ describe("GET /api/metrics", () => {
     expect(moved("stockhold_db_pool_wait_seconds_count")).toBeGreaterThan(30);
     expect(after).toMatch(/^stockhold_process_cpu_seconds_total /m);
 
-    // The admin dashboard's chart reads the same numbers, summed per minute in PostgreSQL (written after each
-    // batch's commit without being waited for: give the last write a moment).
+    // The admin dashboard's chart reads the same numbers, summed per minute in PostgreSQL (each server sends
+    // its counts about once a second: give the last flush a moment).
     let lastHour = await holdOutcomesLastHour();
-    for (let tries = 0; tries < 20 && lastHour.reduce((s, m) => s + m.held, 0) < 5; tries += 1) {
+    for (let tries = 0; tries < 40 && lastHour.reduce((s, m) => s + m.held, 0) < 5; tries += 1) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       lastHour = await holdOutcomesLastHour();
     }
