@@ -115,9 +115,40 @@ export class ConnectionGate {
 }
 
 /**
+ * Drizzle runs every query through postgres.js `unsafe`, which does not prepare it: a query with parameters is
+ * then described first, in a round trip of its own, and nothing queued behind it on the connection is sent
+ * until that answer is back, so statements meant to travel together go one by one. Asked to prepare, postgres.js
+ * describes a statement once per connection, then sends it at once (pipelined with its neighbours) for as long
+ * as the connection lives. Behind a transaction-mode pooler the pool itself has `prepare: false`, which wins.
+ */
+const PREPARED = { prepare: true } as const;
+
+type TransactionBody = (sql: postgres.TransactionSql) => unknown;
+
+/** A transaction's (or savepoint's) connection whose queries are prepared, as the pool's are. */
+function preparing(sql: postgres.TransactionSql): postgres.TransactionSql {
+  return new Proxy(sql, {
+    get(target, property, receiver) {
+      if (property === "unsafe") {
+        return (query: string, params?: postgres.ParameterOrJSON<never>[], options?: object) =>
+          target.unsafe(query, params, { ...options, ...PREPARED });
+      }
+      if (property === "savepoint") {
+        return (...args: unknown[]) => {
+          const body = args.at(-1) as TransactionBody;
+          return (target.savepoint as (...a: unknown[]) => Promise<unknown>)(...args.slice(0, -1), (inner: postgres.TransactionSql) =>
+            body(preparing(inner)),
+          );
+        };
+      }
+      return Reflect.get(target, property, receiver);
+    },
+  });
+}
+
+/**
  * The pool as Drizzle sees it: `unsafe` (every query outside a transaction) and `begin` (a transaction) take
- * a permit for as long as they use a connection. Queries inside a transaction use its own connection and
- * pass through untouched.
+ * a permit for as long as they use a connection. Queries inside a transaction use its own connection.
  */
 function gated(pool: Pool, gate: ConnectionGate): Pool {
   const unsafe = (query: string, params?: unknown[], options?: object) => {
@@ -125,7 +156,7 @@ function gated(pool: Pool, gate: ConnectionGate): Pool {
     const run = () =>
       gate.run(async () => {
         // postgres.js queries are lazy: created and sent only once a permit is held.
-        const pending = pool.unsafe(query, params as postgres.ParameterOrJSON<never>[], options);
+        const pending = pool.unsafe(query, params as postgres.ParameterOrJSON<never>[], { ...options, ...PREPARED });
         return mode === "values" ? await pending.values() : await pending;
       });
     let started: Promise<unknown> | undefined;
@@ -142,7 +173,9 @@ function gated(pool: Pool, gate: ConnectionGate): Pool {
     return lazy;
   };
   const begin = (...args: unknown[]) => {
-    const beginArgs = behindTransactionPooler ? withSessionLimits(args) : args;
+    const body = args.at(-1) as TransactionBody;
+    const prepared: TransactionBody = (sql) => body(preparing(sql));
+    const beginArgs = [...args.slice(0, -1), behindTransactionPooler ? withSessionLimits(prepared) : prepared];
     return gate.run(() => (pool.begin as (...a: unknown[]) => Promise<unknown>)(...beginArgs));
   };
   return new Proxy(pool, {
@@ -154,20 +187,16 @@ function gated(pool: Pool, gate: ConnectionGate): Pool {
   });
 }
 
-type TransactionBody = (sql: postgres.TransactionSql) => unknown;
-
 /**
- * `begin(fn)` / `begin(options, fn)` with the session limits set first in the transaction. The SET LOCAL is not
- * awaited: postgres.js pipelines it with the transaction's first query, so it costs no extra round trip; if it
- * failed, that first query fails with it (the transaction is aborted) and the caller sees the error.
+ * A transaction body with the session limits set first in the transaction. The SET LOCAL is not awaited:
+ * postgres.js pipelines it with the transaction's first query, so it costs no extra round trip; if it failed,
+ * that first query fails with it (the transaction is aborted) and the caller sees the error.
  */
-function withSessionLimits(args: unknown[]): unknown[] {
-  const body = args.at(-1) as TransactionBody;
-  const limited: TransactionBody = (sql) => {
+function withSessionLimits(body: TransactionBody): TransactionBody {
+  return (sql) => {
     sql.unsafe(SET_LOCAL_SESSION_LIMITS).catch(() => {});
     return body(sql);
   };
-  return [...args.slice(0, -1), limited];
 }
 
 // In development, hot reloads re-evaluate modules: keep one pool per process.

@@ -19,7 +19,9 @@
  */
 import "server-only";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { union } from "drizzle-orm/pg-core";
 import { db, type Db, type Tx } from "@/db/client";
+import { anyOf, insertRows } from "@/db/batch-statements";
 import { cartLines, carts, checkouts, products, rateLimits, reservations } from "@/db/schema";
 import { env } from "../env";
 import { DomainError } from "../errors";
@@ -82,24 +84,30 @@ export async function holdCarts(
 ): Promise<HoldOutcome[]> {
   if (requests.length === 0) return [];
   return executor.transaction(async (tx) => {
-    // 1. Carts first, then their live checkouts: the lock order of every transaction here. NO KEY UPDATE on
-    //    carts: a transaction that updates a checkout re-checks its foreign key with KEY SHARE on the cart
-    //    while holding the checkout's lock; FOR UPDATE here would wait for it while blocking it (a deadlock).
+    // 1. One round trip, in the lock order of every transaction here: the shoppers' carts, their live
+    //    checkouts, then the stock rows of every product their carts want or their checkouts hold, in
+    //    product-id order, with the holds on them whose time is up expired. The reads in between need no lock
+    //    of their own. NO KEY UPDATE on carts: a transaction that updates a checkout re-checks its foreign key
+    //    with KEY SHARE on the cart while holding the checkout's lock; FOR UPDATE here would wait for it while
+    //    blocking it (a deadlock).
     const shopperIds = [...new Set(requests.map((r) => r.shopperId))];
-    const cartsOfShoppers = tx.select({ id: carts.id }).from(carts).where(inArray(carts.shopperId, shopperIds));
-    const [lockedCarts, liveCheckouts, lines, liveHolds, clock, limits] = await Promise.all([
+    const cartsOfShoppers = tx.select({ id: carts.id }).from(carts).where(anyOf(carts.shopperId, shopperIds));
+    const liveCheckoutsOfCarts = and(inArray(checkouts.cartId, cartsOfShoppers), inArray(checkouts.status, ["active", "paying"]));
+    const productsOfBatch = union(
+      tx.select({ productId: cartLines.productId }).from(cartLines).where(inArray(cartLines.cartId, cartsOfShoppers)),
+      tx
+        .select({ productId: reservations.productId })
+        .from(reservations)
+        .where(inArray(reservations.checkoutId, tx.select({ id: checkouts.id }).from(checkouts).where(liveCheckoutsOfCarts))),
+    );
+    const [lockedCarts, liveCheckouts, lines, liveHolds, clock, limits, stock, expired] = await Promise.all([
       tx
         .select({ id: carts.id, shopperId: carts.shopperId })
         .from(carts)
-        .where(inArray(carts.shopperId, shopperIds))
+        .where(anyOf(carts.shopperId, shopperIds))
         .orderBy(asc(carts.id))
         .for("no key update"),
-      tx
-        .select()
-        .from(checkouts)
-        .where(and(inArray(checkouts.cartId, cartsOfShoppers), inArray(checkouts.status, ["active", "paying"])))
-        .orderBy(asc(checkouts.id))
-        .for("update"),
+      tx.select().from(checkouts).where(liveCheckoutsOfCarts).orderBy(asc(checkouts.id)).for("update"),
       tx
         .select({
           cartId: cartLines.cartId,
@@ -127,13 +135,16 @@ export async function holdCarts(
         .from(reservations)
         .innerJoin(products, eq(products.id, reservations.productId))
         .innerJoin(checkouts, eq(checkouts.id, reservations.checkoutId))
-        .where(and(inArray(checkouts.cartId, cartsOfShoppers), inArray(checkouts.status, ["active", "paying"]))),
+        .where(liveCheckoutsOfCarts),
       // The database's clock for the whole batch (no table to read it from, so raw SQL).
       tx.execute<{ now: string; clock: string }>(
         sql`select to_json(now()) #>> '{}' as now, to_json(clock_timestamp()) #>> '{}' as clock`,
       ),
       countCheckoutStarts(tx, requests),
+      lockStockRows(tx, productsOfBatch),
+      expireStaleHoldsOn(tx, productsOfBatch),
     ]);
+    onStockLocked();
     const now = new Date(clock[0]!.now);
     const serverTime = new Date(clock[0]!.clock);
 
@@ -163,20 +174,8 @@ export async function holdCarts(
       return { kind: "hold", cartId, lines: cartLinesNow, replaces: live };
     });
 
-    // 3. Lock the stock rows wanted, in product-id order, and expire their stale holds.
-    // What the holding requests want, and what the checkouts they would replace still hold.
-    const holding = plans.flatMap((p) => (p.kind === "hold" ? [p] : []));
-    const wanted = [
-      ...new Set(
-        holding.flatMap((p) => [
-          ...p.lines.map((l) => l.productId),
-          ...(p.replaces ? (holdsOf.get(p.replaces.id) ?? []).map((h) => h.productId) : []),
-        ]),
-      ),
-    ].sort();
-    const [stock, expired] =
-      wanted.length === 0 ? [[], []] : await Promise.all([lockStockRows(tx, wanted), expireStaleHoldsOn(tx, wanted)]);
-    onStockLocked();
+    // 3. The free units of each locked stock row, with the stale holds just expired given back. A product
+    //    whose row is not locked (a cart line removed between the reads above) counts as none free.
     const free = new Map(stock.map((s) => [s.productId, s.onHand - s.reserved - s.allocated]));
     for (const e of expired) free.set(e.productId, (free.get(e.productId) ?? 0) + e.quantity);
 
@@ -287,7 +286,7 @@ async function writeBatch(
     released = tx
       .update(reservations)
       .set({ status: "released", endedAt: sql`now()` })
-      .where(and(inArray(reservations.checkoutId, ids), eq(reservations.status, "active")))
+      .where(and(anyOf(reservations.checkoutId, ids), eq(reservations.status, "active")))
       .returning({ productId: reservations.productId, quantity: reservations.quantity, checkoutId: reservations.checkoutId, shopperId: reservations.shopperId })
       .then((freed) =>
         freed.map((f) => ({
@@ -303,18 +302,19 @@ async function writeBatch(
     const restarted = replaced.filter((c) => c.expiresAt > now).map((c) => c.id);
     // The cart changed since, or the hold lapsed: the old checkout ends before its cart's new one is inserted.
     if (lapsed.length > 0) {
-      sent.push(tx.update(checkouts).set({ status: "expired", endedBy: "timeout", endedAt: sql`now()` }).where(inArray(checkouts.id, lapsed)).then((r) => r));
+      sent.push(tx.update(checkouts).set({ status: "expired", endedBy: "timeout", endedAt: sql`now()` }).where(anyOf(checkouts.id, lapsed)).then((r) => r));
     }
     if (restarted.length > 0) {
-      sent.push(tx.update(checkouts).set({ status: "cancelled", endedBy: "shopper", endedAt: sql`now()` }).where(inArray(checkouts.id, restarted)).then((r) => r));
+      sent.push(tx.update(checkouts).set({ status: "cancelled", endedBy: "shopper", endedAt: sql`now()` }).where(anyOf(checkouts.id, restarted)).then((r) => r));
     }
   }
-  let newCheckouts: Promise<{ id: string }[]> = Promise.resolve([]);
-  let newHolds: Promise<{ checkoutId: string }[]> = Promise.resolve([]);
+  let newCheckouts: Promise<unknown[]> = Promise.resolve([]);
+  let newHolds: Promise<unknown[]> = Promise.resolve([]);
   if (granted.length > 0) {
-    newCheckouts = tx
-      .insert(checkouts)
-      .values(
+    newCheckouts = tx.execute(
+      sql`${insertRows(
+        checkouts,
+        ["id", "cartId", "shopperId", "email", "details", "totalCents", "startedAt", "expiresAt", "hardExpiresAt"],
         granted.map(({ request, plan, checkout }) => ({
           id: checkout.id,
           cartId: plan.cartId,
@@ -326,12 +326,12 @@ async function writeBatch(
           expiresAt: checkout.expiresAt,
           hardExpiresAt: checkout.hardExpiresAt,
         })),
-      )
-      .returning({ id: checkouts.id })
-      .then((rows) => rows);
-    newHolds = tx
-      .insert(reservations)
-      .values(
+      )} returning ${checkouts.id}`,
+    );
+    newHolds = tx.execute(
+      sql`${insertRows(
+        reservations,
+        ["checkoutId", "shopperId", "productId", "quantity", "unitPriceCents", "expiresAt"],
         granted.flatMap(({ request, plan, checkout }) =>
           plan.lines.map((l) => ({
             checkoutId: checkout.id,
@@ -342,9 +342,8 @@ async function writeBatch(
             expiresAt: checkout.expiresAt,
           })),
         ),
-      )
-      .returning({ checkoutId: reservations.checkoutId })
-      .then((rows) => rows);
+      )} returning ${reservations.id}`,
+    );
   }
   // Without a replaced checkout (a flash sale's usual batch) the ledger goes in the same round trip; otherwise
   // it waits for what the replaced checkouts actually gave back.
@@ -376,18 +375,17 @@ async function countCheckoutStarts(tx: Tx, requests: HoldRequest[]): Promise<Map
   const perShopper = new Map<string, number>();
   for (const r of requests) perShopper.set(r.shopperId, (perShopper.get(r.shopperId) ?? 0) + 1);
   const windowStart = sql`to_timestamp(floor(extract(epoch from now()) / ${RATE_WINDOW_SECONDS}) * ${RATE_WINDOW_SECONDS})`;
-  const counted = await tx
-    .insert(rateLimits)
-    .values([...perShopper].map(([shopperId, hits]) => ({ bucket: `checkout:${shopperId}`, windowStart, hits })))
-    .onConflictDoUpdate({
-      target: [rateLimits.bucket, rateLimits.windowStart],
-      set: { hits: sql`${rateLimits.hits} + excluded.hits` },
-    })
-    .returning({
-      bucket: rateLimits.bucket,
-      hits: rateLimits.hits,
-      retryAfter: sql<number>`ceil(extract(epoch from ${rateLimits.windowStart} + make_interval(secs => ${RATE_WINDOW_SECONDS}) - now()))::int`,
-    });
+  const counted = await tx.execute<{ bucket: string; hits: number; retryAfter: number }>(sql`
+    ${insertRows(
+      rateLimits,
+      ["bucket", "hits"],
+      [...perShopper].map(([shopperId, hits]) => ({ bucket: `checkout:${shopperId}`, hits })),
+      { windowStart },
+    )}
+    on conflict (${sql.identifier(rateLimits.bucket.name)}, ${sql.identifier(rateLimits.windowStart.name)})
+      do update set ${sql.identifier(rateLimits.hits.name)} = ${rateLimits.hits} + excluded.${sql.identifier(rateLimits.hits.name)}
+    returning ${rateLimits.bucket}, ${rateLimits.hits},
+      ceil(extract(epoch from ${rateLimits.windowStart} + make_interval(secs => ${RATE_WINDOW_SECONDS}) - now()))::int as "retryAfter"`);
   const after = new Map(counted.map((c) => [c.bucket.slice("checkout:".length), c]));
   // The k-th request of a shopper in this batch is hit number (hits before the batch + k).
   const seen = new Map<string, number>();

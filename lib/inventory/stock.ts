@@ -7,8 +7,9 @@
  * (the stale ones only with SKIP LOCKED). Holding a stock row lock, code never waits for another row.
  */
 import "server-only";
-import { and, asc, eq, inArray, lte, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, inArray, lte, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import type { Tx } from "@/db/client";
+import { anyOf, insertRows } from "@/db/batch-statements";
 import { checkouts, reservations, stockLevels, stockMovements, type CheckoutEnder } from "@/db/schema";
 import { recordExpired, recordReleased } from "../metrics";
 
@@ -32,9 +33,17 @@ export interface ShortLine {
 
 export type LockedStockRow = { productId: string; onHand: number; reserved: number; allocated: number };
 
+/** Product ids: a list, or a subquery selecting them (so the lock can ride with the reads that name them). */
+export type ProductIds = readonly string[] | SQLWrapper;
+
+const productIn = (column: typeof stockLevels.productId | typeof reservations.productId, productIds: ProductIds) =>
+  Array.isArray(productIds) ? anyOf(column, productIds) : inArray(column, productIds as SQLWrapper);
+
+const none = (productIds: ProductIds) => Array.isArray(productIds) && productIds.length === 0;
+
 /** Locks these products' stock rows in product-id order (the deadlock-free order) and returns them. */
-export function lockStockRows(tx: Tx, productIds: string[]): Promise<LockedStockRow[]> {
-  if (productIds.length === 0) return Promise.resolve([]);
+export function lockStockRows(tx: Tx, productIds: ProductIds): Promise<LockedStockRow[]> {
+  if (none(productIds)) return Promise.resolve([]);
   return tx
     .select({
       productId: stockLevels.productId,
@@ -43,7 +52,7 @@ export function lockStockRows(tx: Tx, productIds: string[]): Promise<LockedStock
       allocated: stockLevels.allocated,
     })
     .from(stockLevels)
-    .where(inArray(stockLevels.productId, productIds))
+    .where(productIn(stockLevels.productId, productIds))
     .orderBy(asc(stockLevels.productId))
     .for("update");
 }
@@ -57,14 +66,14 @@ export type EndedHold = { productId: string; quantity: number; checkoutId: strin
  * locked is skipped: only the holder of its checkout's lock touches it (to extend, pay or release it), so
  * waiting for it could deadlock.
  */
-export function expireStaleHoldsOn(tx: Tx, productIds: string[]): Promise<EndedHold[]> {
-  if (productIds.length === 0) return Promise.resolve([]);
+export function expireStaleHoldsOn(tx: Tx, productIds: ProductIds): Promise<EndedHold[]> {
+  if (none(productIds)) return Promise.resolve([]);
   const stale = tx
     .select({ id: reservations.id })
     .from(reservations)
     .where(
       and(
-        inArray(reservations.productId, productIds),
+        productIn(reservations.productId, productIds),
         eq(reservations.status, "active"),
         lte(reservations.expiresAt, sql`now()`),
       ),
@@ -96,7 +105,23 @@ export async function applyLedger(tx: Tx, entries: LedgerEntry[]): Promise<void>
   }
   // Sent together: postgres.js pipelines them on the transaction's connection, one round trip in all.
   await Promise.all([
-    tx.insert(stockMovements).values(entries),
+    tx.execute(
+      insertRows(
+        stockMovements,
+        ["productId", "kind", "onHandDelta", "reservedDelta", "allocatedDelta", "reason", "actorId", "checkoutId", "orderId"],
+        entries.map((e) => ({
+          productId: e.productId,
+          kind: e.kind,
+          onHandDelta: e.onHandDelta ?? 0,
+          reservedDelta: e.reservedDelta ?? 0,
+          allocatedDelta: e.allocatedDelta ?? 0,
+          reason: e.reason ?? null,
+          actorId: e.actorId ?? null,
+          checkoutId: e.checkoutId ?? null,
+          orderId: e.orderId ?? null,
+        })),
+      ),
+    ),
     ...[...delta]
       .filter(([, d]) => d.reserved !== 0 || d.allocated !== 0 || d.onHand !== 0)
       .map(([productId, d]) =>

@@ -1,0 +1,43 @@
+/**
+ * Statements whose text does not depend on how many values or rows they carry. postgres.js prepares a statement
+ * once per connection and, before its first run, asks PostgreSQL to describe it: a round trip of its own. The
+ * builder's `inArray` and `.values(rows)` write one parameter per value, so a batch of 31 and a batch of 32 are
+ * two statements, each described on every connection before it runs (behind a transaction-mode pooler, where
+ * nothing stays prepared, on every run). For the hold batch, whose sizes change all the time and whose writes
+ * run while a hot stock row is locked, these keep the text fixed: one parameter per list, one per batch of rows.
+ */
+import { getTableColumns, sql, type Column, type SQL } from "drizzle-orm";
+import type { PgTable } from "drizzle-orm/pg-core";
+
+/** `column = any($1)`: `inArray` with the whole list in one parameter. */
+export function anyOf<TColumn extends Column>(column: TColumn, values: readonly TColumn["_"]["data"][]): SQL {
+  return sql`${column} = any(${sql.param(values)})`;
+}
+
+type InsertKey<TTable extends PgTable> = string & keyof TTable["$inferInsert"];
+
+/**
+ * `insert into <table> (<columns>) select … from json_to_recordset($1)`: a multi-row insert with every row in one
+ * JSON parameter. Raw SQL because the builder's insert … select must list every column of the table; the
+ * columns here still come from the schema, so a renamed column breaks the type check. `columns` fixes the
+ * statement (the same for every call); the others take their defaults. `computed` gives a column an SQL
+ * expression (e.g. from the database's clock) instead of a value per row. Add `returning …` or
+ * `on conflict …` after it.
+ */
+export function insertRows<TTable extends PgTable, TKey extends InsertKey<TTable>, TComputed extends InsertKey<TTable> = never>(
+  table: TTable,
+  columns: readonly TKey[],
+  rows: readonly { [K in TKey]: TTable["$inferInsert"][K] }[],
+  computed: { [K in TComputed]: SQL } = {} as { [K in TComputed]: SQL },
+): SQL {
+  const byKey = getTableColumns(table) as Record<string, Column>;
+  const given = columns.map((key) => byKey[key]!);
+  const derived = (Object.keys(computed) as TComputed[]).map((key) => [byKey[key]!, computed[key]] as const);
+  const name = (column: Column) => sql.identifier(column.name);
+  const targets = sql.join([...given, ...derived.map(([column]) => column)].map(name), sql`, `);
+  const values = sql.join([...given.map((column) => sql`r.${name(column)}`), ...derived.map(([, expression]) => expression)], sql`, `);
+  const shape = sql.join(given.map((column) => sql`${name(column)} ${sql.raw(column.getSQLType())}`), sql`, `);
+  // JSON carries dates (ISO 8601), nulls and jsonb values as they are; keys are the columns' database names.
+  const json = JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((key, i) => [given[i]!.name, row[key]]))));
+  return sql`insert into ${table} (${targets}) select ${values} from json_to_recordset(${json}::json) as r(${shape})`;
+}
