@@ -117,9 +117,12 @@ export class ConnectionGate {
 /**
  * Drizzle runs every query through postgres.js `unsafe`, which does not prepare it: a query with parameters is
  * then described first, in a round trip of its own, and nothing queued behind it on the connection is sent
- * until that answer is back, so statements meant to travel together go one by one. Asked to prepare, postgres.js
- * describes a statement once per connection, then sends it at once (pipelined with its neighbours) for as long
- * as the connection lives. Behind a transaction-mode pooler the pool itself has `prepare: false`, which wins.
+ * until that answer is back, so statements meant to travel together go one by one. Inside a transaction, whose
+ * connection is its own, its queries are prepared: postgres.js describes a statement once per connection, then
+ * sends it at once, pipelined with its neighbours. Outside a transaction they stay unprepared on purpose: a
+ * prepared query leaves its connection open to more, and postgres.js then pipelines other callers' queries
+ * behind it, where one waiting for a lock would hold them all up. Behind a transaction-mode pooler the pool
+ * itself has `prepare: false`, which wins.
  */
 const PREPARED = { prepare: true } as const;
 
@@ -156,7 +159,7 @@ function gated(pool: Pool, gate: ConnectionGate): Pool {
     const run = () =>
       gate.run(async () => {
         // postgres.js queries are lazy: created and sent only once a permit is held.
-        const pending = pool.unsafe(query, params as postgres.ParameterOrJSON<never>[], { ...options, ...PREPARED });
+        const pending = pool.unsafe(query, params as postgres.ParameterOrJSON<never>[], options);
         return mode === "values" ? await pending.values() : await pending;
       });
     let started: Promise<unknown> | undefined;
