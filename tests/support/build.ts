@@ -38,7 +38,8 @@ export function ensureBuild(log: (line: string) => void = console.log): void {
   );
   const build = spawnSync(process.execPath, [nextBin, "build"], {
     stdio: "inherit",
-    env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" },
+    // A production build whatever runs it (vitest sets NODE_ENV=test; next.config.mjs reads it for the CSP).
+    env: { ...process.env, NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1" },
   });
   if (build.status !== 0) throw new Error("next build failed");
 }
