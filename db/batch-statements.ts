@@ -14,6 +14,9 @@ export function anyOf<TColumn extends Column>(column: TColumn, values: readonly 
   return sql`${column} = any(${sql.param(values)})`;
 }
 
+/** A column's bare name, for the places SQL wants it unqualified (`on conflict (…)`, `set … =`, `excluded.…`). */
+export const bareName = (column: Column): SQL => sql`${sql.identifier(column.name)}`;
+
 type InsertKey<TTable extends PgTable> = string & keyof TTable["$inferInsert"];
 
 /**
@@ -22,7 +25,7 @@ type InsertKey<TTable extends PgTable> = string & keyof TTable["$inferInsert"];
  * columns here still come from the schema, so a renamed column breaks the type check. `columns` fixes the
  * statement (the same for every call); the others take their defaults. `computed` gives a column an SQL
  * expression (e.g. from the database's clock) instead of a value per row. Add `returning …` or
- * `on conflict …` after it.
+ * `on conflict …` after it. Needs at least one row.
  */
 export function insertRows<TTable extends PgTable, TKey extends InsertKey<TTable>, TComputed extends InsertKey<TTable> = never>(
   table: TTable,
@@ -33,7 +36,7 @@ export function insertRows<TTable extends PgTable, TKey extends InsertKey<TTable
   const byKey = getTableColumns(table) as Record<string, Column>;
   const given = columns.map((key) => byKey[key]!);
   const derived = (Object.keys(computed) as TComputed[]).map((key) => [byKey[key]!, computed[key]] as const);
-  const name = (column: Column) => sql.identifier(column.name);
+  const name = bareName;
   const targets = sql.join([...given, ...derived.map(([column]) => column)].map(name), sql`, `);
   const values = sql.join([...given.map((column) => sql`r.${name(column)}`), ...derived.map(([, expression]) => expression)], sql`, `);
   const shape = sql.join(given.map((column) => sql`${name(column)} ${sql.raw(column.getSQLType())}`), sql`, `);

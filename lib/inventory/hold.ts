@@ -4,24 +4,27 @@
  * Concurrent checkout starts in one app server are coalesced (HoldQueue) into one transaction, so a flash sale
  * on one product takes its row lock once per batch rather than once per shopper. In that transaction, read top
  * to bottom:
- *   1. lock the shoppers' carts and their live checkouts; read the cart lines and what the checkouts hold;
- *      count each shopper's checkout start against their rate limit;
- *   2. plan each request without touching stock: unknown cart, empty cart, a line over the limit, the same
- *      checkout again (nothing changed), or a new hold (replacing a checkout whose cart changed or lapsed);
- *   3. lock the stock rows of every product wanted, in product-id order (SELECT … FOR UPDATE), and expire the
- *      holds on them whose time is up — whether or not any cron has run;
+ *   1. lock the shoppers' carts, their live checkouts, then the stock rows of every product those carts want
+ *      or those checkouts hold (SELECT … FOR UPDATE, in product-id order), expiring the holds on them whose time
+ *      is up — whether or not any cron has run; read the cart lines and what the checkouts hold; count each
+ *      shopper's checkout start against their rate limit. All of it in one round trip;
+ *   2. plan each request: unknown cart, empty cart, a line over the limit, the same checkout again (nothing
+ *      changed), or a new hold (replacing a checkout whose cart changed or lapsed);
+ *   3. work out the free units of each locked stock row;
  *   4. decide each request in order, all or nothing, on the free units as the batch takes them; a checkout
  *      being replaced gives back its units only if its replacement is held (a refused restart keeps the old
  *      hold);
  *   5. write the batch: a few multi-row inserts and one update per stock row, none per shopper.
- * Statements that do not depend on each other are sent together (postgres.js pipelines them on the
- * transaction's connection), so the stock rows stay locked for two round trips and the commit.
+ * Every statement has the same text whatever the batch size (db/batch-statements.ts), so each is prepared once
+ * per connection and the statements of a step travel together (postgres.js pipelines them on the
+ * transaction's connection): the stock rows stay locked for the rest of the first round trip, one more, and
+ * the commit.
  */
 import "server-only";
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import { union } from "drizzle-orm/pg-core";
 import { db, type Db, type Tx } from "@/db/client";
-import { anyOf, insertRows } from "@/db/batch-statements";
+import { anyOf, bareName, insertRows } from "@/db/batch-statements";
 import { cartLines, carts, checkouts, products, rateLimits, reservations } from "@/db/schema";
 import { env } from "../env";
 import { DomainError } from "../errors";
@@ -308,52 +311,56 @@ async function writeBatch(
       sent.push(tx.update(checkouts).set({ status: "cancelled", endedBy: "shopper", endedAt: sql`now()` }).where(anyOf(checkouts.id, restarted)).then((r) => r));
     }
   }
-  let newCheckouts: Promise<unknown[]> = Promise.resolve([]);
-  let newHolds: Promise<unknown[]> = Promise.resolve([]);
-  if (granted.length > 0) {
-    newCheckouts = tx.execute(
-      sql`${insertRows(
-        checkouts,
-        ["id", "cartId", "shopperId", "email", "details", "totalCents", "startedAt", "expiresAt", "hardExpiresAt"],
-        granted.map(({ request, plan, checkout }) => ({
-          id: checkout.id,
-          cartId: plan.cartId,
-          shopperId: request.shopperId,
-          email: checkout.email,
-          details: checkout.details,
-          totalCents: checkout.totalCents,
-          startedAt: checkout.startedAt,
-          expiresAt: checkout.expiresAt,
-          hardExpiresAt: checkout.hardExpiresAt,
-        })),
-      )} returning ${checkouts.id}`,
-    );
-    newHolds = tx.execute(
-      sql`${insertRows(
-        reservations,
-        ["checkoutId", "shopperId", "productId", "quantity", "unitPriceCents", "expiresAt"],
-        granted.flatMap(({ request, plan, checkout }) =>
-          plan.lines.map((l) => ({
-            checkoutId: checkout.id,
-            shopperId: request.shopperId,
-            productId: l.productId,
-            quantity: l.quantity,
-            unitPriceCents: l.unitPriceCents,
-            expiresAt: checkout.expiresAt,
-          })),
-        ),
-      )} returning ${reservations.id}`,
-    );
-  }
+  // The new checkouts and their holds; each insert answers with its row count, checked below.
+  const inserted: Promise<[number, number]> =
+    granted.length === 0
+      ? Promise.resolve([0, 0])
+      : Promise.all([
+          rowCount(
+            tx,
+            insertRows(
+              checkouts,
+              ["id", "cartId", "shopperId", "email", "details", "totalCents", "startedAt", "expiresAt", "hardExpiresAt"],
+              granted.map(({ request, plan, checkout }) => ({
+                id: checkout.id,
+                cartId: plan.cartId,
+                shopperId: request.shopperId,
+                email: checkout.email,
+                details: checkout.details,
+                totalCents: checkout.totalCents,
+                startedAt: checkout.startedAt,
+                expiresAt: checkout.expiresAt,
+                hardExpiresAt: checkout.hardExpiresAt,
+              })),
+            ),
+          ),
+          rowCount(
+            tx,
+            insertRows(
+              reservations,
+              ["checkoutId", "shopperId", "productId", "quantity", "unitPriceCents", "expiresAt"],
+              granted.flatMap(({ request, plan, checkout }) =>
+                plan.lines.map((l) => ({
+                  checkoutId: checkout.id,
+                  shopperId: request.shopperId,
+                  productId: l.productId,
+                  quantity: l.quantity,
+                  unitPriceCents: l.unitPriceCents,
+                  expiresAt: checkout.expiresAt,
+                })),
+              ),
+            ),
+          ),
+        ]);
   // Without a replaced checkout (a flash sale's usual batch) the ledger goes in the same round trip; otherwise
   // it waits for what the replaced checkouts actually gave back.
   const ledger = replaced.length === 0 ? applyLedger(tx, [...expiredLedger(expired), ...reserved]) : Promise.resolve();
-  const [releasedEntries, , checkoutRows, holdRows] = await Promise.all([released, Promise.all(sent), newCheckouts, newHolds, ledger]);
+  const [releasedEntries, , [checkoutsWritten, holdsWritten]] = await Promise.all([released, Promise.all(sent), inserted, ledger]);
   if (replaced.length > 0) await applyLedger(tx, [...expiredLedger(expired), ...releasedEntries, ...reserved]);
 
   // Defence in depth: what the database wrote must be exactly what was decided, or nothing is answered "held".
   const expectedHolds = granted.reduce((n, g) => n + g.plan.lines.length, 0);
-  if (checkoutRows.length !== granted.length || holdRows.length !== expectedHolds) {
+  if (checkoutsWritten !== granted.length || holdsWritten !== expectedHolds) {
     // Rolls the batch back; the shopper is told to try again (503), never "held" for what is not held.
     throw new DomainError(
       "database_unavailable",
@@ -362,6 +369,11 @@ async function writeBatch(
       { "Retry-After": "1" },
     );
   }
+}
+
+/** Runs a write and answers how many rows PostgreSQL says it wrote. */
+function rowCount(tx: Tx, statement: SQL): Promise<number> {
+  return tx.execute(statement).then((result) => result.count);
 }
 
 /**
@@ -382,8 +394,8 @@ async function countCheckoutStarts(tx: Tx, requests: HoldRequest[]): Promise<Map
       [...perShopper].map(([shopperId, hits]) => ({ bucket: `checkout:${shopperId}`, hits })),
       { windowStart },
     )}
-    on conflict (${sql.identifier(rateLimits.bucket.name)}, ${sql.identifier(rateLimits.windowStart.name)})
-      do update set ${sql.identifier(rateLimits.hits.name)} = ${rateLimits.hits} + excluded.${sql.identifier(rateLimits.hits.name)}
+    on conflict (${bareName(rateLimits.bucket)}, ${bareName(rateLimits.windowStart)})
+      do update set ${bareName(rateLimits.hits)} = ${rateLimits.hits} + excluded.${bareName(rateLimits.hits)}
     returning ${rateLimits.bucket}, ${rateLimits.hits},
       ceil(extract(epoch from ${rateLimits.windowStart} + make_interval(secs => ${RATE_WINDOW_SECONDS}) - now()))::int as "retryAfter"`);
   const after = new Map(counted.map((c) => [c.bucket.slice("checkout:".length), c]));
