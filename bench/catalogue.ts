@@ -27,6 +27,7 @@ import { createHttpClient, startBenchApp, type BenchApp } from "./app";
 import { prepareBenchDatabase } from "./database";
 import { percentile, round1 } from "./load";
 import { describeMachine, type Machine } from "./machine";
+import { replaceSection } from "./report";
 
 const LARGE_CATALOGUE = 10_000;
 const LARGE_DATABASE = "stockhold_bench_large";
@@ -35,9 +36,6 @@ const SAMPLES = 60;
 const HOLDING_SHOPPERS = 20;
 const ADMIN_TOKEN = "bench-catalogue-admin-token";
 const SEARCHES = ["lantern", "walnut", "lin", "blue mug", "oak board", "cer", "brass lamp", "wool", "kettle", "tea"];
-
-const START = "<!-- bench:catalogue:start -->";
-const END = "<!-- bench:catalogue:end -->";
 
 interface Timing {
   p50Ms: number;
@@ -278,7 +276,6 @@ function renderSection(report: CatalogueReport): string {
   const row = (name: string, pick: (s: Scale) => Timing) =>
     `| ${name} | ${pick(small).p50Ms} / ${pick(small).p95Ms} | ${kb(pick(small).bytes)} | ${pick(large).p50Ms} / ${pick(large).p95Ms} | ${kb(pick(large).bytes)} |`;
   return [
-    START,
     `Run of ${report.date.slice(0, 16).replace("T", " ")} UTC, ${report.durationSeconds} s in all. Machine: ${m.cpus} CPUs (\`nproc\`), ` +
       `${m.cpuModel}, ${m.memoryGiB} GiB memory, ${m.os}; Node ${m.node}; PostgreSQL ${report.database.version} ` +
       `(${report.database.embedded ? "embedded, temporary cluster" : "DATABASE_URL"}, fsync ${report.database.fsync}). ` +
@@ -298,17 +295,7 @@ function renderSection(report: CatalogueReport): string {
     "| target | value | target | met |",
     "|---|---:|---|---|",
     ...report.targets.map((t) => `| ${t.name} | ${t.value} | ${t.target} | ${t.met ? "yes" : "**no**"} |`),
-    END,
   ].join("\n");
-}
-
-function writeSection(file: string, report: CatalogueReport): void {
-  const section = renderSection(report);
-  const current = fs.readFileSync(file, "utf8");
-  const start = current.indexOf(START);
-  const end = current.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`${file} has no ${START} … ${END} section`);
-  fs.writeFileSync(file, current.slice(0, start) + section + current.slice(end + END.length));
 }
 
 /** A new file per run: bench/results/catalogue-<date>T<hh-mm-ss>.json, never overwriting an earlier one. */
@@ -396,7 +383,7 @@ async function main(): Promise<void> {
     };
     const file = resultFile(report.date);
     fs.writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
-    writeSection(path.join(process.cwd(), "BENCHMARKS.md"), report);
+    replaceSection(path.join(process.cwd(), "BENCHMARKS.md"), "catalogue", renderSection(report));
     log(`Saved ${path.relative(process.cwd(), file)}; BENCHMARKS.md updated (${report.durationSeconds} s).`);
     if (targets.some((t) => !t.met)) process.exitCode = 1;
   } finally {

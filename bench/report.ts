@@ -1,11 +1,21 @@
 /**
- * Writes the latest run's table into BENCHMARKS.md between two markers; the prose around it is kept as written.
+ * Writes a run's figures into BENCHMARKS.md between two markers (`<!-- bench:<name>:start -->` … `end -->`); the
+ * prose around them is kept as written. Every bench script writes its own section through `replaceSection`.
  */
 import fs from "node:fs";
 import type { BenchReport, Measurement } from "./run";
 
-const START = "<!-- bench:results:start -->";
-const END = "<!-- bench:results:end -->";
+const marker = (name: string, edge: "start" | "end") => `<!-- bench:${name}:${edge} -->`;
+
+/** Replaces the section `name` of `file` with `body` (markers included); fails if the file has no such section. */
+export function replaceSection(file: string, name: string, body: string): void {
+  const [start, end] = [marker(name, "start"), marker(name, "end")];
+  const current = fs.readFileSync(file, "utf8");
+  const from = current.indexOf(start);
+  const to = current.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`${file} has no ${start} … ${end} section`);
+  fs.writeFileSync(file, current.slice(0, from) + [start, body, end].join("\n") + current.slice(to + end.length));
+}
 
 const pathLabel: Record<Measurement["path"], string> = {
   engine: "Engine (`startCheckout`)",
@@ -17,7 +27,6 @@ export function renderTable(report: BenchReport, source: string): string {
   const m = report.machine;
   const d = report.database;
   const lines = [
-    START,
     `Run of ${report.date.slice(0, 16).replace("T", " ")} UTC, ${report.durationSeconds} s in all (\`${source}\`). ` +
       `Machine: ${m.cpus} CPUs (\`nproc\`), ${m.cpuModel}, ${m.memoryGiB} GiB memory, ${m.os}; ` +
       `Node ${m.node}; PostgreSQL ${d.version} (${d.embedded ? "embedded, temporary cluster" : "server at DATABASE_URL"}, ` +
@@ -55,19 +64,10 @@ export function renderTable(report: BenchReport, source: string): string {
     "| target | this run | goal | met |",
     "|---|---:|---|---|",
     ...report.targets.map((t) => `| ${t.name} | ${t.value} | ${t.target} | ${t.met ? "yes" : "**no**"} |`),
-    END,
   ];
   return lines.join("\n");
 }
 
 export function writeBenchmarksTable(file: string, report: BenchReport, source: string): void {
-  const table = renderTable(report, source);
-  const current = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "# Benchmarks\n\n";
-  const start = current.indexOf(START);
-  const end = current.indexOf(END);
-  const next =
-    start >= 0 && end > start
-      ? current.slice(0, start) + table + current.slice(end + END.length)
-      : `${current.trimEnd()}\n\n## Latest results\n\n${table}\n`;
-  fs.writeFileSync(file, next);
+  replaceSection(file, "results", renderTable(report, source));
 }
