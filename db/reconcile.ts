@@ -8,11 +8,14 @@
 import fs from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
+import { and, eq, inArray, isNotNull, isNull, ne, notExists, notInArray, or, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { DATA_DIR } from "./bootstrap";
+import type { Tx } from "./client";
 import { scriptClientOptions } from "./connection-settings";
 import { startEmbeddedPostgres } from "./embedded";
 import * as schema from "./schema";
+import { checkouts, orderLines, orders, payments, products, reservations, stockLevels, stockMovements } from "./schema";
 
 interface Finding {
   check: string;
@@ -20,109 +23,206 @@ interface Finding {
   problem: string;
 }
 
+type Check = { check: string; query: (tx: Tx) => Promise<{ subject: string; problem: string }[]> };
+
 /**
  * Record-level checks that complement lib/inventory reconcileStock (which compares each product's levels
  * with its ledger and its holds). Each query returns the rows that break one rule.
  */
-const recordChecks: { check: string; query: string }[] = [
+const recordChecks: Check[] = [
   {
     check: "every product has stock levels",
-    query: `select p.id as subject, 'product has no stock_levels row' as problem
-            from products p left join stock_levels s on s.product_id = p.id where s.product_id is null`,
+    query: (tx) =>
+      tx
+        .select({ subject: products.id, problem: sql<string>`'product has no stock_levels row'` })
+        .from(products)
+        .leftJoin(stockLevels, eq(stockLevels.productId, products.id))
+        .where(isNull(stockLevels.productId)),
   },
   {
     check: "active holds belong to live checkouts",
-    query: `select r.id as subject, 'active hold on a checkout that is ' || c.status as problem
-            from reservations r join checkouts c on c.id = r.checkout_id
-            where r.status = 'active' and c.status not in ('active', 'paying')`,
+    query: (tx) =>
+      tx
+        .select({ subject: reservations.id, problem: sql<string>`'active hold on a checkout that is ' || ${checkouts.status}` })
+        .from(reservations)
+        .innerJoin(checkouts, eq(checkouts.id, reservations.checkoutId))
+        .where(and(eq(reservations.status, "active"), notInArray(checkouts.status, ["active", "paying"]))),
   },
   {
     check: "a completed checkout has exactly one order, and only it",
-    query: `select c.id as subject, 'completed checkout with ' || count(o.id) || ' orders' as problem
-            from checkouts c left join orders o on o.checkout_id = c.id
-            where c.status = 'completed' group by c.id having count(o.id) <> 1
-            union all
-            select o.id, 'order of a checkout that is ' || c.status
-            from orders o join checkouts c on c.id = o.checkout_id where c.status <> 'completed'`,
+    query: (tx) =>
+      tx
+        .select({ subject: checkouts.id, problem: sql<string>`'completed checkout with ' || count(${orders.id}) || ' orders'` })
+        .from(checkouts)
+        .leftJoin(orders, eq(orders.checkoutId, checkouts.id))
+        .where(eq(checkouts.status, "completed"))
+        .groupBy(checkouts.id)
+        .having(sql`count(${orders.id}) <> 1`)
+        .unionAll(
+          tx
+            .select({ subject: orders.id, problem: sql<string>`'order of a checkout that is ' || ${checkouts.status}` })
+            .from(orders)
+            .innerJoin(checkouts, eq(checkouts.id, orders.checkoutId))
+            .where(ne(checkouts.status, "completed")),
+        ),
   },
   {
     check: "order lines equal the holds they were allocated from",
-    query: `with held as (
-              select o.id as order_id, r.product_id, r.quantity, r.unit_price_cents
-              from orders o join reservations r on r.checkout_id = o.checkout_id and r.status = 'allocated'
-            ), sold as (
-              select order_id, product_id, quantity, unit_price_cents from order_lines
-            )
-            select coalesce(h.order_id, s.order_id) as subject,
-                   'product ' || coalesce(h.product_id, s.product_id) || ': held ' || coalesce(h.quantity, 0)
-                   || ', sold ' || coalesce(s.quantity, 0) as problem
-            from held h full join sold s on s.order_id = h.order_id and s.product_id = h.product_id
-            where h.quantity is distinct from s.quantity or h.unit_price_cents is distinct from s.unit_price_cents`,
+    query: (tx) => {
+      const held = tx
+        .select({
+          orderId: orders.id,
+          productId: reservations.productId,
+          quantity: reservations.quantity,
+          unitPriceCents: reservations.unitPriceCents,
+        })
+        .from(orders)
+        .innerJoin(reservations, and(eq(reservations.checkoutId, orders.checkoutId), eq(reservations.status, "allocated")))
+        .as("h");
+      const sold = orderLines;
+      return tx
+        .select({
+          subject: sql<string>`coalesce(${held.orderId}, ${sold.orderId})`,
+          problem: sql<string>`'product ' || coalesce(${held.productId}, ${sold.productId}) || ': held ' || coalesce(${held.quantity}, 0) || ', sold ' || coalesce(${sold.quantity}, 0)`,
+        })
+        .from(held)
+        .fullJoin(sold, and(eq(sold.orderId, held.orderId), eq(sold.productId, held.productId)))
+        .where(
+          sql`${held.quantity} is distinct from ${sold.quantity} or ${held.unitPriceCents} is distinct from ${sold.unitPriceCents}`,
+        );
+    },
   },
   {
     check: "allocated holds belong to paid orders",
-    query: `select r.id as subject, 'allocated hold without an order' as problem
-            from reservations r left join orders o on o.checkout_id = r.checkout_id
-            where r.status = 'allocated' and o.id is null`,
+    query: (tx) =>
+      tx
+        .select({ subject: reservations.id, problem: sql<string>`'allocated hold without an order'` })
+        .from(reservations)
+        .leftJoin(orders, eq(orders.checkoutId, reservations.checkoutId))
+        .where(and(eq(reservations.status, "allocated"), isNull(orders.id))),
   },
   {
     check: "order totals equal their lines",
-    query: `select o.id as subject, 'total ' || o.total_cents || ' but lines sum to ' || coalesce(sum(l.quantity * l.unit_price_cents), 0) as problem
-            from orders o left join order_lines l on l.order_id = o.id
-            group by o.id having o.total_cents <> coalesce(sum(l.quantity * l.unit_price_cents), 0)`,
+    query: (tx) => {
+      const linesTotal = sql`coalesce(sum(${orderLines.quantity} * ${orderLines.unitPriceCents}), 0)`;
+      return tx
+        .select({ subject: orders.id, problem: sql<string>`'total ' || ${orders.totalCents} || ' but lines sum to ' || ${linesTotal}` })
+        .from(orders)
+        .leftJoin(orderLines, eq(orderLines.orderId, orders.id))
+        .groupBy(orders.id)
+        .having(sql`${orders.totalCents} <> ${linesTotal}`);
+    },
   },
   {
     check: "every captured payment has its order",
-    query: `select p.id as subject, 'captured payment whose order is missing or of another checkout' as problem
-            from payments p left join orders o on o.id = p.order_id
-            where p.status = 'captured' and (o.id is null or o.checkout_id <> p.checkout_id)`,
+    query: (tx) =>
+      tx
+        .select({ subject: payments.id, problem: sql<string>`'captured payment whose order is missing or of another checkout'` })
+        .from(payments)
+        .leftJoin(orders, eq(orders.id, payments.orderId))
+        .where(and(eq(payments.status, "captured"), or(isNull(orders.id), ne(orders.checkoutId, payments.checkoutId)))),
   },
   {
     check: "no checkout has two captured payments",
-    query: `select checkout_id as subject, count(*) || ' captured payments' as problem
-            from payments where status = 'captured' group by checkout_id having count(*) > 1`,
+    query: (tx) =>
+      tx
+        .select({ subject: payments.checkoutId, problem: sql<string>`count(*) || ' captured payments'` })
+        .from(payments)
+        .where(eq(payments.status, "captured"))
+        .groupBy(payments.checkoutId)
+        .having(sql`count(*) > 1`),
   },
   {
     check: "every order has its captured payment",
     // An order whose payment is authorized is waiting for its capture (the recovery sweep finishes it).
-    query: `select o.id as subject, 'order without a captured payment' as problem
-            from orders o where not exists (
-              select 1 from payments p where p.order_id = o.id and p.status in ('captured', 'authorized'))`,
+    query: (tx) =>
+      tx
+        .select({ subject: orders.id, problem: sql<string>`'order without a captured payment'` })
+        .from(orders)
+        .where(
+          notExists(
+            tx
+              .select({ one: sql`1` })
+              .from(payments)
+              .where(and(eq(payments.orderId, orders.id), inArray(payments.status, ["captured", "authorized"]))),
+          ),
+        ),
   },
   {
     check: "every charge matches its checkout",
-    query: `select p.id as subject, 'payment of ' || p.amount_cents || ' for a checkout of ' || c.total_cents as problem
-            from payments p join checkouts c on c.id = p.checkout_id where p.amount_cents <> c.total_cents`,
+    query: (tx) =>
+      tx
+        .select({
+          subject: payments.id,
+          problem: sql<string>`'payment of ' || ${payments.amountCents} || ' for a checkout of ' || ${checkouts.totalCents}`,
+        })
+        .from(payments)
+        .innerJoin(checkouts, eq(checkouts.id, payments.checkoutId))
+        .where(ne(payments.amountCents, checkouts.totalCents)),
   },
   {
     check: "each checkout's ledger equals what it still holds",
-    query: `with ledger as (
-              select checkout_id, product_id, sum(reserved_delta)::int as reserved
-              from stock_movements where checkout_id is not null group by checkout_id, product_id
-            ), holds as (
-              select checkout_id, product_id, sum(quantity) filter (where status = 'active')::int as reserved
-              from reservations group by checkout_id, product_id
-            )
-            select coalesce(l.checkout_id, h.checkout_id) as subject,
-                   'product ' || coalesce(l.product_id, h.product_id) || ': ledger holds ' || coalesce(l.reserved, 0)
-                   || ', active holds ' || coalesce(h.reserved, 0) as problem
-            from ledger l full join holds h on h.checkout_id = l.checkout_id and h.product_id = l.product_id
-            where coalesce(l.reserved, 0) <> coalesce(h.reserved, 0)`,
+    query: (tx) => {
+      const ledger = tx
+        .select({
+          checkoutId: stockMovements.checkoutId,
+          productId: stockMovements.productId,
+          reserved: sql<number>`sum(${stockMovements.reservedDelta})::int`.as("ledger_reserved"),
+        })
+        .from(stockMovements)
+        .where(isNotNull(stockMovements.checkoutId))
+        .groupBy(stockMovements.checkoutId, stockMovements.productId)
+        .as("l");
+      const holds = tx
+        .select({
+          checkoutId: reservations.checkoutId,
+          productId: reservations.productId,
+          reserved: sql<number>`sum(${reservations.quantity}) filter (where ${reservations.status} = 'active')::int`.as("holds_reserved"),
+        })
+        .from(reservations)
+        .groupBy(reservations.checkoutId, reservations.productId)
+        .as("h");
+      return tx
+        .select({
+          subject: sql<string>`coalesce(${ledger.checkoutId}, ${holds.checkoutId})`,
+          problem: sql<string>`'product ' || coalesce(${ledger.productId}, ${holds.productId}) || ': ledger holds ' || coalesce(${ledger.reserved}, 0) || ', active holds ' || coalesce(${holds.reserved}, 0)`,
+        })
+        .from(ledger)
+        .fullJoin(holds, and(eq(holds.checkoutId, ledger.checkoutId), eq(holds.productId, ledger.productId)))
+        .where(sql`coalesce(${ledger.reserved}, 0) <> coalesce(${holds.reserved}, 0)`);
+    },
   },
   {
     check: "each order's ledger equals what it still has allocated",
-    query: `with ledger as (
-              select order_id, product_id, sum(allocated_delta)::int as allocated
-              from stock_movements where order_id is not null group by order_id, product_id
-            ), expected as (
-              select l.order_id, l.product_id, case when o.status = 'paid' then l.quantity else 0 end as allocated
-              from order_lines l join orders o on o.id = l.order_id
-            )
-            select coalesce(g.order_id, e.order_id) as subject,
-                   'product ' || coalesce(g.product_id, e.product_id) || ': ledger allocates ' || coalesce(g.allocated, 0)
-                   || ', expected ' || coalesce(e.allocated, 0) as problem
-            from ledger g full join expected e on e.order_id = g.order_id and e.product_id = g.product_id
-            where coalesce(g.allocated, 0) <> coalesce(e.allocated, 0)`,
+    query: (tx) => {
+      const ledger = tx
+        .select({
+          orderId: stockMovements.orderId,
+          productId: stockMovements.productId,
+          allocated: sql<number>`sum(${stockMovements.allocatedDelta})::int`.as("ledger_allocated"),
+        })
+        .from(stockMovements)
+        .where(isNotNull(stockMovements.orderId))
+        .groupBy(stockMovements.orderId, stockMovements.productId)
+        .as("g");
+      const expected = tx
+        .select({
+          orderId: orderLines.orderId,
+          productId: orderLines.productId,
+          allocated: sql<number>`case when ${orders.status} = 'paid' then ${orderLines.quantity} else 0 end`.as("expected_allocated"),
+        })
+        .from(orderLines)
+        .innerJoin(orders, eq(orders.id, orderLines.orderId))
+        .as("e");
+      return tx
+        .select({
+          subject: sql<string>`coalesce(${ledger.orderId}, ${expected.orderId})`,
+          problem: sql<string>`'product ' || coalesce(${ledger.productId}, ${expected.productId}) || ': ledger allocates ' || coalesce(${ledger.allocated}, 0) || ', expected ' || coalesce(${expected.allocated}, 0)`,
+        })
+        .from(ledger)
+        .fullJoin(expected, and(eq(expected.orderId, ledger.orderId), eq(expected.productId, ledger.productId)))
+        .where(sql`coalesce(${ledger.allocated}, 0) <> coalesce(${expected.allocated}, 0)`);
+    },
   },
 ];
 
@@ -180,8 +280,7 @@ async function main(): Promise<number> {
       async (tx) => {
         const levels = await reconcileStock(tx);
         for (const { check, query } of recordChecks) {
-          const rows = await tx.execute<{ subject: string; problem: string }>(query);
-          for (const row of rows) findings.push({ check, subject: String(row.subject), problem: row.problem });
+          for (const row of await query(tx)) findings.push({ check, ...row });
         }
         return levels;
       },

@@ -3,9 +3,21 @@
  * who or what caused each movement. Read-only; every change goes through lib/inventory, checkout and orders.
  */
 import "server-only";
-import { sql, type SQL } from "drizzle-orm";
+import { and, asc, between, desc, eq, gt, ilike, lte, or, sql, type SQL } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
 import { db } from "@/db/client";
-import type { MovementKind, ReservationStatus } from "@/db/schema";
+import {
+  checkouts,
+  orders,
+  products,
+  reservations,
+  stockLevels,
+  stockMovements,
+  users,
+  type MovementKind,
+  type ReservationStatus,
+} from "@/db/schema";
+import { isActiveHold } from "./availability";
 import { searchCondition } from "./catalog";
 import { notFound } from "./errors";
 import { listStockLevels, type StockLevelView } from "./inventory";
@@ -25,16 +37,19 @@ import {
   type AnchoredOrder,
   type KeysetOrder,
 } from "./paging";
+import { isoTime } from "./query-parts";
 
 /** At or below this many available units a product counts as running low. */
 export const LOW_STOCK_THRESHOLD = 3;
 
-const iso = (pgTimestamp: string) => new Date(pgTimestamp).toISOString();
+/** The database's clock now, as ISO 8601. */
+const clockNow = () => sql<string>`clock_timestamp()`.mapWith(isoTime);
 
 /** The database's clock: countdowns are drawn against it, whatever the admin's own clock says. */
 export async function databaseTime(): Promise<string> {
-  const [row] = await db.execute<{ now: string }>(sql`select to_json(clock_timestamp()) #>> '{}' as now`);
-  return iso(row!.now);
+  // Raw SQL: a select without a table, which the query builder cannot say.
+  const [row] = await db.execute<{ now: string }>(sql`select clock_timestamp() as now`);
+  return isoTime(row!.now);
 }
 
 export type StockRow = StockLevelView & { low: boolean; soldOut: boolean };
@@ -75,77 +90,116 @@ export interface StockPageQuery {
 export const STOCK_PAGE_SIZE = 50;
 export const MAX_STOCK_PAGE = 500;
 
+/** Units in active holds whose time is up, per product. */
+const lapsedByProduct = db
+  .select({ productId: reservations.productId, quantity: sql<number>`sum(${reservations.quantity})::int`.as("lapsed_quantity") })
+  .from(reservations)
+  .where(and(isActiveHold, lte(reservations.expiresAt, sql`now()`)))
+  .groupBy(reservations.productId);
+
 /**
  * Levels of every product as shoppers see them (holds whose time is up count as released): one grouped read of
  * the lapsed holds instead of a lookup per product, so the totals of 10,000 products stay cheap.
  */
-const levelsCte = sql`levels as (
-  select s.product_id, s.on_hand,
-    s.reserved - coalesce(l.quantity, 0) as reserved,
-    s.allocated,
-    greatest(0, s.on_hand - s.allocated - s.reserved + coalesce(l.quantity, 0)) as available
-  from stock_levels s
-  left join (
-    select product_id, sum(quantity)::int as quantity from reservations
-    where status = 'active' and expires_at <= now()
-    group by product_id
-  ) l on l.product_id = s.product_id
-)`;
+const lapsedHolds = lapsedByProduct.as("l");
+const levels = db.$with("levels").as(
+  db
+    .select({
+      productId: stockLevels.productId,
+      onHand: stockLevels.onHand,
+      reserved: sql<number>`${stockLevels.reserved} - coalesce(${lapsedHolds.quantity}, 0)`.as("reserved"),
+      allocated: stockLevels.allocated,
+      available: sql<number>`greatest(0, ${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} + coalesce(${lapsedHolds.quantity}, 0))`.as(
+        "available",
+      ),
+    })
+    .from(stockLevels)
+    .leftJoin(lapsedHolds, eq(lapsedHolds.productId, stockLevels.productId)),
+);
 
-const filterSql: Record<StockFilter, SQL> = {
-  all: sql`true`,
-  low: sql`v.available > 0 and v.available <= ${LOW_STOCK_THRESHOLD}`,
-  sold_out: sql`v.available = 0`,
-  held: sql`v.reserved > 0`,
+const filterCondition: Record<StockFilter, SQL | undefined> = {
+  all: undefined,
+  low: and(gt(levels.available, 0), lte(levels.available, LOW_STOCK_THRESHOLD)),
+  sold_out: eq(levels.available, 0),
+  held: gt(levels.reserved, 0),
 };
 
 const stockOrder: KeysetOrder = {
   list: "stock",
   direction: "asc",
   keys: [
-    { expression: sql`p.name`, type: "text", validate: isText },
-    { expression: sql`p.id`, type: "uuid", validate: isUuid },
+    { expression: products.name, type: "text", validate: isText },
+    { expression: products.id, type: "uuid", validate: isUuid },
   ],
 };
+
+/** How many rows of the group meet the condition. */
+const countWhere = (condition: SQL) => sql<number>`(count(*) filter (where ${condition}))::int`;
 
 /**
  * The whole shop's totals, summed in SQL over stock_levels alone, then corrected for the few products with holds
  * whose time is up (they count as released already), so 10,000 products cost one plain scan. Needs no
- * greatest(0, …): the table's CHECK keeps reserved + allocated ≤ on hand. Raw SQL: FILTER aggregates over CTEs.
+ * greatest(0, …): the table's CHECK keeps reserved + allocated ≤ on hand.
  */
 async function stockTotals(): Promise<{ totals: StockTotals; serverTime: string }> {
-  const [row] = await db.execute<StockTotals & { serverTime: string }>(sql`
-    with lapsed as (
-      select product_id, sum(quantity)::int as quantity from reservations
-      where status = 'active' and expires_at <= now()
-      group by product_id
-    ), plain as (
-      -- Sums as float8: exact for whole numbers up to 2^53, and no integer overflow however large the shop.
-      select count(*)::int as products, coalesce(sum(on_hand), 0)::float8 as on_hand,
-        coalesce(sum(reserved), 0)::float8 as reserved, coalesce(sum(allocated), 0)::float8 as allocated,
-        (count(*) filter (where on_hand - allocated - reserved between 1 and ${LOW_STOCK_THRESHOLD}))::int as low,
-        (count(*) filter (where on_hand - allocated - reserved = 0))::int as sold_out,
-        (count(*) filter (where reserved > 0))::int as held
-      from stock_levels
-    ), lapsed_levels as (
-      select s.on_hand - s.allocated - s.reserved as before, s.on_hand - s.allocated - s.reserved + l.quantity as after,
-        s.reserved as reserved_before, s.reserved - l.quantity as reserved_after, l.quantity
-      from lapsed l join stock_levels s on s.product_id = l.product_id
-    ), correction as (
-      select coalesce(sum(quantity), 0)::float8 as lapsed,
-        (count(*) filter (where after between 1 and ${LOW_STOCK_THRESHOLD}) - count(*) filter (where before between 1 and ${LOW_STOCK_THRESHOLD}))::int as low,
-        (count(*) filter (where after = 0) - count(*) filter (where before = 0))::int as sold_out,
-        (count(*) filter (where reserved_after > 0) - count(*) filter (where reserved_before > 0))::int as held
-      from lapsed_levels
-    )
-    select plain.products, plain.on_hand as "onHand", plain.reserved - correction.lapsed as reserved,
-      plain.allocated, plain.on_hand - plain.allocated - plain.reserved + correction.lapsed as available,
-      plain.low + correction.low as low, plain.sold_out + correction.sold_out as "soldOut",
-      plain.held + correction.held as held,
-      to_json(clock_timestamp()) #>> '{}' as "serverTime"
-    from plain, correction`);
+  const free = sql<number>`${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved}`;
+  const lapsed = db.$with("lapsed").as(lapsedByProduct);
+  // Sums as float8: exact for whole numbers up to 2^53, and no integer overflow however large the shop.
+  const plain = db.$with("plain").as(
+    db
+      .select({
+        products: sql<number>`count(*)::int`.as("products"),
+        onHand: sql<number>`coalesce(sum(${stockLevels.onHand}), 0)::float8`.as("on_hand"),
+        reserved: sql<number>`coalesce(sum(${stockLevels.reserved}), 0)::float8`.as("reserved"),
+        allocated: sql<number>`coalesce(sum(${stockLevels.allocated}), 0)::float8`.as("allocated"),
+        low: countWhere(between(free, 1, LOW_STOCK_THRESHOLD)).as("low"),
+        soldOut: countWhere(eq(free, 0)).as("sold_out"),
+        held: countWhere(gt(stockLevels.reserved, 0)).as("held"),
+      })
+      .from(stockLevels),
+  );
+  // The products with lapsed holds, before and after counting those holds as released.
+  const changed = db.$with("lapsed_levels").as(
+    db
+      .select({
+        before: sql<number>`${free}`.as("before"),
+        after: sql<number>`${free} + ${lapsed.quantity}`.as("after"),
+        reservedBefore: sql<number>`${stockLevels.reserved}`.as("reserved_before"),
+        reservedAfter: sql<number>`${stockLevels.reserved} - ${lapsed.quantity}`.as("reserved_after"),
+        quantity: lapsed.quantity,
+      })
+      .from(lapsed)
+      .innerJoin(stockLevels, eq(stockLevels.productId, lapsed.productId)),
+  );
+  // How a count changes when the lapsed holds are released: the products counted after, less those before.
+  const change = (before: SQL, after: SQL) => sql<number>`${countWhere(after)} - ${countWhere(before)}`;
+  const correction = db.$with("correction").as(
+    db
+      .select({
+        lapsed: sql<number>`coalesce(sum(${changed.quantity}), 0)::float8`.as("lapsed_units"),
+        low: change(between(changed.before, 1, LOW_STOCK_THRESHOLD), between(changed.after, 1, LOW_STOCK_THRESHOLD)).as("low_change"),
+        soldOut: change(eq(changed.before, 0), eq(changed.after, 0)).as("sold_out_change"),
+        held: change(gt(changed.reservedBefore, 0), gt(changed.reservedAfter, 0)).as("held_change"),
+      })
+      .from(changed),
+  );
+  const [row] = await db
+    .with(lapsed, plain, changed, correction)
+    .select({
+      products: plain.products,
+      onHand: plain.onHand,
+      reserved: sql<number>`${plain.reserved} - ${correction.lapsed}`,
+      allocated: plain.allocated,
+      available: sql<number>`${plain.onHand} - ${plain.allocated} - ${plain.reserved} + ${correction.lapsed}`,
+      low: sql<number>`${plain.low} + ${correction.low}`,
+      soldOut: sql<number>`${plain.soldOut} + ${correction.soldOut}`,
+      held: sql<number>`${plain.held} + ${correction.held}`,
+      serverTime: clockNow(),
+    })
+    .from(plain)
+    .crossJoin(correction);
   const { serverTime, ...totals } = row!;
-  return { totals, serverTime: iso(serverTime) };
+  return { totals, serverTime };
 }
 
 const flag = (p: StockLevelView): StockRow => ({
@@ -166,21 +220,27 @@ export async function stockOverview(page?: StockPageQuery): Promise<StockOvervie
   }
   const limit = Math.min(Math.max(1, page.limit ?? STOCK_PAGE_SIZE), MAX_STOCK_PAGE);
   const cursor = page.cursor ? decodeCursor(page.cursor, stockOrder.list, stockOrder.keys.length) : null;
-  const conditions = [filterSql[page.filter ?? "all"], searchCondition(page.q)];
-  if (cursor) conditions.push(keysetCondition(stockOrder, cursor));
   const [rows, { totals, serverTime }] = await Promise.all([
-    // Raw SQL: the levels CTE and the row-value keyset comparison.
-    db.execute<StockLevelView>(sql`
-      with ${levelsCte}
-      select p.id, p.slug, p.name, p.price_cents as "priceCents",
-        v.on_hand as "onHand", v.reserved, v.allocated, v.available
-      from products p join levels v on v.product_id = p.id
-      where ${sql.join(conditions, sql` and `)}
-      order by ${sql.join(keysetOrderBy(stockOrder, cursor?.direction), sql`, `)}
-      limit ${limit + 1}`),
+    db
+      .with(levels)
+      .select({
+        id: products.id,
+        slug: products.slug,
+        name: products.name,
+        priceCents: products.priceCents,
+        onHand: levels.onHand,
+        reserved: levels.reserved,
+        allocated: levels.allocated,
+        available: levels.available,
+      })
+      .from(products)
+      .innerJoin(levels, eq(levels.productId, products.id))
+      .where(and(filterCondition[page.filter ?? "all"], searchCondition(page.q), cursor ? keysetCondition(stockOrder, cursor) : undefined))
+      .orderBy(...keysetOrderBy(stockOrder, cursor?.direction))
+      .limit(limit + 1),
     stockTotals(),
   ]);
-  const paged = toPage([...rows], limit, stockOrder, cursor, (row) => [row.name, row.id]);
+  const paged = toPage(rows, limit, stockOrder, cursor, (row) => [row.name, row.id]);
   return { products: paged.rows.map(flag), totals, serverTime, nextCursor: paged.nextCursor, prevCursor: paged.prevCursor };
 }
 
@@ -199,43 +259,48 @@ export type ReservationView = {
   endedAt: string | null;
 };
 
-const reservationStatusSql = sql`
-  case when r.status = 'active' and r.expires_at <= now() then 'expired' else r.status end`;
+const holdLapsed = and(isActiveHold, lte(reservations.expiresAt, sql`now()`));
 
-function statusFilter(status: ReservationStatus | undefined): SQL {
+function statusFilter(status: ReservationStatus | undefined): SQL | undefined {
   switch (status) {
     case undefined:
-      return sql`true`;
+      return undefined;
     case "active":
-      return sql`r.status = 'active' and r.expires_at > now()`;
+      return and(isActiveHold, gt(reservations.expiresAt, sql`now()`));
     case "expired":
-      return sql`(r.status = 'expired' or (r.status = 'active' and r.expires_at <= now()))`;
+      return or(eq(reservations.status, "expired"), holdLapsed);
     default:
-      return sql`r.status = ${status}`;
+      return eq(reservations.status, status);
   }
 }
 
-async function queryReservations(where: SQL, order: SQL, limit: number): Promise<ReservationView[]> {
-  const rows = await db.execute<ReservationView>(sql`
-    select r.id, r.checkout_id as "checkoutId", r.product_id as "productId",
-      p.name as "productName", p.slug as "productSlug", r.quantity,
-      json_build_object('id', u.id, 'email', coalesce(u.email, c.email), 'guest', u.kind = 'guest') as shopper,
-      ${reservationStatusSql} as status,
-      to_json(r.expires_at) #>> '{}' as "expiresAt",
-      to_json(r.created_at) #>> '{}' as "createdAt",
-      to_json(r.ended_at) #>> '{}' as "endedAt"
-    from reservations r
-      join users u on u.id = r.shopper_id
-      join checkouts c on c.id = r.checkout_id
-      join products p on p.id = r.product_id
-    where ${where}
-    order by ${order}
-    limit ${limit}`);
+async function queryReservations(where: SQL | undefined, order: SQL, limit: number): Promise<ReservationView[]> {
+  const rows = await db
+    .select({
+      id: reservations.id,
+      checkoutId: reservations.checkoutId,
+      productId: reservations.productId,
+      productName: products.name,
+      productSlug: products.slug,
+      quantity: reservations.quantity,
+      shopper: { id: users.id, email: sql<string | null>`coalesce(${users.email}, ${checkouts.email})`, guest: sql<boolean>`${users.kind} = 'guest'` },
+      status: sql<ReservationStatus>`case when ${holdLapsed} then 'expired' else ${reservations.status} end`,
+      expiresAt: reservations.expiresAt,
+      createdAt: reservations.createdAt,
+      endedAt: reservations.endedAt,
+    })
+    .from(reservations)
+    .innerJoin(users, eq(users.id, reservations.shopperId))
+    .innerJoin(checkouts, eq(checkouts.id, reservations.checkoutId))
+    .innerJoin(products, eq(products.id, reservations.productId))
+    .where(where)
+    .orderBy(order)
+    .limit(limit);
   return rows.map((r) => ({
     ...r,
-    expiresAt: iso(r.expiresAt),
-    createdAt: iso(r.createdAt),
-    endedAt: r.endedAt ? iso(r.endedAt) : null,
+    expiresAt: r.expiresAt.toISOString(),
+    createdAt: r.createdAt.toISOString(),
+    endedAt: r.endedAt?.toISOString() ?? null,
   }));
 }
 
@@ -254,14 +319,14 @@ const holdsOrder = (status: ReservationStatus | undefined): AnchoredOrder =>
     ? {
         list: "holds-active",
         direction: "asc",
-        columns: [sql`r.expires_at`, sql`r.id`],
-        anchor: (id) => sql`select expires_at, id from reservations where id = ${id}::uuid`,
+        columns: [reservations.expiresAt, reservations.id],
+        anchor: (id) => db.select({ expiresAt: reservations.expiresAt, id: reservations.id }).from(reservations).where(eq(reservations.id, id)),
       }
     : {
         list: "holds",
         direction: "desc",
-        columns: [sql`r.created_at`, sql`r.id`],
-        anchor: (id) => sql`select created_at, id from reservations where id = ${id}::uuid`,
+        columns: [reservations.createdAt, reservations.id],
+        anchor: (id) => db.select({ createdAt: reservations.createdAt, id: reservations.id }).from(reservations).where(eq(reservations.id, id)),
       };
 
 /**
@@ -274,15 +339,15 @@ export async function listReservations(
   const order = holdsOrder(filter.status);
   const cursor = filter.cursor ? decodeAnchoredCursor(filter.cursor, order) : null;
   const limit = filter.limit ?? 500;
-  const conditions = [statusFilter(filter.status)];
-  if (filter.productId) conditions.push(sql`r.product_id = ${filter.productId}`);
-  if (filter.q?.trim()) {
-    const pattern = containsPattern(filter.q);
-    conditions.push(sql`(p.name ilike ${pattern} or coalesce(u.email, c.email) ilike ${pattern})`);
-  }
-  if (cursor) conditions.push(anchoredCondition(order, cursor));
+  const pattern = filter.q?.trim() ? containsPattern(filter.q) : undefined;
+  const where = and(
+    statusFilter(filter.status),
+    filter.productId ? eq(reservations.productId, filter.productId) : undefined,
+    pattern ? or(ilike(products.name, pattern), ilike(sql`coalesce(${users.email}, ${checkouts.email})`, pattern)) : undefined,
+    cursor ? anchoredCondition(order, cursor) : undefined,
+  );
   const [rows, serverTime] = await Promise.all([
-    queryReservations(sql.join(conditions, sql` and `), anchoredOrderBy(order, cursor?.direction), limit + 1),
+    queryReservations(where, anchoredOrderBy(order, cursor?.direction), limit + 1),
     databaseTime(),
   ]);
   const page = toAnchoredPage(rows, limit, order, cursor);
@@ -290,7 +355,7 @@ export async function listReservations(
 }
 
 export async function getReservation(reservationId: string): Promise<ReservationView> {
-  const [reservation] = await queryReservations(sql`r.id = ${reservationId}`, sql`r.id`, 1);
+  const [reservation] = await queryReservations(eq(reservations.id, reservationId), asc(reservations.id), 1);
   if (!reservation) throw notFound("reservation");
   return reservation;
 }
@@ -315,7 +380,13 @@ export interface MovementView {
   createdAt: string;
 }
 
-type MovementRow = Omit<MovementView, "causedBy"> & { checkoutShopper: { email: string | null; guest: boolean } | null };
+/** A movement's change in units free to sell. */
+export const availableDelta = sql<number>`${stockMovements.onHandDelta} - ${stockMovements.reservedDelta} - ${stockMovements.allocatedDelta}`;
+
+type MovementRow = Omit<MovementView, "causedBy" | "createdAt"> & {
+  createdAt: Date;
+  checkoutShopper: { kind: "guest" | "shopper" | "admin"; email: string | null } | null;
+};
 
 function describeCause(m: MovementRow): string {
   if (m.actor) {
@@ -325,7 +396,7 @@ function describeCause(m: MovementRow): string {
   }
   if (m.kind === "expire") return "hold expiry";
   if (m.checkoutShopper) {
-    const who = m.checkoutShopper.guest ? "guest" : "shopper";
+    const who = m.checkoutShopper.kind === "guest" ? "guest" : "shopper";
     return m.checkoutShopper.email ? `${who} ${m.checkoutShopper.email}` : who;
   }
   // Opening stock of the seeded catalogue, and changes made with the admin API token.
@@ -335,7 +406,7 @@ function describeCause(m: MovementRow): string {
 const movementsOrder: KeysetOrder = {
   list: "ledger",
   direction: "desc",
-  keys: [{ expression: sql`m.id`, type: "bigint", validate: isWholeNumber }],
+  keys: [{ expression: stockMovements.id, type: "bigint", validate: isWholeNumber }],
 };
 
 /** The stock ledger, newest first; one product's or every product's; a page of it, with cursors around it. */
@@ -358,33 +429,47 @@ export async function listMovementsPage(
 export async function listMovements(
   filter: { productId?: string; orderId?: string; limit?: number; after?: SQL; order?: SQL } = {},
 ): Promise<MovementView[]> {
-  const rows = await db.execute<MovementRow>(sql`
-    select m.id::int as id, m.product_id as "productId", p.name as "productName", m.kind,
-      m.on_hand_delta as "onHandDelta", m.reserved_delta as "reservedDelta", m.allocated_delta as "allocatedDelta",
-      m.on_hand_delta - m.reserved_delta - m.allocated_delta as "availableDelta",
-      m.reason, m.checkout_id as "checkoutId", m.order_id as "orderId",
-      case when a.id is null then null
-        else json_build_object('id', a.id, 'email', a.email, 'kind', a.kind) end as actor,
-      case when c.id is null then null
-        else json_build_object('email', coalesce(s.email, c.email), 'guest', s.kind = 'guest') end as "checkoutShopper",
-      to_json(m.created_at) #>> '{}' as "createdAt"
-    from stock_movements m
-      join products p on p.id = m.product_id
-      left join users a on a.id = m.actor_id
-      left join checkouts c on c.id = m.checkout_id
-      left join users s on s.id = c.shopper_id
-    where ${filter.productId ? sql`m.product_id = ${filter.productId}` : sql`true`}
-      and ${
+  const m = stockMovements;
+  const actor = alias(users, "actor");
+  const checkoutShopper = alias(users, "checkout_shopper");
+  const rows: MovementRow[] = await db
+    .select({
+      id: m.id,
+      productId: m.productId,
+      productName: products.name,
+      kind: m.kind,
+      onHandDelta: m.onHandDelta,
+      reservedDelta: m.reservedDelta,
+      allocatedDelta: m.allocatedDelta,
+      availableDelta,
+      reason: m.reason,
+      checkoutId: m.checkoutId,
+      orderId: m.orderId,
+      // Null when no account made the change, or the movement has no checkout (Drizzle reads a left-joined
+      // table's missing row as a null object).
+      actor: { id: actor.id, email: actor.email, kind: actor.kind },
+      checkoutShopper: { kind: checkoutShopper.kind, email: sql<string | null>`coalesce(${checkoutShopper.email}, ${checkouts.email})` },
+      createdAt: m.createdAt,
+    })
+    .from(m)
+    .innerJoin(products, eq(products.id, m.productId))
+    .leftJoin(actor, eq(actor.id, m.actorId))
+    .leftJoin(checkouts, eq(checkouts.id, m.checkoutId))
+    .leftJoin(checkoutShopper, eq(checkoutShopper.id, checkouts.shopperId))
+    .where(
+      and(
+        filter.productId ? eq(m.productId, filter.productId) : undefined,
         filter.orderId
-          ? sql`(m.order_id = ${filter.orderId} or m.checkout_id = (select checkout_id from orders where id = ${filter.orderId}))`
-          : sql`true`
-      }
-      and ${filter.after ?? sql`true`}
-    order by ${filter.order ?? sql`m.id desc`}
-    limit ${filter.limit ?? 200}`);
+          ? or(eq(m.orderId, filter.orderId), eq(m.checkoutId, db.select({ checkoutId: orders.checkoutId }).from(orders).where(eq(orders.id, filter.orderId))))
+          : undefined,
+        filter.after,
+      ),
+    )
+    .orderBy(filter.order ?? desc(m.id))
+    .limit(filter.limit ?? 200);
   return rows.map((row) => {
     const { checkoutShopper: _shopper, ...movement } = row;
-    return { ...movement, causedBy: describeCause(row), createdAt: iso(row.createdAt) };
+    return { ...movement, causedBy: describeCause(row), createdAt: row.createdAt.toISOString() };
   });
 }
 
@@ -399,15 +484,21 @@ export type AvailablePoint = {
  * deltas (on hand − reserved − allocated). Holds past their time count until the sweep or a writer ends them.
  */
 export async function availableSeries(productId: string, points = 200): Promise<AvailablePoint[]> {
-  const rows = await db.execute<AvailablePoint>(sql`
-    select id::int as "movementId", to_json(created_at) #>> '{}' as at, available from (
-      select id, created_at,
-        (sum(on_hand_delta - reserved_delta - allocated_delta) over (order by id))::int as available
-      from stock_movements where product_id = ${productId}
-    ) ledger
-    order by id desc
-    limit ${points}`);
-  return rows.reverse().map((r) => ({ ...r, at: iso(r.at) }));
+  const ledger = db
+    .select({
+      id: stockMovements.id,
+      createdAt: stockMovements.createdAt,
+      available: sql<number>`(sum(${availableDelta}) over (order by ${stockMovements.id}))::int`.as("available"),
+    })
+    .from(stockMovements)
+    .where(eq(stockMovements.productId, productId))
+    .as("ledger");
+  const rows = await db
+    .select({ movementId: ledger.id, at: ledger.createdAt, available: ledger.available })
+    .from(ledger)
+    .orderBy(desc(ledger.id))
+    .limit(points);
+  return rows.reverse().map((r) => ({ ...r, at: r.at.toISOString() }));
 }
 
 export type ProductChoice = {
@@ -416,17 +507,20 @@ export type ProductChoice = {
   slug: string;
 };
 
+const productChoiceFields = { id: products.id, name: products.name, slug: products.slug };
+
 /** Products by name, for pickers: the first `limit`, or those matching a search (as the catalogue's search). */
-export async function listProductChoices(filter: { id?: string; q?: string; limit?: number } = {}): Promise<ProductChoice[]> {
-  return db.execute<ProductChoice>(sql`
-    select p.id, p.name, p.slug from products p
-    where ${searchCondition(filter.q)} and ${filter.id ? sql`p.id = ${filter.id}` : sql`true`}
-    order by p.name, p.id
-    limit ${filter.limit ?? 1000}`) as Promise<ProductChoice[]>;
+export function listProductChoices(filter: { id?: string; q?: string; limit?: number } = {}): Promise<ProductChoice[]> {
+  return db
+    .select(productChoiceFields)
+    .from(products)
+    .where(and(searchCondition(filter.q), filter.id ? eq(products.id, filter.id) : undefined))
+    .orderBy(products.name, products.id)
+    .limit(filter.limit ?? 1000);
 }
 
 export async function getProductChoice(productId: string): Promise<ProductChoice> {
-  const [product] = await db.execute<ProductChoice>(sql`select id, name, slug from products where id = ${productId}`);
+  const [product] = await db.select(productChoiceFields).from(products).where(eq(products.id, productId));
   if (!product) throw notFound("product");
   return product;
 }

@@ -1,47 +1,90 @@
 /**
- * Availability as one shopper sees it. Read-only SQL fragments over a query that has `p` (products) and `s`
- * (stock_levels) in scope: the hold engine (lib/inventory) decides what may be held; these only say it.
+ * Availability as shoppers see it, as typed pieces of the catalogue, cart, admin and back-in-stock reads: the hold
+ * engine (lib/inventory) decides what may be held; these only say it.
  *
+ * - Holds whose time is up count as free already, before anyone releases them (as lib/inventory counts them).
  * - A shopper's own live hold is theirs: it is not counted against them (their cart still shows it in stock).
  * - Other shoppers' live holds are `held`, and may come back: `nextReleaseAt` is when the soonest of them lapses
  *   if its checkout stays untouched.
- * - Holds whose time is up count as free already, before anyone releases them (as lib/inventory counts them).
  */
 import "server-only";
-import { sql, type SQL } from "drizzle-orm";
+import { and, eq, lte, sql, type SQL } from "drizzle-orm";
+import { db } from "@/db/client";
+import { products, reservations, stockLevels } from "@/db/schema";
+import { isoTime } from "./query-parts";
 
 /**
- * `left join lateral … h`: the live-hold figures of product `p` for this viewer (null: a visitor without a cart).
- * Raw SQL: a lateral aggregate with FILTER clauses, which the query builder cannot say.
+ * A hold not yet ended. The status is a literal, not a parameter, so that the generic plan of a prepared
+ * statement can still use the partial indexes on active holds.
  */
-export const holdFiguresJoin = (viewerId: string | null): SQL => sql`left join lateral (
-    select
-      coalesce(sum(r.quantity) filter (where r.expires_at > now() and r.shopper_id is distinct from ${viewerId}::uuid), 0)::int as others,
-      min(r.expires_at) filter (where r.expires_at > now() and r.shopper_id is distinct from ${viewerId}::uuid) as next_release_at,
-      coalesce(sum(r.quantity) filter (where r.expires_at > now() and r.shopper_id = ${viewerId}::uuid), 0)::int as own,
-      coalesce(sum(r.quantity) filter (where r.expires_at <= now()), 0)::int as lapsed
-    from reservations r
-    where r.product_id = p.id and r.status = 'active'
-  ) h on true`;
+export const isActiveHold = sql`${reservations.status} = 'active'`;
 
-/** Units this viewer could have now: free for a new hold, plus what their own live hold already holds. */
-export const availableToViewerSql = sql`greatest(0, s.on_hand - s.allocated - s.reserved + h.lapsed + h.own)`;
+const isLive = sql`${reservations.expiresAt} > now()`;
+const isLapsed = lte(reservations.expiresAt, sql`now()`);
+
+/** Units in active holds on the stock row in scope whose time is up. */
+const lapsedHolds = db
+  .select({ units: sql<number>`sum(${reservations.quantity})::int` })
+  .from(reservations)
+  .where(and(eq(reservations.productId, stockLevels.productId), isActiveHold, isLapsed));
+const lapsedUnits = sql<number>`coalesce(${lapsedHolds}, 0)`;
+
+/** Units reserved on the stock row in scope, holds whose time is up left out. */
+export const reservedUnits = sql<number>`${stockLevels.reserved} - ${lapsedUnits}`;
+
+/** Units of the stock row in scope free for a new hold (holds whose time is up count as free), at least 0. */
+export const freeUnits = sql<number>`greatest(0, ${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} + ${lapsedUnits})`;
 
 /**
- * Whether this viewer could have any of product `p` now, without the lateral join: most products have no holds at
- * all (`reserved = 0`), and only the others need a look at their holds. For filtering many rows cheaply.
+ * Availability of each product in scope (`products` and its `stock_levels`) for one viewer (null: a visitor
+ * without a cart): `holds`, their live-hold figures, to join with `innerJoinLateral(holds, sql\`true\`)` (an
+ * aggregate without GROUP BY: exactly one row per product), and the fields that read them.
  */
-export const inStockForViewerSql = (viewerId: string | null): SQL => sql`(case
-    when s.reserved = 0 then s.on_hand - s.allocated > 0
-    else s.on_hand - s.allocated - s.reserved + coalesce((
-      select sum(r.quantity)::int from reservations r
-      where r.product_id = p.id and r.status = 'active'
-        and (r.expires_at <= now() or r.shopper_id = ${viewerId}::uuid)
-    ), 0) > 0
+export function viewerAvailability(viewerId: string | null) {
+  const viewer = sql`${viewerId}::uuid`;
+  const othersLive = sql`${isLive} and ${reservations.shopperId} is distinct from ${viewer}`;
+  const holds = db
+    .select({
+      others: sql<number>`coalesce(sum(${reservations.quantity}) filter (where ${othersLive}), 0)::int`.as("others"),
+      nextReleaseAt: sql<string | null>`min(${reservations.expiresAt}) filter (where ${othersLive})`
+        .mapWith(isoTime)
+        .as("next_release_at"),
+      own: sql<number>`coalesce(sum(${reservations.quantity}) filter (where ${isLive} and ${reservations.shopperId} = ${viewer}), 0)::int`.as(
+        "own",
+      ),
+      lapsed: sql<number>`coalesce(sum(${reservations.quantity}) filter (where ${isLapsed}), 0)::int`.as("lapsed"),
+    })
+    .from(reservations)
+    .where(and(eq(reservations.productId, products.id), isActiveHold))
+    .as("h");
+  return {
+    holds,
+    fields: {
+      /** Units this viewer could have now: free for a new hold, plus what their own live hold already holds. */
+      available: sql<number>`greatest(0, ${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} + ${holds.lapsed} + ${holds.own})::int`,
+      held: holds.others,
+      nextReleaseAt: holds.nextReleaseAt,
+    },
+  };
+}
+
+/**
+ * Whether this viewer could have any of the product in scope now, without the lateral join: most products have no
+ * holds at all (`reserved = 0`), and only the others need a look at their holds. For filtering many rows cheaply.
+ */
+export function inStockForViewer(viewerId: string | null): SQL {
+  const lapsedOrOwn = db
+    .select({ units: sql<number>`sum(${reservations.quantity})::int` })
+    .from(reservations)
+    .where(
+      and(
+        eq(reservations.productId, products.id),
+        isActiveHold,
+        sql`(${reservations.expiresAt} <= now() or ${reservations.shopperId} = ${viewerId}::uuid)`,
+      ),
+    );
+  return sql`(case
+    when ${stockLevels.reserved} = 0 then ${stockLevels.onHand} - ${stockLevels.allocated} > 0
+    else ${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} + coalesce(${lapsedOrOwn}, 0) > 0
   end)`;
-
-/** `held` and `nextReleaseAt` (ISO text, or null) of the same join. */
-export const heldColumnsSql = sql`h.others as held, to_json(h.next_release_at) #>> '{}' as "nextReleaseAt"`;
-
-/** A timestamp as PostgreSQL prints it, as ISO 8601 in UTC. */
-export const isoOrNull = (value: string | null): string | null => (value ? new Date(value).toISOString() : null);
+}

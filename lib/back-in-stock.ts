@@ -3,13 +3,12 @@
  * oldest waiting ones when units come back, whatever brought them back (a hold lapsed or released, a restock).
  */
 import "server-only";
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import { db } from "@/db/client";
-import { alias } from "drizzle-orm/pg-core";
 import { backInStockRequests, emailOutbox, products, stockLevels } from "@/db/schema";
+import { freeUnits } from "./availability";
 import { env } from "./env";
 import { DomainError, notFound } from "./errors";
-import { availableSql } from "./inventory";
 import { consumeRateLimit } from "./rate-limit";
 import { backInStockEmail } from "./mail/templates";
 
@@ -38,11 +37,10 @@ export async function requestBackInStockNotice(input: {
   ip: string;
 }): Promise<BackInStockRequestView> {
   await consumeRateLimit(`notify:ip:${input.ip}`, REQUESTS_PER_IP_PER_MINUTE, "back-in-stock requests from your address");
-  const s = alias(stockLevels, "s"); // availableSql reads the stock row as `s`
   const [product] = await db
-    .select({ id: products.id, name: products.name, available: sql<number>`greatest(0, ${availableSql(sql`${products.id}`)})` })
+    .select({ id: products.id, name: products.name, available: freeUnits })
     .from(products)
-    .innerJoin(s, eq(s.productId, products.id))
+    .innerJoin(stockLevels, eq(stockLevels.productId, products.id))
     .where(and(eq(products.slug, input.slug), isNull(products.archivedAt)));
   if (!product) throw notFound("product");
   if (product.available > 0) {
@@ -79,26 +77,51 @@ export async function requestBackInStockNotice(input: {
  */
 export async function notifyBackInStock(): Promise<number> {
   return db.transaction(async (tx) => {
-    // Raw SQL: a window function over the waiting queue joined to live availability, in one UPDATE.
-    const chosen = await tx.execute<{ id: string; email: string; slug: string; name: string }>(sql`
-      with waiting as (
-        select r.id, r.product_id,
-          row_number() over (partition by r.product_id order by r.created_at, r.id) as place
-        from back_in_stock_requests r
-        where r.notified_at is null
-      ), room as (
-        select p.id as product_id, p.slug, p.name,
-          greatest(0, ${availableSql(sql`p.id`)}) - (
-            select count(*)::int from back_in_stock_requests n
-            where n.product_id = p.id and n.notified_at > now() - ${HEAD_START}::interval
-          ) as units
-        from products p join stock_levels s on s.product_id = p.id
-        where p.archived_at is null and p.id in (select product_id from waiting)
+    // Each waiting request's place in its product's queue, oldest first.
+    const waiting = tx.$with("waiting").as(
+      tx
+        .select({
+          id: backInStockRequests.id,
+          productId: backInStockRequests.productId,
+          place: sql<number>`row_number() over (partition by ${backInStockRequests.productId} order by ${backInStockRequests.createdAt}, ${backInStockRequests.id})`.as(
+            "place",
+          ),
+        })
+        .from(backInStockRequests)
+        .where(isNull(backInStockRequests.notifiedAt)),
+    );
+    // Units promised to the shoppers notified within the head start.
+    const promised = tx
+      .select({ count: sql<number>`count(*)::int` })
+      .from(backInStockRequests)
+      .where(
+        and(
+          eq(backInStockRequests.productId, products.id),
+          gt(backInStockRequests.notifiedAt, sql`now() - ${HEAD_START}::interval`),
+        ),
+      );
+    // What each product with waiting shoppers has room for: its free units less those promised.
+    const room = tx.$with("room").as(
+      tx
+        .select({ productId: products.id, slug: products.slug, name: products.name, units: sql<number>`${freeUnits} - ${promised}`.as("units") })
+        .from(products)
+        .innerJoin(stockLevels, eq(stockLevels.productId, products.id))
+        .where(and(isNull(products.archivedAt), inArray(products.id, tx.select({ productId: waiting.productId }).from(waiting)))),
+    );
+    const chosen = await tx
+      .with(waiting, room)
+      .update(backInStockRequests)
+      .set({ notifiedAt: sql`now()` })
+      .from(waiting)
+      .innerJoin(room, eq(room.productId, waiting.productId))
+      .where(
+        and(
+          eq(backInStockRequests.id, waiting.id),
+          sql`${waiting.place} <= ${room.units}`,
+          isNull(backInStockRequests.notifiedAt),
+        ),
       )
-      update back_in_stock_requests r set notified_at = now()
-      from waiting w join room m on m.product_id = w.product_id
-      where r.id = w.id and w.place <= m.units and r.notified_at is null
-      returning r.id, r.email, m.slug, m.name`);
+      .returning({ id: backInStockRequests.id, email: backInStockRequests.email, slug: room.slug, name: room.name });
     if (chosen.length === 0) return 0;
     await tx
       .insert(emailOutbox)

@@ -3,13 +3,14 @@
  * starts (lib/inventory).
  */
 import "server-only";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, isNull, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
-import { cartLines, carts } from "@/db/schema";
-import { availableToViewerSql, heldColumnsSql, holdFiguresJoin, isoOrNull } from "./availability";
+import { cartLines, carts, products, stockLevels } from "@/db/schema";
+import { viewerAvailability } from "./availability";
 import { env } from "./env";
 import { DomainError, notFound } from "./errors";
 import { isUuid } from "./ids";
+import { excluded } from "./query-parts";
 
 export type CartLineView = {
   productId: string;
@@ -42,21 +43,27 @@ export async function getOrCreateCart(shopperId: string, executor: Db | Tx = db)
 
 export async function getCart(shopperId: string | null): Promise<CartView> {
   if (!shopperId) return { id: null, lines: [], subtotalCents: 0, itemCount: 0 };
-  const rows = await db.execute<CartLineView & { cartId: string }>(sql`
-    select c.id as "cartId", l.product_id as "productId", p.slug, p.name, l.quantity,
-      p.price_cents as "unitPriceCents",
-      ${availableToViewerSql}::int as available, ${heldColumnsSql}
-    from carts c
-    join cart_lines l on l.cart_id = c.id
-    join products p on p.id = l.product_id
-    join stock_levels s on s.product_id = p.id
-    ${holdFiguresJoin(shopperId)}
-    where c.shopper_id = ${shopperId}
-    order by l.created_at, p.name`);
-  const lines = rows.map((line) => ({ ...line, nextReleaseAt: isoOrNull(line.nextReleaseAt) }));
+  const { holds, fields } = viewerAvailability(shopperId);
+  const lines = await db
+    .select({
+      cartId: carts.id,
+      productId: cartLines.productId,
+      slug: products.slug,
+      name: products.name,
+      quantity: cartLines.quantity,
+      unitPriceCents: products.priceCents,
+      ...fields,
+    })
+    .from(carts)
+    .innerJoin(cartLines, eq(cartLines.cartId, carts.id))
+    .innerJoin(products, eq(products.id, cartLines.productId))
+    .innerJoin(stockLevels, eq(stockLevels.productId, products.id))
+    .innerJoinLateral(holds, sql`true`)
+    .where(eq(carts.shopperId, shopperId))
+    .orderBy(cartLines.addedAt, products.name);
   const [cart] = lines.length
     ? [{ id: lines[0]!.cartId }]
-    : await db.execute<{ id: string }>(sql`select id from carts where shopper_id = ${shopperId}`);
+    : await db.select({ id: carts.id }).from(carts).where(eq(carts.shopperId, shopperId));
   return {
     id: cart?.id ?? null,
     lines: lines.map(({ cartId: _cartId, ...line }) => line),
@@ -76,12 +83,11 @@ function checkQuantity(quantity: number): void {
 async function assertProductExists(productId: string, { onSale = true } = {}): Promise<void> {
   if (!isUuid(productId)) throw notFound("product");
   // An archived product is no longer sold: it cannot be added (lines already in carts are removed on archiving).
-  const [row] = await db.execute(
-    onSale
-      ? sql`select 1 from products where id = ${productId} and archived_at is null`
-      : sql`select 1 from products where id = ${productId}`,
-  );
-  if (!row) throw notFound("product");
+  const [product] = await db
+    .select({ id: products.id })
+    .from(products)
+    .where(and(eq(products.id, productId), onSale ? isNull(products.archivedAt) : undefined));
+  if (!product) throw notFound("product");
 }
 
 /** Adds `quantity` to the product's line (creating it). The line may not pass MAX_QUANTITY_PER_LINE. */
@@ -89,11 +95,16 @@ export async function addToCart(shopperId: string, productId: string, quantity: 
   checkQuantity(quantity);
   await assertProductExists(productId);
   const cart = await getOrCreateCart(shopperId);
-  const [line] = await db.execute<{ quantity: number }>(sql`
-    insert into cart_lines (cart_id, product_id, quantity) values (${cart.id}, ${productId}, ${quantity})
-    on conflict (cart_id, product_id) do update set quantity = cart_lines.quantity + excluded.quantity
-    where cart_lines.quantity + excluded.quantity <= ${env.MAX_QUANTITY_PER_LINE}
-    returning quantity`);
+  const added = sql`${cartLines.quantity} + ${excluded(cartLines.quantity)}`;
+  const [line] = await db
+    .insert(cartLines)
+    .values({ cartId: cart.id, productId, quantity })
+    .onConflictDoUpdate({
+      target: [cartLines.cartId, cartLines.productId],
+      set: { quantity: added },
+      setWhere: sql`${added} <= ${env.MAX_QUANTITY_PER_LINE}`,
+    })
+    .returning({ quantity: cartLines.quantity });
   if (!line) checkQuantity(env.MAX_QUANTITY_PER_LINE + 1);
   return getCart(shopperId);
 }
@@ -104,11 +115,12 @@ export async function setCartLineQuantity(shopperId: string, productId: string, 
   await assertProductExists(productId, { onSale: quantity > 0 });
   const cart = await getOrCreateCart(shopperId);
   if (quantity === 0) {
-    await db.execute(sql`delete from cart_lines where cart_id = ${cart.id} and product_id = ${productId}`);
+    await db.delete(cartLines).where(and(eq(cartLines.cartId, cart.id), eq(cartLines.productId, productId)));
   } else {
-    await db.execute(sql`
-      insert into cart_lines (cart_id, product_id, quantity) values (${cart.id}, ${productId}, ${quantity})
-      on conflict (cart_id, product_id) do update set quantity = excluded.quantity`);
+    await db
+      .insert(cartLines)
+      .values({ cartId: cart.id, productId, quantity })
+      .onConflictDoUpdate({ target: [cartLines.cartId, cartLines.productId], set: { quantity: excluded(cartLines.quantity) } });
   }
   return getCart(shopperId);
 }
@@ -161,7 +173,7 @@ export async function mergeCartLines(tx: Tx, fromCartId: string, intoShopperId: 
     .values(guestLines.map((l) => ({ cartId: into.id, productId: l.productId, quantity: Math.min(l.quantity, env.MAX_QUANTITY_PER_LINE) })))
     .onConflictDoUpdate({
       target: [cartLines.cartId, cartLines.productId],
-      set: { quantity: sql`least(${cartLines.quantity} + excluded.quantity, ${env.MAX_QUANTITY_PER_LINE})` },
+      set: { quantity: sql`least(${cartLines.quantity} + ${excluded(cartLines.quantity)}, ${env.MAX_QUANTITY_PER_LINE})` },
     });
   await tx.delete(cartLines).where(eq(cartLines.cartId, fromCartId));
 }

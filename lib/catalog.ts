@@ -4,9 +4,10 @@
  */
 import "server-only";
 import { createHash } from "node:crypto";
-import { sql, type SQL } from "drizzle-orm";
+import { and, eq, isNull, sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
-import { availableToViewerSql, heldColumnsSql, holdFiguresJoin, inStockForViewerSql, isoOrNull } from "./availability";
+import { products, stockLevels, stockMovements } from "@/db/schema";
+import { inStockForViewer, viewerAvailability } from "./availability";
 import { DomainError, notFound } from "./errors";
 import {
   decodeCursor,
@@ -76,45 +77,45 @@ export function searchTerms(q: string | undefined): string[] {
 
 const tsQuery = (terms: string[]) => sql`to_tsquery('english', ${terms.map((t) => `${t}:*`).join(" & ")})`;
 
-/** Products (`p`) matching a search: every word as a prefix. No search: every product; only punctuation: none. */
+/** Products matching a search: every word as a prefix. No search: every product; only punctuation: none. */
 export function searchCondition(q: string | undefined): SQL {
   if (q === undefined || q.trim() === "") return sql`true`;
   const terms = searchTerms(q);
-  return terms.length > 0 ? sql`p.search_vector @@ ${tsQuery(terms)}` : sql`false`;
+  return terms.length > 0 ? sql`${products.searchVector} @@ ${tsQuery(terms)}` : sql`false`;
 }
 
-const productColumns = sql`
-  p.id, p.slug, p.name, p.description, p.price_cents as "priceCents",
-  p.image_url as "imageUrl", p.archived_at is not null as archived,
-  ${availableToViewerSql}::int as available,
-  ${heldColumnsSql}`;
-
-type ProductRow = ProductView & { createdKey: string; rank: number };
-
-function toView({ createdKey: _created, rank: _rank, ...row }: ProductRow): ProductView {
-  return { ...row, nextReleaseAt: isoOrNull(row.nextReleaseAt) };
-}
+const productFields = {
+  id: products.id,
+  slug: products.slug,
+  name: products.name,
+  description: products.description,
+  priceCents: products.priceCents,
+  imageUrl: products.imageUrl,
+  archived: sql<boolean>`${products.archivedAt} is not null`,
+};
 
 function sortOrder(sort: CatalogueSort, terms: string[]): KeysetOrder {
-  const id = { expression: sql`p.id`, type: "uuid", validate: isUuid };
+  const id = { expression: products.id, type: "uuid", validate: isUuid };
   switch (sort) {
     case "relevance":
       return {
         // Ranks belong to one search: a cursor of another search is refused, not misread.
         list: `relevance:${createHash("sha256").update(terms.join(" ")).digest("base64url").slice(0, 12)}`,
         direction: "desc",
-        keys: [{ expression: sql`ts_rank(p.search_vector, ${tsQuery(terms)})`, type: "real", validate: isRank }, id],
+        keys: [{ expression: sql`ts_rank(${products.searchVector}, ${tsQuery(terms)})`, type: "real", validate: isRank }, id],
       };
     case "newest":
-      return { list: "newest", direction: "desc", keys: [{ expression: sql`p.created_at`, type: "timestamptz", validate: isUtcTimestamp }, id] };
+      return { list: "newest", direction: "desc", keys: [{ expression: products.createdAt, type: "timestamptz", validate: isUtcTimestamp }, id] };
     case "price_asc":
-      return { list: "price_asc", direction: "asc", keys: [{ expression: sql`p.price_cents`, type: "bigint", validate: isWholeNumber }, id] };
+      return { list: "price_asc", direction: "asc", keys: [{ expression: products.priceCents, type: "bigint", validate: isWholeNumber }, id] };
     case "price_desc":
-      return { list: "price_desc", direction: "desc", keys: [{ expression: sql`p.price_cents`, type: "bigint", validate: isWholeNumber }, id] };
+      return { list: "price_desc", direction: "desc", keys: [{ expression: products.priceCents, type: "bigint", validate: isWholeNumber }, id] };
     case "name":
-      return { list: "name", direction: "asc", keys: [{ expression: sql`p.name`, type: "text", validate: isText }, id] };
+      return { list: "name", direction: "asc", keys: [{ expression: products.name, type: "text", validate: isText }, id] };
   }
 }
+
+type ProductRow = ProductView & { createdKey: string; rank: number };
 
 function keysOf(sort: CatalogueSort, row: ProductRow): KeyValue[] {
   switch (sort) {
@@ -143,53 +144,68 @@ export async function listProducts(query: ProductQuery = {}): Promise<ProductPag
   const limit = Math.min(Math.max(1, query.limit ?? MAX_PRODUCTS_PER_PAGE), MAX_PRODUCTS_PER_PAGE);
   const order = sortOrder(sort, terms);
   const cursor = query.cursor ? decodeCursor(query.cursor, order.list, order.keys.length) : null;
-
-  // Archived products are no longer sold: never listed (their pages and history stay).
-  const conditions: SQL[] = [sql`p.archived_at is null`];
-  if (searching) conditions.push(searchCondition(query.q));
-  if (query.inStock) conditions.push(inStockForViewerSql(query.viewerId ?? null));
-  if (cursor) conditions.push(keysetCondition(order, cursor));
-  const where = sql`where ${sql.join(conditions, sql` and `)}`;
-  const orderBy = sql.join(keysetOrderBy(order, cursor?.direction), sql`, `);
+  const viewerId = query.viewerId ?? null;
 
   // The page's products first (through an index where the order has one), then their stock and holds: those
-  // are read for the page only, never for every match. Raw SQL: a derived table, a lateral join and a
-  // row-value keyset comparison, beyond the query builder.
-  const rows = await db.execute<ProductRow>(sql`
-    select ${productColumns},
-      ${utcText(sql`p.created_at`)} as "createdKey",
-      page.rank
-    from (
-      select p.id, ${sort === "relevance" ? order.keys[0]!.expression : sql`0`}::real as rank
-      from products p ${query.inStock ? sql`join stock_levels s on s.product_id = p.id` : sql``}
-      ${where}
-      order by ${orderBy}
-      limit ${limit + 1}
-    ) page
-      join products p on p.id = page.id
-      join stock_levels s on s.product_id = p.id
-      ${holdFiguresJoin(query.viewerId ?? null)}
-    order by ${sort === "relevance" ? sql.join(keysetOrderBy({ ...order, keys: [{ expression: sql`page.rank`, type: "real" }, order.keys[1]!] }, cursor?.direction), sql`, `) : orderBy}`);
-  const page = toPage([...rows], limit, order, cursor, (row) => keysOf(sort, row));
-  return { products: page.rows.map(toView), nextCursor: page.nextCursor, prevCursor: page.prevCursor, sort };
+  // are read for the page only, never for every match.
+  let matches = db
+    .select({ id: products.id, rank: sql<number>`${sort === "relevance" ? order.keys[0]!.expression : sql`0`}::real`.as("rank") })
+    .from(products)
+    .$dynamic();
+  if (query.inStock) matches = matches.innerJoin(stockLevels, eq(stockLevels.productId, products.id));
+  const page = matches
+    .where(
+      and(
+        // Archived products are no longer sold: never listed (their pages and history stay).
+        isNull(products.archivedAt),
+        searching ? searchCondition(query.q) : undefined,
+        query.inStock ? inStockForViewer(viewerId) : undefined,
+        cursor ? keysetCondition(order, cursor) : undefined,
+      ),
+    )
+    .orderBy(...keysetOrderBy(order, cursor?.direction))
+    .limit(limit + 1)
+    .as("page");
+
+  const { holds, fields } = viewerAvailability(viewerId);
+  const pageOrder = sort === "relevance" ? { ...order, keys: [{ expression: page.rank, type: "real" }, order.keys[1]!] } : order;
+  const rows = await db
+    .select({ ...productFields, ...fields, createdKey: utcText(products.createdAt), rank: page.rank })
+    .from(page)
+    .innerJoin(products, eq(products.id, page.id))
+    .innerJoin(stockLevels, eq(stockLevels.productId, products.id))
+    .innerJoinLateral(holds, sql`true`)
+    .orderBy(...keysetOrderBy(pageOrder, cursor?.direction));
+  const paged = toPage(rows, limit, order, cursor, (row) => keysOf(sort, row));
+  return {
+    products: paged.rows.map(({ createdKey: _created, rank: _rank, ...product }) => product),
+    nextCursor: paged.nextCursor,
+    prevCursor: paged.prevCursor,
+    sort,
+  };
+}
+
+/** The product that `where` picks, with its availability for this viewer. */
+async function findProduct(where: SQL, viewerId: string | null): Promise<ProductView | undefined> {
+  const { holds, fields } = viewerAvailability(viewerId);
+  const [product] = await db
+    .select({ ...productFields, ...fields })
+    .from(products)
+    .innerJoin(stockLevels, eq(stockLevels.productId, products.id))
+    .innerJoinLateral(holds, sql`true`)
+    .where(where);
+  return product;
 }
 
 export async function getProductBySlug(slug: string, viewerId: string | null = null): Promise<ProductView> {
-  const [product] = await db.execute<ProductRow>(sql`
-    select ${productColumns}, '' as "createdKey", 0 as rank
-    from products p join stock_levels s on s.product_id = p.id ${holdFiguresJoin(viewerId)}
-    where p.slug = ${slug}`);
+  const product = await findProduct(eq(products.slug, slug), viewerId);
   if (!product) throw notFound("product");
-  return toView(product);
+  return product;
 }
 
 /** A product by id, archived or not (admin views); undefined when there is none. */
-export async function getProductById(productId: string): Promise<ProductView | undefined> {
-  const [product] = await db.execute<ProductRow>(sql`
-    select ${productColumns}, '' as "createdKey", 0 as rank
-    from products p join stock_levels s on s.product_id = p.id ${holdFiguresJoin(null)}
-    where p.id = ${productId}`);
-  return product ? toView(product) : undefined;
+export function getProductById(productId: string): Promise<ProductView | undefined> {
+  return findProduct(eq(products.id, productId), null);
 }
 
 export function slugify(name: string): string {
@@ -213,23 +229,19 @@ export async function createProduct(input: {
   const slug = input.slug ?? slugify(input.name);
   if (!slug) throw new DomainError("invalid_request", "The product needs a name or slug with letters or digits.");
   const id = await db.transaction(async (tx) => {
-    const [product] = await tx.execute<{ id: string }>(sql`
-      insert into products (slug, name, description, price_cents)
-      values (${slug}, ${input.name}, ${input.description ?? ""}, ${input.priceCents})
-      on conflict (slug) do nothing
-      returning id`);
+    const [product] = await tx
+      .insert(products)
+      .values({ slug, name: input.name, description: input.description ?? "", priceCents: input.priceCents })
+      .onConflictDoNothing({ target: products.slug })
+      .returning({ id: products.id });
     if (!product) throw new DomainError("conflict", `A product with the slug "${slug}" already exists.`);
-    await tx.execute(sql`insert into stock_levels (product_id, on_hand) values (${product.id}, ${input.onHand})`);
+    await tx.insert(stockLevels).values({ productId: product.id, onHand: input.onHand });
     if (input.onHand > 0) {
-      await tx.execute(sql`
-        insert into stock_movements (product_id, kind, on_hand_delta, actor_id, reason)
-        values (${product.id}, 'receive', ${input.onHand}, ${input.actorId}, 'opening stock')`);
+      await tx
+        .insert(stockMovements)
+        .values({ productId: product.id, kind: "receive", onHandDelta: input.onHand, actorId: input.actorId, reason: "opening stock" });
     }
     return product.id;
   });
-  const [product] = await db.execute<ProductRow>(sql`
-    select ${productColumns}, '' as "createdKey", 0 as rank
-    from products p join stock_levels s on s.product_id = p.id ${holdFiguresJoin(null)}
-    where p.id = ${id}`);
-  return toView(product!);
+  return (await getProductById(id))!;
 }

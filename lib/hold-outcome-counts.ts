@@ -4,9 +4,10 @@
  * can read all of them.
  */
 import "server-only";
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { holdOutcomeCounts } from "@/db/schema";
+import { excluded } from "./query-parts";
 import { FlushLater } from "./flush-later";
 
 /**
@@ -33,7 +34,7 @@ class OutcomeCounter {
         .values([...sent].map(([outcome, n]) => ({ minute: sql`date_trunc('minute', now())`, outcome, n })))
         .onConflictDoUpdate({
           target: [holdOutcomeCounts.minute, holdOutcomeCounts.outcome],
-          set: { n: sql`${holdOutcomeCounts.n} + excluded.n` },
+          set: { n: sql`${holdOutcomeCounts.n} + ${excluded(holdOutcomeCounts.n)}` },
         });
     } catch (error) {
       for (const [outcome, n] of sent) this.pending.set(outcome, (this.pending.get(outcome) ?? 0) + n);
@@ -67,16 +68,16 @@ export type HoldOutcomeMinute = {
  * lack of stock (refused). Other outcomes (an empty cart, a shopper's own open checkout) are not contention.
  */
 export async function holdOutcomesLastHour(): Promise<HoldOutcomeMinute[]> {
-  // generate_series fills the minutes without any outcome; the builder cannot join against it.
-  return db.execute<HoldOutcomeMinute>(sql`
-    select to_json(m.minute) #>> '{}' as minute,
-      coalesce(sum(c.n) filter (where c.outcome = 'held'), 0)::float8 as held,
-      coalesce(sum(c.n) filter (where c.outcome = 'insufficient_stock'), 0)::float8 as refused
-    from generate_series(date_trunc('minute', now()) - interval '59 minutes', date_trunc('minute', now()),
-                         interval '1 minute') as m(minute)
-    left join hold_outcome_counts c on c.minute = m.minute
-    group by m.minute
-    order by m.minute`) as Promise<HoldOutcomeMinute[]>;
+  // generate_series gives every minute, those without any outcome too.
+  const minute = sql`m.minute`;
+  const count = (outcome: string) =>
+    sql<number>`coalesce(sum(${holdOutcomeCounts.n}) filter (where ${holdOutcomeCounts.outcome} = ${outcome}), 0)::float8`;
+  return db
+    .select({ minute: sql<string>`to_json(${minute}) #>> '{}'`, held: count("held"), refused: count("insufficient_stock") })
+    .from(sql`generate_series(date_trunc('minute', now()) - interval '59 minutes', date_trunc('minute', now()), interval '1 minute') as m(minute)`)
+    .leftJoin(holdOutcomeCounts, eq(holdOutcomeCounts.minute, minute))
+    .groupBy(minute)
+    .orderBy(minute);
 }
 
 /** Drops counts older than a day; called by the expiry job. */

@@ -11,6 +11,7 @@ import { sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { rateLimits } from "@/db/schema";
 import { FlushLater } from "./flush-later";
+import { excluded } from "./query-parts";
 import { rateLimited } from "./rate-limit";
 
 const WINDOW_SECONDS = 60;
@@ -60,7 +61,7 @@ class SharedRequestCounter {
         )
         .onConflictDoUpdate({
           target: [rateLimits.bucket, rateLimits.windowStart],
-          set: { hits: sql`${rateLimits.hits} + excluded.hits` },
+          set: { hits: sql`${rateLimits.hits} + ${excluded(rateLimits.hits)}` },
         })
         .returning({ bucket: rateLimits.bucket, hits: rateLimits.hits, now: sql<string>`to_json(now()) #>> '{}'` });
       for (const row of rows) {

@@ -1,8 +1,9 @@
 /** Available stock over time for every product at once, for the ledger's small multiples. */
 import "server-only";
-import { sql } from "drizzle-orm";
+import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import { db } from "@/db/client";
-import type { AvailablePoint } from "./admin-queries";
+import { products, stockMovements } from "@/db/schema";
+import { availableDelta, type AvailablePoint } from "./admin-queries";
 
 export interface ProductSeries {
   productId: string;
@@ -15,35 +16,45 @@ export interface ProductSeries {
  * Each product's available stock after each of its latest `points` movements, oldest first (the running sum of
  * the ledger's deltas), in one query. Products without movements come with no points.
  */
-export async function availableSeriesForAll(points = 60, products = 24): Promise<ProductSeries[]> {
-  // Raw SQL: two window functions over the ledger (running sum and the latest N per product). Only the products
-  // that moved most recently: a shop of thousands cannot be drawn at a glance.
-  const rows = await db.execute<{ product_id: string; name: string; archived: boolean; movement_id: number | null; at: string | null; available: number | null }>(sql`
-    with recent as (
-      select p.id, p.name, p.archived_at
-      from products p
-      order by (select max(m.id) from stock_movements m where m.product_id = p.id) desc nulls last, p.name
-      limit ${products}
-    )
-    select p.id as product_id, p.name, p.archived_at is not null as archived,
-      l.id::int as movement_id, to_json(l.created_at) #>> '{}' as at, l.available
-    from recent p
-    left join (
-      select product_id, id, created_at,
-        (sum(on_hand_delta - reserved_delta - allocated_delta) over (partition by product_id order by id))::int as available,
-        row_number() over (partition by product_id order by id desc) as back
-      from stock_movements where product_id in (select id from recent)
-    ) l on l.product_id = p.id and l.back <= ${points}
-    order by p.archived_at is not null, p.name, p.id, l.id`);
+export async function availableSeriesForAll(points = 60, productCount = 24): Promise<ProductSeries[]> {
+  const m = stockMovements;
+  // Only the products that moved most recently: a shop of thousands cannot be drawn at a glance.
+  const lastMovement = db.select({ id: sql`max(${m.id})` }).from(m).where(eq(m.productId, products.id));
+  const recent = db.$with("recent").as(
+    db
+      .select({ id: products.id, name: products.name, archivedAt: products.archivedAt })
+      .from(products)
+      .orderBy(sql`${lastMovement} desc nulls last`, products.name)
+      .limit(productCount),
+  );
+  // Each product's running sum of the ledger, and each movement's place counted from the latest.
+  const ledger = db
+    .select({
+      productId: m.productId,
+      id: m.id,
+      createdAt: m.createdAt,
+      available: sql<number>`(sum(${availableDelta}) over (partition by ${m.productId} order by ${m.id}))::int`.as("available"),
+      back: sql<number>`row_number() over (partition by ${m.productId} order by ${m.id} desc)`.as("back"),
+    })
+    .from(m)
+    .where(inArray(m.productId, db.select({ id: recent.id }).from(recent)))
+    .as("l");
+  const archived = sql<boolean>`${recent.archivedAt} is not null`;
+  const rows = await db
+    .with(recent)
+    .select({ productId: recent.id, name: recent.name, archived, movementId: ledger.id, at: ledger.createdAt, available: ledger.available })
+    .from(recent)
+    .leftJoin(ledger, and(eq(ledger.productId, recent.id), lte(ledger.back, points)))
+    .orderBy(archived, recent.name, recent.id, ledger.id);
   const series = new Map<string, ProductSeries>();
   for (const row of rows) {
-    let entry = series.get(row.product_id);
+    let entry = series.get(row.productId);
     if (!entry) {
-      entry = { productId: row.product_id, name: row.name, archived: row.archived, points: [] };
-      series.set(row.product_id, entry);
+      entry = { productId: row.productId, name: row.name, archived: row.archived, points: [] };
+      series.set(row.productId, entry);
     }
-    if (row.movement_id !== null && row.at !== null && row.available !== null) {
-      entry.points.push({ movementId: row.movement_id, at: new Date(row.at).toISOString(), available: row.available });
+    if (row.movementId !== null && row.at !== null && row.available !== null) {
+      entry.points.push({ movementId: row.movementId, at: row.at.toISOString(), available: row.available });
     }
   }
   return [...series.values()];

@@ -1,11 +1,11 @@
 /** Orders: what a paid checkout became, and fulfilment (allocated stock leaves the shelf). */
 import "server-only";
-import { sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, ilike, or, sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
-import type { OrderStatus } from "@/db/schema";
+import { checkouts, orderLines, orders, products, users, type OrderStatus } from "@/db/schema";
 import { DomainError, notFound } from "./errors";
 import { isUuid } from "./ids";
-import { lockStockRows } from "./inventory";
+import { applyLedger, lockStockRows } from "./inventory";
 import { anchoredCondition, anchoredOrderBy, containsPattern, decodeAnchoredCursor, toAnchoredPage, type AnchoredOrder, type Page } from "./paging";
 
 export interface OrderLineView {
@@ -31,34 +31,44 @@ export interface OrderView {
 }
 
 
-async function queryOrders(where: SQL, limit = 200, order: SQL = sql`o.created_at desc, o.id desc`): Promise<OrderView[]> {
-  const rows = await db.execute<Omit<OrderView, "createdAt" | "fulfilledAt"> & { createdAt: string; fulfilledAt: string | null }>(sql`
-    select o.id, o.checkout_id as "checkoutId", o.status, o.total_cents as "totalCents", o.email,
-      json_build_object('id', u.id, 'email', coalesce(u.email, o.email), 'guest', u.kind = 'guest') as shopper,
-      to_json(o.created_at) #>> '{}' as "createdAt",
-      to_json(o.fulfilled_at) #>> '{}' as "fulfilledAt",
-      (select c.details from checkouts c where c.id = o.checkout_id) as delivery,
-      (select coalesce(json_agg(json_build_object(
-          'productId', ol.product_id, 'slug', p.slug, 'name', p.name,
-          'quantity', ol.quantity, 'unitPriceCents', ol.unit_price_cents) order by p.name), '[]')
-        from order_lines ol join products p on p.id = ol.product_id where ol.order_id = o.id) as lines
-    from orders o join users u on u.id = o.shopper_id
-    where ${where}
-    order by ${order}
-    limit ${limit}`);
-  return rows.map((r) => ({
-    ...r,
-    // bigint arrives as a string from raw SQL; every allowed total is far below 2^53.
-    totalCents: Number(r.totalCents),
-    createdAt: new Date(r.createdAt).toISOString(),
-    fulfilledAt: r.fulfilledAt ? new Date(r.fulfilledAt).toISOString() : null,
-  }));
+/** The order's lines as JSON, by product name: one correlated read per order, in the same statement. */
+const linesJson = db
+  .select({
+    lines: sql<OrderLineView[]>`coalesce(json_agg(json_build_object(
+      'productId', ${orderLines.productId}, 'slug', ${products.slug}, 'name', ${products.name},
+      'quantity', ${orderLines.quantity}, 'unitPriceCents', ${orderLines.unitPriceCents}) order by ${products.name}), '[]')`,
+  })
+  .from(orderLines)
+  .innerJoin(products, eq(products.id, orderLines.productId))
+  .where(eq(orderLines.orderId, orders.id));
+
+async function queryOrders(where: SQL | undefined, limit = 200, order: SQL[] = [desc(orders.createdAt), desc(orders.id)]): Promise<OrderView[]> {
+  const rows = await db
+    .select({
+      id: orders.id,
+      checkoutId: orders.checkoutId,
+      status: orders.status,
+      totalCents: orders.totalCents,
+      email: orders.email,
+      shopper: { id: users.id, email: sql<string | null>`coalesce(${users.email}, ${orders.email})`, guest: sql<boolean>`${users.kind} = 'guest'` },
+      createdAt: orders.createdAt,
+      fulfilledAt: orders.fulfilledAt,
+      delivery: checkouts.details,
+      lines: sql<OrderLineView[]>`${linesJson}`,
+    })
+    .from(orders)
+    .innerJoin(users, eq(users.id, orders.shopperId))
+    .innerJoin(checkouts, eq(checkouts.id, orders.checkoutId))
+    .where(where)
+    .orderBy(...order)
+    .limit(limit);
+  return rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString(), fulfilledAt: r.fulfilledAt?.toISOString() ?? null }));
 }
 
 /** A shopper's own order; someone else's is "not found", never "forbidden". */
 export async function getOrderForShopper(orderId: string, shopperId: string): Promise<OrderView> {
   if (!isUuid(orderId)) throw notFound("order");
-  const [order] = await queryOrders(sql`o.id = ${orderId} and o.shopper_id = ${shopperId}`, 1);
+  const [order] = await queryOrders(and(eq(orders.id, orderId), eq(orders.shopperId, shopperId)), 1);
   if (!order) throw notFound("order");
   return order;
 }
@@ -69,31 +79,31 @@ export async function getOrderForShopper(orderId: string, shopperId: string): Pr
  */
 export async function getOrderWithAccess(orderId: string): Promise<Omit<OrderView, "shopper">> {
   if (!isUuid(orderId)) throw notFound("order");
-  const [order] = await queryOrders(sql`o.id = ${orderId}`, 1);
+  const [order] = await queryOrders(eq(orders.id, orderId), 1);
   if (!order) throw notFound("order");
   const { shopper: _shopper, ...view } = order;
   return view;
 }
 
 export function listOrdersForShopper(shopperId: string): Promise<OrderView[]> {
-  return queryOrders(sql`o.shopper_id = ${shopperId}`);
+  return queryOrders(eq(orders.shopperId, shopperId));
 }
 
 /** One order by id, whoever placed it (admin views); undefined when there is none. */
 export async function findOrderById(orderId: string): Promise<OrderView | undefined> {
-  const [order] = await queryOrders(sql`o.id = ${orderId}`, 1);
+  const [order] = await queryOrders(eq(orders.id, orderId), 1);
   return order;
 }
 
 export function listAllOrders(filter: { status?: OrderStatus } = {}): Promise<OrderView[]> {
-  return queryOrders(filter.status ? sql`o.status = ${filter.status}` : sql`true`, 500);
+  return queryOrders(filter.status ? eq(orders.status, filter.status) : undefined, 500);
 }
 
 const ordersOrder: AnchoredOrder = {
   list: "orders",
   direction: "desc",
-  columns: [sql`o.created_at`, sql`o.id`],
-  anchor: (id) => sql`select created_at, id from orders where id = ${id}::uuid`,
+  columns: [orders.createdAt, orders.id],
+  anchor: (id) => db.select({ createdAt: orders.createdAt, id: orders.id }).from(orders).where(eq(orders.id, id)),
 };
 
 /**
@@ -105,14 +115,14 @@ export async function listOrdersPage(
 ): Promise<Page<OrderView>> {
   const cursor = filter.cursor ? decodeAnchoredCursor(filter.cursor, ordersOrder) : null;
   const limit = filter.limit ?? 50;
-  const conditions: SQL[] = [filter.status ? sql`o.status = ${filter.status}` : sql`true`];
   const q = filter.q?.trim();
-  if (q) {
-    const pattern = containsPattern(q);
-    conditions.push(sql`(coalesce(u.email, o.email) ilike ${pattern} or o.id::text ilike ${pattern})`);
-  }
-  if (cursor) conditions.push(anchoredCondition(ordersOrder, cursor));
-  const rows = await queryOrders(sql.join(conditions, sql` and `), limit + 1, anchoredOrderBy(ordersOrder, cursor?.direction));
+  const pattern = q ? containsPattern(q) : undefined;
+  const where = and(
+    filter.status ? eq(orders.status, filter.status) : undefined,
+    pattern ? or(ilike(sql`coalesce(${users.email}, ${orders.email})`, pattern), ilike(sql`${orders.id}::text`, pattern)) : undefined,
+    cursor ? anchoredCondition(ordersOrder, cursor) : undefined,
+  );
+  const rows = await queryOrders(where, limit + 1, [anchoredOrderBy(ordersOrder, cursor?.direction)]);
   return toAnchoredPage(rows, limit, ordersOrder, cursor);
 }
 
@@ -120,29 +130,32 @@ export async function listOrdersPage(
 export async function fulfilOrder(orderId: string, actorId: string | null): Promise<OrderView> {
   if (!isUuid(orderId)) throw notFound("order");
   await db.transaction(async (tx) => {
-    const [order] = await tx.execute<{ status: OrderStatus }>(sql`
-      select status from orders where id = ${orderId} for update`);
+    const [order] = await tx.select({ status: orders.status }).from(orders).where(eq(orders.id, orderId)).for("update");
     if (!order) throw notFound("order");
     if (order.status === "fulfilled") return;
-    const lines = await tx.execute<{ product_id: string }>(sql`
-      select product_id from order_lines where order_id = ${orderId}`);
+    const lines = await tx
+      .select({ productId: orderLines.productId, quantity: orderLines.quantity })
+      .from(orderLines)
+      .where(eq(orderLines.orderId, orderId));
     await lockStockRows(
       tx,
-      lines.map((l) => l.product_id),
+      lines.map((l) => l.productId),
     );
-    await tx.execute(sql`
-      with shipped as (
-        select product_id, quantity from order_lines where order_id = ${orderId}
-      ), levels as (
-        update stock_levels s
-        set on_hand = s.on_hand - sh.quantity, allocated = s.allocated - sh.quantity, updated_at = now()
-        from shipped sh where s.product_id = sh.product_id
-      )
-      insert into stock_movements (product_id, kind, on_hand_delta, allocated_delta, order_id, actor_id, reason)
-      select product_id, 'fulfil', -quantity, -quantity, ${orderId}, ${actorId}, 'order fulfilled' from shipped`);
-    await tx.execute(sql`update orders set status = 'fulfilled', fulfilled_at = now() where id = ${orderId}`);
+    await applyLedger(
+      tx,
+      lines.map((l) => ({
+        productId: l.productId,
+        kind: "fulfil" as const,
+        onHandDelta: -l.quantity,
+        allocatedDelta: -l.quantity,
+        orderId,
+        actorId,
+        reason: "order fulfilled",
+      })),
+    );
+    await tx.update(orders).set({ status: "fulfilled", fulfilledAt: sql`now()` }).where(eq(orders.id, orderId));
   });
-  const [order] = await queryOrders(sql`o.id = ${orderId}`, 1);
+  const [order] = await queryOrders(eq(orders.id, orderId), 1);
   if (!order) throw new DomainError("not_found", "No such order.");
   return order;
 }

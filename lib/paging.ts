@@ -6,7 +6,7 @@
  * points at, and whether it reads forwards (`after`) or backwards (`before`).
  */
 import "server-only";
-import { sql, type SQL } from "drizzle-orm";
+import { sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { z } from "zod";
 import { DomainError } from "./errors";
 import { isUuid } from "./ids";
@@ -55,7 +55,7 @@ export function decodeCursor(value: string, list: string, keyCount: number): Cur
  */
 export interface KeysetOrder {
   list: string;
-  keys: { expression: SQL; type: string; validate?: (value: KeyValue) => boolean }[];
+  keys: { expression: SQLWrapper; type: string; validate?: (value: KeyValue) => boolean }[];
   direction: "asc" | "desc";
 }
 
@@ -119,7 +119,7 @@ export function toPage<T>(
  * Timestamp keys travel as UTC text with microseconds (a JavaScript Date would drop them): select them with
  * `utcText(column)`. Only real dates in exactly that form pass, so no cursor can make PostgreSQL fail to cast.
  */
-export const utcText = (column: SQL) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+export const utcText = (column: SQLWrapper) => sql<string>`to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 export const isUtcTimestamp = (value: KeyValue) =>
   typeof value === "string" &&
@@ -142,9 +142,10 @@ export const isRank = (value: KeyValue) => typeof value === "number" && value >=
 export interface AnchoredOrder {
   list: string;
   /** The sort key expressions of the main query, the row's id last. */
-  columns: SQL[];
+  columns: SQLWrapper[];
   direction: "asc" | "desc";
-  anchor: (id: string) => SQL;
+  /** The query that reads those keys of the row with this id. */
+  anchor: (id: string) => SQLWrapper;
 }
 
 export function decodeAnchoredCursor(value: string, order: AnchoredOrder): Cursor {
@@ -156,7 +157,8 @@ export function decodeAnchoredCursor(value: string, order: AnchoredOrder): Curso
 export function anchoredCondition(order: AnchoredOrder, cursor: Cursor): SQL {
   const greater = (order.direction === "asc") === (cursor.direction === "after");
   const columns = sql.join(order.columns, sql`, `);
-  const anchor = order.anchor(String(cursor.keys[0]));
+  // A row compares with a subquery in one pair of parentheses: getSQL, or Drizzle adds a second pair to a query.
+  const anchor = order.anchor(String(cursor.keys[0])).getSQL();
   return greater ? sql`(${columns}) > (${anchor})` : sql`(${columns}) < (${anchor})`;
 }
 

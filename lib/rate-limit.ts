@@ -3,8 +3,9 @@
  * (The per-address API limit counts in memory and shares its counts in batches: lib/ip-limit.ts.)
  */
 import "server-only";
-import { sql } from "drizzle-orm";
+import { lt, sql } from "drizzle-orm";
 import { db } from "@/db/client";
+import { rateLimits } from "@/db/schema";
 import { DomainError } from "./errors";
 
 const WINDOW_SECONDS = 60;
@@ -12,13 +13,15 @@ const WINDOW_SECONDS = 60;
 /** Counts one hit against `bucket`; throws 429 with Retry-After once `limit` per minute is passed (0 = no limit). */
 export async function consumeRateLimit(bucket: string, limit: number, what: string): Promise<void> {
   if (limit <= 0) return;
-  const [row] = await db.execute<{ hits: number; retry_after: number }>(sql`
-    insert into rate_limits (bucket, window_start, hits)
-    values (${bucket}, to_timestamp(floor(extract(epoch from now()) / ${WINDOW_SECONDS}) * ${WINDOW_SECONDS}), 1)
-    on conflict (bucket, window_start) do update set hits = rate_limits.hits + 1
-    returning hits,
-      ceil(extract(epoch from window_start + make_interval(secs => ${WINDOW_SECONDS}) - now()))::int as retry_after`);
-  if (row && row.hits > limit) throw rateLimited(what, Math.max(1, row.retry_after));
+  const [row] = await db
+    .insert(rateLimits)
+    .values({ bucket, windowStart: sql`to_timestamp(floor(extract(epoch from now()) / ${WINDOW_SECONDS}) * ${WINDOW_SECONDS})`, hits: 1 })
+    .onConflictDoUpdate({ target: [rateLimits.bucket, rateLimits.windowStart], set: { hits: sql`${rateLimits.hits} + 1` } })
+    .returning({
+      hits: rateLimits.hits,
+      retryAfter: sql<number>`ceil(extract(epoch from ${rateLimits.windowStart} + make_interval(secs => ${WINDOW_SECONDS}) - now()))::int`,
+    });
+  if (row && row.hits > limit) throw rateLimited(what, Math.max(1, row.retryAfter));
 }
 
 /** The 429 answer: how long to wait, in the message and in Retry-After. */
@@ -33,5 +36,5 @@ export function rateLimited(what: string, retryAfterSeconds: number): DomainErro
 
 /** Drops finished windows; called by the expiry cron. */
 export async function pruneRateLimits(): Promise<void> {
-  await db.execute(sql`delete from rate_limits where window_start < now() - interval '5 minutes'`);
+  await db.delete(rateLimits).where(lt(rateLimits.windowStart, sql`now() - interval '5 minutes'`));
 }

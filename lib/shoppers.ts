@@ -2,7 +2,7 @@
 import "server-only";
 import { createHash } from "node:crypto";
 import bcrypt from "bcryptjs";
-import { sql } from "drizzle-orm";
+import { and, eq, ne, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { users } from "@/db/schema";
 import { env } from "./env";
@@ -20,6 +20,8 @@ const PASSWORD_COST = 10;
 // Compared against when no account matches, so an unknown email takes as long as a wrong password.
 const DUMMY_HASH = bcrypt.hashSync("stockhold-no-such-account", PASSWORD_COST);
 
+const shopperFields = { id: users.id, kind: users.kind, email: users.email, name: users.name };
+
 export async function createGuest(): Promise<Shopper> {
   const [guest] = await db.insert(users).values({ kind: "guest" }).returning();
   return toShopper(guest!);
@@ -27,10 +29,8 @@ export async function createGuest(): Promise<Shopper> {
 
 export async function findShopper(id: string): Promise<Shopper | null> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
-  const [row] = await db.execute<{ id: string; kind: Shopper["kind"]; email: string | null; name: string | null }>(
-    sql`select id, kind, email, name from users where id = ${id}`,
-  );
-  return row ?? null;
+  const [shopper] = await db.select(shopperFields).from(users).where(eq(users.id, id));
+  return shopper ?? null;
 }
 
 export async function createAccount(input: {
@@ -63,14 +63,15 @@ export async function limitSignInAttempts(email: string, ip: string): Promise<vo
 
 /** Returns the account for these credentials, or null. Same work whether or not the email exists. */
 export async function verifyCredentials(email: string, password: string): Promise<Shopper | null> {
-  const [row] = await db.execute<{ id: string; kind: Shopper["kind"]; email: string; name: string | null; password_hash: string }>(sql`
-    select id, kind, email, name, password_hash from users
-    where lower(email) = lower(${email.trim()}) and kind <> 'guest'`);
-  const matches = await bcrypt.compare(password, row?.password_hash ?? DUMMY_HASH);
+  const [row] = await db
+    .select({ ...shopperFields, passwordHash: users.passwordHash })
+    .from(users)
+    .where(and(sql`lower(${users.email}) = lower(${email.trim()})`, ne(users.kind, "guest")));
+  const matches = await bcrypt.compare(password, row?.passwordHash ?? DUMMY_HASH);
   if (!row || !matches) return null;
-  return { id: row.id, kind: row.kind, email: row.email, name: row.name };
+  return toShopper(row);
 }
 
-function toShopper(row: typeof users.$inferSelect): Shopper {
+function toShopper(row: Shopper): Shopper {
   return { id: row.id, kind: row.kind, email: row.email, name: row.name };
 }

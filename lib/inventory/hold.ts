@@ -27,6 +27,7 @@ import { db, type Db, type Tx } from "@/db/client";
 import { anyOf, bareName, insertRows } from "@/db/batch-statements";
 import { cartLines, carts, checkouts, products, rateLimits, reservations } from "@/db/schema";
 import { env } from "../env";
+import { excluded } from "../query-parts";
 import { DomainError } from "../errors";
 import { recordHoldBatchFailure, recordHoldOutcomes } from "../metrics";
 import { applyLedger, expireStaleHoldsOn, expiredLedger, lockStockRows, type LedgerEntry, type ShortLine } from "./stock";
@@ -139,7 +140,7 @@ export async function holdCarts(
         .innerJoin(products, eq(products.id, reservations.productId))
         .innerJoin(checkouts, eq(checkouts.id, reservations.checkoutId))
         .where(liveCheckoutsOfCarts),
-      // The database's clock for the whole batch (no table to read it from, so raw SQL).
+      // Raw SQL: a select without a table (the database's clock for the whole batch), which the builder cannot say.
       tx.execute<{ now: string; clock: string }>(
         sql`select to_json(now()) #>> '{}' as now, to_json(clock_timestamp()) #>> '{}' as clock`,
       ),
@@ -371,8 +372,9 @@ async function writeBatch(
   }
 }
 
-/** Runs a write and answers how many rows PostgreSQL says it wrote. */
+/** Runs an insertRows statement and answers how many rows PostgreSQL says it wrote. */
 function rowCount(tx: Tx, statement: SQL): Promise<number> {
+  // Raw SQL: insertRows (db/batch-statements.ts), one statement text for any batch size.
   return tx.execute(statement).then((result) => result.count);
 }
 
@@ -387,6 +389,7 @@ async function countCheckoutStarts(tx: Tx, requests: HoldRequest[]): Promise<Map
   const perShopper = new Map<string, number>();
   for (const r of requests) perShopper.set(r.shopperId, (perShopper.get(r.shopperId) ?? 0) + 1);
   const windowStart = sql`to_timestamp(floor(extract(epoch from now()) / ${RATE_WINDOW_SECONDS}) * ${RATE_WINDOW_SECONDS})`;
+  // Raw SQL: insertRows (db/batch-statements.ts), one statement text for any number of shoppers.
   const counted = await tx.execute<{ bucket: string; hits: number; retryAfter: number }>(sql`
     ${insertRows(
       rateLimits,
@@ -395,7 +398,7 @@ async function countCheckoutStarts(tx: Tx, requests: HoldRequest[]): Promise<Map
       { windowStart },
     )}
     on conflict (${bareName(rateLimits.bucket)}, ${bareName(rateLimits.windowStart)})
-      do update set ${bareName(rateLimits.hits)} = ${rateLimits.hits} + excluded.${bareName(rateLimits.hits)}
+      do update set ${bareName(rateLimits.hits)} = ${rateLimits.hits} + ${excluded(rateLimits.hits)}
     returning ${rateLimits.bucket}, ${rateLimits.hits},
       ceil(extract(epoch from ${rateLimits.windowStart} + make_interval(secs => ${RATE_WINDOW_SECONDS}) - now()))::int as "retryAfter"`);
   const after = new Map(counted.map((c) => [c.bucket.slice("checkout:".length), c]));

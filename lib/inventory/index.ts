@@ -4,7 +4,6 @@
  */
 export { holdCarts, holdQueueSettings, holdQueueStats, requestHold, type HeldCheckout, type HoldOutcome, type HoldRequest } from "./hold";
 export {
-  availableSql,
   applyLedger,
   expireStaleHoldsOn,
   expiredLedger,

@@ -4,10 +4,11 @@
 import "server-only";
 import { and, asc, eq, inArray, lte, notExists, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
-import { checkouts, reservations, stockLevels } from "@/db/schema";
+import { checkouts, orderLines, orders, products, reservations, stockLevels, stockMovements } from "@/db/schema";
+import { freeUnits, isActiveHold, reservedUnits } from "../availability";
 import { DomainError, notFound } from "../errors";
 import { recordExpired } from "../metrics";
-import { applyLedger, availableSql, expireStaleHoldsOn, expiredLedger, lockStockRows } from "./stock";
+import { applyLedger, expireStaleHoldsOn, expiredLedger, lockStockRows } from "./stock";
 
 type Executor = Db | Tx;
 
@@ -25,30 +26,30 @@ export type StockLevelView = {
   available: number;
 };
 
-const levelColumns = sql`
-  p.id, p.slug, p.name, p.price_cents as "priceCents",
-  s.on_hand as "onHand",
-  s.reserved - coalesce((
-    select sum(r.quantity)::int from reservations r
-    where r.product_id = p.id and r.status = 'active' and r.expires_at <= now()
-  ), 0) as "reserved",
-  s.allocated as "allocated",
-  greatest(0, ${availableSql(sql`p.id`)}) as "available"`;
+/** Products with their levels as shoppers see them: holds whose time is up count as released already. */
+const levelsOf = (executor: Executor) =>
+  executor
+    .select({
+      id: products.id,
+      slug: products.slug,
+      name: products.name,
+      priceCents: products.priceCents,
+      onHand: stockLevels.onHand,
+      reserved: reservedUnits,
+      allocated: stockLevels.allocated,
+      available: freeUnits,
+    })
+    .from(products)
+    .innerJoin(stockLevels, eq(stockLevels.productId, products.id));
 
-/** Every product's levels as shoppers see them: holds whose time is up count as released already. */
-export async function listStockLevels(): Promise<StockLevelView[]> {
-  return db.execute<StockLevelView>(sql`
-    select ${levelColumns}
-    from products p join stock_levels s on s.product_id = p.id
-    order by p.name, p.id`) as Promise<StockLevelView[]>;
+/** Every product's levels as shoppers see them, by name. */
+export function listStockLevels(): Promise<StockLevelView[]> {
+  return levelsOf(db).orderBy(products.name, products.id);
 }
 
 export async function getStockLevel(executor: Executor, productId: string): Promise<StockLevelView | undefined> {
-  const rows = await executor.execute<StockLevelView>(sql`
-    select ${levelColumns}
-    from products p join stock_levels s on s.product_id = p.id
-    where p.id = ${productId}`);
-  return rows[0];
+  const [level] = await levelsOf(executor).where(eq(products.id, productId));
+  return level;
 }
 
 /**
@@ -113,7 +114,7 @@ export async function expireStaleHolds(options: { batchSize?: number; maxBatches
       const candidates = await tx
         .selectDistinct({ productId: reservations.productId })
         .from(reservations)
-        .where(and(eq(reservations.status, "active"), lte(reservations.expiresAt, sql`now()`)))
+        .where(and(isActiveHold, lte(reservations.expiresAt, sql`now()`)))
         .limit(batchSize);
       if (candidates.length === 0) return { expired: 0, products: 0 };
       const locked = await tx
@@ -167,44 +168,53 @@ export interface ReconcileProblem {
 }
 
 export async function reconcileStock(executor: Executor = db): Promise<{ ok: boolean; products: number; problems: ReconcileProblem[] }> {
-  const rows = await executor.execute<{
-    product_id: string;
-    on_hand: number;
-    reserved: number;
-    allocated: number;
-    ledger_on_hand: number;
-    ledger_reserved: number;
-    ledger_allocated: number;
-    active_holds: number;
-    open_allocations: number;
-  }>(sql`
-    select s.product_id, s.on_hand, s.reserved, s.allocated,
-      coalesce(m.on_hand, 0)::int as ledger_on_hand,
-      coalesce(m.reserved, 0)::int as ledger_reserved,
-      coalesce(m.allocated, 0)::int as ledger_allocated,
-      coalesce((select sum(quantity) from reservations r
-                where r.product_id = s.product_id and r.status = 'active'), 0)::int as active_holds,
-      coalesce((select sum(ol.quantity) from order_lines ol join orders o on o.id = ol.order_id
-                where ol.product_id = s.product_id and o.status = 'paid'), 0)::int as open_allocations
-    from stock_levels s
-    left join (
-      select product_id, sum(on_hand_delta) as on_hand, sum(reserved_delta) as reserved,
-             sum(allocated_delta) as allocated
-      from stock_movements group by product_id
-    ) m on m.product_id = s.product_id
-    order by s.product_id`);
+  const m = stockMovements;
+  const ledger = executor
+    .select({
+      productId: m.productId,
+      onHand: sql`sum(${m.onHandDelta})`.as("ledger_on_hand"),
+      reserved: sql`sum(${m.reservedDelta})`.as("ledger_reserved"),
+      allocated: sql`sum(${m.allocatedDelta})`.as("ledger_allocated"),
+    })
+    .from(m)
+    .groupBy(m.productId)
+    .as("m");
+  const activeHolds = executor
+    .select({ units: sql`sum(${reservations.quantity})` })
+    .from(reservations)
+    .where(and(eq(reservations.productId, stockLevels.productId), isActiveHold));
+  const openAllocations = executor
+    .select({ units: sql`sum(${orderLines.quantity})` })
+    .from(orderLines)
+    .innerJoin(orders, eq(orders.id, orderLines.orderId))
+    .where(and(eq(orderLines.productId, stockLevels.productId), sql`${orders.status} = 'paid'`));
+  const rows = await executor
+    .select({
+      productId: stockLevels.productId,
+      onHand: stockLevels.onHand,
+      reserved: stockLevels.reserved,
+      allocated: stockLevels.allocated,
+      ledgerOnHand: sql<number>`coalesce(${ledger.onHand}, 0)::int`,
+      ledgerReserved: sql<number>`coalesce(${ledger.reserved}, 0)::int`,
+      ledgerAllocated: sql<number>`coalesce(${ledger.allocated}, 0)::int`,
+      activeHolds: sql<number>`coalesce(${activeHolds}, 0)::int`,
+      openAllocations: sql<number>`coalesce(${openAllocations}, 0)::int`,
+    })
+    .from(stockLevels)
+    .leftJoin(ledger, eq(ledger.productId, stockLevels.productId))
+    .orderBy(stockLevels.productId);
 
   const problems: ReconcileProblem[] = [];
   for (const r of rows) {
-    const report = (problem: string) => problems.push({ productId: r.product_id, problem });
-    if (r.on_hand !== r.ledger_on_hand) report(`on hand ${r.on_hand} but ledger says ${r.ledger_on_hand}`);
-    if (r.reserved !== r.ledger_reserved) report(`reserved ${r.reserved} but ledger says ${r.ledger_reserved}`);
-    if (r.allocated !== r.ledger_allocated) report(`allocated ${r.allocated} but ledger says ${r.ledger_allocated}`);
-    if (r.reserved !== r.active_holds) report(`reserved ${r.reserved} but active holds total ${r.active_holds}`);
-    if (r.allocated !== r.open_allocations)
-      report(`allocated ${r.allocated} but unfulfilled orders total ${r.open_allocations}`);
-    if (r.on_hand < 0 || r.reserved < 0 || r.allocated < 0) report("negative level");
-    if (r.reserved + r.allocated > r.on_hand) report("reserved + allocated exceeds on hand");
+    const report = (problem: string) => problems.push({ productId: r.productId, problem });
+    if (r.onHand !== r.ledgerOnHand) report(`on hand ${r.onHand} but ledger says ${r.ledgerOnHand}`);
+    if (r.reserved !== r.ledgerReserved) report(`reserved ${r.reserved} but ledger says ${r.ledgerReserved}`);
+    if (r.allocated !== r.ledgerAllocated) report(`allocated ${r.allocated} but ledger says ${r.ledgerAllocated}`);
+    if (r.reserved !== r.activeHolds) report(`reserved ${r.reserved} but active holds total ${r.activeHolds}`);
+    if (r.allocated !== r.openAllocations)
+      report(`allocated ${r.allocated} but unfulfilled orders total ${r.openAllocations}`);
+    if (r.onHand < 0 || r.reserved < 0 || r.allocated < 0) report("negative level");
+    if (r.reserved + r.allocated > r.onHand) report("reserved + allocated exceeds on hand");
   }
   return { ok: problems.length === 0, products: rows.length, problems };
 }

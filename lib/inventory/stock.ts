@@ -7,23 +7,12 @@
  * (the stale ones only with SKIP LOCKED). Holding a stock row lock, code never waits for another row.
  */
 import "server-only";
-import { and, asc, eq, inArray, lte, sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import { and, asc, eq, inArray, lte, sql, type SQLWrapper } from "drizzle-orm";
 import type { Tx } from "@/db/client";
 import { anyOf, insertRows } from "@/db/batch-statements";
 import { checkouts, reservations, stockLevels, stockMovements, type CheckoutEnder } from "@/db/schema";
+import { isActiveHold } from "../availability";
 import { recordExpired, recordReleased } from "../metrics";
-
-/**
- * Units free for a new hold: holds whose time is up no longer count, even before anyone releases them.
- * Raw SQL because it is a correlated expression embedded in other reads (catalogue, cart, admin).
- */
-export const availableSql = (productIdColumn: SQL): SQL => sql`(
-  s.on_hand - s.allocated - s.reserved + coalesce((
-    select sum(r.quantity)::int from reservations r
-    where r.product_id = ${productIdColumn}
-      and r.status = 'active' and r.expires_at <= now()
-  ), 0)
-)`;
 
 export interface ShortLine {
   productId: string;
@@ -74,7 +63,7 @@ export function expireStaleHoldsOn(tx: Tx, productIds: ProductIds): Promise<Ende
     .where(
       and(
         productIn(reservations.productId, productIds),
-        eq(reservations.status, "active"),
+        isActiveHold,
         lte(reservations.expiresAt, sql`now()`),
       ),
     )
@@ -105,6 +94,7 @@ export async function applyLedger(tx: Tx, entries: LedgerEntry[]): Promise<void>
   }
   // Sent together: postgres.js pipelines them on the transaction's connection, one round trip in all.
   await Promise.all([
+    // Raw SQL: insertRows (db/batch-statements.ts), one statement text for any number of entries.
     tx.execute(
       insertRows(
         stockMovements,
