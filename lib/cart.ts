@@ -41,10 +41,10 @@ export async function getOrCreateCart(shopperId: string, executor: Db | Tx = db)
   return existing!;
 }
 
-export async function getCart(shopperId: string | null): Promise<CartView> {
+export async function getCart(shopperId: string | null, executor: Db | Tx = db): Promise<CartView> {
   if (!shopperId) return { id: null, lines: [], subtotalCents: 0, itemCount: 0 };
   const { holds, fields } = viewerAvailability(shopperId);
-  const lines = await db
+  const lines = await executor
     .select({
       cartId: carts.id,
       productId: cartLines.productId,
@@ -63,7 +63,7 @@ export async function getCart(shopperId: string | null): Promise<CartView> {
     .orderBy(cartLines.addedAt, products.name);
   const [cart] = lines.length
     ? [{ id: lines[0]!.cartId }]
-    : await db.select({ id: carts.id }).from(carts).where(eq(carts.shopperId, shopperId));
+    : await executor.select({ id: carts.id }).from(carts).where(eq(carts.shopperId, shopperId));
   return {
     id: cart?.id ?? null,
     lines: lines.map(({ cartId: _cartId, ...line }) => line),
@@ -80,49 +80,60 @@ function checkQuantity(quantity: number): void {
   }
 }
 
-async function assertProductExists(productId: string, { onSale = true } = {}): Promise<void> {
-  if (!isUuid(productId)) throw notFound("product");
+async function assertProductExists(tx: Tx, productId: string, { onSale = true } = {}): Promise<void> {
   // An archived product is no longer sold: it cannot be added (lines already in carts are removed on archiving).
-  const [product] = await db
+  const [product] = await tx
     .select({ id: products.id })
     .from(products)
     .where(and(eq(products.id, productId), onSale ? isNull(products.archivedAt) : undefined));
   if (!product) throw notFound("product");
 }
 
+/**
+ * A cart change and the cart it leaves, in one transaction: one pooled connection for the whole change, with its
+ * statements prepared and the independent ones sent together (db/client.ts), rather than a connection and a
+ * describe round trip per statement; and the cart read back is exactly the one written.
+ */
+function changeCart<T>(shopperId: string, productId: string, onSale: boolean, change: (tx: Tx, cartId: string) => Promise<T>) {
+  if (!isUuid(productId)) throw notFound("product");
+  return db.transaction(async (tx) => {
+    const [, cart] = await Promise.all([assertProductExists(tx, productId, { onSale }), getOrCreateCart(shopperId, tx)]);
+    await change(tx, cart.id);
+    return getCart(shopperId, tx);
+  });
+}
+
 /** Adds `quantity` to the product's line (creating it). The line may not pass MAX_QUANTITY_PER_LINE. */
 export async function addToCart(shopperId: string, productId: string, quantity: number): Promise<CartView> {
   checkQuantity(quantity);
-  await assertProductExists(productId);
-  const cart = await getOrCreateCart(shopperId);
-  const added = sql`${cartLines.quantity} + ${excluded(cartLines.quantity)}`;
-  const [line] = await db
-    .insert(cartLines)
-    .values({ cartId: cart.id, productId, quantity })
-    .onConflictDoUpdate({
-      target: [cartLines.cartId, cartLines.productId],
-      set: { quantity: added },
-      setWhere: sql`${added} <= ${env.MAX_QUANTITY_PER_LINE}`,
-    })
-    .returning({ quantity: cartLines.quantity });
-  if (!line) checkQuantity(env.MAX_QUANTITY_PER_LINE + 1);
-  return getCart(shopperId);
+  return changeCart(shopperId, productId, true, async (tx, cartId) => {
+    const added = sql`${cartLines.quantity} + ${excluded(cartLines.quantity)}`;
+    const [line] = await tx
+      .insert(cartLines)
+      .values({ cartId, productId, quantity })
+      .onConflictDoUpdate({
+        target: [cartLines.cartId, cartLines.productId],
+        set: { quantity: added },
+        setWhere: sql`${added} <= ${env.MAX_QUANTITY_PER_LINE}`,
+      })
+      .returning({ quantity: cartLines.quantity });
+    if (!line) checkQuantity(env.MAX_QUANTITY_PER_LINE + 1);
+  });
 }
 
 /** Sets the product's line to `quantity`; 0 removes it. */
 export async function setCartLineQuantity(shopperId: string, productId: string, quantity: number): Promise<CartView> {
   checkQuantity(quantity);
-  await assertProductExists(productId, { onSale: quantity > 0 });
-  const cart = await getOrCreateCart(shopperId);
-  if (quantity === 0) {
-    await db.delete(cartLines).where(and(eq(cartLines.cartId, cart.id), eq(cartLines.productId, productId)));
-  } else {
-    await db
-      .insert(cartLines)
-      .values({ cartId: cart.id, productId, quantity })
-      .onConflictDoUpdate({ target: [cartLines.cartId, cartLines.productId], set: { quantity: excluded(cartLines.quantity) } });
-  }
-  return getCart(shopperId);
+  return changeCart(shopperId, productId, quantity > 0, async (tx, cartId) => {
+    if (quantity === 0) {
+      await tx.delete(cartLines).where(and(eq(cartLines.cartId, cartId), eq(cartLines.productId, productId)));
+    } else {
+      await tx
+        .insert(cartLines)
+        .values({ cartId, productId, quantity })
+        .onConflictDoUpdate({ target: [cartLines.cartId, cartLines.productId], set: { quantity: excluded(cartLines.quantity) } });
+    }
+  });
 }
 
 /** What "adjust my cart" did to one line: lowered to what is left, or removed (sold out). */

@@ -131,7 +131,9 @@ describe("the in-process sweep (instrumentation.ts)", () => {
     const { checkout, shopper } = await guestHolding(product.id, 3);
     await timeTravelHolds(checkout.id);
     const deadline = Date.now() + 15_000;
-    while ((await levels(product.id)).reserved > 0 && Date.now() < deadline) {
+    // The sweep logs once its work is committed and the app's output has reached this process: wait for both.
+    const swept = /expiry sweep: released \d+ holds? whose time was up/;
+    while (((await levels(product.id)).reserved > 0 || !swept.test(sweeping.logs.join(""))) && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     expect(await levels(product.id)).toMatchObject({ on_hand: 3, reserved: 0 });

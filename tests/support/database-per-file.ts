@@ -3,8 +3,9 @@
  * DATABASE_URL at it, before the file imports anything from lib/ or db/.
  */
 import crypto from "node:crypto";
+import path from "node:path";
 import postgres from "postgres";
-import { inject } from "vitest";
+import { afterAll, beforeAll, expect, inject } from "vitest";
 
 const serverUrl = inject("serverUrl");
 const name = `stockhold_test_${crypto.randomBytes(6).toString("hex")}`;
@@ -26,3 +27,20 @@ const url = new URL(serverUrl);
 url.pathname = `/${name}`;
 process.env.DATABASE_URL = url.toString();
 process.env.TEST_DATABASE_NAME = name;
+
+/**
+ * Files that measure latency run alone: each takes this advisory lock exclusively while every other file holds
+ * it shared, so the figure they check is the app's, not the load a neighbouring file puts on the same cores.
+ * (PostgreSQL queues a waiting exclusive request ahead of later shared ones, so it is not starved.)
+ */
+const RUNS_ALONE = ["tests/faults/slow-provider.test.ts"];
+const RUN_ALONE_LOCK = 727_001;
+const lockSession = postgres(serverUrl, { max: 1, onnotice: () => {} });
+beforeAll(async () => {
+  const file = path.relative(process.cwd(), expect.getState().testPath ?? "");
+  if (RUNS_ALONE.includes(file)) await lockSession`select pg_advisory_lock(${RUN_ALONE_LOCK})`;
+  else await lockSession`select pg_advisory_lock_shared(${RUN_ALONE_LOCK})`;
+});
+afterAll(async () => {
+  await lockSession.end();
+});
