@@ -21,6 +21,8 @@ export class FlushLater {
       this.timer = undefined;
       // The database is unreachable: what was pending stays pending and goes with the next flush.
       void this.flush().catch((error: unknown) => {
+        // The pool was closed on purpose: this process is stopping, and nothing will reach the database now.
+        if ((error as { code?: unknown }).code === "CONNECTION_ENDED") return;
         log.warn({ event: "flush_failed", what: this.what, ...errorFields(error) }, "could not write counts; retrying");
         this.request();
       });
