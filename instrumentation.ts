@@ -9,8 +9,9 @@ import type { Instrumentation } from "next";
 
 export async function register() {
   if (process.env.NEXT_RUNTIME === "nodejs" && process.env.NEXT_PHASE !== "phase-production-build") {
-    const { exitWithSupervisor } = await import("./db/supervised");
+    const { exitWhenOutputCloses, exitWithSupervisor } = await import("./db/supervised");
     exitWithSupervisor();
+    exitWhenOutputCloses();
     // A configuration error (e.g. PAYMENT_PROVIDER=stripe without its keys) stops the server at once, rather than
     // leaving it up and failing every request.
     try {

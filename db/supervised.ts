@@ -15,3 +15,16 @@ export function exitWithSupervisor(): void {
     }
   }, 1000).unref();
 }
+
+/**
+ * A server whose log reader has gone (its stdout or stderr pipe closed) gets EPIPE on every line it writes; Node
+ * then reports the failed write as an error, which is logged, which fails again: a loop that burns a core. Such
+ * a server has lost whoever ran it; it stops instead.
+ */
+export function exitWhenOutputCloses(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code === "EPIPE") process.exit(1);
+    });
+  }
+}

@@ -46,7 +46,8 @@ export async function startApp(overrides: Record<string, string> = {}, readyWith
   const logs: string[] = [];
   const child = spawn(process.execPath, [nextBin, "start", "--hostname", "127.0.0.1", "--port", String(port)], {
     // PORT: the test payment provider sends its webhooks to this server.
-    env: { ...process.env, ...TEST_ENV, PORT: String(port), ...overrides },
+    // STOCKHOLD_SUPERVISOR_PID: the server stops if this test process dies without stopping it (db/supervised.ts).
+    env: { ...process.env, ...TEST_ENV, PORT: String(port), STOCKHOLD_SUPERVISOR_PID: String(process.pid), ...overrides },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const keep = (chunk: Buffer) => logs.push(chunk.toString());
