@@ -79,7 +79,7 @@ export type LedgerEntry = typeof stockMovements.$inferInsert;
 
 /**
  * Writes a set of hold changes to the ledger and to the stock rows (whose locks the caller holds): one
- * multi-row insert, then one update per changed stock row. `reservedDelta` per product is the sum of the
+ * multi-row insert and one update of every changed stock row. `reservedDelta` per product is the sum of the
  * entries' reserved deltas, so the levels always equal the ledger.
  */
 export async function applyLedger(tx: Tx, entries: LedgerEntry[]): Promise<void> {
@@ -92,6 +92,9 @@ export async function applyLedger(tx: Tx, entries: LedgerEntry[]): Promise<void>
     d.onHand += e.onHandDelta ?? 0;
     delta.set(e.productId, d);
   }
+  const changes = [...delta]
+    .filter(([, d]) => d.reserved !== 0 || d.allocated !== 0 || d.onHand !== 0)
+    .map(([productId, d]) => ({ product_id: productId, reserved: d.reserved, allocated: d.allocated, on_hand: d.onHand }));
   // Sent together: postgres.js pipelines them on the transaction's connection, one round trip in all.
   await Promise.all([
     // Raw SQL: insertRows (db/batch-statements.ts), one statement text for any number of entries.
@@ -112,19 +115,18 @@ export async function applyLedger(tx: Tx, entries: LedgerEntry[]): Promise<void>
         })),
       ),
     ),
-    ...[...delta]
-      .filter(([, d]) => d.reserved !== 0 || d.allocated !== 0 || d.onHand !== 0)
-      .map(([productId, d]) =>
-        tx
-          .update(stockLevels)
-          .set({
-            reserved: sql`${stockLevels.reserved} + ${d.reserved}`,
-            allocated: sql`${stockLevels.allocated} + ${d.allocated}`,
-            onHand: sql`${stockLevels.onHand} + ${d.onHand}`,
-            updatedAt: sql`now()`,
-          })
-          .where(eq(stockLevels.productId, productId)),
-      ),
+    changes.length > 0 &&
+      tx
+        .update(stockLevels)
+        .set({
+          reserved: sql`${stockLevels.reserved} + change.reserved`,
+          allocated: sql`${stockLevels.allocated} + change.allocated`,
+          onHand: sql`${stockLevels.onHand} + change.on_hand`,
+          updatedAt: sql`now()`,
+        })
+        // Every changed row in one statement (one parameter), whatever the number of products.
+        .from(sql`json_to_recordset(${JSON.stringify(changes)}::json) as change(product_id uuid, reserved integer, allocated integer, on_hand integer)`)
+        .where(sql`${stockLevels.productId} = change.product_id`),
   ]);
 }
 
