@@ -22,11 +22,17 @@ export class FlushLater {
       // The database is unreachable: what was pending stays pending and goes with the next flush.
       void this.flush().catch((error: unknown) => {
         // The pool was closed on purpose: this process is stopping, and nothing will reach the database now.
-        if ((error as { code?: unknown }).code === "CONNECTION_ENDED") return;
+        if (codeOf(error) === "CONNECTION_ENDED") return;
         log.warn({ event: "flush_failed", what: this.what, ...errorFields(error) }, "could not write counts; retrying");
         this.request();
       });
     }, this.everyMs);
     this.timer.unref?.();
   }
+}
+
+/** The driver's error code, on the error itself or on the one Drizzle wraps. */
+function codeOf(error: unknown): unknown {
+  const e = error as { code?: unknown; cause?: { code?: unknown } };
+  return e.code ?? e.cause?.code;
 }
