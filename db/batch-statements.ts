@@ -6,7 +6,7 @@
  * nothing stays prepared, on every run). For the hold batch, whose sizes change all the time and whose writes
  * run while a hot stock row is locked, these keep the text fixed: one parameter per list, one per batch of rows.
  */
-import { getTableColumns, sql, type Column, type SQL } from "drizzle-orm";
+import { getTableColumns, sql, type Column, type SQL, type SQLWrapper } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 
 /** `column = any($1)`: `inArray` with the whole list in one parameter. */
@@ -16,6 +16,15 @@ export function anyOf<TColumn extends Column>(column: TColumn, values: readonly 
 
 /** A column's bare name, for the places SQL wants it unqualified (`on conflict (…)`, `set … =`, `excluded.…`). */
 export const bareName = (column: Column): SQL => sql`${sql.identifier(column.name)}`;
+
+/**
+ * `column = any(array(subquery))`: `inArray` over a subquery, as one array. PostgreSQL then reaches the rows through
+ * the column's index whatever its statistics say; with `in (subquery)` and statistics older than a flash sale's
+ * last few thousand checkouts, it read every live checkout to find a batch's few.
+ */
+export function anyOfSubquery(column: Column, subquery: SQLWrapper): SQL {
+  return sql`${column} = any(array(${subquery}))`;
+}
 
 type InsertKey<TTable extends PgTable> = string & keyof TTable["$inferInsert"];
 

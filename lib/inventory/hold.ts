@@ -21,11 +21,12 @@
  * the commit.
  */
 import "server-only";
-import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, sql, type SQL } from "drizzle-orm";
 import { union } from "drizzle-orm/pg-core";
 import { db, type Db, type Tx } from "@/db/client";
-import { anyOf, bareName, insertRows } from "@/db/batch-statements";
+import { anyOf, anyOfSubquery, bareName, insertRows } from "@/db/batch-statements";
 import { cartLines, carts, checkouts, products, rateLimits, reservations } from "@/db/schema";
+import { isLiveCheckout } from "../availability";
 import { env } from "../env";
 import { excluded } from "../query-parts";
 import { DomainError } from "../errors";
@@ -96,13 +97,13 @@ export async function holdCarts(
     //    blocking it (a deadlock).
     const shopperIds = [...new Set(requests.map((r) => r.shopperId))];
     const cartsOfShoppers = tx.select({ id: carts.id }).from(carts).where(anyOf(carts.shopperId, shopperIds));
-    const liveCheckoutsOfCarts = and(inArray(checkouts.cartId, cartsOfShoppers), inArray(checkouts.status, ["active", "paying"]));
+    const liveCheckoutsOfCarts = and(anyOfSubquery(checkouts.cartId, cartsOfShoppers), isLiveCheckout);
     const productsOfBatch = union(
-      tx.select({ productId: cartLines.productId }).from(cartLines).where(inArray(cartLines.cartId, cartsOfShoppers)),
+      tx.select({ productId: cartLines.productId }).from(cartLines).where(anyOfSubquery(cartLines.cartId, cartsOfShoppers)),
       tx
         .select({ productId: reservations.productId })
         .from(reservations)
-        .where(inArray(reservations.checkoutId, tx.select({ id: checkouts.id }).from(checkouts).where(liveCheckoutsOfCarts))),
+        .where(anyOfSubquery(reservations.checkoutId, tx.select({ id: checkouts.id }).from(checkouts).where(liveCheckoutsOfCarts))),
     );
     const [lockedCarts, liveCheckouts, lines, liveHolds, clock, limits, stock, expired] = await Promise.all([
       tx
@@ -123,7 +124,7 @@ export async function holdCarts(
         })
         .from(cartLines)
         .innerJoin(products, eq(products.id, cartLines.productId))
-        .where(inArray(cartLines.cartId, cartsOfShoppers))
+        .where(anyOfSubquery(cartLines.cartId, cartsOfShoppers))
         .orderBy(asc(cartLines.productId)),
       tx
         .select({

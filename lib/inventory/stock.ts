@@ -9,7 +9,7 @@
 import "server-only";
 import { and, asc, eq, inArray, lte, sql, type SQLWrapper } from "drizzle-orm";
 import type { Tx } from "@/db/client";
-import { anyOf, insertRows } from "@/db/batch-statements";
+import { anyOf, anyOfSubquery, insertRows } from "@/db/batch-statements";
 import { checkouts, reservations, stockLevels, stockMovements, type CheckoutEnder } from "@/db/schema";
 import { isActiveHold } from "../availability";
 import { recordExpired, recordReleased } from "../metrics";
@@ -26,7 +26,7 @@ export type LockedStockRow = { productId: string; onHand: number; reserved: numb
 export type ProductIds = readonly string[] | SQLWrapper;
 
 const productIn = (column: typeof stockLevels.productId | typeof reservations.productId, productIds: ProductIds) =>
-  Array.isArray(productIds) ? anyOf(column, productIds) : inArray(column, productIds as SQLWrapper);
+  Array.isArray(productIds) ? anyOf(column, productIds) : anyOfSubquery(column, productIds as SQLWrapper);
 
 const none = (productIds: ProductIds) => Array.isArray(productIds) && productIds.length === 0;
 

@@ -135,12 +135,16 @@ describe("session limits behind the pooler", () => {
     const product = await lib.fixtures.makeProduct(3);
     const holder = postgres(directUrl, { max: 1, onnotice: () => {} });
     let release!: () => void;
+    let locked!: () => void;
+    const holdsTheLock = new Promise<void>((resolve) => (locked = resolve));
     const holding = holder.begin(async (tx) => {
       await tx`select 1 from stock_levels where product_id = ${product.id} for update`;
+      locked();
       await new Promise<void>((resolve) => (release = resolve));
     });
     try {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Not a fixed pause: on a busy machine the holder may take longer than that to get its lock.
+      await holdsTheLock;
       const started = performance.now();
       const error = await db
         .transaction((tx) => tx.execute(sql`select 1 from stock_levels where product_id = ${product.id} for update`))
