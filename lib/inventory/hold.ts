@@ -516,12 +516,14 @@ class HoldQueue {
 }
 
 /**
- * How checkout starts are batched in one process, tuned with `npm run bench` (BENCHMARKS.md). Two batches in
- * flight: while one holds a hot row's lock and commits, the next is already prepared and waiting for the row.
+ * How checkout starts are batched in one process, tuned with `npm run bench` and `npm run bench:http`
+ * (BENCHMARKS.md). Up to three batches in flight: while one holds a hot row's lock and commits, the next is
+ * already waiting for the row, and a third may leave the moment the second has it (before the first has told its
+ * shoppers); batches on different products run side by side.
  */
 export const holdQueueSettings = {
   maxBatch: 64,
-  maxInFlight: Math.min(2, env.DATABASE_POOL_SIZE),
+  maxInFlight: Math.min(3, env.DATABASE_POOL_SIZE),
 };
 
 const globalForQueue = globalThis as unknown as { stockholdHoldQueue?: HoldQueue };
