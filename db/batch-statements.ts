@@ -29,6 +29,20 @@ export function anyOfSubquery(column: Column, subquery: SQLWrapper): SQL {
 type InsertKey<TTable extends PgTable> = string & keyof TTable["$inferInsert"];
 
 /**
+ * `json_to_recordset($1::json) as <alias>(<name> <type>, …)`: rows as a table in one JSON parameter, each field
+ * typed like the schema column it is named after (`{ product_id: stockLevels.productId }`). For `from` in an
+ * update and for insertRows. Raw SQL because the builder has no table function as a source.
+ */
+export function jsonRows(alias: string, fields: Record<string, Column>, rows: readonly Record<string, unknown>[]): SQL {
+  const shape = sql.join(
+    Object.entries(fields).map(([name, column]) => sql`${sql.identifier(name)} ${sql.raw(column.getSQLType())}`),
+    sql`, `,
+  );
+  // JSON carries dates (ISO 8601), nulls and jsonb values as they are.
+  return sql`json_to_recordset(${JSON.stringify(rows)}::json) as ${sql.identifier(alias)}(${shape})`;
+}
+
+/**
  * `insert into <table> (<columns>) select … from json_to_recordset($1)`: a multi-row insert with every row in one
  * JSON parameter. Raw SQL because the builder's insert … select must list every column of the table; the
  * columns here still come from the schema, so a renamed column breaks the type check. `columns` fixes the
@@ -45,11 +59,13 @@ export function insertRows<TTable extends PgTable, TKey extends InsertKey<TTable
   const byKey = getTableColumns(table) as Record<string, Column>;
   const given = columns.map((key) => byKey[key]!);
   const derived = (Object.keys(computed) as TComputed[]).map((key) => [byKey[key]!, computed[key]] as const);
-  const name = bareName;
-  const targets = sql.join([...given, ...derived.map(([column]) => column)].map(name), sql`, `);
-  const values = sql.join([...given.map((column) => sql`r.${name(column)}`), ...derived.map(([, expression]) => expression)], sql`, `);
-  const shape = sql.join(given.map((column) => sql`${name(column)} ${sql.raw(column.getSQLType())}`), sql`, `);
-  // JSON carries dates (ISO 8601), nulls and jsonb values as they are; keys are the columns' database names.
-  const json = JSON.stringify(rows.map((row) => Object.fromEntries(columns.map((key, i) => [given[i]!.name, row[key]]))));
-  return sql`insert into ${table} (${targets}) select ${values} from json_to_recordset(${json}::json) as r(${shape})`;
+  const targets = sql.join([...given, ...derived.map(([column]) => column)].map(bareName), sql`, `);
+  const values = sql.join([...given.map((column) => sql`r.${bareName(column)}`), ...derived.map(([, expression]) => expression)], sql`, `);
+  // Each row's fields under their columns' database names.
+  const source = jsonRows(
+    "r",
+    Object.fromEntries(given.map((column) => [column.name, column])),
+    rows.map((row) => Object.fromEntries(columns.map((key, i) => [given[i]!.name, row[key]]))),
+  );
+  return sql`insert into ${table} (${targets}) select ${values} from ${source}`;
 }

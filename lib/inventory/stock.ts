@@ -9,7 +9,7 @@
 import "server-only";
 import { and, asc, eq, inArray, lte, sql, type SQLWrapper } from "drizzle-orm";
 import type { Tx } from "@/db/client";
-import { anyOf, anyOfSubquery, insertRows } from "@/db/batch-statements";
+import { anyOf, anyOfSubquery, insertRows, jsonRows } from "@/db/batch-statements";
 import { checkouts, reservations, stockLevels, stockMovements, type CheckoutEnder } from "@/db/schema";
 import { isActiveHold } from "../availability";
 import { recordExpired, recordReleased } from "../metrics";
@@ -125,7 +125,13 @@ export async function applyLedger(tx: Tx, entries: LedgerEntry[]): Promise<void>
           updatedAt: sql`now()`,
         })
         // Every changed row in one statement (one parameter), whatever the number of products.
-        .from(sql`json_to_recordset(${JSON.stringify(changes)}::json) as change(product_id uuid, reserved integer, allocated integer, on_hand integer)`)
+        .from(
+          jsonRows(
+            "change",
+            { product_id: stockLevels.productId, reserved: stockLevels.reserved, allocated: stockLevels.allocated, on_hand: stockLevels.onHand },
+            changes,
+          ),
+        )
         .where(sql`${stockLevels.productId} = change.product_id`),
   ]);
 }
