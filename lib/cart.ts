@@ -94,7 +94,7 @@ async function assertProductExists(tx: Tx, productId: string, { onSale = true } 
  * statements prepared and the independent ones sent together (db/client.ts), rather than a connection and a
  * describe round trip per statement; and the cart read back is exactly the one written.
  */
-function changeCart<T>(shopperId: string, productId: string, onSale: boolean, change: (tx: Tx, cartId: string) => Promise<T>) {
+function changeCart(shopperId: string, productId: string, onSale: boolean, change: (tx: Tx, cartId: string) => Promise<void>): Promise<CartView> {
   if (!isUuid(productId)) throw notFound("product");
   return db.transaction(async (tx) => {
     const [, cart] = await Promise.all([assertProductExists(tx, productId, { onSale }), getOrCreateCart(shopperId, tx)]);

@@ -51,11 +51,6 @@ export function countHoldOutcomes(counts: Record<string, number>): void {
   counter.add(counts);
 }
 
-/** Sends this server's pending counts now. */
-export function flushHoldOutcomeCounts(): Promise<void> {
-  return counter.flush();
-}
-
 export type HoldOutcomeMinute = {
   /** Start of the minute, ISO 8601 (database clock). */
   minute: string;
