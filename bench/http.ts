@@ -26,26 +26,22 @@ import { createBaselineProducts, createBaselineTables, createProducts, createSho
 import { percentile, round1 } from "./load";
 import { describeMachine } from "./machine";
 import { replaceSection } from "./report";
+import { runWrk, summarize, type WrkRun } from "./wrk";
 
 const CONNECTIONS = 64;
-const WRK_THREADS = 2;
 const SECONDS = 10;
-/** A short untimed run per route first, so the route's code is loaded and compiled before the measured run. */
+/**
+ * The HTTP figures come from rounds: each round runs the health check, the refused checkout and the checkout
+ * one after the other for ROUND_SECONDS each, so a change in this shared machine's speed during the bench falls
+ * on all three alike (in one long run per route, a slow minute could land on one route only). Each route first
+ * has an untimed WARMUP_SECONDS run, so its code is loaded and compiled before it is measured.
+ */
+const ROUNDS = 3;
+const ROUND_SECONDS = 5;
 const WARMUP_SECONDS = 5;
-/**
- * How long each connection waits before its first request, so all of them are open before the load starts.
- * Node accepts one new connection per event-loop turn: when wrk opens 64 at once against a server already busy
- * with the first ones, the last waits about 2 s to be accepted, and those first requests alone make the p99
- * (a bare node:http server shows the same 1.2 s p99). The wait is not counted: wrk starts a request's clock when
- * it sends it, and the rate below is taken over the time after the wait.
- */
-const OPEN_SECONDS = 2;
-/**
- * More shoppers than one run can take, so every request is a new shopper's first checkout start: the measured run
- * takes them from the first, the warm-up from WARMUP_FIRST_SHOPPER on.
- */
+const WRK = { connections: CONNECTIONS, threads: 2, openSeconds: 2 };
+/** More shoppers than the checkout runs can take, so every request is a new shopper's first checkout start. */
 const SHOPPERS = 40_000;
-const WARMUP_FIRST_SHOPPER = 30_000;
 const ENGINE_SHOPPERS = 4_000;
 const SPREAD_PRODUCTS = 1_000;
 
@@ -62,54 +58,6 @@ function findTool(name: string, candidates: string[]): string {
 /** The guest cookie the app itself would set (lib/identity.ts signs `guest:<id>` with AUTH_SECRET). */
 const guestCookie = (secret: string, id: string) =>
   `stockhold_guest=${id}.${createHmac("sha256", secret).update(`guest:${id}`).digest("base64url")}`;
-
-interface WrkResult {
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  requests: number;
-  non2xx: number;
-  errors: string | null;
-}
-
-const toMs = (value: string) => {
-  const [, n, unit] = /^([\d.]+)(us|ms|s)$/.exec(value.trim()) ?? [];
-  if (!n) return NaN;
-  return Number(n) * (unit === "us" ? 0.001 : unit === "s" ? 1000 : 1);
-};
-
-/**
- * wrk's `delay()` hook, prepended to every script: each connection's first request waits OPEN_SECONDS (the first
- * CONNECTIONS / WRK_THREADS calls in a thread are exactly its connections' first requests), the rest go at once.
- */
-const openConnectionsFirst = `local delays = 0
-function delay()
-  delays = delays + 1
-  if delays <= ${CONNECTIONS / WRK_THREADS} then return ${OPEN_SECONDS * 1000} end
-  return 0
-end
-`;
-
-/** One wrk run; `scriptArgs` reach the script's `init(args)` as args[1], args[2] … */
-function runWrk(wrk: string, url: string, script: string, seconds = SECONDS, scriptArgs: string[] = []): WrkResult {
-  const args = [`-t${WRK_THREADS}`, `-c${CONNECTIONS}`, `-d${OPEN_SECONDS + seconds}s`, "--latency", "-s", script, url, ...scriptArgs];
-  const out = execFileSync(wrk, args, {
-    encoding: "utf8",
-    timeout: (OPEN_SECONDS + seconds + 30) * 1000,
-  });
-  const line = (re: RegExp) => re.exec(out)?.[1];
-  const requests = Number(line(/(\d+) requests in/));
-  // wrk's own "Requests/sec" divides by the whole run, the connections' opening wait included.
-  const elapsedSeconds = toMs(line(/\d+ requests in ([\d.]+(?:us|ms|s)),/) ?? "") / 1000;
-  return {
-    requestsPerSecond: round1(requests / (elapsedSeconds - OPEN_SECONDS)),
-    p50Ms: round1(toMs(line(/\n\s+50%\s+(\S+)/) ?? "")),
-    p99Ms: round1(toMs(line(/\n\s+99%\s+(\S+)/) ?? "")),
-    requests,
-    non2xx: Number(line(/Non-2xx or 3xx responses: (\d+)/) ?? 0),
-    errors: line(/(Socket errors:[^\n]*)/) ?? null,
-  };
-}
 
 function runPgbench(pgbench: string, url: string, productId: string): { tps: number } {
   const script = path.join(os.tmpdir(), `stockhold-pgbench-${process.pid}.sql`);
@@ -177,29 +125,23 @@ async function main(): Promise<void> {
     const shoppers = await createShoppersWithCarts(sql, [hotProduct!], SHOPPERS);
     const cookies = path.join(os.tmpdir(), `stockhold-wrk-${process.pid}.txt`);
     fs.writeFileSync(cookies, shoppers.map((s) => guestCookie(secret, s.id)).join("\n") + "\n");
-    const luaCheckout = path.join(os.tmpdir(), `stockhold-wrk-${process.pid}.lua`);
-    fs.writeFileSync(
-      luaCheckout,
-      `${openConnectionsFirst}-- Each request is the next shopper's checkout start (its own guest cookie).
-local cookies = {}
+    // Each request is the next shopper's checkout start (its own guest cookie): thread t takes shoppers
+    // first + t, first + t + threads, … where `first` (args[1]) moves on past every run's shoppers.
+    const checkoutLua = `local cookies = {}
 for line in io.lines("${cookies}") do cookies[#cookies + 1] = line end
--- Thread t takes shoppers t, t + threads, t + 2 × threads … from the first shopper given (args[1], default 0).
 local threads = 0
-function setup(thread) thread:set("first", threads); threads = threads + 1 end
-function init(args) n = first + tonumber(args[1] or "0") end
+function setup(thread) thread:set("t", threads); threads = threads + 1 end
+function init(args) n = tonumber(args[1]) + t end
 function request()
-  n = n + ${WRK_THREADS}
+  n = n + ${WRK.threads}
   return wrk.format("POST", "/api/checkout", { ["Content-Type"] = "application/json", ["Cookie"] = cookies[(n % #cookies) + 1] }, '{"email":"bench@example.test"}')
 end
-`,
-    );
-    const luaHealth = path.join(os.tmpdir(), `stockhold-wrk-health-${process.pid}.lua`);
-    fs.writeFileSync(luaHealth, `${openConnectionsFirst}function request() return wrk.format("GET", "/api/health") end\n`);
-    const luaRefused = path.join(os.tmpdir(), `stockhold-wrk-refused-${process.pid}.lua`);
-    fs.writeFileSync(
-      luaRefused,
-      `${openConnectionsFirst}function request() return wrk.format("POST", "/api/checkout", { ["Content-Type"] = "application/json" }, '{"email":"not-an-address"}') end\n`,
-    );
+`;
+    const routes = {
+      health: `function request() return wrk.format("GET", "/api/health") end`,
+      refused: `function request() return wrk.format("POST", "/api/checkout", { ["Content-Type"] = "application/json" }, '{"email":"not-an-address"}') end`,
+      checkout: checkoutLua,
+    };
     const app = await startApp({
       DATABASE_URL: database.url,
       AUTH_SECRET: secret,
@@ -208,18 +150,27 @@ end
       RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE: "100000000",
     });
     try {
-      log(`wrk: GET /api/health, ${CONNECTIONS} connections, ${WARMUP_SECONDS} s to warm up, then ${SECONDS} s …`);
-      runWrk(wrk, app.baseUrl, luaHealth, WARMUP_SECONDS);
-      const health = runWrk(wrk, app.baseUrl, luaHealth);
-      log(`  ${health.requestsPerSecond} requests/s, p99 ${health.p99Ms} ms`);
-      log(`wrk: POST /api/checkout refused at validation (400), ${CONNECTIONS} connections, ${WARMUP_SECONDS} s to warm up, then ${SECONDS} s …`);
-      runWrk(wrk, app.baseUrl, luaRefused, WARMUP_SECONDS);
-      const refused = runWrk(wrk, app.baseUrl, luaRefused);
-      log(`  ${refused.requestsPerSecond} requests/s, p99 ${refused.p99Ms} ms, non-2xx ${refused.non2xx} of ${refused.requests}`);
-      log(`wrk: POST /api/checkout on one hot product, ${CONNECTIONS} connections, ${WARMUP_SECONDS} s to warm up, then ${SECONDS} s …`);
-      runWrk(wrk, app.baseUrl, luaCheckout, WARMUP_SECONDS, [String(WARMUP_FIRST_SHOPPER)]);
-      const checkout = runWrk(wrk, app.baseUrl, luaCheckout);
-      log(`  ${checkout.requestsPerSecond} checkout starts/s, p99 ${checkout.p99Ms} ms, non-2xx ${checkout.non2xx}`);
+      let nextShopper = 0;
+      const run = (route: keyof typeof routes, seconds: number): WrkRun => {
+        const result = runWrk({ wrk, ...WRK }, app.baseUrl, routes[route], seconds, route === "checkout" ? [String(nextShopper)] : []);
+        if (route === "checkout") nextShopper += result.requests + 2 * WRK.threads;
+        return result;
+      };
+      log(`wrk, ${CONNECTIONS} connections: GET /api/health, POST /api/checkout refused at validation (400), POST /api/checkout on one hot product`);
+      for (const route of Object.keys(routes) as (keyof typeof routes)[]) run(route, WARMUP_SECONDS);
+      const rounds: Record<keyof typeof routes, WrkRun[]> = { health: [], refused: [], checkout: [] };
+      for (let round = 1; round <= ROUNDS; round++) {
+        for (const route of Object.keys(routes) as (keyof typeof routes)[]) rounds[route].push(run(route, ROUND_SECONDS));
+        const rate = (route: keyof typeof routes) => round1(rounds[route].at(-1)!.requests / rounds[route].at(-1)!.seconds);
+        log(`  round ${round} of ${ROUNDS} (${ROUND_SECONDS} s each): health ${rate("health")}/s, refused ${rate("refused")}/s, checkout ${rate("checkout")}/s`);
+      }
+      if (nextShopper > SHOPPERS) log(`  note: the checkout runs took ${nextShopper} shoppers of ${SHOPPERS}; some were asked twice`);
+      const health = summarize(rounds.health);
+      const refused = summarize(rounds.refused);
+      const checkout = summarize(rounds.checkout);
+      log(`  health ${health.requestsPerSecond} requests/s, p99 ${health.p99Ms} ms`);
+      log(`  refused ${refused.requestsPerSecond} requests/s, p99 ${refused.p99Ms} ms, non-2xx ${refused.non2xx} of ${refused.requests}`);
+      log(`  checkout ${checkout.requestsPerSecond} starts/s, p99 ${checkout.p99Ms} ms, non-2xx ${checkout.non2xx}`);
 
       const [check] = await sql<{ reserved: number; on_hand: number; holds: number; holders: number }[]>`
         select s.reserved, s.on_hand,
@@ -243,7 +194,16 @@ end
         startedAt: started.toISOString(),
         machine: describeMachine(),
         loadAverage: { atStart: Number(load), atEnd: Number((os.loadavg()[0] ?? 0).toFixed(2)) },
-        settings: { connections: CONNECTIONS, seconds: SECONDS, spreadProducts: SPREAD_PRODUCTS, database: database.server },
+        settings: {
+          connections: CONNECTIONS,
+          seconds: SECONDS,
+          httpRounds: ROUNDS,
+          httpRoundSeconds: ROUND_SECONDS,
+          httpWarmupSeconds: WARMUP_SECONDS,
+          wrk: WRK,
+          spreadProducts: SPREAD_PRODUCTS,
+          database: database.server,
+        },
         pgbench: pg,
         engine: { ...hotEngine, ratioToPgbench: ratio(hotEngine.holdsPerSecond, pg.tps) },
         engineSpread: spreadEngine,
@@ -281,8 +241,10 @@ end
           `| \`POST /api/checkout\` refused at validation (400: no hold, no database), for Next.js's POST handling alone | ${fmt(refused.requestsPerSecond)} | ${refused.p99Ms} |`,
           `| \`POST /api/checkout\` over HTTP, one hot product, every request a new shopper | ${fmt(checkout.requestsPerSecond)} | ${checkout.p99Ms} |`,
           "",
-          `The checkout over HTTP ran at ${ratio(checkout.requestsPerSecond, refused.requestsPerSecond)}× the refused one. Each wrk run opened its ${CONNECTIONS} ` +
-            `connections ${OPEN_SECONDS} s before its first request and followed an untimed ${WARMUP_SECONDS} s run of the same requests.`,
+          `The HTTP rows pool ${ROUNDS} rounds of ${ROUND_SECONDS} s per route, taken in turn (health, refused, checkout), after an ` +
+            `untimed ${WARMUP_SECONDS} s run of each; every wrk run opened its ${CONNECTIONS} connections ${WRK.openSeconds} s before its first ` +
+            `request. Per round: health ${health.perRun.join(", ")}/s; refused ${refused.perRun.join(", ")}/s; checkout ` +
+            `${checkout.perRun.join(", ")}/s. The checkout ran at ${ratio(checkout.requestsPerSecond, refused.requestsPerSecond)}× the refused POST.`,
           "",
           "| target | this run | goal | met |",
           "|---|---:|---|---|",
@@ -299,7 +261,7 @@ end
       if (!oversellCheck.ok) process.exitCode = 1;
     } finally {
       await app.stop();
-      for (const f of [cookies, luaCheckout, luaHealth, luaRefused]) fs.rmSync(f, { force: true });
+      fs.rmSync(cookies, { force: true });
     }
   } finally {
     await sql.end();
