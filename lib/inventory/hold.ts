@@ -17,8 +17,8 @@
  *   5. write the batch: a few multi-row inserts and one update of the stock rows, none per shopper.
  * Every statement has the same text whatever the batch size (db/batch-statements.ts), so each is prepared once
  * per connection and the statements of a step travel together (postgres.js pipelines them on the
- * transaction's connection): the stock rows stay locked for the rest of the first round trip, one more, and
- * the commit.
+ * transaction's connection): the stock rows stay locked for the rest of the first round trip and one more, the
+ * writes with the COMMIT right behind them.
  */
 import "server-only";
 import { and, asc, eq, sql, type SQL } from "drizzle-orm";
@@ -88,7 +88,7 @@ export async function holdCarts(
   onStockLocked: () => void = () => {},
 ): Promise<HoldOutcome[]> {
   if (requests.length === 0) return [];
-  return executor.transaction(async (tx) => {
+  const { outcomes, written } = await executor.transaction(async (tx) => {
     // 1. One round trip, in the lock order of every transaction here: the shoppers' carts, their live
     //    checkouts, then the stock rows of every product their carts want or their checkouts hold, in
     //    product-id order, with the holds on them whose time is up expired. The reads in between need no lock
@@ -223,10 +223,15 @@ export async function holdCarts(
       outcomes[i] = { outcome: "held", checkoutId: checkout.id, checkout };
     });
 
-    // 5. Write the batch.
-    await writeBatch(tx, granted, expired, now);
-    return outcomes;
+    // 5. Write the batch. The transaction ends as soon as every write is sent: postgres.js then sends COMMIT
+    //    right behind them, so the stock rows' locks go with the writes' round trip instead of one more. If a
+    //    write fails, PostgreSQL has aborted the transaction and answers that COMMIT with a rollback: `written`
+    //    then rejects below, and no shopper is told "held".
+    const { written } = await writeBatch(tx, granted, expired, now);
+    return { outcomes, written };
   });
+  await written;
+  return outcomes;
 }
 
 const answer = (outcome: "empty_cart" | "not_found" | "line_limit"): Plan => ({ kind: "answer", outcome: { outcome } });
@@ -264,14 +269,15 @@ function existing(live: LiveCheckout, holds: LiveHold[], serverTime: Date): Hold
 /**
  * The batch's writes, sent together (postgres.js pipelines them on the transaction's connection, in this order):
  * replaced checkouts end and give back what they held, new checkouts and holds are inserted, the ledger and the
- * stock rows are written; the database's answers are checked against what was decided.
+ * stock rows are written. Resolves once every write has been sent; `written` settles when PostgreSQL has
+ * answered them all and its answers match what was decided.
  */
 async function writeBatch(
   tx: Tx,
   granted: { request: HoldRequest; plan: Extract<Plan, { kind: "hold" }>; checkout: HeldCheckout }[],
   expired: Awaited<ReturnType<typeof expireStaleHoldsOn>>,
   now: Date,
-): Promise<void> {
+): Promise<{ written: Promise<void> }> {
   const replaced = granted.flatMap((g) => (g.plan.replaces ? [g.plan.replaces] : []));
   const reserved: LedgerEntry[] = granted.flatMap(({ request, plan, checkout }) =>
     plan.lines.map((l) => ({
@@ -355,22 +361,33 @@ async function writeBatch(
           ),
         ]);
   // Without a replaced checkout (a flash sale's usual batch) the ledger goes in the same round trip; otherwise
-  // it waits for what the replaced checkouts actually gave back.
-  const ledger = replaced.length === 0 ? applyLedger(tx, [...expiredLedger(expired), ...reserved]) : Promise.resolve();
-  const [releasedEntries, , [checkoutsWritten, holdsWritten]] = await Promise.all([released, Promise.all(sent), inserted, ledger]);
-  if (replaced.length > 0) await applyLedger(tx, [...expiredLedger(expired), ...releasedEntries, ...reserved]);
-
-  // Defence in depth: what the database wrote must be exactly what was decided, or nothing is answered "held".
-  const expectedHolds = granted.reduce((n, g) => n + g.plan.lines.length, 0);
-  if (checkoutsWritten !== granted.length || holdsWritten !== expectedHolds) {
-    // Rolls the batch back; the shopper is told to try again (503), never "held" for what is not held.
-    throw new DomainError(
-      "database_unavailable",
-      "The shop could not confirm your hold with its database. Nothing was held; please try again.",
-      {},
-      { "Retry-After": "1" },
-    );
+  // it waits for what the replaced checkouts actually gave back, and is sent before this resolves.
+  const sentSoFar = Promise.all([Promise.all(sent), inserted]);
+  // A failure may come while the release is awaited below: it must not count as unhandled meanwhile.
+  sentSoFar.catch(() => {});
+  let ledger: Promise<void>;
+  if (replaced.length === 0) {
+    ledger = applyLedger(tx, [...expiredLedger(expired), ...reserved]);
+  } else {
+    const releasedEntries = await released;
+    ledger = applyLedger(tx, [...expiredLedger(expired), ...releasedEntries, ...reserved]);
   }
+  const expectedHolds = granted.reduce((n, g) => n + g.plan.lines.length, 0);
+  const written = Promise.all([sentSoFar, ledger]).then(([[, [checkoutsWritten, holdsWritten]]]) => {
+    // Defence in depth: what the database wrote must be exactly what was decided, or nothing is answered "held".
+    if (checkoutsWritten !== granted.length || holdsWritten !== expectedHolds) {
+      // The shopper is told to try again (503), never "held"; a retry finds whatever the batch did commit.
+      throw new DomainError(
+        "database_unavailable",
+        "The shop could not confirm your hold with its database. Please try again.",
+        {},
+        { "Retry-After": "1" },
+      );
+    }
+  });
+  // Awaited by holdCarts once the transaction has ended; until then a failure must not count as unhandled.
+  written.catch(() => {});
+  return { written };
 }
 
 /** Runs an insertRows statement and answers how many rows PostgreSQL says it wrote. */
