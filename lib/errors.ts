@@ -109,7 +109,8 @@ const unavailableCodes = new Set([
   "25P03", // idle_in_transaction_session_timeout
 ]);
 
-function errorCodeOf(error: unknown): string | undefined {
+/** The driver's or Node's error code, on the error itself or on one it wraps (Drizzle wraps the driver's). */
+export function errorCodeOf(error: unknown): string | undefined {
   if (typeof error !== "object" || error === null) return undefined;
   const code = (error as { code?: unknown }).code;
   if (typeof code === "string") return code;

@@ -2,6 +2,7 @@
  * Writes that may wait a moment: counters kept in memory per app server and sent to PostgreSQL about once a
  * second, so a request never waits for (or pays a commit for) them. A failed flush is tried again a second later.
  */
+import { errorCodeOf } from "./errors";
 import { errorFields, log } from "./log";
 
 export class FlushLater {
@@ -22,17 +23,11 @@ export class FlushLater {
       // The database is unreachable: what was pending stays pending and goes with the next flush.
       void this.flush().catch((error: unknown) => {
         // The pool was closed on purpose: this process is stopping, and nothing will reach the database now.
-        if (codeOf(error) === "CONNECTION_ENDED") return;
+        if (errorCodeOf(error) === "CONNECTION_ENDED") return;
         log.warn({ event: "flush_failed", what: this.what, ...errorFields(error) }, "could not write counts; retrying");
         this.request();
       });
     }, this.everyMs);
     this.timer.unref?.();
   }
-}
-
-/** The driver's error code, on the error itself or on the one Drizzle wraps. */
-function codeOf(error: unknown): unknown {
-  const e = error as { code?: unknown; cause?: { code?: unknown } };
-  return e.code ?? e.cause?.code;
 }
