@@ -38,6 +38,11 @@ async function counts(checkoutId: string) {
   return row!;
 }
 
+/** The order is made before the capture (authorize, allocate, capture), so a completed checkout's payment may
+ * still read "authorized" for a moment: waits for the capture's record. */
+const captureRecorded = (checkoutId: string) =>
+  until("the capture's record", async () => (await counts(checkoutId)).payment !== "authorized", 10_000);
+
 /** A shopper's checkout put into `paying` with a payment record the provider has authorized, as if the pay
  * request were still on its way back: the state in which a webhook can arrive first. */
 async function payingWithAuthorizedPayment(client: HttpClient) {
@@ -75,6 +80,7 @@ describe("the test provider's asynchronous cards", () => {
 
     await until("the webhook", async () => (await statusOf(client, checkout.id)).status !== "paying", 10_000);
     expect(await statusOf(client, checkout.id)).toMatchObject({ status: "completed", endedBy: "payment", orderId: expect.any(String) });
+    await captureRecorded(checkout.id);
     expect(await counts(checkout.id)).toEqual({ orders: 1, payment: "captured", charged: "captured" });
     expect(await levels(product.id)).toEqual({ on_hand: 3, reserved: 0, allocated: 2 });
   });
@@ -188,6 +194,7 @@ describe("a webhook due while the app is down", () => {
     client.baseUrl = app.baseUrl;
     await until("the redelivered webhook", async () => (await statusOf(client, checkout.id)).status !== "paying", 15_000);
     expect(await statusOf(client, checkout.id)).toMatchObject({ status: "completed", orderId: expect.any(String) });
+    await captureRecorded(checkout.id);
     expect(await counts(checkout.id)).toEqual({ orders: 1, payment: "captured", charged: "captured" });
   }, 60_000);
 });
