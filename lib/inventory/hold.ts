@@ -21,17 +21,17 @@
  * writes with the COMMIT right behind them.
  */
 import "server-only";
-import { and, asc, eq, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import { union } from "drizzle-orm/pg-core";
 import { db, type Db, type Tx } from "@/db/client";
-import { anyOf, anyOfSubquery, bareName, insertRows } from "@/db/batch-statements";
+import { anyOf, anyOfSubquery, bareName, insertRows, preparedOnce, rawStatement } from "@/db/batch-statements";
 import { cartLines, carts, checkouts, products, rateLimits, reservations } from "@/db/schema";
 import { isLiveCheckout } from "../availability";
 import { env } from "../env";
 import { excluded } from "../query-parts";
 import { DomainError } from "../errors";
 import { recordHoldBatchFailure, recordHoldOutcomes } from "../metrics";
-import { applyLedger, expireStaleHoldsOn, expiredLedger, lockStockRows, type LedgerEntry, type ShortLine } from "./stock";
+import { applyLedger, expireStaleHoldsOf, expiredLedger, lockStockRowsOf, type EndedHold, type LedgerEntry, type ShortLine } from "./stock";
 
 export interface HoldRequest {
   shopperId: string;
@@ -80,40 +80,40 @@ type Plan =
 
 const RATE_WINDOW_SECONDS = 60;
 
-/** Holds the carts of a batch of shoppers in one transaction; one outcome per request, in order. */
-export async function holdCarts(
-  executor: Db | Tx,
-  requests: HoldRequest[],
-  /** Called once the batch holds its stock rows' locks (or needs none): the queue then prepares the next one. */
-  onStockLocked: () => void = () => {},
-): Promise<HoldOutcome[]> {
-  if (requests.length === 0) return [];
-  const { outcomes, written } = await executor.transaction(async (tx) => {
-    // 1. One round trip, in the lock order of every transaction here: the shoppers' carts, their live
-    //    checkouts, then the stock rows of every product their carts want or their checkouts hold, in
-    //    product-id order, with the holds on them whose time is up expired. The reads in between need no lock
-    //    of their own. NO KEY UPDATE on carts: a transaction that updates a checkout re-checks its foreign key
-    //    with KEY SHARE on the cart while holding the checkout's lock; FOR UPDATE here would wait for it while
-    //    blocking it (a deadlock).
-    const shopperIds = [...new Set(requests.map((r) => r.shopperId))];
-    const cartsOfShoppers = tx.select({ id: carts.id }).from(carts).where(anyOf(carts.shopperId, shopperIds));
-    const liveCheckoutsOfCarts = and(anyOfSubquery(checkouts.cartId, cartsOfShoppers), isLiveCheckout);
-    const productsOfBatch = union(
-      tx.select({ productId: cartLines.productId }).from(cartLines).where(anyOfSubquery(cartLines.cartId, cartsOfShoppers)),
-      tx
-        .select({ productId: reservations.productId })
-        .from(reservations)
-        .where(anyOfSubquery(reservations.checkoutId, tx.select({ id: checkouts.id }).from(checkouts).where(liveCheckoutsOfCarts))),
-    );
-    const [lockedCarts, liveCheckouts, lines, liveHolds, clock, limits, stock, expired] = await Promise.all([
-      tx
+/**
+ * The batch's reads, in the lock order of every transaction here: the shoppers' carts, their live checkouts, then
+ * the stock rows of every product their carts want or their checkouts hold, in product-id order, with the holds
+ * on them whose time is up expired. The reads in between need no lock of their own. NO KEY UPDATE on carts: a
+ * transaction that updates a checkout re-checks its foreign key with KEY SHARE on the cart while holding the
+ * checkout's lock; FOR UPDATE here would wait for it while blocking it (a deadlock). Each is built once, with the
+ * batch's shoppers as its one placeholder.
+ */
+const batchReads = (() => {
+  const shopperIds = sql.placeholder("shopperIds");
+  const cartsOfShoppers = db.select({ id: carts.id }).from(carts).where(anyOf(carts.shopperId, shopperIds));
+  const liveCheckoutsOfCarts = and(anyOfSubquery(checkouts.cartId, cartsOfShoppers), isLiveCheckout);
+  const productsOfBatch = union(
+    db.select({ productId: cartLines.productId }).from(cartLines).where(anyOfSubquery(cartLines.cartId, cartsOfShoppers)),
+    db
+      .select({ productId: reservations.productId })
+      .from(reservations)
+      .where(anyOfSubquery(reservations.checkoutId, db.select({ id: checkouts.id }).from(checkouts).where(liveCheckoutsOfCarts))),
+  );
+  return {
+    lockCarts: preparedOnce(() =>
+      db
         .select({ id: carts.id, shopperId: carts.shopperId })
         .from(carts)
         .where(anyOf(carts.shopperId, shopperIds))
         .orderBy(asc(carts.id))
-        .for("no key update"),
-      tx.select().from(checkouts).where(liveCheckoutsOfCarts).orderBy(asc(checkouts.id)).for("update"),
-      tx
+        .for("no key update")
+        .prepare("hold_lock_carts"),
+    ),
+    lockLiveCheckouts: preparedOnce(() =>
+      db.select().from(checkouts).where(liveCheckoutsOfCarts).orderBy(asc(checkouts.id)).for("update").prepare("hold_lock_checkouts"),
+    ),
+    cartLines: preparedOnce(() =>
+      db
         .select({
           cartId: cartLines.cartId,
           productId: cartLines.productId,
@@ -125,8 +125,11 @@ export async function holdCarts(
         .from(cartLines)
         .innerJoin(products, eq(products.id, cartLines.productId))
         .where(anyOfSubquery(cartLines.cartId, cartsOfShoppers))
-        .orderBy(asc(cartLines.productId)),
-      tx
+        .orderBy(asc(cartLines.productId))
+        .prepare("hold_cart_lines"),
+    ),
+    liveHolds: preparedOnce(() =>
+      db
         .select({
           checkoutId: reservations.checkoutId,
           productId: reservations.productId,
@@ -140,14 +143,38 @@ export async function holdCarts(
         .from(reservations)
         .innerJoin(products, eq(products.id, reservations.productId))
         .innerJoin(checkouts, eq(checkouts.id, reservations.checkoutId))
-        .where(liveCheckoutsOfCarts),
-      // Raw SQL: a select without a table (the database's clock for the whole batch), which the builder cannot say.
-      tx.execute<{ now: string; clock: string }>(
-        sql`select to_json(now()) #>> '{}' as now, to_json(clock_timestamp()) #>> '{}' as clock`,
-      ),
+        .where(liveCheckoutsOfCarts)
+        .prepare("hold_live_holds"),
+    ),
+    // Raw SQL: a select without a table (the database's clock for the whole batch), which the builder cannot say.
+    clock: preparedOnce(() =>
+      rawStatement<{ now: string; clock: string }>(sql`select to_json(now()) #>> '{}' as now, to_json(clock_timestamp()) #>> '{}' as clock`),
+    ),
+    lockStockRows: lockStockRowsOf(productsOfBatch),
+    expireStaleHolds: expireStaleHoldsOf(productsOfBatch),
+  };
+})();
+
+/** Holds the carts of a batch of shoppers in one transaction; one outcome per request, in order. */
+export async function holdCarts(
+  executor: Db | Tx,
+  requests: HoldRequest[],
+  /** Called once the batch holds its stock rows' locks (or needs none): the queue then prepares the next one. */
+  onStockLocked: () => void = () => {},
+): Promise<HoldOutcome[]> {
+  if (requests.length === 0) return [];
+  const { outcomes, written } = await executor.transaction(async (tx) => {
+    // 1. One round trip, in the lock order of every transaction here (see `batchReads` below).
+    const shopperIds = [...new Set(requests.map((r) => r.shopperId))];
+    const [lockedCarts, liveCheckouts, lines, liveHolds, clock, limits, stock, expired] = await Promise.all([
+      batchReads.lockCarts(tx, { shopperIds }),
+      batchReads.lockLiveCheckouts(tx, { shopperIds }),
+      batchReads.cartLines(tx, { shopperIds }),
+      batchReads.liveHolds(tx, { shopperIds }),
+      batchReads.clock(tx),
       countCheckoutStarts(tx, requests),
-      lockStockRows(tx, productsOfBatch),
-      expireStaleHoldsOn(tx, productsOfBatch),
+      batchReads.lockStockRows(tx, { shopperIds }),
+      batchReads.expireStaleHolds(tx, { shopperIds }),
     ]);
     onStockLocked();
     const now = new Date(clock[0]!.now);
@@ -275,7 +302,7 @@ function existing(live: LiveCheckout, holds: LiveHold[], serverTime: Date): Hold
 async function writeBatch(
   tx: Tx,
   granted: { request: HoldRequest; plan: Extract<Plan, { kind: "hold" }>; checkout: HeldCheckout }[],
-  expired: Awaited<ReturnType<typeof expireStaleHoldsOn>>,
+  expired: EndedHold[],
   now: Date,
 ): Promise<{ written: Promise<void> }> {
   const replaced = granted.flatMap((g) => (g.plan.replaces ? [g.plan.replaces] : []));
@@ -324,41 +351,33 @@ async function writeBatch(
     granted.length === 0
       ? Promise.resolve([0, 0])
       : Promise.all([
-          rowCount(
+          insertCheckouts(
             tx,
-            insertRows(
-              checkouts,
-              ["id", "cartId", "shopperId", "email", "details", "totalCents", "startedAt", "expiresAt", "hardExpiresAt"],
-              granted.map(({ request, plan, checkout }) => ({
-                id: checkout.id,
-                cartId: plan.cartId,
+            granted.map(({ request, plan, checkout }) => ({
+              id: checkout.id,
+              cartId: plan.cartId,
+              shopperId: request.shopperId,
+              email: checkout.email,
+              details: checkout.details,
+              totalCents: checkout.totalCents,
+              startedAt: checkout.startedAt,
+              expiresAt: checkout.expiresAt,
+              hardExpiresAt: checkout.hardExpiresAt,
+            })),
+          ).then((result) => result.count),
+          insertHolds(
+            tx,
+            granted.flatMap(({ request, plan, checkout }) =>
+              plan.lines.map((l) => ({
+                checkoutId: checkout.id,
                 shopperId: request.shopperId,
-                email: checkout.email,
-                details: checkout.details,
-                totalCents: checkout.totalCents,
-                startedAt: checkout.startedAt,
+                productId: l.productId,
+                quantity: l.quantity,
+                unitPriceCents: l.unitPriceCents,
                 expiresAt: checkout.expiresAt,
-                hardExpiresAt: checkout.hardExpiresAt,
               })),
             ),
-          ),
-          rowCount(
-            tx,
-            insertRows(
-              reservations,
-              ["checkoutId", "shopperId", "productId", "quantity", "unitPriceCents", "expiresAt"],
-              granted.flatMap(({ request, plan, checkout }) =>
-                plan.lines.map((l) => ({
-                  checkoutId: checkout.id,
-                  shopperId: request.shopperId,
-                  productId: l.productId,
-                  quantity: l.quantity,
-                  unitPriceCents: l.unitPriceCents,
-                  expiresAt: checkout.expiresAt,
-                })),
-              ),
-            ),
-          ),
+          ).then((result) => result.count),
         ]);
   // Without a replaced checkout (a flash sale's usual batch) the ledger goes in the same round trip; otherwise
   // it waits for what the replaced checkouts actually gave back, and is sent before this resolves.
@@ -390,11 +409,33 @@ async function writeBatch(
   return { written };
 }
 
-/** Runs an insertRows statement and answers how many rows PostgreSQL says it wrote. */
-function rowCount(tx: Tx, statement: SQL): Promise<number> {
-  // Raw SQL: insertRows (db/batch-statements.ts), one statement text for any batch size.
-  return tx.execute(statement).then((result) => result.count);
-}
+// Raw SQL (insertRows, db/batch-statements.ts): one statement text for any batch size. Each answers with the
+// number of rows it wrote, checked in writeBatch.
+const insertCheckouts = insertRows(checkouts, [
+  "id",
+  "cartId",
+  "shopperId",
+  "email",
+  "details",
+  "totalCents",
+  "startedAt",
+  "expiresAt",
+  "hardExpiresAt",
+]);
+const insertHolds = insertRows(reservations, ["checkoutId", "shopperId", "productId", "quantity", "unitPriceCents", "expiresAt"]);
+
+// Raw SQL: insertRows (db/batch-statements.ts) with an upsert, one statement text for any number of shoppers.
+const countStarts = insertRows<typeof rateLimits, "bucket" | "hits", "windowStart", { bucket: string; hits: number; retryAfter: number }>(
+  rateLimits,
+  ["bucket", "hits"],
+  {
+    computed: { windowStart: sql`to_timestamp(floor(extract(epoch from now()) / ${RATE_WINDOW_SECONDS}) * ${RATE_WINDOW_SECONDS})` },
+    then: sql`on conflict (${bareName(rateLimits.bucket)}, ${bareName(rateLimits.windowStart)})
+      do update set ${bareName(rateLimits.hits)} = ${rateLimits.hits} + ${excluded(rateLimits.hits)}
+    returning ${rateLimits.bucket}, ${rateLimits.hits},
+      ceil(extract(epoch from ${rateLimits.windowStart} + make_interval(secs => ${RATE_WINDOW_SECONDS}) - now()))::int as "retryAfter"`,
+  },
+);
 
 /**
  * Counts each request against its shopper's per-minute checkout limit, in the batch's own transaction (no
@@ -406,19 +447,10 @@ async function countCheckoutStarts(tx: Tx, requests: HoldRequest[]): Promise<Map
   if (limit <= 0) return over;
   const perShopper = new Map<string, number>();
   for (const r of requests) perShopper.set(r.shopperId, (perShopper.get(r.shopperId) ?? 0) + 1);
-  const windowStart = sql`to_timestamp(floor(extract(epoch from now()) / ${RATE_WINDOW_SECONDS}) * ${RATE_WINDOW_SECONDS})`;
-  // Raw SQL: insertRows (db/batch-statements.ts), one statement text for any number of shoppers.
-  const counted = await tx.execute<{ bucket: string; hits: number; retryAfter: number }>(sql`
-    ${insertRows(
-      rateLimits,
-      ["bucket", "hits"],
-      [...perShopper].map(([shopperId, hits]) => ({ bucket: `checkout:${shopperId}`, hits })),
-      { windowStart },
-    )}
-    on conflict (${bareName(rateLimits.bucket)}, ${bareName(rateLimits.windowStart)})
-      do update set ${bareName(rateLimits.hits)} = ${rateLimits.hits} + ${excluded(rateLimits.hits)}
-    returning ${rateLimits.bucket}, ${rateLimits.hits},
-      ceil(extract(epoch from ${rateLimits.windowStart} + make_interval(secs => ${RATE_WINDOW_SECONDS}) - now()))::int as "retryAfter"`);
+  const counted = await countStarts(
+    tx,
+    [...perShopper].map(([shopperId, hits]) => ({ bucket: `checkout:${shopperId}`, hits })),
+  );
   const after = new Map(counted.map((c) => [c.bucket.slice("checkout:".length), c]));
   // The k-th request of a shopper in this batch is hit number (hits before the batch + k).
   const seen = new Map<string, number>();

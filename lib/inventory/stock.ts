@@ -7,9 +7,9 @@
  * (the stale ones only with SKIP LOCKED). Holding a stock row lock, code never waits for another row.
  */
 import "server-only";
-import { and, asc, eq, inArray, lte, sql, type SQLWrapper } from "drizzle-orm";
-import type { Tx } from "@/db/client";
-import { anyOf, anyOfSubquery, insertRows, jsonRows } from "@/db/batch-statements";
+import { and, asc, eq, inArray, is, lte, Placeholder, sql, type SQLWrapper } from "drizzle-orm";
+import { db, type Tx } from "@/db/client";
+import { anyOf, anyOfSubquery, insertRows, jsonRows, preparedOnce } from "@/db/batch-statements";
 import { checkouts, reservations, stockLevels, stockMovements, type CheckoutEnder } from "@/db/schema";
 import { isActiveHold } from "../availability";
 import { recordExpired, recordReleased } from "../metrics";
@@ -22,28 +22,38 @@ export interface ShortLine {
 
 export type LockedStockRow = { productId: string; onHand: number; reserved: number; allocated: number };
 
-/** Product ids: a list, or a subquery selecting them (so the lock can ride with the reads that name them). */
-export type ProductIds = readonly string[] | SQLWrapper;
+/**
+ * Which products a statement is about: a placeholder for a list of ids, or a subquery selecting them (so the
+ * lock can ride with the reads that name them).
+ */
+export type ProductIds = Placeholder | SQLWrapper;
 
 const productIn = (column: typeof stockLevels.productId | typeof reservations.productId, productIds: ProductIds) =>
-  Array.isArray(productIds) ? anyOf(column, productIds) : anyOfSubquery(column, productIds as SQLWrapper);
-
-const none = (productIds: ProductIds) => Array.isArray(productIds) && productIds.length === 0;
+  is(productIds, Placeholder) ? anyOf(column, productIds) : anyOfSubquery(column, productIds);
 
 /** Locks these products' stock rows in product-id order (the deadlock-free order) and returns them. */
-export function lockStockRows(tx: Tx, productIds: ProductIds): Promise<LockedStockRow[]> {
-  if (none(productIds)) return Promise.resolve([]);
-  return tx
-    .select({
-      productId: stockLevels.productId,
-      onHand: stockLevels.onHand,
-      reserved: stockLevels.reserved,
-      allocated: stockLevels.allocated,
-    })
-    .from(stockLevels)
-    .where(productIn(stockLevels.productId, productIds))
-    .orderBy(asc(stockLevels.productId))
-    .for("update");
+export const lockStockRowsOf = (productIds: ProductIds) =>
+  preparedOnce(() =>
+    db
+      .select({
+        productId: stockLevels.productId,
+        onHand: stockLevels.onHand,
+        reserved: stockLevels.reserved,
+        allocated: stockLevels.allocated,
+      })
+      .from(stockLevels)
+      .where(productIn(stockLevels.productId, productIds))
+      .orderBy(asc(stockLevels.productId))
+      .for("update")
+      .prepare("lock_stock_rows"),
+  );
+
+const lockListedStockRows = lockStockRowsOf(sql.placeholder("productIds"));
+
+/** Locks the stock rows of these products in product-id order and returns them. */
+export function lockStockRows(tx: Tx, productIds: readonly string[]): Promise<LockedStockRow[]> {
+  if (productIds.length === 0) return Promise.resolve([]);
+  return lockListedStockRows(tx, { productIds });
 }
 
 /** A hold that was ended, as the ledger and the stock rows need to know it. */
@@ -51,31 +61,72 @@ export type EndedHold = { productId: string; quantity: number; checkoutId: strin
 
 /**
  * Marks these products' holds whose time is up as expired and returns them. The caller holds the stock rows'
- * locks and must write what they free back (`applyHoldChanges`). A hold whose row another transaction has
+ * locks and must write what they free back (`applyLedger`). A hold whose row another transaction has
  * locked is skipped: only the holder of its checkout's lock touches it (to extend, pay or release it), so
  * waiting for it could deadlock.
  */
-export function expireStaleHoldsOn(tx: Tx, productIds: ProductIds): Promise<EndedHold[]> {
-  if (none(productIds)) return Promise.resolve([]);
-  const stale = tx
-    .select({ id: reservations.id })
-    .from(reservations)
-    .where(
-      and(
-        productIn(reservations.productId, productIds),
-        isActiveHold,
-        lte(reservations.expiresAt, sql`now()`),
-      ),
-    )
-    .for("update", { skipLocked: true });
-  return tx
-    .update(reservations)
-    .set({ status: "expired", endedAt: sql`now()` })
-    .where(inArray(reservations.id, stale))
-    .returning({ productId: reservations.productId, quantity: reservations.quantity, checkoutId: reservations.checkoutId });
+export const expireStaleHoldsOf = (productIds: ProductIds) =>
+  preparedOnce(() => {
+    const stale = db
+      .select({ id: reservations.id })
+      .from(reservations)
+      .where(and(productIn(reservations.productId, productIds), isActiveHold, lte(reservations.expiresAt, sql`now()`)))
+      .for("update", { skipLocked: true });
+    return db
+      .update(reservations)
+      .set({ status: "expired", endedAt: sql`now()` })
+      .where(inArray(reservations.id, stale))
+      .returning({ productId: reservations.productId, quantity: reservations.quantity, checkoutId: reservations.checkoutId })
+      .prepare("expire_stale_holds");
+  });
+
+const expireListedStaleHolds = expireStaleHoldsOf(sql.placeholder("productIds"));
+
+/** Expires the stale holds on the stock rows of these products (see expireStaleHoldsOf). */
+export function expireStaleHoldsOn(tx: Tx, productIds: readonly string[]): Promise<EndedHold[]> {
+  if (productIds.length === 0) return Promise.resolve([]);
+  return expireListedStaleHolds(tx, { productIds });
 }
 
 export type LedgerEntry = typeof stockMovements.$inferInsert;
+
+/**
+ * Writes a set of hold changes to the ledger and to the stock rows (whose locks the caller holds): one
+ * multi-row insert and one update of every changed stock row. `reservedDelta` per product is the sum of the
+ * entries' reserved deltas, so the levels always equal the ledger.
+ */
+const insertLedgerRows = insertRows(stockMovements, [
+  "productId",
+  "kind",
+  "onHandDelta",
+  "reservedDelta",
+  "allocatedDelta",
+  "reason",
+  "actorId",
+  "checkoutId",
+  "orderId",
+]);
+
+// Every changed row in one statement (one parameter), whatever the number of products.
+const updateStockLevels = preparedOnce(() =>
+  db
+    .update(stockLevels)
+    .set({
+      reserved: sql`${stockLevels.reserved} + change.reserved`,
+      allocated: sql`${stockLevels.allocated} + change.allocated`,
+      onHand: sql`${stockLevels.onHand} + change.on_hand`,
+      updatedAt: sql`now()`,
+    })
+    .from(
+      jsonRows(
+        "change",
+        { product_id: stockLevels.productId, reserved: stockLevels.reserved, allocated: stockLevels.allocated, on_hand: stockLevels.onHand },
+        sql.placeholder("changes"),
+      ),
+    )
+    .where(sql`${stockLevels.productId} = change.product_id`)
+    .prepare("update_stock_levels"),
+);
 
 /**
  * Writes a set of hold changes to the ledger and to the stock rows (whose locks the caller holds): one
@@ -97,42 +148,21 @@ export async function applyLedger(tx: Tx, entries: LedgerEntry[]): Promise<void>
     .map(([productId, d]) => ({ product_id: productId, reserved: d.reserved, allocated: d.allocated, on_hand: d.onHand }));
   // Sent together: postgres.js pipelines them on the transaction's connection, one round trip in all.
   await Promise.all([
-    // Raw SQL: insertRows (db/batch-statements.ts), one statement text for any number of entries.
-    tx.execute(
-      insertRows(
-        stockMovements,
-        ["productId", "kind", "onHandDelta", "reservedDelta", "allocatedDelta", "reason", "actorId", "checkoutId", "orderId"],
-        entries.map((e) => ({
-          productId: e.productId,
-          kind: e.kind,
-          onHandDelta: e.onHandDelta ?? 0,
-          reservedDelta: e.reservedDelta ?? 0,
-          allocatedDelta: e.allocatedDelta ?? 0,
-          reason: e.reason ?? null,
-          actorId: e.actorId ?? null,
-          checkoutId: e.checkoutId ?? null,
-          orderId: e.orderId ?? null,
-        })),
-      ),
+    insertLedgerRows(
+      tx,
+      entries.map((e) => ({
+        productId: e.productId,
+        kind: e.kind,
+        onHandDelta: e.onHandDelta ?? 0,
+        reservedDelta: e.reservedDelta ?? 0,
+        allocatedDelta: e.allocatedDelta ?? 0,
+        reason: e.reason ?? null,
+        actorId: e.actorId ?? null,
+        checkoutId: e.checkoutId ?? null,
+        orderId: e.orderId ?? null,
+      })),
     ),
-    changes.length > 0 &&
-      tx
-        .update(stockLevels)
-        .set({
-          reserved: sql`${stockLevels.reserved} + change.reserved`,
-          allocated: sql`${stockLevels.allocated} + change.allocated`,
-          onHand: sql`${stockLevels.onHand} + change.on_hand`,
-          updatedAt: sql`now()`,
-        })
-        // Every changed row in one statement (one parameter), whatever the number of products.
-        .from(
-          jsonRows(
-            "change",
-            { product_id: stockLevels.productId, reserved: stockLevels.reserved, allocated: stockLevels.allocated, on_hand: stockLevels.onHand },
-            changes,
-          ),
-        )
-        .where(sql`${stockLevels.productId} = change.product_id`),
+    changes.length > 0 && updateStockLevels(tx, { changes: JSON.stringify(changes) }),
   ]);
 }
 
