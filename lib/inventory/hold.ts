@@ -21,6 +21,7 @@
  * writes with the COMMIT right behind them.
  */
 import "server-only";
+import { isMainThread } from "node:worker_threads";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { union } from "drizzle-orm/pg-core";
 import { db, type Db, type Tx } from "@/db/client";
@@ -31,6 +32,7 @@ import { env } from "../env";
 import { excluded } from "../query-parts";
 import { DomainError } from "../errors";
 import { recordHoldBatchFailure, recordHoldOutcomes } from "../metrics";
+import { holdOnThread } from "./hold-thread";
 import { applyLedger, expireStaleHoldsOf, expiredLedger, lockStockRowsOf, type EndedHold, type LedgerEntry, type ShortLine } from "./stock";
 
 export interface HoldRequest {
@@ -474,6 +476,21 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   return groups;
 }
 
+/** Runs one batch: on this thread (holdCarts) or on the hold thread (hold-thread.ts). */
+export type BatchRunner = (requests: HoldRequest[], onStockLocked: () => void) => Promise<HoldOutcome[]>;
+
+export interface HoldQueueSettings {
+  /** At most this many checkout starts in one batch. */
+  maxBatch: number;
+  /** At most this many batches in flight at once. */
+  maxInFlight: number;
+  /**
+   * The next batch leaves only once every batch in flight holds its stock rows' locks (on this thread, see
+   * `pump`); otherwise at the end of each turn of the event loop, with every start that came in during it.
+   */
+  waitForLocks: boolean;
+}
+
 /**
  * Coalesces concurrent checkout starts in this process into batches. Purely a throughput device: every request
  * still goes to PostgreSQL, which alone decides; nothing is remembered between batches.
@@ -483,29 +500,38 @@ class HoldQueue {
   private inFlight = 0;
   /** Batches in flight that have not yet locked their stock rows (they are still reading carts). */
   private preparing = 0;
+  private pumpAtEndOfTurn = false;
   /** Counted since the process started; read-only outside (holdQueueStats), for tests and the bench. */
   readonly stats = { batches: 0, requests: 0, largestBatch: 0 };
 
   constructor(
-    private readonly maxBatch: number,
-    private readonly maxInFlight: number,
+    private readonly settings: HoldQueueSettings,
+    private readonly runBatch: BatchRunner,
   ) {}
 
   submit(request: HoldRequest): Promise<HoldOutcome> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ request, resolve, reject });
-      this.pump();
+      if (this.settings.waitForLocks) return this.pump();
+      if (this.pumpAtEndOfTurn) return;
+      this.pumpAtEndOfTurn = true;
+      setImmediate(() => {
+        this.pumpAtEndOfTurn = false;
+        this.pump();
+      });
     });
   }
 
   /**
-   * Sends a batch when none is in flight, or when every batch in flight already holds its stock rows' locks:
-   * the next one then gathers everything that arrived meanwhile and prepares while the lock is held, rather than
-   * leaving at once with one or two shoppers and taking the hot row's lock for little work.
+   * On this thread, sends a batch when none is in flight, or when every batch in flight already holds its stock
+   * rows' locks: the next one then gathers everything that arrived meanwhile and prepares while the lock is held,
+   * rather than leaving at once with one or two shoppers and taking the hot row's lock for little work. On the
+   * hold thread, batches leave at the end of each turn of this event loop (up to the number in flight).
    */
   private pump(): void {
-    while (this.inFlight < this.maxInFlight && this.preparing === 0 && this.waiting.length > 0) {
-      const batch = this.waiting.splice(0, this.maxBatch);
+    const { maxBatch, maxInFlight, waitForLocks } = this.settings;
+    while (this.inFlight < maxInFlight && (!waitForLocks || this.preparing === 0) && this.waiting.length > 0) {
+      const batch = this.waiting.splice(0, maxBatch);
       this.inFlight += 1;
       this.preparing += 1;
       this.stats.batches += 1;
@@ -516,7 +542,7 @@ class HoldQueue {
         if (locked) return;
         locked = true;
         this.preparing -= 1;
-        this.pump();
+        if (waitForLocks) this.pump();
       };
       void this.run(batch, onLocked).finally(() => {
         this.inFlight -= 1;
@@ -529,8 +555,7 @@ class HoldQueue {
   private async run(batch: HoldQueue["waiting"], onLocked: () => void): Promise<void> {
     const started = performance.now();
     try {
-      const outcomes = await holdCarts(
-        db,
+      const outcomes = await this.runBatch(
         batch.map((b) => b.request),
         onLocked,
       );
@@ -551,7 +576,7 @@ class HoldQueue {
       await Promise.all(
         batch.map((b) => {
           const retried = performance.now();
-          return holdCarts(db, [b.request]).then(
+          return this.runBatch([b.request], () => {}).then(
             (o) => {
               recordHoldOutcomes(o, 1, performance.now() - retried);
               b.resolve(o[0]!);
@@ -565,18 +590,29 @@ class HoldQueue {
 }
 
 /**
- * How checkout starts are batched in one process, tuned with `npm run bench` and `npm run bench:http`
- * (BENCHMARKS.md). Up to three batches in flight: while one holds a hot row's lock and commits, the next is
- * already waiting for the row, and a third may leave the moment the second has it (before the first has told its
- * shoppers); batches on different products run side by side.
+ * Where batches run, and how they are formed (tuned with `npm run bench` and `npm run bench:http`, BENCHMARKS.md).
+ *
+ * In the production server (`next start`) each batch runs on the hold thread (hold-thread.ts), a worker thread
+ * of this process with its own connections: its event loop has nothing else to do, so it answers the database
+ * the moment the hot row is locked and holds the lock for the writes and the commit only, never for a turn of
+ * the HTTP server's loop (15–20 ms under load). Batches leave at the end of each turn of the server's loop; up
+ * to 24 starts a batch and four in flight, so no one batch carries every connection's shopper at once.
+ *
+ * Elsewhere (`next dev`, tests, scripts) each batch runs on the calling thread, whose loop may be busy when the
+ * lock comes: up to 64 starts a batch and three in flight, and the next leaves once every batch in flight holds
+ * its locks, so it gathers everyone who arrived meanwhile. While one commits, the next is waiting for the row,
+ * and a third may leave the moment the second has it.
  */
-export const holdQueueSettings = {
-  maxBatch: 64,
-  maxInFlight: Math.min(3, env.DATABASE_POOL_SIZE),
-};
+const onHoldThread = isMainThread && process.env.NEXT_RUNTIME === "nodejs" && env.NODE_ENV === "production";
+
+export const holdQueueSettings: Readonly<HoldQueueSettings> = onHoldThread
+  ? { maxBatch: 24, maxInFlight: Math.min(4, env.DATABASE_POOL_SIZE), waitForLocks: false }
+  : { maxBatch: 64, maxInFlight: Math.min(3, env.DATABASE_POOL_SIZE), waitForLocks: true };
+
+const onThisThread: BatchRunner = (requests, onStockLocked) => holdCarts(db, requests, onStockLocked);
 
 const globalForQueue = globalThis as unknown as { stockholdHoldQueue?: HoldQueue };
-const holdQueue = (globalForQueue.stockholdHoldQueue ??= new HoldQueue(holdQueueSettings.maxBatch, holdQueueSettings.maxInFlight));
+const holdQueue = (globalForQueue.stockholdHoldQueue ??= new HoldQueue(holdQueueSettings, onHoldThread ? holdOnThread : onThisThread));
 
 export function requestHold(request: HoldRequest): Promise<HoldOutcome> {
   return holdQueue.submit(request);
