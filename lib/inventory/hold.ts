@@ -495,7 +495,7 @@ export interface HoldQueueSettings {
  * Coalesces concurrent checkout starts in this process into batches. Purely a throughput device: every request
  * still goes to PostgreSQL, which alone decides; nothing is remembered between batches.
  */
-class HoldQueue {
+export class HoldQueue {
   private waiting: { request: HoldRequest; resolve: (o: HoldOutcome) => void; reject: (e: unknown) => void }[] = [];
   private inFlight = 0;
   /** Batches in flight that have not yet locked their stock rows (they are still reading carts). */
