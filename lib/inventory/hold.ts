@@ -166,7 +166,7 @@ export async function holdCarts(
 ): Promise<HoldOutcome[]> {
   if (requests.length === 0) return [];
   const { outcomes, written } = await executor.transaction(async (tx) => {
-    // 1. One round trip, in the lock order of every transaction here (see `batchReads` below).
+    // 1. One round trip, in the lock order of every transaction here (see `batchReads` above).
     const shopperIds = [...new Set(requests.map((r) => r.shopperId))];
     const [lockedCarts, liveCheckouts, lines, liveHolds, clock, limits, stock, expired] = await Promise.all([
       batchReads.lockCarts(tx, { shopperIds }),
@@ -603,6 +603,7 @@ export class HoldQueue {
  * its locks, so it gathers everyone who arrived meanwhile. While one commits, the next is waiting for the row,
  * and a third may leave the moment the second has it.
  */
+// NEXT_RUNTIME is Next.js's own marker of its Node.js server (as in instrumentation.ts), not configuration.
 const onHoldThread = isMainThread && process.env.NEXT_RUNTIME === "nodejs" && env.NODE_ENV === "production";
 
 export const holdQueueSettings: Readonly<HoldQueueSettings> = onHoldThread

@@ -90,11 +90,7 @@ export function expireStaleHoldsOn(tx: Tx, productIds: readonly string[]): Promi
 
 export type LedgerEntry = typeof stockMovements.$inferInsert;
 
-/**
- * Writes a set of hold changes to the ledger and to the stock rows (whose locks the caller holds): one
- * multi-row insert and one update of every changed stock row. `reservedDelta` per product is the sum of the
- * entries' reserved deltas, so the levels always equal the ledger.
- */
+// Raw SQL: insertRows (db/batch-statements.ts), one statement text for any number of entries.
 const insertLedgerRows = insertRows(stockMovements, [
   "productId",
   "kind",
