@@ -486,7 +486,8 @@ export interface HoldQueueSettings {
   maxInFlight: number;
   /**
    * The next batch leaves only once every batch in flight holds its stock rows' locks (on this thread, see
-   * `pump`); otherwise at the end of each turn of the event loop, with every start that came in during it.
+   * `pump`); otherwise as soon as it is full, or at the end of the turn of the event loop with every other start
+   * that came in during it.
    */
   waitForLocks: boolean;
 }
@@ -512,7 +513,8 @@ export class HoldQueue {
   submit(request: HoldRequest): Promise<HoldOutcome> {
     return new Promise((resolve, reject) => {
       this.waiting.push({ request, resolve, reject });
-      if (this.settings.waitForLocks) return this.pump();
+      // A full batch need not wait for the end of the turn: it leaves at once, if one more may be in flight.
+      if (this.settings.waitForLocks || this.waiting.length >= this.settings.maxBatch) return this.pump();
       if (this.pumpAtEndOfTurn) return;
       this.pumpAtEndOfTurn = true;
       setImmediate(() => {
@@ -526,7 +528,8 @@ export class HoldQueue {
    * On this thread, sends a batch when none is in flight, or when every batch in flight already holds its stock
    * rows' locks: the next one then gathers everything that arrived meanwhile and prepares while the lock is held,
    * rather than leaving at once with one or two shoppers and taking the hot row's lock for little work. On the
-   * hold thread, batches leave at the end of each turn of this event loop (up to the number in flight).
+   * hold thread, batches leave when full or at the end of each turn of this event loop (up to the number in
+   * flight).
    */
   private pump(): void {
     const { maxBatch, maxInFlight, waitForLocks } = this.settings;
@@ -595,8 +598,10 @@ export class HoldQueue {
  * In the production server (`next start`) each batch runs on the hold thread (hold-thread.ts), a worker thread
  * of this process with its own connections: its event loop has nothing else to do, so it answers the database
  * the moment the hot row is locked and holds the lock for the writes and the commit only, never for a turn of
- * the HTTP server's loop (15–20 ms under load). Batches leave at the end of each turn of the server's loop; up
- * to 24 starts a batch and four in flight, so no one batch carries every connection's shopper at once.
+ * the HTTP server's loop (15–20 ms under load). Up to 16 starts a batch and five in flight: a batch leaves as
+ * soon as it is full, the rest at the end of each turn of the server's loop. So no one batch carries every
+ * connection's shopper at once, and a long turn (a garbage collection, a burst of requests) sends its starts as
+ * they come rather than all at its end, while their answers arrive in smaller groups.
  *
  * Elsewhere (`next dev`, tests, scripts) each batch runs on the calling thread, whose loop may be busy when the
  * lock comes: up to 64 starts a batch and three in flight, and the next leaves once every batch in flight holds
@@ -607,7 +612,7 @@ export class HoldQueue {
 const onHoldThread = isMainThread && process.env.NEXT_RUNTIME === "nodejs" && env.NODE_ENV === "production";
 
 export const holdQueueSettings: Readonly<HoldQueueSettings> = onHoldThread
-  ? { maxBatch: 24, maxInFlight: Math.min(4, env.DATABASE_POOL_SIZE), waitForLocks: false }
+  ? { maxBatch: 16, maxInFlight: Math.min(5, env.DATABASE_POOL_SIZE), waitForLocks: false }
   : { maxBatch: 64, maxInFlight: Math.min(3, env.DATABASE_POOL_SIZE), waitForLocks: true };
 
 const onThisThread: BatchRunner = (requests, onStockLocked) => holdCarts(db, requests, onStockLocked);

@@ -1,8 +1,8 @@
 /**
  * How the hold queue forms batches, with a stand-in for the database (the batches' own work is tested in
- * hold-coalescing, hold-race and hold-write-failure): on the hold thread's settings the starts of one turn of
- * the event loop leave together at its end, within the batch size and the number in flight; in-process the next
- * batch waits until the one in flight holds its locks; a failed batch is retried one start at a time.
+ * hold-coalescing, hold-race and hold-write-failure): on the hold thread's settings a full batch leaves at once
+ * and the rest of a turn's starts together at its end, within the number in flight; in-process the next batch
+ * waits until the one in flight holds its locks; a failed batch is retried one start at a time.
  */
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
@@ -27,24 +27,31 @@ const request = (i: number): HoldRequest => ({ shopperId: String(i), email: null
 const shopperOf = (o: HoldOutcome) => (o.outcome === "rate_limited" ? o.retryAfterSeconds : -1);
 
 describe("the hold queue", () => {
-  it("on the hold thread's settings, sends one turn's starts together at its end, 24 a batch and four in flight", async () => {
+  it("on the hold thread's settings, sends a full batch at once and the rest of the turn's starts at its end, five in flight", async () => {
     const runner = manualRunner();
-    const queue = new HoldQueue({ maxBatch: 24, maxInFlight: 4, waitForLocks: false }, runner.run);
-    const answers = Array.from({ length: 100 }, (_, i) => queue.submit(request(i)));
+    const queue = new HoldQueue({ maxBatch: 16, maxInFlight: 5, waitForLocks: false }, runner.run);
+    const first = Array.from({ length: 20 }, (_, i) => queue.submit(request(i)));
 
-    expect(runner.batches).toHaveLength(0);
+    // The first 16 left the moment the 16th came in; the other four wait for the end of the turn.
+    expect(runner.batches.map((b) => b.requests.length)).toEqual([16]);
     await nextTurn();
-    expect(runner.batches.map((b) => b.requests.length)).toEqual([24, 24, 24, 24]);
+    expect(runner.batches.map((b) => b.requests.length)).toEqual([16, 4]);
 
-    // The four left behind go as soon as a batch in flight is answered.
-    runner.batches[0]!.answer();
+    // Three full batches go at once; the fifth in flight is the last allowed, so the 12 after it wait.
+    const second = Array.from({ length: 60 }, (_, i) => queue.submit(request(20 + i)));
+    expect(runner.batches.map((b) => b.requests.length)).toEqual([16, 4, 16, 16, 16]);
     await nextTurn();
-    expect(runner.batches.map((b) => b.requests.length)).toEqual([24, 24, 24, 24, 4]);
+    expect(runner.batches).toHaveLength(5);
 
-    for (const batch of runner.batches.slice(1)) batch.answer();
-    const outcomes = await Promise.all(answers);
-    expect(outcomes.map(shopperOf)).toEqual(Array.from({ length: 100 }, (_, i) => i));
-    expect(queue.stats).toEqual({ batches: 5, requests: 100, largestBatch: 24 });
+    // They go as soon as a batch in flight is answered.
+    runner.batches[1]!.answer();
+    await nextTurn();
+    expect(runner.batches.map((b) => b.requests.length)).toEqual([16, 4, 16, 16, 16, 12]);
+
+    for (const batch of runner.batches) batch.answer();
+    const outcomes = await Promise.all([...first, ...second]);
+    expect(outcomes.map(shopperOf)).toEqual(Array.from({ length: 80 }, (_, i) => i));
+    expect(queue.stats).toEqual({ batches: 6, requests: 80, largestBatch: 16 });
   });
 
   it("in-process, sends the next batch only once the batch in flight holds its stock rows' locks", async () => {
