@@ -10,14 +10,13 @@ import { HoldQueue, type HoldOutcome, type HoldRequest } from "@/lib/inventory/h
 
 /** A runner whose batches the test answers by hand; each answer names its shopper, so mix-ups show. */
 function manualRunner() {
-  const batches: { requests: HoldRequest[]; onStockLocked: () => void; answer: () => void; fail: (e: Error) => void }[] = [];
+  const batches: { requests: HoldRequest[]; onStockLocked: () => void; answer: () => void }[] = [];
   const run = (requests: HoldRequest[], onStockLocked: () => void) =>
-    new Promise<HoldOutcome[]>((resolve, reject) => {
+    new Promise<HoldOutcome[]>((resolve) => {
       batches.push({
         requests,
         onStockLocked,
         answer: () => resolve(requests.map((r) => ({ outcome: "rate_limited", retryAfterSeconds: Number(r.shopperId) }))),
-        fail: reject,
       });
     });
   return { batches, run };
