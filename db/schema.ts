@@ -29,6 +29,11 @@ export const users = pgTable(
     email: text("email"),
     name: text("name"),
     passwordHash: text("password_hash"),
+    /**
+     * When the account proved it owns `email` (a signed, single-use link sent to it). Until then the email is
+     * only claimed: guest orders placed with it stay the guest's (lib/accounts).
+     */
+    emailVerifiedAt: timestamp("email_verified_at", { withTimezone: true }),
     createdAt: createdAt(),
   },
   (t) => [
@@ -43,6 +48,36 @@ export const users = pgTable(
 );
 export type User = typeof users.$inferSelect;
 export type NewUser = typeof users.$inferInsert;
+
+export const accountTokenPurposes = ["verify_email", "reset_password"] as const;
+export type AccountTokenPurpose = (typeof accountTokenPurposes)[number];
+
+/**
+ * Single-use, expiring proofs sent by email: "this address is mine" and "let me set a new password". Only a
+ * hash of the token is kept, so a leaked table signs no one in; `email` is the address the link was sent to,
+ * so a token proves that address even if the account's email changes meanwhile.
+ */
+export const accountTokens = pgTable(
+  "account_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    purpose: text("purpose", { enum: accountTokenPurposes }).notNull(),
+    email: text("email").notNull(),
+    tokenHash: text("token_hash").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check("account_tokens_purpose_valid", sql`${t.purpose} in ('verify_email', 'reset_password')`),
+    uniqueIndex("account_tokens_hash_unique").on(t.tokenHash),
+    index("account_tokens_user_idx").on(t.userId, t.purpose),
+  ],
+);
+export type AccountToken = typeof accountTokens.$inferSelect;
 
 /** PostgreSQL's tsvector, which Drizzle has no built-in column type for. */
 const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
@@ -238,7 +273,8 @@ export const reservations = pgTable(
 );
 export type Reservation = typeof reservations.$inferSelect;
 
-export const orderStatuses = ["paid", "fulfilled"] as const;
+/** cancelled: the shop gave the order up (e.g. its payment failed after it was placed) and its units went back on sale. */
+export const orderStatuses = ["paid", "fulfilled", "cancelled"] as const;
 export type OrderStatus = (typeof orderStatuses)[number];
 
 export const orders = pgTable(
@@ -257,11 +293,12 @@ export const orders = pgTable(
     paymentReference: text("payment_reference").notNull(),
     createdAt: createdAt(),
     fulfilledAt: timestamp("fulfilled_at", { withTimezone: true }),
+    cancelledAt: timestamp("cancelled_at", { withTimezone: true }),
   },
   (t) => [
     // One order per checkout: a replayed or doubled payment can never allocate twice.
     uniqueIndex("orders_one_per_checkout").on(t.checkoutId),
-    check("orders_status_valid", sql`${t.status} in ('paid', 'fulfilled')`),
+    check("orders_status_valid", sql`${t.status} in ('paid', 'fulfilled', 'cancelled')`),
     check("orders_total_not_negative", sql`${t.totalCents} >= 0`),
     index("orders_shopper_idx").on(t.shopperId),
     // Guest order lookup by email and joining guest orders to an account with the same email.
@@ -279,6 +316,8 @@ export const orderLines = pgTable(
     productId: uuid("product_id")
       .notNull()
       .references(() => products.id),
+    /** The product's name when it was sold: a later rename or archive never changes a past order. */
+    name: text("name").notNull(),
     quantity: integer("quantity").notNull(),
     unitPriceCents: integer("unit_price_cents").notNull(),
   },
@@ -373,6 +412,23 @@ export const testProviderPayments = pgTable("test_provider_payments", {
   updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
 });
 
+/**
+ * Every call the shop made to the test provider, in order: what a real provider's request log shows, so a test
+ * can assert "captured exactly once" by count.
+ */
+export const testProviderCalls = pgTable(
+  "test_provider_calls",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    idempotencyKey: text("idempotency_key").notNull(),
+    call: text("call", { enum: ["authorize", "capture", "void", "refund", "lookup"] }).notNull(),
+    /** What the call answered (the payment's status after it), or the error it raised. */
+    outcome: text("outcome").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("test_provider_calls_key_idx").on(t.idempotencyKey, t.call)],
+);
+
 export const movementKinds = [
   "receive", // opening stock and restocks
   "write_off",
@@ -458,7 +514,7 @@ export const paymentEvents = pgTable(
   (t) => [primaryKey({ columns: [t.provider, t.eventId] })],
 );
 
-export const emailKinds = ["order_confirmation", "back_in_stock"] as const;
+export const emailKinds = ["order_confirmation", "back_in_stock", "verify_email", "reset_password"] as const;
 export type EmailKind = (typeof emailKinds)[number];
 
 /** pending → sending (claimed by one drain) → sent, or back to pending with a later retry, or failed for good;
@@ -490,7 +546,10 @@ export const emailOutbox = pgTable(
   },
   (t) => [
     uniqueIndex("email_outbox_dedupe_key_unique").on(t.dedupeKey),
-    check("email_outbox_kind_valid", sql`${t.kind} in ('order_confirmation', 'back_in_stock')`),
+    check(
+      "email_outbox_kind_valid",
+      sql`${t.kind} in ('order_confirmation', 'back_in_stock', 'verify_email', 'reset_password')`,
+    ),
     check("email_outbox_status_valid", sql`${t.status} in ('pending', 'sending', 'sent', 'failed', 'kept')`),
     check("email_outbox_attempts_not_negative", sql`${t.attempts} >= 0`),
     index("email_outbox_due_idx").on(t.nextAttemptAt).where(sql`${t.status} in ('pending', 'sending')`),

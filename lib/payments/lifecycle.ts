@@ -17,7 +17,7 @@
 import "server-only";
 import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import { db, type Tx } from "@/db/client";
-import { carts, cartLines, checkouts, orderLines, orders, payments, reservations, type Payment } from "@/db/schema";
+import { carts, cartLines, checkouts, orderLines, orders, payments, products, reservations, type Payment } from "@/db/schema";
 import { expireLapsed, hasLapsed, InsufficientStockError, lockCheckout, type LockedCheckout } from "../checkout/checkout";
 import { refusalFor, supersededError } from "../checkout/lifecycle";
 import { getCheckout, type CheckoutView } from "../checkout/view";
@@ -368,9 +368,16 @@ async function placeOrder(tx: Tx, checkout: LockedCheckout, payment: Payment, re
   const orderId = crypto.randomUUID();
   const taken = await takeStock(tx, checkout.id, { reserve: false, orderId, actorId: payment.shopperId });
   if (taken.short.length > 0) return { short: taken.short };
+  // The name is copied onto the order line: a later rename never rewrites what was sold.
   const bought = await tx
-    .select({ productId: reservations.productId, quantity: reservations.quantity, unitPriceCents: reservations.unitPriceCents })
+    .select({
+      productId: reservations.productId,
+      name: products.name,
+      quantity: reservations.quantity,
+      unitPriceCents: reservations.unitPriceCents,
+    })
     .from(reservations)
+    .innerJoin(products, eq(products.id, reservations.productId))
     .where(eq(reservations.checkoutId, checkout.id));
   await tx.insert(orders).values({
     id: orderId,

@@ -6,7 +6,12 @@ import { env } from "@/lib/env";
 import { listOutbox, outboxCounts } from "@/lib/mail";
 
 const statusTone = { pending: "info", sending: "info", sent: "success", failed: "danger", kept: "neutral" } as const;
-const kindLabel = { order_confirmation: "Order confirmation", back_in_stock: "Back in stock" } as const;
+const kindLabel = {
+  order_confirmation: "Order confirmation",
+  back_in_stock: "Back in stock",
+  verify_email: "Verify email",
+  reset_password: "Password reset",
+} as const;
 
 /** Every email the shop has queued, newest first: sent, waiting for a retry, given up, or kept (demo). */
 export default async function OutboxPage() {
