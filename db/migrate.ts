@@ -18,12 +18,13 @@ const MIGRATION_LOCK = 7262001;
 
 export async function runMigrations(
   databaseUrl: string,
-  options: { pooler?: Pooler } = {},
+  /** `count`: apply only the first `count` migrations (a migration test fills a database of an older schema). */
+  options: { pooler?: Pooler; count?: number } = {},
 ): Promise<void> {
   const pooler = options.pooler ?? poolerOf(process.env.DATABASE_POOLER);
   const client = postgres(databaseUrl, { max: 1, ...scriptClientOptions(pooler) });
   try {
-    const migrations = readMigrationFiles({ migrationsFolder });
+    const migrations = readMigrationFiles({ migrationsFolder }).slice(0, options.count);
     await client.begin(async (tx) => {
       await tx`select pg_advisory_xact_lock(${MIGRATION_LOCK})`;
       // A migration may rewrite a large table: the app's statement limit (e.g. a role default) must not cut it.
