@@ -38,6 +38,9 @@ const envSchema = z
     // In-process sweep of stale holds every ~60 s in `npm run dev` / `npm start`; "0" turns it off.
     EXPIRY_SWEEP_SECONDS: wholeNumber(60),
     PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
+    // Names this server in its health answer (X-Instance-Id), so a launcher knows it reached the server it started
+    // and not another one that took the same port. Unset: no header.
+    STOCKHOLD_INSTANCE_ID: optionalSecret,
     PAYMENT_PROVIDER: z.enum(["test", "stripe"]).default("test"),
     // The Stripe provider (PAYMENT_PROVIDER=stripe): all three keys are required then.
     STRIPE_SECRET_KEY: optionalSecret,

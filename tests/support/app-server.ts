@@ -5,6 +5,7 @@
  * build is made by global-setup.ts (tests/support/build.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { freePort } from "../../db/embedded";
 import { nextBin } from "./build";
 
@@ -41,13 +42,38 @@ const TEST_ENV: Record<string, string> = {
 /** True when an answer to the health check means the app can serve: 2xx or 3xx. */
 export const isReadyStatus = (status: number) => status >= 200 && status < 400;
 
+/**
+ * Starts the app on a free port. A free port is only free until someone binds it: another test file may be handed
+ * the same one. So the app names itself in its health answer (STOCKHOLD_INSTANCE_ID → X-Instance-Id), readiness
+ * counts only its own answer, and a start that lost the port (EADDRINUSE) is tried again on another.
+ */
 export async function startApp(overrides: Record<string, string> = {}, readyWithinMs = 60_000): Promise<RunningApp> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startAppOnce(overrides, readyWithinMs);
+    } catch (error) {
+      if (!(error instanceof PortTaken) || attempt >= 5) throw error;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startAppOnce(overrides: Record<string, string>, readyWithinMs: number): Promise<RunningApp> {
   const port = await freePort();
+  const instance = randomUUID();
   const logs: string[] = [];
   const child = spawn(process.execPath, [nextBin, "start", "--hostname", "127.0.0.1", "--port", String(port)], {
     // PORT: the test payment provider sends its webhooks to this server.
     // STOCKHOLD_SUPERVISOR_PID: the server stops if this test process dies without stopping it (db/supervised.ts).
-    env: { ...process.env, ...TEST_ENV, PORT: String(port), STOCKHOLD_SUPERVISOR_PID: String(process.pid), ...overrides },
+    env: {
+      ...process.env,
+      ...TEST_ENV,
+      PORT: String(port),
+      STOCKHOLD_SUPERVISOR_PID: String(process.pid),
+      STOCKHOLD_INSTANCE_ID: instance,
+      ...overrides,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const keep = (chunk: Buffer) => logs.push(chunk.toString());
@@ -74,11 +100,17 @@ export async function startApp(overrides: Record<string, string> = {}, readyWith
   const deadline = Date.now() + readyWithinMs;
   let last = "no answer";
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`next start exited early:\n${logs.join("")}`);
+    if (child.exitCode !== null) {
+      const output = logs.join("");
+      if (output.includes("EADDRINUSE")) throw new PortTaken(`port ${port} was taken`);
+      throw new Error(`next start exited early:\n${output}`);
+    }
     try {
       const response = await fetch(`${baseUrl}/api/health`, { redirect: "manual", signal: AbortSignal.timeout(5_000) });
       last = `${response.status} ${(await response.text()).slice(0, 200)}`;
-      if (isReadyStatus(response.status)) break;
+      // Another file's server on this port answers too, but not with our instance's name.
+      const ours = response.headers.get("x-instance-id") === (overrides.STOCKHOLD_INSTANCE_ID ?? instance);
+      if (ours && isReadyStatus(response.status)) break;
     } catch {
       // not listening yet
     }
