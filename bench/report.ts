@@ -3,7 +3,21 @@
  * prose around them is kept as written. Every bench script writes its own section through `replaceSection`.
  */
 import fs from "node:fs";
+import path from "node:path";
 import type { BenchReport, Measurement } from "./run";
+
+/**
+ * Saves a run's figures as bench/results/<kind>-<start time>.json (a new file per run, never overwriting one), so
+ * every figure quoted in README.md and BENCHMARKS.md can name the file it comes from. Returns the path from the
+ * project root.
+ */
+export function saveResult(kind: string, started: Date, report: object): string {
+  const dir = path.join(process.cwd(), "bench", "results");
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${kind}-${started.toISOString().replace(/[:.]/g, "-")}.json`);
+  fs.writeFileSync(file, JSON.stringify(report, null, 2) + "\n", { flag: "wx" });
+  return path.relative(process.cwd(), file);
+}
 
 const marker = (name: string, edge: "start" | "end") => `<!-- bench:${name}:${edge} -->`;
 
