@@ -269,14 +269,14 @@ function targetsOf(small: Scale, large: Scale): Target[] {
   return targets;
 }
 
-function renderSection(report: CatalogueReport): string {
+function renderSection(report: CatalogueReport, source: string): string {
   const m = report.machine;
   const [small, large] = report.scales as [Scale, Scale];
   const kb = (bytes: number) => (bytes / 1024).toFixed(1);
   const row = (name: string, pick: (s: Scale) => Timing) =>
     `| ${name} | ${pick(small).p50Ms} / ${pick(small).p95Ms} | ${kb(pick(small).bytes)} | ${pick(large).p50Ms} / ${pick(large).p95Ms} | ${kb(pick(large).bytes)} |`;
   return [
-    `Run of ${report.date.slice(0, 16).replace("T", " ")} UTC, ${report.durationSeconds} s in all. Machine: ${m.cpus} CPUs (\`nproc\`), ` +
+    `Run of ${report.date.slice(0, 16).replace("T", " ")} UTC, ${report.durationSeconds} s in all (\`${source}\`). Machine: ${m.cpus} CPUs (\`nproc\`), ` +
       `${m.cpuModel}, ${m.memoryGiB} GiB memory, ${m.os}; Node ${m.node}; PostgreSQL ${report.database.version} ` +
       `(${report.database.embedded ? "embedded, temporary cluster" : "DATABASE_URL"}, fsync ${report.database.fsync}). ` +
       `Load average (1 min) ${report.loadAverage.atStart} at the start, ${report.loadAverage.atEnd} at the end. ` +
@@ -383,7 +383,7 @@ async function main(): Promise<void> {
     };
     const file = resultFile(report.date);
     fs.writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
-    replaceSection(path.join(process.cwd(), "BENCHMARKS.md"), "catalogue", renderSection(report));
+    replaceSection(path.join(process.cwd(), "BENCHMARKS.md"), "catalogue", renderSection(report, path.relative(process.cwd(), file)));
     log(`Saved ${path.relative(process.cwd(), file)}; BENCHMARKS.md updated (${report.durationSeconds} s).`);
     if (targets.some((t) => !t.met)) process.exitCode = 1;
   } finally {
