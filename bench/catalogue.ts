@@ -21,6 +21,7 @@ import postgres, { type Sql } from "postgres";
 import { createDatabaseIfMissing } from "../db/bootstrap";
 import { runMigrations } from "../db/migrate";
 import { seedDemoCatalogue } from "../db/seed";
+import { TEST_ADMIN_TOKEN } from "../tests/support/app-server";
 import { ensureBuild } from "../tests/support/build";
 import { CookieJar } from "../tests/support/http";
 import { createHttpClient, startBenchApp, type BenchApp } from "./app";
@@ -34,7 +35,8 @@ const LARGE_DATABASE = "stockhold_bench_large";
 const WARM_UP = 10;
 const SAMPLES = 60;
 const HOLDING_SHOPPERS = 20;
-const ADMIN_TOKEN = "bench-catalogue-admin-token";
+// The token the shared app launcher gives every app it starts (its environment overrides this process's).
+const ADMIN_TOKEN = TEST_ADMIN_TOKEN;
 const SEARCHES = ["lantern", "walnut", "lin", "blue mug", "oak board", "cer", "brass lamp", "wool", "kettle", "tea"];
 
 interface Timing {
@@ -327,7 +329,6 @@ async function main(): Promise<void> {
     await admin.unsafe(`drop database if exists ${LARGE_DATABASE} with (force)`).catch(() => {});
     await admin.end();
   };
-  process.env.ADMIN_API_TOKEN = ADMIN_TOKEN;
   const apps: BenchApp[] = [];
   let stopping: Promise<void> | undefined;
   const shutdown = () =>
