@@ -74,6 +74,8 @@ interface Group {
   title: string;
   from: string;
   to: string;
+  /** Shown in BENCHMARKS.md's summary section (the others only in summary.json, for the history paragraphs). */
+  onPage: boolean;
   /**
    * Which figures the group quotes: its runs share the HTTP figures, the engine's, or both (the engine's were taken
    * from 4,000 starts before 16:09 on 2026-12-04, from 12,000 after; pgbench is in every run and in every group).
@@ -85,18 +87,20 @@ const GROUPS: Group[] = [
   {
     id: "http-2026-12-04-hold-thread-16",
     title:
-      "bench:http, 2026-12-04 15:44–16:47 UTC, the hold thread with batches of up to 16 (cbcf7de, the current hold path): HTTP rows and pgbench",
+      "bench:http, 2026-12-04 15:44–16:47 UTC, the hold thread with batches of up to 16 (the hold path since cbcf7de): HTTP rows and pgbench",
     from: "2026-12-04T15:44:00Z",
     to: "2026-12-04T16:48:00Z",
     figures: "http",
+    onPage: true,
   },
   {
     id: "http-2026-12-04-hold-thread-16-engine-12000",
     title:
-      "bench:http, 2026-12-04 16:09–16:47 UTC, the same code, the engine measured over 12,000 starts (ENGINE_SHOPPERS since 988f2a1): engine rows and pgbench",
+      "bench:http, 2026-12-04 16:09–16:47 UTC, the same code, the engine measured over 12,000 starts (ENGINE_SHOPPERS, committed in 988f2a1): engine rows and pgbench",
     from: "2026-12-04T16:09:00Z",
     to: "2026-12-04T16:48:00Z",
     figures: "engine",
+    onPage: true,
   },
   {
     id: "http-2026-12-04-hold-thread-24",
@@ -104,6 +108,7 @@ const GROUPS: Group[] = [
     from: "2026-12-04T13:45:00Z",
     to: "2026-12-04T14:10:00Z",
     figures: "all",
+    onPage: false,
   },
 ];
 
@@ -182,6 +187,7 @@ function summariseGroup(group: Group, runs: HttpRun[]) {
   const targetsConsidered = (r: HttpRun) => (r.targets ?? []).filter((t) => quotes(t.name.startsWith("engine") ? "engine" : "http"));
   return {
     id: group.id,
+    onPage: group.onPage,
     title: group.title,
     files: of.map((r) => r.file),
     machine: [...new Set(of.map((r) => `${r.machine.cpus} CPUs, ${r.machine.cpuModel}`))],
@@ -251,7 +257,7 @@ function main(): void {
     `Medians over saved runs, with the middle half (p25–p75) and the whole range (min–max) of the runs; written by ` +
       `\`npm run bench:summary\` from the files it names, into \`${SUMMARY}\`.`,
   ];
-  for (const g of groups) {
+  for (const g of groups.filter((x) => x.onPage)) {
     lines.push(
       "",
       `**${g.title}.** ${g.files.length} runs (\`${g.files[0]}\` … \`${g.files[g.files.length - 1]}\`), ${g.machine.join("; ")}; ` +
