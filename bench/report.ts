@@ -21,6 +21,16 @@ export function saveResult(kind: string, started: Date, report: object): string 
 
 const marker = (name: string, edge: "start" | "end") => `<!-- bench:${name}:${edge} -->`;
 
+/** The body of the section `name` of `file`, between its markers; fails if the file has no such section. */
+export function readSection(file: string, name: string): string {
+  const [start, end] = [marker(name, "start"), marker(name, "end")];
+  const current = fs.readFileSync(file, "utf8");
+  const from = current.indexOf(start);
+  const to = current.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`${file} has no ${start} … ${end} section`);
+  return current.slice(from + start.length + 1, to - 1);
+}
+
 /** Replaces the section `name` of `file` with `body` (markers included); fails if the file has no such section. */
 export function replaceSection(file: string, name: string, body: string): void {
   const [start, end] = [marker(name, "start"), marker(name, "end")];

@@ -9,14 +9,18 @@
  *
  * Prints the tables, saves them as bench/results/summary.json (made only from the files it names, so running this
  * again without new result files changes nothing) and rewrites the "bench:summary" section of BENCHMARKS.md.
+ *
+ * `npm run bench:summary -- --check` writes nothing: it fails when summary.json or that section is not what the
+ * saved files give, or when README.md or BENCHMARKS.md names a result file that is not in bench/results/.
  */
 import fs from "node:fs";
 import path from "node:path";
 import { z } from "zod";
-import { replaceSection } from "./report";
+import { readSection, replaceSection } from "./report";
 
 const RESULTS = path.join("bench", "results");
 const SUMMARY = path.join(RESULTS, "summary.json");
+const PAGES = ["README.md", "BENCHMARKS.md"];
 
 /** A bench:http file as saved since 2026-12-03 21:58 UTC (older files lack `refused` and the rounds). */
 const httpRoute = z.object({ requestsPerSecond: z.number(), p50Ms: z.number(), p99Ms: z.number() });
@@ -251,7 +255,7 @@ function main(): void {
     .map((file) => ({ file: path.join(RESULTS, file), ...slowProviderFile.parse(readJson(file)) }));
 
   const summary = { groups, pooler, flashSale, catalogue, slowProvider };
-  fs.writeFileSync(SUMMARY, JSON.stringify(summary, null, 2) + "\n");
+  const summaryJson = JSON.stringify(summary, null, 2) + "\n";
 
   const lines: string[] = [
     `Medians over saved runs, with the middle half (p25–p75) and the whole range (min–max) of the runs; written by ` +
@@ -289,9 +293,45 @@ function main(): void {
     );
   }
   const table = lines.join("\n");
+  if (process.argv.includes("--check")) {
+    const problems = [
+      ...(fs.existsSync(SUMMARY) && fs.readFileSync(SUMMARY, "utf8") === summaryJson ? [] : [`${SUMMARY} is not what the saved runs give`]),
+      ...(readSection("BENCHMARKS.md", "summary") === table ? [] : ["BENCHMARKS.md's summary section is not what the saved runs give"]),
+      ...missingResultFiles(),
+    ];
+    for (const problem of problems) console.error(problem);
+    if (problems.length > 0) {
+      console.error("Run `npm run bench:summary`, or name result files that exist.");
+      process.exitCode = 1;
+    } else {
+      console.log(`${SUMMARY}, BENCHMARKS.md's summary and every result file named in ${PAGES.join(" and ")}: ok`);
+    }
+    return;
+  }
+  fs.writeFileSync(SUMMARY, summaryJson);
   console.log(table);
   replaceSection("BENCHMARKS.md", "summary", table);
   console.log(`\nsaved ${SUMMARY}; BENCHMARKS.md updated`);
+}
+
+/**
+ * Result files the pages name that are not saved: whole names (`http-2026-12-04T16-47-02-976Z.json`, with or
+ * without `bench/results/`) and the short `…T16-47-02-976Z.json` form of a table's further columns, which must end
+ * some saved file's name.
+ */
+function missingResultFiles(): string[] {
+  const saved = fs.readdirSync(RESULTS);
+  const missing: string[] = [];
+  for (const page of PAGES) {
+    const text = fs.readFileSync(page, "utf8");
+    for (const [, name] of text.matchAll(/(?:bench\/results\/)?((?:http|pooler|catalogue|slow-provider)-[\w-]+\.json|\d{4}-\d{2}-\d{2}[\w-]*\.json)/g)) {
+      if (!saved.includes(name!)) missing.push(`${page} names ${name}, which is not in ${RESULTS}`);
+    }
+    for (const [, tail] of text.matchAll(/…(T[\w-]+\.json)/g)) {
+      if (!saved.some((file) => file.endsWith(tail!))) missing.push(`${page} names …${tail}, which ends no file in ${RESULTS}`);
+    }
+  }
+  return missing;
 }
 
 main();
