@@ -21,6 +21,7 @@ import postgres, { type Sql } from "postgres";
 import { createDatabaseIfMissing } from "../db/bootstrap";
 import { runMigrations } from "../db/migrate";
 import { seedDemoCatalogue } from "../db/seed";
+import { TEST_ADMIN_TOKEN } from "../tests/support/app-server";
 import { ensureBuild } from "../tests/support/build";
 import { CookieJar } from "../tests/support/http";
 import { createHttpClient, startBenchApp, type BenchApp } from "./app";
@@ -34,7 +35,8 @@ const LARGE_DATABASE = "stockhold_bench_large";
 const WARM_UP = 10;
 const SAMPLES = 60;
 const HOLDING_SHOPPERS = 20;
-const ADMIN_TOKEN = "bench-catalogue-admin-token";
+// The token the shared app launcher gives every app it starts (its environment overrides this process's).
+const ADMIN_TOKEN = TEST_ADMIN_TOKEN;
 const SEARCHES = ["lantern", "walnut", "lin", "blue mug", "oak board", "cer", "brass lamp", "wool", "kettle", "tea"];
 
 interface Timing {
@@ -269,14 +271,14 @@ function targetsOf(small: Scale, large: Scale): Target[] {
   return targets;
 }
 
-function renderSection(report: CatalogueReport): string {
+function renderSection(report: CatalogueReport, source: string): string {
   const m = report.machine;
   const [small, large] = report.scales as [Scale, Scale];
   const kb = (bytes: number) => (bytes / 1024).toFixed(1);
   const row = (name: string, pick: (s: Scale) => Timing) =>
     `| ${name} | ${pick(small).p50Ms} / ${pick(small).p95Ms} | ${kb(pick(small).bytes)} | ${pick(large).p50Ms} / ${pick(large).p95Ms} | ${kb(pick(large).bytes)} |`;
   return [
-    `Run of ${report.date.slice(0, 16).replace("T", " ")} UTC, ${report.durationSeconds} s in all. Machine: ${m.cpus} CPUs (\`nproc\`), ` +
+    `Run of ${report.date.slice(0, 16).replace("T", " ")} UTC, ${report.durationSeconds} s in all (\`${source}\`). Machine: ${m.cpus} CPUs (\`nproc\`), ` +
       `${m.cpuModel}, ${m.memoryGiB} GiB memory, ${m.os}; Node ${m.node}; PostgreSQL ${report.database.version} ` +
       `(${report.database.embedded ? "embedded, temporary cluster" : "DATABASE_URL"}, fsync ${report.database.fsync}). ` +
       `Load average (1 min) ${report.loadAverage.atStart} at the start, ${report.loadAverage.atEnd} at the end. ` +
@@ -327,7 +329,6 @@ async function main(): Promise<void> {
     await admin.unsafe(`drop database if exists ${LARGE_DATABASE} with (force)`).catch(() => {});
     await admin.end();
   };
-  process.env.ADMIN_API_TOKEN = ADMIN_TOKEN;
   const apps: BenchApp[] = [];
   let stopping: Promise<void> | undefined;
   const shutdown = () =>
@@ -383,7 +384,7 @@ async function main(): Promise<void> {
     };
     const file = resultFile(report.date);
     fs.writeFileSync(file, JSON.stringify(report, null, 2) + "\n");
-    replaceSection(path.join(process.cwd(), "BENCHMARKS.md"), "catalogue", renderSection(report));
+    replaceSection(path.join(process.cwd(), "BENCHMARKS.md"), "catalogue", renderSection(report, path.relative(process.cwd(), file)));
     log(`Saved ${path.relative(process.cwd(), file)}; BENCHMARKS.md updated (${report.durationSeconds} s).`);
     if (targets.some((t) => !t.met)) process.exitCode = 1;
   } finally {

@@ -2,25 +2,28 @@
  * `npm run bench:pooler`: the engine on one hot product at 64 concurrent shoppers, directly and through PgBouncer
  * in transaction mode (DATABASE_POOLER=transaction: no prepared statements, SET LOCAL per transaction), in
  * alternating rounds on the same PostgreSQL, so both see the same machine load. Prints holds/s and latency per
- * round and checks that every hold granted is in the database, and nothing more.
+ * round and checks that every hold granted is in the database, and nothing more. Saves every round, the machine
+ * and the median per path as bench/results/pooler-<start time>.json.
  *
  * Each round runs the engine in a child process, since lib/ reads DATABASE_URL and DATABASE_POOLER at import.
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
-import { startPgBouncer } from "../tests/support/pgbouncer";
+import { PGBOUNCER_BIN, startPgBouncer } from "../tests/support/pgbouncer";
 import { prepareBenchDatabase } from "./database";
 import { createProducts, createShoppersWithCarts, type BenchShopper } from "./fixtures";
 import { percentile, round1 } from "./load";
 import { describeMachine } from "./machine";
+import { saveResult } from "./report";
 
 const ROUNDS = 3;
 const HOLDS = 2000;
 const CONCURRENCY = 64;
 const WARM_UP = 200;
+const POOL_SIZE = 20;
 
 interface RoundResult {
   holds: number;
@@ -69,16 +72,22 @@ function runChild(env: Record<string, string>): Promise<RoundResult> {
   });
 }
 
+// Nearest-rank median: with 3 rounds, the middle one.
+const median = (values: number[]) => round1(percentile([...values].sort((a, b) => a - b), 50));
+
 async function main(): Promise<number> {
+  const started = new Date();
   const machine = describeMachine();
+  const loadAtStart = Number((os.loadavg()[0] ?? 0).toFixed(2));
   const database = await prepareBenchDatabase((line) => console.log(line));
-  const bouncer = await startPgBouncer(database.url, { poolSize: 20 });
+  const bouncer = await startPgBouncer(database.url, { poolSize: POOL_SIZE });
   const sql = postgres(database.url, { max: 2, onnotice: () => {} });
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "stockhold-bench-pooler-"));
   const rows: string[] = [];
+  const rounds: (RoundResult & { round: number; path: "direct" | "pgbouncer"; checked: boolean })[] = [];
   let allChecked = true;
   try {
-    console.log(`Load average at start: ${os.loadavg()[0]!.toFixed(2)}`);
+    console.log(`Load average at start: ${loadAtStart}`);
     for (let round = 1; round <= ROUNDS; round += 1) {
       for (const mode of ["direct", "pgbouncer"] as const) {
         const [product] = await createProducts(sql, `pooler-${mode}-${round}`, 1, (HOLDS + WARM_UP) * 2);
@@ -99,13 +108,44 @@ async function main(): Promise<number> {
         const row = `| ${round} | ${mode} | ${result.holds} | ${result.holdsPerSecond} | ${result.p50Ms} | ${result.p99Ms} | ${checked ? "yes" : "NO"} |`;
         console.log(row + (result.firstError ? ` first error: ${result.firstError}` : ""));
         rows.push(row);
+        rounds.push({ round, path: mode, ...result, checked });
       }
     }
-    console.log(`Load average at end: ${os.loadavg()[0]!.toFixed(2)}`);
-    console.log(`\nMachine: ${machine.cpus} CPUs, ${machine.cpuModel}; PostgreSQL ${database.server.version}; PgBouncer 1.18 (pool_mode = transaction, default_pool_size 20)`);
+    const loadAtEnd = Number((os.loadavg()[0] ?? 0).toFixed(2));
+    const bouncerVersion = /PgBouncer (\S+)/.exec(execFileSync(PGBOUNCER_BIN, ["--version"], { encoding: "utf8" }))?.[1] ?? "unknown";
+    const medians = (["direct", "pgbouncer"] as const).map((mode) => {
+      const of = rounds.filter((r) => r.path === mode);
+      return {
+        path: mode,
+        rounds: of.length,
+        holdsPerSecond: median(of.map((r) => r.holdsPerSecond)),
+        p50Ms: median(of.map((r) => r.p50Ms)),
+        p99Ms: median(of.map((r) => r.p99Ms)),
+      };
+    });
+    const source = saveResult("pooler", started, {
+      startedAt: started.toISOString(),
+      machine,
+      loadAverage: { atStart: loadAtStart, atEnd: loadAtEnd },
+      settings: {
+        rounds: ROUNDS,
+        holdsPerRound: HOLDS,
+        warmUpHolds: WARM_UP,
+        concurrency: CONCURRENCY,
+        pgbouncer: { version: bouncerVersion, poolMode: "transaction", defaultPoolSize: POOL_SIZE },
+        database: database.server,
+      },
+      rounds,
+      medians,
+      allChecked,
+    });
+    console.log(`Load average at end: ${loadAtEnd}`);
+    console.log(`\nMachine: ${machine.cpus} CPUs, ${machine.cpuModel}; PostgreSQL ${database.server.version}; PgBouncer ${bouncerVersion} (pool_mode = transaction, default_pool_size ${POOL_SIZE})`);
     console.log("| round | path | holds | holds/s | p50 ms | p99 ms | every hold in the database, nothing more |");
     console.log("|---:|---|---:|---:|---:|---:|---|");
     for (const row of rows) console.log(row);
+    for (const m of medians) console.log(`median of ${m.rounds} rounds, ${m.path}: ${m.holdsPerSecond} holds/s, p50 ${m.p50Ms} ms, p99 ${m.p99Ms} ms`);
+    console.log(`saved ${source}`);
     return allChecked ? 0 : 1;
   } finally {
     await sql.end();

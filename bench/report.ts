@@ -3,9 +3,33 @@
  * prose around them is kept as written. Every bench script writes its own section through `replaceSection`.
  */
 import fs from "node:fs";
+import path from "node:path";
 import type { BenchReport, Measurement } from "./run";
 
+/**
+ * Saves a run's figures as bench/results/<kind>-<start time>.json (a new file per run, never overwriting one), so
+ * every figure quoted in README.md and BENCHMARKS.md can name the file it comes from. Returns the path from the
+ * project root.
+ */
+export function saveResult(kind: string, started: Date, report: object): string {
+  const dir = path.join(process.cwd(), "bench", "results");
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${kind}-${started.toISOString().replace(/[:.]/g, "-")}.json`);
+  fs.writeFileSync(file, JSON.stringify(report, null, 2) + "\n", { flag: "wx" });
+  return path.relative(process.cwd(), file);
+}
+
 const marker = (name: string, edge: "start" | "end") => `<!-- bench:${name}:${edge} -->`;
+
+/** The body of the section `name` of `file`, between its markers; fails if the file has no such section. */
+export function readSection(file: string, name: string): string {
+  const [start, end] = [marker(name, "start"), marker(name, "end")];
+  const current = fs.readFileSync(file, "utf8");
+  const from = current.indexOf(start);
+  const to = current.indexOf(end);
+  if (from < 0 || to < from) throw new Error(`${file} has no ${start} … ${end} section`);
+  return current.slice(from + start.length + 1, to - 1);
+}
 
 /** Replaces the section `name` of `file` with `body` (markers included); fails if the file has no such section. */
 export function replaceSection(file: string, name: string, body: string): void {
