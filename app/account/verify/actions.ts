@@ -1,19 +1,21 @@
 "use server";
 /** Confirming an account's email with the mailed link, and asking for a new link. */
-import { revalidatePath } from "next/cache";
 import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/action-state";
 import { resendEmailVerification, verifyEmail } from "@/lib/accounts";
 import { DomainError } from "@/lib/errors";
 import { currentAccount } from "@/lib/identity";
 import { formFields, verifyEmailSchema } from "@/lib/store-schemas";
 
-/** The page's "Confirm my email" button: uses the link's token (a GET alone never does, so mail scanners can't). */
+/**
+ * The page's "Confirm my email" button: uses the link's token (a GET alone never does, so mail scanners can't).
+ * Nothing is revalidated: the orders page is rendered fresh on every visit, and re-rendering this page would
+ * replace the confirmation with "this link has been used".
+ */
 export async function verifyEmailAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
   const parsed = verifyEmailSchema.safeParse(formFields(formData));
   if (!parsed.success) return fieldErrorsOf(parsed.error);
   try {
     const { email, claimedOrders } = await verifyEmail(parsed.data.token);
-    revalidatePath("/orders");
     const joined =
       claimedOrders === 0
         ? ""
