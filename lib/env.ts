@@ -67,8 +67,8 @@ const envSchema = z
     // long the asynchronous cards take to settle (and their webhooks to be sent).
     PAYMENT_TEST_STALL_MS: z.coerce.number().int().min(0).max(600_000).default(0),
     PAYMENT_TEST_WEBHOOK_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
-    // Order and back-in-stock emails: sent through this SMTP server (smtp:// or smtps://, credentials in the URL);
-    // unset, they stay in the outbox for the demo (/admin/outbox).
+    // Order, back-in-stock and account emails: sent through this SMTP server (smtp:// or smtps://, credentials in
+    // the URL); unset, they stay in the outbox for the demo (/admin/outbox).
     SMTP_URL: optionalSecret.pipe(
       z
         .string()
