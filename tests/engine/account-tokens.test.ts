@@ -13,6 +13,7 @@ import { issueAccountToken } from "@/lib/accounts/tokens";
 import { env } from "@/lib/env";
 import { claimGuestOrders } from "@/lib/guest-orders";
 import { createAccount } from "@/lib/shoppers";
+import { upsertAdmin } from "@/db/seed";
 import { expectDomainError, makeProduct, sellUnits } from "../support/fixtures";
 
 afterAll(async () => {
@@ -134,5 +135,24 @@ describe("forgot password limits", () => {
     for (let i = 0; i < limit; i += 1) await requestPasswordReset({ email: `any-${randomUUID().slice(0, 8)}@example.test`, ip });
     const error = await expectDomainError(requestPasswordReset({ email: `more-${randomUUID().slice(0, 8)}@example.test`, ip }), "rate_limited");
     expect(error.message).toMatch(/from your address/);
+  });
+});
+
+describe("admin accounts", () => {
+  it("the admin named by ADMIN_EMAIL counts as verified, whether created or promoted from a shopper", async () => {
+    const fresh = `admin-${randomUUID().slice(0, 8)}@example.test`;
+    await upsertAdmin(process.env.DATABASE_URL!, fresh, "admin password 1");
+    const promoted = await account();
+    expect(await verifiedAt(promoted.id)).toBeNull();
+    await upsertAdmin(process.env.DATABASE_URL!, promoted.email, "admin password 2");
+    const rows = await db.execute<{ email: string; kind: string; verified: boolean }>(sql`
+      select email, kind, email_verified_at is not null as verified from users where email in (${fresh}, ${promoted.email})
+      order by email`);
+    expect(rows.map((r) => [r.kind, r.verified])).toEqual([
+      ["admin", true],
+      ["admin", true],
+    ]);
+    const made = await createAccount({ email: `made-${randomUUID().slice(0, 8)}@example.test`, password: "pw-admin-made", kind: "admin" });
+    expect(await verifiedAt(made.id)).not.toBeNull();
   });
 });
