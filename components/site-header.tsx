@@ -10,7 +10,8 @@ export async function SiteHeader() {
   const [session, shopper] = await Promise.all([auth(), currentShopper()]);
   const cart = shopper ? await getCart(shopper.id) : null;
   const count = cart?.itemCount ?? 0;
-  const signedIn = Boolean(session?.user) && shopper?.kind !== "guest";
+  // The account as the database sees it: a session ended by a password reset is signed out here too.
+  const signedIn = Boolean(session?.user) && shopper !== null && shopper.kind !== "guest";
   return (
     <header className="site-header">
       <div className="container header-inner">
@@ -29,7 +30,7 @@ export async function SiteHeader() {
             </span>
           </Link>
           <Link href="/orders">Orders</Link>
-          {session?.user?.role === "admin" ? <Link href="/admin">Admin</Link> : null}
+          {signedIn && session?.user?.role === "admin" ? <Link href="/admin">Admin</Link> : null}
           {signedIn ? (
             <form action={signOutAction} className="nav-form">
               <span className="nav-user" title={session?.user?.email}>

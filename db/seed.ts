@@ -44,16 +44,21 @@ export async function seedDemoCatalogue(databaseUrl: string): Promise<boolean> {
   }
 }
 
-/** Creates the admin account, or resets its password and role if the email exists. */
+/**
+ * Creates the admin account, or resets its password and role if the email exists. The operator named the
+ * address, so it counts as proven (verified) either way.
+ */
 export async function upsertAdmin(databaseUrl: string, email: string, password: string): Promise<void> {
   const { default: bcrypt } = await import("bcryptjs");
   const passwordHash = await bcrypt.hash(password, 10);
   const sql = postgres(databaseUrl, { max: 1, ...scriptClientOptions() });
   try {
     await sql`
-      insert into users (kind, email, name, password_hash) values ('admin', ${email.toLowerCase()}, 'Admin', ${passwordHash})
+      insert into users (kind, email, name, password_hash, email_verified_at)
+      values ('admin', ${email.toLowerCase()}, 'Admin', ${passwordHash}, now())
       on conflict (lower(email)) where email is not null
-      do update set kind = 'admin', password_hash = excluded.password_hash`;
+      do update set kind = 'admin', password_hash = excluded.password_hash,
+        email_verified_at = coalesce(users.email_verified_at, now())`;
   } finally {
     await sql.end();
   }

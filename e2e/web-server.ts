@@ -35,8 +35,9 @@ async function createShopperAccount(databaseUrl: string): Promise<void> {
   const passwordHash = await bcrypt.hash(SHOPPER.password, 10);
   const sql = postgres(databaseUrl, { max: 1, onnotice: () => {} });
   try {
-    await sql`insert into users (kind, email, name, password_hash)
-              values ('shopper', ${SHOPPER.email}, ${SHOPPER.name}, ${passwordHash})`;
+    // Its address counts as proven, as if the link had been opened (the verification journey signs up anew).
+    await sql`insert into users (kind, email, name, password_hash, email_verified_at)
+              values ('shopper', ${SHOPPER.email}, ${SHOPPER.name}, ${passwordHash}, now())`;
   } finally {
     await sql.end();
   }

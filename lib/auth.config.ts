@@ -9,9 +9,12 @@ export type Role = "shopper" | "admin";
 declare module "next-auth" {
   interface Session {
     user: { id: string; email: string; name?: string | null; role: Role };
+    /** When this session signed in (database clock, seconds): a later password reset ends it. */
+    signedInAt?: number;
   }
   interface User {
     role?: Role;
+    signedInAt?: number;
   }
 }
 
@@ -26,12 +29,14 @@ export const authConfig = {
       if (user) {
         token.sub = user.id;
         token.role = user.role ?? "shopper";
+        token.signedInAt = user.signedInAt;
       }
       return token;
     },
     session({ session, token }) {
       if (token.sub) session.user.id = token.sub;
       session.user.role = token.role === "admin" ? "admin" : "shopper";
+      if (typeof token.signedInAt === "number") session.signedInAt = token.signedInAt;
       return session;
     },
     authorized({ auth, request }) {

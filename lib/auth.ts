@@ -5,6 +5,8 @@
 import "server-only";
 import NextAuth, { CredentialsSignin } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
+import { db } from "@/db/client";
+import { requestEmailVerification, SIGN_IN_VERIFICATION_SECONDS } from "./accounts";
 import { authConfig } from "./auth.config";
 import { DomainError } from "./errors";
 import { claimGuestOrders } from "./guest-orders";
@@ -37,13 +39,19 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
         // Whatever the visitor put in their cart as a guest comes along; the guest cookie is dropped so it
         // never stands in for the account.
         await adoptGuest(account.id);
-        // Orders placed as a guest with this email join the account's history.
-        await claimGuestOrders(account.id, account.email);
+        if (account.emailVerified) {
+          // Guest orders placed with the account's proven address since it last signed in join its history.
+          await claimGuestOrders(db, account.id);
+        } else {
+          // An address not yet proven joins nothing; a fresh link is mailed (at most every few minutes).
+          await requestEmailVerification(account.id, SIGN_IN_VERIFICATION_SECONDS);
+        }
         return {
           id: account.id,
           email: account.email,
           name: account.name,
           role: account.kind === "admin" ? "admin" : "shopper",
+          signedInAt: account.signedInAt,
         };
       },
     }),

@@ -70,8 +70,8 @@ const envSchema = z
     // long the asynchronous cards take to settle (and their webhooks to be sent).
     PAYMENT_TEST_STALL_MS: z.coerce.number().int().min(0).max(600_000).default(0),
     PAYMENT_TEST_WEBHOOK_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(2000),
-    // Order and back-in-stock emails: sent through this SMTP server (smtp:// or smtps://, credentials in the URL);
-    // unset, they stay in the outbox for the demo (/admin/outbox).
+    // Order, back-in-stock and account emails: sent through this SMTP server (smtp:// or smtps://, credentials in
+    // the URL); unset, they stay in the outbox for the demo (/admin/outbox).
     SMTP_URL: optionalSecret.pipe(
       z
         .string()
@@ -86,6 +86,11 @@ const envSchema = z
       .transform((url) => url?.replace(/\/+$/, "")),
     // Guest order lookups (email + order number) per IP address and per email address per minute; 0 = no limit.
     RATE_LIMIT_ORDER_LOOKUPS_PER_MINUTE: wholeNumber(10),
+    // How long the link that confirms an account's email works, and the one that sets a new password.
+    ACCOUNT_VERIFY_TOKEN_HOURS: z.coerce.number().int().min(1).max(720).default(24),
+    PASSWORD_RESET_TOKEN_MINUTES: z.coerce.number().int().min(5).max(1440).default(60),
+    // "Forgot password" requests per IP address and per email address per minute; 0 = no limit.
+    RATE_LIMIT_PASSWORD_RESETS_PER_MINUTE: wholeNumber(5),
     AUTH_SECRET: optionalSecret,
     ADMIN_EMAIL: optionalSecret,
     ADMIN_PASSWORD: optionalSecret,

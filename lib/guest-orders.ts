@@ -1,11 +1,11 @@
 /**
  * Guests and their orders: finding an order by the email it was placed with and its number, and handing a
- * guest's earlier orders to the account that signs in with the same email.
+ * guest's earlier orders to the account that has proven it owns that email.
  */
 import "server-only";
 import { createHash } from "node:crypto";
-import { and, eq, inArray, sql } from "drizzle-orm";
-import { db } from "@/db/client";
+import { and, eq, inArray, isNotNull, ne, sql } from "drizzle-orm";
+import { db, type Db, type Tx } from "@/db/client";
 import { orders, users } from "@/db/schema";
 import { env } from "./env";
 import { DomainError } from "./errors";
@@ -48,16 +48,21 @@ export async function lookupOrder(input: { email: string; orderNumber: string; i
 }
 
 /**
- * At sign-in or sign-up: orders placed as a guest with this account's email join the account's history.
- * Returns how many moved.
+ * Orders placed as a guest with the address this account has PROVEN it owns join the account's history: the
+ * statement itself reads the account's email only when `email_verified_at` is set, so no caller can hand an
+ * unproven address to it. Run when the address is proven (lib/accounts) and at each sign-in of a verified
+ * account (a guest order placed since then). Returns how many moved.
  */
-export async function claimGuestOrders(accountId: string, email: string | null): Promise<number> {
-  if (!email) return 0;
-  const guests = db.select({ id: users.id }).from(users).where(eq(users.kind, "guest"));
-  const moved = await db
+export async function claimGuestOrders(executor: Db | Tx, accountId: string): Promise<number> {
+  const verifiedEmail = executor
+    .select({ email: sql`lower(${users.email})` })
+    .from(users)
+    .where(and(eq(users.id, accountId), ne(users.kind, "guest"), isNotNull(users.emailVerifiedAt)));
+  const guests = executor.select({ id: users.id }).from(users).where(eq(users.kind, "guest"));
+  const moved = await executor
     .update(orders)
     .set({ shopperId: accountId })
-    .where(and(sql`lower(${orders.email}) = ${email.trim().toLowerCase()}`, inArray(orders.shopperId, guests)))
+    .where(and(sql`lower(${orders.email}) = (${verifiedEmail})`, inArray(orders.shopperId, guests)))
     .returning({ id: orders.id });
   return moved.length;
 }

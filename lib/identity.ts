@@ -10,7 +10,7 @@ import { auth } from "./auth";
 import { handOverGuest } from "./checkout";
 import { env } from "./env";
 import { DomainError } from "./errors";
-import { createGuest, findShopper, type Shopper } from "./shoppers";
+import { createGuest, findAccountForSession, findShopper, type Shopper } from "./shoppers";
 
 export const GUEST_COOKIE = "stockhold_guest";
 const GUEST_COOKIE_MAX_AGE = 60 * 60 * 24 * 30;
@@ -43,9 +43,8 @@ export const currentAccount = cache(async (): Promise<Shopper | null> => {
   if (!hasSessionCookie) return null;
   const session = await auth();
   const id = session?.user?.id;
-  if (!id) return null;
-  const account = await findShopper(id);
-  return account && account.kind !== "guest" ? account : null;
+  if (!session || !id) return null;
+  return findAccountForSession(id, session.signedInAt);
 });
 
 /**

@@ -2,9 +2,9 @@
 import "server-only";
 import { createHash } from "node:crypto";
 import bcrypt from "bcryptjs";
-import { and, eq, ne, sql } from "drizzle-orm";
-import { db } from "@/db/client";
-import { users } from "@/db/schema";
+import { and, eq, gt, ne, notExists, sql } from "drizzle-orm";
+import { db, type Db, type Tx } from "@/db/client";
+import { accountTokens, users } from "@/db/schema";
 import { env } from "./env";
 import { DomainError } from "./errors";
 import { consumeRateLimit } from "./rate-limit";
@@ -33,16 +33,52 @@ export async function findShopper(id: string): Promise<Shopper | null> {
   return shopper ?? null;
 }
 
-export async function createAccount(input: {
-  email: string;
-  password: string;
-  name?: string | null;
-  kind?: "shopper" | "admin";
-}): Promise<Shopper> {
-  const passwordHash = await bcrypt.hash(input.password, PASSWORD_COST);
-  const [row] = await db
+/** The bcrypt hash of a new password (sign-up, a password reset). */
+export const hashPassword = (password: string) => bcrypt.hash(password, PASSWORD_COST);
+
+/**
+ * A new account. A shopper's email is only claimed until the link sent to it is opened (lib/accounts); an
+ * admin's address is the operator's word, so it counts as proven at once.
+ */
+/**
+ * The account a session names, or null: a guest id, a deleted account, or a session signed in before the
+ * account's password was last reset (a reset ends every earlier session, so whoever knew the old password is
+ * out). `signedInAt` is the database's clock at sign-in, in seconds; sessions without it count as very old.
+ */
+export async function findAccountForSession(id: string, signedInAt: number | undefined): Promise<Shopper | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return null;
+  const resetSince = db
+    .select({ one: sql`1` })
+    .from(accountTokens)
+    .where(
+      and(
+        eq(accountTokens.userId, users.id),
+        eq(accountTokens.purpose, "reset_password"),
+        gt(accountTokens.usedAt, sql`to_timestamp(${signedInAt ?? 0}::float8)`),
+      ),
+    );
+  const [account] = await db
+    .select(shopperFields)
+    .from(users)
+    .where(and(eq(users.id, id), ne(users.kind, "guest"), notExists(resetSince)));
+  return account ?? null;
+}
+
+export async function createAccount(
+  input: { email: string; password: string; name?: string | null; kind?: "shopper" | "admin" },
+  executor: Db | Tx = db,
+): Promise<Shopper> {
+  const passwordHash = await hashPassword(input.password);
+  const kind = input.kind ?? "shopper";
+  const [row] = await executor
     .insert(users)
-    .values({ kind: input.kind ?? "shopper", email: input.email.trim().toLowerCase(), name: input.name ?? null, passwordHash })
+    .values({
+      kind,
+      email: input.email.trim().toLowerCase(),
+      name: input.name ?? null,
+      passwordHash,
+      emailVerifiedAt: kind === "admin" ? sql`now()` : null,
+    })
     .onConflictDoNothing()
     .returning();
   if (!row) throw new DomainError("conflict", "An account with this email already exists. Try signing in.");
@@ -61,15 +97,27 @@ export async function limitSignInAttempts(email: string, ip: string): Promise<vo
   await consumeRateLimit(`signin:account:${account}`, env.RATE_LIMIT_SIGNINS_PER_ACCOUNT_PER_MINUTE, "sign-in attempts for this account");
 }
 
-/** Returns the account for these credentials, or null. Same work whether or not the email exists. */
-export async function verifyCredentials(email: string, password: string): Promise<Shopper | null> {
+/**
+ * Returns the account for these credentials (and whether its email is proven), or null. Same work whether or
+ * not the email exists.
+ */
+export async function verifyCredentials(
+  email: string,
+  password: string,
+): Promise<(Shopper & { emailVerified: boolean; signedInAt: number }) | null> {
   const [row] = await db
-    .select({ ...shopperFields, passwordHash: users.passwordHash })
+    .select({
+      ...shopperFields,
+      passwordHash: users.passwordHash,
+      emailVerified: sql<boolean>`${users.emailVerifiedAt} is not null`,
+      // The database's clock, in seconds: the session remembers when it began (see findAccountForSession).
+      now: sql<number>`extract(epoch from now())::float8`,
+    })
     .from(users)
     .where(and(sql`lower(${users.email}) = lower(${email.trim()})`, ne(users.kind, "guest")));
   const matches = await bcrypt.compare(password, row?.passwordHash ?? DUMMY_HASH);
   if (!row || !matches) return null;
-  return toShopper(row);
+  return { ...toShopper(row), emailVerified: row.emailVerified, signedInAt: Number(row.now) };
 }
 
 function toShopper(row: Shopper): Shopper {

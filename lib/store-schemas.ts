@@ -174,14 +174,29 @@ export const signInSchema = z.object({
   password: z.string().min(1, "Enter your password.").max(200),
 });
 
+/** A password someone chooses: at sign-up and when setting a new one with a reset link. */
+const newPassword = z
+  .string()
+  .min(8, "Use at least 8 characters.")
+  .max(200, "Use at most 200 characters.");
+
 export const signUpSchema = z.object({
   name: optionalText(100),
   email,
-  password: z
-    .string()
-    .min(8, "Use at least 8 characters.")
-    .max(200, "Use at most 200 characters."),
+  password: newPassword,
 });
+
+/** "Forgot password": the address to send the link to. */
+export const passwordResetRequestSchema = z.object({ email });
+
+/** The reset form: the link's token (checked by lib/accounts) and the new password. */
+export const passwordResetSchema = z.object({
+  token: z.string().max(200),
+  password: newPassword,
+});
+
+/** A verification link's token, posted back by the page's "Confirm" button. */
+export const verifyEmailSchema = z.object({ token: z.string().max(200) });
 
 /** Where to go after signing in: a path on this site only, never another origin. */
 export function safeCallbackPath(value: unknown, fallback = "/"): string {

@@ -1,13 +1,17 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { connection } from "next/server";
+import { resendVerificationAction } from "@/app/account/verify/actions";
+import { ResendVerificationForm } from "@/components/account/resend-verification-form";
 import { OrderLookupForm } from "@/components/shop/order-lookup-form";
+import { Alert } from "@/components/ui/alert";
 import { Badge } from "@/components/ui/badge";
 import { ButtonLink } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { LocalTime } from "@/components/ui/local-time";
 import { Price } from "@/components/ui/price";
+import { emailStatus } from "@/lib/accounts";
 import { currentAccount, currentGuest } from "@/lib/identity";
 import { listOrdersForShopper, type OrderView } from "@/lib/orders";
 import { lookupOrderAction } from "./actions";
@@ -77,15 +81,27 @@ export default async function OrdersPage() {
         <OrderLookupForm action={lookupOrderAction} />
         <p className="muted small">
           Have an account? <Link href="/signin?callbackUrl=/orders">Sign in</Link> to see your order history. Orders
-          you placed as a guest with the same email join it.
+          you placed as a guest with the same email join it once you have confirmed that email.
         </p>
       </div>
     );
   }
-  const orders = await listOrdersForShopper(account.id);
+  const [orders, email] = await Promise.all([listOrdersForShopper(account.id), emailStatus(account.id)]);
   return (
-    <>
+    <div className="stack">
       <h1>Your orders</h1>
+      {email.verified ? null : (
+        <Alert
+          tone="info"
+          title="Confirm your email to see orders placed as a guest"
+          action={<ResendVerificationForm action={resendVerificationAction} />}
+        >
+          <p>
+            We sent a link to <strong>{email.email}</strong>. Orders placed as a guest with this address join your
+            account once you open it.
+          </p>
+        </Alert>
+      )}
       {orders.length === 0 ? (
         <EmptyState title="No orders yet" action={<ButtonLink href="/">Browse the shop</ButtonLink>}>
           <p>When you buy something, it shows up here.</p>
@@ -93,6 +109,6 @@ export default async function OrdersPage() {
       ) : (
         <OrdersTable orders={orders} />
       )}
-    </>
+    </div>
   );
 }

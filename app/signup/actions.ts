@@ -1,9 +1,12 @@
 "use server";
-/** Creating an account, then signing straight in (which brings the guest's cart along). */
+/**
+ * Creating an account (and mailing the link that proves its email), then signing straight in, which brings the
+ * guest's cart along. Guest orders placed with the address join only once the link is opened.
+ */
 import { AuthError } from "next-auth";
 import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/action-state";
 import { signIn } from "@/lib/auth";
-import { createAccount } from "@/lib/shoppers";
+import { signUp } from "@/lib/accounts";
 import { formFields, safeCallbackPath, signUpSchema } from "@/lib/store-schemas";
 
 export async function signUpAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
@@ -12,7 +15,7 @@ export async function signUpAction(_previous: FormState | null, formData: FormDa
   const parsed = signUpSchema.safeParse(fields);
   if (!parsed.success) return fieldErrorsOf(parsed.error, values);
   try {
-    await createAccount({ email: parsed.data.email, password: parsed.data.password, name: parsed.data.name ?? null });
+    await signUp({ email: parsed.data.email, password: parsed.data.password, name: parsed.data.name ?? null });
     await signIn("credentials", {
       email: parsed.data.email,
       password: parsed.data.password,

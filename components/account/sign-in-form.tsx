@@ -31,6 +31,9 @@ export function SignInForm({ action, callbackUrl }: { action: Action; callbackUr
         required
         errors={state?.fieldErrors?.password}
       />
+      <p className="small forgot-password">
+        <Link href="/account/forgot">Forgot password?</Link>
+      </p>
       {state && !state.ok && !state.fieldErrors ? <FormMessage state={state} /> : null}
       <SubmitButton size="lg" className="btn-block" pending={pending}>
         Sign in

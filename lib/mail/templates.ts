@@ -81,3 +81,57 @@ export function backInStockEmail(data: { productName: string; productUrl: string
   );
   return { subject, text, html };
 }
+
+/** "How long": "24 hours", "1 hour", "30 minutes". */
+const lifetimeText = (minutes: number) =>
+  minutes % 60 === 0
+    ? `${minutes / 60} ${minutes === 60 ? "hour" : "hours"}`
+    : `${minutes} ${minutes === 1 ? "minute" : "minutes"}`;
+
+/** The link that proves an account owns its email address (sent at sign-up, and again on request). */
+export function verifyEmailEmail(data: { email: string; link: string; validMinutes: number }): RenderedEmail {
+  const subject = "Confirm your email for Stockhold";
+  const validFor = lifetimeText(data.validMinutes);
+  const text = [
+    `Someone (we hope you) created a Stockhold account with ${data.email}.`,
+    "Open this link to confirm the address is yours. Orders you placed as a guest with it then join your account:",
+    "",
+    data.link,
+    "",
+    `The link works once, for ${validFor}.`,
+    "If you did not create this account, ignore this email: nothing joins it until the link is opened.",
+  ].join("\n");
+  const html = page(
+    `<h1 style="font-size:20px">Confirm your email</h1>` +
+      `<p>Someone (we hope you) created a Stockhold account with <strong>${escapeHtml(data.email)}</strong>. ` +
+      `Confirm the address is yours, and orders you placed as a guest with it join your account.</p>` +
+      `<p><a href="${escapeHtml(data.link)}">Confirm my email</a></p>` +
+      `<p style="color:#5b6470">The link works once, for ${escapeHtml(validFor)}. If you did not create this ` +
+      `account, ignore this email: nothing joins it until the link is opened.</p>`,
+  );
+  return { subject, text, html };
+}
+
+/** "Forgot password": the link to the form that sets a new one. */
+export function resetPasswordEmail(data: { email: string; link: string; validMinutes: number }): RenderedEmail {
+  const subject = "Set a new Stockhold password";
+  const validFor = lifetimeText(data.validMinutes);
+  const text = [
+    `Someone (we hope you) asked to set a new password for the Stockhold account ${data.email}.`,
+    "Open this link to choose one:",
+    "",
+    data.link,
+    "",
+    `The link works once, for ${validFor}.`,
+    "If you did not ask, ignore this email: your password stays as it is.",
+  ].join("\n");
+  const html = page(
+    `<h1 style="font-size:20px">Set a new password</h1>` +
+      `<p>Someone (we hope you) asked to set a new password for the Stockhold account ` +
+      `<strong>${escapeHtml(data.email)}</strong>.</p>` +
+      `<p><a href="${escapeHtml(data.link)}">Choose a new password</a></p>` +
+      `<p style="color:#5b6470">The link works once, for ${escapeHtml(validFor)}. If you did not ask, ignore ` +
+      `this email: your password stays as it is.</p>`,
+  );
+  return { subject, text, html };
+}

@@ -1,5 +1,5 @@
 /**
- * Property-based fuzzing of the server actions (the forms of the shop, sign-in, sign-up and admin), posted the
+ * Property-based fuzzing of the server actions (the forms of the shop, sign-in, sign-up, account links and admin), posted the
  * way React posts them, with hostile field values: every one is answered with a form message (ok: false, never
  * an internal error, no stack trace or SQL) and the database stays exactly as it was. Envelopes that are not
  * React's format at all are decoded by Next.js before any app code runs: those must change nothing either.
@@ -76,6 +76,8 @@ const badIdText = fc.oneof(anyText, fc.uuid());
 const badQuantityText = (min: number) => anyText.filter((s) => !acceptableQuantity(s, min));
 const badEmailText = anyText.filter((s) => !acceptableEmail(s));
 const goodKey = "action-fuzz-key-1";
+/** The shape of an account token (32 random bytes, base64url) that no link ever carried. */
+const unknownToken = fc.stringMatching(/^[A-Za-z0-9_-]{43}$/);
 
 const targets: Record<string, { page: () => string; as: () => HttpClient; fields: () => fc.Arbitrary<Fields> }> = {
   "cart#addToCartAction": {
@@ -141,6 +143,33 @@ const targets: Record<string, { page: () => string; as: () => HttpClient; fields
         // Taken: refused with a message, and no second account.
         fc.record({ email: fc.constantFrom(existingEmail, existingEmail.toUpperCase(), ` ${existingEmail} `), password: fc.constant("long-enough-password") }),
       ),
+  },
+  // Account links: a token that is no token of ours (any text, or the right shape but unknown), and a new
+  // password outside the rules; "Forgot password" with an address that is not one; a new link with no account.
+  "account/verify#verifyEmailAction": {
+    page: () => "/account/verify",
+    as: () => new HttpClient(app.baseUrl, 30_000),
+    fields: () => fc.oneof(fc.record({ token: anyText }), fc.record({ token: unknownToken }), fc.constant({})),
+  },
+  "account/verify#resendVerificationAction": {
+    page: () => "/orders",
+    as: () => shopper,
+    fields: () => fc.oneof(fc.record({ token: anyText }), fc.constant({})),
+  },
+  "account/reset#resetPasswordAction": {
+    page: () => "/account/reset",
+    as: () => new HttpClient(app.baseUrl, 30_000),
+    fields: () =>
+      fc.oneof(
+        fc.record({ token: anyText, password: fc.constant("long-enough-password") }),
+        fc.record({ token: unknownToken, password: fc.constant("long-enough-password") }),
+        fc.record({ token: unknownToken, password: anyText.filter((p) => p.length < 8 || p.length > 200) }),
+      ),
+  },
+  "account/forgot#requestPasswordResetAction": {
+    page: () => "/account/forgot",
+    as: () => new HttpClient(app.baseUrl, 30_000),
+    fields: () => fc.oneof(fc.record({ email: badEmailText }), fc.constant({})),
   },
   "products/[slug]#notifyMeAction": {
     page: () => `/products/${product.slug}`,
