@@ -7,6 +7,32 @@ import { z } from "zod";
 import { catalogueSorts, MAX_PRODUCTS_PER_PAGE } from "./catalog";
 import { env } from "./env";
 
+/**
+ * Text PostgreSQL can store as given: no NUL character (text columns refuse it) and well-formed UTF-16, with no
+ * lone surrogate — half a character, which jsonb refuses and UTF-8 cannot carry (a text column would silently
+ * get U+FFFD instead of what was sent). Every free text that reaches the database passes this refinement.
+ */
+export function isStorableText(value: string): boolean {
+  return !value.includes("\u0000") && !LONE_SURROGATE.test(value);
+}
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+export const UNSTORABLE_TEXT_MESSAGE = "Remove the unusual characters.";
+
+/** A string that PostgreSQL can store (see isStorableText); chain trims and lengths after it as usual. */
+export const storableString = (message = UNSTORABLE_TEXT_MESSAGE) => z.string().refine(isStorableText, message);
+
+/** A search box's text (the admin's lists): at most 200 characters PostgreSQL can compare against. */
+export const searchTermSchema = storableString("Remove the unusual characters from the search.").max(200, "Keep the search under 200 characters.");
+
+/**
+ * A search typed into a page's address bar: cut to 200 characters, blank or unstorable text read as no search
+ * at all (a page has no error answer to give; nothing stored could match it anyway).
+ */
+export function pageSearchTerm(value: string | string[] | undefined): string | undefined {
+  const text = (Array.isArray(value) ? value[0] : value)?.trim().slice(0, 200);
+  return text && isStorableText(text) ? text : undefined;
+}
+
 /** "3" from a form field becomes 3; anything that is not a plain whole number is left for zod to refuse. */
 const wholeNumberFromForm = (value: unknown) =>
   typeof value === "string" && /^\s*-?\d{1,9}\s*$/.test(value) ? Number(value) : value;
@@ -25,7 +51,12 @@ const quantity = (min: number, fromForm = false) => {
 };
 
 /** Product ids are opaque strings; an id that names no product is a 404, decided by lib/cart.ts. */
-const productId = z.string({ error: "productId is required." }).trim().min(1, "productId is required.").max(100);
+const productId = z
+  .string({ error: "productId is required." })
+  .trim()
+  .min(1, "productId is required.")
+  .max(100)
+  .refine(isStorableText, "productId is not valid.");
 
 /** Store API bodies (JSON). */
 export const addToCartSchema = z.object({ productId, quantity: quantity(1) });
@@ -47,8 +78,7 @@ export const productSlugSchema = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/).ma
 export const productListQuerySchema = z.object({
   q: z.preprocess(
     (value) => (value === "" ? undefined : value),
-    z
-      .string()
+    storableString("Remove the control characters from the search.")
       .max(200, "Keep the search under 200 characters.")
       .regex(/^[^\u0000-\u001f\u007f]*$/, "Remove the control characters from the search.")
       .optional(),
@@ -86,8 +116,7 @@ export const productListQuerySchema = z.object({
 });
 export type ProductListQuery = z.infer<typeof productListQuerySchema>;
 
-const email = z
-  .string()
+const email = storableString("Enter a valid email address.")
   .trim()
   .toLowerCase()
   .max(254, "That email address is too long.")
@@ -97,11 +126,10 @@ const email = z
 const optionalText = (max: number) =>
   z.preprocess(
     (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
-    z
-      .string()
+    storableString()
       .trim()
       .max(max, `Keep it under ${max} characters.`)
-      .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, "Remove the unusual characters.")
+      .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, UNSTORABLE_TEXT_MESSAGE)
       .optional(),
   );
 
@@ -177,8 +205,7 @@ export const signInSchema = z.object({
 export const signUpSchema = z.object({
   name: optionalText(100),
   email,
-  password: z
-    .string()
+  password: storableString()
     .min(8, "Use at least 8 characters.")
     .max(200, "Use at most 200 characters."),
 });
