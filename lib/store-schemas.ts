@@ -5,6 +5,7 @@
 import "server-only";
 import { z } from "zod";
 import { catalogueSorts, MAX_PRODUCTS_PER_PAGE } from "./catalog";
+import { COUNTRY_CODES } from "./countries";
 import { env } from "./env";
 
 /**
@@ -140,16 +141,33 @@ export const startCheckoutSchema = z.object({
   previousCheckoutId: z.preprocess((value) => (value === "" ? undefined : value), z.uuid().optional()),
 });
 
-/** What the shopper types into the checkout form. Every field is optional: any of them counts as activity. */
+const countryCode = z.enum(COUNTRY_CODES, "Choose a country from the list.");
+
+/**
+ * What the shopper types into the checkout form. Every field is optional: any of them counts as activity (the
+ * page saves what is typed as it goes). Whether the delivery details are complete is checked when paying.
+ */
 export const checkoutDetailsSchema = z.object({
   email: z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), email.optional()),
   name: optionalText(200),
   address: optionalText(500),
   city: optionalText(200),
   postcode: optionalText(40),
-  country: optionalText(100),
+  country: z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), countryCode.optional()),
 });
 export type CheckoutDetailsInput = z.infer<typeof checkoutDetailsSchema>;
+
+/** The delivery details a shipping shop needs before it takes the money, each with its own message. */
+export const DELIVERY_FIELDS = ["name", "address", "postcode", "city", "country"] as const;
+const requiredText = (max: number, missing: string) =>
+  z.preprocess((value) => (value === undefined || value === null ? "" : value), storableString().trim().min(1, missing).max(max, `Keep it under ${max} characters.`));
+export const deliveryDetailsSchema = z.object({
+  name: requiredText(200, "Enter the name to deliver to."),
+  address: requiredText(500, "Enter the street address."),
+  postcode: requiredText(40, "Enter the postcode."),
+  city: requiredText(200, "Enter the city."),
+  country: z.preprocess((value) => (value === undefined || value === null ? "" : value), z.enum(COUNTRY_CODES, "Choose the country to deliver to.")),
+});
 
 /** Splits checkout details into the email and the free-form details lib/checkout stores. */
 export function toActivityInput(input: CheckoutDetailsInput): { email?: string; details?: Record<string, string> } {
@@ -188,6 +206,12 @@ export const payBodySchema = z
       context.addIssue({ code: "custom", path: ["paymentMethod"], message: "Send either a card number or a payment method, not both." });
     }
   });
+
+/**
+ * POST /api/checkout/{id}/pay: the payment, and optionally the checkout details with it (saved before paying,
+ * as the checkout form does).
+ */
+export const payRequestSchema = z.intersection(payBodySchema, checkoutDetailsSchema);
 
 /** One key per payment attempt, chosen by the client: a retry with the same key gets the first answer. */
 export const idempotencyKeySchema = z
