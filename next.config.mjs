@@ -48,6 +48,10 @@ const nextConfig = {
   env: { STOCKHOLD_CSP_ALLOWS_STRIPE: stripeOn ? "1" : "0" },
   experimental: {
     serverActions: { bodySizeLimit: "64kb" },
+    // Dynamic pages (stock, holds, checkouts) are never reused from the client router's cache on a new
+    // navigation (Next's default, stated here on purpose). Back and Forward still restore the cached copy: the
+    // checkout page reads its checkout again on every mount (components/shop/checkout-session.tsx).
+    staleTimes: { dynamic: 0 },
     // `forbidden()`: a signed-in shopper on an admin page gets a real 403.
     authInterrupts: true,
   },

@@ -2,6 +2,7 @@ import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 import { Providers } from "@/components/providers";
 import { SiteHeader } from "@/components/site-header";
+import { env } from "@/lib/env";
 import "./globals.css";
 import "@/components/shop/storefront-extras.css";
 
@@ -26,8 +27,9 @@ export default function RootLayout({ children }: { children: ReactNode }) {
           </main>
           <footer className="site-footer">
             <div className="container">
-              Stockhold · items are held for you only while you check out · test cards: 4242 4242 4242 4242 pays,
-              4000 0000 0000 0002 is declined
+              Stockhold · items are held for you only while you check out
+              {/* Test cards mean something only to the built-in test provider: a live shop never mentions them. */}
+              {env.PAYMENT_PROVIDER === "test" ? " · test cards: 4242 4242 4242 4242 pays, 4000 0000 0000 0002 is declined" : null}
             </div>
           </footer>
         </Providers>

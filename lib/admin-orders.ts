@@ -44,7 +44,9 @@ export async function getAdminOrderDetail(orderId: string): Promise<AdminOrderDe
     .where(eq(payments.checkoutId, order.checkoutId))
     .orderBy(desc(payments.createdAt));
   const paid = attempts.find((a) => a.orderId === orderId);
-  const movements = await listMovements({ orderId, limit: 500 });
+  // The order's ledger rows name its products as the order does (as sold), not as the catalogue now does.
+  const soldAs = new Map(order.lines.map((l) => [l.productId, l.name]));
+  const movements = (await listMovements({ orderId, limit: 500 })).map((m) => ({ ...m, productName: soldAs.get(m.productId) ?? m.productName }));
   return {
     ...order,
     payment: {

@@ -10,7 +10,7 @@ import { fieldErrorsOf, formStateOf, type FormState } from "./action-state";
 import { env } from "./env";
 import { DomainError } from "./errors";
 import { currentAccount } from "./identity";
-import { formFields } from "./store-schemas";
+import { formFields, storableString } from "./store-schemas";
 import type { Shopper } from "./shoppers";
 
 /** Compares two secrets in constant time: both are hashed first, so lengths never leak either. */
@@ -100,15 +100,15 @@ export const MAX_UNITS = 1_000_000;
 export const MAX_PRICE_CENTS = 100_000_000;
 
 export const productFields = {
-  name: z.string().trim().min(1, "Enter a name.").max(120, "Use at most 120 characters."),
+  name: storableString().trim().min(1, "Enter a name.").max(120, "Use at most 120 characters."),
   slug: z
     .string()
     .trim()
     .toLowerCase()
     .max(80, "Use at most 80 characters.")
     .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "Use lowercase letters and digits, joined by single hyphens."),
-  description: z.string().trim().max(2000, "Use at most 2000 characters."),
-  reason: z.string().trim().min(1, "Give a reason.").max(200, "Use at most 200 characters."),
+  description: storableString().trim().max(2000, "Use at most 2000 characters."),
+  reason: storableString().trim().min(1, "Give a reason.").max(200, "Use at most 200 characters."),
 };
 
 export const newProductSchema = z.object({

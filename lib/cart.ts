@@ -3,7 +3,7 @@
  * starts (lib/inventory).
  */
 import "server-only";
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, isNull, notInArray, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
 import { cartLines, carts, products, stockLevels } from "@/db/schema";
 import { viewerAvailability } from "./availability";
@@ -169,22 +169,46 @@ export function describeAdjustments(adjustments: CartAdjustment[]): string | nul
 
 /**
  * On sign-in, the guest's cart lines join the account's cart (quantities add up, capped per line), inside the
- * caller's transaction (lib/checkout/checkout.ts `handOverGuest`, which holds the guest cart's lock).
+ * caller's transaction (lib/checkout/checkout.ts `handOverGuest`, which holds the guest cart's lock). The
+ * quantities in `keep` (what a checkout being paid is buying) stay in the guest's cart: that payment's order
+ * takes them from there, and the account never gets a second chance to buy them.
  */
-export async function mergeCartLines(tx: Tx, fromCartId: string, intoShopperId: string): Promise<void> {
+export async function mergeCartLines(
+  tx: Tx,
+  fromCartId: string,
+  intoShopperId: string,
+  keep: ReadonlyMap<string, number> = new Map(),
+): Promise<void> {
   const into = await getOrCreateCart(intoShopperId, tx);
   if (into.id === fromCartId) return;
   const guestLines = await tx
     .select({ productId: cartLines.productId, quantity: cartLines.quantity })
     .from(cartLines)
     .where(eq(cartLines.cartId, fromCartId));
-  if (guestLines.length === 0) return;
+  const moving = guestLines
+    .map((l) => ({ productId: l.productId, quantity: l.quantity - Math.min(l.quantity, keep.get(l.productId) ?? 0) }))
+    .filter((l) => l.quantity > 0);
+  if (moving.length === 0) return;
   await tx
     .insert(cartLines)
-    .values(guestLines.map((l) => ({ cartId: into.id, productId: l.productId, quantity: Math.min(l.quantity, env.MAX_QUANTITY_PER_LINE) })))
+    .values(moving.map((l) => ({ cartId: into.id, productId: l.productId, quantity: Math.min(l.quantity, env.MAX_QUANTITY_PER_LINE) })))
     .onConflictDoUpdate({
       target: [cartLines.cartId, cartLines.productId],
       set: { quantity: sql`least(${cartLines.quantity} + ${excluded(cartLines.quantity)}, ${env.MAX_QUANTITY_PER_LINE})` },
     });
-  await tx.delete(cartLines).where(eq(cartLines.cartId, fromCartId));
+  const staying = guestLines.filter((l) => (keep.get(l.productId) ?? 0) > 0);
+  await Promise.all([
+    tx.delete(cartLines).where(
+      and(
+        eq(cartLines.cartId, fromCartId),
+        staying.length > 0 ? notInArray(cartLines.productId, staying.map((l) => l.productId)) : undefined,
+      ),
+    ),
+    ...staying.map((l) =>
+      tx
+        .update(cartLines)
+        .set({ quantity: Math.min(l.quantity, keep.get(l.productId)!) })
+        .where(and(eq(cartLines.cartId, fromCartId), eq(cartLines.productId, l.productId))),
+    ),
+  ]);
 }

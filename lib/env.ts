@@ -84,6 +84,11 @@ const envSchema = z
       .url({ protocol: /^https?$/ })
       .optional()
       .transform((url) => url?.replace(/\/+$/, "")),
+    // Whether the shop sends goods by post: then paying needs a delivery address (name, address, postcode, city,
+    // country), and the order shows it. "false" for a shop that sells only what needs no delivery.
+    SHOP_SHIPS_GOODS: z
+      .preprocess(unsetIfEmpty, z.enum(["true", "false", "1", "0"], "must be true or false").default("true"))
+      .transform((value) => value === "true" || value === "1"),
     // Guest order lookups (email + order number) per IP address and per email address per minute; 0 = no limit.
     RATE_LIMIT_ORDER_LOOKUPS_PER_MINUTE: wholeNumber(10),
     // How long the link that confirms an account's email works, and the one that sets a new password.

@@ -31,12 +31,16 @@ export interface OrderView {
 }
 
 
-/** The order's lines as JSON, by product name: one correlated read per order, in the same statement. */
+/**
+ * The order's lines as JSON, by name: one correlated read per order, in the same statement. The name and unit
+ * price are the line's own, as sold: a later rename or price change never rewrites a past order. The product
+ * is joined only for its slug (the link to its page).
+ */
 const linesJson = db
   .select({
     lines: sql<OrderLineView[]>`coalesce(json_agg(json_build_object(
-      'productId', ${orderLines.productId}, 'slug', ${products.slug}, 'name', ${products.name},
-      'quantity', ${orderLines.quantity}, 'unitPriceCents', ${orderLines.unitPriceCents}) order by ${products.name}), '[]')`,
+      'productId', ${orderLines.productId}, 'slug', ${products.slug}, 'name', ${orderLines.name},
+      'quantity', ${orderLines.quantity}, 'unitPriceCents', ${orderLines.unitPriceCents}) order by ${orderLines.name}, ${orderLines.productId}), '[]')`,
   })
   .from(orderLines)
   .innerJoin(products, eq(products.id, orderLines.productId))

@@ -7,10 +7,10 @@ import { cartLines, products } from "@/db/schema";
 import { MAX_PRICE_CENTS, productFields } from "./admin";
 import { getProductById, type ProductView } from "./catalog";
 import { DomainError, notFound } from "./errors";
+import { storableString } from "./store-schemas";
 
 /** An https URL, or a path on this site ("/images/x.jpg"); anything else could carry script or track visitors. */
-export const imageUrlSchema = z
-  .string()
+export const imageUrlSchema = storableString()
   .trim()
   .max(500, "Use at most 500 characters.")
   .refine(

@@ -5,7 +5,34 @@
 import "server-only";
 import { z } from "zod";
 import { catalogueSorts, MAX_PRODUCTS_PER_PAGE } from "./catalog";
+import { COUNTRY_CODES } from "./countries";
 import { env } from "./env";
+
+/**
+ * Text PostgreSQL can store as given: no NUL character (text columns refuse it) and well-formed UTF-16, with no
+ * lone surrogate — half a character, which jsonb refuses and UTF-8 cannot carry (a text column would silently
+ * get U+FFFD instead of what was sent). Every free text that reaches the database passes this refinement.
+ */
+export function isStorableText(value: string): boolean {
+  return !value.includes("\u0000") && !LONE_SURROGATE.test(value);
+}
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+export const UNSTORABLE_TEXT_MESSAGE = "Remove the unusual characters.";
+
+/** A string that PostgreSQL can store (see isStorableText); chain trims and lengths after it as usual. */
+export const storableString = (message = UNSTORABLE_TEXT_MESSAGE) => z.string().refine(isStorableText, message);
+
+/** A search box's text (the admin's lists): at most 200 characters PostgreSQL can compare against. */
+export const searchTermSchema = storableString("Remove the unusual characters from the search.").max(200, "Keep the search under 200 characters.");
+
+/**
+ * A search typed into a page's address bar: cut to 200 characters, blank or unstorable text read as no search
+ * at all (a page has no error answer to give; nothing stored could match it anyway).
+ */
+export function pageSearchTerm(value: string | string[] | undefined): string | undefined {
+  const text = (Array.isArray(value) ? value[0] : value)?.trim().slice(0, 200);
+  return text && isStorableText(text) ? text : undefined;
+}
 
 /** "3" from a form field becomes 3; anything that is not a plain whole number is left for zod to refuse. */
 const wholeNumberFromForm = (value: unknown) =>
@@ -25,7 +52,12 @@ const quantity = (min: number, fromForm = false) => {
 };
 
 /** Product ids are opaque strings; an id that names no product is a 404, decided by lib/cart.ts. */
-const productId = z.string({ error: "productId is required." }).trim().min(1, "productId is required.").max(100);
+const productId = z
+  .string({ error: "productId is required." })
+  .trim()
+  .min(1, "productId is required.")
+  .max(100)
+  .refine(isStorableText, "productId is not valid.");
 
 /** Store API bodies (JSON). */
 export const addToCartSchema = z.object({ productId, quantity: quantity(1) });
@@ -47,8 +79,7 @@ export const productSlugSchema = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/).ma
 export const productListQuerySchema = z.object({
   q: z.preprocess(
     (value) => (value === "" ? undefined : value),
-    z
-      .string()
+    storableString("Remove the control characters from the search.")
       .max(200, "Keep the search under 200 characters.")
       .regex(/^[^\u0000-\u001f\u007f]*$/, "Remove the control characters from the search.")
       .optional(),
@@ -86,8 +117,7 @@ export const productListQuerySchema = z.object({
 });
 export type ProductListQuery = z.infer<typeof productListQuerySchema>;
 
-const email = z
-  .string()
+const email = storableString("Enter a valid email address.")
   .trim()
   .toLowerCase()
   .max(254, "That email address is too long.")
@@ -97,11 +127,10 @@ const email = z
 const optionalText = (max: number) =>
   z.preprocess(
     (value) => (typeof value === "string" && value.trim() === "" ? undefined : value),
-    z
-      .string()
+    storableString()
       .trim()
       .max(max, `Keep it under ${max} characters.`)
-      .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, "Remove the unusual characters.")
+      .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, UNSTORABLE_TEXT_MESSAGE)
       .optional(),
   );
 
@@ -112,16 +141,33 @@ export const startCheckoutSchema = z.object({
   previousCheckoutId: z.preprocess((value) => (value === "" ? undefined : value), z.uuid().optional()),
 });
 
-/** What the shopper types into the checkout form. Every field is optional: any of them counts as activity. */
+const countryCode = z.enum(COUNTRY_CODES, "Choose a country from the list.");
+
+/**
+ * What the shopper types into the checkout form. Every field is optional: any of them counts as activity (the
+ * page saves what is typed as it goes). Whether the delivery details are complete is checked when paying.
+ */
 export const checkoutDetailsSchema = z.object({
   email: z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), email.optional()),
   name: optionalText(200),
   address: optionalText(500),
   city: optionalText(200),
   postcode: optionalText(40),
-  country: optionalText(100),
+  country: z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), countryCode.optional()),
 });
 export type CheckoutDetailsInput = z.infer<typeof checkoutDetailsSchema>;
+
+/** The delivery details a shipping shop needs before it takes the money, each with its own message. */
+export const DELIVERY_FIELDS = ["name", "address", "postcode", "city", "country"] as const;
+const requiredText = (max: number, missing: string) =>
+  z.preprocess((value) => (value === undefined || value === null ? "" : value), storableString().trim().min(1, missing).max(max, `Keep it under ${max} characters.`));
+export const deliveryDetailsSchema = z.object({
+  name: requiredText(200, "Enter the name to deliver to."),
+  address: requiredText(500, "Enter the street address."),
+  postcode: requiredText(40, "Enter the postcode."),
+  city: requiredText(200, "Enter the city."),
+  country: z.preprocess((value) => (value === undefined || value === null ? "" : value), z.enum(COUNTRY_CODES, "Choose the country to deliver to.")),
+});
 
 /** Splits checkout details into the email and the free-form details lib/checkout stores. */
 export function toActivityInput(input: CheckoutDetailsInput): { email?: string; details?: Record<string, string> } {
@@ -161,6 +207,12 @@ export const payBodySchema = z
     }
   });
 
+/**
+ * POST /api/checkout/{id}/pay: the payment, and optionally the checkout details with it (saved before paying,
+ * as the checkout form does).
+ */
+export const payRequestSchema = z.intersection(payBodySchema, checkoutDetailsSchema);
+
 /** One key per payment attempt, chosen by the client: a retry with the same key gets the first answer. */
 export const idempotencyKeySchema = z
   .string({ error: "The Idempotency-Key header is required." })
@@ -175,8 +227,7 @@ export const signInSchema = z.object({
 });
 
 /** A password someone chooses: at sign-up and when setting a new one with a reset link. */
-const newPassword = z
-  .string()
+const newPassword = storableString()
   .min(8, "Use at least 8 characters.")
   .max(200, "Use at most 200 characters.");
 

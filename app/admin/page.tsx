@@ -4,6 +4,7 @@ import type { StockView } from "@/components/admin/queries";
 import { requireAdminPage } from "@/lib/admin";
 import { STOCK_PAGE_SIZE, stockFilters, stockOverview, type StockOverview } from "@/lib/admin-queries";
 import { DomainError } from "@/lib/errors";
+import { pageSearchTerm } from "@/lib/store-schemas";
 
 type SearchParams = Record<string, string | string[] | undefined>;
 
@@ -11,7 +12,7 @@ const first = (value: string | string[] | undefined) => (Array.isArray(value) ? 
 
 /** The dashboard's view from the URL; what does not parse is left out. */
 function viewOf(params: SearchParams): StockView {
-  const q = first(params.q)?.trim().slice(0, 200) || undefined;
+  const q = pageSearchTerm(params.q);
   const filter = stockFilters.find((f) => f === first(params.filter));
   const cursor = first(params.cursor)?.slice(0, 1000) || undefined;
   return { q, filter: filter === "all" ? undefined : filter, cursor };

@@ -7,12 +7,9 @@ import { refresh } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/action-state";
-import { cancelCheckout, payForCheckout, recordCheckoutActivity } from "@/lib/checkout";
-import { DomainError } from "@/lib/errors";
+import { cancelCheckout, payWithDetails } from "@/lib/checkout";
 import { requireShopper } from "@/lib/identity";
 import { checkoutDetailsSchema, formFields, idempotencyKeySchema, payBodySchema, toActivityInput } from "@/lib/store-schemas";
-
-const endedCodes = new Set<string>(["checkout_expired", "checkout_completed", "checkout_closed", "payment_in_progress"]);
 
 const checkoutIdSchema = z.object({ checkoutId: z.string().min(1).max(100) });
 
@@ -25,8 +22,9 @@ function keptValues(fields: Record<string, string>): Record<string, string> {
 /**
  * "Pay". The idempotency key names the checkout itself (a checkout is paid at most once, and a declined one is
  * over), so a double click, a resubmitted form or a retry after an error is the same attempt and can only ever
- * make one order. Details typed since the last autosave are saved first. When the provider answers later, the
- * page shows "Confirming your payment…" and moves on by itself.
+ * make one order. The details in the form are saved first and, when the shop ships goods, must name where the
+ * order goes (lib/checkout `payWithDetails`). When the provider answers later, the page shows "Confirming your
+ * payment…" and moves on by itself.
  */
 export async function payAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
   const fields = formFields(formData);
@@ -43,23 +41,17 @@ export async function payAction(_previous: FormState | null, formData: FormData)
   let orderId: string;
   try {
     const shopper = await requireShopper();
-    const activity = toActivityInput(details.data);
-    if (activity.email || activity.details) {
-      try {
-        await recordCheckoutActivity(target.data.checkoutId, shopper.id, activity);
-      } catch (error) {
-        // An ended, lapsed or paying checkout is payForCheckout's to judge: it replays an attempt, and revives
-        // a lapsed hold when the state machine allows it and the stock is still there.
-        if (!(error instanceof DomainError) || !endedCodes.has(error.code)) throw error;
-      }
-    }
-    const result = await payForCheckout({
-      checkoutId: target.data.checkoutId,
-      shopperId: shopper.id,
-      cardNumber: card.data.cardNumber,
-      paymentMethod: card.data.paymentMethod,
-      idempotencyKey: key.data,
-    });
+    const result = await payWithDetails(
+      {
+        checkoutId: target.data.checkoutId,
+        shopperId: shopper.id,
+        cardNumber: card.data.cardNumber,
+        paymentMethod: card.data.paymentMethod,
+        idempotencyKey: key.data,
+      },
+      toActivityInput(details.data),
+      "required",
+    );
     if (result.kind === "pending") {
       refresh();
       return { ok: true, code: "payment_pending", message: "Confirming your payment…", values };

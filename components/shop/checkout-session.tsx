@@ -7,11 +7,12 @@ import { useRouter } from "next/navigation";
 import { useActionState, useEffect, useRef, useState, type FormEvent } from "react";
 import type { FormState } from "@/lib/action-state";
 import type { CheckoutView } from "@/lib/checkout";
+import { COUNTRIES } from "@/lib/countries";
 import { clockOffsetMs, countdown, formatClock, formatWords, phaseOf, type CountdownPhase } from "@/lib/countdown";
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";
 import { Card } from "../ui/card";
-import { Field } from "../ui/field";
+import { Field, SelectField } from "../ui/field";
 import { FormMessage } from "../ui/form-message";
 import { formatMoney } from "../ui/money";
 import { SubmitButton } from "../ui/submit-button";
@@ -35,6 +36,16 @@ const ACTIVITY_DEBOUNCE_MS = 800;
 const ACTIVITY_MAX_WAIT_MS = 5_000;
 
 export const checkoutQueryKey = (id: string) => ["checkout", id] as const;
+
+/**
+ * Whether this document has shown a checkout before. The first checkout it shows comes from the server for
+ * this very load; any later mount may be the router's cached copy (Back and Forward reuse it), so it is not
+ * trusted until the browser has read the checkout itself.
+ */
+let shownInThisDocument = false;
+
+/** Ended for good: nothing the server says later can change these. */
+const finalStatuses = new Set<CheckoutView["status"]>(["completed", "cancelled", "failed"]);
 
 async function readCheckout(response: Response): Promise<Snapshot> {
   const receivedAt = Date.now();
@@ -107,6 +118,7 @@ export function CheckoutSession({
   cancelAction,
   restartAction,
   stripePublishableKey,
+  shipsGoods,
 }: {
   initial: CheckoutView;
   /** Made when the page rendered: every submit of this form is the same payment attempt. */
@@ -116,15 +128,25 @@ export function CheckoutSession({
   restartAction: Action;
   /** Set when the shop takes payments with Stripe: the card field is Stripe Elements. */
   stripePublishableKey?: string;
+  /** The shop sends goods by post: the form asks where to (SHOP_SHIPS_GOODS). */
+  shipsGoods: boolean;
 }) {
   const queryClient = useQueryClient();
   const queryKey = checkoutQueryKey(initial.id);
-  const { data } = useQuery({
+  // Since when this mount has been waiting for the browser's own read of the checkout: null when what it shows
+  // came from the server for this load. A cached copy (Back, Forward, a page restored from the back/forward
+  // cache) may show a finished checkout as still held, with a live Pay button: never show that as true.
+  const [checkingSince, setCheckingSince] = useState<number | null>(() =>
+    typeof window !== "undefined" && shownInThisDocument ? Date.now() : null,
+  );
+  const { data, dataUpdatedAt, errorUpdatedAt, refetch } = useQuery({
     queryKey,
     queryFn: () => fetchCheckout(initial.id),
     initialData: { checkout: initial, offsetMs: null } satisfies Snapshot,
-    // Stale at once, so the browser reads the checkout itself on mount and learns its clock offset.
+    // Stale at once, so the browser reads the checkout itself on every mount and learns its clock offset.
     initialDataUpdatedAt: 0,
+    staleTime: 0,
+    refetchOnMount: "always",
     // While paying, look often: the page moves on by itself to the order or the decline.
     refetchInterval: (query) => {
       const current = query.state.data?.checkout.status;
@@ -135,6 +157,23 @@ export function CheckoutSession({
   const snapshot: Snapshot = data;
   const { checkout } = snapshot;
   const clientNow = useClientClock();
+
+  useEffect(() => {
+    shownInThisDocument = true;
+    // A page restored from the browser's back/forward cache runs on from where it was left: read it again.
+    const onPageShow = (event: PageTransitionEvent) => {
+      if (!event.persisted) return;
+      setCheckingSince(Date.now());
+      void refetch();
+    };
+    window.addEventListener("pageshow", onPageShow);
+    return () => window.removeEventListener("pageshow", onPageShow);
+  }, [refetch]);
+  const checking =
+    checkingSince !== null &&
+    dataUpdatedAt < checkingSince &&
+    errorUpdatedAt < checkingSince &&
+    !finalStatuses.has(checkout.status);
 
   const status = effectiveStatus(checkout, phaseOf(remainingOf(snapshot, clientNow)));
   const paying = status === "paying";
@@ -151,9 +190,10 @@ export function CheckoutSession({
   const router = useRouter();
   const sawPaying = useRef(false);
   useEffect(() => {
-    if (status === "paying") sawPaying.current = true;
+    // Only a payment seen confirming on this visit moves on by itself: Back from the order must stay here.
+    if (status === "paying" && !checking) sawPaying.current = true;
     else if (status === "completed" && sawPaying.current && checkout.orderId) router.push(`/orders/${checkout.orderId}`);
-  }, [status, checkout.orderId, router]);
+  }, [status, checking, checkout.orderId, router]);
 
   // Every outcome is brought into view and focused, so a shopper on a phone sees what happened.
   const outcomeRef = useRef<HTMLDivElement>(null);
@@ -183,7 +223,7 @@ export function CheckoutSession({
     if (!form) return;
     const fields = new FormData(form);
     const details: Record<string, string> = {};
-    for (const name of ["email", "name", "address", "city", "postcode", "country"]) {
+    for (const name of ["email", "name", "address", "postcode", "city", "country"]) {
       const value = fields.get(name);
       if (typeof value !== "string" || value.trim() === "") continue;
       // A half-typed email would get the whole save refused; it is sent once it looks complete.
@@ -219,14 +259,20 @@ export function CheckoutSession({
     debounce.current = setTimeout(() => void saveActivity(), wait);
   }
 
-  const locked = ended || paying;
+  const locked = ended || paying || checking;
   const values = payState?.values ?? {};
   const detail = (name: string) => values[name] ?? checkout.details[name] ?? "";
 
   return (
     <div className="two-col checkout-layout">
       <div className="stack">
-        {paying ? (
+        {checking ? (
+          <section className="outcome" aria-label="Checkout outcome" aria-busy="true">
+            <Alert tone="info" title="Checking your checkout…">
+              <p>One moment: reading where this checkout stands.</p>
+            </Alert>
+          </section>
+        ) : paying ? (
           <section ref={outcomeRef} tabIndex={-1} className="outcome" aria-label="Checkout outcome">
             <Alert tone="info" title="Confirming your payment…">
               <p>
@@ -250,7 +296,7 @@ export function CheckoutSession({
           </div>
         )}
 
-        {!ended && !paying && phase === "warning" ? (
+        {!ended && !paying && !checking && phase === "warning" ? (
           <Alert tone="warning" title="Less than a minute left">
             Pay now, or keep filling in your details to keep your items held.
           </Alert>
@@ -268,7 +314,7 @@ export function CheckoutSession({
             <input type="hidden" name="checkoutId" value={checkout.id} />
             <input type="hidden" name="idempotencyKey" value={idempotencyKey} />
             <fieldset disabled={locked}>
-              <legend>Your details</legend>
+              <legend>{shipsGoods ? "Delivery details" : "Your details"}</legend>
               <div className="form-grid">
                 <Field
                   className="span-2"
@@ -289,17 +335,51 @@ export function CheckoutSession({
                   defaultValue={detail("name")}
                   errors={payState?.fieldErrors?.name}
                 />
-                <Field
-                  className="span-2"
-                  label="Address"
-                  name="address"
-                  autoComplete="street-address"
-                  required
-                  defaultValue={detail("address")}
-                  errors={payState?.fieldErrors?.address}
-                />
-                <Field label="City" name="city" autoComplete="address-level2" defaultValue={detail("city")} />
-                <Field label="Postcode" name="postcode" autoComplete="postal-code" defaultValue={detail("postcode")} />
+                {shipsGoods ? (
+                  <>
+                    <Field
+                      className="span-2"
+                      label="Address"
+                      name="address"
+                      autoComplete="street-address"
+                      required
+                      defaultValue={detail("address")}
+                      errors={payState?.fieldErrors?.address}
+                    />
+                    <Field
+                      label="Postcode"
+                      name="postcode"
+                      autoComplete="postal-code"
+                      required
+                      defaultValue={detail("postcode")}
+                      errors={payState?.fieldErrors?.postcode}
+                    />
+                    <Field
+                      label="City"
+                      name="city"
+                      autoComplete="address-level2"
+                      required
+                      defaultValue={detail("city")}
+                      errors={payState?.fieldErrors?.city}
+                    />
+                    <SelectField
+                      className="span-2"
+                      label="Country"
+                      name="country"
+                      autoComplete="country"
+                      required
+                      defaultValue={detail("country")}
+                      errors={payState?.fieldErrors?.country}
+                    >
+                      <option value="">Choose a country</option>
+                      {COUNTRIES.map(([code, name]) => (
+                        <option key={code} value={code}>
+                          {name}
+                        </option>
+                      ))}
+                    </SelectField>
+                  </>
+                ) : null}
               </div>
             </fieldset>
             <fieldset disabled={locked}>
@@ -326,9 +406,12 @@ export function CheckoutSession({
               {locked ? "" : (saveNote ?? "")}
             </p>
             {payState && !payState.ok && !ended ? <FormMessage state={payState} /> : null}
-            <SubmitButton size="lg" className="btn-block" pending={submitting} disabled={locked}>
-              Pay {formatMoney(checkout.totalCents)}
-            </SubmitButton>
+            {/* A paid checkout offers its order above, never Pay again. */}
+            {status === "completed" ? null : (
+              <SubmitButton size="lg" className="btn-block" pending={submitting} disabled={locked}>
+                Pay {formatMoney(checkout.totalCents)}
+              </SubmitButton>
+            )}
           </form>
         </Card>
       </div>
@@ -336,8 +419,8 @@ export function CheckoutSession({
       <Card className="summary" aria-label="Held items">
         <div className="row row-between">
           <h2 style={{ margin: 0 }}>Held for you</h2>
-          <Badge tone={ended ? (status === "completed" ? "success" : "danger") : phase === "warning" ? "warning" : "info"}>
-            {badgeText[status]}
+          <Badge tone={checking ? "info" : ended ? (status === "completed" ? "success" : "danger") : phase === "warning" ? "warning" : "info"}>
+            {checking ? "Checking" : badgeText[status]}
           </Badge>
         </div>
         <ul className="line-list" style={{ marginTop: "1rem" }}>

@@ -1,5 +1,16 @@
 import type { Locator, Page } from "@playwright/test";
 
+export interface Delivery {
+  name: string;
+  address: string;
+  postcode: string;
+  city: string;
+  /** The country's code, as the select's option values are. */
+  country: string;
+}
+
+export const ADA: Delivery = { name: "Ada Lovelace", address: "12 Analytical Row", postcode: "N1 9GU", city: "London", country: "GB" };
+
 /** A checkout: held lines, the countdown to expiry, the details form, payment and cancel. */
 export class CheckoutPage {
   readonly timer: Locator;
@@ -34,10 +45,18 @@ export class CheckoutPage {
     return Number(match[1]) * 60 + Number(match[2]);
   }
 
+  /** Fills in the delivery details (the shop ships goods: name, address, postcode, city, country). */
+  async fillDelivery(delivery: Delivery = ADA): Promise<void> {
+    await this.page.getByLabel("Full name").fill(delivery.name);
+    await this.page.getByLabel("Address").fill(delivery.address);
+    await this.page.getByLabel("Postcode").fill(delivery.postcode);
+    await this.page.getByLabel("City").fill(delivery.city);
+    await this.page.getByLabel("Country").selectOption(delivery.country);
+  }
+
   /** Fills in the delivery details and the card, and presses Pay. */
-  async pay(card: string): Promise<void> {
-    await this.page.getByLabel("Full name").fill("Ada Lovelace");
-    await this.page.getByLabel("Address").fill("12 Analytical Row");
+  async pay(card: string, delivery: Delivery = ADA): Promise<void> {
+    await this.fillDelivery(delivery);
     await this.cardNumber.fill(card);
     await this.payButton.click();
   }

@@ -235,7 +235,8 @@ export async function releaseReservation(reservationId: string, adminId: string 
  * At sign-in, the guest hands over to the account in one transaction: the guest's cart is locked first (so a
  * checkout the guest starts at this very moment either finished before — and is cancelled here — or finds the
  * cart empty after), every live guest checkout not being paid is cancelled, and the cart lines join the
- * account's cart. A checkout being paid finishes as the guest's.
+ * account's cart. A checkout being paid finishes as the guest's: the lines it is buying stay in the guest's
+ * cart, where its order removes them, so the account cannot buy the same items a second time.
  */
 export async function handOverGuest(guestId: string, accountId: string): Promise<void> {
   if (guestId === accountId) return;
@@ -248,6 +249,15 @@ export async function handOverGuest(guestId: string, accountId: string): Promise
       .where(and(eq(checkouts.cartId, guestCart.id), inArray(checkouts.status, ["active", "paying"])))
       .orderBy(asc(checkouts.id))
       .for("update");
+    const paying = live.filter((c) => c.status === "paying").map((c) => c.id);
+    const buying = new Map<string, number>();
+    if (paying.length > 0) {
+      const lines = await tx
+        .select({ productId: reservations.productId, quantity: reservations.quantity })
+        .from(reservations)
+        .where(inArray(reservations.checkoutId, paying));
+      for (const l of lines) buying.set(l.productId, (buying.get(l.productId) ?? 0) + l.quantity);
+    }
     for (const checkout of live) {
       if (checkout.status === "paying") continue;
       await releaseCheckoutHolds(tx, checkout.id, {
@@ -258,6 +268,6 @@ export async function handOverGuest(guestId: string, accountId: string): Promise
         actorId: guestId,
       });
     }
-    await mergeCartLines(tx, guestCart.id, accountId);
+    await mergeCartLines(tx, guestCart.id, accountId, buying);
   });
 }

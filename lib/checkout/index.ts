@@ -10,3 +10,4 @@ export {
 } from "./checkout";
 export { getCheckout, type CheckoutLineView, type CheckoutView } from "./view";
 export { payForCheckout, type PayResult } from "../payments/lifecycle";
+export { payWithDetails } from "./pay-with-details";

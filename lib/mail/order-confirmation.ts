@@ -6,7 +6,7 @@
 import "server-only";
 import { and, asc, eq, gt, notExists, sql } from "drizzle-orm";
 import { db } from "@/db/client";
-import { checkouts, emailOutbox, orderLines, orders, products, users } from "@/db/schema";
+import { checkouts, emailOutbox, orderLines, orders, users } from "@/db/schema";
 import { orderLink, orderNumber } from "../order-access";
 import { queueEmail, type Executor } from "./outbox";
 import { orderConfirmationEmail } from "./templates";
@@ -33,11 +33,11 @@ export async function queueOrderConfirmation(tx: Executor, orderId: string): Pro
   const recipient = order?.email ?? order?.accountEmail;
   if (!order || !recipient) return null;
   const lines = await tx
-    .select({ name: products.name, quantity: orderLines.quantity, unitPriceCents: orderLines.unitPriceCents })
+    // The lines as sold (name and unit price kept on the line), never the catalogue's current ones.
+    .select({ name: orderLines.name, quantity: orderLines.quantity, unitPriceCents: orderLines.unitPriceCents })
     .from(orderLines)
-    .innerJoin(products, eq(products.id, orderLines.productId))
     .where(eq(orderLines.orderId, orderId))
-    .orderBy(asc(products.name));
+    .orderBy(asc(orderLines.name), asc(orderLines.productId));
   const email = orderConfirmationEmail({
     orderNumber: orderNumber(order.id),
     placedAt: order.createdAt,

@@ -1,5 +1,6 @@
 /** The words of each email, as plain text and as simple HTML (every value escaped). */
 import { formatMoney } from "@/components/ui/money";
+import { countryName } from "@/lib/countries";
 
 export interface RenderedEmail {
   subject: string;
@@ -32,7 +33,7 @@ export function orderConfirmationEmail(data: OrderConfirmationData): RenderedEma
     data.delivery.name,
     data.delivery.address,
     [data.delivery.postcode, data.delivery.city].filter(Boolean).join(" "),
-    data.delivery.country,
+    countryName(data.delivery.country),
   ].filter((line): line is string => Boolean(line && line.trim()));
   const subject = `Your Stockhold order #${data.orderNumber} is confirmed`;
   const text = [

@@ -144,3 +144,48 @@ export const wrongContentType = fc.constantFrom(
   "text/html",
   "application/octet-stream",
 );
+
+// ---- Text PostgreSQL cannot store, paths Next.js cannot decode, references React cannot resolve.
+
+/** Half a character: a lone UTF-16 surrogate (jsonb refuses it; UTF-8 cannot carry it). */
+export const loneSurrogate = fc.constantFrom("\ud800", "\udbff", "\udc00", "\udfff", "\ud83d", "\ude42");
+
+/**
+ * Otherwise ordinary, short text with a NUL or a lone surrogate in it: the refused class a length or
+ * character-class rule alone does not catch (printable ASCII around it, so no surrogate finds its pair).
+ */
+export const unstorableText = fc
+  .tuple(fc.string({ maxLength: 12 }), fc.oneof(loneSurrogate, fc.constantFrom("\u0000", "\udbff\udbff", "\ude42\ud83d")), fc.string({ maxLength: 12 }))
+  .map(([before, bad, after]) => `Fuzz ${before}${bad}${after}`);
+
+/** Only the NUL class: what can travel in a multipart form field (lone surrogates become U+FFFD on the way). */
+export const nulText = fc.tuple(fc.string({ maxLength: 12 }), fc.string({ maxLength: 12 })).map(([before, after]) => `Fuzz ${before}\u0000${after}`);
+
+/** A path segment whose %-escapes do not decode to UTF-8 (truncated, overlong, surrogate, not hex, bare "%"). */
+export const brokenEscapeSegment = fc
+  .tuple(
+    fc.constantFrom("", "a", "00000000-0000-0000-0000-000000000000", "fuzz-lamp"),
+    fc.constantFrom("%E0%A4%A", "%C0%AF", "%", "%ZZ", "%E2%82", "%ED%A0%80", "%FF", "%C3%28", "%%", "%1", "%F0%9F%98", "%80"),
+    fc.constantFrom("", "b", "%20"),
+  )
+  .map(([before, broken, after]) => `${before}${broken}${after}`)
+  .filter((segment) => {
+    try {
+      decodeURIComponent(segment);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+
+/**
+ * Every tag React's reply decoder reads as a reference to another part of the body (parseModelString in
+ * react-server-dom-*): "" (an outlined value), promises, server references, Map, Set, iterators, typed arrays,
+ * DataView, blobs, streams and async iterables. Followed by a hex id and sometimes a ":path".
+ */
+export const REPLY_PART_TAGS = ["", "@", "h", "Q", "W", "i", "A", "O", "o", "U", "S", "s", "L", "l", "G", "g", "M", "m", "V", "B", "R", "r", "X", "x"] as const;
+
+/** A reference by any of those tags to a part the body does not carry (parts 1–255; only part 0 is sent). */
+export const missingPartReference = fc
+  .tuple(fc.constantFrom(...REPLY_PART_TAGS), fc.integer({ min: 1, max: 255 }), fc.constantFrom("", ":a", ":0:b"))
+  .map(([tag, id, path]) => `$${tag}${id.toString(16)}${path}`);

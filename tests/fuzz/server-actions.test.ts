@@ -15,7 +15,7 @@ import { actionStateOf, callAction, serverActions, snapshotShop, type ActionAnsw
 import { seedProducts, type SeededProduct } from "../support/products";
 import { HttpClient, sessionCookieOf, signIn } from "../support/http";
 import { runCount } from "./run-count";
-import { acceptableCard, acceptableEmail, acceptableKey, acceptableQuantity, hostileString, injections } from "./hostile-input";
+import { acceptableCard, acceptableEmail, acceptableKey, acceptableQuantity, hostileString, injections, missingPartReference, nulText } from "./hostile-input";
 
 const RUNS = runCount("FUZZ_ACTION_RUNS");
 const url = process.env.DATABASE_URL!;
@@ -78,6 +78,9 @@ const badEmailText = anyText.filter((s) => !acceptableEmail(s));
 const goodKey = "action-fuzz-key-1";
 /** The shape of an account token (32 random bytes, base64url) that no link ever carried. */
 const unknownToken = fc.stringMatching(/^[A-Za-z0-9_-]{43}$/);
+
+/** The part a reference names (no tag letter is a lowercase hex digit, so the tag is whatever comes first). */
+const partIdOf = (reference: string) => Number.parseInt(reference.slice(1).replace(/^[^0-9a-f]/, "").split(":")[0]!, 16);
 
 const targets: Record<string, { page: () => string; as: () => HttpClient; fields: () => fc.Arbitrary<Fields> }> = {
   "cart#addToCartAction": {
@@ -198,6 +201,9 @@ const targets: Record<string, { page: () => string; as: () => HttpClient; fields
         fc.record({ productId: badIdText, name: fc.constant("Renamed"), price: fc.constant("1.00") }),
         fc.record({ productId: fc.constant(product.id), name: anyText.filter((n) => n.trim().length === 0 || n.trim().length > 120), price: fc.constant("1.00") }),
         fc.record({ productId: fc.constant(product.id), name: fc.constant("Renamed"), price: anyText.filter((p) => !/^\d{1,7}(\.\d{1,2})?$/.test(p.trim())) }),
+        fc.record({ productId: fc.constant(product.id), name: nulText, price: fc.constant("1.00") }),
+        fc.record({ productId: fc.constant(product.id), name: fc.constant("Renamed"), price: fc.constant("1.00"), description: nulText }),
+        fc.record({ productId: fc.constant(product.id), name: fc.constant("Renamed"), price: fc.constant("1.00"), imageUrl: nulText.map((t) => `/${t}`) }),
         fc.record({
           productId: fc.constant(product.id),
           name: fc.constant("Renamed"),
@@ -236,6 +242,8 @@ const targets: Record<string, { page: () => string; as: () => HttpClient; fields
         fc.record({ productId: fc.constant(product.id), direction: fc.constant("restock"), quantity: fc.constant("5"), reason: anyText.filter((r) => r.trim().length === 0 || r.trim().length > 200) }),
         // Writing off what is held: refused by the invariant.
         fc.record({ productId: fc.constant(product.id), direction: fc.constant("write_off"), quantity: fc.constantFrom("100", "99", "1000000"), reason: fc.constant("fuzz") }),
+        // A reason PostgreSQL cannot store.
+        fc.record({ productId: fc.constant(product.id), direction: fc.constant("restock"), quantity: fc.constant("5"), reason: nulText }),
       ),
   },
   "admin/products#createProductAction": {
@@ -246,6 +254,8 @@ const targets: Record<string, { page: () => string; as: () => HttpClient; fields
         fc.record({ name: anyText.filter((n) => n.trim().length === 0 || n.trim().length > 120), price: fc.constant("12.50"), onHand: fc.constant("3") }),
         fc.record({ name: fc.constant("Fuzz"), price: anyText.filter((p) => !/^\d{1,7}(\.\d{1,2})?$/.test(p.trim())), onHand: fc.constant("3") }),
         fc.record({ name: fc.constant("Fuzz"), price: fc.constant("12.50"), onHand: anyText.filter((q) => !/^\d+$/.test(q.trim()) || Number(q) > 1_000_000) }),
+        fc.record({ name: nulText, price: fc.constant("12.50"), onHand: fc.constant("3") }),
+        fc.record({ name: fc.constant("Fuzz"), price: fc.constant("12.50"), onHand: fc.constant("3"), description: nulText }),
         fc.record({ name: fc.constant("Fuzz"), price: fc.constant("12.50"), onHand: fc.constant("3"), slug: anyText.filter((s) => s.trim() !== "" && (!/^[a-z0-9]+(-[a-z0-9]+)*$/.test(s.trim().toLowerCase()) || s.trim().length > 80)) }),
         fc.constant({ name: "Fuzz", slug: product.slug, price: "1", onHand: "1" }),
       ),
@@ -299,6 +309,12 @@ describe("hostile form input to every server action", () => {
           fc.tuple(fc.constant("multipart/form-data"), fc.constantFrom('[null,"$F1"]', '[null,"$Q1"]', '["$@1","$K1"]', '[null,{"a":["$W2"]}]', '["$1"]', "{}").map((root) => ({ "0": root }))),
           fc.tuple(fc.constant("multipart/form-data"), fc.constant({ _1_productId: product.id, _1_quantity: "1" })),
           fc.tuple(fc.constant("text/plain;charset=UTF-8"), fc.constantFrom('[null,"$F1"]', '["$1"]')),
+          // Every tag React's reply decoder reads as a reference to another part, to a part that is not there:
+          // as an argument, inside an object, or inside an outlined part that is there.
+          fc.tuple(fc.constant("multipart/form-data"), missingPartReference.map((reference) => ({ "0": JSON.stringify([null, reference]) }))),
+          fc.tuple(fc.constant("multipart/form-data"), missingPartReference.map((reference) => ({ "0": JSON.stringify([{ form: [reference] }]) }))),
+          fc.tuple(fc.constant("multipart/form-data"), missingPartReference.filter((r) => partIdOf(r) !== 1).map((reference) => ({ "0": '[null,"$1"]', "1": JSON.stringify({ inner: reference }) }))),
+          fc.tuple(fc.constantFrom("text/plain;charset=UTF-8", "application/json"), missingPartReference.map((reference) => JSON.stringify([null, reference]))),
         ),
         async ([type, body]) => {
           tried.set("malformed envelopes", (tried.get("malformed envelopes") ?? 0) + 1);

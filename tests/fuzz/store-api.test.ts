@@ -14,6 +14,7 @@ import { seedProducts, type SeededProduct } from "../support/products";
 import { HttpClient, type Answer } from "../support/http";
 import {
   acceptableText,
+  brokenEscapeSegment,
   badCard,
   badEmail,
   badKey,
@@ -23,6 +24,7 @@ import {
   malformedJson,
   pathSegment,
   unknownId,
+  unstorableText,
   wrongContentType,
 } from "./hostile-input";
 import { runCount } from "./run-count";
@@ -115,8 +117,56 @@ const withBody = (method: string, path: string, b: BodyCase, headers: Record<str
 const ADMIN = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 const textField = (max: number) => fc.oneof(hostileValue, fc.string({ minLength: max + 1, maxLength: max + 50 })).filter((v) => !acceptableText(v, max) && v !== null && v !== "");
 
+/** Every route with a path parameter, "{}" where it goes, and a body it would otherwise accept. */
+const parameterisedRoutes: [method: string, path: string, body: string | undefined][] = [
+  ["GET", "/api/products/{}", undefined],
+  ["POST", "/api/products/{}/notify", '{"email":"a@example.test"}'],
+  ["PUT", "/api/cart/lines/{}", '{"quantity":1}'],
+  ["GET", "/api/checkout/{}", undefined],
+  ["POST", "/api/checkout/{}/activity", "{}"],
+  ["POST", "/api/checkout/{}/pay", '{"cardNumber":"4242424242424242"}'],
+  ["POST", "/api/checkout/{}/cancel", undefined],
+  ["GET", "/api/admin/orders/{}", undefined],
+  ["POST", "/api/admin/orders/{}/fulfil", undefined],
+  ["PATCH", "/api/admin/products/{}", '{"name":"x"}'],
+  ["POST", "/api/admin/stock/{}/adjust", '{"delta":1,"reason":"x"}'],
+  ["POST", "/api/admin/reservations/{}/release", undefined],
+];
+
+/** A JSON body with these fields, written as JSON.stringify does (a lone surrogate travels as an escape like "\ud800"). */
+const jsonCase = (kind: string, value: object): BodyCase => ({ kind, body: JSON.stringify(value), contentType: "application/json" });
+
 /** One fuzz target per endpoint: how to make refused requests for it. */
 const targets: Record<string, () => fc.Arbitrary<Hostile>> = {
+  "every path parameter with a broken %-escape": () =>
+    fc.tuple(fc.constantFrom(...parameterisedRoutes), brokenEscapeSegment).map(([[method, route, body], segment]) => ({
+      method,
+      path: route.replace("{}", segment),
+      ...(body ? { body } : {}),
+      headers: { ...ADMIN, "idempotency-key": "fuzz-key-0003", ...(body ? { "content-type": "application/json" } : {}) },
+      kind: "broken %-escape",
+    })),
+
+  "text PostgreSQL cannot store, in every text field": () =>
+    fc.oneof(
+      fc
+        .tuple(fc.constantFrom("name", "address", "city", "postcode", "country", "email"), unstorableText)
+        .map(([field, text]) => withBody("POST", `/api/checkout/${activeCheckout}/activity`, jsonCase("unstorable detail", { [field]: text }))),
+      fc
+        .tuple(fc.constantFrom("name", "description", "imageUrl"), unstorableText)
+        .map(([field, text]) => withBody("PATCH", `/api/admin/products/${product.id}`, jsonCase("unstorable product text", { [field]: field === "imageUrl" ? `/${text}` : text }), ADMIN)),
+      fc
+        .tuple(fc.constantFrom("name", "description"), unstorableText)
+        .map(([field, text]) => withBody("POST", "/api/admin/products", jsonCase("unstorable new product", { name: "Fuzz", priceCents: 100, onHand: 1, [field]: text }), ADMIN)),
+      unstorableText.map((reason) => withBody("POST", `/api/admin/stock/${product.id}/adjust`, jsonCase("unstorable reason", { delta: 5, reason }), ADMIN)),
+      fc
+        .tuple(fc.constantFrom("/api/admin/orders", "/api/admin/reservations", "/api/admin/stock", "/api/products"), fc.constantFrom("\u0000", "a\u0000b"))
+        .map(([path, q]) => ({ method: "GET", path: `${path}?${new URLSearchParams({ q })}`, headers: ADMIN, kind: "unstorable search" })),
+      unstorableText.map((email) => withBody("POST", "/api/orders/lookup", jsonCase("unstorable email", { email, orderNumber: "0badc0de" }))),
+      unstorableText.map((email) => withBody("POST", "/api/checkout", jsonCase("unstorable email", { email }))),
+      unstorableText.map((email) => withBody("POST", `/api/products/${product.slug}/notify`, jsonCase("unstorable email", { email }))),
+    ),
+
   "GET /api/products/{slug}": () => unknownId.map((id) => ({ method: "GET", path: `/api/products/${pathSegment(id)}`, kind: "unknown slug" })),
 
   "POST /api/cart/lines": () =>

@@ -320,6 +320,9 @@ describe("the built app with PAYMENT_PROVIDER=stripe, over HTTP", () => {
       await page.goto(`${app.baseUrl}/checkout/${checkout.id}`);
       await page.getByLabel("Full name").fill("Ada Shopper");
       await page.getByLabel("Address").fill("1 Main Street");
+      await page.getByLabel("Postcode").fill("10001");
+      await page.getByLabel("City").fill("New York");
+      await page.getByLabel("Country").selectOption("US");
 
       // Nothing typed in the card field: Stripe's own message, and no payment is attempted.
       await page.getByLabel("Card number").waitFor(); // Stripe.js loaded and the card element mounted

@@ -9,6 +9,7 @@ import { requireAdminPage } from "@/lib/admin";
 import { availableSeries, listMovementsPage, listProductChoices, type ProductChoice } from "@/lib/admin-queries";
 import { DomainError } from "@/lib/errors";
 import { availableSeriesForAll } from "@/lib/ledger-charts";
+import { pageSearchTerm } from "@/lib/store-schemas";
 
 const productIdSchema = z.uuid();
 /** Products a search lists to pick from. */
@@ -21,7 +22,7 @@ const first = (value: string | string[] | undefined) => (Array.isArray(value) ? 
 export default async function LedgerPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const params = await searchParams;
   const raw = first(params.productId);
-  const q = first(params.q)?.trim().slice(0, 200) || undefined;
+  const q = pageSearchTerm(params.q);
   const cursor = first(params.cursor)?.slice(0, 1000) || undefined;
   await requireAdminPage(listHref("/admin/ledger", { productId: raw, q, cursor }));
 

@@ -5,6 +5,7 @@ import { requireAdminPage } from "@/lib/admin";
 import { DomainError } from "@/lib/errors";
 import { listOrdersPage } from "@/lib/orders";
 import { fulfilOrderAction } from "./actions";
+import { pageSearchTerm } from "@/lib/store-schemas";
 
 type SearchParams = Record<string, string | string[] | undefined>;
 const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
@@ -12,7 +13,7 @@ const first = (value: string | string[] | undefined) => (Array.isArray(value) ? 
 export default async function OrdersPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const params = await searchParams;
   const view: ListView = {
-    q: first(params.q)?.trim().slice(0, 200) || undefined,
+    q: pageSearchTerm(params.q),
     cursor: first(params.cursor)?.slice(0, 1000) || undefined,
   };
   await requireAdminPage(listHref("/admin/orders", view));

@@ -44,6 +44,7 @@ export default async function CheckoutPage({ params }: { params: Promise<{ id: s
         cancelAction={cancelCheckoutAction}
         restartAction={startCheckoutAction}
         stripePublishableKey={env.PAYMENT_PROVIDER === "stripe" ? env.STRIPE_PUBLISHABLE_KEY : undefined}
+        shipsGoods={env.SHOP_SHIPS_GOODS}
       />
     </>
   );

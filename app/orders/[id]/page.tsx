@@ -12,6 +12,7 @@ import { DomainError } from "@/lib/errors";
 import { currentShopper } from "@/lib/identity";
 import { isOrderAccessKey } from "@/lib/order-access";
 import { getOrderForShopper, getOrderWithAccess, type OrderView } from "@/lib/orders";
+import { countryName } from "@/lib/countries";
 
 export const metadata: Metadata = { title: "Your order" };
 
@@ -41,7 +42,7 @@ export default async function OrderPage({
   const { id } = await params;
   const { key } = await searchParams;
   const { order, guest } = await findOrder(id, typeof key === "string" ? key : undefined);
-  const delivery = [order.delivery.name, order.delivery.address, [order.delivery.postcode, order.delivery.city].filter(Boolean).join(" "), order.delivery.country]
+  const delivery = [order.delivery.name, order.delivery.address, [order.delivery.postcode, order.delivery.city].filter(Boolean).join(" "), countryName(order.delivery.country)]
     .filter((line) => line && line.trim())
     .join("\n");
   return (

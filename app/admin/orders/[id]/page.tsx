@@ -11,6 +11,7 @@ import { requireAdminPage } from "@/lib/admin";
 import { getAdminOrderDetail } from "@/lib/admin-orders";
 import { DomainError } from "@/lib/errors";
 import { fulfilOrderAction } from "../actions";
+import { countryName } from "@/lib/countries";
 
 const deliveryFields = [
   ["name", "Name"],
@@ -74,7 +75,7 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
             {deliveryFields.map(([key, label]) => (
               <div key={key} className="admin-dl-row">
                 <dt>{label}</dt>
-                <dd>{order.delivery[key] ?? "—"}</dd>
+                <dd>{(key === "country" ? countryName(order.delivery[key]) : order.delivery[key]) ?? "—"}</dd>
               </div>
             ))}
           </dl>

@@ -2,13 +2,14 @@ import { z } from "zod";
 import { orderStatuses } from "@/db/schema";
 import { authoriseAdminRequest } from "@/lib/admin";
 import { handler, json, parseWith } from "@/lib/http";
+import { searchTermSchema } from "@/lib/store-schemas";
 import { listOrdersPage } from "@/lib/orders";
 
 export const dynamic = "force-dynamic";
 
 const querySchema = z.object({
   status: z.enum(orderStatuses).optional(),
-  q: z.string().max(200).optional(),
+  q: searchTermSchema.optional(),
   cursor: z.string().max(1000).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),
 });

@@ -3,6 +3,7 @@ import { reservationStatuses } from "@/db/schema";
 import { authoriseAdminRequest } from "@/lib/admin";
 import { listReservations } from "@/lib/admin-queries";
 import { handler, json, parseWith } from "@/lib/http";
+import { searchTermSchema } from "@/lib/store-schemas";
 
 export const dynamic = "force-dynamic";
 
@@ -10,7 +11,7 @@ const querySchema = z.object({
   status: z.enum(reservationStatuses).optional(),
   productId: z.uuid().optional(),
   limit: z.coerce.number().int().min(1).max(1000).optional(),
-  q: z.string().max(200).optional(),
+  q: searchTermSchema.optional(),
   cursor: z.string().max(1000).optional(),
 });
 

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { authoriseAdminRequest } from "@/lib/admin";
 import { MAX_STOCK_PAGE, stockFilters, stockOverview } from "@/lib/admin-queries";
 import { handler, json, parseWith } from "@/lib/http";
+import { searchTermSchema } from "@/lib/store-schemas";
 
 export const dynamic = "force-dynamic";
 
@@ -9,7 +10,7 @@ const emptyIsMissing = (value: unknown) => (value === "" ? undefined : value);
 
 /** Optional: a page (by name) instead of every product. Without any of these the answer lists every product. */
 const querySchema = z.object({
-  q: z.preprocess(emptyIsMissing, z.string().max(200).optional()),
+  q: z.preprocess(emptyIsMissing, searchTermSchema.optional()),
   filter: z.preprocess(emptyIsMissing, z.enum(stockFilters).optional()),
   cursor: z.preprocess(emptyIsMissing, z.string().max(1000).optional()),
   limit: z.preprocess(

@@ -1,18 +1,23 @@
-import { payForCheckout } from "@/lib/checkout";
+import { payWithDetails } from "@/lib/checkout";
 import { handler, json, parseJsonBody, parseWith } from "@/lib/http";
 import { requireShopper } from "@/lib/identity";
-import { idempotencyKeySchema, payBodySchema } from "@/lib/store-schemas";
+import { idempotencyKeySchema, payRequestSchema, toActivityInput } from "@/lib/store-schemas";
 
 /**
  * Pays for the checkout. The Idempotency-Key header names this attempt: the same key again returns the same
  * answer and never charges twice. 200 with the order once paid; 202 with the checkout (`paying`) when the
- * provider answers later (poll GET /api/checkout/{id}).
+ * provider answers later (poll GET /api/checkout/{id}). Checkout details may come along (saved first); once a
+ * client has sent any delivery detail, a shop that ships goods needs all of them (400 naming the missing ones).
  */
 export const POST = handler<{ id: string }>(async (request, { params }) => {
   const { id } = await params;
   const idempotencyKey = parseWith(idempotencyKeySchema, request.headers.get("idempotency-key") ?? undefined);
-  const { cardNumber, paymentMethod } = await parseJsonBody(request, payBodySchema);
+  const { cardNumber, paymentMethod, ...details } = await parseJsonBody(request, payRequestSchema);
   const shopper = await requireShopper();
-  const result = await payForCheckout({ checkoutId: id, shopperId: shopper.id, cardNumber, paymentMethod, idempotencyKey });
+  const result = await payWithDetails(
+    { checkoutId: id, shopperId: shopper.id, cardNumber, paymentMethod, idempotencyKey },
+    toActivityInput(details),
+    "when-given",
+  );
   return result.kind === "paid" ? json({ order: result.order }) : json({ checkout: result.checkout }, 202);
 });
