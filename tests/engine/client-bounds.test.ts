@@ -15,7 +15,9 @@ vi.hoisted(() => {
 
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
 import { holdCarts, reconcileStock, type HoldOutcome } from "@/lib/inventory";
+import { pruneRateLimits } from "@/lib/rate-limit";
 import { db } from "@/db/client";
 import { separateDatabasesForFile } from "../support/db";
 import { levels, makeProduct, shoppersWithCarts } from "../support/fixtures";
@@ -95,5 +97,18 @@ describe("per client address, in the hold batch", () => {
       shoppers.map((s) => ({ shopperId: s.id, email: s.email })),
     );
     expect(held(outcomes)).toBe(6);
+  });
+
+  it("the sweep keeps an hour's counts until the hour is over, and a minute's for five minutes", async () => {
+    const tag = randomUUID().slice(0, 8);
+    await db.execute(sql`
+      insert into rate_limits (bucket, window_start, hits) values
+        (${`client-units:${tag}:recent`}, now() - interval '40 minutes', 7),
+        (${`client-units:${tag}:old`}, now() - interval '70 minutes', 7),
+        (${`checkout:${tag}:recent`}, now() - interval '2 minutes', 1),
+        (${`checkout:${tag}:old`}, now() - interval '10 minutes', 1)`);
+    await pruneRateLimits();
+    const kept = await db.execute<{ bucket: string }>(sql`select bucket from rate_limits where bucket like ${`%${tag}%`} order by bucket`);
+    expect(kept.map((r) => r.bucket)).toEqual([`checkout:${tag}:recent`, `client-units:${tag}:recent`]);
   });
 });
