@@ -13,6 +13,7 @@ import { reconcileStock } from "@/lib/inventory";
 import { startApp, type RunningApp } from "../support/app-server";
 import { levels, makeProduct } from "../support/fixtures";
 import { HttpClient, type Answer } from "../support/http";
+import { callAction, serverActions } from "../faults/support";
 import { sleep } from "../support/wait";
 
 // The shop's defaults (RATE_LIMIT_UNITS_PER_IP_PER_PRODUCT_PER_HOUR: twice MAX_QUANTITY_PER_LINE).
@@ -117,5 +118,26 @@ describe("per client address", () => {
     expect(await levels(product.id)).toMatchObject({ reserved: CHECKOUTS_PER_HOUR });
     // Another address is not affected.
     expect((await startWith(visitorFrom(freshAddress(), a), product.id, 1, "neighbour@example.test")).status).toBe(201);
+  });
+
+  it("the cart page's Checkout button (a server action) counts the same address", async () => {
+    await awayFromHourEdge();
+    const product = await makeProduct(200);
+    const bot = freshAddress();
+    const startCheckoutAction = serverActions().get("app/cart/actions.ts#startCheckoutAction")!;
+    const states = [];
+    for (let i = 0; i < 3; i += 1) {
+      const visitor = visitorFrom(bot, i % 2 === 0 ? a : b);
+      expect((await visitor.put(`/api/cart/lines/${product.id}`, { quantity: MAX_PER_LINE })).status).toBe(200);
+      states.push((await callAction(visitor, "/cart", startCheckoutAction, { email: `form-bot-${i}@example.test` })).state);
+    }
+    // The first two are held (the action answers with a redirect to their checkout pages, no form state).
+    expect(states.slice(0, 2)).toEqual([null, null]);
+    expect(states[2]).toMatchObject({ ok: false, message: expect.stringMatching(new RegExp(`Too many units of ${product.name} held from your network`)) });
+    // Another address through the same button still gets units (its address is not the bot's, nor the server's).
+    const neighbour = visitorFrom(freshAddress(), b);
+    expect((await neighbour.put(`/api/cart/lines/${product.id}`, { quantity: MAX_PER_LINE })).status).toBe(200);
+    expect((await callAction(neighbour, "/cart", startCheckoutAction, { email: "form-neighbour@example.test" })).state).toBeNull();
+    expect(await levels(product.id)).toMatchObject({ reserved: UNITS_PER_PRODUCT + MAX_PER_LINE });
   });
 });
