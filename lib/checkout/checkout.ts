@@ -66,7 +66,7 @@ export async function startCheckout(
     case "rate_limited":
       throw new DomainError(
         "rate_limited",
-        `${await tooManyWhat(result)} Please wait ${result.retryAfterSeconds} seconds and try again.`,
+        `${await tooManyWhat(result)} Please wait ${waitFor(result.retryAfterSeconds)} and try again.`,
         { retryAfterSeconds: result.retryAfterSeconds },
         { "Retry-After": String(result.retryAfterSeconds) },
       );
@@ -78,6 +78,9 @@ export async function startCheckout(
       throw notFound("cart");
   }
 }
+
+/** The per-address bounds count by the hour: a wait of 40 minutes reads better than 2400 seconds. */
+const waitFor = (seconds: number) => (seconds >= 120 ? `${Math.ceil(seconds / 60)} minutes` : `${seconds} seconds`);
 
 /** What a rate-limited start was over: the shopper's starts, or what their network (client address) holds. */
 async function tooManyWhat(refusal: Extract<HoldOutcome, { outcome: "rate_limited" }>): Promise<string> {
