@@ -8,7 +8,7 @@
  *      or those checkouts hold (SELECT … FOR UPDATE, in product-id order), expiring the holds on them whose time
  *      is up — whether or not any cron has run; read the cart lines and what the checkouts hold; count each
  *      shopper's checkout start against their rate limit; lock and read what each client address has held this
- *      hour (`lockClientCounts`). All of it in one round trip;
+ *      hour, as if every start were held (`countClientHolds`). All of it in one round trip;
  *   2. plan each request: unknown cart, empty cart, a line over the limit, the same checkout again (nothing
  *      changed), or a new hold (replacing a checkout whose cart changed or lapsed);
  *   3. work out the free units of each locked stock row;
@@ -188,7 +188,7 @@ export async function holdCarts(
       batchReads.liveHolds(tx, { shopperIds }),
       batchReads.clock(tx),
       countCheckoutStarts(tx, requests),
-      lockClientCounts(tx, requests),
+      countClientHolds(tx, requests),
       batchReads.lockStockRows(tx, { shopperIds }),
       batchReads.expireStaleHolds(tx, { shopperIds }),
     ]);
@@ -275,7 +275,7 @@ export async function holdCarts(
     //    right behind them, so the stock rows' locks go with the writes' round trip instead of one more. If a
     //    write fails, PostgreSQL has aborted the transaction and answers that COMMIT with a rollback: `written`
     //    then rejects below, and no shopper is told "held".
-    const { written } = await writeBatch(tx, granted, expired, now, clientCounts.taken());
+    const { written } = await writeBatch(tx, granted, expired, now, clientCounts.corrections());
     return { outcomes, written };
   });
   await written;
@@ -325,8 +325,8 @@ async function writeBatch(
   granted: { request: HoldRequest; plan: Extract<Plan, { kind: "hold" }>; checkout: HeldCheckout }[],
   expired: EndedHold[],
   now: Date,
-  /** What the granted holds add to their client addresses' counts this hour. */
-  clientTaken: { bucket: string; hits: number }[],
+  /** What the client addresses' counts this hour take back (or add): granted minus counted. */
+  clientCorrections: { bucket: string; hits: number }[],
 ): Promise<{ written: Promise<void> }> {
   const replaced = granted.flatMap((g) => (g.plan.replaces ? [g.plan.replaces] : []));
   const reserved: LedgerEntry[] = granted.flatMap(({ request, plan, checkout }) =>
@@ -369,8 +369,8 @@ async function writeBatch(
       sent.push(tx.update(checkouts).set({ status: "cancelled", endedBy: "shopper", endedAt: sql`now()` }).where(anyOf(checkouts.id, restarted)).then((r) => r));
     }
   }
-  // The client addresses' counts grow by what was granted; their rows are locked since the first round trip.
-  if (clientTaken.length > 0) sent.push(addClientCounts(tx, clientTaken));
+  // The client addresses' counts become what was granted; their rows are locked since the first round trip.
+  if (clientCorrections.length > 0) sent.push(addClientCounts(tx, clientCorrections));
   // The new checkouts and their holds; each insert answers with its row count, checked below.
   const inserted: Promise<[number, number]> =
     granted.length === 0
@@ -496,35 +496,44 @@ const clientWindowStart = sql`to_timestamp(floor(extract(epoch from now()) / ${C
 const clientRetryAfter = sql`ceil(extract(epoch from ${rateLimits.windowStart} + make_interval(secs => ${CLIENT_WINDOW_SECONDS}) - now()))::int`;
 
 /**
- * Locks and reads, for every client address of the batch, its bucket of new checkouts and its bucket of units of
- * each product in its shoppers' carts this hour, making the rows that are not there yet (with 0). Locked, so a
- * batch on another app server (or on another connection here) deciding for the same address waits for this one's
- * commit and then counts what it granted: the bound holds exactly across servers. The rows are locked in bucket
- * order, before the stock rows, like the per-shopper counts.
+ * Counts, for every client address of the batch, its new checkouts and its units of each product in its shoppers'
+ * carts this hour, as if every start were held, and answers each count as it was before the batch with what the
+ * batch asked for. The rows stay locked to the end of the transaction, so a batch on another app server (or
+ * another connection here) counting the same address waits for this one's commit and then sees what it granted:
+ * the bound holds exactly across servers. The write (`addClientCounts`) later takes back what was not granted,
+ * usually nothing, so a batch that holds every start (a sale with units left) writes these rows once. Locked in
+ * bucket order, before the stock rows, like the per-shopper counts.
  * Raw SQL: an upsert whose rows come from the batch's (shopper, address) pairs, one JSON parameter, joined with
- * their carts' lines; the builder has no table function as a source.
+ * their carts' lines and summed, answered beside what was asked; the builder has no table function as a source
+ * and no insert in a WITH.
  */
-const lockClientCountsStatement = preparedOnce(() => {
+const countClientHoldsStatement = preparedOnce(() => {
   const pairs = jsonRows("r", { shopper_id: carts.shopperId, address: rateLimits.bucket }, sql.placeholder("pairs"));
-  return rawStatement<{ bucket: string; hits: number; retryAfter: number }>(sql`
-    with r as (select * from ${pairs})
-    insert into ${rateLimits} (${bareName(rateLimits.bucket)}, ${bareName(rateLimits.hits)}, ${bareName(rateLimits.windowStart)})
-    select b.bucket, 0, ${clientWindowStart}
-    from (
-      select 'client-checkouts:' || r.address as bucket from r
-      union
-      select 'client-units:' || r.address || ':' || ${cartLines.productId}
+  return rawStatement<{ bucket: string; before: number; wanted: number; retryAfter: number }>(sql`
+    with r as (select * from ${pairs}),
+    wanted as (
+      select 'client-checkouts:' || r.address as bucket, count(*)::int as n from r group by r.address
+      union all
+      select 'client-units:' || r.address || ':' || ${cartLines.productId}, sum(${cartLines.quantity})::int
       from r
       join ${carts} on ${carts.shopperId} = r.shopper_id
       join ${cartLines} on ${cartLines.cartId} = ${carts.id}
-    ) b
-    order by b.bucket
-    on conflict (${bareName(rateLimits.bucket)}, ${bareName(rateLimits.windowStart)})
-      do update set ${bareName(rateLimits.hits)} = ${rateLimits.hits}
-    returning ${rateLimits.bucket}, ${rateLimits.hits}, ${clientRetryAfter} as "retryAfter"`);
+      group by r.address, ${cartLines.productId}
+    ),
+    counted as (
+      insert into ${rateLimits} (${bareName(rateLimits.bucket)}, ${bareName(rateLimits.hits)}, ${bareName(rateLimits.windowStart)})
+      select wanted.bucket, wanted.n, ${clientWindowStart} from wanted
+      order by wanted.bucket
+      on conflict (${bareName(rateLimits.bucket)}, ${bareName(rateLimits.windowStart)})
+        do update set ${bareName(rateLimits.hits)} = ${rateLimits.hits} + ${excluded(rateLimits.hits)}
+      returning ${rateLimits.bucket} as bucket, ${rateLimits.hits} as hits, ${clientRetryAfter} as retry_after
+    )
+    select counted.bucket, counted.hits - wanted.n as "before", wanted.n as "wanted", counted.retry_after as "retryAfter"
+    from counted join wanted on wanted.bucket = counted.bucket`);
 });
 
 // Raw SQL: insertRows (db/batch-statements.ts) with an upsert, one statement text for any number of buckets.
+// Takes back (or adds) the difference between what countClientHolds counted and what was granted.
 const addClientCounts = insertRows<typeof rateLimits, "bucket" | "hits", "windowStart">(rateLimits, ["bucket", "hits"], {
   computed: { windowStart: clientWindowStart },
   then: sql`on conflict (${bareName(rateLimits.bucket)}, ${bareName(rateLimits.windowStart)})
@@ -538,10 +547,15 @@ const addClientCounts = insertRows<typeof rateLimits, "bucket" | "hits", "window
  */
 class ClientCounts {
   private readonly counts = new Map<string, { hits: number; retryAfter: number }>();
+  /** What the count statement added to each bucket, and what the granted holds add. */
+  private readonly wanted = new Map<string, number>();
   private readonly added = new Map<string, number>();
 
-  constructor(rows: readonly { bucket: string; hits: number; retryAfter: number }[]) {
-    for (const row of rows) this.counts.set(row.bucket, { hits: row.hits, retryAfter: Math.max(1, row.retryAfter) });
+  constructor(rows: readonly { bucket: string; before: number; wanted: number; retryAfter: number }[]) {
+    for (const row of rows) {
+      this.counts.set(row.bucket, { hits: row.before, retryAfter: Math.max(1, row.retryAfter) });
+      this.wanted.set(row.bucket, row.wanted);
+    }
   }
 
   /** The refusal of a start from `address` holding `lines`, or undefined when the address may hold them. */
@@ -576,9 +590,16 @@ class ClientCounts {
     for (const line of lines) add(unitsBucket(address, line.productId), line.quantity);
   }
 
-  /** What the batch adds to each bucket, for the write. */
-  taken(): { bucket: string; hits: number }[] {
-    return [...this.added].map(([bucket, hits]) => ({ bucket, hits }));
+  /**
+   * The write's corrections: granted minus counted, per bucket. Negative for starts that were not held (refused,
+   * the same checkout again, an empty cart); positive only for a cart line added between the batch's reads.
+   */
+  corrections(): { bucket: string; hits: number }[] {
+    const buckets = new Set([...this.wanted.keys(), ...this.added.keys()]);
+    return [...buckets]
+      .map((bucket) => ({ bucket, hits: (this.added.get(bucket) ?? 0) - (this.wanted.get(bucket) ?? 0) }))
+      .filter((c) => c.hits !== 0)
+      .sort((x, y) => (x.bucket < y.bucket ? -1 : x.bucket > y.bucket ? 1 : 0));
   }
 }
 
@@ -590,15 +611,15 @@ const uncounted = new (class extends ClientCounts {
   override take(): void {}
 })([]);
 
-/** Locks and reads the counts of the batch's client addresses (one statement), unless both bounds are off. */
-async function lockClientCounts(tx: Tx, requests: HoldRequest[]): Promise<ClientCounts> {
+/** Counts and locks the batch's client addresses' rows (one statement), unless both bounds are off. */
+async function countClientHolds(tx: Tx, requests: HoldRequest[]): Promise<ClientCounts> {
   if (env.RATE_LIMIT_CHECKOUTS_PER_IP_PER_HOUR <= 0 && env.RATE_LIMIT_UNITS_PER_IP_PER_PRODUCT_PER_HOUR <= 0) return uncounted;
   const pairs = new Map<string, { shopper_id: string; address: string }>();
   for (const r of requests) {
     if (r.clientAddress !== undefined) pairs.set(`${r.shopperId} ${r.clientAddress}`, { shopper_id: r.shopperId, address: r.clientAddress });
   }
   if (pairs.size === 0) return uncounted;
-  return new ClientCounts(await lockClientCountsStatement(tx, { pairs: JSON.stringify([...pairs.values()]) }));
+  return new ClientCounts(await countClientHoldsStatement(tx, { pairs: JSON.stringify([...pairs.values()]) }));
 }
 
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {

@@ -42,6 +42,14 @@ describe("per client address, in the hold batch", () => {
     expect(outcomes.map((o) => o.outcome)).toEqual(["held", "held", "held", "rate_limited", "rate_limited", "rate_limited"]);
     expect(refusedPer(outcomes)).toEqual([product.id, product.id, product.id]);
     expect(await levels(product.id)).toMatchObject({ reserved: 9 });
+    // The rows keep what was granted, not what was asked for.
+    const counted = await db.execute<{ bucket: string; hits: number }>(
+      sql`select bucket, hits from rate_limits where bucket like ${`client-%:${from}%`} order by bucket`,
+    );
+    expect(counted.map((r) => [r.bucket, r.hits])).toEqual([
+      [`client-checkouts:${from}`, 3],
+      [`client-units:${from}:${product.id}`, 9],
+    ]);
     // One unit still fits; the next address is not affected at all.
     const [oneMore] = await shoppersWithCarts([[{ productId: product.id, quantity: 1 }]]);
     expect((await holdCarts(db, [{ shopperId: oneMore!.id, email: oneMore!.email, clientAddress: from }]))[0]!.outcome).toBe("held");
