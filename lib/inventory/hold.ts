@@ -15,8 +15,8 @@
  *   4. decide each request in order, all or nothing: within what its client address may still hold, then on
  *      the free units as the batch takes them; a checkout being replaced gives back its units only if its
  *      replacement is held (a refused restart keeps the old hold);
- *   5. write the batch: a few multi-row inserts, one update of the stock rows and one of the client addresses'
- *      counts, none per shopper.
+ *   5. write the batch: a few multi-row inserts and one update of the stock rows, none per shopper (and, when
+ *      some start was not held, one taking back what step 1 counted for it per client address).
  * Every statement has the same text whatever the batch size (db/batch-statements.ts), so each is prepared once
  * per connection and the statements of a step travel together (postgres.js pipelines them on the
  * transaction's connection): the stock rows stay locked for the rest of the first round trip and one more, the
