@@ -124,9 +124,9 @@ describe("behind one trusted proxy (TRUSTED_PROXY_HOPS=1): the proxy's entry, th
     }
     expect(statuses).toEqual(Array(API_LIMIT).fill(200));
     expectRateLimited(await new HttpClient(proxied.baseUrl).get("/api/products", { "x-forwarded-for": `${madeUp()}, ${client}` }));
-    // Another client behind the same proxy, and a request that came past the proxy (no header: the connection).
+    // Another client behind the same proxy goes on. (A request without the header counts as the connection's
+    // address, 127.0.0.1 here, which startApp's readiness checks have used up: lib/client-address.test.ts.)
     expect((await new HttpClient(proxied.baseUrl).get("/api/products", { "x-forwarded-for": "203.0.113.51" })).status).toBe(200);
-    expect((await new HttpClient(proxied.baseUrl).get("/api/products")).status).toBe(200);
   });
 
   it("sign-in (through the proxy.ts pass as well) counts the same address", async () => {
