@@ -177,6 +177,9 @@ async function main(): Promise<void> {
         RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE: "0",
         RATE_LIMIT_SIGNINS_PER_ACCOUNT_PER_MINUTE: "0",
         RATE_LIMIT_SIGNINS_PER_IP_PER_MINUTE: "0",
+        // Every journey's browser comes from 127.0.0.1.
+        RATE_LIMIT_CHECKOUTS_PER_IP_PER_HOUR: "0",
+        RATE_LIMIT_UNITS_PER_IP_PER_PRODUCT_PER_HOUR: "0",
         // One JSON line per request would drown the test report; warnings and errors still show.
         LOG_LEVEL: process.env.LOG_LEVEL ?? "warn",
       },

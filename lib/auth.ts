@@ -10,7 +10,7 @@ import { requestEmailVerification, SIGN_IN_VERIFICATION_SECONDS } from "./accoun
 import { authConfig } from "./auth.config";
 import { DomainError } from "./errors";
 import { claimGuestOrders } from "./guest-orders";
-import { clientIp } from "./http";
+import { clientAddress } from "./client-address";
 import { adoptGuest } from "./identity";
 import { limitSignInAttempts, verifyCredentials } from "./shoppers";
 import { signInSchema } from "./store-schemas";
@@ -29,7 +29,7 @@ export const { handlers, auth, signIn, signOut } = NextAuth({
         const parsed = signInSchema.safeParse(raw);
         if (!parsed.success) return null;
         try {
-          await limitSignInAttempts(parsed.data.email, clientIp(request));
+          await limitSignInAttempts(parsed.data.email, clientAddress(request));
         } catch (error) {
           if (error instanceof DomainError && error.code === "rate_limited") throw new SignInRateLimited();
           throw error;

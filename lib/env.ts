@@ -32,6 +32,13 @@ const envSchema = z
     MAX_QUANTITY_PER_LINE: z.coerce.number().int().min(1).max(10_000).default(50),
     RATE_LIMIT_CHECKOUTS_PER_MINUTE: wholeNumber(10),
     RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE: wholeNumber(3000),
+    // What one client address may hold (lib/inventory/hold.ts), whatever cookies it sends: new checkouts per hour,
+    // and units of one product put on hold per hour (unset: twice MAX_QUANTITY_PER_LINE); 0 = no limit.
+    RATE_LIMIT_CHECKOUTS_PER_IP_PER_HOUR: wholeNumber(30),
+    RATE_LIMIT_UNITS_PER_IP_PER_PRODUCT_PER_HOUR: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).optional()),
+    // How many reverse proxies in front of the app append to X-Forwarded-For; the client address is the entry
+    // that many hops from the right (0: the connection's own address). lib/client-address.ts.
+    TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
     // Password guessing: sign-in attempts per account (email) and per IP address; 0 = no limit.
     RATE_LIMIT_SIGNINS_PER_ACCOUNT_PER_MINUTE: wholeNumber(10),
     RATE_LIMIT_SIGNINS_PER_IP_PER_MINUTE: wholeNumber(30),
@@ -104,13 +111,28 @@ const envSchema = z
     message: "RESERVATION_TTL_SECONDS must not exceed RESERVATION_MAX_SECONDS",
     path: ["RESERVATION_TTL_SECONDS"],
   })
+  .refine(
+    (e) =>
+      e.RATE_LIMIT_UNITS_PER_IP_PER_PRODUCT_PER_HOUR === undefined ||
+      e.RATE_LIMIT_UNITS_PER_IP_PER_PRODUCT_PER_HOUR === 0 ||
+      e.RATE_LIMIT_UNITS_PER_IP_PER_PRODUCT_PER_HOUR >= e.MAX_QUANTITY_PER_LINE,
+    {
+      // Otherwise no shopper could ever hold a full line.
+      message: "RATE_LIMIT_UNITS_PER_IP_PER_PRODUCT_PER_HOUR must be 0 or at least MAX_QUANTITY_PER_LINE",
+      path: ["RATE_LIMIT_UNITS_PER_IP_PER_PRODUCT_PER_HOUR"],
+    },
+  )
   .superRefine((e, context) => {
     if (e.PAYMENT_PROVIDER !== "stripe") return;
     for (const name of ["STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET"] as const) {
       if (!e[name]) context.addIssue({ code: "custom", path: [name], message: "is required when PAYMENT_PROVIDER=stripe" });
     }
   })
-  .transform((e) => ({ ...e, SHOP_URL: e.SHOP_URL ?? `http://localhost:${e.PORT}` }));
+  .transform((e) => ({
+    ...e,
+    SHOP_URL: e.SHOP_URL ?? `http://localhost:${e.PORT}`,
+    RATE_LIMIT_UNITS_PER_IP_PER_PRODUCT_PER_HOUR: e.RATE_LIMIT_UNITS_PER_IP_PER_PRODUCT_PER_HOUR ?? 2 * e.MAX_QUANTITY_PER_LINE,
+  }));
 
 export type Env = z.infer<typeof envSchema>;
 

@@ -10,7 +10,10 @@ import { env } from "./env";
 import { DomainError, invalidRequest, toDomainError } from "./errors";
 import { log, REQUEST_ID_HEADER, saneRequestId, withRequestId } from "./log";
 import { recordHttpRequest, routeOf } from "./metrics";
+import { clientAddress } from "./client-address";
 import { countRequestFromIp } from "./ip-limit";
+
+export { clientAddress };
 
 export const MAX_JSON_BODY_BYTES = 16 * 1024;
 
@@ -86,23 +89,11 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown, onInva
 type RouteContext<P> = { params: Promise<P> };
 
 /**
- * The client's address for the per-IP limit: the first hop of X-Forwarded-For (set by the load balancer in
- * front of the app), else X-Real-IP, else "local" (a direct connection, e.g. in development).
- */
-export function clientIp(request: Request): string {
-  const forwarded = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  if (forwarded) return forwarded.slice(0, 64);
-  const real = request.headers.get("x-real-ip")?.trim();
-  if (real) return real.slice(0, 64);
-  return "local";
-}
-
-/**
  * Counts one API request against its IP address (RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE; 0 = off), in memory and
  * shared with the other servers in batches (lib/ip-limit.ts): no database round trip per request.
  */
 export async function limitRequestsPerIp(request: Request): Promise<void> {
-  countRequestFromIp(clientIp(request), env.RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE);
+  countRequestFromIp(clientAddress(request), env.RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE);
 }
 
 /**

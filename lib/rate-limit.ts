@@ -3,7 +3,7 @@
  * (The per-address API limit counts in memory and shares its counts in batches: lib/ip-limit.ts.)
  */
 import "server-only";
-import { lt, sql } from "drizzle-orm";
+import { and, lt, notLike, or, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { rateLimits } from "@/db/schema";
 import { DomainError } from "./errors";
@@ -34,7 +34,17 @@ export function rateLimited(what: string, retryAfterSeconds: number): DomainErro
   );
 }
 
-/** Drops finished windows; called by the expiry cron. */
+/**
+ * Drops finished windows; called by the expiry cron. The per-address holding bounds count by the hour
+ * (lib/inventory/hold.ts, buckets `client-…`): theirs go once their hour is over; every other window is a minute.
+ */
 export async function pruneRateLimits(): Promise<void> {
-  await db.delete(rateLimits).where(lt(rateLimits.windowStart, sql`now() - interval '5 minutes'`));
+  await db
+    .delete(rateLimits)
+    .where(
+      or(
+        lt(rateLimits.windowStart, sql`now() - interval '65 minutes'`),
+        and(lt(rateLimits.windowStart, sql`now() - interval '5 minutes'`), notLike(rateLimits.bucket, "client-%")),
+      ),
+    );
 }

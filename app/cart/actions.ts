@@ -5,8 +5,10 @@
  * startCheckoutAction, through lib/checkout.ts.
  */
 import { refresh } from "next/cache";
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/action-state";
+import { clientAddress } from "@/lib/client-address";
 import { addToCart, describeAdjustments, fitCartToStock, getCart, setCartLineQuantity } from "@/lib/cart";
 import { getCheckout, startCheckout } from "@/lib/checkout";
 import { currentOrNewShopper, currentShopper } from "@/lib/identity";
@@ -85,7 +87,11 @@ export async function startCheckoutAction(_previous: FormState | null, formData:
     const previous = parsed.data.previousCheckoutId
       ? await getCheckout(parsed.data.previousCheckoutId, shopper.id).catch(() => null)
       : null;
-    const { checkout } = await startCheckout(shopper, { email: parsed.data.email ?? previous?.email, details: previous?.details });
+    const { checkout } = await startCheckout(shopper, {
+      email: parsed.data.email ?? previous?.email,
+      details: previous?.details,
+      clientAddress: clientAddress(await headers()),
+    });
     checkoutId = checkout.id;
   } catch (error) {
     const cart = shopper ? await getCart(shopper.id).catch(() => null) : null;

@@ -4,7 +4,7 @@ import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/action-state";
 import { lookupOrder } from "@/lib/guest-orders";
-import { clientIp } from "@/lib/http";
+import { clientAddress } from "@/lib/http";
 import { orderPath } from "@/lib/order-access";
 import { formFields, orderLookupSchema } from "@/lib/store-schemas";
 
@@ -16,7 +16,7 @@ export async function lookupOrderAction(_previous: FormState | null, formData: F
   if (!parsed.success) return fieldErrorsOf(parsed.error, values);
   let orderId: string;
   try {
-    const ip = clientIp(new Request("http://local/", { headers: await headers() }));
+    const ip = clientAddress(await headers());
     ({ orderId } = await lookupOrder({ ...parsed.data, ip }));
   } catch (error) {
     return formStateOf(error, { values });

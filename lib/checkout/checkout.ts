@@ -10,7 +10,7 @@ import { carts, checkouts, products, reservations, type CheckoutEnder } from "@/
 import { mergeCartLines } from "../cart";
 import { env } from "../env";
 import { DomainError, notFound } from "../errors";
-import { releaseCheckoutHolds, requestHold, type ShortLine } from "../inventory";
+import { releaseCheckoutHolds, requestHold, type HoldOutcome, type ShortLine } from "../inventory";
 import type { Shopper } from "../shoppers";
 import { assertMove, expiredError, refusalFor } from "./lifecycle";
 import { isUuid } from "../ids";
@@ -41,7 +41,8 @@ function describeShortage(lines: ShortLine[], names: Record<string, string>): st
  */
 export async function startCheckout(
   shopper: Shopper,
-  input: { email?: string | null; details?: Record<string, string> } = {},
+  /** `clientAddress`: where the start came from (lib/client-address.ts), for the per-address bounds. */
+  input: { email?: string | null; details?: Record<string, string>; clientAddress?: string } = {},
 ): Promise<{ checkout: CheckoutView; created: boolean }> {
   const email = shopper.email ?? input.email?.trim() ?? null;
   if (!email) {
@@ -50,7 +51,12 @@ export async function startCheckout(
     });
   }
   // One batched transaction does it all, the per-shopper rate limit included (lib/inventory/hold.ts).
-  const result = await requestHold({ shopperId: shopper.id, email, ...(input.details ? { details: input.details } : {}) });
+  const result = await requestHold({
+    shopperId: shopper.id,
+    email,
+    ...(input.details ? { details: input.details } : {}),
+    ...(input.clientAddress !== undefined ? { clientAddress: input.clientAddress } : {}),
+  });
   switch (result.outcome) {
     case "held":
     case "existing":
@@ -60,7 +66,7 @@ export async function startCheckout(
     case "rate_limited":
       throw new DomainError(
         "rate_limited",
-        `Too many checkout starts. Please wait ${result.retryAfterSeconds} seconds and try again.`,
+        `${await tooManyWhat(result)} Please wait ${waitFor(result.retryAfterSeconds)} and try again.`,
         { retryAfterSeconds: result.retryAfterSeconds },
         { "Retry-After": String(result.retryAfterSeconds) },
       );
@@ -71,6 +77,17 @@ export async function startCheckout(
     case "not_found":
       throw notFound("cart");
   }
+}
+
+/** The per-address bounds count by the hour: a wait of 40 minutes reads better than 2400 seconds. */
+const waitFor = (seconds: number) => (seconds >= 120 ? `${Math.ceil(seconds / 60)} minutes` : `${seconds} seconds`);
+
+/** What a rate-limited start was over: the shopper's starts, or what their network (client address) holds. */
+async function tooManyWhat(refusal: Extract<HoldOutcome, { outcome: "rate_limited" }>): Promise<string> {
+  if (refusal.per === "shopper") return "Too many checkout starts.";
+  if (refusal.productId === null) return "Too many checkouts started from your network.";
+  const name = (await productNames([refusal.productId]))[refusal.productId] ?? "one item";
+  return `Too many units of ${name} held from your network.`;
 }
 
 /** Names of these products, so a refusal can say which one is short. */

@@ -7,14 +7,16 @@
  *   1. lock the shoppers' carts, their live checkouts, then the stock rows of every product those carts want
  *      or those checkouts hold (SELECT … FOR UPDATE, in product-id order), expiring the holds on them whose time
  *      is up — whether or not any cron has run; read the cart lines and what the checkouts hold; count each
- *      shopper's checkout start against their rate limit. All of it in one round trip;
+ *      shopper's checkout start against their rate limit; lock and read what each client address has held this
+ *      hour, as if every start were held (`countClientHolds`). All of it in one round trip;
  *   2. plan each request: unknown cart, empty cart, a line over the limit, the same checkout again (nothing
  *      changed), or a new hold (replacing a checkout whose cart changed or lapsed);
  *   3. work out the free units of each locked stock row;
- *   4. decide each request in order, all or nothing, on the free units as the batch takes them; a checkout
- *      being replaced gives back its units only if its replacement is held (a refused restart keeps the old
- *      hold);
- *   5. write the batch: a few multi-row inserts and one update of the stock rows, none per shopper.
+ *   4. decide each request in order, all or nothing: within what its client address may still hold, then on
+ *      the free units as the batch takes them; a checkout being replaced gives back its units only if its
+ *      replacement is held (a refused restart keeps the old hold);
+ *   5. write the batch: a few multi-row inserts and one update of the stock rows, none per shopper (and, when
+ *      some start was not held, one taking back what step 1 counted for it per client address).
  * Every statement has the same text whatever the batch size (db/batch-statements.ts), so each is prepared once
  * per connection and the statements of a step travel together (postgres.js pipelines them on the
  * transaction's connection): the stock rows stay locked for the rest of the first round trip and one more, the
@@ -25,7 +27,7 @@ import { isMainThread } from "node:worker_threads";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { union } from "drizzle-orm/pg-core";
 import { db, type Db, type Tx } from "@/db/client";
-import { anyOf, anyOfSubquery, bareName, insertRows, preparedOnce, rawStatement } from "@/db/batch-statements";
+import { anyOf, anyOfSubquery, bareName, insertRows, jsonRows, preparedOnce, rawStatement } from "@/db/batch-statements";
 import { cartLines, carts, checkouts, products, rateLimits, reservations } from "@/db/schema";
 import { isLiveCheckout } from "../availability";
 import { env } from "../env";
@@ -42,6 +44,12 @@ export interface HoldRequest {
   cartId?: string;
   /** Delivery details carried over from an earlier checkout ("Try another card"). */
   details?: Record<string, string>;
+  /**
+   * The client's address (lib/client-address.ts), so that what one address holds is bounded however many
+   * shoppers (cookies) it makes up. Every start over HTTP has one; without it (scripts, the engine's own tests)
+   * the start is not counted per address.
+   */
+  clientAddress?: string;
 }
 
 export interface HeldLine {
@@ -69,7 +77,10 @@ export interface HeldCheckout {
 export type HoldOutcome =
   | { outcome: "held" | "existing"; checkoutId: string; checkout: HeldCheckout }
   | { outcome: "insufficient_stock"; lines: ShortLine[] }
-  | { outcome: "rate_limited"; retryAfterSeconds: number }
+  /** Past the shopper's checkout starts per minute, or past what the client address may hold (`per`). */
+  | { outcome: "rate_limited"; retryAfterSeconds: number; per: "shopper" }
+  /** `productId`: the units of this product; null: the new checkouts per hour. */
+  | { outcome: "rate_limited"; retryAfterSeconds: number; per: "address"; productId: string | null }
   | { outcome: "empty_cart" | "not_found" | "line_limit" };
 
 type LiveCheckout = typeof checkouts.$inferSelect;
@@ -81,6 +92,8 @@ type Plan =
   | { kind: "hold"; cartId: string; lines: CartLine[]; replaces: LiveCheckout | undefined };
 
 const RATE_WINDOW_SECONDS = 60;
+/** The window of the per-address bounds (RATE_LIMIT_…_PER_IP_…_PER_HOUR). */
+const CLIENT_WINDOW_SECONDS = 3600;
 
 /**
  * The batch's reads, in the lock order of every transaction here: the shoppers' carts, their live checkouts, then
@@ -168,13 +181,14 @@ export async function holdCarts(
   const { outcomes, written } = await executor.transaction(async (tx) => {
     // 1. One round trip, in the lock order of every transaction here (see `batchReads` above).
     const shopperIds = [...new Set(requests.map((r) => r.shopperId))];
-    const [lockedCarts, liveCheckouts, lines, liveHolds, clock, limits, stock, expired] = await Promise.all([
+    const [lockedCarts, liveCheckouts, lines, liveHolds, clock, limits, clientCounts, stock, expired] = await Promise.all([
       batchReads.lockCarts(tx, { shopperIds }),
       batchReads.lockLiveCheckouts(tx, { shopperIds }),
       batchReads.cartLines(tx, { shopperIds }),
       batchReads.liveHolds(tx, { shopperIds }),
       batchReads.clock(tx),
       countCheckoutStarts(tx, requests),
+      countClientHolds(tx, requests),
       batchReads.lockStockRows(tx, { shopperIds }),
       batchReads.expireStaleHolds(tx, { shopperIds }),
     ]);
@@ -190,7 +204,7 @@ export async function holdCarts(
     const firstForCart = new Map<string, number>();
     const plans: Plan[] = requests.map((request, i) => {
       const retryAfterSeconds = limits.get(i);
-      if (retryAfterSeconds !== undefined) return { kind: "answer", outcome: { outcome: "rate_limited", retryAfterSeconds } };
+      if (retryAfterSeconds !== undefined) return { kind: "answer", outcome: { outcome: "rate_limited", retryAfterSeconds, per: "shopper" } };
       const cartId = cartOf.get(request.shopperId);
       if (request.cartId !== undefined && request.cartId !== cartId) return answer("not_found");
       const cartLinesNow = cartId ? (linesOf.get(cartId) ?? []) : [];
@@ -229,6 +243,10 @@ export async function holdCarts(
       for (const h of plan.replaces ? (holdsOf.get(plan.replaces.id) ?? []) : []) {
         if (h.status === "active" && h.expiresAt > now) givenBack.set(h.productId, (givenBack.get(h.productId) ?? 0) + h.quantity);
       }
+      // What this client address may still hold comes first: a refused start holds nothing.
+      const address = requests[i]!.clientAddress;
+      const overAddress = address === undefined ? undefined : clientCounts.refusal(address, plan.lines);
+      if (overAddress) return void (outcomes[i] = overAddress);
       const freeFor = (productId: string) => (free.get(productId) ?? 0) + (givenBack.get(productId) ?? 0);
       const short = plan.lines
         .filter((l) => l.quantity > freeFor(l.productId))
@@ -236,6 +254,7 @@ export async function holdCarts(
       if (short.length > 0) return void (outcomes[i] = { outcome: "insufficient_stock", lines: short });
       for (const [productId, quantity] of givenBack) free.set(productId, (free.get(productId) ?? 0) + quantity);
       for (const l of plan.lines) free.set(l.productId, free.get(l.productId)! - l.quantity);
+      if (address !== undefined) clientCounts.take(address, plan.lines);
       const checkout: HeldCheckout = {
         id: crypto.randomUUID(),
         status: "active",
@@ -256,7 +275,7 @@ export async function holdCarts(
     //    right behind them, so the stock rows' locks go with the writes' round trip instead of one more. If a
     //    write fails, PostgreSQL has aborted the transaction and answers that COMMIT with a rollback: `written`
     //    then rejects below, and no shopper is told "held".
-    const { written } = await writeBatch(tx, granted, expired, now);
+    const { written } = await writeBatch(tx, granted, expired, now, clientCounts.corrections());
     return { outcomes, written };
   });
   await written;
@@ -306,6 +325,8 @@ async function writeBatch(
   granted: { request: HoldRequest; plan: Extract<Plan, { kind: "hold" }>; checkout: HeldCheckout }[],
   expired: EndedHold[],
   now: Date,
+  /** What the client addresses' counts this hour take back (or add): granted minus counted. */
+  clientCorrections: { bucket: string; hits: number }[],
 ): Promise<{ written: Promise<void> }> {
   const replaced = granted.flatMap((g) => (g.plan.replaces ? [g.plan.replaces] : []));
   const reserved: LedgerEntry[] = granted.flatMap(({ request, plan, checkout }) =>
@@ -348,6 +369,8 @@ async function writeBatch(
       sent.push(tx.update(checkouts).set({ status: "cancelled", endedBy: "shopper", endedAt: sql`now()` }).where(anyOf(checkouts.id, restarted)).then((r) => r));
     }
   }
+  // The client addresses' counts become what was granted; their rows are locked since the first round trip.
+  if (clientCorrections.length > 0) sent.push(addClientCounts(tx, clientCorrections));
   // The new checkouts and their holds; each insert answers with its row count, checked below.
   const inserted: Promise<[number, number]> =
     granted.length === 0
@@ -463,6 +486,140 @@ async function countCheckoutStarts(tx: Tx, requests: HoldRequest[]): Promise<Map
     if (row.hits - perShopper.get(r.shopperId)! + k > limit) over.set(i, Math.max(1, row.retryAfter));
   });
   return over;
+}
+
+/** The bucket of a client address's new checkouts this hour, and of its units of one product. */
+const checkoutsBucket = (address: string) => `client-checkouts:${address}`;
+const unitsBucket = (address: string, productId: string) => `client-units:${address}:${productId}`;
+
+const clientWindowStart = sql`to_timestamp(floor(extract(epoch from now()) / ${CLIENT_WINDOW_SECONDS}) * ${CLIENT_WINDOW_SECONDS})`;
+const clientRetryAfter = sql`ceil(extract(epoch from ${rateLimits.windowStart} + make_interval(secs => ${CLIENT_WINDOW_SECONDS}) - now()))::int`;
+
+/**
+ * Counts, for every client address of the batch, its new checkouts and its units of each product in its shoppers'
+ * carts this hour, as if every start were held, and answers each count as it was before the batch with what the
+ * batch asked for. The rows stay locked to the end of the transaction, so a batch on another app server (or
+ * another connection here) counting the same address waits for this one's commit and then sees what it granted:
+ * the bound holds exactly across servers. The write (`addClientCounts`) later takes back what was not granted,
+ * usually nothing, so a batch that holds every start (a sale with units left) writes these rows once. Locked in
+ * bucket order, before the stock rows, like the per-shopper counts.
+ * Raw SQL: an upsert whose rows come from the batch's (shopper, address) pairs, one JSON parameter, joined with
+ * their carts' lines and summed, answered beside what was asked; the builder has no table function as a source
+ * and no insert in a WITH.
+ */
+const countClientHoldsStatement = preparedOnce(() => {
+  const pairs = jsonRows("r", { shopper_id: carts.shopperId, address: rateLimits.bucket }, sql.placeholder("pairs"));
+  return rawStatement<{ bucket: string; before: number; wanted: number; retryAfter: number }>(sql`
+    with r as (select * from ${pairs}),
+    wanted as (
+      select 'client-checkouts:' || r.address as bucket, count(*)::int as n from r group by r.address
+      union all
+      select 'client-units:' || r.address || ':' || ${cartLines.productId}, sum(${cartLines.quantity})::int
+      from r
+      join ${carts} on ${carts.shopperId} = r.shopper_id
+      join ${cartLines} on ${cartLines.cartId} = ${carts.id}
+      group by r.address, ${cartLines.productId}
+    ),
+    counted as (
+      insert into ${rateLimits} (${bareName(rateLimits.bucket)}, ${bareName(rateLimits.hits)}, ${bareName(rateLimits.windowStart)})
+      select wanted.bucket, wanted.n, ${clientWindowStart} from wanted
+      order by wanted.bucket
+      on conflict (${bareName(rateLimits.bucket)}, ${bareName(rateLimits.windowStart)})
+        do update set ${bareName(rateLimits.hits)} = ${rateLimits.hits} + ${excluded(rateLimits.hits)}
+      returning ${rateLimits.bucket} as bucket, ${rateLimits.hits} as hits, ${clientRetryAfter} as retry_after
+    )
+    select counted.bucket, counted.hits - wanted.n as "before", wanted.n as "wanted", counted.retry_after as "retryAfter"
+    from counted join wanted on wanted.bucket = counted.bucket`);
+});
+
+// Raw SQL: insertRows (db/batch-statements.ts) with an upsert, one statement text for any number of buckets.
+// Takes back (or adds) the difference between what countClientHolds counted and what was granted.
+const addClientCounts = insertRows<typeof rateLimits, "bucket" | "hits", "windowStart">(rateLimits, ["bucket", "hits"], {
+  computed: { windowStart: clientWindowStart },
+  then: sql`on conflict (${bareName(rateLimits.bucket)}, ${bareName(rateLimits.windowStart)})
+    do update set ${bareName(rateLimits.hits)} = ${rateLimits.hits} + ${excluded(rateLimits.hits)}`,
+});
+
+/**
+ * What each client address of a batch has held this hour (RATE_LIMIT_CHECKOUTS_PER_IP_PER_HOUR and
+ * RATE_LIMIT_UNITS_PER_IP_PER_PRODUCT_PER_HOUR): a shopper is a cookie, so a bot that sends none would otherwise
+ * hold a whole product, one made-up shopper at a time. Only granted holds count.
+ */
+class ClientCounts {
+  private readonly counts = new Map<string, { hits: number; retryAfter: number }>();
+  /** What the count statement added to each bucket, and what the granted holds add. */
+  private readonly wanted = new Map<string, number>();
+  private readonly added = new Map<string, number>();
+
+  constructor(rows: readonly { bucket: string; before: number; wanted: number; retryAfter: number }[]) {
+    for (const row of rows) {
+      this.counts.set(row.bucket, { hits: row.before, retryAfter: Math.max(1, row.retryAfter) });
+      this.wanted.set(row.bucket, row.wanted);
+    }
+  }
+
+  /** The refusal of a start from `address` holding `lines`, or undefined when the address may hold them. */
+  refusal(address: string, lines: readonly { productId: string; quantity: number }[]): HoldOutcome | undefined {
+    const checkouts = env.RATE_LIMIT_CHECKOUTS_PER_IP_PER_HOUR;
+    const units = env.RATE_LIMIT_UNITS_PER_IP_PER_PRODUCT_PER_HOUR;
+    const over = (bucket: string, more: number, limit: number) => {
+      const count = this.counts.get(bucket);
+      return limit > 0 && (count?.hits ?? 0) + more > limit ? (count?.retryAfter ?? CLIENT_WINDOW_SECONDS) : undefined;
+    };
+    const tooManyCheckouts = over(checkoutsBucket(address), 1, checkouts);
+    if (tooManyCheckouts !== undefined) {
+      return { outcome: "rate_limited", retryAfterSeconds: tooManyCheckouts, per: "address", productId: null };
+    }
+    for (const line of lines) {
+      const tooManyUnits = over(unitsBucket(address, line.productId), line.quantity, units);
+      if (tooManyUnits !== undefined) {
+        return { outcome: "rate_limited", retryAfterSeconds: tooManyUnits, per: "address", productId: line.productId };
+      }
+    }
+    return undefined;
+  }
+
+  /** A hold from `address` was granted: its lines count from now on, in this batch and (once written) in others. */
+  take(address: string, lines: readonly { productId: string; quantity: number }[]): void {
+    const add = (bucket: string, n: number) => {
+      const count = this.counts.get(bucket) ?? { hits: 0, retryAfter: CLIENT_WINDOW_SECONDS };
+      this.counts.set(bucket, { ...count, hits: count.hits + n });
+      this.added.set(bucket, (this.added.get(bucket) ?? 0) + n);
+    };
+    add(checkoutsBucket(address), 1);
+    for (const line of lines) add(unitsBucket(address, line.productId), line.quantity);
+  }
+
+  /**
+   * The write's corrections: granted minus counted, per bucket. Negative for starts that were not held (refused,
+   * the same checkout again, an empty cart); positive only for a cart line added between the batch's reads.
+   */
+  corrections(): { bucket: string; hits: number }[] {
+    const buckets = new Set([...this.wanted.keys(), ...this.added.keys()]);
+    return [...buckets]
+      .map((bucket) => ({ bucket, hits: (this.added.get(bucket) ?? 0) - (this.wanted.get(bucket) ?? 0) }))
+      .filter((c) => c.hits !== 0)
+      .sort((x, y) => (x.bucket < y.bucket ? -1 : x.bucket > y.bucket ? 1 : 0));
+  }
+}
+
+/** Both bounds off: nothing is read, counted or written. */
+const uncounted = new (class extends ClientCounts {
+  override refusal(): undefined {
+    return undefined;
+  }
+  override take(): void {}
+})([]);
+
+/** Counts and locks the batch's client addresses' rows (one statement), unless both bounds are off. */
+async function countClientHolds(tx: Tx, requests: HoldRequest[]): Promise<ClientCounts> {
+  if (env.RATE_LIMIT_CHECKOUTS_PER_IP_PER_HOUR <= 0 && env.RATE_LIMIT_UNITS_PER_IP_PER_PRODUCT_PER_HOUR <= 0) return uncounted;
+  const pairs = new Map<string, { shopper_id: string; address: string }>();
+  for (const r of requests) {
+    if (r.clientAddress !== undefined) pairs.set(`${r.shopperId} ${r.clientAddress}`, { shopper_id: r.shopperId, address: r.clientAddress });
+  }
+  if (pairs.size === 0) return uncounted;
+  return new ClientCounts(await countClientHoldsStatement(tx, { pairs: JSON.stringify([...pairs.values()]) }));
 }
 
 function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {

@@ -14,7 +14,8 @@ let app: RunningApp;
 const ADMIN = { authorization: `Bearer ${TEST_ADMIN_TOKEN}` };
 
 beforeAll(async () => {
-  app = await startApp();
+  // Behind one proxy, whose X-Forwarded-For entry the limits test writes (lib/client-address.ts).
+  app = await startApp({ TRUSTED_PROXY_HOPS: "1" });
 });
 
 afterAll(async () => {

@@ -17,7 +17,8 @@ const LIMIT = 12;
 let app: RunningApp;
 
 beforeAll(async () => {
-  app = await startApp({ RATE_LIMIT_ORDER_LOOKUPS_PER_MINUTE: String(LIMIT) });
+  // Behind one proxy, whose X-Forwarded-For entry each visitor writes (lib/client-address.ts).
+  app = await startApp({ RATE_LIMIT_ORDER_LOOKUPS_PER_MINUTE: String(LIMIT), TRUSTED_PROXY_HOPS: "1" });
 });
 
 afterAll(async () => {

@@ -16,7 +16,7 @@ function manualRunner() {
       batches.push({
         requests,
         onStockLocked,
-        answer: () => resolve(requests.map((r) => ({ outcome: "rate_limited", retryAfterSeconds: Number(r.shopperId) }))),
+        answer: () => resolve(requests.map((r) => ({ outcome: "rate_limited", retryAfterSeconds: Number(r.shopperId), per: "shopper" }))),
       });
     });
   return { batches, run };
@@ -75,7 +75,7 @@ describe("the hold queue", () => {
     const run = (requests: HoldRequest[]) =>
       requests.some((r) => r.shopperId === bad)
         ? Promise.reject(new Error(`batch of ${requests.length} refused`))
-        : Promise.resolve(requests.map((r): HoldOutcome => ({ outcome: "rate_limited", retryAfterSeconds: Number(r.shopperId) })));
+        : Promise.resolve(requests.map((r): HoldOutcome => ({ outcome: "rate_limited", retryAfterSeconds: Number(r.shopperId), per: "shopper" })));
     const queue = new HoldQueue({ maxBatch: 24, maxInFlight: 4, waitForLocks: false }, run);
 
     const settled = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => queue.submit(request(i))));

@@ -24,7 +24,12 @@ const passwords: string[] = [];
 
 beforeAll(async () => {
   [limited, open] = await Promise.all([
-    startApp({ RATE_LIMIT_SIGNINS_PER_ACCOUNT_PER_MINUTE: String(ACCOUNT_LIMIT), RATE_LIMIT_SIGNINS_PER_IP_PER_MINUTE: String(IP_LIMIT) }),
+    // Behind one proxy, whose X-Forwarded-For entry each test writes (lib/client-address.ts).
+    startApp({
+      RATE_LIMIT_SIGNINS_PER_ACCOUNT_PER_MINUTE: String(ACCOUNT_LIMIT),
+      RATE_LIMIT_SIGNINS_PER_IP_PER_MINUTE: String(IP_LIMIT),
+      TRUSTED_PROXY_HOPS: "1",
+    }),
     startApp({ RATE_LIMIT_SIGNINS_PER_ACCOUNT_PER_MINUTE: "0", RATE_LIMIT_SIGNINS_PER_IP_PER_MINUTE: "0" }),
   ]);
 });

@@ -37,6 +37,9 @@ const TEST_ENV: Record<string, string> = {
   RATE_LIMIT_SIGNINS_PER_ACCOUNT_PER_MINUTE: "0",
   RATE_LIMIT_SIGNINS_PER_IP_PER_MINUTE: "0",
   RATE_LIMIT_CHECKOUTS_PER_MINUTE: "0",
+  // Every test client comes from 127.0.0.1: the per-address holding bounds are off unless a test sets them.
+  RATE_LIMIT_CHECKOUTS_PER_IP_PER_HOUR: "0",
+  RATE_LIMIT_UNITS_PER_IP_PER_PRODUCT_PER_HOUR: "0",
 };
 
 /** True when an answer to the health check means the app can serve: 2xx or 3xx. */

@@ -1,6 +1,6 @@
 import { startCheckout } from "@/lib/checkout";
 import { DomainError } from "@/lib/errors";
-import { handler, json, parseJsonBody } from "@/lib/http";
+import { clientAddress, handler, json, parseJsonBody } from "@/lib/http";
 import { currentShopper } from "@/lib/identity";
 import { startCheckoutSchema } from "@/lib/store-schemas";
 
@@ -12,6 +12,6 @@ export const POST = handler(async (request) => {
   const { email } = await parseJsonBody(request, startCheckoutSchema);
   const shopper = await currentShopper();
   if (!shopper) throw new DomainError("empty_cart", "Your cart is empty.");
-  const { checkout, created } = await startCheckout(shopper, { email });
+  const { checkout, created } = await startCheckout(shopper, { email, clientAddress: clientAddress(request) });
   return json({ checkout }, created ? 201 : 200);
 });

@@ -3,7 +3,7 @@
 import { headers } from "next/headers";
 import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/action-state";
 import { requestBackInStockNotice } from "@/lib/back-in-stock";
-import { clientIp } from "@/lib/http";
+import { clientAddress } from "@/lib/http";
 import { currentAccount } from "@/lib/identity";
 import { formFields, notifyMeSchema, productSlugSchema } from "@/lib/store-schemas";
 
@@ -19,7 +19,7 @@ export async function notifyMeAction(_previous: FormState | null, formData: Form
     const account = await currentAccount();
     const email = parsed.data.email ?? account?.email;
     if (!email) return { ok: false, message: "Please check the highlighted fields.", fieldErrors: { email: ["Enter your email address."] }, values };
-    const ip = clientIp(new Request("http://local/", { headers: await headers() }));
+    const ip = clientAddress(await headers());
     const notice = await requestBackInStockNotice({ slug: slug.data, email, shopperId: account?.id ?? null, ip });
     return {
       ok: true,

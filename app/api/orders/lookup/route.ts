@@ -1,5 +1,5 @@
 import { lookupOrder } from "@/lib/guest-orders";
-import { clientIp, handler, json, parseJsonBody } from "@/lib/http";
+import { clientAddress, handler, json, parseJsonBody } from "@/lib/http";
 import { orderLink } from "@/lib/order-access";
 import { getOrderWithAccess } from "@/lib/orders";
 import { orderLookupSchema } from "@/lib/store-schemas";
@@ -12,6 +12,6 @@ export const dynamic = "force-dynamic";
  */
 export const POST = handler(async (request) => {
   const input = await parseJsonBody(request, orderLookupSchema);
-  const { orderId } = await lookupOrder({ ...input, ip: clientIp(request) });
+  const { orderId } = await lookupOrder({ ...input, ip: clientAddress(request) });
   return json({ order: await getOrderWithAccess(orderId), link: orderLink(orderId) });
 });

@@ -1,6 +1,6 @@
 import { requestBackInStockNotice } from "@/lib/back-in-stock";
 import { DomainError, notFound } from "@/lib/errors";
-import { clientIp, handler, json, parseJsonBody, parseWith } from "@/lib/http";
+import { clientAddress, handler, json, parseJsonBody, parseWith } from "@/lib/http";
 import { currentAccount } from "@/lib/identity";
 import { notifyMeSchema, productSlugSchema } from "@/lib/store-schemas";
 
@@ -20,7 +20,7 @@ export const POST = handler<{ slug: string }>(async (request, { params }) => {
       issues: [{ path: ["email"], message: "Required" }],
     });
   }
-  const notice = await requestBackInStockNotice({ slug, email, shopperId: account?.id ?? null, ip: clientIp(request) });
+  const notice = await requestBackInStockNotice({ slug, email, shopperId: account?.id ?? null, ip: clientAddress(request) });
   const { created, ...view } = notice;
   return json({ request: view }, created ? 201 : 200);
 });
