@@ -8,7 +8,7 @@ import { refresh } from "next/cache";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/action-state";
-import { clientAddress } from "@/lib/client-address";
+import { clientAddress } from "@/lib/http";
 import { addToCart, describeAdjustments, fitCartToStock, getCart, setCartLineQuantity } from "@/lib/cart";
 import { getCheckout, startCheckout } from "@/lib/checkout";
 import { currentOrNewShopper, currentShopper } from "@/lib/identity";

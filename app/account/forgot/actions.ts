@@ -3,7 +3,7 @@
 import { headers } from "next/headers";
 import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/action-state";
 import { RESET_REQUESTED_MESSAGE, requestPasswordReset } from "@/lib/accounts";
-import { clientIp } from "@/lib/http";
+import { clientAddress } from "@/lib/http";
 import { formFields, passwordResetRequestSchema } from "@/lib/store-schemas";
 
 export async function requestPasswordResetAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
@@ -12,7 +12,7 @@ export async function requestPasswordResetAction(_previous: FormState | null, fo
   const parsed = passwordResetRequestSchema.safeParse(fields);
   if (!parsed.success) return fieldErrorsOf(parsed.error, values);
   try {
-    const ip = clientIp(new Request("http://local/", { headers: await headers() }));
+    const ip = clientAddress(await headers());
     await requestPasswordReset({ email: parsed.data.email, ip });
     return { ok: true, message: RESET_REQUESTED_MESSAGE, values };
   } catch (error) {
