@@ -472,9 +472,12 @@ async function countCheckoutStarts(tx: Tx, requests: HoldRequest[]): Promise<Map
   if (limit <= 0) return over;
   const perShopper = new Map<string, number>();
   for (const r of requests) perShopper.set(r.shopperId, (perShopper.get(r.shopperId) ?? 0) + 1);
+  // In bucket order, as every batch locks these rows: two batches counting the same shoppers never deadlock.
   const counted = await countStarts(
     tx,
-    [...perShopper].map(([shopperId, hits]) => ({ bucket: `checkout:${shopperId}`, hits })),
+    [...perShopper]
+      .map(([shopperId, hits]) => ({ bucket: `checkout:${shopperId}`, hits }))
+      .sort((x, y) => (x.bucket < y.bucket ? -1 : x.bucket > y.bucket ? 1 : 0)),
   );
   const after = new Map(counted.map((c) => [c.bucket.slice("checkout:".length), c]));
   // The k-th request of a shopper in this batch is hit number (hits before the batch + k).
