@@ -15,9 +15,9 @@
  * make the outcome happen once: one order, one capture, or one release.
  */
 import "server-only";
-import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gt, inArray, lte, sql } from "drizzle-orm";
 import { db, type Tx } from "@/db/client";
-import { carts, cartLines, checkouts, orderLines, orders, payments, products, reservations, type Payment } from "@/db/schema";
+import { carts, cartLines, checkouts, orderLines, orders, payments, products, reservations, type Payment, type PaymentStatus } from "@/db/schema";
 import { expireLapsed, hasLapsed, InsufficientStockError, lockCheckout, type LockedCheckout } from "../checkout/checkout";
 import { refusalFor, supersededError } from "../checkout/lifecycle";
 import { getCheckout, type CheckoutView } from "../checkout/view";
@@ -59,22 +59,24 @@ export function payForCheckout(request: PayRequest): Promise<PayResult> {
 async function pay(request: PayRequest): Promise<PayResult> {
   const begun = await beginPayment(request);
   if (begun.kind === "charge") {
+    const authorization = paymentProvider().authorize({
+      idempotencyKey: providerKey(begun.paymentId),
+      amountCents: begun.amountCents,
+      paymentMethod: request.paymentMethod ?? request.cardNumber ?? "",
+      description: `Stockhold checkout ${request.checkoutId}`,
+    });
     let answer: ProviderPayment | null = null;
     try {
-      answer = await withinRecoveryTime(
-        paymentProvider().authorize({
-          idempotencyKey: providerKey(begun.paymentId),
-          amountCents: begun.amountCents,
-          paymentMethod: request.paymentMethod ?? request.cardNumber ?? "",
-          description: `Stockhold checkout ${request.checkoutId}`,
-        }),
-      );
+      answer = await withinRecoveryTime(authorization);
+      // Answered late: the shopper is told "confirming" now, and the answer is settled whenever it comes, like
+      // any other (the sweep stays the net for a server that dies before it does).
+      if (!answer) settleLateAnswer(begun.paymentId, authorization);
     } catch (error) {
-      // The answer is unknown (timeout, network): the record stays `processing` and the recovery sweep asks
-      // the provider what happened. The shopper sees "Confirming your payment…".
+      // The answer is unknown (network, provider error): the record stays `processing` and the recovery sweep
+      // asks the provider what happened. The shopper sees "Confirming your payment…".
       console.error("payment provider did not answer:", error instanceof Error ? error.message : error);
     }
-    if (answer) await settleAndFinish(begun.paymentId, answer);
+    if (answer) await settleAndFinish(begun.paymentId, answer, { stepFailure: "log" });
     return answerFor(request, begun.paymentId);
   }
   if (begun.kind === "replay") {
@@ -103,7 +105,16 @@ async function waitWhileProcessing(paymentId: string, waitMs: number): Promise<v
   }
 }
 
-/** The provider's answer, or null once PAYMENT_RECOVERY_AFTER_SECONDS have passed (the sweep takes over). */
+/** Settles an authorization that answered after the pay request gave up waiting, once it answers. */
+function settleLateAnswer(paymentId: string, authorization: Promise<ProviderPayment>): void {
+  authorization
+    .then((answer) => settleAndFinish(paymentId, answer))
+    .catch((error: unknown) => {
+      console.error(`late payment answer for ${paymentId} could not be settled (the recovery sweep will):`, error instanceof Error ? error.message : error);
+    });
+}
+
+/** The provider's answer, or null once PAYMENT_RECOVERY_AFTER_SECONDS have passed (the request answers 202). */
 function withinRecoveryTime<T>(call: Promise<T>): Promise<T | null> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<null>((resolve) => {
@@ -288,63 +299,89 @@ export async function settlePayment(paymentId: string, answer: ProviderPayment):
   if (!found) throw notFound("payment");
   return db.transaction(async (tx): Promise<NextStep> => {
     const checkout = await lockCheckout(tx, found.checkoutId, found.shopperId);
-    const [payment] = await tx.select().from(payments).where(eq(payments.id, paymentId)).for("update");
-    const p = payment!;
-    const reference = answer.reference ?? p.providerReference;
-    const money = answer.status === "authorized" || answer.status === "captured";
+    const [payment] = await tx
+      .select({ ...getTableColumns(payments), stepClaimFresh: stepClaimFresh() })
+      .from(payments)
+      .where(eq(payments.id, paymentId))
+      .for("update");
+    const { stepClaimFresh: claimed, ...p } = payment!;
+    const next = await applyAnswer(tx, checkout, p, answer);
+    if (next === "none") return "none";
+    // One settler makes the provider call that follows; another that arrives meanwhile (a webhook racing the
+    // sweep, a retried delivery) leaves it to that one rather than call the provider a second time.
+    if (claimed) return "none";
+    await claimStep(tx, paymentId);
+    return next;
+  });
+}
 
-    if (p.status !== "processing" && p.status !== "authorized") {
-      // Settled already. Money that arrives for a payment the shop gave up on goes back.
-      if (!money) return "none";
-      if (p.status === "captured" || p.status === "refunded") return "none";
-      return answer.status === "captured" ? "refund" : "void";
-    }
-    switch (answer.status) {
-      case "processing":
-        await tx.update(payments).set({ providerReference: reference, updatedAt: sql`now()` }).where(eq(payments.id, p.id));
-        return "none";
-      case "declined":
-        await recordPayment(tx, p.id, { status: "declined", providerReference: reference, declineCode: answer.code, declineMessage: answer.message });
-        await failCheckout(tx, checkout, `payment declined (${answer.code})`);
-        return "none";
-      case "voided":
-      case "refunded":
-        await recordPayment(tx, p.id, { status: answer.status, providerReference: reference });
-        await failCheckout(tx, checkout, "payment voided");
-        return "none";
-      case "authorized":
-      case "captured": {
-        if (p.orderId) {
-          if (answer.status === "captured") await recordPayment(tx, p.id, { status: "captured", providerReference: reference });
-          return answer.status === "captured" ? "none" : "capture";
-        }
-        if (checkout.status !== "paying") {
-          await recordPayment(tx, p.id, { status: "authorized", providerReference: reference });
-          return answer.status === "captured" ? "refund" : "void";
-        }
-        const placed = await placeOrder(tx, checkout, p, reference!);
-        if ("short" in placed) {
-          await tx
-            .update(payments)
-            .set({ status: "authorized", providerReference: reference, shortLines: placed.short, updatedAt: sql`now()` })
-            .where(eq(payments.id, p.id));
-          await failCheckout(tx, checkout, "paid after the payment window, but the stock was gone");
-          return answer.status === "captured" ? "refund" : "void";
-        }
-        await tx
-          .update(payments)
-          .set({
-            status: answer.status,
-            orderId: placed.orderId,
-            providerReference: reference,
-            updatedAt: sql`now()`,
-            settledAt: answer.status === "captured" ? sql`now()` : null,
-          })
-          .where(eq(payments.id, p.id));
+/** How long a claimed follow-up is left to its settler: longer than any provider call (Stripe: 20 s, one retry). */
+const STEP_CLAIM_SECONDS = 120;
+
+// Raw SQL: a comparison with the database's clock, read in the same locked select.
+const stepClaimFresh = () =>
+  sql<boolean>`coalesce(${payments.stepClaimedAt} > now() - make_interval(secs => ${STEP_CLAIM_SECONDS}), false)`;
+
+function claimStep(tx: Tx, paymentId: string) {
+  return tx.update(payments).set({ stepClaimedAt: sql`now()` }).where(eq(payments.id, paymentId));
+}
+
+/** What the provider's answer does to the payment (its row locked): the record, the order, the hold. */
+async function applyAnswer(tx: Tx, checkout: LockedCheckout, p: Payment, answer: ProviderPayment): Promise<NextStep> {
+  const reference = answer.reference ?? p.providerReference;
+  const money = answer.status === "authorized" || answer.status === "captured";
+
+  if (p.status !== "processing" && p.status !== "authorized") {
+    // Settled already. Money that arrives for a payment the shop gave up on goes back.
+    if (!money) return "none";
+    if (p.status === "captured" || p.status === "refunded") return "none";
+    return answer.status === "captured" ? "refund" : "void";
+  }
+  switch (answer.status) {
+    case "processing":
+      await tx.update(payments).set({ providerReference: reference, updatedAt: sql`now()` }).where(eq(payments.id, p.id));
+      return "none";
+    case "declined":
+      await recordPayment(tx, p.id, { status: "declined", providerReference: reference, declineCode: answer.code, declineMessage: answer.message });
+      await failCheckout(tx, checkout, `payment declined (${answer.code})`);
+      return "none";
+    case "voided":
+    case "refunded":
+      await recordPayment(tx, p.id, { status: answer.status, providerReference: reference });
+      await failCheckout(tx, checkout, "payment voided");
+      return "none";
+    case "authorized":
+    case "captured": {
+      if (p.orderId) {
+        if (answer.status === "captured") await recordPayment(tx, p.id, { status: "captured", providerReference: reference });
         return answer.status === "captured" ? "none" : "capture";
       }
+      if (checkout.status !== "paying") {
+        await recordPayment(tx, p.id, { status: "authorized", providerReference: reference });
+        return answer.status === "captured" ? "refund" : "void";
+      }
+      const placed = await placeOrder(tx, checkout, p, reference!);
+      if ("short" in placed) {
+        await tx
+          .update(payments)
+          .set({ status: "authorized", providerReference: reference, shortLines: placed.short, updatedAt: sql`now()` })
+          .where(eq(payments.id, p.id));
+        await failCheckout(tx, checkout, "paid after the payment window, but the stock was gone");
+        return answer.status === "captured" ? "refund" : "void";
+      }
+      await tx
+        .update(payments)
+        .set({
+          status: answer.status,
+          orderId: placed.orderId,
+          providerReference: reference,
+          updatedAt: sql`now()`,
+          settledAt: answer.status === "captured" ? sql`now()` : null,
+        })
+        .where(eq(payments.id, p.id));
+      return answer.status === "captured" ? "none" : "capture";
     }
-  });
+  }
 }
 
 function recordPayment(tx: Tx, paymentId: string, values: Partial<Payment>) {
@@ -402,23 +439,55 @@ async function placeOrder(tx: Tx, checkout: LockedCheckout, payment: Payment, re
   return { orderId };
 }
 
-/** Applies the provider's answer, then does what is left (capture, void, refund) and records it. */
-export async function settleAndFinish(paymentId: string, answer: ProviderPayment): Promise<void> {
+/**
+ * Applies the provider's answer, then does what is left (capture, void, refund) and records it. A failure of
+ * that last call is thrown (a webhook answers 5xx and is retried), or with `stepFailure: "log"` only logged (the
+ * pay request: the order stands, and the sweep or the merchant retries the capture).
+ */
+export async function settleAndFinish(paymentId: string, answer: ProviderPayment, options: { stepFailure?: "throw" | "log" } = {}): Promise<void> {
   const next = await settlePayment(paymentId, answer);
-  const [p] = await db
-    .select({ providerReference: payments.providerReference, amountCents: payments.amountCents, orderId: payments.orderId })
-    .from(payments)
-    .where(eq(payments.id, paymentId));
+  const [p] = await db.select({ orderId: payments.orderId }).from(payments).where(eq(payments.id, paymentId));
   // The confirmation is queued once the order exists (the sweep queues any this misses).
   if (p?.orderId) await queueOrderConfirmation(db, p.orderId);
   if (next === "none") return;
+  try {
+    await finishStep(paymentId, next);
+  } catch (error) {
+    if (options.stepFailure !== "log") throw error;
+    console.error(`payment ${paymentId}: the ${next} failed and is left for a retry:`, error instanceof Error ? error.message : error);
+  }
+}
+
+/**
+ * Makes the provider call this settler claimed (settlePayment) and records what it answered; the claim ends
+ * either way, so a retry (the sweep, the merchant, a redelivered webhook) may make it again.
+ */
+export async function finishStep(paymentId: string, step: "capture" | "void" | "refund"): Promise<ProviderPayment> {
+  const [p] = await db
+    .select({ providerReference: payments.providerReference, amountCents: payments.amountCents })
+    .from(payments)
+    .where(eq(payments.id, paymentId));
   const provider = paymentProvider();
   const call = { idempotencyKey: providerKey(paymentId), reference: p!.providerReference ?? "", amountCents: p!.amountCents };
-  const done = next === "capture" ? await provider.capture(call) : next === "void" ? await provider.void(call) : await provider.refund(call);
-  await db
-    .update(payments)
-    .set({ status: done.status === "captured" ? "captured" : done.status === "refunded" ? "refunded" : "voided", updatedAt: sql`now()`, settledAt: sql`now()` })
-    .where(and(eq(payments.id, paymentId), inArray(payments.status, ["processing", "authorized"])));
+  let done: ProviderPayment;
+  try {
+    done = step === "capture" ? await provider.capture(call) : step === "void" ? await provider.void(call) : await provider.refund(call);
+  } catch (error) {
+    await db.update(payments).set({ stepClaimedAt: null }).where(eq(payments.id, paymentId));
+    throw error;
+  }
+  const outcome = done.status === "captured" || done.status === "refunded" || done.status === "voided" ? done.status : null;
+  if (outcome) {
+    // A live payment takes the outcome (and an order's voided payment, captured on a retry); a payment the shop
+    // gave up on (failed, declined) keeps its status.
+    const takesOutcome: PaymentStatus[] = step === "capture" ? ["processing", "authorized", "voided"] : ["processing", "authorized"];
+    await db
+      .update(payments)
+      .set({ status: outcome, stepClaimedAt: null, updatedAt: sql`now()`, settledAt: sql`now()` })
+      .where(and(eq(payments.id, paymentId), inArray(payments.status, takesOutcome)));
+  }
+  await db.update(payments).set({ stepClaimedAt: null }).where(eq(payments.id, paymentId));
+  return done;
 }
 
 /** What the shopper is told about a payment attempt, the same every time it is asked. */
