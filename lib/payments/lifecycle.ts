@@ -21,6 +21,7 @@ import { carts, cartLines, checkouts, orderLines, orders, payments, products, re
 import { expireLapsed, hasLapsed, InsufficientStockError, lockCheckout, type LockedCheckout } from "../checkout/checkout";
 import { refusalFor, supersededError } from "../checkout/lifecycle";
 import { getCheckout, type CheckoutView } from "../checkout/view";
+import { formatMoney } from "@/components/ui/money";
 import { env } from "../env";
 import { DomainError, notFound } from "../errors";
 import { isUuid } from "../ids";
@@ -42,6 +43,8 @@ export interface PayRequest {
   paymentMethod?: string;
   /** The client's Idempotency-Key: the same key again gets the same answer and never charges twice. */
   idempotencyKey: string;
+  /** The new total the shopper was shown (409 `price_changed`) and accepts: a lapsed checkout revives at it. */
+  acceptTotalCents?: number;
 }
 
 /**
@@ -135,7 +138,7 @@ type Begun =
 
 async function beginPayment(request: PayRequest): Promise<Begun> {
   if (!isUuid(request.checkoutId)) throw notFound("checkout");
-  const outcome = await db.transaction(async (tx): Promise<Begun | { kind: "short"; lines: ShortLine[] }> => {
+  const outcome = await db.transaction(async (tx): Promise<Begun | { kind: "short"; lines: ShortLine[] } | { kind: "refused"; error: DomainError }> => {
     // The cart's lock first (the lock order everywhere): no new checkout of this cart starts while this one
     // may be revived. NO KEY UPDATE, as the hold engine takes it.
     const [owner] = await tx
@@ -164,6 +167,15 @@ async function beginPayment(request: PayRequest): Promise<Begun> {
       .limit(1);
     if (newer) throw supersededError();
 
+    // A lapsed checkout is sold again, so at what the shop sells now: refused if too old or a product is gone,
+    // and at the new prices only once the shopper has seen and accepted the new total.
+    const revival = hasLapsed(checkout) ? await repriceForRevival(tx, checkout, request.acceptTotalCents) : null;
+    if (revival?.refused) {
+      if (checkout.status === "active") await expireLapsed(tx, checkout.id);
+      return { kind: "refused", error: revival.refused };
+    }
+    const totalCents = revival?.totalCents ?? checkout.totalCents;
+
     // Keep the holds for the payment window, or (lapsed) hold the same lines afresh.
     const short = await holdForPayment(tx, checkout);
     if (short) {
@@ -188,15 +200,104 @@ async function beginPayment(request: PayRequest): Promise<Begun> {
         shopperId: request.shopperId,
         requestKey: request.idempotencyKey,
         provider: paymentProvider().name,
-        amountCents: checkout.totalCents,
+        amountCents: totalCents,
       })
       .returning({ id: payments.id });
-    return { kind: "charge", paymentId: payment!.id, amountCents: checkout.totalCents };
+    return { kind: "charge", paymentId: payment!.id, amountCents: totalCents };
   });
   // The lapse is recorded (committed) before the shopper is told the stock is gone.
   if (outcome.kind === "short") throw new InsufficientStockError(outcome.lines);
+  if (outcome.kind === "refused") throw outcome.error;
   return outcome;
 }
+
+export interface RepricedLine {
+  productId: string;
+  name: string;
+  quantity: number;
+  oldUnitPriceCents: number;
+  unitPriceCents: number;
+}
+
+/**
+ * Re-reads what a lapsed checkout sells before it is held again. Refuses (410) a checkout started longer ago
+ * than RESERVATION_MAX_SECONDS, the hard cap on a hold's life, and (409 `product_unavailable`) one with an
+ * archived or deleted product. When a price changed, refuses with 409 `price_changed`, the new lines and
+ * total — unless `acceptTotalCents` is exactly that total: then the holds and the checkout take the new prices.
+ */
+async function repriceForRevival(
+  tx: Tx,
+  checkout: LockedCheckout,
+  acceptTotalCents: number | undefined,
+): Promise<{ refused: DomainError; totalCents?: undefined } | { refused?: undefined; totalCents: number }> {
+  const [age] = await tx
+    .select({ tooOld: sql<boolean>`${checkouts.startedAt} <= now() - make_interval(secs => ${env.RESERVATION_MAX_SECONDS})` })
+    .from(checkouts)
+    .where(eq(checkouts.id, checkout.id));
+  if (age?.tooOld) {
+    return {
+      refused: new DomainError(
+        "checkout_expired",
+        "This checkout was started too long ago to be paid; nothing was charged. Please start checkout again from your cart.",
+        { tooOld: true },
+      ),
+    };
+  }
+  const lines = await tx
+    .select({
+      productId: reservations.productId,
+      name: products.name,
+      quantity: reservations.quantity,
+      oldUnitPriceCents: reservations.unitPriceCents,
+      unitPriceCents: products.priceCents,
+      archived: sql<boolean>`${products.archivedAt} is not null`,
+    })
+    .from(reservations)
+    .innerJoin(products, eq(products.id, reservations.productId))
+    .where(eq(reservations.checkoutId, checkout.id))
+    .orderBy(asc(reservations.productId));
+  const heldTotal = lines.reduce((sum, l) => sum + l.quantity * l.oldUnitPriceCents, 0);
+  const gone = lines.filter((l) => l.archived);
+  // A deleted product takes its hold row with it: the lines left no longer add up to what was started.
+  if (gone.length > 0 || heldTotal !== checkout.totalCents || lines.length === 0) {
+    const names = gone.map((l) => l.name);
+    return {
+      refused: new DomainError(
+        "product_unavailable",
+        names.length > 0
+          ? `No longer sold: ${names.join(", ")}. Nothing was charged; please go back to your cart.`
+          : "An item in this checkout is no longer sold. Nothing was charged; please go back to your cart.",
+        { lines: gone.map((l) => ({ productId: l.productId, name: l.name, quantity: l.quantity })) },
+      ),
+    };
+  }
+  const newTotalCents = lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0);
+  if (lines.every((l) => l.unitPriceCents === l.oldUnitPriceCents)) return { totalCents: checkout.totalCents };
+  if (acceptTotalCents !== newTotalCents) {
+    const priced: RepricedLine[] = lines.map(({ archived: _archived, ...l }) => l);
+    return {
+      refused: new DomainError(
+        "price_changed",
+        `Prices changed since this checkout started. The new total is ${formatMoney(newTotalCents)} (it was ${formatMoney(checkout.totalCents)}); nothing was charged.`,
+        { lines: priced, oldTotalCents: checkout.totalCents, newTotalCents },
+      ),
+    };
+  }
+  await Promise.all([
+    ...lines
+      .filter((l) => l.unitPriceCents !== l.oldUnitPriceCents)
+      .map((l) =>
+        tx
+          .update(reservations)
+          .set({ unitPriceCents: l.unitPriceCents })
+          .where(and(eq(reservations.checkoutId, checkout.id), eq(reservations.productId, l.productId))),
+      ),
+    tx.update(checkouts).set({ totalCents: newTotalCents }).where(eq(checkouts.id, checkout.id)),
+  ]);
+  return { totalCents: newTotalCents };
+}
+
+
 
 /** When a payment starting now must be settled by: its holds last until then. */
 const paymentWindowEnd = () => sql`now() + make_interval(secs => ${env.PAYMENT_WINDOW_SECONDS})`;

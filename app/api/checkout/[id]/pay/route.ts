@@ -6,13 +6,14 @@ import { idempotencyKeySchema, payBodySchema } from "@/lib/store-schemas";
 /**
  * Pays for the checkout. The Idempotency-Key header names this attempt: the same key again returns the same
  * answer and never charges twice. 200 with the order once paid; 202 with the checkout (`paying`) when the
- * provider answers later (poll GET /api/checkout/{id}).
+ * provider answers later (poll GET /api/checkout/{id}). A lapsed checkout whose prices changed answers 409
+ * `price_changed` with the new lines and total; paying again with `acceptTotalCents` set to that total pays it.
  */
 export const POST = handler<{ id: string }>(async (request, { params }) => {
   const { id } = await params;
   const idempotencyKey = parseWith(idempotencyKeySchema, request.headers.get("idempotency-key") ?? undefined);
-  const { cardNumber, paymentMethod } = await parseJsonBody(request, payBodySchema);
+  const { cardNumber, paymentMethod, acceptTotalCents } = await parseJsonBody(request, payBodySchema);
   const shopper = await requireShopper();
-  const result = await payForCheckout({ checkoutId: id, shopperId: shopper.id, cardNumber, paymentMethod, idempotencyKey });
+  const result = await payForCheckout({ checkoutId: id, shopperId: shopper.id, cardNumber, paymentMethod, idempotencyKey, acceptTotalCents });
   return result.kind === "paid" ? json({ order: result.order }) : json({ checkout: result.checkout }, 202);
 });
