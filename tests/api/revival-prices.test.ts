@@ -119,7 +119,7 @@ describe("paying a lapsed checkout re-reads what it sells", () => {
     const checkout = await startedCheckout(client);
     await timeTravelHolds(checkout.id);
     // RESERVATION_MAX_SECONDS is 3600 by default.
-    await db.execute(sql`update checkouts set started_at = now() - interval '2 hours' where id = ${checkout.id}`);
+    await db.execute(sql`update checkouts set started_at = date_trunc('milliseconds', now() - interval '2 hours') where id = ${checkout.id}`);
     const before = await authorizations();
 
     const refused = await payWith(client, checkout.id, {});

@@ -68,7 +68,7 @@ describe("the Stripe stand-in's idempotency, as Stripe's", () => {
         new Promise((resolve) => setTimeout(resolve, 100)).then(() => stripe.paymentIntents.capture(intent.id, {}, { idempotencyKey: key })),
       ]);
       expect(first).toMatchObject({ status: "fulfilled", value: { status: "succeeded" } });
-      expect(second).toMatchObject({ status: "rejected", reason: { statusCode: 409, type: "StripeIdempotencyError", code: "idempotency_key_in_use" } });
+      expect(second).toMatchObject({ status: "rejected", reason: { statusCode: 409, code: "idempotency_key_in_use" } });
     } finally {
       standIn.postDelayMs = 0;
     }

@@ -12,7 +12,7 @@
  *
  * Stripe's test payment methods decide the outcome. POSTs honour Idempotency-Key as Stripe does: the same key
  * replays the first answer once it is complete; the same key while the first request is still in flight is a
- * 409 idempotency_error (`idempotency_key_in_use`); the same key with other parameters is a 400
+ * 409 `idempotency_key_in_use`; the same key with other parameters is a 400
  * idempotency_error. `postDelayMs` makes every POST take that long (a slow Stripe), so requests can overlap.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -262,7 +262,7 @@ export async function startStripeStandIn(secretKey: string): Promise<StripeStand
         if (inFlight.has(key)) {
           return send(response, 409, {
             error: {
-              type: "idempotency_error",
+              type: "invalid_request_error",
               code: "idempotency_key_in_use",
               message:
                 "There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through).",
