@@ -343,7 +343,7 @@ export function CheckoutSession({
 
       <Card className="summary" aria-label="Held items">
         <div className="row row-between">
-          <h2 style={{ margin: 0 }}>Held for you</h2>
+          <h2 style={{ margin: 0 }}>{priceChange ? "Your items" : "Held for you"}</h2>
           <Badge tone={priceChange ? "warning" : ended ? (status === "completed" ? "success" : "danger") : phase === "warning" ? "warning" : "info"}>
             {priceChange ? "New prices" : badgeText[status]}
           </Badge>
