@@ -123,7 +123,7 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
           </dl>
           {trouble ? (
             <>
-              <p className="small">
+              <p className="small" style={{ marginTop: "1rem" }}>
                 {trouble === "failed"
                   ? "The payment failed after the order was placed: no money was taken, but the units are set aside for it."
                   : "The payment was authorized but its capture has not gone through: no money was taken yet."}
