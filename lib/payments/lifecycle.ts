@@ -2,26 +2,30 @@
  * Paying for a checkout: money moves exactly once.
  *
  *   1. begin   — a short transaction: the checkout moves to `paying` (its holds kept until the payment window
- *                ends; a lapsed checkout is revived first if the state machine allows it and the stock is
+ *                ends; a lapsed checkout is revived first if the state machine allows it, it started within
+ *                the hard cap, its products are still sold, any new price was accepted, and the stock is
  *                there) and a payment record is written, status `processing`. Its id is the provider's
  *                idempotency key.
- *   2. authorize — the provider call, with no transaction open and no pooled connection held.
+ *   2. authorize — the provider call, with no transaction open and no pooled connection held. An answer that
+ *                comes after the request stopped waiting (202) is settled when it comes.
  *   3. settle  — a short transaction: the provider's answer is applied to the record. Authorized: the stock
  *                is allocated to a new order (the checkout `completed`), or, when it could not be kept, the
  *                checkout fails and the money is to be given back. Declined: the hold is released at once.
- *   4. capture / void / refund — provider calls again outside any transaction, then recorded.
+ *   4. capture / void / refund — provider calls again outside any transaction, then recorded. The settler
+ *                that decides on one claims it in the settling transaction (`step_claimed_at`), so a second
+ *                settler bringing the same answer never makes the call again.
  * `settlePayment` is the one function that applies a provider's answer, whoever brings it: the pay request, the
  * recovery sweep (recovery.ts) or a webhook. Whatever order they come in, the payment's row lock and its status
  * make the outcome happen once: one order, one capture, or one release.
  */
 import "server-only";
 import { and, asc, eq, getTableColumns, gt, inArray, lte, sql } from "drizzle-orm";
+import { formatMoney } from "@/components/ui/money";
 import { db, type Tx } from "@/db/client";
 import { carts, cartLines, checkouts, orderLines, orders, payments, products, reservations, type Payment, type PaymentStatus } from "@/db/schema";
 import { expireLapsed, hasLapsed, InsufficientStockError, lockCheckout, type LockedCheckout } from "../checkout/checkout";
 import { refusalFor, supersededError } from "../checkout/lifecycle";
 import { getCheckout, type CheckoutView } from "../checkout/view";
-import { formatMoney } from "@/components/ui/money";
 import { env } from "../env";
 import { DomainError, notFound } from "../errors";
 import { isUuid } from "../ids";
@@ -182,6 +186,8 @@ async function beginPayment(request: PayRequest): Promise<Begun> {
       if (checkout.status === "active") await expireLapsed(tx, checkout.id);
       return { kind: "short", lines: short };
     }
+    // Held again at the accepted new prices: the holds and the checkout say what is charged.
+    if (revival?.repriced.length) await takeNewPrices(tx, checkout.id, revival.repriced, totalCents);
     const window = paymentWindowEnd();
     await tx
       .update(checkouts)
@@ -229,8 +235,9 @@ async function repriceForRevival(
   tx: Tx,
   checkout: LockedCheckout,
   acceptTotalCents: number | undefined,
-): Promise<{ refused: DomainError; totalCents?: undefined } | { refused?: undefined; totalCents: number }> {
+): Promise<{ refused: DomainError } | { refused?: undefined; totalCents: number; repriced: RepricedLine[] }> {
   const [age] = await tx
+    // Raw SQL: the age is measured on the database's clock.
     .select({ tooOld: sql<boolean>`${checkouts.startedAt} <= now() - make_interval(secs => ${env.RESERVATION_MAX_SECONDS})` })
     .from(checkouts)
     .where(eq(checkouts.id, checkout.id));
@@ -250,6 +257,7 @@ async function repriceForRevival(
       quantity: reservations.quantity,
       oldUnitPriceCents: reservations.unitPriceCents,
       unitPriceCents: products.priceCents,
+      // Raw SQL: a boolean of the timestamp, read in the same select.
       archived: sql<boolean>`${products.archivedAt} is not null`,
     })
     .from(reservations)
@@ -272,9 +280,10 @@ async function repriceForRevival(
     };
   }
   const newTotalCents = lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0);
-  if (lines.every((l) => l.unitPriceCents === l.oldUnitPriceCents)) return { totalCents: checkout.totalCents };
+  const priced: RepricedLine[] = lines.map(({ archived: _archived, ...l }) => l);
+  const repriced = priced.filter((l) => l.unitPriceCents !== l.oldUnitPriceCents);
+  if (repriced.length === 0) return { totalCents: checkout.totalCents, repriced };
   if (acceptTotalCents !== newTotalCents) {
-    const priced: RepricedLine[] = lines.map(({ archived: _archived, ...l }) => l);
     return {
       refused: new DomainError(
         "price_changed",
@@ -283,18 +292,20 @@ async function repriceForRevival(
       ),
     };
   }
+  return { totalCents: newTotalCents, repriced };
+}
+
+/** A revived checkout takes the prices the shopper accepted: its holds' unit prices and its total. */
+async function takeNewPrices(tx: Tx, checkoutId: string, repriced: RepricedLine[], totalCents: number): Promise<void> {
   await Promise.all([
-    ...lines
-      .filter((l) => l.unitPriceCents !== l.oldUnitPriceCents)
-      .map((l) =>
-        tx
-          .update(reservations)
-          .set({ unitPriceCents: l.unitPriceCents })
-          .where(and(eq(reservations.checkoutId, checkout.id), eq(reservations.productId, l.productId))),
-      ),
-    tx.update(checkouts).set({ totalCents: newTotalCents }).where(eq(checkouts.id, checkout.id)),
+    ...repriced.map((l) =>
+      tx
+        .update(reservations)
+        .set({ unitPriceCents: l.unitPriceCents })
+        .where(and(eq(reservations.checkoutId, checkoutId), eq(reservations.productId, l.productId))),
+    ),
+    tx.update(checkouts).set({ totalCents }).where(eq(checkouts.id, checkoutId)),
   ]);
-  return { totalCents: newTotalCents };
 }
 
 

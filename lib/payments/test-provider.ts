@@ -2,7 +2,8 @@
  * The built-in test payment provider: it stands in for a remote one behind the PaymentProvider interface,
  * faithfully enough to test the shop's money path. Its own durable record (table test_provider_payments, on a
  * connection of its own, as a remote provider's database would be) says what it authorized, captured, voided or
- * refunded under each idempotency key, so "what happened to this key?" survives a crash of the shop.
+ * refunded under each idempotency key, so "what happened to this key?" survives a crash of the shop. Every call
+ * the shop makes is also written to its request log (test_provider_calls), so a test can count them.
  *
  * Cards (the Store API contract lists them):
  *   4242 4242 4242 4242  authorized at once
