@@ -62,7 +62,12 @@ export async function retryOrderCapture(orderId: string): Promise<OrderView> {
     return payment.id;
   });
   if (claim) {
-    const done = await finishStep(claim, "capture");
+    const done = await finishStep(claim, "capture").catch((error: unknown) => {
+      console.error(`retried capture of payment ${claim} failed:`, error instanceof Error ? error.message : error);
+      throw new DomainError("capture_failed", "The payment provider did not take the capture just now; nothing was taken. Try again in a moment.", {
+        retry: true,
+      });
+    });
     if (done.status !== "captured") {
       throw new DomainError(
         "capture_failed",
