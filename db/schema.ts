@@ -362,6 +362,11 @@ export const payments = pgTable(
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
     settledAt: timestamp("settled_at", { withTimezone: true }),
+    /**
+     * When a settler took on the provider call that follows a settlement (capture, void or refund): the others
+     * leave it to that one until it is recorded, or until the claim is old enough that its settler must have died.
+     */
+    stepClaimedAt: timestamp("step_claimed_at", { withTimezone: true }),
   },
   (t) => [
     uniqueIndex("payments_request_key_unique").on(t.checkoutId, t.requestKey),

@@ -35,4 +35,6 @@ export const CARDS = {
   declined: "4000000000000002",
   insufficientFunds: "4000000000009995",
   asyncOk: "4000000000003220",
+  /** Authorized, but its first capture fails (the order is placed; the capture is left to a retry). */
+  captureFailsOnce: "4000000000000341",
 } as const;

@@ -23,6 +23,12 @@ export interface FormState {
   fieldErrors?: Record<string, string[]>;
   /** Cart lines that could not be held, with what is left of each. */
   shortLines?: ShortLineNote[];
+  /** Prices changed since a lapsed checkout started (409 `price_changed`): the new lines and total to accept. */
+  priceChange?: {
+    lines: { productId: string; name: string; quantity: number; oldUnitPriceCents: number; unitPriceCents: number }[];
+    oldTotalCents: number;
+    newTotalCents: number;
+  };
   /** The values the shopper typed, so a refused form keeps them (never passwords or card numbers). */
   values?: Record<string, string>;
 }
@@ -53,6 +59,7 @@ export function formStateOf(
       name: error.names[line.productId] ?? options.names?.get(line.productId) ?? "An item",
     }));
   }
+  if (domainError.code === "price_changed") state.priceChange = domainError.details as FormState["priceChange"];
   const issues = domainError.details.issues;
   if (Array.isArray(issues)) {
     const fieldErrors: Record<string, string[]> = {};

@@ -6,6 +6,7 @@ import { payments, type PaymentStatus } from "@/db/schema";
 import { listMovements, type MovementView } from "./admin-queries";
 import { notFound } from "./errors";
 import { isUuid } from "./ids";
+import { paymentTrouble } from "./order-payment-state";
 import { findOrderById, type OrderView } from "./orders";
 
 export interface OrderPaymentView {
@@ -21,6 +22,8 @@ export interface OrderPaymentView {
 
 export interface AdminOrderDetail extends OrderView {
   payment: OrderPaymentView;
+  /** The payment failed after the order was placed (voided, refunded, failed): retry the capture or cancel. */
+  paymentFailed: boolean;
   /** The order's stock ledger rows, newest first: its holds, the sale, the shipping. */
   movements: MovementView[];
 }
@@ -49,6 +52,7 @@ export async function getAdminOrderDetail(orderId: string): Promise<AdminOrderDe
   const movements = (await listMovements({ orderId, limit: 500 })).map((m) => ({ ...m, productName: soldAs.get(m.productId) ?? m.productName }));
   return {
     ...order,
+    paymentFailed: paymentTrouble(order) === "failed",
     payment: {
       status: paid?.status ?? "captured",
       provider: paid?.provider ?? "unknown",

@@ -18,6 +18,10 @@ export type ErrorCode =
   | "checkout_expired"
   | "payment_declined"
   | "payment_in_progress"
+  | "payment_not_failed"
+  | "capture_failed"
+  | "price_changed"
+  | "product_unavailable"
   | "invariant_violation"
   | "conflict"
   | "payload_too_large"
@@ -37,6 +41,10 @@ const statusOf: Record<ErrorCode, number> = {
   insufficient_stock: 409,
   checkout_completed: 409,
   payment_in_progress: 409,
+  payment_not_failed: 409,
+  capture_failed: 409,
+  price_changed: 409,
+  product_unavailable: 409,
   invariant_violation: 409,
   conflict: 409,
   checkout_closed: 410,

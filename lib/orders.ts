@@ -2,7 +2,7 @@
 import "server-only";
 import { and, desc, eq, ilike, or, sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
-import { checkouts, orderLines, orders, products, users, type OrderStatus } from "@/db/schema";
+import { checkouts, orderLines, orders, payments, products, users, type OrderStatus, type PaymentStatus } from "@/db/schema";
 import { DomainError, notFound } from "./errors";
 import { isUuid } from "./ids";
 import { applyLedger, lockStockRows } from "./inventory";
@@ -25,6 +25,14 @@ export interface OrderView {
   shopper: { id: string; email: string | null; guest: boolean };
   createdAt: string;
   fulfilledAt: string | null;
+  /** When the shop gave the order up (its payment failed) and its units went back on sale. */
+  cancelledAt: string | null;
+  /**
+   * Where the order's money stands: `captured`; `authorized` while (or because) its capture is still to be
+   * made; `voided` or `refunded` when the payment failed after the order was placed (the merchant retries the
+   * capture or cancels the order).
+   */
+  paymentStatus: PaymentStatus | null;
   lines: OrderLineView[];
   /** Delivery details given at checkout (name, address, city, postcode, country). */
   delivery: Record<string, string>;
@@ -57,6 +65,8 @@ async function queryOrders(where: SQL | undefined, limit = 200, order: SQL[] = [
       shopper: { id: users.id, email: sql<string | null>`coalesce(${users.email}, ${orders.email})`, guest: sql<boolean>`${users.kind} = 'guest'` },
       createdAt: orders.createdAt,
       fulfilledAt: orders.fulfilledAt,
+      cancelledAt: orders.cancelledAt,
+      paymentStatus: sql<PaymentStatus | null>`(${db.select({ status: payments.status }).from(payments).where(eq(payments.orderId, orders.id))})`,
       delivery: checkouts.details,
       lines: sql<OrderLineView[]>`${linesJson}`,
     })
@@ -66,7 +76,12 @@ async function queryOrders(where: SQL | undefined, limit = 200, order: SQL[] = [
     .where(where)
     .orderBy(...order)
     .limit(limit);
-  return rows.map((r) => ({ ...r, createdAt: r.createdAt.toISOString(), fulfilledAt: r.fulfilledAt?.toISOString() ?? null }));
+  return rows.map((r) => ({
+    ...r,
+    createdAt: r.createdAt.toISOString(),
+    fulfilledAt: r.fulfilledAt?.toISOString() ?? null,
+    cancelledAt: r.cancelledAt?.toISOString() ?? null,
+  }));
 }
 
 /** A shopper's own order; someone else's is "not found", never "forbidden". */
@@ -137,6 +152,11 @@ export async function fulfilOrder(orderId: string, actorId: string | null): Prom
     const [order] = await tx.select({ status: orders.status }).from(orders).where(eq(orders.id, orderId)).for("update");
     if (!order) throw notFound("order");
     if (order.status === "fulfilled") return;
+    if (order.status === "cancelled") throw new DomainError("conflict", "This order was cancelled; there is nothing to ship.");
+    const [payment] = await tx.select({ status: payments.status }).from(payments).where(eq(payments.orderId, orderId));
+    if (payment && payment.status !== "captured") {
+      throw new DomainError("conflict", "This order's payment has not been captured: retry the capture (or cancel the order) before shipping it.");
+    }
     const lines = await tx
       .select({ productId: orderLines.productId, quantity: orderLines.quantity })
       .from(orderLines)

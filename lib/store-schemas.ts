@@ -198,6 +198,11 @@ export const payBodySchema = z
       (value) => (value === "" ? undefined : value),
       z.string().max(255, "The payment method is not valid.").regex(/^pm_[A-Za-z0-9_]+$/, "The payment method is not valid.").optional(),
     ),
+    // "Pay the new total": the total the shopper was shown after a price change and accepted (a form sends text).
+    acceptTotalCents: z.preprocess(
+      (value) => (value === "" ? undefined : typeof value === "string" ? Number(value) : value),
+      z.number({ error: "The accepted total is not valid." }).int("The accepted total is not valid.").min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+    ),
   })
   .superRefine((body, context) => {
     if (body.cardNumber === undefined && body.paymentMethod === undefined) {
@@ -212,6 +217,15 @@ export const payBodySchema = z
  * as the checkout form does).
  */
 export const payRequestSchema = z.intersection(payBodySchema, checkoutDetailsSchema);
+
+/** Why the merchant cancels an order (kept on its ledger rows). */
+export const cancelOrderBodySchema = z.object({
+  reason: storableString("Remove the unusual characters.")
+    .trim()
+    .min(1, "Give a reason.")
+    .max(200, "Use at most 200 characters.")
+    .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, "Remove the unusual characters."),
+});
 
 /** One key per payment attempt, chosen by the client: a retry with the same key gets the first answer. */
 export const idempotencyKeySchema = z

@@ -15,7 +15,7 @@ const checkoutIdSchema = z.object({ checkoutId: z.string().min(1).max(100) });
 
 /** Fields a refused form may show again: never the card number or payment method. */
 function keptValues(fields: Record<string, string>): Record<string, string> {
-  const { cardNumber: _cardNumber, paymentMethod: _paymentMethod, idempotencyKey: _key, checkoutId: _id, ...rest } = fields;
+  const { cardNumber: _cardNumber, paymentMethod: _paymentMethod, idempotencyKey: _key, checkoutId: _id, acceptTotalCents: _accepted, ...rest } = fields;
   return rest;
 }
 
@@ -48,6 +48,7 @@ export async function payAction(_previous: FormState | null, formData: FormData)
         cardNumber: card.data.cardNumber,
         paymentMethod: card.data.paymentMethod,
         idempotencyKey: key.data,
+        acceptTotalCents: card.data.acceptTotalCents,
       },
       toActivityInput(details.data),
       "required",

@@ -3,7 +3,8 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { ActionButton, type AdminAction } from "./action-button";
-import { Badge } from "@/components/ui/badge";
+import { paymentTrouble } from "@/lib/order-payment-state";
+import { OrderStatusBadge } from "./order-payment-badge";
 import { formatMoney } from "@/components/ui/money";
 import { formatTime, shortId } from "./format";
 import { ListSearch, listHref } from "./list-search";
@@ -60,10 +61,12 @@ export function OrdersTable({ initial, fulfil, view = {} }: { initial: OrdersPag
                   </td>
                   <td className="num">{formatMoney(order.totalCents)}</td>
                   <td>
-                    {order.status === "paid" ? <Badge tone="warning">Paid, to ship</Badge> : <Badge tone="success">Fulfilled</Badge>}
+                    <OrderStatusBadge order={order} />
                   </td>
                   <td>
-                    {order.status === "paid" ? (
+                    {paymentTrouble(order) ? (
+                      <Link href={`/admin/orders/${order.id}`}>Resolve</Link>
+                    ) : order.status === "paid" ? (
                       <ActionButton
                         action={fulfil}
                         field="orderId"

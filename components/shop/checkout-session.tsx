@@ -174,14 +174,16 @@ export function CheckoutSession({
     dataUpdatedAt < checkingSince &&
     errorUpdatedAt < checkingSince &&
     !finalStatuses.has(checkout.status);
+  const [payState, payFormAction, submitting] = useActionState(payAction, null);
 
   const status = effectiveStatus(checkout, phaseOf(remainingOf(snapshot, clientNow)));
   const paying = status === "paying";
-  const ended = status !== "active" && !paying;
-  const remaining = ended || paying ? 0 : remainingOf(snapshot, clientNow);
+  // A lapsed checkout whose prices changed: the shopper sees the new lines and may pay the new total.
+  const priceChange = payState?.code === "price_changed" && (status === "expired" || status === "active") ? payState.priceChange : undefined;
+  const ended = status !== "active" && !paying && !priceChange;
+  const remaining = ended || paying || priceChange ? 0 : remainingOf(snapshot, clientNow);
   const phase = phaseOf(remaining);
 
-  const [payState, payFormAction, submitting] = useActionState(payAction, null);
   const [cancelState, cancelFormAction, cancelling] = useActionState(cancelAction, null);
   const [restartState, restartFormAction, restarting] = useActionState(restartAction, null);
   const [saveNote, setSaveNote] = useState<string | null>(null);
@@ -198,10 +200,10 @@ export function CheckoutSession({
   // Every outcome is brought into view and focused, so a shopper on a phone sees what happened.
   const outcomeRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
-    if (!ended && !paying) return;
+    if (!ended && !paying && !priceChange) return;
     outcomeRef.current?.scrollIntoView({ block: "center" });
     outcomeRef.current?.focus({ preventScroll: true });
-  }, [ended, paying, status]);
+  }, [ended, paying, status, priceChange]);
 
   // When the time runs out, or a payment or cancel answered, read the checkout again at once.
   useEffect(() => {
@@ -290,13 +292,17 @@ export function CheckoutSession({
             />
             {restartState && !restartState.ok ? <FormMessage state={restartState} /> : null}
           </section>
+        ) : priceChange ? (
+          <section ref={outcomeRef} tabIndex={-1} className="outcome" aria-label="Checkout outcome">
+            <PriceChangeNotice change={priceChange} />
+          </section>
         ) : (
           <div className="timer-sticky">
             <CountdownTimer remaining={remaining} phase={phase} />
           </div>
         )}
 
-        {!ended && !paying && !checking && phase === "warning" ? (
+        {!ended && !paying && !checking && !priceChange && phase === "warning" ? (
           <Alert tone="warning" title="Less than a minute left">
             Pay now, or keep filling in your details to keep your items held.
           </Alert>
@@ -313,6 +319,7 @@ export function CheckoutSession({
           >
             <input type="hidden" name="checkoutId" value={checkout.id} />
             <input type="hidden" name="idempotencyKey" value={idempotencyKey} />
+            {priceChange ? <input type="hidden" name="acceptTotalCents" value={priceChange.newTotalCents} /> : null}
             <fieldset disabled={locked}>
               <legend>{shipsGoods ? "Delivery details" : "Your details"}</legend>
               <div className="form-grid">
@@ -405,11 +412,11 @@ export function CheckoutSession({
             <p className="muted small save-note" aria-live="polite">
               {locked ? "" : (saveNote ?? "")}
             </p>
-            {payState && !payState.ok && !ended ? <FormMessage state={payState} /> : null}
+            {payState && !payState.ok && !ended && !priceChange ? <FormMessage state={payState} /> : null}
             {/* A paid checkout offers its order above, never Pay again. */}
             {status === "completed" ? null : (
               <SubmitButton size="lg" className="btn-block" pending={submitting} disabled={locked}>
-                Pay {formatMoney(checkout.totalCents)}
+                {priceChange ? `Pay the new total ${formatMoney(priceChange.newTotalCents)}` : `Pay ${formatMoney(checkout.totalCents)}`}
               </SubmitButton>
             )}
           </form>
@@ -418,13 +425,17 @@ export function CheckoutSession({
 
       <Card className="summary" aria-label="Held items">
         <div className="row row-between">
-          <h2 style={{ margin: 0 }}>Held for you</h2>
-          <Badge tone={checking ? "info" : ended ? (status === "completed" ? "success" : "danger") : phase === "warning" ? "warning" : "info"}>
-            {checking ? "Checking" : badgeText[status]}
+          <h2 style={{ margin: 0 }}>{priceChange ? "Your items" : "Held for you"}</h2>
+          <Badge
+            tone={
+              checking ? "info" : priceChange ? "warning" : ended ? (status === "completed" ? "success" : "danger") : phase === "warning" ? "warning" : "info"
+            }
+          >
+            {checking ? "Checking" : priceChange ? "New prices" : badgeText[status]}
           </Badge>
         </div>
         <ul className="line-list" style={{ marginTop: "1rem" }}>
-          {checkout.lines.map((line) => (
+          {(priceChange?.lines ?? checkout.lines).map((line) => (
             <li key={line.productId} className="line">
               <div>
                 <span className="line-name">{line.name}</span>
@@ -438,7 +449,7 @@ export function CheckoutSession({
         </ul>
         <div className="summary-row summary-total">
           <span>Total</span>
-          <span className="price">{formatMoney(checkout.totalCents)}</span>
+          <span className="price">{formatMoney(priceChange?.newTotalCents ?? checkout.totalCents)}</span>
         </div>
         {!locked ? (
           <form action={cancelFormAction} className="stack" style={{ marginTop: "1rem" }}>
@@ -453,6 +464,36 @@ export function CheckoutSession({
         {cancelState?.ok && status === "cancelled" ? <FormMessage state={cancelState} /> : null}
       </Card>
     </div>
+  );
+}
+
+type PriceChange = NonNullable<FormState["priceChange"]>;
+
+/** Prices changed since this checkout started: every line, old and new, and the new total to accept. */
+function PriceChangeNotice({ change }: { change: PriceChange }) {
+  return (
+    <Alert tone="warning" title="Prices have changed">
+      <p>Your hold ended and some prices changed since. Nothing was charged. The new prices:</p>
+      <ul className="price-change-list">
+        {change.lines.map((line) => (
+          <li key={line.productId}>
+            <strong>{line.name}</strong> × {line.quantity}:{" "}
+            {line.unitPriceCents === line.oldUnitPriceCents ? (
+              formatMoney(line.unitPriceCents)
+            ) : (
+              <>
+                <s aria-label={`was ${formatMoney(line.oldUnitPriceCents)}`}>{formatMoney(line.oldUnitPriceCents)}</s>{" "}
+                <span>now {formatMoney(line.unitPriceCents)}</span>
+              </>
+            )}
+          </li>
+        ))}
+      </ul>
+      <p>
+        New total <strong>{formatMoney(change.newTotalCents)}</strong> (was {formatMoney(change.oldTotalCents)}). Enter your card
+        again and press “Pay the new total”, or go <Link href="/cart">back to your cart</Link>.
+      </p>
+    </Alert>
   );
 }
 

@@ -9,6 +9,7 @@ export {
   expiredLedger,
   lockStockRows,
   releaseCheckoutHolds,
+  releaseOrderUnits,
   type LedgerEntry,
   type ReleaseKind,
   type ShortLine,

@@ -219,3 +219,30 @@ export async function releaseCheckoutHolds(
     .where(and(eq(checkouts.id, checkoutId), inArray(checkouts.status, ["active", "paying", "expired"])));
   return freed.length;
 }
+
+/**
+ * Puts an unshipped order's allocated units back on sale (the order was given up: its payment failed). The
+ * caller holds the order's row lock; the stock rows are locked here, in product-id order.
+ */
+export async function releaseOrderUnits(
+  tx: Tx,
+  orderId: string,
+  lines: readonly { productId: string; quantity: number }[],
+  options: { actorId: string | null; reason: string },
+): Promise<void> {
+  await lockStockRows(
+    tx,
+    lines.map((l) => l.productId),
+  );
+  await applyLedger(
+    tx,
+    lines.map((l) => ({
+      productId: l.productId,
+      kind: "release" as const,
+      allocatedDelta: -l.quantity,
+      orderId,
+      actorId: options.actorId,
+      reason: options.reason,
+    })),
+  );
+}

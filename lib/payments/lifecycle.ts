@@ -2,22 +2,27 @@
  * Paying for a checkout: money moves exactly once.
  *
  *   1. begin   — a short transaction: the checkout moves to `paying` (its holds kept until the payment window
- *                ends; a lapsed checkout is revived first if the state machine allows it and the stock is
+ *                ends; a lapsed checkout is revived first if the state machine allows it, it started within
+ *                the hard cap, its products are still sold, any new price was accepted, and the stock is
  *                there) and a payment record is written, status `processing`. Its id is the provider's
  *                idempotency key.
- *   2. authorize — the provider call, with no transaction open and no pooled connection held.
+ *   2. authorize — the provider call, with no transaction open and no pooled connection held. An answer that
+ *                comes after the request stopped waiting (202) is settled when it comes.
  *   3. settle  — a short transaction: the provider's answer is applied to the record. Authorized: the stock
  *                is allocated to a new order (the checkout `completed`), or, when it could not be kept, the
  *                checkout fails and the money is to be given back. Declined: the hold is released at once.
- *   4. capture / void / refund — provider calls again outside any transaction, then recorded.
+ *   4. capture / void / refund — provider calls again outside any transaction, then recorded. The settler
+ *                that decides on one claims it in the settling transaction (`step_claimed_at`), so a second
+ *                settler bringing the same answer never makes the call again.
  * `settlePayment` is the one function that applies a provider's answer, whoever brings it: the pay request, the
  * recovery sweep (recovery.ts) or a webhook. Whatever order they come in, the payment's row lock and its status
  * make the outcome happen once: one order, one capture, or one release.
  */
 import "server-only";
-import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gt, inArray, lte, sql } from "drizzle-orm";
+import { formatMoney } from "@/components/ui/money";
 import { db, type Tx } from "@/db/client";
-import { carts, cartLines, checkouts, orderLines, orders, payments, products, reservations, type Payment } from "@/db/schema";
+import { carts, cartLines, checkouts, orderLines, orders, payments, products, reservations, type Payment, type PaymentStatus } from "@/db/schema";
 import { expireLapsed, hasLapsed, InsufficientStockError, lockCheckout, type LockedCheckout } from "../checkout/checkout";
 import { refusalFor, supersededError } from "../checkout/lifecycle";
 import { getCheckout, type CheckoutView } from "../checkout/view";
@@ -42,6 +47,8 @@ export interface PayRequest {
   paymentMethod?: string;
   /** The client's Idempotency-Key: the same key again gets the same answer and never charges twice. */
   idempotencyKey: string;
+  /** The new total the shopper was shown (409 `price_changed`) and accepts: a lapsed checkout revives at it. */
+  acceptTotalCents?: number;
 }
 
 /**
@@ -59,22 +66,24 @@ export function payForCheckout(request: PayRequest): Promise<PayResult> {
 async function pay(request: PayRequest): Promise<PayResult> {
   const begun = await beginPayment(request);
   if (begun.kind === "charge") {
+    const authorization = paymentProvider().authorize({
+      idempotencyKey: providerKey(begun.paymentId),
+      amountCents: begun.amountCents,
+      paymentMethod: request.paymentMethod ?? request.cardNumber ?? "",
+      description: `Stockhold checkout ${request.checkoutId}`,
+    });
     let answer: ProviderPayment | null = null;
     try {
-      answer = await withinRecoveryTime(
-        paymentProvider().authorize({
-          idempotencyKey: providerKey(begun.paymentId),
-          amountCents: begun.amountCents,
-          paymentMethod: request.paymentMethod ?? request.cardNumber ?? "",
-          description: `Stockhold checkout ${request.checkoutId}`,
-        }),
-      );
+      answer = await withinRecoveryTime(authorization);
+      // Answered late: the shopper is told "confirming" now, and the answer is settled whenever it comes, like
+      // any other (the sweep stays the net for a server that dies before it does).
+      if (!answer) settleLateAnswer(begun.paymentId, authorization);
     } catch (error) {
-      // The answer is unknown (timeout, network): the record stays `processing` and the recovery sweep asks
-      // the provider what happened. The shopper sees "Confirming your payment…".
+      // The answer is unknown (network, provider error): the record stays `processing` and the recovery sweep
+      // asks the provider what happened. The shopper sees "Confirming your payment…".
       console.error("payment provider did not answer:", error instanceof Error ? error.message : error);
     }
-    if (answer) await settleAndFinish(begun.paymentId, answer);
+    if (answer) await settleAndFinish(begun.paymentId, answer, { stepFailure: "log" });
     return answerFor(request, begun.paymentId);
   }
   if (begun.kind === "replay") {
@@ -103,7 +112,16 @@ async function waitWhileProcessing(paymentId: string, waitMs: number): Promise<v
   }
 }
 
-/** The provider's answer, or null once PAYMENT_RECOVERY_AFTER_SECONDS have passed (the sweep takes over). */
+/** Settles an authorization that answered after the pay request gave up waiting, once it answers. */
+function settleLateAnswer(paymentId: string, authorization: Promise<ProviderPayment>): void {
+  authorization
+    .then((answer) => settleAndFinish(paymentId, answer))
+    .catch((error: unknown) => {
+      console.error(`late payment answer for ${paymentId} could not be settled (the recovery sweep will):`, error instanceof Error ? error.message : error);
+    });
+}
+
+/** The provider's answer, or null once PAYMENT_RECOVERY_AFTER_SECONDS have passed (the request answers 202). */
 function withinRecoveryTime<T>(call: Promise<T>): Promise<T | null> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<null>((resolve) => {
@@ -124,7 +142,7 @@ type Begun =
 
 async function beginPayment(request: PayRequest): Promise<Begun> {
   if (!isUuid(request.checkoutId)) throw notFound("checkout");
-  const outcome = await db.transaction(async (tx): Promise<Begun | { kind: "short"; lines: ShortLine[] }> => {
+  const outcome = await db.transaction(async (tx): Promise<Begun | { kind: "short"; lines: ShortLine[] } | { kind: "refused"; error: DomainError }> => {
     // The cart's lock first (the lock order everywhere): no new checkout of this cart starts while this one
     // may be revived. NO KEY UPDATE, as the hold engine takes it.
     const [owner] = await tx
@@ -153,12 +171,23 @@ async function beginPayment(request: PayRequest): Promise<Begun> {
       .limit(1);
     if (newer) throw supersededError();
 
+    // A lapsed checkout is sold again, so at what the shop sells now: refused if too old or a product is gone,
+    // and at the new prices only once the shopper has seen and accepted the new total.
+    const revival = hasLapsed(checkout) ? await repriceForRevival(tx, checkout, request.acceptTotalCents) : null;
+    if (revival?.refused) {
+      if (checkout.status === "active") await expireLapsed(tx, checkout.id);
+      return { kind: "refused", error: revival.refused };
+    }
+    const totalCents = revival?.totalCents ?? checkout.totalCents;
+
     // Keep the holds for the payment window, or (lapsed) hold the same lines afresh.
     const short = await holdForPayment(tx, checkout);
     if (short) {
       if (checkout.status === "active") await expireLapsed(tx, checkout.id);
       return { kind: "short", lines: short };
     }
+    // Held again at the accepted new prices: the holds and the checkout say what is charged.
+    if (revival?.repriced.length) await takeNewPrices(tx, checkout.id, revival.repriced, totalCents);
     const window = paymentWindowEnd();
     await tx
       .update(checkouts)
@@ -177,15 +206,109 @@ async function beginPayment(request: PayRequest): Promise<Begun> {
         shopperId: request.shopperId,
         requestKey: request.idempotencyKey,
         provider: paymentProvider().name,
-        amountCents: checkout.totalCents,
+        amountCents: totalCents,
       })
       .returning({ id: payments.id });
-    return { kind: "charge", paymentId: payment!.id, amountCents: checkout.totalCents };
+    return { kind: "charge", paymentId: payment!.id, amountCents: totalCents };
   });
   // The lapse is recorded (committed) before the shopper is told the stock is gone.
   if (outcome.kind === "short") throw new InsufficientStockError(outcome.lines);
+  if (outcome.kind === "refused") throw outcome.error;
   return outcome;
 }
+
+export interface RepricedLine {
+  productId: string;
+  name: string;
+  quantity: number;
+  oldUnitPriceCents: number;
+  unitPriceCents: number;
+}
+
+/**
+ * Re-reads what a lapsed checkout sells before it is held again. Refuses (410) a checkout started longer ago
+ * than RESERVATION_MAX_SECONDS, the hard cap on a hold's life, and (409 `product_unavailable`) one with an
+ * archived or deleted product. When a price changed, refuses with 409 `price_changed`, the new lines and
+ * total — unless `acceptTotalCents` is exactly that total: then the holds and the checkout take the new prices.
+ */
+async function repriceForRevival(
+  tx: Tx,
+  checkout: LockedCheckout,
+  acceptTotalCents: number | undefined,
+): Promise<{ refused: DomainError } | { refused?: undefined; totalCents: number; repriced: RepricedLine[] }> {
+  const [age] = await tx
+    // Raw SQL: the age is measured on the database's clock.
+    .select({ tooOld: sql<boolean>`${checkouts.startedAt} <= now() - make_interval(secs => ${env.RESERVATION_MAX_SECONDS})` })
+    .from(checkouts)
+    .where(eq(checkouts.id, checkout.id));
+  if (age?.tooOld) {
+    return {
+      refused: new DomainError(
+        "checkout_expired",
+        "This checkout was started too long ago to be paid; nothing was charged. Please start checkout again from your cart.",
+        { tooOld: true },
+      ),
+    };
+  }
+  const lines = await tx
+    .select({
+      productId: reservations.productId,
+      name: products.name,
+      quantity: reservations.quantity,
+      oldUnitPriceCents: reservations.unitPriceCents,
+      unitPriceCents: products.priceCents,
+      // Raw SQL: a boolean of the timestamp, read in the same select.
+      archived: sql<boolean>`${products.archivedAt} is not null`,
+    })
+    .from(reservations)
+    .innerJoin(products, eq(products.id, reservations.productId))
+    .where(eq(reservations.checkoutId, checkout.id))
+    .orderBy(asc(reservations.productId));
+  const heldTotal = lines.reduce((sum, l) => sum + l.quantity * l.oldUnitPriceCents, 0);
+  const gone = lines.filter((l) => l.archived);
+  // A deleted product takes its hold row with it: the lines left no longer add up to what was started.
+  if (gone.length > 0 || heldTotal !== checkout.totalCents || lines.length === 0) {
+    const names = gone.map((l) => l.name);
+    return {
+      refused: new DomainError(
+        "product_unavailable",
+        names.length > 0
+          ? `No longer sold: ${names.join(", ")}. Nothing was charged; please go back to your cart.`
+          : "An item in this checkout is no longer sold. Nothing was charged; please go back to your cart.",
+        { lines: gone.map((l) => ({ productId: l.productId, name: l.name, quantity: l.quantity })) },
+      ),
+    };
+  }
+  const newTotalCents = lines.reduce((sum, l) => sum + l.quantity * l.unitPriceCents, 0);
+  const priced: RepricedLine[] = lines.map(({ archived: _archived, ...l }) => l);
+  const repriced = priced.filter((l) => l.unitPriceCents !== l.oldUnitPriceCents);
+  if (repriced.length === 0) return { totalCents: checkout.totalCents, repriced };
+  if (acceptTotalCents !== newTotalCents) {
+    return {
+      refused: new DomainError(
+        "price_changed",
+        `Prices changed since this checkout started. The new total is ${formatMoney(newTotalCents)} (it was ${formatMoney(checkout.totalCents)}); nothing was charged.`,
+        { lines: priced, oldTotalCents: checkout.totalCents, newTotalCents },
+      ),
+    };
+  }
+  return { totalCents: newTotalCents, repriced };
+}
+
+/** A revived checkout takes the prices the shopper accepted: its holds' unit prices and its total. */
+async function takeNewPrices(tx: Tx, checkoutId: string, repriced: RepricedLine[], totalCents: number): Promise<void> {
+  await Promise.all([
+    ...repriced.map((l) =>
+      tx
+        .update(reservations)
+        .set({ unitPriceCents: l.unitPriceCents })
+        .where(and(eq(reservations.checkoutId, checkoutId), eq(reservations.productId, l.productId))),
+    ),
+    tx.update(checkouts).set({ totalCents }).where(eq(checkouts.id, checkoutId)),
+  ]);
+}
+
+
 
 /** When a payment starting now must be settled by: its holds last until then. */
 const paymentWindowEnd = () => sql`now() + make_interval(secs => ${env.PAYMENT_WINDOW_SECONDS})`;
@@ -288,63 +411,89 @@ export async function settlePayment(paymentId: string, answer: ProviderPayment):
   if (!found) throw notFound("payment");
   return db.transaction(async (tx): Promise<NextStep> => {
     const checkout = await lockCheckout(tx, found.checkoutId, found.shopperId);
-    const [payment] = await tx.select().from(payments).where(eq(payments.id, paymentId)).for("update");
-    const p = payment!;
-    const reference = answer.reference ?? p.providerReference;
-    const money = answer.status === "authorized" || answer.status === "captured";
+    const [payment] = await tx
+      .select({ ...getTableColumns(payments), stepClaimFresh: stepClaimFresh() })
+      .from(payments)
+      .where(eq(payments.id, paymentId))
+      .for("update");
+    const { stepClaimFresh: claimed, ...p } = payment!;
+    const next = await applyAnswer(tx, checkout, p, answer);
+    if (next === "none") return "none";
+    // One settler makes the provider call that follows; another that arrives meanwhile (a webhook racing the
+    // sweep, a retried delivery) leaves it to that one rather than call the provider a second time.
+    if (claimed) return "none";
+    await claimStep(tx, paymentId);
+    return next;
+  });
+}
 
-    if (p.status !== "processing" && p.status !== "authorized") {
-      // Settled already. Money that arrives for a payment the shop gave up on goes back.
-      if (!money) return "none";
-      if (p.status === "captured" || p.status === "refunded") return "none";
-      return answer.status === "captured" ? "refund" : "void";
-    }
-    switch (answer.status) {
-      case "processing":
-        await tx.update(payments).set({ providerReference: reference, updatedAt: sql`now()` }).where(eq(payments.id, p.id));
-        return "none";
-      case "declined":
-        await recordPayment(tx, p.id, { status: "declined", providerReference: reference, declineCode: answer.code, declineMessage: answer.message });
-        await failCheckout(tx, checkout, `payment declined (${answer.code})`);
-        return "none";
-      case "voided":
-      case "refunded":
-        await recordPayment(tx, p.id, { status: answer.status, providerReference: reference });
-        await failCheckout(tx, checkout, "payment voided");
-        return "none";
-      case "authorized":
-      case "captured": {
-        if (p.orderId) {
-          if (answer.status === "captured") await recordPayment(tx, p.id, { status: "captured", providerReference: reference });
-          return answer.status === "captured" ? "none" : "capture";
-        }
-        if (checkout.status !== "paying") {
-          await recordPayment(tx, p.id, { status: "authorized", providerReference: reference });
-          return answer.status === "captured" ? "refund" : "void";
-        }
-        const placed = await placeOrder(tx, checkout, p, reference!);
-        if ("short" in placed) {
-          await tx
-            .update(payments)
-            .set({ status: "authorized", providerReference: reference, shortLines: placed.short, updatedAt: sql`now()` })
-            .where(eq(payments.id, p.id));
-          await failCheckout(tx, checkout, "paid after the payment window, but the stock was gone");
-          return answer.status === "captured" ? "refund" : "void";
-        }
-        await tx
-          .update(payments)
-          .set({
-            status: answer.status,
-            orderId: placed.orderId,
-            providerReference: reference,
-            updatedAt: sql`now()`,
-            settledAt: answer.status === "captured" ? sql`now()` : null,
-          })
-          .where(eq(payments.id, p.id));
+/** How long a claimed follow-up is left to its settler: longer than any provider call (Stripe: 20 s, one retry). */
+const STEP_CLAIM_SECONDS = 120;
+
+// Raw SQL: a comparison with the database's clock, read in the same locked select.
+const stepClaimFresh = () =>
+  sql<boolean>`coalesce(${payments.stepClaimedAt} > now() - make_interval(secs => ${STEP_CLAIM_SECONDS}), false)`;
+
+function claimStep(tx: Tx, paymentId: string) {
+  return tx.update(payments).set({ stepClaimedAt: sql`now()` }).where(eq(payments.id, paymentId));
+}
+
+/** What the provider's answer does to the payment (its row locked): the record, the order, the hold. */
+async function applyAnswer(tx: Tx, checkout: LockedCheckout, p: Payment, answer: ProviderPayment): Promise<NextStep> {
+  const reference = answer.reference ?? p.providerReference;
+  const money = answer.status === "authorized" || answer.status === "captured";
+
+  if (p.status !== "processing" && p.status !== "authorized") {
+    // Settled already. Money that arrives for a payment the shop gave up on goes back.
+    if (!money) return "none";
+    if (p.status === "captured" || p.status === "refunded") return "none";
+    return answer.status === "captured" ? "refund" : "void";
+  }
+  switch (answer.status) {
+    case "processing":
+      await tx.update(payments).set({ providerReference: reference, updatedAt: sql`now()` }).where(eq(payments.id, p.id));
+      return "none";
+    case "declined":
+      await recordPayment(tx, p.id, { status: "declined", providerReference: reference, declineCode: answer.code, declineMessage: answer.message });
+      await failCheckout(tx, checkout, `payment declined (${answer.code})`);
+      return "none";
+    case "voided":
+    case "refunded":
+      await recordPayment(tx, p.id, { status: answer.status, providerReference: reference });
+      await failCheckout(tx, checkout, "payment voided");
+      return "none";
+    case "authorized":
+    case "captured": {
+      if (p.orderId) {
+        if (answer.status === "captured") await recordPayment(tx, p.id, { status: "captured", providerReference: reference });
         return answer.status === "captured" ? "none" : "capture";
       }
+      if (checkout.status !== "paying") {
+        await recordPayment(tx, p.id, { status: "authorized", providerReference: reference });
+        return answer.status === "captured" ? "refund" : "void";
+      }
+      const placed = await placeOrder(tx, checkout, p, reference!);
+      if ("short" in placed) {
+        await tx
+          .update(payments)
+          .set({ status: "authorized", providerReference: reference, shortLines: placed.short, updatedAt: sql`now()` })
+          .where(eq(payments.id, p.id));
+        await failCheckout(tx, checkout, "paid after the payment window, but the stock was gone");
+        return answer.status === "captured" ? "refund" : "void";
+      }
+      await tx
+        .update(payments)
+        .set({
+          status: answer.status,
+          orderId: placed.orderId,
+          providerReference: reference,
+          updatedAt: sql`now()`,
+          settledAt: answer.status === "captured" ? sql`now()` : null,
+        })
+        .where(eq(payments.id, p.id));
+      return answer.status === "captured" ? "none" : "capture";
     }
-  });
+  }
 }
 
 function recordPayment(tx: Tx, paymentId: string, values: Partial<Payment>) {
@@ -402,23 +551,55 @@ async function placeOrder(tx: Tx, checkout: LockedCheckout, payment: Payment, re
   return { orderId };
 }
 
-/** Applies the provider's answer, then does what is left (capture, void, refund) and records it. */
-export async function settleAndFinish(paymentId: string, answer: ProviderPayment): Promise<void> {
+/**
+ * Applies the provider's answer, then does what is left (capture, void, refund) and records it. A failure of
+ * that last call is thrown (a webhook answers 5xx and is retried), or with `stepFailure: "log"` only logged (the
+ * pay request: the order stands, and the sweep or the merchant retries the capture).
+ */
+export async function settleAndFinish(paymentId: string, answer: ProviderPayment, options: { stepFailure?: "throw" | "log" } = {}): Promise<void> {
   const next = await settlePayment(paymentId, answer);
-  const [p] = await db
-    .select({ providerReference: payments.providerReference, amountCents: payments.amountCents, orderId: payments.orderId })
-    .from(payments)
-    .where(eq(payments.id, paymentId));
+  const [p] = await db.select({ orderId: payments.orderId }).from(payments).where(eq(payments.id, paymentId));
   // The confirmation is queued once the order exists (the sweep queues any this misses).
   if (p?.orderId) await queueOrderConfirmation(db, p.orderId);
   if (next === "none") return;
+  try {
+    await finishStep(paymentId, next);
+  } catch (error) {
+    if (options.stepFailure !== "log") throw error;
+    console.error(`payment ${paymentId}: the ${next} failed and is left for a retry:`, error instanceof Error ? error.message : error);
+  }
+}
+
+/**
+ * Makes the provider call this settler claimed (settlePayment) and records what it answered; the claim ends
+ * either way, so a retry (the sweep, the merchant, a redelivered webhook) may make it again.
+ */
+export async function finishStep(paymentId: string, step: "capture" | "void" | "refund"): Promise<ProviderPayment> {
+  const [p] = await db
+    .select({ providerReference: payments.providerReference, amountCents: payments.amountCents })
+    .from(payments)
+    .where(eq(payments.id, paymentId));
   const provider = paymentProvider();
   const call = { idempotencyKey: providerKey(paymentId), reference: p!.providerReference ?? "", amountCents: p!.amountCents };
-  const done = next === "capture" ? await provider.capture(call) : next === "void" ? await provider.void(call) : await provider.refund(call);
-  await db
-    .update(payments)
-    .set({ status: done.status === "captured" ? "captured" : done.status === "refunded" ? "refunded" : "voided", updatedAt: sql`now()`, settledAt: sql`now()` })
-    .where(and(eq(payments.id, paymentId), inArray(payments.status, ["processing", "authorized"])));
+  let done: ProviderPayment;
+  try {
+    done = step === "capture" ? await provider.capture(call) : step === "void" ? await provider.void(call) : await provider.refund(call);
+  } catch (error) {
+    await db.update(payments).set({ stepClaimedAt: null }).where(eq(payments.id, paymentId));
+    throw error;
+  }
+  const outcome = done.status === "captured" || done.status === "refunded" || done.status === "voided" ? done.status : null;
+  if (outcome) {
+    // A live payment takes the outcome (and an order's voided payment, captured on a retry); a payment the shop
+    // gave up on (failed, declined) keeps its status.
+    const takesOutcome: PaymentStatus[] = step === "capture" ? ["processing", "authorized", "voided"] : ["processing", "authorized"];
+    await db
+      .update(payments)
+      .set({ status: outcome, stepClaimedAt: null, updatedAt: sql`now()`, settledAt: sql`now()` })
+      .where(and(eq(payments.id, paymentId), inArray(payments.status, takesOutcome)));
+  }
+  await db.update(payments).set({ stepClaimedAt: null }).where(eq(payments.id, paymentId));
+  return done;
 }
 
 /** What the shopper is told about a payment attempt, the same every time it is asked. */

@@ -92,6 +92,12 @@ const unusablePaymentMethod: ProviderPayment = {
 const isUnexpectedState = (error: unknown) =>
   error instanceof Stripe.errors.StripeInvalidRequestError && error.code === "payment_intent_unexpected_state";
 
+/**
+ * Another request under the same key is still in flight at Stripe (409 idempotency_key_in_use): another settler
+ * is making this very call, so this one re-reads the intent instead of failing.
+ */
+const isKeyInUse = (error: unknown) => error instanceof Stripe.errors.StripeError && error.statusCode === 409;
+
 export function createStripeProvider(config: StripeProviderConfig): PaymentProvider {
   const stripe = new Stripe(config.secretKey, {
     host: config.host,
@@ -175,7 +181,7 @@ export function createStripeProvider(config: StripeProviderConfig): PaymentProvi
         );
         return paymentOf(intent);
       } catch (error) {
-        if (isUnexpectedState(error)) return retrieve(id);
+        if (isUnexpectedState(error) || isKeyInUse(error)) return retrieve(id);
         throw error;
       }
     },
@@ -185,17 +191,20 @@ export function createStripeProvider(config: StripeProviderConfig): PaymentProvi
       try {
         return paymentOf(await stripe.paymentIntents.cancel(id, {}, { idempotencyKey: `${request.idempotencyKey}:cancel` }));
       } catch (error) {
-        if (isUnexpectedState(error)) return retrieve(id);
+        if (isUnexpectedState(error) || isKeyInUse(error)) return retrieve(id);
         throw error;
       }
     },
 
     async refund(request) {
       const id = await intentIdOf(request);
-      const refund = await stripe.refunds.create(
-        { payment_intent: id, amount: request.amountCents },
-        { idempotencyKey: `${request.idempotencyKey}:refund` },
-      );
+      let refund: Stripe.Refund;
+      try {
+        refund = await stripe.refunds.create({ payment_intent: id, amount: request.amountCents }, { idempotencyKey: `${request.idempotencyKey}:refund` });
+      } catch (error) {
+        if (isKeyInUse(error)) return retrieve(id);
+        throw error;
+      }
       if (refund.status === "failed" || refund.status === "canceled") {
         throw new Error(`stripe: refund ${refund.id} of ${id} ${refund.status}`);
       }

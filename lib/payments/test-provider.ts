@@ -2,7 +2,8 @@
  * The built-in test payment provider: it stands in for a remote one behind the PaymentProvider interface,
  * faithfully enough to test the shop's money path. Its own durable record (table test_provider_payments, on a
  * connection of its own, as a remote provider's database would be) says what it authorized, captured, voided or
- * refunded under each idempotency key, so "what happened to this key?" survives a crash of the shop.
+ * refunded under each idempotency key, so "what happened to this key?" survives a crash of the shop. Every call
+ * the shop makes is also written to its request log (test_provider_calls), so a test can count them.
  *
  * Cards (the Store API contract lists them):
  *   4242 4242 4242 4242  authorized at once
@@ -12,6 +13,8 @@
  *                        money is reserved even if the shop dies before the answer arrives)
  *   4000 0000 0000 3220  "processing", authorized PAYMENT_TEST_WEBHOOK_DELAY_MS later (told by webhook)
  *   4000 0000 0000 3238  "processing", declined PAYMENT_TEST_WEBHOOK_DELAY_MS later (told by webhook)
+ *   4000 0000 0000 0341  authorized at once, but its first capture fails with an error (the authorization stays,
+ *                        so a later capture takes the money)
  */
 import "server-only";
 import { createHash } from "node:crypto";
@@ -20,9 +23,9 @@ import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { scriptClientOptions } from "@/db/connection-settings";
 import { z } from "zod";
-import { testProviderPayments } from "@/db/schema";
+import { testProviderCalls, testProviderPayments } from "@/db/schema";
 import { env } from "../env";
-import type { DeclineCode, PaymentProvider, ProviderPayment } from "./provider";
+import type { AuthorizeRequest, DeclineCode, PaymentProvider, ProviderPayment } from "./provider";
 import { SIGNATURE_HEADER, signPayload, verifySignature } from "./signature";
 
 export const TEST_CARDS = {
@@ -32,6 +35,7 @@ export const TEST_CARDS = {
   slowSucceeds: "4000000000000077",
   asyncSucceeds: "4000000000003220",
   asyncDeclined: "4000000000003238",
+  captureFailsOnce: "4000000000000341",
 } as const;
 
 const declines: Record<string, { code: DeclineCode; message: string }> = {
@@ -119,48 +123,87 @@ async function move(key: string, from: Row["status"][], to: Row["status"]): Prom
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+type Call = (typeof testProviderCalls.$inferInsert)["call"];
+
+/**
+ * Runs one call of the shop's and writes it to the provider's request log (test_provider_calls) with what it
+ * answered or the error it raised, so a test can count "captured exactly once".
+ */
+async function logged(call: Call, idempotencyKey: string, work: () => Promise<ProviderPayment | null>): Promise<ProviderPayment | null> {
+  let outcome = "error";
+  try {
+    const answer = await work();
+    outcome = answer?.status ?? "unknown";
+    return answer;
+  } catch (error) {
+    outcome = `error: ${error instanceof Error ? error.message : String(error)}`;
+    throw error;
+  } finally {
+    await providerDb().insert(testProviderCalls).values({ idempotencyKey, call, outcome });
+  }
+}
+
+async function loggedPayment(call: Call, idempotencyKey: string, work: () => Promise<ProviderPayment>): Promise<ProviderPayment> {
+  return (await logged(call, idempotencyKey, work))!;
+}
+
 export const testPaymentProvider: PaymentProvider = {
   name: "test",
 
-  async authorize({ idempotencyKey, amountCents, paymentMethod }) {
-    const card = paymentMethod.replace(/\s+/g, "");
-    const decline = declines[card] ?? (Object.values(TEST_CARDS).includes(card as never) ? undefined : notSupported);
-    const asyncFinal = card === TEST_CARDS.asyncSucceeds ? "authorized" : card === TEST_CARDS.asyncDeclined ? "declined" : null;
-    const delaySeconds = env.PAYMENT_TEST_WEBHOOK_DELAY_MS / 1000;
-    // Recorded first: the same key again is the same payment, whatever happens to this answer.
-    await providerDb()
-      .insert(testProviderPayments)
-      .values({
-        idempotencyKey,
-        reference: referenceOf(idempotencyKey),
-        amountCents,
-        cardLast4: card.slice(-4),
-        status: asyncFinal ? "processing" : decline ? "declined" : "authorized",
-        declineCode: decline?.code,
-        declineMessage: decline?.message,
-        finalStatus: asyncFinal,
-        settlesAt: asyncFinal ? sql`now() + make_interval(secs => ${delaySeconds})` : null,
-        webhookDueAt: asyncFinal ? sql`now() + make_interval(secs => ${delaySeconds})` : null,
-      })
-      .onConflictDoNothing();
-    // The webhook goes out when it is due (the delivery loop also finds it after a restart).
-    if (asyncFinal) setTimeout(() => void deliverDueWebhooks().catch(() => {}), env.PAYMENT_TEST_WEBHOOK_DELAY_MS + 50).unref();
-    if (card === TEST_CARDS.slowSucceeds && env.PAYMENT_TEST_STALL_MS > 0) await sleep(env.PAYMENT_TEST_STALL_MS);
-    const row = await read(idempotencyKey);
-    return toPayment(row!);
-  },
+  authorize: (request) => loggedPayment("authorize", request.idempotencyKey, () => authorize(request)),
+  capture: ({ idempotencyKey }) => loggedPayment("capture", idempotencyKey, () => capture(idempotencyKey)),
+  void: ({ idempotencyKey }) => loggedPayment("void", idempotencyKey, () => move(idempotencyKey, ["authorized", "processing"], "voided")),
+  refund: ({ idempotencyKey }) => loggedPayment("refund", idempotencyKey, () => move(idempotencyKey, ["captured"], "refunded")),
 
-  capture: ({ idempotencyKey }) => move(idempotencyKey, ["authorized"], "captured"),
-  void: ({ idempotencyKey }) => move(idempotencyKey, ["authorized", "processing"], "voided"),
-  refund: ({ idempotencyKey }) => move(idempotencyKey, ["captured"], "refunded"),
-
-  async lookup(idempotencyKey) {
-    const row = await read(idempotencyKey);
-    return row ? toPayment(row) : null;
-  },
+  lookup: (idempotencyKey) =>
+    logged("lookup", idempotencyKey, async () => {
+      const row = await read(idempotencyKey);
+      return row ? toPayment(row) : null;
+    }),
 
   parseWebhook: (rawBody, headers) => parseTestWebhook(rawBody, headers),
 };
+
+async function capture(idempotencyKey: string): Promise<ProviderPayment> {
+  const row = await read(idempotencyKey);
+  if (row?.cardLast4 === TEST_CARDS.captureFailsOnce.slice(-4)) {
+    const [earlier] = await providerDb()
+      .select({ id: testProviderCalls.id })
+      .from(testProviderCalls)
+      .where(and(eq(testProviderCalls.idempotencyKey, idempotencyKey), eq(testProviderCalls.call, "capture")))
+      .limit(1);
+    if (!earlier) throw new Error("test provider: the capture could not be processed (try again)");
+  }
+  return move(idempotencyKey, ["authorized"], "captured");
+}
+
+async function authorize({ idempotencyKey, amountCents, paymentMethod }: AuthorizeRequest): Promise<ProviderPayment> {
+  const card = paymentMethod.replace(/\s+/g, "");
+  const decline = declines[card] ?? (Object.values(TEST_CARDS).includes(card as never) ? undefined : notSupported);
+  const asyncFinal = card === TEST_CARDS.asyncSucceeds ? "authorized" : card === TEST_CARDS.asyncDeclined ? "declined" : null;
+  const delaySeconds = env.PAYMENT_TEST_WEBHOOK_DELAY_MS / 1000;
+  // Recorded first: the same key again is the same payment, whatever happens to this answer.
+  await providerDb()
+    .insert(testProviderPayments)
+    .values({
+      idempotencyKey,
+      reference: referenceOf(idempotencyKey),
+      amountCents,
+      cardLast4: card.slice(-4),
+      status: asyncFinal ? "processing" : decline ? "declined" : "authorized",
+      declineCode: decline?.code,
+      declineMessage: decline?.message,
+      finalStatus: asyncFinal,
+      settlesAt: asyncFinal ? sql`now() + make_interval(secs => ${delaySeconds})` : null,
+      webhookDueAt: asyncFinal ? sql`now() + make_interval(secs => ${delaySeconds})` : null,
+    })
+    .onConflictDoNothing();
+  // The webhook goes out when it is due (the delivery loop also finds it after a restart).
+  if (asyncFinal) setTimeout(() => void deliverDueWebhooks().catch(() => {}), env.PAYMENT_TEST_WEBHOOK_DELAY_MS + 50).unref();
+  if (card === TEST_CARDS.slowSucceeds && env.PAYMENT_TEST_STALL_MS > 0) await sleep(env.PAYMENT_TEST_STALL_MS);
+  const row = await read(idempotencyKey);
+  return toPayment(row!);
+}
 
 // ---------------------------------------------------------------------------------------------------------
 // Webhooks: the provider tells the shop when an asynchronous payment settles, signed, retried with backoff

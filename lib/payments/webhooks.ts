@@ -1,9 +1,10 @@
 /**
  * Payment webhooks: the provider telling the shop what became of a payment, which may come before the shop's
- * own request returns, twice, out of order, or late. Each is verified (signature, freshness), then settled
- * through the same function as the pay request and the recovery sweep — from the provider's current state,
- * looked up, not from the event's word — and recorded by its id only once applied, so a failure here gets a
- * 5xx and the provider's retry; a duplicate gets 200 and changes nothing.
+ * own request returns, twice (even at once), out of order, or late. Each is verified (signature, freshness),
+ * then recorded under its id first — only the delivery whose insert wins goes on; a duplicate gets 200 and
+ * changes nothing — and settled through the same function as the pay request and the recovery sweep, from the
+ * provider's current state, looked up, not from the event's word. If settling fails, the record is taken back,
+ * so the 5xx brings the provider's retry and that retry settles it.
  */
 import "server-only";
 import { and, eq } from "drizzle-orm";
@@ -19,25 +20,31 @@ export async function receiveWebhook(rawBody: string, headers: Headers): Promise
   const event = provider.parseWebhook(rawBody, headers);
   if (!event) throw new DomainError("invalid_request", "The webhook's signature is missing, wrong or too old.", { issues: [] });
 
-  const [seen] = await db
-    .select({ eventId: paymentEvents.eventId })
-    .from(paymentEvents)
-    .where(and(eq(paymentEvents.provider, provider.name), eq(paymentEvents.eventId, event.id)));
-  if (seen) return { received: true, duplicate: true };
-
-  const paymentId = event.idempotencyKey?.startsWith(PROVIDER_KEY_PREFIX) ? event.idempotencyKey.slice(PROVIDER_KEY_PREFIX.length) : null;
-  const [payment] =
-    paymentId && isUuid(paymentId)
-      ? await db.select({ id: payments.id }).from(payments).where(and(eq(payments.id, paymentId), eq(payments.provider, provider.name)))
-      : [];
-  if (payment) {
-    const state = await provider.lookup(event.idempotencyKey!);
-    if (state) await settleAndFinish(payment.id, state);
-  }
+  // Recorded first, under the event's unique id: of two deliveries at once, exactly one settles.
   const [recorded] = await db
     .insert(paymentEvents)
-    .values({ provider: provider.name, eventId: event.id, type: event.type, paymentId: payment?.id ?? null })
+    .values({ provider: provider.name, eventId: event.id, type: event.type })
     .onConflictDoNothing()
     .returning({ eventId: paymentEvents.eventId });
-  return { received: true, duplicate: !recorded };
+  if (!recorded) return { received: true, duplicate: true };
+
+  try {
+    const paymentId = event.idempotencyKey?.startsWith(PROVIDER_KEY_PREFIX) ? event.idempotencyKey.slice(PROVIDER_KEY_PREFIX.length) : null;
+    const [payment] =
+      paymentId && isUuid(paymentId)
+        ? await db.select({ id: payments.id }).from(payments).where(and(eq(payments.id, paymentId), eq(payments.provider, provider.name)))
+        : [];
+    if (payment) {
+      const state = await provider.lookup(event.idempotencyKey!);
+      if (state) await settleAndFinish(payment.id, state);
+      await db.update(paymentEvents).set({ paymentId: payment.id }).where(eventRow(provider.name, event.id));
+    }
+  } catch (error) {
+    // Not applied: forget the event so the provider's retry is not taken for a duplicate.
+    await db.delete(paymentEvents).where(eventRow(provider.name, event.id));
+    throw error;
+  }
+  return { received: true, duplicate: false };
 }
+
+const eventRow = (provider: string, eventId: string) => and(eq(paymentEvents.provider, provider), eq(paymentEvents.eventId, eventId));

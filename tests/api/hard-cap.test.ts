@@ -1,9 +1,10 @@
 /**
  * The hard cap on a hold's life, end to end over HTTP (RESERVATION_TTL_SECONDS=2, RESERVATION_MAX_SECONDS=5):
  * activity slides the expiry but never past the cap; at the cap the hold ends however active the shopper is,
- * and the stock is free again without any sweep. Paying after the cap never pays on the lapsed hold: when the
- * stock is still there the payment holds it afresh first (ledger: expire, then "hold renewed for payment", then
- * allocate); when it is gone, 409 insufficient_stock and nothing is charged (the Store API contract).
+ * and the stock is free again without any sweep. A checkout that reached the cap is over: paying it answers 410
+ * and charges nothing. Paying a hold that lapsed by inactivity (within the cap) never pays on the lapsed hold:
+ * when the stock is still there the payment holds it afresh first (ledger: expire, then "hold renewed for
+ * payment", then allocate); when it is gone, 409 insufficient_stock and nothing is charged (the Store API contract).
  */
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
@@ -70,11 +71,25 @@ describe("the hard cap over HTTP", () => {
     expect(await levels(product.id)).toEqual({ on_hand: 4, reserved: 0, allocated: 0 });
   });
 
-  it("pays after the cap only on a fresh hold when the stock is still there", async () => {
+  it("a checkout that reached the cap is not revived: 410 checkout_expired, nothing held or charged", async () => {
     const product = await makeProduct(3, 700);
     const client = await shopperWithLines(app, [{ productId: product.id, quantity: 2 }]);
     const checkout = (await startedCheckout(client)) as Capped;
     await keepBusyUntilEnded(client, checkout);
+
+    const refused = await client.post(`/api/checkout/${checkout.id}/pay`, { cardNumber: "4242424242424242" }, { "Idempotency-Key": randomUUID() });
+    expectError(refused, 410, "checkout_expired");
+    expect(refused.body.error.message).toMatch(/start checkout again/i);
+    expect((await client.get<{ checkout: Capped }>(`/api/checkout/${checkout.id}`)).body.checkout.status).toBe("expired");
+    expect(await levels(product.id)).toEqual({ on_hand: 3, reserved: 0, allocated: 0 });
+    expect((await movements({ checkoutId: checkout.id })).map((m) => m.kind)).toEqual(["reserve", "expire"]);
+  });
+
+  it("pays a hold that lapsed by inactivity (within the cap) only on a fresh hold when the stock is still there", async () => {
+    const product = await makeProduct(3, 700);
+    const client = await shopperWithLines(app, [{ productId: product.id, quantity: 2 }]);
+    const checkout = (await startedCheckout(client)) as Capped;
+    await sleep(TTL_MS + 300);
 
     const paid = await client.post(`/api/checkout/${checkout.id}/pay`, { cardNumber: "4242424242424242" }, { "Idempotency-Key": randomUUID() });
     expect(paid.status, paid.text).toBe(200);
@@ -90,11 +105,11 @@ describe("the hard cap over HTTP", () => {
     expect(await levels(product.id)).toEqual({ on_hand: 3, reserved: 0, allocated: 2 });
   });
 
-  it("refuses payment after the cap with 409 insufficient_stock when another shopper has the stock, charging nothing", async () => {
+  it("refuses payment of a lapsed hold with 409 insufficient_stock when another shopper has the stock, charging nothing", async () => {
     const product = await makeProduct(2);
     const late = await shopperWithLines(app, [{ productId: product.id, quantity: 2 }]);
     const checkout = (await startedCheckout(late)) as Capped;
-    await keepBusyUntilEnded(late, checkout);
+    await sleep(TTL_MS + 300);
     const other = await shopperWithLines(app, [{ productId: product.id, quantity: 2 }]);
     await startedCheckout(other);
 

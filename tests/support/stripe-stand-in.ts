@@ -11,7 +11,9 @@
  *   POST /v1/refunds                      a succeeded intent's money back
  *
  * Stripe's test payment methods decide the outcome. POSTs honour Idempotency-Key as Stripe does: the same key
- * replays the first answer; the same key with other parameters is a 400 idempotency_error.
+ * replays the first answer once it is complete; the same key while the first request is still in flight is a
+ * 409 `idempotency_key_in_use`; the same key with other parameters is a 400
+ * idempotency_error. `postDelayMs` makes every POST take that long (a slow Stripe), so requests can overlap.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -69,6 +71,8 @@ export interface StripeStandIn {
   requests: string[];
   /** False: search answers nothing, as Stripe's does for up to a minute after an intent is made. */
   searchIndexed: boolean;
+  /** How long each POST takes before it is answered (0: at once). */
+  postDelayMs: number;
   /** The bank's answer to a 3-D Secure intent: authorized (requires_capture) or declined. */
   completeAction(id: string, outcome: "authorized" | "declined"): StandInIntent;
   /** A payment_intent.* event's JSON as Stripe would send it. */
@@ -101,6 +105,7 @@ export async function startStripeStandIn(secretKey: string): Promise<StripeStand
   const order: string[] = [];
   const requests: string[] = [];
   const idempotent = new Map<string, { request: string; status: number; body: unknown }>();
+  const inFlight = new Set<string>();
   let clock = Math.floor(Date.now() / 1000);
 
   function intentOf(id: string): StandInIntent {
@@ -254,18 +259,34 @@ export async function startStripeStandIn(secretKey: string): Promise<StripeStand
           });
         }
         if (earlier) return send(response, earlier.status, earlier.body, true);
+        if (inFlight.has(key)) {
+          return send(response, 409, {
+            error: {
+              type: "invalid_request_error",
+              code: "idempotency_key_in_use",
+              message:
+                "There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through).",
+            },
+          });
+        }
+        inFlight.add(key);
       }
       let status = 200;
       let answer: unknown;
       try {
-        answer = route(method, url.pathname, params);
-      } catch (error) {
-        if (!(error instanceof ApiError)) throw error;
-        status = error.status;
-        answer = { error: error.body };
+        if (method === "POST" && standIn.postDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, standIn.postDelayMs));
+        try {
+          answer = route(method, url.pathname, params);
+        } catch (error) {
+          if (!(error instanceof ApiError)) throw error;
+          status = error.status;
+          answer = { error: error.body };
+        }
+        // Stripe keeps the answer under the key, errors included (but not a 5xx, which may be retried).
+        if (typeof key === "string") idempotent.set(key, { request: fingerprint, status, body: answer });
+      } finally {
+        if (typeof key === "string") inFlight.delete(key);
       }
-      // Stripe keeps the answer under the key, errors included (but not a 5xx, which may be retried).
-      if (typeof key === "string") idempotent.set(key, { request: fingerprint, status, body: answer });
       send(response, status, answer);
     })().catch((error: unknown) => send(response, 500, { error: { type: "api_error", message: String(error) } }));
   });
@@ -278,6 +299,7 @@ export async function startStripeStandIn(secretKey: string): Promise<StripeStand
     intents,
     requests,
     searchIndexed: true,
+    postDelayMs: 0,
     completeAction(id, outcome) {
       const intent = intentOf(id);
       if (intent.status !== "requires_action") throw new Error(`stand-in: ${id} is ${intent.status}, not requires_action`);

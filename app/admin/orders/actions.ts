@@ -5,6 +5,8 @@ import { z } from "zod";
 import type { FormState } from "@/lib/action-state";
 import { runAdminForm } from "@/lib/admin";
 import { fulfilOrder } from "@/lib/orders";
+import { cancelOrderWithFailedPayment, retryOrderCapture } from "@/lib/payments/after-order";
+import { cancelOrderBodySchema } from "@/lib/store-schemas";
 
 const fulfilSchema = z.object({ orderId: z.uuid("No such order.") });
 
@@ -14,5 +16,27 @@ export async function fulfilOrderAction(_previous: FormState | null, formData: F
     await fulfilOrder(orderId, admin.id);
     revalidatePath("/admin", "layout");
     return "Fulfilled.";
+  });
+}
+
+const retrySchema = z.object({ orderId: z.uuid("No such order.") });
+
+/** Captures a placed order's payment again (its capture failed). The same lib call as the admin API. */
+export async function retryCaptureAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
+  return runAdminForm(retrySchema, formData, async ({ orderId }) => {
+    await retryOrderCapture(orderId);
+    revalidatePath("/admin", "layout");
+    return "Captured.";
+  });
+}
+
+const cancelSchema = cancelOrderBodySchema.extend({ orderId: z.uuid("No such order.") });
+
+/** Cancels an order whose payment failed: its units go back on sale. The same lib call as the admin API. */
+export async function cancelOrderAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
+  return runAdminForm(cancelSchema, formData, async ({ orderId, reason }, admin) => {
+    await cancelOrderWithFailedPayment(orderId, admin.id, reason);
+    revalidatePath("/admin", "layout");
+    return "Cancelled. Its units are back on sale.";
   });
 }

@@ -3,15 +3,18 @@ import { notFound } from "next/navigation";
 import { z } from "zod";
 import { ActionButton } from "@/components/admin/action-button";
 import { formatTime, shortId } from "@/components/admin/format";
+import { FailedPaymentActions } from "@/components/admin/failed-payment-actions";
 import { LedgerTable } from "@/components/admin/ledger-table";
+import { OrderStatusBadge } from "@/components/admin/order-payment-badge";
 import { adminKeys } from "@/components/admin/queries";
 import { Badge } from "@/components/ui/badge";
 import { formatMoney } from "@/components/ui/money";
 import { requireAdminPage } from "@/lib/admin";
 import { getAdminOrderDetail } from "@/lib/admin-orders";
 import { DomainError } from "@/lib/errors";
-import { fulfilOrderAction } from "../actions";
 import { countryName } from "@/lib/countries";
+import { paymentTrouble } from "@/lib/order-payment-state";
+import { cancelOrderAction, fulfilOrderAction, retryCaptureAction } from "../actions";
 
 const deliveryFields = [
   ["name", "Name"],
@@ -31,6 +34,8 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
     throw error;
   });
 
+  const trouble = paymentTrouble(order);
+
   return (
     <>
       <nav aria-label="Breadcrumb" className="breadcrumb">
@@ -38,8 +43,8 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
       </nav>
       <div className="admin-order-head">
         <h1>Order {shortId(order.id)}</h1>
-        {order.status === "paid" ? <Badge tone="warning">Paid, to ship</Badge> : <Badge tone="success">Fulfilled</Badge>}
-        {order.status === "paid" ? (
+        <OrderStatusBadge order={order} />
+        {order.status === "paid" && !trouble ? (
           <ActionButton
             action={fulfilOrderAction}
             field="orderId"
@@ -67,6 +72,12 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
                 <dd className="admin-nowrap">{formatTime(order.fulfilledAt)}</dd>
               </>
             ) : null}
+            {order.cancelledAt ? (
+              <>
+                <dt>Cancelled</dt>
+                <dd className="admin-nowrap">{formatTime(order.cancelledAt)}</dd>
+              </>
+            ) : null}
           </dl>
         </section>
         <section aria-labelledby="order-delivery" className="card">
@@ -85,8 +96,16 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
           <dl className="admin-dl">
             <dt>Status</dt>
             <dd>
-              {order.payment.status === "captured" ? <Badge tone="success">Captured</Badge> : order.payment.status} (
-              {order.payment.provider})
+              {order.payment.status === "captured" ? (
+                <Badge tone="success">Captured</Badge>
+              ) : trouble === "failed" ? (
+                <Badge tone="danger">Payment failed ({order.payment.status})</Badge>
+              ) : trouble === "uncaptured" ? (
+                <Badge tone="warning">Not captured ({order.payment.status})</Badge>
+              ) : (
+                order.payment.status
+              )}{" "}
+              ({order.payment.provider})
             </dd>
             <dt>Amount</dt>
             <dd>{formatMoney(order.payment.amountCents)}</dd>
@@ -103,6 +122,16 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
                     .join(", ")}
             </dd>
           </dl>
+          {trouble ? (
+            <>
+              <p className="small" style={{ marginTop: "1rem" }}>
+                {trouble === "failed"
+                  ? "The payment failed after the order was placed: no money was taken, but the units are set aside for it."
+                  : "The payment was authorized but its capture has not gone through: no money was taken yet."}
+              </p>
+              <FailedPaymentActions orderId={order.id} canCancel={trouble === "failed"} retryAction={retryCaptureAction} cancelAction={cancelOrderAction} />
+            </>
+          ) : null}
         </section>
       </div>
 

@@ -8,14 +8,16 @@ import { idempotencyKeySchema, payRequestSchema, toActivityInput } from "@/lib/s
  * answer and never charges twice. 200 with the order once paid; 202 with the checkout (`paying`) when the
  * provider answers later (poll GET /api/checkout/{id}). Checkout details may come along (saved first); once a
  * client has sent any delivery detail, a shop that ships goods needs all of them (400 naming the missing ones).
+ * A lapsed checkout whose prices changed answers 409 `price_changed` with the new lines and total; paying again
+ * with `acceptTotalCents` set to that total pays it.
  */
 export const POST = handler<{ id: string }>(async (request, { params }) => {
   const { id } = await params;
   const idempotencyKey = parseWith(idempotencyKeySchema, request.headers.get("idempotency-key") ?? undefined);
-  const { cardNumber, paymentMethod, ...details } = await parseJsonBody(request, payRequestSchema);
+  const { cardNumber, paymentMethod, acceptTotalCents, ...details } = await parseJsonBody(request, payRequestSchema);
   const shopper = await requireShopper();
   const result = await payWithDetails(
-    { checkoutId: id, shopperId: shopper.id, cardNumber, paymentMethod, idempotencyKey },
+    { checkoutId: id, shopperId: shopper.id, cardNumber, paymentMethod, idempotencyKey, acceptTotalCents },
     toActivityInput(details),
     "when-given",
   );

@@ -1,0 +1,107 @@
+/**
+ * An order whose payment failed after it was placed: the capture was refused, or the provider gave the
+ * authorization back (Stripe cancels one left uncaptured for 7 days). The order then holds allocated units with
+ * no money behind it, and the merchant takes one of two paths (admin page and API):
+ *   - retry the capture: works while the provider still holds the authorization, once however often it is asked;
+ *   - cancel the order: only once its payment has failed (nothing is held at the provider); its allocated units
+ *     go back on sale through lib/inventory, with a ledger row. Cancelling a paid order (a refund) is not here.
+ */
+import "server-only";
+import { eq, sql } from "drizzle-orm";
+import { db, type Tx } from "@/db/client";
+import { orderLines, orders, payments } from "@/db/schema";
+import { DomainError, notFound } from "../errors";
+import { isUuid } from "../ids";
+import { FAILED_PAYMENT_STATUSES } from "../order-payment-state";
+import { releaseOrderUnits } from "../inventory";
+import { findOrderById, type OrderView } from "../orders";
+import { finishStep } from "./lifecycle";
+
+
+const STEP_CLAIM_SECONDS = 120;
+
+async function lockOrderPayment(tx: Tx, orderId: string) {
+  if (!isUuid(orderId)) throw notFound("order");
+  const [order] = await tx.select({ status: orders.status }).from(orders).where(eq(orders.id, orderId)).for("update");
+  if (!order) throw notFound("order");
+  const [payment] = await tx
+    .select({
+      id: payments.id,
+      status: payments.status,
+      // Raw SQL: compared with the database's clock in the locked read.
+      claimed: sql<boolean>`coalesce(${payments.stepClaimedAt} > now() - make_interval(secs => ${STEP_CLAIM_SECONDS}), false)`,
+    })
+    .from(payments)
+    .where(eq(payments.orderId, orderId))
+    .for("update");
+  return { order, payment };
+}
+
+async function orderView(orderId: string): Promise<OrderView> {
+  const order = await findOrderById(orderId);
+  if (!order) throw notFound("order");
+  return order;
+}
+
+/**
+ * Captures an order's payment again. Captured already: the order as it is. The capture is claimed first, so two
+ * clicks (or a click and the sweep) make one provider call. 409 `capture_failed` when the provider no longer
+ * holds the authorization: the order can then only be cancelled.
+ */
+export async function retryOrderCapture(orderId: string): Promise<OrderView> {
+  const claim = await db.transaction(async (tx) => {
+    const { order, payment } = await lockOrderPayment(tx, orderId);
+    if (!payment) throw new DomainError("conflict", "This order has no payment to capture.");
+    if (payment.status === "captured") return null;
+    if (order.status === "cancelled") throw new DomainError("conflict", "This order was cancelled; its payment is not captured.");
+    if (payment.status !== "authorized" && payment.status !== "voided") {
+      throw new DomainError("capture_failed", `This order's payment is ${payment.status}; there is nothing to capture. Cancel the order instead.`);
+    }
+    if (payment.claimed) throw new DomainError("payment_in_progress", "This payment is being captured right now. Reload in a moment.");
+    await tx.update(payments).set({ stepClaimedAt: sql`now()` }).where(eq(payments.id, payment.id));
+    return payment.id;
+  });
+  if (claim) {
+    const done = await finishStep(claim, "capture").catch((error: unknown) => {
+      console.error(`retried capture of payment ${claim} failed:`, error instanceof Error ? error.message : error);
+      throw new DomainError("capture_failed", "The payment provider did not take the capture just now; nothing was taken. Try again in a moment.", {
+        retry: true,
+      });
+    });
+    if (done.status !== "captured") {
+      throw new DomainError(
+        "capture_failed",
+        "The payment provider no longer holds this payment's authorization, so nothing could be captured. Cancel the order to put its units back on sale.",
+        { providerStatus: done.status },
+      );
+    }
+  }
+  return orderView(orderId);
+}
+
+/**
+ * Cancels an order whose payment failed: its allocated units go back on sale (a ledger row per line) and the
+ * order reads `cancelled`. Cancelled already: the order as it is. 409 `payment_not_failed` while the payment
+ * holds money (captured, or authorized and still to be captured), 409 `conflict` once it was shipped.
+ */
+export async function cancelOrderWithFailedPayment(orderId: string, actorId: string | null, reason: string): Promise<OrderView> {
+  await db.transaction(async (tx) => {
+    const { order, payment } = await lockOrderPayment(tx, orderId);
+    if (order.status === "cancelled") return;
+    if (order.status === "fulfilled") throw new DomainError("conflict", "This order was shipped; it can no longer be cancelled.");
+    if (!payment || !FAILED_PAYMENT_STATUSES.includes(payment.status) || payment.claimed) {
+      throw new DomainError(
+        "payment_not_failed",
+        "This order's payment has not failed, so it cannot be cancelled here (cancelling a paid order with a refund is not available yet).",
+      );
+    }
+    const lines = await tx
+      .select({ productId: orderLines.productId, quantity: orderLines.quantity })
+      .from(orderLines)
+      .where(eq(orderLines.orderId, orderId))
+      .orderBy(orderLines.productId);
+    await releaseOrderUnits(tx, orderId, lines, { actorId, reason: `order cancelled (payment failed): ${reason}` });
+    await tx.update(orders).set({ status: "cancelled", cancelledAt: sql`now()` }).where(eq(orders.id, orderId));
+  });
+  return orderView(orderId);
+}
