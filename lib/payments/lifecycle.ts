@@ -23,6 +23,7 @@ import { and, asc, eq, getTableColumns, gt, inArray, lte, sql } from "drizzle-or
 import { formatMoney } from "@/components/ui/money";
 import { db, type Tx } from "@/db/client";
 import { carts, cartLines, checkouts, orderLines, orders, payments, products, reservations, type Payment, type PaymentStatus } from "@/db/schema";
+import { detailsToPayWith, type DeliveryGiven } from "../checkout/delivery";
 import { expireLapsed, hasLapsed, InsufficientStockError, lockCheckout, type LockedCheckout } from "../checkout/checkout";
 import { refusalFor, supersededError } from "../checkout/lifecycle";
 import { getCheckout, type CheckoutView } from "../checkout/view";
@@ -49,6 +50,8 @@ export interface PayRequest {
   idempotencyKey: string;
   /** The new total the shopper was shown (409 `price_changed`) and accepts: a lapsed checkout revives at it. */
   acceptTotalCents?: number;
+  /** The checkout details sent with the payment: checked for a delivery address once the checkout is payable. */
+  delivery?: DeliveryGiven;
 }
 
 /**
@@ -179,6 +182,9 @@ async function beginPayment(request: PayRequest): Promise<Begun> {
       return { kind: "refused", error: revival.refused };
     }
     const totalCents = revival?.totalCents ?? checkout.totalCents;
+    // Payable: now the order must know where it goes (400, nothing held or charged, if it does not). A revived
+    // checkout could not save the details sent with it beforehand; they are saved here.
+    const details = request.delivery ? detailsToPayWith(checkout.details, request.delivery) : checkout.details;
 
     // Keep the holds for the payment window, or (lapsed) hold the same lines afresh.
     const short = await holdForPayment(tx, checkout);
@@ -195,6 +201,7 @@ async function beginPayment(request: PayRequest): Promise<Begun> {
         status: "paying",
         endedBy: null,
         endedAt: null,
+        details,
         expiresAt: window,
         hardExpiresAt: sql`greatest(${checkouts.hardExpiresAt}, ${window})`,
       })
