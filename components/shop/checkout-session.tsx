@@ -369,7 +369,10 @@ export function CheckoutSession({
                       defaultValue={detail("city")}
                       errors={payState?.fieldErrors?.city}
                     />
+                    {/* Keyed by its value: React resets a form after its action, and a select (unlike an input)
+                        would fall back to the value it was first drawn with, not the one the shopper chose. */}
                     <SelectField
+                      key={`country-${detail("country")}`}
                       className="span-2"
                       label="Country"
                       name="country"
