@@ -52,8 +52,15 @@ async function claimDueEmails(limit: number): Promise<OutboxEmail[]> {
 const ourClaim = (email: OutboxEmail) =>
   and(eq(emailOutbox.id, email.id), eq(emailOutbox.status, "sending"), eq(emailOutbox.attempts, email.attempts));
 
+/** Emails whose link signs someone in or proves their address: nobody but the recipient may read it. */
+const carriesAccountLink = new Set<OutboxEmail["kind"]>(["verify_email", "reset_password"]);
+const LINK_REMOVED = "(Sent. The link in this email is the recipient's alone and is not kept here.)";
+
 async function markSent(email: OutboxEmail): Promise<void> {
-  await db.update(emailOutbox).set({ status: "sent", sentAt: sql`now()`, lastError: null }).where(ourClaim(email));
+  // Once delivered, a verification or reset link leaves the outbox: whoever reads /admin/outbox or the table
+  // could otherwise take over the account while the link is live. (Without SMTP the demo keeps it to be read.)
+  const redacted = carriesAccountLink.has(email.kind) ? { textBody: LINK_REMOVED, htmlBody: `<p>${LINK_REMOVED}</p>` } : {};
+  await db.update(emailOutbox).set({ status: "sent", sentAt: sql`now()`, lastError: null, ...redacted }).where(ourClaim(email));
 }
 
 async function scheduleRetry(email: OutboxEmail, error: unknown): Promise<"retrying" | "failed"> {

@@ -244,6 +244,11 @@ describe("forgot password", () => {
     const resets = delivered.filter((m) => m.to.includes(email) && decoded(m.raw).includes(`Subject: ${RESET_SUBJECT}`));
     expect(resets).toHaveLength(2);
     const [olderLink, link] = resets.map((m) => linkIn([m], email, RESET_SUBJECT, "reset")) as [string, string];
+    // Delivered links are the recipient's alone: the outbox no longer holds them.
+    const kept = await sql`select text_body, html_body from email_outbox where recipient = ${email} and kind = 'reset_password'`;
+    expect(kept).toHaveLength(2);
+    for (const row of kept) expect(`${row.text_body} ${row.html_body}`).not.toContain(tokenOf(link).slice(0, 12));
+    for (const row of kept) expect(`${row.text_body} ${row.html_body}`).not.toContain("/account/reset");
 
     const form = await new HttpClient(app.baseUrl).get(link);
     expect(form.status).toBe(200);
