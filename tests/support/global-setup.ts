@@ -8,10 +8,10 @@ import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
 import type { TestProject } from "vitest/node";
-import { startEmbeddedPostgres } from "../../db/embedded";
 import { runMigrations } from "../../db/migrate";
 import { checkRunCounts } from "../fuzz/run-count";
 import { ensureBuild } from "./build";
+import { startEmbeddedPostgresOnFreePort } from "./embedded-on-free-port";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -43,7 +43,7 @@ export default async function setup(project: TestProject) {
   if (!serverUrl) {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "stockhold-test-pg-"));
     fs.chmodSync(dataDir, 0o755);
-    const server = await startEmbeddedPostgres({
+    const server = await startEmbeddedPostgresOnFreePort({
       dataDir: path.join(dataDir, "data"),
       // A throwaway cluster: durability buys nothing here.
       settings: { fsync: "off", synchronous_commit: "off", full_page_writes: "off", max_connections: "500" },
