@@ -18,7 +18,7 @@ const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 function run(script: string): Promise<boolean> {
   const started = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(npm, ["run", "--silent", script], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(npm, ["run", script], { stdio: ["ignore", "pipe", "pipe"] });
     const output: Buffer[] = [];
     child.stdout.on("data", (chunk: Buffer) => output.push(chunk));
     child.stderr.on("data", (chunk: Buffer) => output.push(chunk));
