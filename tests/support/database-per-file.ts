@@ -6,7 +6,7 @@
 import crypto from "node:crypto";
 import path from "node:path";
 import postgres from "postgres";
-import { afterAll, beforeAll, expect, inject } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, expect, inject } from "vitest";
 import { SHARED_APP_ENV, SHARES_THE_APP } from "./shared-app";
 
 const serverUrl = inject("serverUrl");
@@ -41,15 +41,25 @@ if (SHARES_THE_APP.includes(file)) {
 /**
  * Files that measure latency run alone: each takes this advisory lock exclusively while every other file holds
  * it shared, so the figure they check is the app's, not the load a neighbouring file puts on the same cores.
- * (PostgreSQL queues a waiting exclusive request ahead of later shared ones, so it is not starved.)
+ * (PostgreSQL queues a waiting exclusive request ahead of later shared ones, so it is not starved.) Such a file
+ * takes it around each test only, so that its app starts while the other worker still runs files; the other
+ * worker then waits for the measured test alone, not for the start of the app as well.
  */
 const RUNS_ALONE = ["tests/faults/slow-provider.test.ts"];
 const RUN_ALONE_LOCK = 727_001;
 const lockSession = postgres(serverUrl, { max: 1, onnotice: () => {} });
-beforeAll(async () => {
-  if (RUNS_ALONE.includes(file)) await lockSession`select pg_advisory_lock(${RUN_ALONE_LOCK})`;
-  else await lockSession`select pg_advisory_lock_shared(${RUN_ALONE_LOCK})`;
-});
+if (RUNS_ALONE.includes(file)) {
+  beforeEach(async () => {
+    await lockSession`select pg_advisory_lock(${RUN_ALONE_LOCK})`;
+  });
+  afterEach(async () => {
+    await lockSession`select pg_advisory_unlock(${RUN_ALONE_LOCK})`;
+  });
+} else {
+  beforeAll(async () => {
+    await lockSession`select pg_advisory_lock_shared(${RUN_ALONE_LOCK})`;
+  });
+}
 afterAll(async () => {
   await lockSession.end();
 });
