@@ -1,5 +1,5 @@
 import { defineConfig, devices } from "@playwright/test";
-import { BASE_URL } from "./e2e/test-env";
+import { BASE_URL, E2E_PORT_PINNED } from "./e2e/test-env";
 import { chromiumExecutable } from "./tests/support/chromium";
 
 const isCI = Boolean(process.env.CI);
@@ -47,10 +47,14 @@ export default defineConfig({
   ],
   webServer: {
     command: "node --import tsx e2e/web-server.ts",
-    url: `${BASE_URL}/api/health`,
+    // Ready when the server says its own app answers, and on which port: Playwright puts the captured group in
+    // the workers' environment as E2E_PORT (e2e/test-env.ts). A health URL alone would accept any app that
+    // happens to listen on the port first.
+    wait: { stdout: /\[e2e server\] ready at http:\/\/127\.0\.0\.1:(?<e2e_port>\d+)/ },
+    // A pinned port may be served by a server kept running between runs: use it rather than start another.
+    ...(E2E_PORT_PINNED ? { url: `${BASE_URL}/api/health`, reuseExistingServer: !isCI } : {}),
     // A fresh clone may have to build first.
     timeout: 240_000,
-    reuseExistingServer: !isCI,
     // Let the server stop Next.js and PostgreSQL and remove its temporary database directory.
     gracefulShutdown: { signal: "SIGTERM", timeout: 20_000 },
     stdout: "pipe",

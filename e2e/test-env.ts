@@ -12,11 +12,17 @@ function freePort(): string {
   return execFileSync(process.execPath, ["-e", script], { encoding: "utf8" }).trim();
 }
 
-// Chosen once by the runner; its workers and the web server inherit it through the environment. A port of our
-// own means a run never talks to another checkout's server (parallel runs, a dev server on 3000). Set E2E_PORT
-// to pin one, e.g. to keep a server from `node --import tsx e2e/web-server.ts` running between runs.
-process.env.E2E_PORT ??= freePort();
+// Chosen once by the runner; the web server inherits it through the environment and may trade it for another if
+// someone takes it first, and the journeys get the one it listens on (playwright.config.ts). A port of our own
+// means a run never talks to another checkout's server (parallel runs, a dev server on 3000). Set E2E_PORT to
+// pin one, e.g. to keep a server from `node --import tsx e2e/web-server.ts` running between runs.
+if (!process.env.E2E_PORT) {
+  process.env.E2E_PORT = freePort();
+  process.env.E2E_PORT_CHOSEN = "1";
+}
 export const E2E_PORT = Number(process.env.E2E_PORT);
+/** Whoever runs the journeys named this port: the server must listen there or fail, never on another. */
+export const E2E_PORT_PINNED = process.env.E2E_PORT_CHOSEN !== "1";
 export const BASE_URL = `http://127.0.0.1:${E2E_PORT}`;
 
 export const ADMIN = { email: "admin@e2e.test", password: "admin-e2e-password" } as const;

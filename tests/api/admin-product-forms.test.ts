@@ -8,7 +8,8 @@ import { pool } from "@/db/client";
 import { getProductById } from "@/lib/catalog";
 import { createAccount } from "@/lib/shoppers";
 import { callAction, serverActions } from "../faults/support";
-import { startApp, type RunningApp } from "../support/app-server";
+import { startOrShareApp } from "../support/app-for-file";
+import type { RunningApp } from "../support/app-server";
 import { makeProduct } from "../support/fixtures";
 import { HttpClient, postForm } from "../support/http";
 
@@ -21,7 +22,7 @@ const action = (name: string) => {
 };
 
 beforeAll(async () => {
-  app = await startApp();
+  app = await startOrShareApp();
   const account = { email: `forms-admin-${randomUUID().slice(0, 8)}@example.test`, password: `pw-${randomUUID()}` };
   await createAccount({ ...account, kind: "admin" });
   admin = new HttpClient(app.baseUrl, 30_000);

