@@ -17,7 +17,7 @@ import {
   type MovementKind,
   type ReservationStatus,
 } from "@/db/schema";
-import { isActiveHold } from "./availability";
+import { isActiveHold, lapsedHold } from "./inventory/availability";
 import { searchCondition } from "./catalog";
 import { notFound } from "./errors";
 import { listStockLevels, type StockLevelView } from "./inventory";
@@ -94,7 +94,7 @@ export const MAX_STOCK_PAGE = 500;
 const lapsedByProduct = db
   .select({ productId: reservations.productId, quantity: sql<number>`sum(${reservations.quantity})::int`.as("lapsed_quantity") })
   .from(reservations)
-  .where(and(isActiveHold, lte(reservations.expiresAt, sql`now()`)))
+  .where(lapsedHold)
   .groupBy(reservations.productId);
 
 /**
@@ -259,8 +259,6 @@ export type ReservationView = {
   endedAt: string | null;
 };
 
-const holdLapsed = and(isActiveHold, lte(reservations.expiresAt, sql`now()`));
-
 function statusFilter(status: ReservationStatus | undefined): SQL | undefined {
   switch (status) {
     case undefined:
@@ -268,7 +266,7 @@ function statusFilter(status: ReservationStatus | undefined): SQL | undefined {
     case "active":
       return and(isActiveHold, gt(reservations.expiresAt, sql`now()`));
     case "expired":
-      return or(eq(reservations.status, "expired"), holdLapsed);
+      return or(eq(reservations.status, "expired"), lapsedHold);
     default:
       return eq(reservations.status, status);
   }
@@ -284,7 +282,7 @@ async function queryReservations(where: SQL | undefined, order: SQL, limit: numb
       productSlug: products.slug,
       quantity: reservations.quantity,
       shopper: { id: users.id, email: sql<string | null>`coalesce(${users.email}, ${checkouts.email})`, guest: sql<boolean>`${users.kind} = 'guest'` },
-      status: sql<ReservationStatus>`case when ${holdLapsed} then 'expired' else ${reservations.status} end`,
+      status: sql<ReservationStatus>`case when ${lapsedHold} then 'expired' else ${reservations.status} end`,
       expiresAt: reservations.expiresAt,
       createdAt: reservations.createdAt,
       endedAt: reservations.endedAt,

@@ -6,7 +6,7 @@ import "server-only";
 import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { backInStockRequests, emailOutbox, products, stockLevels } from "@/db/schema";
-import { freeUnits } from "./availability";
+import { freeUnits } from "./inventory/availability";
 import { env } from "./env";
 import { DomainError, notFound } from "./errors";
 import { consumeRateLimit } from "./rate-limit";

@@ -6,7 +6,7 @@ import "server-only";
 import { and, eq, isNull, notInArray, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
 import { cartLines, carts, products, stockLevels } from "@/db/schema";
-import { viewerAvailability } from "./availability";
+import { viewerAvailability } from "./inventory/availability";
 import { env } from "./env";
 import { DomainError, notFound } from "./errors";
 import { isUuid } from "./ids";

@@ -6,8 +6,9 @@ import "server-only";
 import { createHash } from "node:crypto";
 import { and, eq, isNull, sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
-import { products, stockLevels, stockMovements } from "@/db/schema";
-import { inStockForViewer, viewerAvailability } from "./availability";
+import { products, stockLevels } from "@/db/schema";
+import { receiveOpeningStock } from "./inventory";
+import { inStockForViewer, viewerAvailability } from "./inventory/availability";
 import { DomainError, notFound } from "./errors";
 import {
   decodeCursor,
@@ -235,12 +236,7 @@ export async function createProduct(input: {
       .onConflictDoNothing({ target: products.slug })
       .returning({ id: products.id });
     if (!product) throw new DomainError("conflict", `A product with the slug "${slug}" already exists.`);
-    await tx.insert(stockLevels).values({ productId: product.id, onHand: input.onHand });
-    if (input.onHand > 0) {
-      await tx
-        .insert(stockMovements)
-        .values({ productId: product.id, kind: "receive", onHandDelta: input.onHand, actorId: input.actorId, reason: "opening stock" });
-    }
+    await receiveOpeningStock(tx, product.id, input.onHand, input.actorId);
     return product.id;
   });
   return (await getProductById(id))!;

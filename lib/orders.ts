@@ -5,7 +5,7 @@ import { db } from "@/db/client";
 import { checkouts, orderLines, orders, payments, products, users, type OrderStatus, type PaymentStatus } from "@/db/schema";
 import { DomainError, notFound } from "./errors";
 import { isUuid } from "./ids";
-import { applyLedger, lockStockRows } from "./inventory";
+import { fulfilOrderUnits } from "./inventory";
 import { anchoredCondition, anchoredOrderBy, containsPattern, decodeAnchoredCursor, toAnchoredPage, type AnchoredOrder, type Page } from "./paging";
 
 export interface OrderLineView {
@@ -161,22 +161,7 @@ export async function fulfilOrder(orderId: string, actorId: string | null): Prom
       .select({ productId: orderLines.productId, quantity: orderLines.quantity })
       .from(orderLines)
       .where(eq(orderLines.orderId, orderId));
-    await lockStockRows(
-      tx,
-      lines.map((l) => l.productId),
-    );
-    await applyLedger(
-      tx,
-      lines.map((l) => ({
-        productId: l.productId,
-        kind: "fulfil" as const,
-        onHandDelta: -l.quantity,
-        allocatedDelta: -l.quantity,
-        orderId,
-        actorId,
-        reason: "order fulfilled",
-      })),
-    );
+    await fulfilOrderUnits(tx, orderId, lines, actorId);
     await tx.update(orders).set({ status: "fulfilled", fulfilledAt: sql`now()` }).where(eq(orders.id, orderId));
   });
   const [order] = await queryOrders(eq(orders.id, orderId), 1);

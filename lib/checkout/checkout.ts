@@ -4,13 +4,13 @@
  * and route handlers both call these functions.
  */
 import "server-only";
-import { and, asc, count, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { db, type Tx } from "@/db/client";
-import { carts, checkouts, products, reservations, type CheckoutEnder } from "@/db/schema";
+import { carts, checkouts, products, type CheckoutEnder } from "@/db/schema";
 import { mergeCartLines } from "../cart";
 import { env } from "../env";
 import { DomainError, notFound } from "../errors";
-import { releaseCheckoutHolds, requestHold, type HoldOutcome, type ShortLine } from "../inventory";
+import { extendHolds, holdOwner, releaseCheckoutHolds, requestHold, unitsHeldBy, type HoldOutcome, type ShortLine } from "../inventory";
 import type { Shopper } from "../shoppers";
 import { assertMove, expiredError, refusalFor } from "./lifecycle";
 import { isUuid } from "../ids";
@@ -138,19 +138,11 @@ export function expireLapsed(tx: Tx, checkoutId: string): Promise<number> {
 
 /**
  * Slides the holds of `checkoutId` out to now + TTL (capped by the hard limit) if every one is still active and
- * in time. Takes the reservations' row locks, which keeps the stale-hold sweep away from them until commit.
+ * in time, and the checkout's expiry with them.
  */
-async function extendHolds(tx: Tx, checkout: LockedCheckout): Promise<boolean> {
+async function extendCheckout(tx: Tx, checkout: LockedCheckout): Promise<boolean> {
   const target = sql`least(now() + make_interval(secs => ${env.RESERVATION_TTL_SECONDS}), ${checkout.hardExpiresAt.toISOString()}::timestamptz)`;
-  const [extended, [all]] = await Promise.all([
-    tx
-      .update(reservations)
-      .set({ expiresAt: sql`greatest(${reservations.expiresAt}, ${target})` })
-      .where(and(eq(reservations.checkoutId, checkout.id), eq(reservations.status, "active"), gt(reservations.expiresAt, sql`now()`)))
-      .returning({ id: reservations.id }),
-    tx.select({ n: count() }).from(reservations).where(eq(reservations.checkoutId, checkout.id)),
-  ]);
-  if (extended.length === 0 || extended.length !== all!.n) return false;
+  if (!(await extendHolds(tx, checkout.id, target, { keepLater: true }))) return false;
   await tx
     .update(checkouts)
     .set({ expiresAt: sql`greatest(${checkouts.expiresAt}, ${target})` })
@@ -177,7 +169,7 @@ export async function recordCheckoutActivity(
       const checkout = await lockCheckout(tx, checkoutId, shopperId);
       if (checkout.status === "paying") return;
       if (checkout.status !== "active" && checkout.status !== "expired") throw refusalFor(checkout.status);
-      if (hasLapsed(checkout) || !(await extendHolds(tx, checkout))) throw new HoldLapsed(); // rolls back a partial extension
+      if (hasLapsed(checkout) || !(await extendCheckout(tx, checkout))) throw new HoldLapsed(); // rolls back a partial extension
       if (input.email !== undefined || input.details !== undefined) {
         await tx
           .update(checkouts)
@@ -228,10 +220,7 @@ export async function cancelCheckout(
 /** An admin releases a hold: the whole checkout it belongs to ends (by the shop), its stock free at once. */
 export async function releaseReservation(reservationId: string, adminId: string | null): Promise<CheckoutView> {
   if (!isUuid(reservationId)) throw notFound("reservation");
-  const [owner] = await db
-    .select({ checkoutId: reservations.checkoutId, shopperId: reservations.shopperId })
-    .from(reservations)
-    .where(eq(reservations.id, reservationId));
+  const owner = await holdOwner(reservationId);
   if (!owner) throw notFound("reservation");
   await db.transaction(async (tx) => {
     const checkout = await lockCheckout(tx, owner.checkoutId, owner.shopperId);
@@ -267,14 +256,7 @@ export async function handOverGuest(guestId: string, accountId: string): Promise
       .orderBy(asc(checkouts.id))
       .for("update");
     const paying = live.filter((c) => c.status === "paying").map((c) => c.id);
-    const buying = new Map<string, number>();
-    if (paying.length > 0) {
-      const lines = await tx
-        .select({ productId: reservations.productId, quantity: reservations.quantity })
-        .from(reservations)
-        .where(inArray(reservations.checkoutId, paying));
-      for (const l of lines) buying.set(l.productId, (buying.get(l.productId) ?? 0) + l.quantity);
-    }
+    const buying = await unitsHeldBy(tx, paying);
     for (const checkout of live) {
       if (checkout.status === "paying") continue;
       await releaseCheckoutHolds(tx, checkout.id, {

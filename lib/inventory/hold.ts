@@ -29,7 +29,7 @@ import { union } from "drizzle-orm/pg-core";
 import { db, type Db, type Tx } from "@/db/client";
 import { anyOf, anyOfSubquery, bareName, insertRows, jsonRows, preparedOnce, rawStatement } from "@/db/batch-statements";
 import { cartLines, carts, checkouts, products, rateLimits, reservations } from "@/db/schema";
-import { isLiveCheckout } from "../availability";
+import { freeUnitsOf, holdHasLapsed, isLiveCheckout } from "./availability";
 import { env } from "../env";
 import { excluded } from "../query-parts";
 import { DomainError } from "../errors";
@@ -224,7 +224,7 @@ export async function holdCarts(
 
     // 3. The free units of each locked stock row, with the stale holds just expired given back. A product
     //    whose row is not locked (a cart line removed between the reads above) counts as none free.
-    const free = new Map(stock.map((s) => [s.productId, s.onHand - s.reserved - s.allocated]));
+    const free = new Map(stock.map((s) => [s.productId, freeUnitsOf(s)]));
     for (const e of expired) free.set(e.productId, (free.get(e.productId) ?? 0) + e.quantity);
 
     // 4. Decide each request in order, all or nothing.
@@ -241,7 +241,7 @@ export async function holdCarts(
       // What the replaced checkout still holds (and has not lapsed) comes back if, and only if, this is held.
       const givenBack = new Map<string, number>();
       for (const h of plan.replaces ? (holdsOf.get(plan.replaces.id) ?? []) : []) {
-        if (h.status === "active" && h.expiresAt > now) givenBack.set(h.productId, (givenBack.get(h.productId) ?? 0) + h.quantity);
+        if (h.status === "active" && !holdHasLapsed(h, now)) givenBack.set(h.productId, (givenBack.get(h.productId) ?? 0) + h.quantity);
       }
       // What this client address may still hold comes first: a refused start holds nothing.
       const address = requests[i]!.clientAddress;

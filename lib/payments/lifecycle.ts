@@ -19,10 +19,10 @@
  * make the outcome happen once: one order, one capture, or one release.
  */
 import "server-only";
-import { and, asc, eq, getTableColumns, gt, inArray, lte, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, gt, inArray, lte, sql } from "drizzle-orm";
 import { formatMoney } from "@/components/ui/money";
 import { db, type Tx } from "@/db/client";
-import { carts, cartLines, checkouts, orderLines, orders, payments, products, reservations, type Payment, type PaymentStatus } from "@/db/schema";
+import { carts, cartLines, checkouts, orderLines, orders, payments, type Payment, type PaymentStatus } from "@/db/schema";
 import { detailsToPayWith, type DeliveryGiven } from "../checkout/delivery";
 import { expireLapsed, hasLapsed, InsufficientStockError, lockCheckout, type LockedCheckout } from "../checkout/checkout";
 import { refusalFor, supersededError } from "../checkout/lifecycle";
@@ -30,7 +30,7 @@ import { getCheckout, type CheckoutView } from "../checkout/view";
 import { env } from "../env";
 import { DomainError, notFound } from "../errors";
 import { isUuid } from "../ids";
-import { applyLedger, expireStaleHoldsOn, expiredLedger, lockStockRows, releaseCheckoutHolds, type LedgerEntry, type ShortLine } from "../inventory";
+import { allocateToOrder, extendHolds, heldLines, releaseCheckoutHolds, renewHolds, repriceHolds, type ShortLine } from "../inventory";
 import { queueOrderConfirmation } from "../mail";
 import { measurePayment } from "../metrics";
 import { getOrderForShopper, type OrderView } from "../orders";
@@ -257,20 +257,14 @@ async function repriceForRevival(
       ),
     };
   }
-  const lines = await tx
-    .select({
-      productId: reservations.productId,
-      name: products.name,
-      quantity: reservations.quantity,
-      oldUnitPriceCents: reservations.unitPriceCents,
-      unitPriceCents: products.priceCents,
-      // Raw SQL: a boolean of the timestamp, read in the same select.
-      archived: sql<boolean>`${products.archivedAt} is not null`,
-    })
-    .from(reservations)
-    .innerJoin(products, eq(products.id, reservations.productId))
-    .where(eq(reservations.checkoutId, checkout.id))
-    .orderBy(asc(reservations.productId));
+  const lines = (await heldLines(tx, checkout.id)).map((l) => ({
+    productId: l.productId,
+    name: l.name,
+    quantity: l.quantity,
+    oldUnitPriceCents: l.unitPriceCents,
+    unitPriceCents: l.priceNowCents,
+    archived: l.archived,
+  }));
   const heldTotal = lines.reduce((sum, l) => sum + l.quantity * l.oldUnitPriceCents, 0);
   const gone = lines.filter((l) => l.archived);
   // A deleted product takes its hold row with it: the lines left no longer add up to what was started.
@@ -304,15 +298,7 @@ async function repriceForRevival(
 
 /** A revived checkout takes the prices the shopper accepted: its holds' unit prices and its total. */
 async function takeNewPrices(tx: Tx, checkoutId: string, repriced: RepricedLine[], totalCents: number): Promise<void> {
-  await Promise.all([
-    ...repriced.map((l) =>
-      tx
-        .update(reservations)
-        .set({ unitPriceCents: l.unitPriceCents })
-        .where(and(eq(reservations.checkoutId, checkoutId), eq(reservations.productId, l.productId))),
-    ),
-    tx.update(checkouts).set({ totalCents }).where(eq(checkouts.id, checkoutId)),
-  ]);
+  await Promise.all([repriceHolds(tx, checkoutId, repriced), tx.update(checkouts).set({ totalCents }).where(eq(checkouts.id, checkoutId))]);
 }
 
 
@@ -326,82 +312,9 @@ const paymentWindowEnd = () => sql`now() + make_interval(secs => ${env.PAYMENT_W
  */
 async function holdForPayment(tx: Tx, checkout: LockedCheckout): Promise<ShortLine[] | null> {
   const window = paymentWindowEnd();
-  if (!hasLapsed(checkout)) {
-    const [extended, all] = await Promise.all([
-      tx
-        .update(reservations)
-        .set({ expiresAt: window })
-        .where(and(eq(reservations.checkoutId, checkout.id), eq(reservations.status, "active"), gt(reservations.expiresAt, sql`now()`)))
-        .returning({ id: reservations.id }),
-      tx.select({ id: reservations.id }).from(reservations).where(eq(reservations.checkoutId, checkout.id)),
-    ]);
-    if (extended.length === all.length && all.length > 0) return null;
-  }
-  const result = await takeStock(tx, checkout.id, { reserve: true });
-  return result.short.length > 0 ? result.short : null;
-}
-
-/**
- * Under the stock rows' locks (product-id order), makes this checkout's lines its own again: its live holds
- * stay, lapsed ones are taken afresh from free stock, all or nothing. With `reserve`, they become active holds
- * until the end of the payment window; otherwise they are allocated to `orderId` at once.
- */
-async function takeStock(
-  tx: Tx,
-  checkoutId: string,
-  mode: { reserve: true } | { reserve: false; orderId: string; actorId: string },
-): Promise<{ short: ShortLine[] }> {
-  // The checkout's own holds first (the lock order: checkout → its reservations → stock rows), so no sweep can
-  // change one of them between this read and the writes below.
-  const lines = await tx
-    .select({ id: reservations.id, productId: reservations.productId, quantity: reservations.quantity, status: reservations.status })
-    .from(reservations)
-    .where(eq(reservations.checkoutId, checkoutId))
-    .orderBy(asc(reservations.productId))
-    .for("update");
-  const ids = lines.map((l) => l.productId);
-  const [stock, expired] = await Promise.all([lockStockRows(tx, ids), expireStaleHoldsOn(tx, ids)]);
-  const expiredHere = new Set(expired.filter((e) => e.checkoutId === checkoutId).map((e) => e.productId));
-  const free = new Map(stock.map((s) => [s.productId, s.onHand - s.reserved - s.allocated]));
-  for (const e of expired) free.set(e.productId, (free.get(e.productId) ?? 0) + e.quantity);
-  const isLiveHold = (l: (typeof lines)[number]) => l.status === "active" && !expiredHere.has(l.productId);
-  const short = lines
-    .filter((l) => !isLiveHold(l) && l.quantity > (free.get(l.productId) ?? 0))
-    .map((l) => ({ productId: l.productId, requested: l.quantity, available: Math.max(0, free.get(l.productId) ?? 0) }));
-  if (short.length > 0) {
-    await applyLedger(tx, expiredLedger(expired));
-    return { short };
-  }
-  const ledger: LedgerEntry[] = [...expiredLedger(expired)];
-  for (const l of lines) {
-    const live = isLiveHold(l);
-    if (mode.reserve) {
-      if (!live) ledger.push({ productId: l.productId, kind: "reserve", reservedDelta: l.quantity, checkoutId, reason: "hold renewed for payment" });
-    } else {
-      ledger.push({
-        productId: l.productId,
-        kind: "allocate",
-        reservedDelta: live ? -l.quantity : 0,
-        allocatedDelta: l.quantity,
-        checkoutId,
-        orderId: mode.orderId,
-        actorId: mode.actorId,
-        reason: live ? "order paid" : "order paid after its hold lapsed",
-      });
-    }
-  }
-  await Promise.all([
-    tx
-      .update(reservations)
-      .set(
-        mode.reserve
-          ? { status: "active", endedAt: null, expiresAt: paymentWindowEnd() }
-          : { status: "allocated", endedAt: sql`now()` },
-      )
-      .where(eq(reservations.checkoutId, checkoutId)),
-    applyLedger(tx, ledger),
-  ]);
-  return { short: [] };
+  if (!hasLapsed(checkout) && (await extendHolds(tx, checkout.id, window))) return null;
+  const short = await renewHolds(tx, checkout.id, window);
+  return short.length > 0 ? short : null;
 }
 
 type NextStep = "capture" | "void" | "refund" | "none";
@@ -522,19 +435,15 @@ export async function failCheckout(tx: Tx, checkout: LockedCheckout, reason: str
  */
 async function placeOrder(tx: Tx, checkout: LockedCheckout, payment: Payment, reference: string): Promise<{ orderId: string } | { short: ShortLine[] }> {
   const orderId = crypto.randomUUID();
-  const taken = await takeStock(tx, checkout.id, { reserve: false, orderId, actorId: payment.shopperId });
-  if (taken.short.length > 0) return { short: taken.short };
+  const short = await allocateToOrder(tx, checkout.id, { orderId, actorId: payment.shopperId });
+  if (short.length > 0) return { short };
   // The name is copied onto the order line: a later rename never rewrites what was sold.
-  const bought = await tx
-    .select({
-      productId: reservations.productId,
-      name: products.name,
-      quantity: reservations.quantity,
-      unitPriceCents: reservations.unitPriceCents,
-    })
-    .from(reservations)
-    .innerJoin(products, eq(products.id, reservations.productId))
-    .where(eq(reservations.checkoutId, checkout.id));
+  const bought = (await heldLines(tx, checkout.id)).map((l) => ({
+    productId: l.productId,
+    name: l.name,
+    quantity: l.quantity,
+    unitPriceCents: l.unitPriceCents,
+  }));
   await tx.insert(orders).values({
     id: orderId,
     checkoutId: checkout.id,

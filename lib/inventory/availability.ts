@@ -11,7 +11,7 @@ import "server-only";
 import { and, eq, lte, sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
 import { checkouts, products, reservations, stockLevels } from "@/db/schema";
-import { isoTime } from "./query-parts";
+import { isoTime } from "../query-parts";
 
 /**
  * A hold not yet ended. The status is a literal, not a parameter, so that the generic plan of a prepared
@@ -27,13 +27,24 @@ export const isActiveHold = sql`${reservations.status} = 'active'`;
 export const isLiveCheckout = sql`${checkouts.status} in ('active', 'paying')`;
 
 const isLive = sql`${reservations.expiresAt} > now()`;
-const isLapsed = lte(reservations.expiresAt, sql`now()`);
+
+/**
+ * The one test of "has this hold lapsed": still active, but its time is up (whether or not anything has
+ * expired it yet). Every read and write that asks it uses this, in SQL or (`holdHasLapsed`) on a row read.
+ */
+export const lapsedHold = and(isActiveHold, lte(reservations.expiresAt, sql`now()`))!;
+
+/** `lapsedHold` on a hold already read, at the database time `now` read with it. */
+export const holdHasLapsed = (hold: { status: string; expiresAt: Date }, now: Date) => hold.status === "active" && hold.expiresAt <= now;
+
+/** The one free-units rule: what a stock row can still give to a new hold or order (before lapsed holds come back). */
+export const freeUnitsOf = (row: { onHand: number; reserved: number; allocated: number }) => row.onHand - row.reserved - row.allocated;
 
 /** Units in active holds on the stock row in scope whose time is up. */
 const lapsedHolds = db
   .select({ units: sql<number>`sum(${reservations.quantity})::int` })
   .from(reservations)
-  .where(and(eq(reservations.productId, stockLevels.productId), isActiveHold, isLapsed));
+  .where(and(eq(reservations.productId, stockLevels.productId), lapsedHold));
 const lapsedUnits = sql<number>`coalesce(${lapsedHolds}, 0)`;
 
 /** Units reserved on the stock row in scope, holds whose time is up left out. */
@@ -59,7 +70,7 @@ export function viewerAvailability(viewerId: string | null) {
       own: sql<number>`coalesce(sum(${reservations.quantity}) filter (where ${isLive} and ${reservations.shopperId} = ${viewer}), 0)::int`.as(
         "own",
       ),
-      lapsed: sql<number>`coalesce(sum(${reservations.quantity}) filter (where ${isLapsed}), 0)::int`.as("lapsed"),
+      lapsed: sql<number>`coalesce(sum(${reservations.quantity}) filter (where ${lapsedHold}), 0)::int`.as("lapsed"),
     })
     .from(reservations)
     .where(and(eq(reservations.productId, products.id), isActiveHold))

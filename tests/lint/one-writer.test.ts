@@ -1,0 +1,43 @@
+/**
+ * lib/inventory/ is the only writer of stock levels, holds and the ledger, and lib/checkout/states.ts the only
+ * writer of a checkout's status: the lint step (eslint.config.mjs) fails any other file of the app that tries.
+ */
+import path from "node:path";
+import { ESLint } from "eslint";
+import { describe, expect, it } from "vitest";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const eslint = new ESLint({ cwd: root });
+
+async function problemsOf(code: string, file: string): Promise<string[]> {
+  const [result] = await eslint.lintText(code, { filePath: path.join(root, file) });
+  return result!.messages.filter((m) => m.severity === 2).map((m) => `${m.ruleId}: ${m.message}`);
+}
+
+const header = `import { sql } from "drizzle-orm";\nimport { db } from "@/db/client";\n`;
+
+describe("one writer of the stock tables", () => {
+  it("fails a file outside lib/inventory that imports a stock table", async () => {
+    const problems = await problemsOf(`${header}import { stockLevels } from "@/db/schema";\nexport const rows = () => db.select().from(stockLevels);\n`, "lib/orders/sneaky.ts");
+    expect(problems.some((p) => p.startsWith("no-restricted-imports"))).toBe(true);
+  });
+
+  it("fails a read model that writes holds, the ledger or stock rows", async () => {
+    for (const write of [
+      `db.update(reservations).set({ quantity: 1 })`,
+      `db.insert(stockMovements).values({ productId: "p", kind: "receive" })`,
+      `db.delete(stockLevels)`,
+      "db.execute(sql`update stock_levels set on_hand = 0`)",
+      "db.execute(sql`insert into reservations (quantity) values (1)`)",
+    ]) {
+      const code = `${header}import { reservations, stockLevels, stockMovements } from "@/db/schema";\nexport const write = () => ${write};\nvoid sql;\nvoid [reservations, stockLevels, stockMovements];\n`;
+      const problems = await problemsOf(code, "lib/catalog.ts");
+      expect(problems.some((p) => p.startsWith("no-restricted-syntax")), write).toBe(true);
+    }
+  });
+
+  it("lets lib/inventory write them", async () => {
+    const code = `${header}import { stockLevels } from "@/db/schema";\nexport const write = () => db.update(stockLevels).set({ onHand: 1 });\nvoid sql;\n`;
+    expect(await problemsOf(code, "lib/inventory/sneaky.ts")).toEqual([]);
+  });
+});
