@@ -28,6 +28,18 @@ const stockImportRule = [
     patterns: [{ group: ["**/db/schema", "!@/db/schema"], importNames: stockTables, message: "Stock tables belong to lib/inventory: use its read functions or verbs." }],
   },
 ];
+/** One door for a checkout's status: `moveTo` in lib/checkout/states.ts, which asserts the state machine's moves. */
+const checkoutStatusSelectors = [
+  {
+    selector:
+      "CallExpression[callee.property.name='set'][callee.object.callee.property.name='update'][callee.object.arguments.0.name='checkouts'] > ObjectExpression > Property[key.name='status']",
+    message: "A checkout's status changes only through moveTo (lib/checkout/states.ts), which asserts the allowed moves.",
+  },
+  {
+    selector: "TemplateElement[value.raw=/update\\s+\"?checkouts\"?\\s+set\\b[^;]*\\bstatus\\b/i]",
+    message: "A checkout's status changes only through moveTo (lib/checkout/states.ts), which asserts the allowed moves.",
+  },
+];
 /** Read models that join the stock tables in their reads (never writes: the syntax rule still applies). */
 const stockReaders = ["lib/admin-queries.ts", "lib/back-in-stock.ts", "lib/cart.ts", "lib/catalog.ts", "lib/checkout/view.ts", "lib/ledger-charts.ts"];
 
@@ -41,11 +53,19 @@ export default defineConfig([
   },
   {
     files: appCode,
-    ignores: ["lib/inventory/**"],
+    ignores: ["lib/inventory/**", "lib/checkout/states.ts"],
     rules: {
-      "no-restricted-syntax": ["error", ...stockWriteSelectors],
+      "no-restricted-syntax": ["error", ...stockWriteSelectors, ...checkoutStatusSelectors],
       "no-restricted-imports": stockImportRule,
     },
+  },
+  {
+    files: ["lib/inventory/**/*.{ts,tsx}"],
+    rules: { "no-restricted-syntax": ["error", ...checkoutStatusSelectors] },
+  },
+  {
+    files: ["lib/checkout/states.ts"],
+    rules: { "no-restricted-syntax": ["error", ...stockWriteSelectors], "no-restricted-imports": stockImportRule },
   },
   {
     files: stockReaders,

@@ -1,6 +1,6 @@
 /**
  * Checkout: start (hold the cart), activity (slide the expiry), cancel, and the admin's release. Paying is
- * lib/payments/lifecycle.ts. Every status change follows the state machine of ./lifecycle.ts. Server actions
+ * ./pay.ts. Every status change goes through the state machine of ./states.ts. Server actions
  * and route handlers both call these functions.
  */
 import "server-only";
@@ -12,7 +12,7 @@ import { env } from "../env";
 import { DomainError, notFound } from "../errors";
 import { extendHolds, holdOwner, releaseCheckoutHolds, requestHold, unitsHeldBy, type HoldOutcome, type ShortLine } from "../inventory";
 import type { Shopper } from "../shoppers";
-import { assertMove, expiredError, refusalFor } from "./lifecycle";
+import { assertMove, expiredError, refusalFor } from "./states";
 import { isUuid } from "../ids";
 import { getCheckout, heldCheckoutView, type CheckoutView } from "./view";
 

@@ -1,4 +1,4 @@
-/** Checkout: its state machine (lifecycle.ts), its view (view.ts), its operations (checkout.ts), and paying. */
+/** Checkout: its state machine (states.ts), its view (view.ts), its operations (checkout.ts), and paying. */
 export {
   cancelCheckout,
   checkoutDetailsSchemaKeys,

@@ -32,6 +32,7 @@ import { cartLines, carts, checkouts, products, rateLimits, reservations } from 
 import { freeUnitsOf, holdHasLapsed, isLiveCheckout } from "./availability";
 import { env } from "../env";
 import { excluded } from "../query-parts";
+import { moveTo } from "../checkout/states";
 import { DomainError } from "../errors";
 import { recordHoldBatchFailure, recordHoldOutcomes } from "../metrics";
 import { holdOnThread } from "./hold-thread";
@@ -363,10 +364,10 @@ async function writeBatch(
     const restarted = replaced.filter((c) => c.expiresAt > now).map((c) => c.id);
     // The cart changed since, or the hold lapsed: the old checkout ends before its cart's new one is inserted.
     if (lapsed.length > 0) {
-      sent.push(tx.update(checkouts).set({ status: "expired", endedBy: "timeout", endedAt: sql`now()` }).where(anyOf(checkouts.id, lapsed)).then((r) => r));
+      sent.push(moveTo(tx, anyOf(checkouts.id, lapsed), "expired", { endedBy: "timeout", endedAt: sql`now()` }).then((r) => r));
     }
     if (restarted.length > 0) {
-      sent.push(tx.update(checkouts).set({ status: "cancelled", endedBy: "shopper", endedAt: sql`now()` }).where(anyOf(checkouts.id, restarted)).then((r) => r));
+      sent.push(moveTo(tx, anyOf(checkouts.id, restarted), "cancelled", { endedBy: "shopper", endedAt: sql`now()` }).then((r) => r));
     }
   }
   // The client addresses' counts become what was granted; their rows are locked since the first round trip.

@@ -6,6 +6,7 @@ import { and, asc, eq, inArray, lte, notExists, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
 import { checkouts, orderLines, orders, products, reservations, stockLevels, stockMovements } from "@/db/schema";
 import { freeUnits, isActiveHold, lapsedHold, reservedUnits } from "./availability";
+import { moveTo } from "../checkout/states";
 import { DomainError, notFound } from "../errors";
 import { recordExpired } from "../metrics";
 import { applyLedger, expireStaleHoldsOn, expiredLedger, lockStockRows } from "./stock";
@@ -149,20 +150,20 @@ export async function expireStaleHolds(options: { batchSize?: number; maxBatches
     .where(and(eq(checkouts.status, "active"), lte(checkouts.expiresAt, sql`now()`)))
     .limit(1000)
     .for("update", { skipLocked: true });
-  await db
-    .update(checkouts)
-    .set({ status: "expired", endedBy: "timeout", endedAt: sql`now()` })
-    .where(
-      and(
-        inArray(checkouts.id, due),
-        notExists(
-          db
-            .select({ one: sql`1` })
-            .from(reservations)
-            .where(and(eq(reservations.checkoutId, checkouts.id), eq(reservations.status, "active"))),
-        ),
+  await moveTo(
+    db,
+    and(
+      inArray(checkouts.id, due),
+      notExists(
+        db
+          .select({ one: sql`1` })
+          .from(reservations)
+          .where(and(eq(reservations.checkoutId, checkouts.id), eq(reservations.status, "active"))),
       ),
-    );
+    )!,
+    "expired",
+    { endedBy: "timeout", endedAt: sql`now()` },
+  );
   return expired;
 }
 

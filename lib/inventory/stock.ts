@@ -12,6 +12,7 @@ import { db, type Tx } from "@/db/client";
 import { anyOf, anyOfSubquery, insertRows, jsonRows, preparedOnce } from "@/db/batch-statements";
 import { checkouts, reservations, stockLevels, stockMovements, type CheckoutEnder } from "@/db/schema";
 import { lapsedHold } from "./availability";
+import { moveTo } from "../checkout/states";
 import { recordExpired, recordReleased } from "../metrics";
 
 export interface ShortLine {
@@ -213,10 +214,7 @@ export async function releaseCheckoutHolds(
       reason: options.reason,
     })),
   );
-  await tx
-    .update(checkouts)
-    .set({ status: options.status, endedBy: options.endedBy, endedAt: sql`now()` })
-    .where(and(eq(checkouts.id, checkoutId), inArray(checkouts.status, ["active", "paying", "expired"])));
+  await moveTo(tx, eq(checkouts.id, checkoutId), options.status, { endedBy: options.endedBy, endedAt: sql`now()` });
   return freed.length;
 }
 

@@ -25,7 +25,7 @@ import { db, type Tx } from "@/db/client";
 import { carts, cartLines, checkouts, orderLines, orders, payments, type Payment, type PaymentStatus } from "@/db/schema";
 import { detailsToPayWith, type DeliveryGiven } from "../checkout/delivery";
 import { expireLapsed, hasLapsed, InsufficientStockError, lockCheckout, type LockedCheckout } from "../checkout/checkout";
-import { refusalFor, supersededError } from "../checkout/lifecycle";
+import { moveTo, refusalFor, supersededError } from "../checkout/states";
 import { getCheckout, type CheckoutView } from "../checkout/view";
 import { env } from "../env";
 import { DomainError, notFound } from "../errors";
@@ -195,17 +195,13 @@ async function beginPayment(request: PayRequest): Promise<Begun> {
     // Held again at the accepted new prices: the holds and the checkout say what is charged.
     if (revival?.repriced.length) await takeNewPrices(tx, checkout.id, revival.repriced, totalCents);
     const window = paymentWindowEnd();
-    await tx
-      .update(checkouts)
-      .set({
-        status: "paying",
+    await moveTo(tx, eq(checkouts.id, checkout.id), "paying", {
         endedBy: null,
         endedAt: null,
         details,
         expiresAt: window,
         hardExpiresAt: sql`greatest(${checkouts.hardExpiresAt}, ${window})`,
-      })
-      .where(eq(checkouts.id, checkout.id));
+    });
     const [payment] = await tx
       .insert(payments)
       .values({
@@ -454,7 +450,7 @@ async function placeOrder(tx: Tx, checkout: LockedCheckout, payment: Payment, re
   });
   await Promise.all([
     tx.insert(orderLines).values(bought.map((b) => ({ orderId, ...b }))),
-    tx.update(checkouts).set({ status: "completed", endedBy: "payment", endedAt: sql`now()` }).where(eq(checkouts.id, checkout.id)),
+    moveTo(tx, eq(checkouts.id, checkout.id), "completed", { endedBy: "payment", endedAt: sql`now()` }),
     ...bought.flatMap((b) => [
       // The bought quantities leave the cart; anything added since stays.
       tx.delete(cartLines).where(and(eq(cartLines.cartId, checkout.cartId), eq(cartLines.productId, b.productId), lte(cartLines.quantity, b.quantity))),

@@ -41,3 +41,20 @@ describe("one writer of the stock tables", () => {
     expect(await problemsOf(code, "lib/inventory/sneaky.ts")).toEqual([]);
   });
 });
+
+describe("one door for a checkout's status", () => {
+  it("fails a file other than lib/checkout/states.ts that sets checkouts.status", async () => {
+    for (const file of ["lib/checkout/pay.ts", "lib/inventory/sneaky.ts", "app/api/sneaky/route.ts"]) {
+      const code = `${header}import { checkouts } from "@/db/schema";\nexport const end = () => db.update(checkouts).set({ status: "cancelled", endedAt: sql\`now()\` });\n`;
+      const problems = await problemsOf(code, file);
+      expect(problems.some((p) => p.startsWith("no-restricted-syntax")), file).toBe(true);
+    }
+  });
+
+  it("lets other columns of a checkout be written, and moveTo write its status", async () => {
+    const code = `${header}import { checkouts } from "@/db/schema";\nexport const touch = () => db.update(checkouts).set({ totalCents: 1, endedAt: sql\`now()\` });\n`;
+    expect(await problemsOf(code, "lib/checkout/checkout.ts")).toEqual([]);
+    const door = `${header}import { checkouts } from "@/db/schema";\nexport const end = () => db.update(checkouts).set({ status: "cancelled", endedAt: sql\`now()\` });\n`;
+    expect(await problemsOf(door, "lib/checkout/states.ts")).toEqual([]);
+  });
+});

@@ -1,5 +1,6 @@
 /**
- * The checkout's life: one explicit state machine. Every change of `checkouts.status` goes through `moveTo`.
+ * The checkout's life: one explicit state machine. Every change of `checkouts.status` goes through `moveTo`
+ * (the lint step refuses any other write of it).
  *
  *                 ┌────────── pay ──────────┐
  *                 │                         ▼
@@ -17,7 +18,10 @@
  * checkout of the same cart is over for good, whatever became of the newer one. While `paying`, the hold
  * cannot lapse until the payment window ends; then the recovery sweep asks the provider.
  */
-import type { CheckoutEnder, CheckoutStatus } from "@/db/schema";
+import { and, inArray, type SQL } from "drizzle-orm";
+import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
+import type { Db, Tx } from "@/db/client";
+import { checkouts, type CheckoutEnder, type CheckoutStatus } from "@/db/schema";
 import { DomainError } from "../errors";
 
 export const transitions: Record<CheckoutStatus, readonly CheckoutStatus[]> = {
@@ -75,3 +79,24 @@ export const supersededError = () =>
     "This checkout was replaced by a newer one for the same cart; nothing was charged here. Please use the newest checkout.",
     { superseded: true },
   );
+
+/** The statuses from which the state machine lets a checkout move to `to`. */
+export const movesInto = (to: CheckoutStatus): CheckoutStatus[] =>
+  (Object.keys(transitions) as CheckoutStatus[]).filter((from) => transitions[from].includes(to));
+
+/** What else a move writes with the status: when and by whom it ended, the payment window, the details. */
+export type MoveFields = Omit<PgUpdateSetSource<typeof checkouts>, "status">;
+
+/**
+ * The one door for a checkout's status: moves the checkouts `which` selects (one, or a batch: the hold engine
+ * ends many at once) to `to`, with `fields` in the same statement. Only a checkout whose status the state
+ * machine lets move to `to` moves; any other is left as it is (the caller holds the rows' locks and has already
+ * refused a move it may not make, with `assertMove` or `refusalFor`). Returns the statement, to await or to send
+ * with others.
+ */
+export function moveTo(executor: Db | Tx, which: SQL, to: CheckoutStatus, fields: MoveFields = {}) {
+  return executor
+    .update(checkouts)
+    .set({ ...fields, status: to })
+    .where(and(which, inArray(checkouts.status, movesInto(to))));
+}
