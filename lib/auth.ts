@@ -9,7 +9,7 @@ import { db } from "@/db/client";
 import { requestEmailVerification, SIGN_IN_VERIFICATION_SECONDS } from "./accounts";
 import { authConfig } from "./auth.config";
 import { DomainError } from "./errors";
-import { claimGuestOrders } from "./guest-orders";
+import { claimGuestOrders } from "./orders/guest";
 import { clientAddress } from "./client-address";
 import { adoptGuest } from "./identity";
 import { limitSignInAttempts, verifyCredentials } from "./shoppers";

@@ -91,8 +91,3 @@ export function countRequestFromIp(ip: string, limit: number): void {
   if (limit <= 0) return;
   counter.hit(`ip:${ip}`, limit, "requests from your address");
 }
-
-/** Sends this server's pending counts now (tests, and a server shutting down). */
-export function flushRequestCounts(): Promise<void> {
-  return counter.flush();
-}

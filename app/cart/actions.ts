@@ -2,7 +2,7 @@
 /**
  * Cart and checkout-start actions. Public POST endpoints like any route handler: each validates its input,
  * finds the shopper itself and only ever touches that shopper's cart. None of them touches stock except
- * startCheckoutAction, through lib/checkout.ts.
+ * startCheckoutAction, through lib/checkout.
  */
 import { refresh } from "next/cache";
 import { headers } from "next/headers";
@@ -72,7 +72,7 @@ export async function fitCartToStockAction(_previous: FormState | null): Promise
 }
 
 /**
- * "Checkout": holds the cart (lib/checkout.ts startCheckout) and goes to the checkout page. Guests give an
+ * "Checkout": holds the cart (lib/checkout startCheckout) and goes to the checkout page. Guests give an
  * email here. A shortage comes back as form state naming each short line and what is left of it.
  */
 export async function startCheckoutAction(_previous: FormState | null, formData: FormData): Promise<FormState> {

@@ -1,6 +1,6 @@
 "use server";
 /**
- * Checkout page actions: pay and cancel. Each finds the shopper itself; lib/checkout.ts answers "not found"
+ * Checkout page actions: pay and cancel. Each finds the shopper itself; lib/checkout answers "not found"
  * for a checkout that is not theirs.
  */
 import { refresh } from "next/cache";

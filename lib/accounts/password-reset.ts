@@ -10,7 +10,7 @@ import { and, eq, ne, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { users } from "@/db/schema";
 import { env } from "../env";
-import { claimGuestOrders } from "../guest-orders";
+import { claimGuestOrders } from "../orders/guest";
 import { queueEmail } from "../mail/outbox";
 import { resetPasswordEmail } from "../mail/templates";
 import { consumeRateLimit } from "../rate-limit";

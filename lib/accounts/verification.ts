@@ -9,7 +9,7 @@ import { db, type Db, type Tx } from "@/db/client";
 import { users } from "@/db/schema";
 import { env } from "../env";
 import { DomainError } from "../errors";
-import { claimGuestOrders } from "../guest-orders";
+import { claimGuestOrders } from "../orders/guest";
 import { rateLimited } from "../rate-limit";
 import { queueEmail } from "../mail/outbox";
 import { verifyEmailEmail } from "../mail/templates";

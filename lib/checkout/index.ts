@@ -9,5 +9,5 @@ export {
   startCheckout,
 } from "./checkout";
 export { getCheckout, type CheckoutLineView, type CheckoutView } from "./view";
-export { payForCheckout, type PayResult } from "../payments/lifecycle";
+export { payForCheckout, type PayResult } from "./pay";
 export { payWithDetails } from "./pay-with-details";

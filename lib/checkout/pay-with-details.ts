@@ -6,7 +6,7 @@
  */
 import "server-only";
 import { DomainError } from "../errors";
-import { payForCheckout, type PayRequest, type PayResult } from "../payments/lifecycle";
+import { payForCheckout, type PayRequest, type PayResult } from "./pay";
 import { recordCheckoutActivity } from "./checkout";
 import type { DeliveryRule } from "./delivery";
 

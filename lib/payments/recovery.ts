@@ -12,7 +12,7 @@ import { checkouts, payments } from "@/db/schema";
 import { env } from "../env";
 import { lockCheckout } from "../checkout/checkout";
 import { paymentProvider } from "./index";
-import { failCheckout, providerKey, settleAndFinish } from "./lifecycle";
+import { failCheckout, providerKey, settleAndFinish } from "../checkout/pay";
 
 /** Settles payments with no answer for PAYMENT_RECOVERY_AFTER_SECONDS. Returns how many it settled. */
 export async function recoverPayments(options: { limit?: number } = {}): Promise<number> {

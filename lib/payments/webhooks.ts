@@ -13,7 +13,7 @@ import { paymentEvents, payments } from "@/db/schema";
 import { DomainError } from "../errors";
 import { isUuid } from "../ids";
 import { paymentProvider } from "./index";
-import { PROVIDER_KEY_PREFIX, settleAndFinish } from "./lifecycle";
+import { PROVIDER_KEY_PREFIX, settleAndFinish } from "../checkout/pay";
 
 export async function receiveWebhook(rawBody: string, headers: Headers): Promise<{ received: true; duplicate: boolean }> {
   const provider = paymentProvider();

@@ -11,7 +11,7 @@ import { db, pool } from "@/db/client";
 import { requestPasswordReset, resetPassword, verifyEmail } from "@/lib/accounts";
 import { issueAccountToken } from "@/lib/accounts/tokens";
 import { env } from "@/lib/env";
-import { claimGuestOrders } from "@/lib/guest-orders";
+import { claimGuestOrders } from "@/lib/orders";
 import { createAccount } from "@/lib/shoppers";
 import { upsertAdmin } from "@/db/seed";
 import { expectDomainError, makeProduct, sellUnits } from "../support/fixtures";

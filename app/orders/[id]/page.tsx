@@ -10,7 +10,7 @@ import { Price } from "@/components/ui/price";
 import { LocalTime } from "@/components/ui/local-time";
 import { DomainError } from "@/lib/errors";
 import { currentShopper } from "@/lib/identity";
-import { isOrderAccessKey } from "@/lib/order-access";
+import { isOrderAccessKey } from "@/lib/orders";
 import { getOrderForShopper, getOrderWithAccess, type OrderView } from "@/lib/orders";
 import { countryName } from "@/lib/countries";
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { authoriseAdminRequest } from "@/lib/admin";
-import { getAdminOrderDetail } from "@/lib/admin-orders";
+import { getAdminOrderDetail } from "@/lib/orders";
 import { notFound } from "@/lib/errors";
 import { handler, json, parseWith } from "@/lib/http";
 

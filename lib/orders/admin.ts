@@ -3,11 +3,11 @@ import "server-only";
 import { desc, eq } from "drizzle-orm";
 import { db } from "@/db/client";
 import { payments, type PaymentStatus } from "@/db/schema";
-import { listMovements, type MovementView } from "./admin-queries";
-import { notFound } from "./errors";
-import { isUuid } from "./ids";
-import { paymentTrouble } from "./order-payment-state";
-import { findOrderById, type OrderView } from "./orders";
+import { listMovements, type MovementView } from "../admin-queries";
+import { notFound } from "../errors";
+import { isUuid } from "../ids";
+import { paymentTrouble } from "./payment-state";
+import { findOrderById, type OrderView } from "./read";
 
 export interface OrderPaymentView {
   /** The order's payment: `captured`, or `authorized` while its capture is still being made. */

@@ -1,12 +1,12 @@
-/** Orders: what a paid checkout became, and fulfilment (allocated stock leaves the shelf). */
+/** Orders as they are read (the shopper's, a guest's by link, the admin's pages), and fulfilment (allocated stock leaves the shelf). */
 import "server-only";
 import { and, desc, eq, ilike, or, sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
 import { checkouts, orderLines, orders, payments, products, users, type OrderStatus, type PaymentStatus } from "@/db/schema";
-import { DomainError, notFound } from "./errors";
-import { isUuid } from "./ids";
-import { fulfilOrderUnits } from "./inventory";
-import { anchoredCondition, anchoredOrderBy, containsPattern, decodeAnchoredCursor, toAnchoredPage, type AnchoredOrder, type Page } from "./paging";
+import { DomainError, notFound } from "../errors";
+import { isUuid } from "../ids";
+import { fulfilOrderUnits } from "../inventory";
+import { anchoredCondition, anchoredOrderBy, containsPattern, decodeAnchoredCursor, toAnchoredPage, type AnchoredOrder, type Page } from "../paging";
 
 export interface OrderLineView {
   productId: string;
@@ -93,8 +93,8 @@ export async function getOrderForShopper(orderId: string, shopperId: string): Pr
 }
 
 /**
- * An order by id, for a caller who proved access another way: an order link's key (lib/order-access.ts) or a
- * guest lookup by email and number (lib/guest-orders.ts).
+ * An order by id, for a caller who proved access another way: an order link's key (./access.ts) or a
+ * guest lookup by email and number (./guest.ts).
  */
 export async function getOrderWithAccess(orderId: string): Promise<Omit<OrderView, "shopper">> {
   if (!isUuid(orderId)) throw notFound("order");
@@ -112,10 +112,6 @@ export function listOrdersForShopper(shopperId: string): Promise<OrderView[]> {
 export async function findOrderById(orderId: string): Promise<OrderView | undefined> {
   const [order] = await queryOrders(eq(orders.id, orderId), 1);
   return order;
-}
-
-export function listAllOrders(filter: { status?: OrderStatus } = {}): Promise<OrderView[]> {
-  return queryOrders(filter.status ? eq(orders.status, filter.status) : undefined, 500);
 }
 
 const ordersOrder: AnchoredOrder = {

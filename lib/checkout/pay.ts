@@ -1,5 +1,7 @@
 /**
- * Paying for a checkout: money moves exactly once.
+ * Paying for a checkout, the one file that says how a payment becomes an order (begin → provider → settle):
+ * money moves exactly once. The stock verbs are lib/inventory's (extend, renew, allocate, release), the order is
+ * placed by lib/orders/place.ts, and the providers, signatures, webhooks and recovery sweep are lib/payments'.
  *
  *   1. begin   — a short transaction: the checkout moves to `paying` (its holds kept until the payment window
  *                ends; a lapsed checkout is revived first if the state machine allows it, it started within
@@ -9,33 +11,34 @@
  *   2. authorize — the provider call, with no transaction open and no pooled connection held. An answer that
  *                comes after the request stopped waiting (202) is settled when it comes.
  *   3. settle  — a short transaction: the provider's answer is applied to the record. Authorized: the stock
- *                is allocated to a new order (the checkout `completed`), or, when it could not be kept, the
+ *                is allocated to a new order (placeOrder; the checkout `completed`), or, when it could not be kept, the
  *                checkout fails and the money is to be given back. Declined: the hold is released at once.
  *   4. capture / void / refund — provider calls again outside any transaction, then recorded. The settler
  *                that decides on one claims it in the settling transaction (`step_claimed_at`), so a second
  *                settler bringing the same answer never makes the call again.
  * `settlePayment` is the one function that applies a provider's answer, whoever brings it: the pay request, the
- * recovery sweep (recovery.ts) or a webhook. Whatever order they come in, the payment's row lock and its status
+ * recovery sweep (lib/payments/recovery.ts) or a webhook (lib/payments/webhooks.ts). Whatever order they come in, the payment's row lock and its status
  * make the outcome happen once: one order, one capture, or one release.
  */
 import "server-only";
-import { and, eq, getTableColumns, gt, inArray, lte, sql } from "drizzle-orm";
+import { and, eq, getTableColumns, gt, inArray, sql } from "drizzle-orm";
 import { formatMoney } from "@/components/ui/money";
 import { db, type Tx } from "@/db/client";
-import { carts, cartLines, checkouts, orderLines, orders, payments, type Payment, type PaymentStatus } from "@/db/schema";
-import { detailsToPayWith, type DeliveryGiven } from "../checkout/delivery";
-import { expireLapsed, hasLapsed, InsufficientStockError, lockCheckout, type LockedCheckout } from "../checkout/checkout";
-import { moveTo, refusalFor, supersededError } from "../checkout/states";
-import { getCheckout, type CheckoutView } from "../checkout/view";
+import { carts, checkouts, orders, payments, type Payment, type PaymentStatus } from "@/db/schema";
+import { detailsToPayWith, type DeliveryGiven } from "./delivery";
+import { expireLapsed, hasLapsed, InsufficientStockError, lockCheckout, type LockedCheckout } from "./checkout";
+import { moveTo, refusalFor, supersededError } from "./states";
+import { getCheckout, type CheckoutView } from "./view";
 import { env } from "../env";
 import { DomainError, notFound } from "../errors";
 import { isUuid } from "../ids";
-import { allocateToOrder, extendHolds, heldLines, releaseCheckoutHolds, renewHolds, repriceHolds, type ShortLine } from "../inventory";
+import { extendHolds, heldLines, releaseCheckoutHolds, renewHolds, repriceHolds, type ShortLine } from "../inventory";
 import { queueOrderConfirmation } from "../mail";
 import { measurePayment } from "../metrics";
-import { getOrderForShopper, type OrderView } from "../orders";
-import { paymentProvider } from "./index";
-import type { ProviderPayment } from "./provider";
+import { placeOrder } from "../orders/place";
+import { getOrderForShopper, type OrderView } from "../orders/read";
+import { paymentProvider } from "../payments";
+import type { ProviderPayment } from "../payments/provider";
 
 export type PayResult = { kind: "paid"; order: OrderView } | { kind: "pending"; checkout: CheckoutView };
 
@@ -423,44 +426,6 @@ function recordPayment(tx: Tx, paymentId: string, values: Partial<Payment>) {
 export async function failCheckout(tx: Tx, checkout: LockedCheckout, reason: string): Promise<void> {
   if (checkout.status !== "paying") return;
   await releaseCheckoutHolds(tx, checkout.id, { status: "failed", endedBy: "payment", kind: "release", reason, actorId: null });
-}
-
-/**
- * Turns the checkout's holds into allocated stock and an order (authorize, allocate, then capture): the
- * checkout completes, and only the quantities bought leave the cart.
- */
-async function placeOrder(tx: Tx, checkout: LockedCheckout, payment: Payment, reference: string): Promise<{ orderId: string } | { short: ShortLine[] }> {
-  const orderId = crypto.randomUUID();
-  const short = await allocateToOrder(tx, checkout.id, { orderId, actorId: payment.shopperId });
-  if (short.length > 0) return { short };
-  // The name is copied onto the order line: a later rename never rewrites what was sold.
-  const bought = (await heldLines(tx, checkout.id)).map((l) => ({
-    productId: l.productId,
-    name: l.name,
-    quantity: l.quantity,
-    unitPriceCents: l.unitPriceCents,
-  }));
-  await tx.insert(orders).values({
-    id: orderId,
-    checkoutId: checkout.id,
-    shopperId: payment.shopperId,
-    email: checkout.email,
-    totalCents: checkout.totalCents,
-    paymentReference: reference,
-  });
-  await Promise.all([
-    tx.insert(orderLines).values(bought.map((b) => ({ orderId, ...b }))),
-    moveTo(tx, eq(checkouts.id, checkout.id), "completed", { endedBy: "payment", endedAt: sql`now()` }),
-    ...bought.flatMap((b) => [
-      // The bought quantities leave the cart; anything added since stays.
-      tx.delete(cartLines).where(and(eq(cartLines.cartId, checkout.cartId), eq(cartLines.productId, b.productId), lte(cartLines.quantity, b.quantity))),
-      tx
-        .update(cartLines)
-        .set({ quantity: sql`${cartLines.quantity} - ${b.quantity}` })
-        .where(and(eq(cartLines.cartId, checkout.cartId), eq(cartLines.productId, b.productId), gt(cartLines.quantity, b.quantity))),
-    ]),
-  ]);
-  return { orderId };
 }
 
 /**
