@@ -68,6 +68,16 @@ export default defineConfig([
     rules: { "no-restricted-syntax": ["error", ...stockWriteSelectors], "no-restricted-imports": stockImportRule },
   },
   {
+    // No circles between modules: each floor imports only the ones below it.
+    files: ["**/*.{ts,tsx,mts}"],
+    rules: { "import/no-cycle": ["error", { ignoreExternal: true }] },
+  },
+  {
+    // db/ is the floor: it imports nothing from lib/ (the app plugs in through db/client's setPoolHooks).
+    files: ["db/**/*.ts"],
+    rules: { "no-restricted-imports": ["error", { patterns: [{ group: ["@/lib/*", "**/lib/*"], message: "db/ imports nothing from lib/." }] }] },
+  },
+  {
     files: stockReaders,
     rules: { "no-restricted-imports": "off" },
   },

@@ -27,6 +27,9 @@ export async function register() {
       );
     }
     await import("./lib/metrics");
+    // The pool counts its waits and answers 503 through lib/ (db/ imports nothing from lib/).
+    const { connectPoolHooks } = await import("./lib/pool-hooks");
+    connectPoolHooks();
     const { startExpirySweep } = await import("./lib/cron");
     startExpirySweep();
     if ((process.env.PAYMENT_PROVIDER ?? "test") === "test") {

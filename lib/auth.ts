@@ -11,7 +11,7 @@ import { authConfig } from "./auth.config";
 import { DomainError } from "./errors";
 import { claimGuestOrders } from "./orders/guest";
 import { clientAddress } from "./client-address";
-import { adoptGuest } from "./identity";
+import { adoptGuest } from "./guest-cookie";
 import { limitSignInAttempts, verifyCredentials } from "./shoppers";
 import { signInSchema } from "./store-schemas";
 

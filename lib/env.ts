@@ -3,6 +3,7 @@
  * Names and defaults follow the public contract (shared store-api.md, "Configuration").
  */
 import { z } from "zod";
+import { databaseEnvShape } from "@/db/env";
 
 const wholeNumber = (fallback: number) => z.coerce.number().int().min(0).default(fallback);
 const optionalSecret = z
@@ -14,13 +15,8 @@ const unsetIfEmpty = (value: unknown) => (value === "" ? undefined : value);
 
 const envSchema = z
   .object({
-    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-    // Set by `npm run dev` / `npm start` (embedded PostgreSQL) or by the operator.
-    DATABASE_URL: z.string().optional(),
-    // "transaction" when DATABASE_URL points at a transaction-mode pooler (PgBouncer, Supavisor, Neon's pooled
-    // endpoint): no prepared statements, no startup parameters (db/connection-settings.ts).
-    DATABASE_POOLER: z.enum(["none", "transaction"]).default("none"),
-    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+    // NODE_ENV and the DATABASE_* settings, as db/ reads them.
+    ...databaseEnvShape,
     RESERVATION_TTL_SECONDS: z.coerce.number().int().min(1).default(900),
     RESERVATION_MAX_SECONDS: z.coerce.number().int().min(1).default(3600),
     CRON_SECRET: optionalSecret,

@@ -3,38 +3,14 @@
  * cookie set on the first cart write. One function for server components, server actions and route handlers.
  */
 import "server-only";
-import { createHmac, timingSafeEqual } from "node:crypto";
 import { cookies, headers } from "next/headers";
 import { cache } from "react";
 import { auth } from "./auth";
-import { handOverGuest } from "./checkout";
-import { env } from "./env";
 import { DomainError } from "./errors";
+import { GUEST_COOKIE, GUEST_COOKIE_MAX_AGE, signGuestId, verifyGuestCookie } from "./guest-cookie";
 import { createGuest, findAccountForSession, findShopper, type Shopper } from "./shoppers";
 
-export const GUEST_COOKIE = "stockhold_guest";
-const GUEST_COOKIE_MAX_AGE = 60 * 60 * 24 * 30;
-
-function secret(): string {
-  if (!env.AUTH_SECRET) throw new Error("AUTH_SECRET is not set");
-  return env.AUTH_SECRET;
-}
-
-const signature = (guestId: string) => createHmac("sha256", secret()).update(`guest:${guestId}`).digest("base64url");
-
-export function signGuestId(guestId: string): string {
-  return `${guestId}.${signature(guestId)}`;
-}
-
-export function verifyGuestCookie(value: string | undefined): string | null {
-  if (!value) return null;
-  const dot = value.lastIndexOf(".");
-  if (dot <= 0) return null;
-  const guestId = value.slice(0, dot);
-  const given = Buffer.from(value.slice(dot + 1));
-  const expected = Buffer.from(signature(guestId));
-  return given.length === expected.length && timingSafeEqual(given, expected) ? guestId : null;
-}
+export { adoptGuest, GUEST_COOKIE, signGuestId, verifyGuestCookie } from "./guest-cookie";
 
 /** The signed-in account, if any (shopper or admin). */
 export const currentAccount = cache(async (): Promise<Shopper | null> => {
@@ -82,18 +58,4 @@ export async function currentOrNewShopper(): Promise<Shopper> {
     maxAge: GUEST_COOKIE_MAX_AGE,
   });
   return guest;
-}
-
-/**
- * At sign-in: the guest behind this browser's guest cookie hands over to the account. Its cart lines join the
- * account's cart, any checkout it had in progress is cancelled (releasing its hold, so the account can hold the
- * same items), and the guest cookie is deleted: from now on the session alone says who is shopping.
- */
-export async function adoptGuest(accountId: string): Promise<void> {
-  const cookieStore = await cookies();
-  const guestId = verifyGuestCookie(cookieStore.get(GUEST_COOKIE)?.value);
-  if (!guestId) return;
-  const guest = await findShopper(guestId);
-  if (guest?.kind === "guest") await handOverGuest(guest.id, accountId);
-  cookieStore.delete(GUEST_COOKIE);
 }

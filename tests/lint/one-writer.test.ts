@@ -2,12 +2,15 @@
  * lib/inventory/ is the only writer of stock levels, holds and the ledger, and lib/checkout/states.ts the only
  * writer of a checkout's status: the lint step (eslint.config.mjs) fails any other file of the app that tries.
  */
+import fs from "node:fs";
 import path from "node:path";
 import { ESLint } from "eslint";
 import { describe, expect, it } from "vitest";
 
 const root = path.resolve(import.meta.dirname, "../..");
-const eslint = new ESLint({ cwd: root });
+// The code below is linted as if it were at a path that does not exist; import/no-cycle reads files from disk,
+// so it is tried on real files (the last test) and left out here.
+const eslint = new ESLint({ cwd: root, overrideConfig: { rules: { "import/no-cycle": "off" } } });
 
 async function problemsOf(code: string, file: string): Promise<string[]> {
   const [result] = await eslint.lintText(code, { filePath: path.join(root, file) });
@@ -56,5 +59,24 @@ describe("one door for a checkout's status", () => {
     expect(await problemsOf(code, "lib/checkout/checkout.ts")).toEqual([]);
     const door = `${header}import { checkouts } from "@/db/schema";\nexport const end = () => db.update(checkouts).set({ status: "cancelled", endedAt: sql\`now()\` });\n`;
     expect(await problemsOf(door, "lib/checkout/states.ts")).toEqual([]);
+  });
+});
+
+describe("floors and circles", () => {
+  it("fails a file in db/ that imports from lib/", async () => {
+    const problems = await problemsOf(`import { env } from "@/lib/env";\nexport const url = env.DATABASE_URL;\n`, "db/sneaky.ts");
+    expect(problems.some((p) => p.startsWith("no-restricted-imports"))).toBe(true);
+  });
+
+  it("fails an import that closes a circle", async () => {
+    const dir = fs.mkdtempSync(path.join(root, "lib", ".cycle-check-"));
+    try {
+      fs.writeFileSync(path.join(dir, "a.ts"), `import { b } from "./b";\nexport const a = () => b;\n`);
+      fs.writeFileSync(path.join(dir, "b.ts"), `import { a } from "./a";\nexport const b = () => a;\n`);
+      const [result] = await new ESLint({ cwd: root }).lintFiles([path.join(dir, "a.ts")]);
+      expect(result!.messages.map((m) => m.ruleId)).toContain("import/no-cycle");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
