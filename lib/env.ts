@@ -28,7 +28,7 @@ const envSchema = z
     MAX_QUANTITY_PER_LINE: z.coerce.number().int().min(1).max(10_000).default(50),
     RATE_LIMIT_CHECKOUTS_PER_MINUTE: wholeNumber(10),
     RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE: wholeNumber(3000),
-    // What one client address may hold (lib/inventory/hold.ts), whatever cookies it sends: new checkouts per hour,
+    // What one client address may hold (lib/inventory/hold/batch.ts), whatever cookies it sends: new checkouts per hour,
     // and units of one product put on hold per hour (unset: twice MAX_QUANTITY_PER_LINE); 0 = no limit.
     RATE_LIMIT_CHECKOUTS_PER_IP_PER_HOUR: wholeNumber(30),
     RATE_LIMIT_UNITS_PER_IP_PER_PRODUCT_PER_HOUR: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).optional()),

@@ -36,7 +36,7 @@ export function rateLimited(what: string, retryAfterSeconds: number): DomainErro
 
 /**
  * Drops finished windows; called by the expiry cron. The per-address holding bounds count by the hour
- * (lib/inventory/hold.ts, buckets `client-…`): theirs go once their hour is over; every other window is a minute.
+ * (lib/inventory/hold/batch.ts, buckets `client-…`): theirs go once their hour is over; every other window is a minute.
  */
 export async function pruneRateLimits(): Promise<void> {
   await db

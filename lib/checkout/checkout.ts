@@ -50,7 +50,7 @@ export async function startCheckout(
       issues: [{ path: ["email"], message: "Required for guest checkout" }],
     });
   }
-  // One batched transaction does it all, the per-shopper rate limit included (lib/inventory/hold.ts).
+  // One batched transaction does it all, the per-shopper rate limit included (lib/inventory/hold/batch.ts).
   const result = await requestHold({
     shopperId: shopper.id,
     email,

@@ -2,8 +2,8 @@
  * Inventory: the one writer of stock levels, holds (reservations) and the stock ledger. Every verb takes the
  * caller's transaction and writes its ledger rows there too.
  *
- * - hold: `requestHold` (hold.ts; in the production server on a thread of its own, hold-thread.ts and
- *   hold-worker.ts) holds a cart's lines for a new checkout;
+ * - hold: `requestHold` (hold/: the queue, the batch, and in the production server the thread and its worker)
+ *   holds a cart's lines for a new checkout;
  * - extend, renew, re-price, allocate (allocate.ts): a checkout's holds kept while the shopper works or pays,
  *   held afresh when they lapsed, and allocated to its order once paid;
  * - release (with why), expire (stock.ts: `releaseCheckoutHolds`, `releaseOrderUnits`; levels.ts: the sweep

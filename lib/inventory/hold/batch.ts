@@ -1,5 +1,5 @@
 /**
- * Starting checkout: hold every cart line, or none. This is where stock is held.
+ * The hold batch: starting checkout holds every cart line, or none. This is where stock is held.
  *
  * Concurrent checkout starts in one app server are coalesced (HoldQueue) into one transaction, so a flash sale
  * on one product takes its row lock once per batch rather than once per shopper. In that transaction, read top
@@ -23,20 +23,17 @@
  * writes with the COMMIT right behind them.
  */
 import "server-only";
-import { isMainThread } from "node:worker_threads";
 import { and, asc, eq, sql } from "drizzle-orm";
 import { union } from "drizzle-orm/pg-core";
 import { db, type Db, type Tx } from "@/db/client";
 import { anyOf, anyOfSubquery, bareName, insertRows, jsonRows, preparedOnce, rawStatement } from "@/db/batch-statements";
 import { cartLines, carts, checkouts, products, rateLimits, reservations } from "@/db/schema";
-import { freeUnitsOf, holdHasLapsed, isLiveCheckout } from "./availability";
-import { env } from "../env";
-import { excluded } from "../query-parts";
-import { moveTo } from "../checkout/states";
-import { DomainError } from "../errors";
-import { recordHoldBatchFailure, recordHoldOutcomes } from "../metrics";
-import { holdOnThread } from "./hold-thread";
-import { applyLedger, expireStaleHoldsOf, expiredLedger, lockStockRowsOf, type EndedHold, type LedgerEntry, type ShortLine } from "./stock";
+import { freeUnitsOf, holdHasLapsed, isLiveCheckout } from "../availability";
+import { env } from "../../env";
+import { excluded } from "../../query-parts";
+import { moveTo } from "../../checkout/states";
+import { DomainError } from "../../errors";
+import { applyLedger, expireStaleHoldsOf, expiredLedger, lockStockRowsOf, type EndedHold, type LedgerEntry, type ShortLine } from "../stock";
 
 export interface HoldRequest {
   shopperId: string;
@@ -637,155 +634,3 @@ function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
   return groups;
 }
 
-/** Runs one batch: on this thread (holdCarts) or on the hold thread (hold-thread.ts). */
-export type BatchRunner = (requests: HoldRequest[], onStockLocked: () => void) => Promise<HoldOutcome[]>;
-
-export interface HoldQueueSettings {
-  /** At most this many checkout starts in one batch. */
-  maxBatch: number;
-  /** At most this many batches in flight at once. */
-  maxInFlight: number;
-  /**
-   * The next batch leaves only once every batch in flight holds its stock rows' locks (on this thread, see
-   * `pump`); otherwise as soon as it is full, or at the end of the turn of the event loop with every other start
-   * that came in during it.
-   */
-  waitForLocks: boolean;
-}
-
-/**
- * Coalesces concurrent checkout starts in this process into batches. Purely a throughput device: every request
- * still goes to PostgreSQL, which alone decides; nothing is remembered between batches.
- */
-export class HoldQueue {
-  private waiting: { request: HoldRequest; resolve: (o: HoldOutcome) => void; reject: (e: unknown) => void }[] = [];
-  private inFlight = 0;
-  /** Batches in flight that have not yet locked their stock rows (they are still reading carts). */
-  private preparing = 0;
-  private pumpAtEndOfTurn = false;
-  /** Counted since the process started; read-only outside (holdQueueStats), for tests and the bench. */
-  readonly stats = { batches: 0, requests: 0, largestBatch: 0 };
-
-  constructor(
-    private readonly settings: HoldQueueSettings,
-    private readonly runBatch: BatchRunner,
-  ) {}
-
-  submit(request: HoldRequest): Promise<HoldOutcome> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ request, resolve, reject });
-      // A full batch need not wait for the end of the turn: it leaves at once, if one more may be in flight.
-      if (this.settings.waitForLocks || this.waiting.length >= this.settings.maxBatch) return this.pump();
-      if (this.pumpAtEndOfTurn) return;
-      this.pumpAtEndOfTurn = true;
-      setImmediate(() => {
-        this.pumpAtEndOfTurn = false;
-        this.pump();
-      });
-    });
-  }
-
-  /**
-   * On this thread, sends a batch when none is in flight, or when every batch in flight already holds its stock
-   * rows' locks: the next one then gathers everything that arrived meanwhile and prepares while the lock is held,
-   * rather than leaving at once with one or two shoppers and taking the hot row's lock for little work. On the
-   * hold thread, batches leave when full or at the end of each turn of this event loop (up to the number in
-   * flight).
-   */
-  private pump(): void {
-    const { maxBatch, maxInFlight, waitForLocks } = this.settings;
-    while (this.inFlight < maxInFlight && (!waitForLocks || this.preparing === 0) && this.waiting.length > 0) {
-      const batch = this.waiting.splice(0, maxBatch);
-      this.inFlight += 1;
-      this.preparing += 1;
-      this.stats.batches += 1;
-      this.stats.requests += batch.length;
-      this.stats.largestBatch = Math.max(this.stats.largestBatch, batch.length);
-      let locked = false;
-      const onLocked = () => {
-        if (locked) return;
-        locked = true;
-        this.preparing -= 1;
-        if (waitForLocks) this.pump();
-      };
-      void this.run(batch, onLocked).finally(() => {
-        this.inFlight -= 1;
-        onLocked();
-        this.pump();
-      });
-    }
-  }
-
-  private async run(batch: HoldQueue["waiting"], onLocked: () => void): Promise<void> {
-    const started = performance.now();
-    try {
-      const outcomes = await this.runBatch(
-        batch.map((b) => b.request),
-        onLocked,
-      );
-      // Each answer must be the answer to its own request: never a 2xx for a hold that is not there.
-      if (outcomes.length !== batch.length) {
-        throw new DomainError("database_unavailable", "The shop could not confirm your hold. Nothing was held; please try again.", {}, { "Retry-After": "1" });
-      }
-      recordHoldOutcomes(outcomes, batch.length, performance.now() - started);
-      batch.forEach((b, i) => b.resolve(outcomes[i]!));
-    } catch (error) {
-      recordHoldBatchFailure(batch.length, error);
-      if (batch.length === 1) {
-        batch[0]!.reject(error);
-        return;
-      }
-      onLocked();
-      // One bad request must not fail its neighbours: retry each on its own.
-      await Promise.all(
-        batch.map((b) => {
-          const retried = performance.now();
-          return this.runBatch([b.request], () => {}).then(
-            (o) => {
-              recordHoldOutcomes(o, 1, performance.now() - retried);
-              b.resolve(o[0]!);
-            },
-            (e: unknown) => b.reject(e),
-          );
-        }),
-      );
-    }
-  }
-}
-
-/**
- * Where batches run, and how they are formed (tuned with `npm run bench` and `npm run bench:http`, BENCHMARKS.md).
- *
- * In the production server (`next start`) each batch runs on the hold thread (hold-thread.ts), a worker thread
- * of this process with its own connections: its event loop has nothing else to do, so it answers the database
- * the moment the hot row is locked and holds the lock for the writes and the commit only, never for a turn of
- * the HTTP server's loop (15–20 ms under load). Up to 16 starts a batch and five in flight: a batch leaves as
- * soon as it is full, the rest at the end of each turn of the server's loop. So no one batch carries every
- * connection's shopper at once, and a long turn (a garbage collection, a burst of requests) sends its starts as
- * they come rather than all at its end, while their answers arrive in smaller groups.
- *
- * Elsewhere (`next dev`, tests, scripts) each batch runs on the calling thread, whose loop may be busy when the
- * lock comes: up to 64 starts a batch and three in flight, and the next leaves once every batch in flight holds
- * its locks, so it gathers everyone who arrived meanwhile. While one commits, the next is waiting for the row,
- * and a third may leave the moment the second has it.
- */
-// NEXT_RUNTIME is Next.js's own marker of its Node.js server (as in instrumentation.ts), not configuration.
-const onHoldThread = isMainThread && process.env.NEXT_RUNTIME === "nodejs" && env.NODE_ENV === "production";
-
-export const holdQueueSettings: Readonly<HoldQueueSettings> = onHoldThread
-  ? { maxBatch: 16, maxInFlight: Math.min(5, env.DATABASE_POOL_SIZE), waitForLocks: false }
-  : { maxBatch: 64, maxInFlight: Math.min(3, env.DATABASE_POOL_SIZE), waitForLocks: true };
-
-const onThisThread: BatchRunner = (requests, onStockLocked) => holdCarts(db, requests, onStockLocked);
-
-const globalForQueue = globalThis as unknown as { stockholdHoldQueue?: HoldQueue };
-const holdQueue = (globalForQueue.stockholdHoldQueue ??= new HoldQueue(holdQueueSettings, onHoldThread ? holdOnThread : onThisThread));
-
-export function requestHold(request: HoldRequest): Promise<HoldOutcome> {
-  return holdQueue.submit(request);
-}
-
-/** How many batches this process's queue has sent, with how many checkout starts, and the largest batch. */
-export function holdQueueStats(): Readonly<{ batches: number; requests: number; largestBatch: number }> {
-  return { ...holdQueue.stats };
-}

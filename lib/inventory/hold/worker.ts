@@ -1,12 +1,12 @@
 /**
- * The hold thread's entry (hold-thread.ts): runs each batch it is sent with holdCarts on this thread's own
+ * The hold thread's entry (thread.ts): runs each batch it is sent with holdCarts on this thread's own
  * connections, and answers with the outcomes, or with the error as the shopper should see it.
  */
 import { parentPort } from "node:worker_threads";
 import { db } from "@/db/client";
-import { toDomainError } from "../errors";
-import { holdCarts, type HoldRequest } from "./hold";
-import type { HoldThreadAnswer } from "./hold-thread";
+import { toDomainError } from "../../errors";
+import { holdCarts, type HoldRequest } from "./batch";
+import type { HoldThreadAnswer } from "./thread";
 
 const port = parentPort!;
 

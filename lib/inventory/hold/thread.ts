@@ -1,12 +1,12 @@
 /**
- * The hold thread: a worker thread of the production server that runs the hold batches (hold.ts explains why).
+ * The hold thread: a worker thread of the production server that runs the hold batches (index.ts explains why).
  * It loads this app's database client and hold code on its own, with its own connections, and answers each batch
  * with its outcomes or with the error that failed it. Started on the first checkout start.
  */
 import { Worker } from "node:worker_threads";
-import { DomainError, type ErrorCode } from "../errors";
-import { log } from "../log";
-import type { HoldOutcome, HoldRequest } from "./hold";
+import { DomainError, type ErrorCode } from "../../errors";
+import { log } from "../../log";
+import type { HoldOutcome, HoldRequest } from "./batch";
 
 /** What the hold thread answers for one batch. */
 export type HoldThreadAnswer =
@@ -23,8 +23,8 @@ const state = globalThis as unknown as { stockholdHoldThread?: { worker: Worker;
 
 function holdThread() {
   if (state.stockholdHoldThread) return state.stockholdHoldThread;
-  // The static `Worker` import and this `new URL` are what lets Next.js bundle hold-worker.ts as the thread's entry.
-  const worker = new Worker(new URL("./hold-worker.ts", import.meta.url));
+  // The static `Worker` import and this `new URL` are what lets Next.js bundle worker.ts as the thread's entry.
+  const worker = new Worker(new URL("./worker.ts", import.meta.url));
   const thread = { worker, pending: new Map<number, Pending>(), nextId: 0 };
   state.stockholdHoldThread = thread;
   // The thread does not keep the server alive; it stops with it.
