@@ -49,7 +49,7 @@ type Pool = ReturnType<typeof createPool>;
 /**
  * What the app plugs into the pool, so that db/ needs nothing from lib/: how a wait for a connection is counted
  * (metrics) and the error a caller gets when none came in time (a DomainError answered 503). Registered by
- * lib/pool-hooks.ts from instrumentation.ts; kept on globalThis, so every bundle's copy of this module sees them.
+ * lib/platform/pool-hooks.ts from instrumentation.ts; kept on globalThis, so every bundle's copy of this module sees them.
  */
 export interface PoolHooks {
   onWait(ms: number, timedOut: boolean): void;

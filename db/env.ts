@@ -1,6 +1,6 @@
 /**
  * The database's part of the configuration, validated with zod: what db/ reads (db/ imports nothing from lib/).
- * lib/env.ts builds the app's whole configuration on these same fields. Names and defaults follow the public
+ * lib/platform/env.ts builds the app's whole configuration on these same fields. Names and defaults follow the public
  * contract (shared store-api.md, "Configuration").
  */
 import { z } from "zod";
@@ -15,5 +15,5 @@ export const databaseEnvShape = {
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
 };
 
-/** Read once; a bad value is reported in full by lib/env.ts, which every server loads first (instrumentation.ts). */
+/** Read once; a bad value is reported in full by lib/platform/env.ts, which every server loads first (instrumentation.ts). */
 export const databaseEnv = z.object(databaseEnvShape).parse(process.env);

@@ -490,7 +490,7 @@ export const rateLimits = pgTable(
 
 /**
  * How many checkout starts ended in each outcome, per minute, across every app server: the admin dashboard's
- * "last hour" chart. Written once per batch of holds, after its commit (lib/hold-outcome-counts.ts); a count
+ * "last hour" chart. Written once per batch of holds, after its commit (lib/inventory/hold-outcome-counts.ts); a count
  * (up to 2^63 − 1), so it cannot overflow.
  */
 export const holdOutcomeCounts = pgTable(
@@ -565,7 +565,7 @@ export type OutboxEmail = typeof emailOutbox.$inferSelect;
 
 /**
  * "Notify me when it's back": one waiting shopper per product and email. The sweep emails the oldest ones when
- * units come back, never more than are available (lib/back-in-stock.ts).
+ * units come back, never more than are available (lib/catalog/back-in-stock.ts).
  */
 export const backInStockRequests = pgTable(
   "back_in_stock_requests",

@@ -7,12 +7,12 @@
 import { refresh } from "next/cache";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
-import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/action-state";
-import { clientAddress } from "@/lib/http";
+import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/platform/action-state";
+import { clientAddress } from "@/lib/platform/http";
 import { addToCart, describeAdjustments, fitCartToStock, getCart, setCartLineQuantity } from "@/lib/cart";
 import { getCheckout, startCheckout } from "@/lib/checkout";
-import { currentOrNewShopper, currentShopper } from "@/lib/identity";
-import type { Shopper } from "@/lib/shoppers";
+import { currentOrNewShopper, currentShopper } from "@/lib/accounts/identity";
+import type { Shopper } from "@/lib/accounts/shoppers";
 import {
   addToCartFormSchema,
   formFields,

@@ -2,9 +2,9 @@
 
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
-import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/action-state";
+import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/platform/action-state";
 import { lookupOrder } from "@/lib/orders";
-import { clientAddress } from "@/lib/http";
+import { clientAddress } from "@/lib/platform/http";
 import { orderPath } from "@/lib/orders";
 import { formFields, orderLookupSchema } from "@/lib/store-schemas";
 

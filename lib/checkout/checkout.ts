@@ -8,12 +8,12 @@ import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { db, type Tx } from "@/db/client";
 import { carts, checkouts, products, type CheckoutEnder } from "@/db/schema";
 import { mergeCartLines } from "../cart";
-import { env } from "../env";
-import { DomainError, notFound } from "../errors";
+import { env } from "../platform/env";
+import { DomainError, notFound } from "../platform/errors";
 import { extendHolds, holdOwner, releaseCheckoutHolds, requestHold, unitsHeldBy, type HoldOutcome, type ShortLine } from "../inventory";
-import type { Shopper } from "../shoppers";
+import type { Shopper } from "../accounts/shoppers";
 import { assertMove, expiredError, refusalFor } from "./states";
-import { isUuid } from "../ids";
+import { isUuid } from "../platform/ids";
 import { getCheckout, heldCheckoutView, type CheckoutView } from "./view";
 
 export class InsufficientStockError extends DomainError {
@@ -41,7 +41,7 @@ function describeShortage(lines: ShortLine[], names: Record<string, string>): st
  */
 export async function startCheckout(
   shopper: Shopper,
-  /** `clientAddress`: where the start came from (lib/client-address.ts), for the per-address bounds. */
+  /** `clientAddress`: where the start came from (lib/platform/client-address.ts), for the per-address bounds. */
   input: { email?: string | null; details?: Record<string, string>; clientAddress?: string } = {},
 ): Promise<{ checkout: CheckoutView; created: boolean }> {
   const email = shopper.email ?? input.email?.trim() ?? null;

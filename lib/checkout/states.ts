@@ -22,7 +22,7 @@ import { and, inArray, type SQL } from "drizzle-orm";
 import type { PgUpdateSetSource } from "drizzle-orm/pg-core";
 import type { Db, Tx } from "@/db/client";
 import { checkouts, type CheckoutEnder, type CheckoutStatus } from "@/db/schema";
-import { DomainError } from "../errors";
+import { DomainError } from "../platform/errors";
 
 export const transitions: Record<CheckoutStatus, readonly CheckoutStatus[]> = {
   active: ["paying", "cancelled", "expired"],

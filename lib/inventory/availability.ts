@@ -11,7 +11,7 @@ import "server-only";
 import { and, eq, lte, sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
 import { checkouts, products, reservations, stockLevels } from "@/db/schema";
-import { isoTime } from "../query-parts";
+import { isoTime } from "../../db/sql-parts";
 
 /**
  * A hold not yet ended. The status is a literal, not a parameter, so that the generic plan of a prepared

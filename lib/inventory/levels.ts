@@ -7,8 +7,8 @@ import { db, type Db, type Tx } from "@/db/client";
 import { checkouts, orderLines, orders, products, reservations, stockLevels, stockMovements } from "@/db/schema";
 import { freeUnits, isActiveHold, lapsedHold, reservedUnits } from "./availability";
 import { moveTo } from "../checkout/states";
-import { DomainError, notFound } from "../errors";
-import { recordExpired } from "../metrics";
+import { DomainError, notFound } from "../platform/errors";
+import { recordExpired } from "../platform/metrics";
 import { applyLedger, expireStaleHoldsOn, expiredLedger, lockStockRows } from "./stock";
 
 type Executor = Db | Tx;

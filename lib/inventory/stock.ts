@@ -13,7 +13,7 @@ import { anyOf, anyOfSubquery, insertRows, jsonRows, preparedOnce } from "@/db/b
 import { checkouts, reservations, stockLevels, stockMovements, type CheckoutEnder } from "@/db/schema";
 import { lapsedHold } from "./availability";
 import { moveTo } from "../checkout/states";
-import { recordExpired, recordReleased } from "../metrics";
+import { recordExpired, recordReleased } from "../platform/metrics";
 
 export interface ShortLine {
   productId: string;

@@ -4,7 +4,7 @@
  */
 import "server-only";
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { env } from "../env";
+import { env } from "../platform/env";
 
 function keyOf(orderId: string, secret: string): string {
   return createHmac("sha256", secret).update(`order:${orderId.toLowerCase()}`).digest("base64url");

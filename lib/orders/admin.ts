@@ -3,9 +3,9 @@ import "server-only";
 import { desc, eq } from "drizzle-orm";
 import { db } from "@/db/client";
 import { payments, type PaymentStatus } from "@/db/schema";
-import { listMovements, type MovementView } from "../admin-queries";
-import { notFound } from "../errors";
-import { isUuid } from "../ids";
+import { listMovements, type MovementView } from "../admin/queries";
+import { notFound } from "../platform/errors";
+import { isUuid } from "../platform/ids";
 import { paymentTrouble } from "./payment-state";
 import { findOrderById, type OrderView } from "./read";
 

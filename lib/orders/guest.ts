@@ -7,9 +7,9 @@ import { createHash } from "node:crypto";
 import { and, eq, inArray, isNotNull, ne, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
 import { orders, users } from "@/db/schema";
-import { env } from "../env";
-import { DomainError } from "../errors";
-import { consumeRateLimit } from "../rate-limit";
+import { env } from "../platform/env";
+import { DomainError } from "../platform/errors";
+import { consumeRateLimit } from "../platform/rate-limit";
 
 const noSuchOrder = () =>
   new DomainError("not_found", "No order matches that email address and order number. Check both and try again.");

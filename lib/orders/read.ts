@@ -3,10 +3,10 @@ import "server-only";
 import { and, desc, eq, ilike, or, sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
 import { checkouts, orderLines, orders, payments, products, users, type OrderStatus, type PaymentStatus } from "@/db/schema";
-import { DomainError, notFound } from "../errors";
-import { isUuid } from "../ids";
+import { DomainError, notFound } from "../platform/errors";
+import { isUuid } from "../platform/ids";
 import { fulfilOrderUnits } from "../inventory";
-import { anchoredCondition, anchoredOrderBy, containsPattern, decodeAnchoredCursor, toAnchoredPage, type AnchoredOrder, type Page } from "../paging";
+import { anchoredCondition, anchoredOrderBy, containsPattern, decodeAnchoredCursor, toAnchoredPage, type AnchoredOrder, type Page } from "../platform/paging";
 
 export interface OrderLineView {
   productId: string;

@@ -5,7 +5,7 @@
  * payment (after-order.ts). How a payment becomes an order is lib/checkout/pay.ts.
  */
 import "server-only";
-import { env } from "../env";
+import { env } from "../platform/env";
 import type { PaymentProvider } from "./provider";
 import { stripeProviderFromEnv } from "./stripe-provider";
 import { testPaymentProvider } from "./test-provider";

@@ -9,7 +9,7 @@ import "server-only";
 import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { checkouts, payments } from "@/db/schema";
-import { env } from "../env";
+import { env } from "../platform/env";
 import { lockCheckout } from "../checkout/checkout";
 import { paymentProvider } from "./index";
 import { failCheckout, providerKey, settleAndFinish } from "../checkout/pay";

@@ -64,7 +64,7 @@ describe("one door for a checkout's status", () => {
 
 describe("floors and circles", () => {
   it("fails a file in db/ that imports from lib/", async () => {
-    const problems = await problemsOf(`import { env } from "@/lib/env";\nexport const url = env.DATABASE_URL;\n`, "db/sneaky.ts");
+    const problems = await problemsOf(`import { env } from "@/lib/platform/env";\nexport const url = env.DATABASE_URL;\n`, "db/sneaky.ts");
     expect(problems.some((p) => p.startsWith("no-restricted-imports"))).toBe(true);
   });
 

@@ -29,10 +29,10 @@ import { db, type Db, type Tx } from "@/db/client";
 import { anyOf, anyOfSubquery, bareName, insertRows, jsonRows, preparedOnce, rawStatement } from "@/db/batch-statements";
 import { cartLines, carts, checkouts, products, rateLimits, reservations } from "@/db/schema";
 import { freeUnitsOf, holdHasLapsed, isLiveCheckout } from "../availability";
-import { env } from "../../env";
-import { excluded } from "../../query-parts";
+import { env } from "../../platform/env";
+import { excluded } from "../../../db/sql-parts";
 import { moveTo } from "../../checkout/states";
-import { DomainError } from "../../errors";
+import { DomainError } from "../../platform/errors";
 import { applyLedger, expireStaleHoldsOf, expiredLedger, lockStockRowsOf, type EndedHold, type LedgerEntry, type ShortLine } from "../stock";
 
 export interface HoldRequest {
@@ -43,7 +43,7 @@ export interface HoldRequest {
   /** Delivery details carried over from an earlier checkout ("Try another card"). */
   details?: Record<string, string>;
   /**
-   * The client's address (lib/client-address.ts), so that what one address holds is bounded however many
+   * The client's address (lib/platform/client-address.ts), so that what one address holds is bounded however many
    * shoppers (cookies) it makes up. Every start over HTTP has one; without it (scripts, the engine's own tests)
    * the start is not counted per address.
    */

@@ -6,7 +6,7 @@
 import "server-only";
 import { isMainThread } from "node:worker_threads";
 import { db } from "@/db/client";
-import { env } from "../../env";
+import { env } from "../../platform/env";
 import { holdCarts, type HoldOutcome, type HoldRequest } from "./batch";
 import { HoldQueue, type BatchRunner, type HoldQueueSettings } from "./queue";
 import { holdOnThread } from "./thread";

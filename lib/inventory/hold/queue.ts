@@ -3,8 +3,8 @@
  * flash sale on one product takes its row lock once per batch rather than once per shopper.
  */
 import "server-only";
-import { DomainError } from "../../errors";
-import { recordHoldBatchFailure, recordHoldOutcomes } from "../../metrics";
+import { DomainError } from "../../platform/errors";
+import { recordHoldBatchFailure, recordHoldOutcomes } from "../../platform/metrics";
 import type { HoldOutcome, HoldRequest } from "./batch";
 
 /** Runs one batch: on this thread (holdCarts) or on the hold thread (hold-thread.ts). */

@@ -4,8 +4,8 @@
  * with its outcomes or with the error that failed it. Started on the first checkout start.
  */
 import { Worker } from "node:worker_threads";
-import { DomainError, type ErrorCode } from "../../errors";
-import { log } from "../../log";
+import { DomainError, type ErrorCode } from "../../platform/errors";
+import { log } from "../../platform/log";
 import type { HoldOutcome, HoldRequest } from "./batch";
 
 /** What the hold thread answers for one batch. */

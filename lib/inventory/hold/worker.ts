@@ -4,7 +4,7 @@
  */
 import { parentPort } from "node:worker_threads";
 import { db } from "@/db/client";
-import { toDomainError } from "../../errors";
+import { toDomainError } from "../../platform/errors";
 import { holdCarts, type HoldRequest } from "./batch";
 import type { HoldThreadAnswer } from "./thread";
 

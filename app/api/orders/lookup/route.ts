@@ -1,5 +1,5 @@
 import { lookupOrder } from "@/lib/orders";
-import { clientAddress, handler, json, parseJsonBody } from "@/lib/http";
+import { clientAddress, handler, json, parseJsonBody } from "@/lib/platform/http";
 import { orderLink } from "@/lib/orders";
 import { getOrderWithAccess } from "@/lib/orders";
 import { orderLookupSchema } from "@/lib/store-schemas";

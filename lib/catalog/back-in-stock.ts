@@ -6,11 +6,11 @@ import "server-only";
 import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { backInStockRequests, emailOutbox, products, stockLevels } from "@/db/schema";
-import { freeUnits } from "./inventory/availability";
-import { env } from "./env";
-import { DomainError, notFound } from "./errors";
-import { consumeRateLimit } from "./rate-limit";
-import { backInStockEmail } from "./mail/templates";
+import { freeUnits } from "../inventory/availability";
+import { env } from "../platform/env";
+import { DomainError, notFound } from "../platform/errors";
+import { consumeRateLimit } from "../platform/rate-limit";
+import { backInStockEmail } from "../mail/templates";
 
 /**
  * How long a notified shopper has the returning units to themselves: within it, their email counts against the

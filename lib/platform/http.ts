@@ -90,7 +90,7 @@ type RouteContext<P> = { params: Promise<P> };
 
 /**
  * Counts one API request against its IP address (RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE; 0 = off), in memory and
- * shared with the other servers in batches (lib/ip-limit.ts): no database round trip per request.
+ * shared with the other servers in batches (lib/platform/ip-limit.ts): no database round trip per request.
  */
 export async function limitRequestsPerIp(request: Request): Promise<void> {
   countRequestFromIp(clientAddress(request), env.RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE);

@@ -1,13 +1,13 @@
 /**
  * The guest cookie: a guest's id signed with AUTH_SECRET, and its hand-over to the account at sign-in. Apart
- * from lib/identity.ts (who is shopping) so that lib/auth.ts can adopt the guest without importing identity,
- * which reads the session through lib/auth.ts.
+ * from lib/accounts/identity.ts (who is shopping) so that lib/accounts/auth.ts can adopt the guest without importing identity,
+ * which reads the session through lib/accounts/auth.ts.
  */
 import "server-only";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { cookies } from "next/headers";
-import { handOverGuest } from "./checkout";
-import { env } from "./env";
+import { handOverGuest } from "../checkout";
+import { env } from "../platform/env";
 import { findShopper } from "./shoppers";
 
 export const GUEST_COOKIE = "stockhold_guest";

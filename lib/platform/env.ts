@@ -33,7 +33,7 @@ const envSchema = z
     RATE_LIMIT_CHECKOUTS_PER_IP_PER_HOUR: wholeNumber(30),
     RATE_LIMIT_UNITS_PER_IP_PER_PRODUCT_PER_HOUR: z.preprocess(unsetIfEmpty, z.coerce.number().int().min(0).optional()),
     // How many reverse proxies in front of the app append to X-Forwarded-For; the client address is the entry
-    // that many hops from the right (0: the connection's own address). lib/client-address.ts.
+    // that many hops from the right (0: the connection's own address). lib/platform/client-address.ts.
     TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
     // Password guessing: sign-in attempts per account (email) and per IP address; 0 = no limit.
     RATE_LIMIT_SIGNINS_PER_ACCOUNT_PER_MINUTE: wholeNumber(10),

@@ -4,10 +4,10 @@ import { eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { db } from "@/db/client";
 import { cartLines, products } from "@/db/schema";
-import { MAX_PRICE_CENTS, productFields } from "./admin";
-import { getProductById, type ProductView } from "./catalog";
-import { DomainError, notFound } from "./errors";
-import { storableString } from "./store-schemas";
+import { MAX_PRICE_CENTS, productFields } from "./access";
+import { getProductById, type ProductView } from "../catalog";
+import { DomainError, notFound } from "../platform/errors";
+import { storableString } from "../store-schemas";
 
 /** An https URL, or a path on this site ("/images/x.jpg"); anything else could carry script or track visitors. */
 export const imageUrlSchema = storableString()

@@ -17,10 +17,10 @@ import {
   type MovementKind,
   type ReservationStatus,
 } from "@/db/schema";
-import { isActiveHold, lapsedHold } from "./inventory/availability";
-import { searchCondition } from "./catalog";
-import { notFound } from "./errors";
-import { listStockLevels, type StockLevelView } from "./inventory";
+import { isActiveHold, lapsedHold } from "../inventory/availability";
+import { searchCondition } from "../catalog";
+import { notFound } from "../platform/errors";
+import { listStockLevels, type StockLevelView } from "../inventory";
 import {
   anchoredCondition,
   anchoredOrderBy,
@@ -36,8 +36,8 @@ import {
   toPage,
   type AnchoredOrder,
   type KeysetOrder,
-} from "./paging";
-import { isoTime } from "./query-parts";
+} from "../platform/paging";
+import { isoTime } from "../../db/sql-parts";
 
 /** At or below this many available units a product counts as running low. */
 export const LOW_STOCK_THRESHOLD = 3;

@@ -5,9 +5,9 @@ import bcrypt from "bcryptjs";
 import { and, eq, gt, ne, notExists, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
 import { accountTokens, users } from "@/db/schema";
-import { env } from "./env";
-import { DomainError } from "./errors";
-import { consumeRateLimit } from "./rate-limit";
+import { env } from "../platform/env";
+import { DomainError } from "../platform/errors";
+import { consumeRateLimit } from "../platform/rate-limit";
 
 export interface Shopper {
   id: string;

@@ -1,5 +1,5 @@
 /**
- * The edge-safe part of the Auth.js configuration, shared by proxy.ts (optimistic checks only) and lib/auth.ts.
+ * The edge-safe part of the Auth.js configuration, shared by proxy.ts (optimistic checks only) and lib/accounts/auth.ts.
  * No database access here: every page, action and handler re-checks identity and role itself.
  */
 import type { NextAuthConfig } from "next-auth";

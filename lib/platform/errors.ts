@@ -1,5 +1,5 @@
 /**
- * Typed domain errors thrown by lib/. `toDomainError` is the one place that classifies any error; lib/http.ts
+ * Typed domain errors thrown by lib/. `toDomainError` is the one place that classifies any error; lib/platform/http.ts
  * turns it into an HTTP answer. Answers never carry stack traces or SQL: unexpected errors are logged instead.
  */
 import type { ZodError } from "zod";

@@ -1,11 +1,11 @@
 /**
  * What a server action hands back to its form: a readable message and per-field errors, never a stack trace.
- * The one place where domain errors become form state (route handlers use lib/http.ts instead).
+ * The one place where domain errors become form state (route handlers use lib/platform/http.ts instead).
  */
 import "server-only";
 import { unstable_rethrow } from "next/navigation";
 import type { ZodError } from "zod";
-import { InsufficientStockError } from "./checkout";
+import { InsufficientStockError } from "../checkout";
 import { toDomainError } from "./errors";
 
 export interface ShortLineNote {
@@ -18,7 +18,7 @@ export interface ShortLineNote {
 export interface FormState {
   ok: boolean;
   message?: string;
-  /** The error code from lib/errors.ts, so a form can react to a kind of failure (e.g. checkout_expired). */
+  /** The error code from lib/platform/errors.ts, so a form can react to a kind of failure (e.g. checkout_expired). */
   code?: string;
   fieldErrors?: Record<string, string[]>;
   /** Cart lines that could not be held, with what is left of each. */

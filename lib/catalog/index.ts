@@ -7,9 +7,9 @@ import { createHash } from "node:crypto";
 import { and, eq, isNull, sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
 import { products, stockLevels } from "@/db/schema";
-import { receiveOpeningStock } from "./inventory";
-import { inStockForViewer, viewerAvailability } from "./inventory/availability";
-import { DomainError, notFound } from "./errors";
+import { receiveOpeningStock } from "../inventory";
+import { inStockForViewer, viewerAvailability } from "../inventory/availability";
+import { DomainError, notFound } from "../platform/errors";
 import {
   decodeCursor,
   isRank,
@@ -23,7 +23,7 @@ import {
   utcText,
   type KeysetOrder,
   type KeyValue,
-} from "./paging";
+} from "../platform/paging";
 
 export type ProductView = {
   id: string;

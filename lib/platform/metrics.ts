@@ -9,7 +9,7 @@ import "server-only";
 import client from "prom-client";
 import { DomainError } from "./errors";
 import { errorFields, log, outsideRequest } from "./log";
-import { countHoldOutcomes } from "./hold-outcome-counts";
+import { countHoldOutcomes } from "../inventory/hold-outcome-counts";
 
 function createMetrics() {
   const registry = new client.Registry();

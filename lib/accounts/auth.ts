@@ -6,14 +6,14 @@ import "server-only";
 import NextAuth, { CredentialsSignin } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { db } from "@/db/client";
-import { requestEmailVerification, SIGN_IN_VERIFICATION_SECONDS } from "./accounts";
+import { requestEmailVerification, SIGN_IN_VERIFICATION_SECONDS } from "./index";
 import { authConfig } from "./auth.config";
-import { DomainError } from "./errors";
-import { claimGuestOrders } from "./orders/guest";
-import { clientAddress } from "./client-address";
+import { DomainError } from "../platform/errors";
+import { claimGuestOrders } from "../orders/guest";
+import { clientAddress } from "../platform/client-address";
 import { adoptGuest } from "./guest-cookie";
 import { limitSignInAttempts, verifyCredentials } from "./shoppers";
-import { signInSchema } from "./store-schemas";
+import { signInSchema } from "../store-schemas";
 
 /** Too many sign-in attempts: Auth.js passes `code` on (`?error=CredentialsSignin&code=rate_limited`). */
 export class SignInRateLimited extends CredentialsSignin {

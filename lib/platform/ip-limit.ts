@@ -11,7 +11,7 @@ import { sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { rateLimits } from "@/db/schema";
 import { FlushLater } from "./flush-later";
-import { excluded } from "./query-parts";
+import { excluded } from "../../db/sql-parts";
 import { rateLimited } from "./rate-limit";
 
 const WINDOW_SECONDS = 60;

@@ -7,8 +7,8 @@ import "server-only";
 import { eq, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { holdOutcomeCounts } from "@/db/schema";
-import { excluded } from "./query-parts";
-import { FlushLater } from "./flush-later";
+import { excluded } from "../../db/sql-parts";
+import { FlushLater } from "../platform/flush-later";
 
 /**
  * Outcomes counted in this server's memory and added to the shared rows about once a second: a hold batch never

@@ -6,7 +6,7 @@ import "server-only";
 import { cookies, headers } from "next/headers";
 import { cache } from "react";
 import { auth } from "./auth";
-import { DomainError } from "./errors";
+import { DomainError } from "../platform/errors";
 import { GUEST_COOKIE, GUEST_COOKIE_MAX_AGE, signGuestId, verifyGuestCookie } from "./guest-cookie";
 import { createGuest, findAccountForSession, findShopper, type Shopper } from "./shoppers";
 

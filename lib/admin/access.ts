@@ -6,12 +6,12 @@ import "server-only";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { forbidden, redirect } from "next/navigation";
 import { z } from "zod";
-import { fieldErrorsOf, formStateOf, type FormState } from "./action-state";
-import { env } from "./env";
-import { DomainError } from "./errors";
-import { currentAccount } from "./identity";
-import { formFields, storableString } from "./store-schemas";
-import type { Shopper } from "./shoppers";
+import { fieldErrorsOf, formStateOf, type FormState } from "../platform/action-state";
+import { env } from "../platform/env";
+import { DomainError } from "../platform/errors";
+import { currentAccount } from "../accounts/identity";
+import { formFields, storableString } from "../store-schemas";
+import type { Shopper } from "../accounts/shoppers";
 
 /** Compares two secrets in constant time: both are hashed first, so lengths never leak either. */
 export function sameSecret(given: string, expected: string): boolean {
@@ -73,7 +73,7 @@ export async function authoriseAdminRequest(request: Request): Promise<AdminCall
 
 /**
  * One shape for every admin server action: check the caller is an admin, check the form with `schema`, run the
- * lib function. Refusals and domain errors become readable form state (lib/action-state.ts), never a 500.
+ * lib function. Refusals and domain errors become readable form state (lib/platform/action-state.ts), never a 500.
  */
 export async function runAdminForm<S extends z.ZodType>(
   schema: S,

@@ -3,7 +3,7 @@ import "server-only";
 import { and, eq, inArray, lte, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { products, stockMovements } from "@/db/schema";
-import { availableDelta, type AvailablePoint } from "./admin-queries";
+import { availableDelta, type AvailablePoint } from "./queries";
 
 export interface ProductSeries {
   productId: string;

@@ -1,6 +1,6 @@
 /**
  * Fixed-window rate limits kept in PostgreSQL, so they hold across every app server behind a load balancer.
- * (The per-address API limit counts in memory and shares its counts in batches: lib/ip-limit.ts.)
+ * (The per-address API limit counts in memory and shares its counts in batches: lib/platform/ip-limit.ts.)
  */
 import "server-only";
 import { and, lt, notLike, or, sql } from "drizzle-orm";
