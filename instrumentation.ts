@@ -15,7 +15,7 @@ export async function register() {
     // A configuration error (e.g. PAYMENT_PROVIDER=stripe without its keys) stops the server at once, rather than
     // leaving it up and failing every request.
     try {
-      await import("./lib/env");
+      await import("./lib/platform/env");
     } catch (error) {
       console.error(error instanceof Error ? error.message : error);
       process.exit(1);
@@ -26,7 +26,10 @@ export async function register() {
           "will not load. Build again with PAYMENT_PROVIDER=stripe set (next.config.mjs).",
       );
     }
-    await import("./lib/metrics");
+    await import("./lib/platform/metrics");
+    // The pool counts its waits and answers 503 through lib/ (db/ imports nothing from lib/).
+    const { connectPoolHooks } = await import("./lib/platform/pool-hooks");
+    connectPoolHooks();
     const { startExpirySweep } = await import("./lib/cron");
     startExpirySweep();
     if ((process.env.PAYMENT_PROVIDER ?? "test") === "test") {
@@ -38,12 +41,12 @@ export async function register() {
 }
 
 /**
- * Errors that escape a page, server action or route (route handlers answer their own errors in lib/http.ts):
+ * Errors that escape a page, server action or route (route handlers answer their own errors in lib/platform/http.ts):
  * one JSON log line with the request's id, the route and the error, never the request's headers or body.
  */
 export const onRequestError: Instrumentation.onRequestError = async (error, request, context) => {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const { errorFields, log, saneRequestId } = await import("./lib/log");
+  const { errorFields, log, saneRequestId } = await import("./lib/platform/log");
   const header = request.headers["x-request-id"];
   const requestId = saneRequestId(Array.isArray(header) ? header[0] : header);
   log.error(

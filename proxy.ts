@@ -2,21 +2,21 @@
  * Next.js 16 proxy (formerly middleware), in front of pages, server actions and Auth.js routes:
  * - gives each request an id (an incoming sane X-Request-Id is kept), passed on as the x-request-id request
  *   header (for the log lines of instrumentation.ts) and sent back as X-Request-Id. The Store API's route
- *   handlers do the same themselves (lib/http.ts `handler`), so the hot path does not pay for a proxy pass;
+ *   handlers do the same themselves (lib/platform/http.ts `handler`), so the hot path does not pay for a proxy pass;
  * - refuses server-action requests whose body is not React's reply format with a 400: Next.js would otherwise
  *   fail to decode them and answer 500, as if the shop were broken; the same for paths with a broken %-escape;
  * - on account pages, optimistic sign-in checks from the session cookie alone (no database): the rules live
- *   in lib/auth.config.ts `authorized`; pages, actions and handlers check again.
+ *   in lib/accounts/auth.config.ts `authorized`; pages, actions and handlers check again.
  */
 import NextAuth from "next-auth";
 import { NextResponse, type NextFetchEvent, type NextRequest } from "next/server";
-import { authConfig } from "@/lib/auth.config";
+import { authConfig } from "@/lib/accounts/auth.config";
 
 const { auth } = NextAuth(authConfig);
 
 const REQUEST_ID_HEADER = "x-request-id";
 
-/** The same rule as lib/log.ts saneRequestId (this file stays free of server-only modules). */
+/** The same rule as lib/platform/log.ts saneRequestId (this file stays free of server-only modules). */
 const saneRequestId = (value: string | null) => (value && /^[A-Za-z0-9._:-]{8,128}$/.test(value) ? value : undefined);
 
 /** Paths whose pages need an account: only these pay for decoding the session cookie here. */
@@ -175,7 +175,7 @@ export async function proxy(request: NextRequest, event: NextFetchEvent): Promis
 }
 
 export const config = {
-  // Everything but Next's static files, the icon, and the API routes that answer through lib/http.ts — except
+  // Everything but Next's static files, the icon, and the API routes that answer through lib/platform/http.ts — except
   // API paths with a "%" in them, which may carry a broken escape (see hasBrokenEscape).
   matcher: ["/((?!api/|_next/static|_next/image|icon.svg|favicon.ico).*)", "/api/auth/:path*", "/api/:rest(.*%.*)"],
 };

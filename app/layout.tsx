@@ -2,7 +2,7 @@ import type { Metadata, Viewport } from "next";
 import type { ReactNode } from "react";
 import { Providers } from "@/components/providers";
 import { SiteHeader } from "@/components/site-header";
-import { env } from "@/lib/env";
+import { env } from "@/lib/platform/env";
 import "./globals.css";
 import "@/components/shop/storefront-extras.css";
 

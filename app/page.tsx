@@ -5,9 +5,9 @@ import { ProductCard } from "@/components/shop/product-card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { addToCartAction } from "@/app/cart/actions";
 import { CATALOGUE_PAGE_SIZE, listProducts, type ProductPage, type ProductQuery } from "@/lib/catalog";
-import { env } from "@/lib/env";
-import { DomainError } from "@/lib/errors";
-import { currentShopper } from "@/lib/identity";
+import { env } from "@/lib/platform/env";
+import { DomainError } from "@/lib/platform/errors";
+import { currentShopper } from "@/lib/accounts/identity";
 import { productListQuerySchema } from "@/lib/store-schemas";
 
 type SearchParams = Record<string, string | string[] | undefined>;

@@ -4,7 +4,7 @@
  */
 import { pool } from "../db/client";
 import { startCheckout } from "../lib/checkout";
-import { env } from "../lib/env";
+import { env } from "../lib/platform/env";
 import { holdQueueSettings, reconcileStock } from "../lib/inventory";
 import type { BenchShopper } from "./fixtures";
 import { runLoad, type LoadResult } from "./load";

@@ -1,8 +1,8 @@
 import Link from "next/link";
 import { signOutAction } from "@/app/signin/actions";
-import { auth } from "@/lib/auth";
+import { auth } from "@/lib/accounts/auth";
 import { getCart } from "@/lib/cart";
-import { currentShopper } from "@/lib/identity";
+import { currentShopper } from "@/lib/accounts/identity";
 import { SubmitButton } from "./ui/submit-button";
 
 /** The shop's header: Shop, Cart (with its count), Orders, Admin for admins, and sign in or out. */

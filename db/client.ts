@@ -12,10 +12,8 @@
  */
 import postgres from "postgres";
 import { drizzle } from "drizzle-orm/postgres-js";
-import { env } from "@/lib/env";
-import { DomainError } from "@/lib/errors";
-import { recordPoolWait } from "@/lib/metrics";
 import { SESSION_LIMITS, SET_LOCAL_SESSION_LIMITS } from "./connection-settings";
+import { databaseEnv as env } from "./env";
 import * as schema from "./schema";
 
 export { SESSION_LIMITS };
@@ -48,13 +46,27 @@ function createPool() {
 
 type Pool = ReturnType<typeof createPool>;
 
-export const poolBusyError = () =>
-  new DomainError(
-    "database_unavailable",
-    "The shop is very busy right now and could not reach its database in time. Please try again in a moment.",
-    {},
-    { "Retry-After": "2" },
-  );
+/**
+ * What the app plugs into the pool, so that db/ needs nothing from lib/: how a wait for a connection is counted
+ * (metrics) and the error a caller gets when none came in time (a DomainError answered 503). Registered by
+ * lib/platform/pool-hooks.ts from instrumentation.ts; kept on globalThis, so every bundle's copy of this module sees them.
+ */
+export interface PoolHooks {
+  onWait(ms: number, timedOut: boolean): void;
+  busyError(): Error;
+}
+
+const unhooked: PoolHooks = {
+  onWait: () => {},
+  busyError: () => Object.assign(new Error("The database could not be reached in time."), { code: "database_unavailable" }),
+};
+const globalForHooks = globalThis as unknown as { stockholdPoolHooks?: PoolHooks };
+
+export function setPoolHooks(hooks: PoolHooks): void {
+  globalForHooks.stockholdPoolHooks = hooks;
+}
+
+const poolHooks = () => globalForHooks.stockholdPoolHooks ?? unhooked;
 
 /** A counting semaphore whose waiters give up after `waitMs`. FIFO, so no caller starves. */
 export class ConnectionGate {
@@ -84,7 +96,7 @@ export class ConnectionGate {
   private acquire(): Promise<void> {
     if (this.free > 0) {
       this.free -= 1;
-      recordPoolWait(0, false);
+      poolHooks().onWait(0, false);
       return Promise.resolve();
     }
     const queuedAt = performance.now();
@@ -92,15 +104,15 @@ export class ConnectionGate {
       const waiter = {
         grant: () => {
           clearTimeout(timer);
-          recordPoolWait(performance.now() - queuedAt, false);
+          poolHooks().onWait(performance.now() - queuedAt, false);
           resolve();
         },
       };
       const timer = setTimeout(() => {
         const index = this.waiting.indexOf(waiter);
         if (index >= 0) this.waiting.splice(index, 1);
-        recordPoolWait(performance.now() - queuedAt, true);
-        reject(poolBusyError());
+        poolHooks().onWait(performance.now() - queuedAt, true);
+        reject(poolHooks().busyError());
       }, this.waitMs);
       this.waiting.push(waiter);
     });

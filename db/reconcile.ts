@@ -3,7 +3,7 @@
  * at DATABASE_URL (or the demo database under .data/ when unset). Prints a report; exits 0 when all is well,
  * 1 on drift, 2 when the check itself could not run. Reads only; safe to run against a shop in business.
  *
- * Run with `tsx --conditions=react-server` (the npm script does): lib/inventory.ts is marked "server-only".
+ * Run with `tsx --conditions=react-server` (the npm script does): lib/inventory is marked "server-only".
  */
 import fs from "node:fs";
 import path from "node:path";

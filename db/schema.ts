@@ -124,7 +124,7 @@ export type NewProduct = typeof products.$inferInsert;
 /**
  * One row per product: the counters that every hold locks. available = on_hand - reserved - allocated.
  * `reserved` may include holds whose time ran out but that no one has released yet; readers subtract those
- * (see lib/inventory.ts), and every writer releases them first while it holds the row lock.
+ * (see lib/inventory/stock.ts), and every writer releases them first while it holds the row lock.
  */
 export const stockLevels = pgTable(
   "stock_levels",
@@ -180,7 +180,7 @@ export const cartLines = pgTable(
 );
 export type CartLine = typeof cartLines.$inferSelect;
 
-/** The checkout's life, one state machine: see lib/checkout/lifecycle.ts for the transitions. */
+/** The checkout's life, one state machine: see lib/checkout/states.ts for the transitions and moveTo. */
 export const checkoutStatuses = ["active", "paying", "completed", "cancelled", "failed", "expired"] as const;
 export type CheckoutStatus = (typeof checkoutStatuses)[number];
 
@@ -333,7 +333,7 @@ export const paymentStatuses = ["processing", "authorized", "captured", "decline
 export type PaymentStatus = (typeof paymentStatuses)[number];
 
 /**
- * One row per payment attempt, written before the provider is called (lib/payments/lifecycle.ts), so a crash
+ * One row per payment attempt, written before the provider is called (lib/checkout/pay.ts), so a crash
  * at any point leaves a record that the recovery sweep settles by asking the provider. The provider's
  * idempotency key is derived from this row's id. `request_key` is the client's Idempotency-Key: the same key
  * again gets this attempt's answer.
@@ -490,7 +490,7 @@ export const rateLimits = pgTable(
 
 /**
  * How many checkout starts ended in each outcome, per minute, across every app server: the admin dashboard's
- * "last hour" chart. Written once per batch of holds, after its commit (lib/hold-outcome-counts.ts); a count
+ * "last hour" chart. Written once per batch of holds, after its commit (lib/inventory/hold-outcome-counts.ts); a count
  * (up to 2^63 − 1), so it cannot overflow.
  */
 export const holdOutcomeCounts = pgTable(
@@ -565,7 +565,7 @@ export type OutboxEmail = typeof emailOutbox.$inferSelect;
 
 /**
  * "Notify me when it's back": one waiting shopper per product and email. The sweep emails the oldest ones when
- * units come back, never more than are available (lib/back-in-stock.ts).
+ * units come back, never more than are available (lib/catalog/back-in-stock.ts).
  */
 export const backInStockRequests = pgTable(
   "back_in_stock_requests",

@@ -3,14 +3,14 @@
  * starts (lib/inventory).
  */
 import "server-only";
-import { and, eq, isNull, notInArray, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, lte, notInArray, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
 import { cartLines, carts, products, stockLevels } from "@/db/schema";
-import { viewerAvailability } from "./availability";
-import { env } from "./env";
-import { DomainError, notFound } from "./errors";
-import { isUuid } from "./ids";
-import { excluded } from "./query-parts";
+import { viewerAvailability } from "./inventory/availability";
+import { env } from "./platform/env";
+import { DomainError, notFound } from "./platform/errors";
+import { isUuid } from "./platform/ids";
+import { excluded } from "../db/sql-parts";
 
 export type CartLineView = {
   productId: string;
@@ -211,4 +211,20 @@ export async function mergeCartLines(
         .where(and(eq(cartLines.cartId, fromCartId), eq(cartLines.productId, l.productId))),
     ),
   ]);
+}
+
+/**
+ * An order was placed from this cart: the bought quantities leave it; anything added since stays (a line
+ * bought whole goes, a larger one keeps the difference). Runs in the order's transaction.
+ */
+export async function removeBoughtLines(tx: Tx, cartId: string, bought: readonly { productId: string; quantity: number }[]): Promise<void> {
+  await Promise.all(
+    bought.flatMap((b) => [
+      tx.delete(cartLines).where(and(eq(cartLines.cartId, cartId), eq(cartLines.productId, b.productId), lte(cartLines.quantity, b.quantity))),
+      tx
+        .update(cartLines)
+        .set({ quantity: sql`${cartLines.quantity} - ${b.quantity}` })
+        .where(and(eq(cartLines.cartId, cartId), eq(cartLines.productId, b.productId), gt(cartLines.quantity, b.quantity))),
+    ]),
+  );
 }

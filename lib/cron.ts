@@ -6,16 +6,16 @@
  * treats a hold past its time as released.
  */
 import "server-only";
-import { bearerToken, sameSecret } from "./admin";
-import { notifyBackInStock } from "./back-in-stock";
-import { env } from "./env";
-import { pruneHoldOutcomeCounts } from "./hold-outcome-counts";
+import { bearerToken, sameSecret } from "./admin/access";
+import { notifyBackInStock } from "./catalog/back-in-stock";
+import { env } from "./platform/env";
+import { pruneHoldOutcomeCounts } from "./inventory/hold-outcome-counts";
 import { expireStaleHolds } from "./inventory";
-import { errorFields, log } from "./log";
+import { errorFields, log } from "./platform/log";
 import { queueMissingOrderConfirmations } from "./mail";
 import { drainOutbox, type DrainResult } from "./mail/send";
 import { recoverPayments } from "./payments/recovery";
-import { pruneRateLimits } from "./rate-limit";
+import { pruneRateLimits } from "./platform/rate-limit";
 
 /** True for `Authorization: Bearer <CRON_SECRET>`; with CRON_SECRET unset, nobody may run the job over HTTP. */
 export function isCronRequest(request: Request): boolean {

@@ -6,7 +6,7 @@ import "server-only";
 import { z } from "zod";
 import { catalogueSorts, MAX_PRODUCTS_PER_PAGE } from "./catalog";
 import { COUNTRY_CODES } from "./countries";
-import { env } from "./env";
+import { env } from "./platform/env";
 
 /**
  * Text PostgreSQL can store as given: no NUL character (text columns refuse it) and well-formed UTF-16, with no

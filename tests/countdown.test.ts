@@ -8,7 +8,7 @@ import {
   formatWords,
   phaseOf,
   remainingMs,
-} from "@/lib/countdown";
+} from "@/lib/checkout/countdown";
 
 const serverTime = "2030-05-01T12:00:00.000Z";
 const expiresAt = "2030-05-01T12:15:00.000Z"; // 15 minutes after serverTime

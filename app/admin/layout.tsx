@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import type { ReactNode } from "react";
 import { AdminNav } from "@/components/admin/admin-nav";
-import { currentAccount } from "@/lib/identity";
+import { currentAccount } from "@/lib/accounts/identity";
 import "@/components/admin/admin.css";
 
 // Stock moves every second: never prerender or cache an admin page.

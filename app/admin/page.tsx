@@ -1,9 +1,9 @@
 import { HoldOutcomesChart } from "@/components/admin/hold-outcomes-chart";
 import { StockDashboard } from "@/components/admin/stock-dashboard";
 import type { StockView } from "@/components/admin/queries";
-import { requireAdminPage } from "@/lib/admin";
-import { STOCK_PAGE_SIZE, stockFilters, stockOverview, type StockOverview } from "@/lib/admin-queries";
-import { DomainError } from "@/lib/errors";
+import { requireAdminPage } from "@/lib/admin/access";
+import { STOCK_PAGE_SIZE, stockFilters, stockOverview, type StockOverview } from "@/lib/admin/queries";
+import { DomainError } from "@/lib/platform/errors";
 import { pageSearchTerm } from "@/lib/store-schemas";
 
 type SearchParams = Record<string, string | string[] | undefined>;

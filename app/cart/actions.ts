@@ -2,17 +2,17 @@
 /**
  * Cart and checkout-start actions. Public POST endpoints like any route handler: each validates its input,
  * finds the shopper itself and only ever touches that shopper's cart. None of them touches stock except
- * startCheckoutAction, through lib/checkout.ts.
+ * startCheckoutAction, through lib/checkout.
  */
 import { refresh } from "next/cache";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
-import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/action-state";
-import { clientAddress } from "@/lib/http";
+import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/platform/action-state";
+import { clientAddress } from "@/lib/platform/http";
 import { addToCart, describeAdjustments, fitCartToStock, getCart, setCartLineQuantity } from "@/lib/cart";
 import { getCheckout, startCheckout } from "@/lib/checkout";
-import { currentOrNewShopper, currentShopper } from "@/lib/identity";
-import type { Shopper } from "@/lib/shoppers";
+import { currentOrNewShopper, currentShopper } from "@/lib/accounts/identity";
+import type { Shopper } from "@/lib/accounts/shoppers";
 import {
   addToCartFormSchema,
   formFields,
@@ -72,7 +72,7 @@ export async function fitCartToStockAction(_previous: FormState | null): Promise
 }
 
 /**
- * "Checkout": holds the cart (lib/checkout.ts startCheckout) and goes to the checkout page. Guests give an
+ * "Checkout": holds the cart (lib/checkout startCheckout) and goes to the checkout page. Guests give an
  * email here. A shortage comes back as form state naming each short line and what is left of it.
  */
 export async function startCheckoutAction(_previous: FormState | null, formData: FormData): Promise<FormState> {

@@ -8,11 +8,11 @@ import { ButtonLink } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { Price } from "@/components/ui/price";
-import type { ShortLineNote } from "@/lib/action-state";
+import type { ShortLineNote } from "@/lib/platform/action-state";
 import { getCart } from "@/lib/cart";
-import { env } from "@/lib/env";
-import { formatDuration } from "@/lib/countdown";
-import { currentShopper } from "@/lib/identity";
+import { env } from "@/lib/platform/env";
+import { formatDuration } from "@/lib/checkout/countdown";
+import { currentShopper } from "@/lib/accounts/identity";
 import { fitCartToStockAction, setCartLineAction, startCheckoutAction } from "./actions";
 
 export const metadata: Metadata = { title: "Your cart" };

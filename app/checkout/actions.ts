@@ -1,14 +1,14 @@
 "use server";
 /**
- * Checkout page actions: pay and cancel. Each finds the shopper itself; lib/checkout.ts answers "not found"
+ * Checkout page actions: pay and cancel. Each finds the shopper itself; lib/checkout answers "not found"
  * for a checkout that is not theirs.
  */
 import { refresh } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
-import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/action-state";
+import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/platform/action-state";
 import { cancelCheckout, payWithDetails } from "@/lib/checkout";
-import { requireShopper } from "@/lib/identity";
+import { requireShopper } from "@/lib/accounts/identity";
 import { checkoutDetailsSchema, formFields, idempotencyKeySchema, payBodySchema, toActivityInput } from "@/lib/store-schemas";
 
 const checkoutIdSchema = z.object({ checkoutId: z.string().min(1).max(100) });

@@ -2,10 +2,10 @@
 
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
-import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/action-state";
-import { lookupOrder } from "@/lib/guest-orders";
-import { clientAddress } from "@/lib/http";
-import { orderPath } from "@/lib/order-access";
+import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/platform/action-state";
+import { lookupOrder } from "@/lib/orders";
+import { clientAddress } from "@/lib/platform/http";
+import { orderPath } from "@/lib/orders";
 import { formFields, orderLookupSchema } from "@/lib/store-schemas";
 
 /** Guest order lookup (the same lib call as POST /api/orders/lookup); a match opens the order's page. */

@@ -12,7 +12,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { LocalTime } from "@/components/ui/local-time";
 import { Price } from "@/components/ui/price";
 import { emailStatus } from "@/lib/accounts";
-import { currentAccount, currentGuest } from "@/lib/identity";
+import { currentAccount, currentGuest } from "@/lib/accounts/identity";
 import { listOrdersForShopper, type OrderView } from "@/lib/orders";
 import { lookupOrderAction } from "./actions";
 

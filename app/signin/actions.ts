@@ -1,8 +1,8 @@
 "use server";
-/** Sign-in and sign-out with Auth.js (Credentials). Signing in brings the guest's cart along (lib/auth.ts). */
+/** Sign-in and sign-out with Auth.js (Credentials). Signing in brings the guest's cart along (lib/accounts/guest-cookie.ts). */
 import { AuthError } from "next-auth";
-import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/action-state";
-import { signIn, SignInRateLimited, signOut } from "@/lib/auth";
+import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/platform/action-state";
+import { signIn, SignInRateLimited, signOut } from "@/lib/accounts/auth";
 import { formFields, safeCallbackPath, signInSchema } from "@/lib/store-schemas";
 
 /** Signs in with email and password, then goes to `callbackUrl` (a path on this site) or home. */

@@ -4,8 +4,8 @@
  * guest's cart along. Guest orders placed with the address join only once the link is opened.
  */
 import { AuthError } from "next-auth";
-import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/action-state";
-import { signIn } from "@/lib/auth";
+import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/platform/action-state";
+import { signIn } from "@/lib/accounts/auth";
 import { signUp } from "@/lib/accounts";
 import { formFields, safeCallbackPath, signUpSchema } from "@/lib/store-schemas";
 

@@ -2,7 +2,7 @@ import type { Metadata } from "next";
 import { redirect } from "next/navigation";
 import { SignUpForm } from "@/components/account/sign-up-form";
 import { Card } from "@/components/ui/card";
-import { currentAccount } from "@/lib/identity";
+import { currentAccount } from "@/lib/accounts/identity";
 import { safeCallbackPath } from "@/lib/store-schemas";
 import { signUpAction } from "./actions";
 

@@ -1,5 +1,5 @@
 import type { ReactNode } from "react";
-import type { FormState } from "@/lib/action-state";
+import type { FormState } from "@/lib/platform/action-state";
 
 export interface ControlProps {
   id: string;

@@ -1,4 +1,4 @@
-import { holdOutcomesLastHour, type HoldOutcomeMinute } from "@/lib/hold-outcome-counts";
+import { holdOutcomesLastHour, type HoldOutcomeMinute } from "@/lib/inventory/hold-outcome-counts";
 
 const WIDTH = 640;
 const HEIGHT = 150;
@@ -9,7 +9,7 @@ const minuteOf = (iso: string) => `${iso.slice(11, 16)} UTC`;
 
 /**
  * Checkout starts of the last hour, per minute, summed over every app server: new holds below, refusals for
- * lack of stock stacked on top. The same numbers as the stockhold_hold_requests_total metric (lib/metrics.ts).
+ * lack of stock stacked on top. The same numbers as the stockhold_hold_requests_total metric (lib/platform/metrics.ts).
  * Plain SVG drawn on the server, no chart library.
  */
 export async function HoldOutcomesChart() {

@@ -2,7 +2,7 @@
 
 import { useQuery } from "@tanstack/react-query";
 import { useClientClock } from "@/components/shop/use-client-clock";
-import { clockOffsetMs, countdown } from "@/lib/countdown";
+import { clockOffsetMs, countdown } from "@/lib/checkout/countdown";
 import { ActionButton, type AdminAction } from "./action-button";
 import { formatTime, shortId } from "./format";
 import { ListSearch, listHref } from "./list-search";

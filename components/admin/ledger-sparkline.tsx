@@ -1,5 +1,5 @@
 import Link from "next/link";
-import type { ProductSeries } from "@/lib/ledger-charts";
+import type { ProductSeries } from "@/lib/admin/ledger-charts";
 import { stepChart } from "./chart-geometry";
 
 const BOX = { width: 240, height: 72, pad: { top: 6, right: 4, bottom: 6, left: 4 } };

@@ -1,6 +1,6 @@
 import type { PaymentStatus } from "@/db/schema";
 import { Badge } from "@/components/ui/badge";
-import { paymentTrouble } from "@/lib/order-payment-state";
+import { paymentTrouble } from "@/lib/orders/payment-state";
 
 /** The order's state as the merchant acts on it: to ship, shipped, cancelled, or its payment needs attention. */
 export function OrderStatusBadge({ order }: { order: { status: string; paymentStatus: PaymentStatus | null } }) {

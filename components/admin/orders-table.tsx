@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { ActionButton, type AdminAction } from "./action-button";
-import { paymentTrouble } from "@/lib/order-payment-state";
+import { paymentTrouble } from "@/lib/orders/payment-state";
 import { OrderStatusBadge } from "./order-payment-badge";
 import { formatMoney } from "@/components/ui/money";
 import { formatTime, shortId } from "./format";

@@ -2,7 +2,7 @@
 
 import Link from "next/link";
 import { useActionState, useEffect, useRef } from "react";
-import type { FormState } from "@/lib/action-state";
+import type { FormState } from "@/lib/platform/action-state";
 import { SubmitButton } from "../ui/submit-button";
 
 type Action = (previous: FormState | null, formData: FormData) => Promise<FormState>;

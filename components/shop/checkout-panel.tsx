@@ -1,7 +1,7 @@
 "use client";
 
 import { useActionState } from "react";
-import type { FormState, ShortLineNote } from "@/lib/action-state";
+import type { FormState, ShortLineNote } from "@/lib/platform/action-state";
 import { Alert } from "../ui/alert";
 import { Field } from "../ui/field";
 import { FormMessage } from "../ui/form-message";

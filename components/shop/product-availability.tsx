@@ -2,7 +2,7 @@
 import type { ReactNode } from "react";
 
 import { queryOptions, useQuery } from "@tanstack/react-query";
-import type { FormState } from "@/lib/action-state";
+import type { FormState } from "@/lib/platform/action-state";
 import type { ProductView } from "@/lib/catalog";
 import { StockBadge } from "../ui/badge";
 import { Price } from "../ui/price";

@@ -1,5 +1,5 @@
 import Link from "next/link";
-import type { FormState } from "@/lib/action-state";
+import type { FormState } from "@/lib/platform/action-state";
 import type { ProductView } from "@/lib/catalog";
 import { StockBadge } from "../ui/badge";
 import { Card } from "../ui/card";

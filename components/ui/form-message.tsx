@@ -1,4 +1,4 @@
-import type { FormState } from "@/lib/action-state";
+import type { FormState } from "@/lib/platform/action-state";
 
 /** The outcome of a form's last submit, announced to screen readers. */
 export function FormMessage({ state, id }: { state: FormState | null; id?: string }) {

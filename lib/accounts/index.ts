@@ -1,6 +1,6 @@
 /**
  * Accounts beyond signing in: proving an email address (verification links) and setting a new password
- * (reset links), both through single-use, expiring tokens mailed via the outbox. Auth.js (lib/auth.ts) stays
+ * (reset links), both through single-use, expiring tokens mailed via the outbox. Auth.js (lib/accounts/auth.ts) stays
  * the session layer.
  */
 export { AccountTokenError, checkAccountToken, tokenProblemMessages, type TokenProblem } from "./tokens";

@@ -9,12 +9,12 @@ import { createHash } from "node:crypto";
 import { and, eq, ne, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { users } from "@/db/schema";
-import { env } from "../env";
-import { claimGuestOrders } from "../guest-orders";
+import { env } from "../platform/env";
+import { claimGuestOrders } from "../orders/guest";
 import { queueEmail } from "../mail/outbox";
 import { resetPasswordEmail } from "../mail/templates";
-import { consumeRateLimit } from "../rate-limit";
-import { hashPassword } from "../shoppers";
+import { consumeRateLimit } from "../platform/rate-limit";
+import { hashPassword } from "./shoppers";
 import { AccountTokenError, issueAccountToken, redeemAccountToken, spendOutstandingTokens } from "./tokens";
 import { markEmailProven } from "./verification";
 
@@ -55,7 +55,7 @@ export async function requestPasswordReset(input: { email: string; ip: string })
 /**
  * Sets a new password with a reset link: the token is used, the other reset links of the account stop
  * working, the email counts as proven and its guest orders join the account, all in one transaction. Sessions
- * that signed in before now end (lib/shoppers.ts findAccountForSession). Returns the account's email.
+ * that signed in before now end (lib/accounts/shoppers.ts findAccountForSession). Returns the account's email.
  */
 export async function resetPassword(input: { token: unknown; password: string }): Promise<{ email: string; claimedOrders: number }> {
   // Hashed before the transaction: bcrypt takes a while and no lock should wait for it.

@@ -9,7 +9,7 @@ import { and, desc, eq, gt, isNull, sql } from "drizzle-orm";
 import { z } from "zod";
 import { db, type Db, type Tx } from "@/db/client";
 import { accountTokens, type AccountTokenPurpose } from "@/db/schema";
-import { DomainError } from "../errors";
+import { DomainError } from "../platform/errors";
 
 /** 32 bytes in base64url: 43 characters. Anything else is no token of ours and is not looked up. */
 const tokenSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/);

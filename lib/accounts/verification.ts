@@ -7,13 +7,13 @@ import "server-only";
 import { and, eq, isNull, ne, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
 import { users } from "@/db/schema";
-import { env } from "../env";
-import { DomainError } from "../errors";
-import { claimGuestOrders } from "../guest-orders";
-import { rateLimited } from "../rate-limit";
+import { env } from "../platform/env";
+import { DomainError } from "../platform/errors";
+import { claimGuestOrders } from "../orders/guest";
+import { rateLimited } from "../platform/rate-limit";
 import { queueEmail } from "../mail/outbox";
 import { verifyEmailEmail } from "../mail/templates";
-import { createAccount, type Shopper } from "../shoppers";
+import { createAccount, type Shopper } from "./shoppers";
 import { AccountTokenError, issueAccountToken, redeemAccountToken, secondsSinceLastToken } from "./tokens";
 
 /** "Send the link again" works once a minute per account. */

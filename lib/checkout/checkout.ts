@@ -1,19 +1,19 @@
 /**
  * Checkout: start (hold the cart), activity (slide the expiry), cancel, and the admin's release. Paying is
- * lib/payments/lifecycle.ts. Every status change follows the state machine of ./lifecycle.ts. Server actions
+ * ./pay.ts. Every status change goes through the state machine of ./states.ts. Server actions
  * and route handlers both call these functions.
  */
 import "server-only";
-import { and, asc, count, eq, gt, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { db, type Tx } from "@/db/client";
-import { carts, checkouts, products, reservations, type CheckoutEnder } from "@/db/schema";
+import { carts, checkouts, products, type CheckoutEnder } from "@/db/schema";
 import { mergeCartLines } from "../cart";
-import { env } from "../env";
-import { DomainError, notFound } from "../errors";
-import { releaseCheckoutHolds, requestHold, type HoldOutcome, type ShortLine } from "../inventory";
-import type { Shopper } from "../shoppers";
-import { assertMove, expiredError, refusalFor } from "./lifecycle";
-import { isUuid } from "../ids";
+import { env } from "../platform/env";
+import { DomainError, notFound } from "../platform/errors";
+import { extendHolds, holdOwner, releaseCheckoutHolds, requestHold, unitsHeldBy, type HoldOutcome, type ShortLine } from "../inventory";
+import type { Shopper } from "../accounts/shoppers";
+import { assertMove, expiredError, refusalFor } from "./states";
+import { isUuid } from "../platform/ids";
 import { getCheckout, heldCheckoutView, type CheckoutView } from "./view";
 
 export class InsufficientStockError extends DomainError {
@@ -41,7 +41,7 @@ function describeShortage(lines: ShortLine[], names: Record<string, string>): st
  */
 export async function startCheckout(
   shopper: Shopper,
-  /** `clientAddress`: where the start came from (lib/client-address.ts), for the per-address bounds. */
+  /** `clientAddress`: where the start came from (lib/platform/client-address.ts), for the per-address bounds. */
   input: { email?: string | null; details?: Record<string, string>; clientAddress?: string } = {},
 ): Promise<{ checkout: CheckoutView; created: boolean }> {
   const email = shopper.email ?? input.email?.trim() ?? null;
@@ -50,7 +50,7 @@ export async function startCheckout(
       issues: [{ path: ["email"], message: "Required for guest checkout" }],
     });
   }
-  // One batched transaction does it all, the per-shopper rate limit included (lib/inventory/hold.ts).
+  // One batched transaction does it all, the per-shopper rate limit included (lib/inventory/hold/batch.ts).
   const result = await requestHold({
     shopperId: shopper.id,
     email,
@@ -138,19 +138,11 @@ export function expireLapsed(tx: Tx, checkoutId: string): Promise<number> {
 
 /**
  * Slides the holds of `checkoutId` out to now + TTL (capped by the hard limit) if every one is still active and
- * in time. Takes the reservations' row locks, which keeps the stale-hold sweep away from them until commit.
+ * in time, and the checkout's expiry with them.
  */
-async function extendHolds(tx: Tx, checkout: LockedCheckout): Promise<boolean> {
+async function extendCheckout(tx: Tx, checkout: LockedCheckout): Promise<boolean> {
   const target = sql`least(now() + make_interval(secs => ${env.RESERVATION_TTL_SECONDS}), ${checkout.hardExpiresAt.toISOString()}::timestamptz)`;
-  const [extended, [all]] = await Promise.all([
-    tx
-      .update(reservations)
-      .set({ expiresAt: sql`greatest(${reservations.expiresAt}, ${target})` })
-      .where(and(eq(reservations.checkoutId, checkout.id), eq(reservations.status, "active"), gt(reservations.expiresAt, sql`now()`)))
-      .returning({ id: reservations.id }),
-    tx.select({ n: count() }).from(reservations).where(eq(reservations.checkoutId, checkout.id)),
-  ]);
-  if (extended.length === 0 || extended.length !== all!.n) return false;
+  if (!(await extendHolds(tx, checkout.id, target, { keepLater: true }))) return false;
   await tx
     .update(checkouts)
     .set({ expiresAt: sql`greatest(${checkouts.expiresAt}, ${target})` })
@@ -177,7 +169,7 @@ export async function recordCheckoutActivity(
       const checkout = await lockCheckout(tx, checkoutId, shopperId);
       if (checkout.status === "paying") return;
       if (checkout.status !== "active" && checkout.status !== "expired") throw refusalFor(checkout.status);
-      if (hasLapsed(checkout) || !(await extendHolds(tx, checkout))) throw new HoldLapsed(); // rolls back a partial extension
+      if (hasLapsed(checkout) || !(await extendCheckout(tx, checkout))) throw new HoldLapsed(); // rolls back a partial extension
       if (input.email !== undefined || input.details !== undefined) {
         await tx
           .update(checkouts)
@@ -228,10 +220,7 @@ export async function cancelCheckout(
 /** An admin releases a hold: the whole checkout it belongs to ends (by the shop), its stock free at once. */
 export async function releaseReservation(reservationId: string, adminId: string | null): Promise<CheckoutView> {
   if (!isUuid(reservationId)) throw notFound("reservation");
-  const [owner] = await db
-    .select({ checkoutId: reservations.checkoutId, shopperId: reservations.shopperId })
-    .from(reservations)
-    .where(eq(reservations.id, reservationId));
+  const owner = await holdOwner(reservationId);
   if (!owner) throw notFound("reservation");
   await db.transaction(async (tx) => {
     const checkout = await lockCheckout(tx, owner.checkoutId, owner.shopperId);
@@ -267,14 +256,7 @@ export async function handOverGuest(guestId: string, accountId: string): Promise
       .orderBy(asc(checkouts.id))
       .for("update");
     const paying = live.filter((c) => c.status === "paying").map((c) => c.id);
-    const buying = new Map<string, number>();
-    if (paying.length > 0) {
-      const lines = await tx
-        .select({ productId: reservations.productId, quantity: reservations.quantity })
-        .from(reservations)
-        .where(inArray(reservations.checkoutId, paying));
-      for (const l of lines) buying.set(l.productId, (buying.get(l.productId) ?? 0) + l.quantity);
-    }
+    const buying = await unitsHeldBy(tx, paying);
     for (const checkout of live) {
       if (checkout.status === "paying") continue;
       await releaseCheckoutHolds(tx, checkout.id, {

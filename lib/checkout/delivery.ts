@@ -6,8 +6,8 @@
  * no address at all pays as it always could.
  */
 import "server-only";
-import { env } from "../env";
-import { invalidRequest } from "../errors";
+import { env } from "../platform/env";
+import { invalidRequest } from "../platform/errors";
 import { DELIVERY_FIELDS, deliveryDetailsSchema } from "../store-schemas";
 
 export type DeliveryRule = "required" | "when-given";

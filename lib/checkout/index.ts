@@ -1,4 +1,4 @@
-/** Checkout: its state machine (lifecycle.ts), its view (view.ts), its operations (checkout.ts), and paying. */
+/** Checkout: its state machine (states.ts), its view (view.ts), its operations (checkout.ts), and paying. */
 export {
   cancelCheckout,
   checkoutDetailsSchemaKeys,
@@ -9,5 +9,5 @@ export {
   startCheckout,
 } from "./checkout";
 export { getCheckout, type CheckoutLineView, type CheckoutView } from "./view";
-export { payForCheckout, type PayResult } from "../payments/lifecycle";
+export { payForCheckout, type PayResult } from "./pay";
 export { payWithDetails } from "./pay-with-details";

@@ -5,8 +5,8 @@
  * (./delivery.ts) once it knows the checkout can be paid at all, so an ended checkout says so first.
  */
 import "server-only";
-import { DomainError } from "../errors";
-import { payForCheckout, type PayRequest, type PayResult } from "../payments/lifecycle";
+import { DomainError } from "../platform/errors";
+import { payForCheckout, type PayRequest, type PayResult } from "./pay";
 import { recordCheckoutActivity } from "./checkout";
 import type { DeliveryRule } from "./delivery";
 

@@ -3,8 +3,8 @@ import "server-only";
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
 import { checkouts, orders, payments, products, reservations, type CheckoutEnder, type CheckoutStatus } from "@/db/schema";
-import { notFound } from "../errors";
-import { isUuid } from "../ids";
+import { notFound } from "../platform/errors";
+import { isUuid } from "../platform/ids";
 import type { HeldCheckout } from "../inventory";
 
 

@@ -1,15 +1,24 @@
 /**
- * Inventory: where stock is held (hold.ts; in the production server on a thread of its own, hold-thread.ts and
- * hold-worker.ts), released, expired and allocated (stock.ts), and how the admin sees and adjusts it (levels.ts).
+ * Inventory: the one writer of stock levels, holds (reservations) and the stock ledger. Every verb takes the
+ * caller's transaction and writes its ledger rows there too.
+ *
+ * - hold: `requestHold` (hold/: the queue, the batch, and in the production server the thread and its worker)
+ *   holds a cart's lines for a new checkout;
+ * - extend, renew, re-price, allocate (allocate.ts): a checkout's holds kept while the shopper works or pays,
+ *   held afresh when they lapsed, and allocated to its order once paid;
+ * - release (with why), expire (stock.ts: `releaseCheckoutHolds`, `releaseOrderUnits`; levels.ts: the sweep
+ *   `expireStaleHolds`), fulfil (`fulfilOrderUnits`);
+ * - adjust, opening stock, what the admin sees, reconciliation (levels.ts);
+ * - the shared rules, free units and "has this hold lapsed", and availability as shoppers see it (availability.ts).
  */
 export { holdCarts, holdQueueSettings, holdQueueStats, requestHold, type HeldCheckout, type HoldOutcome, type HoldRequest } from "./hold";
+export { allocateToOrder, extendHolds, heldLines, renewHolds, repriceHolds } from "./allocate";
 export {
-  applyLedger,
-  expireStaleHoldsOn,
-  expiredLedger,
-  lockStockRows,
+  fulfilOrderUnits,
+  holdOwner,
   releaseCheckoutHolds,
   releaseOrderUnits,
+  unitsHeldBy,
   type LedgerEntry,
   type ReleaseKind,
   type ShortLine,
@@ -20,6 +29,7 @@ export {
   getStockLevel,
   listStockLevels,
   MAX_ON_HAND,
+  receiveOpeningStock,
   reconcileStock,
   type ReconcileProblem,
   type StockLevelView,

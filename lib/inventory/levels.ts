@@ -5,12 +5,21 @@ import "server-only";
 import { and, asc, eq, inArray, lte, notExists, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
 import { checkouts, orderLines, orders, products, reservations, stockLevels, stockMovements } from "@/db/schema";
-import { freeUnits, isActiveHold, reservedUnits } from "../availability";
-import { DomainError, notFound } from "../errors";
-import { recordExpired } from "../metrics";
+import { freeUnits, isActiveHold, lapsedHold, reservedUnits } from "./availability";
+import { moveTo } from "../checkout/states";
+import { DomainError, notFound } from "../platform/errors";
+import { recordExpired } from "../platform/metrics";
 import { applyLedger, expireStaleHoldsOn, expiredLedger, lockStockRows } from "./stock";
 
 type Executor = Db | Tx;
+
+/** A new product's stock row, with what it starts with on hand (and its ledger row, if any). */
+export async function receiveOpeningStock(tx: Tx, productId: string, onHand: number, actorId: string | null): Promise<void> {
+  await tx.insert(stockLevels).values({ productId, onHand });
+  if (onHand > 0) {
+    await tx.insert(stockMovements).values({ productId, kind: "receive", onHandDelta: onHand, actorId, reason: "opening stock" });
+  }
+}
 
 /** The most units one product may have on hand (a 32-bit integer column); a restock past it is a 409. */
 export const MAX_ON_HAND = 2_147_483_647;
@@ -114,7 +123,7 @@ export async function expireStaleHolds(options: { batchSize?: number; maxBatches
       const candidates = await tx
         .selectDistinct({ productId: reservations.productId })
         .from(reservations)
-        .where(and(isActiveHold, lte(reservations.expiresAt, sql`now()`)))
+        .where(lapsedHold)
         .limit(batchSize);
       if (candidates.length === 0) return { expired: 0, products: 0 };
       const locked = await tx
@@ -141,20 +150,20 @@ export async function expireStaleHolds(options: { batchSize?: number; maxBatches
     .where(and(eq(checkouts.status, "active"), lte(checkouts.expiresAt, sql`now()`)))
     .limit(1000)
     .for("update", { skipLocked: true });
-  await db
-    .update(checkouts)
-    .set({ status: "expired", endedBy: "timeout", endedAt: sql`now()` })
-    .where(
-      and(
-        inArray(checkouts.id, due),
-        notExists(
-          db
-            .select({ one: sql`1` })
-            .from(reservations)
-            .where(and(eq(reservations.checkoutId, checkouts.id), eq(reservations.status, "active"))),
-        ),
+  await moveTo(
+    db,
+    and(
+      inArray(checkouts.id, due),
+      notExists(
+        db
+          .select({ one: sql`1` })
+          .from(reservations)
+          .where(and(eq(reservations.checkoutId, checkouts.id), eq(reservations.status, "active"))),
       ),
-    );
+    )!,
+    "expired",
+    { endedBy: "timeout", endedAt: sql`now()` },
+  );
   return expired;
 }
 

@@ -7,12 +7,13 @@
  * (the stale ones only with SKIP LOCKED). Holding a stock row lock, code never waits for another row.
  */
 import "server-only";
-import { and, asc, eq, inArray, is, lte, Placeholder, sql, type SQLWrapper } from "drizzle-orm";
+import { and, asc, eq, inArray, is, Placeholder, sql, type SQLWrapper } from "drizzle-orm";
 import { db, type Tx } from "@/db/client";
 import { anyOf, anyOfSubquery, insertRows, jsonRows, preparedOnce } from "@/db/batch-statements";
 import { checkouts, reservations, stockLevels, stockMovements, type CheckoutEnder } from "@/db/schema";
-import { isActiveHold } from "../availability";
-import { recordExpired, recordReleased } from "../metrics";
+import { lapsedHold } from "./availability";
+import { moveTo } from "../checkout/states";
+import { recordExpired, recordReleased } from "../platform/metrics";
 
 export interface ShortLine {
   productId: string;
@@ -70,7 +71,7 @@ export const expireStaleHoldsOf = (productIds: ProductIds) =>
     const stale = db
       .select({ id: reservations.id })
       .from(reservations)
-      .where(and(productIn(reservations.productId, productIds), isActiveHold, lte(reservations.expiresAt, sql`now()`)))
+      .where(and(productIn(reservations.productId, productIds), lapsedHold))
       .for("update", { skipLocked: true });
     return db
       .update(reservations)
@@ -213,10 +214,7 @@ export async function releaseCheckoutHolds(
       reason: options.reason,
     })),
   );
-  await tx
-    .update(checkouts)
-    .set({ status: options.status, endedBy: options.endedBy, endedAt: sql`now()` })
-    .where(and(eq(checkouts.id, checkoutId), inArray(checkouts.status, ["active", "paying", "expired"])));
+  await moveTo(tx, eq(checkouts.id, checkoutId), options.status, { endedBy: options.endedBy, endedAt: sql`now()` });
   return freed.length;
 }
 
@@ -245,4 +243,53 @@ export async function releaseOrderUnits(
       reason: options.reason,
     })),
   );
+}
+
+/**
+ * Ships an order's units: they leave the shelf (on hand and allocated both drop). The caller holds the order's
+ * row lock; the stock rows are locked here, in product-id order.
+ */
+export async function fulfilOrderUnits(
+  tx: Tx,
+  orderId: string,
+  lines: readonly { productId: string; quantity: number }[],
+  actorId: string | null,
+): Promise<void> {
+  await lockStockRows(
+    tx,
+    lines.map((l) => l.productId),
+  );
+  await applyLedger(
+    tx,
+    lines.map((l) => ({
+      productId: l.productId,
+      kind: "fulfil" as const,
+      onHandDelta: -l.quantity,
+      allocatedDelta: -l.quantity,
+      orderId,
+      actorId,
+      reason: "order fulfilled",
+    })),
+  );
+}
+
+/** The checkout and shopper a hold belongs to, or undefined for an unknown hold. */
+export async function holdOwner(reservationId: string): Promise<{ checkoutId: string; shopperId: string } | undefined> {
+  const [owner] = await db
+    .select({ checkoutId: reservations.checkoutId, shopperId: reservations.shopperId })
+    .from(reservations)
+    .where(eq(reservations.id, reservationId));
+  return owner;
+}
+
+/** The units these checkouts hold (or held), per product. */
+export async function unitsHeldBy(tx: Tx, checkoutIds: readonly string[]): Promise<Map<string, number>> {
+  const units = new Map<string, number>();
+  if (checkoutIds.length === 0) return units;
+  const lines = await tx
+    .select({ productId: reservations.productId, quantity: reservations.quantity })
+    .from(reservations)
+    .where(inArray(reservations.checkoutId, [...checkoutIds]));
+  for (const l of lines) units.set(l.productId, (units.get(l.productId) ?? 0) + l.quantity);
+  return units;
 }

@@ -7,7 +7,7 @@ import "server-only";
 import { and, asc, eq, gt, notExists, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { checkouts, emailOutbox, orderLines, orders, users } from "@/db/schema";
-import { orderLink, orderNumber } from "../order-access";
+import { orderLink, orderNumber } from "../orders/access";
 import { queueEmail, type Executor } from "./outbox";
 import { orderConfirmationEmail } from "./templates";
 

@@ -1,7 +1,7 @@
 /** The mail server: nodemailer over SMTP to SMTP_URL, from MAIL_FROM. Without SMTP_URL there is none (demo). */
 import "server-only";
 import nodemailer from "nodemailer";
-import { env } from "../env";
+import { env } from "../platform/env";
 
 export interface OutgoingEmail {
   to: string;

@@ -10,12 +10,12 @@ import "server-only";
 import { eq, sql } from "drizzle-orm";
 import { db, type Tx } from "@/db/client";
 import { orderLines, orders, payments } from "@/db/schema";
-import { DomainError, notFound } from "../errors";
-import { isUuid } from "../ids";
-import { FAILED_PAYMENT_STATUSES } from "../order-payment-state";
+import { DomainError, notFound } from "../platform/errors";
+import { isUuid } from "../platform/ids";
+import { FAILED_PAYMENT_STATUSES } from "../orders/payment-state";
 import { releaseOrderUnits } from "../inventory";
-import { findOrderById, type OrderView } from "../orders";
-import { finishStep } from "./lifecycle";
+import { findOrderById, type OrderView } from "../orders/read";
+import { finishStep } from "../checkout/pay";
 
 
 const STEP_CLAIM_SECONDS = 120;

@@ -1,10 +1,11 @@
 /**
  * Payments: the provider interface (provider.ts), the built-in test provider (test-provider.ts), Stripe
- * (stripe-provider.ts, PAYMENT_PROVIDER=stripe), the payment lifecycle that turns a held checkout into an order
- * exactly once (lifecycle.ts), and the recovery sweep that settles payments whose answer was lost (recovery.ts).
+ * (stripe-provider.ts, PAYMENT_PROVIDER=stripe), signatures (signature.ts), webhooks (webhooks.ts), the recovery
+ * sweep that settles payments whose answer was lost (recovery.ts), and what the admin can still do to an order's
+ * payment (after-order.ts). How a payment becomes an order is lib/checkout/pay.ts.
  */
 import "server-only";
-import { env } from "../env";
+import { env } from "../platform/env";
 import type { PaymentProvider } from "./provider";
 import { stripeProviderFromEnv } from "./stripe-provider";
 import { testPaymentProvider } from "./test-provider";

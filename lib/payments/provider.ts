@@ -4,7 +4,7 @@
  * this key?" so a payment whose answer was lost (a crash, a timeout) can be settled afterwards.
  *
  * No provider call ever runs inside a database transaction or while holding a pooled connection
- * (lib/payments/lifecycle.ts calls them between its short transactions).
+ * (lib/checkout/pay.ts calls them between its short transactions).
  */
 export type DeclineCode = "card_declined" | "insufficient_funds" | "card_not_supported" | "processing_error";
 
@@ -26,7 +26,7 @@ export interface AuthorizeRequest {
 export interface WebhookEvent {
   id: string;
   type: string;
-  /** The idempotency key the shop gave the payment (lib/payments/lifecycle.ts `providerKey`), if any. */
+  /** The idempotency key the shop gave the payment (lib/checkout/pay.ts `providerKey`), if any. */
   idempotencyKey: string | null;
 }
 

@@ -9,10 +9,10 @@ import "server-only";
 import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { checkouts, payments } from "@/db/schema";
-import { env } from "../env";
+import { env } from "../platform/env";
 import { lockCheckout } from "../checkout/checkout";
 import { paymentProvider } from "./index";
-import { failCheckout, providerKey, settleAndFinish } from "./lifecycle";
+import { failCheckout, providerKey, settleAndFinish } from "../checkout/pay";
 
 /** Settles payments with no answer for PAYMENT_RECOVERY_AFTER_SECONDS. Returns how many it settled. */
 export async function recoverPayments(options: { limit?: number } = {}): Promise<number> {

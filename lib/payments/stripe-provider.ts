@@ -10,7 +10,7 @@
  */
 import "server-only";
 import Stripe from "stripe";
-import { env } from "../env";
+import { env } from "../platform/env";
 import type { DeclineCode, PaymentProvider, ProviderPayment, WebhookEvent } from "./provider";
 
 export interface StripeProviderConfig {
@@ -235,7 +235,7 @@ export function createStripeProvider(config: StripeProviderConfig): PaymentProvi
   };
 }
 
-/** The provider configured by the environment (lib/env.ts requires the keys when PAYMENT_PROVIDER=stripe). */
+/** The provider configured by the environment (lib/platform/env.ts requires the keys when PAYMENT_PROVIDER=stripe). */
 export function stripeProviderFromEnv(): PaymentProvider {
   if (!env.STRIPE_SECRET_KEY || !env.STRIPE_WEBHOOK_SECRET) {
     throw new Error("PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY, STRIPE_PUBLISHABLE_KEY and STRIPE_WEBHOOK_SECRET");

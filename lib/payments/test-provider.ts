@@ -24,7 +24,7 @@ import postgres from "postgres";
 import { scriptClientOptions } from "@/db/connection-settings";
 import { z } from "zod";
 import { testProviderCalls, testProviderPayments } from "@/db/schema";
-import { env } from "../env";
+import { env } from "../platform/env";
 import type { AuthorizeRequest, DeclineCode, PaymentProvider, ProviderPayment } from "./provider";
 import { SIGNATURE_HEADER, signPayload, verifySignature } from "./signature";
 

@@ -10,10 +10,10 @@ import "server-only";
 import { and, eq } from "drizzle-orm";
 import { db } from "@/db/client";
 import { paymentEvents, payments } from "@/db/schema";
-import { DomainError } from "../errors";
-import { isUuid } from "../ids";
+import { DomainError } from "../platform/errors";
+import { isUuid } from "../platform/ids";
 import { paymentProvider } from "./index";
-import { PROVIDER_KEY_PREFIX, settleAndFinish } from "./lifecycle";
+import { PROVIDER_KEY_PREFIX, settleAndFinish } from "../checkout/pay";
 
 export async function receiveWebhook(rawBody: string, headers: Headers): Promise<{ received: true; duplicate: boolean }> {
   const provider = paymentProvider();

@@ -1,6 +1,6 @@
 /** Shared set-up for the admin API tests: accounts, and holds and orders to act on. */
 import { startCheckout } from "@/lib/checkout";
-import { createAccount, type Shopper } from "@/lib/shoppers";
+import { createAccount, type Shopper } from "@/lib/accounts/shoppers";
 import { appForFile } from "../support/app-for-file";
 import { TEST_ADMIN_TOKEN } from "../support/app-server";
 import { HttpClient } from "../support/http";

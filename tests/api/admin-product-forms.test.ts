@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pool } from "@/db/client";
 import { getProductById } from "@/lib/catalog";
-import { createAccount } from "@/lib/shoppers";
+import { createAccount } from "@/lib/accounts/shoppers";
 import { callAction, serverActions } from "../faults/support";
 import { startOrShareApp } from "../support/app-for-file";
 import type { RunningApp } from "../support/app-server";

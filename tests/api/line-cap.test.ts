@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { addToCart, getCart, setCartLineQuantity } from "@/lib/cart";
 import { handOverGuest } from "@/lib/checkout";
-import { createGuest } from "@/lib/shoppers";
+import { createGuest } from "@/lib/accounts/shoppers";
 import { appForFile } from "../support/app-for-file";
 import { expectDomainError, makeProduct } from "../support/fixtures";
 import { HttpClient, signIn } from "../support/http";

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db, pool } from "@/db/client";
-import { holdOutcomesLastHour } from "@/lib/hold-outcome-counts";
+import { holdOutcomesLastHour } from "@/lib/inventory/hold-outcome-counts";
 import { startApp, TEST_ADMIN_TOKEN, TEST_CRON_SECRET, type RunningApp } from "../support/app-server";
 import { HttpClient } from "../support/http";
 import { makeProduct } from "../support/fixtures";

@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db, pool } from "@/db/client";
-import { createAccount } from "@/lib/shoppers";
+import { createAccount } from "@/lib/accounts/shoppers";
 import { startApp, type RunningApp } from "../support/app-server";
 import { makeProduct, payInFull } from "../support/fixtures";
 import { guestHolding } from "./admin-helpers";

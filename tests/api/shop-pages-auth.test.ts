@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { createAccount } from "@/lib/shoppers";
+import { createAccount } from "@/lib/accounts/shoppers";
 import { appForFile } from "../support/app-for-file";
 import { HttpClient, sessionCookieOf, signIn } from "../support/http";
 import { levels, makeProduct } from "../support/fixtures";

@@ -7,7 +7,7 @@
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pool } from "@/db/client";
-import { createAccount } from "@/lib/shoppers";
+import { createAccount } from "@/lib/accounts/shoppers";
 import { callAction, serverActions, snapshotShop } from "../faults/support";
 import { startApp, TEST_ADMIN_TOKEN, type RunningApp } from "../support/app-server";
 import { makeProduct } from "../support/fixtures";

@@ -10,9 +10,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { db, pool } from "@/db/client";
 import { requestPasswordReset, resetPassword, verifyEmail } from "@/lib/accounts";
 import { issueAccountToken } from "@/lib/accounts/tokens";
-import { env } from "@/lib/env";
-import { claimGuestOrders } from "@/lib/guest-orders";
-import { createAccount } from "@/lib/shoppers";
+import { env } from "@/lib/platform/env";
+import { claimGuestOrders } from "@/lib/orders";
+import { createAccount } from "@/lib/accounts/shoppers";
 import { upsertAdmin } from "@/db/seed";
 import { expectDomainError, makeProduct, sellUnits } from "../support/fixtures";
 

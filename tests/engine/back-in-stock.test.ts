@@ -5,7 +5,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { db, pool } from "@/db/client";
-import { notifyBackInStock } from "@/lib/back-in-stock";
+import { notifyBackInStock } from "@/lib/catalog/back-in-stock";
 import { adjustStock } from "@/lib/inventory";
 import { makeProduct } from "../support/fixtures";
 

@@ -15,7 +15,7 @@ import { db, pool, type Db } from "@/db/client";
 import { addToCart, getOrCreateCart, setCartLineQuantity } from "@/lib/cart";
 import { getCheckout, startCheckout, InsufficientStockError } from "@/lib/checkout";
 import { holdCarts, reconcileStock } from "@/lib/inventory";
-import { createGuest } from "@/lib/shoppers";
+import { createGuest } from "@/lib/accounts/shoppers";
 import { rawSql, separateDatabases } from "../support/db";
 import { checkoutStatus, expectDomainError, levels, makeProduct, movements, shopperWithCart } from "../support/fixtures";
 

@@ -17,7 +17,7 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { holdCarts, reconcileStock, type HoldOutcome } from "@/lib/inventory";
-import { pruneRateLimits } from "@/lib/rate-limit";
+import { pruneRateLimits } from "@/lib/platform/rate-limit";
 import { db } from "@/db/client";
 import { separateDatabasesForFile } from "../support/db";
 import { levels, makeProduct, shoppersWithCarts } from "../support/fixtures";

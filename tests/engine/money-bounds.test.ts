@@ -12,7 +12,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { db, pool } from "@/db/client";
 import { startCheckout } from "@/lib/checkout";
-import { env } from "@/lib/env";
+import { env } from "@/lib/platform/env";
 import { TEST_CARDS } from "@/lib/payments";
 import { makeProduct, payInFull, shopperWithCart } from "../support/fixtures";
 

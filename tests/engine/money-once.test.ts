@@ -15,7 +15,7 @@ import { addToCart, getCart, setCartLineQuantity } from "@/lib/cart";
 import { cancelCheckout, getCheckout, handOverGuest, payForCheckout, startCheckout } from "@/lib/checkout";
 import { reconcileStock } from "@/lib/inventory";
 import { setPaymentProvider, TEST_CARDS } from "@/lib/payments";
-import { createAccount } from "@/lib/shoppers";
+import { createAccount } from "@/lib/accounts/shoppers";
 import {
   checkoutStatus,
   countingPaymentProvider,

@@ -9,7 +9,7 @@ import fc from "fast-check";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pool } from "@/db/client";
-import { createAccount } from "@/lib/shoppers";
+import { createAccount } from "@/lib/accounts/shoppers";
 import { startApp, type RunningApp } from "../support/app-server";
 import { actionStateOf, callAction, serverActions, snapshotShop, type ActionAnswer } from "../faults/support";
 import { seedProducts, type SeededProduct } from "../support/products";

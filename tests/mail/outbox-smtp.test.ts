@@ -6,7 +6,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { db, pool } from "@/db/client";
-import { notifyBackInStock } from "@/lib/back-in-stock";
+import { notifyBackInStock } from "@/lib/catalog/back-in-stock";
 import { createMailTransport, drainOutbox, queueOrderConfirmation, type MailTransport } from "@/lib/mail";
 import { retryDelaySeconds } from "@/lib/mail/send";
 import { startCheckout } from "@/lib/checkout";

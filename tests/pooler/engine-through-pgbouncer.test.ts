@@ -151,7 +151,7 @@ describe("session limits behind the pooler", () => {
         .then(() => null, (e: unknown) => e);
       const waited = performance.now() - started;
       expect(error).not.toBeNull();
-      const { isDatabaseUnavailable } = await import("@/lib/errors");
+      const { isDatabaseUnavailable } = await import("@/lib/platform/errors");
       expect(isDatabaseUnavailable(error)).toBe(true); // lock_not_available: a 503 to the shopper
       expect(waited).toBeGreaterThan(4_500);
       expect(waited).toBeLessThan(10_000);

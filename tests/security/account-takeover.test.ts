@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pool } from "@/db/client";
-import { createAccount } from "@/lib/shoppers";
+import { createAccount } from "@/lib/accounts/shoppers";
 import { callAction, serverActions } from "../faults/support";
 import { startApp, TEST_CRON_SECRET, type RunningApp } from "../support/app-server";
 import { HttpClient, sessionCookieOf, signIn, signedInClient } from "../support/http";

@@ -8,7 +8,7 @@ import { randomUUID } from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pool } from "@/db/client";
-import { createAccount } from "@/lib/shoppers";
+import { createAccount } from "@/lib/accounts/shoppers";
 import { startApp, type RunningApp } from "../support/app-server";
 import { awayFromWindowEdge, callAction, serverActions } from "../faults/support";
 import { seedProducts } from "../support/products";

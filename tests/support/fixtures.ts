@@ -6,12 +6,12 @@ import type { MovementKind } from "@/db/schema";
 import { addToCart, getOrCreateCart } from "@/lib/cart";
 import { createProduct } from "@/lib/catalog";
 import { payForCheckout, startCheckout } from "@/lib/checkout";
-import { DomainError, type ErrorCode } from "@/lib/errors";
+import { DomainError, type ErrorCode } from "@/lib/platform/errors";
 import type { ShortLine } from "@/lib/inventory";
 import { TEST_CARDS, type PaymentProvider } from "@/lib/payments";
 import type { AuthorizeRequest } from "@/lib/payments/provider";
 import { testPaymentProvider } from "@/lib/payments/test-provider";
-import { createGuest, type Shopper } from "@/lib/shoppers";
+import { createGuest, type Shopper } from "@/lib/accounts/shoppers";
 
 let counter = 0;
 

@@ -1,9 +1,9 @@
 "use server";
 /** "Forgot password": one answer for every address, so the form tells no one who has an account. */
 import { headers } from "next/headers";
-import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/action-state";
+import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/platform/action-state";
 import { RESET_REQUESTED_MESSAGE, requestPasswordReset } from "@/lib/accounts";
-import { clientAddress } from "@/lib/http";
+import { clientAddress } from "@/lib/platform/http";
 import { formFields, passwordResetRequestSchema } from "@/lib/store-schemas";
 
 export async function requestPasswordResetAction(_previous: FormState | null, formData: FormData): Promise<FormState> {

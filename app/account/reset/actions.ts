@@ -1,6 +1,6 @@
 "use server";
 /** Setting a new password with the mailed link (the same password rules as signing up). */
-import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/action-state";
+import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/platform/action-state";
 import { resetPassword } from "@/lib/accounts";
 import { formFields, passwordResetSchema } from "@/lib/store-schemas";
 

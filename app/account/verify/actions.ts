@@ -1,9 +1,9 @@
 "use server";
 /** Confirming an account's email with the mailed link, and asking for a new link. */
-import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/action-state";
+import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/platform/action-state";
 import { resendEmailVerification, verifyEmail } from "@/lib/accounts";
-import { DomainError } from "@/lib/errors";
-import { currentAccount } from "@/lib/identity";
+import { DomainError } from "@/lib/platform/errors";
+import { currentAccount } from "@/lib/accounts/identity";
 import { formFields, verifyEmailSchema } from "@/lib/store-schemas";
 
 /**

@@ -5,7 +5,7 @@ import { ResendVerificationForm } from "@/components/account/resend-verification
 import { VerifyEmailForm } from "@/components/account/verify-email-form";
 import { Card } from "@/components/ui/card";
 import { checkAccountToken, emailStatus, tokenProblemMessages } from "@/lib/accounts";
-import { currentAccount } from "@/lib/identity";
+import { currentAccount } from "@/lib/accounts/identity";
 import { resendVerificationAction, verifyEmailAction } from "./actions";
 
 export const metadata: Metadata = { title: "Confirm your email" };

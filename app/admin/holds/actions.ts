@@ -2,8 +2,8 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import type { FormState } from "@/lib/action-state";
-import { runAdminForm } from "@/lib/admin";
+import type { FormState } from "@/lib/platform/action-state";
+import { runAdminForm } from "@/lib/admin/access";
 import { releaseReservation } from "@/lib/checkout";
 
 const releaseSchema = z.object({ reservationId: z.uuid("No such hold.") });

@@ -5,10 +5,10 @@ import { LedgerSparkline } from "@/components/admin/ledger-sparkline";
 import { LedgerTable } from "@/components/admin/ledger-table";
 import { ListSearch, listHref } from "@/components/admin/list-search";
 import { Pager } from "@/components/admin/stock-dashboard";
-import { requireAdminPage } from "@/lib/admin";
-import { availableSeries, listMovementsPage, listProductChoices, type ProductChoice } from "@/lib/admin-queries";
-import { DomainError } from "@/lib/errors";
-import { availableSeriesForAll } from "@/lib/ledger-charts";
+import { requireAdminPage } from "@/lib/admin/access";
+import { availableSeries, listMovementsPage, listProductChoices, type ProductChoice } from "@/lib/admin/queries";
+import { DomainError } from "@/lib/platform/errors";
+import { availableSeriesForAll } from "@/lib/admin/ledger-charts";
 import { pageSearchTerm } from "@/lib/store-schemas";
 
 const productIdSchema = z.uuid();

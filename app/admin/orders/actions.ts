@@ -2,8 +2,8 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import type { FormState } from "@/lib/action-state";
-import { runAdminForm } from "@/lib/admin";
+import type { FormState } from "@/lib/platform/action-state";
+import { runAdminForm } from "@/lib/admin/access";
 import { fulfilOrder } from "@/lib/orders";
 import { cancelOrderWithFailedPayment, retryOrderCapture } from "@/lib/payments/after-order";
 import { cancelOrderBodySchema } from "@/lib/store-schemas";

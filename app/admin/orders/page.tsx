@@ -1,8 +1,8 @@
 import { listHref } from "@/components/admin/list-search";
 import { OrdersTable } from "@/components/admin/orders-table";
 import { ADMIN_PAGE_SIZE, type ListView } from "@/components/admin/queries";
-import { requireAdminPage } from "@/lib/admin";
-import { DomainError } from "@/lib/errors";
+import { requireAdminPage } from "@/lib/admin/access";
+import { DomainError } from "@/lib/platform/errors";
 import { listOrdersPage } from "@/lib/orders";
 import { fulfilOrderAction } from "./actions";
 import { pageSearchTerm } from "@/lib/store-schemas";

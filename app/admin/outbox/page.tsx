@@ -1,8 +1,8 @@
 import Link from "next/link";
 import { formatTime } from "@/components/admin/format";
 import { Badge } from "@/components/ui/badge";
-import { requireAdminPage } from "@/lib/admin";
-import { env } from "@/lib/env";
+import { requireAdminPage } from "@/lib/admin/access";
+import { env } from "@/lib/platform/env";
 import { listOutbox, outboxCounts } from "@/lib/mail";
 
 const statusTone = { pending: "info", sending: "info", sent: "success", failed: "danger", kept: "neutral" } as const;

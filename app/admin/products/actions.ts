@@ -2,11 +2,11 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import type { FormState } from "@/lib/action-state";
-import { MAX_PRICE_CENTS, MAX_UNITS, productFields, runAdminForm } from "@/lib/admin";
+import type { FormState } from "@/lib/platform/action-state";
+import { MAX_PRICE_CENTS, MAX_UNITS, productFields, runAdminForm } from "@/lib/admin/access";
 import { createProduct } from "@/lib/catalog";
 import { adjustStock } from "@/lib/inventory";
-import { imageUrlSchema, updateProduct } from "@/lib/product-admin";
+import { imageUrlSchema, updateProduct } from "@/lib/admin/products";
 
 /**
  * A whole number typed into a form field (an empty field is an error, not zero). A negative one is a whole

@@ -2,9 +2,9 @@ import Link from "next/link";
 import { AdjustStockForm, CreateProductForm } from "@/components/admin/product-forms";
 import { Badge } from "@/components/ui/badge";
 import { formatMoney } from "@/components/ui/money";
-import { requireAdminPage } from "@/lib/admin";
+import { requireAdminPage } from "@/lib/admin/access";
 import { listStockLevels } from "@/lib/inventory";
-import { archivedProductIds } from "@/lib/product-admin";
+import { archivedProductIds } from "@/lib/admin/products";
 import { adjustStockAction, createProductAction } from "./actions";
 
 export default async function ProductsPage() {

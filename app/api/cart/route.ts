@@ -1,6 +1,6 @@
 import { getCart } from "@/lib/cart";
-import { handler, json } from "@/lib/http";
-import { currentShopper } from "@/lib/identity";
+import { handler, json } from "@/lib/platform/http";
+import { currentShopper } from "@/lib/accounts/identity";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 import { startCheckout } from "@/lib/checkout";
-import { DomainError } from "@/lib/errors";
-import { clientAddress, handler, json, parseJsonBody } from "@/lib/http";
-import { currentShopper } from "@/lib/identity";
+import { DomainError } from "@/lib/platform/errors";
+import { clientAddress, handler, json, parseJsonBody } from "@/lib/platform/http";
+import { currentShopper } from "@/lib/accounts/identity";
 import { startCheckoutSchema } from "@/lib/store-schemas";
 
 /**

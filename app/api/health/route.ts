@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { db } from "@/db/client";
-import { env } from "@/lib/env";
-import { handler, json } from "@/lib/http";
+import { env } from "@/lib/platform/env";
+import { handler, json } from "@/lib/platform/http";
 
 export const dynamic = "force-dynamic";
 

@@ -1,8 +1,8 @@
-import { bearerToken, sameSecret } from "@/lib/admin";
-import { env } from "@/lib/env";
-import { DomainError } from "@/lib/errors";
-import { handler } from "@/lib/http";
-import { metricsText } from "@/lib/metrics";
+import { bearerToken, sameSecret } from "@/lib/admin/access";
+import { env } from "@/lib/platform/env";
+import { DomainError } from "@/lib/platform/errors";
+import { handler } from "@/lib/platform/http";
+import { metricsText } from "@/lib/platform/metrics";
 
 export const dynamic = "force-dynamic";
 

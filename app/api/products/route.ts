@@ -1,6 +1,6 @@
 import { listProducts } from "@/lib/catalog";
-import { handler, json, parseWith } from "@/lib/http";
-import { currentShopper } from "@/lib/identity";
+import { handler, json, parseWith } from "@/lib/platform/http";
+import { currentShopper } from "@/lib/accounts/identity";
 import { productListQuerySchema } from "@/lib/store-schemas";
 
 export const dynamic = "force-dynamic";

@@ -5,9 +5,9 @@ import { connection } from "next/server";
 import { startCheckoutAction } from "@/app/cart/actions";
 import { CheckoutSession } from "@/components/shop/checkout-session";
 import { getCheckout, type CheckoutView } from "@/lib/checkout";
-import { env } from "@/lib/env";
-import { DomainError } from "@/lib/errors";
-import { currentShopper } from "@/lib/identity";
+import { env } from "@/lib/platform/env";
+import { DomainError } from "@/lib/platform/errors";
+import { currentShopper } from "@/lib/accounts/identity";
 import { cancelCheckoutAction, payAction } from "../actions";
 
 export const metadata: Metadata = { title: "Checkout" };

@@ -8,9 +8,9 @@ import { ButtonLink } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Price } from "@/components/ui/price";
 import { LocalTime } from "@/components/ui/local-time";
-import { DomainError } from "@/lib/errors";
-import { currentShopper } from "@/lib/identity";
-import { isOrderAccessKey } from "@/lib/order-access";
+import { DomainError } from "@/lib/platform/errors";
+import { currentShopper } from "@/lib/accounts/identity";
+import { isOrderAccessKey } from "@/lib/orders";
 import { getOrderForShopper, getOrderWithAccess, type OrderView } from "@/lib/orders";
 import { countryName } from "@/lib/countries";
 

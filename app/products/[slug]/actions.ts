@@ -1,10 +1,10 @@
 "use server";
 
 import { headers } from "next/headers";
-import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/action-state";
-import { requestBackInStockNotice } from "@/lib/back-in-stock";
-import { clientAddress } from "@/lib/http";
-import { currentAccount } from "@/lib/identity";
+import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/platform/action-state";
+import { requestBackInStockNotice } from "@/lib/catalog/back-in-stock";
+import { clientAddress } from "@/lib/platform/http";
+import { currentAccount } from "@/lib/accounts/identity";
 import { formFields, notifyMeSchema, productSlugSchema } from "@/lib/store-schemas";
 
 /** "Notify me when it's back": the same lib call as POST /api/products/{slug}/notify. */

@@ -7,10 +7,10 @@ import { ProductArt } from "@/components/shop/product-art";
 import { ProductAvailability } from "@/components/shop/product-availability";
 import { addToCartAction } from "@/app/cart/actions";
 import { getProductBySlug, type ProductView } from "@/lib/catalog";
-import { formatDuration } from "@/lib/countdown";
-import { env } from "@/lib/env";
-import { DomainError } from "@/lib/errors";
-import { currentAccount, currentShopper } from "@/lib/identity";
+import { formatDuration } from "@/lib/checkout/countdown";
+import { env } from "@/lib/platform/env";
+import { DomainError } from "@/lib/platform/errors";
+import { currentAccount, currentShopper } from "@/lib/accounts/identity";
 import { productSlugSchema } from "@/lib/store-schemas";
 import { notifyMeAction } from "./actions";
 

@@ -9,11 +9,11 @@ import { OrderStatusBadge } from "@/components/admin/order-payment-badge";
 import { adminKeys } from "@/components/admin/queries";
 import { Badge } from "@/components/ui/badge";
 import { formatMoney } from "@/components/ui/money";
-import { requireAdminPage } from "@/lib/admin";
-import { getAdminOrderDetail } from "@/lib/admin-orders";
-import { DomainError } from "@/lib/errors";
+import { requireAdminPage } from "@/lib/admin/access";
+import { getAdminOrderDetail } from "@/lib/orders";
+import { DomainError } from "@/lib/platform/errors";
 import { countryName } from "@/lib/countries";
-import { paymentTrouble } from "@/lib/order-payment-state";
+import { paymentTrouble } from "@/lib/orders/payment-state";
 import { cancelOrderAction, fulfilOrderAction, retryCaptureAction } from "../actions";
 
 const deliveryFields = [

@@ -3,7 +3,7 @@ import { notFound } from "next/navigation";
 import { Fragment } from "react";
 import { formatTime } from "@/components/admin/format";
 import { Badge } from "@/components/ui/badge";
-import { requireAdminPage } from "@/lib/admin";
+import { requireAdminPage } from "@/lib/admin/access";
 import { getOutboxEmail } from "@/lib/mail";
 
 /** Splits text into plain parts and http(s) links, so an email's links can be followed from here. */

@@ -6,7 +6,7 @@ import { EditProductForm } from "@/components/admin/product-forms";
 import { adminKeys } from "@/components/admin/queries";
 import { ProductArt } from "@/components/shop/product-art";
 import { Badge } from "@/components/ui/badge";
-import { requireAdminPage } from "@/lib/admin";
+import { requireAdminPage } from "@/lib/admin/access";
 import { getProductById } from "@/lib/catalog";
 import { archiveProductAction, editProductAction } from "../actions";
 

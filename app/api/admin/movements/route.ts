@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { authoriseAdminRequest } from "@/lib/admin";
-import { getProductChoice, listMovementsPage } from "@/lib/admin-queries";
-import { handler, json, parseWith } from "@/lib/http";
+import { authoriseAdminRequest } from "@/lib/admin/access";
+import { getProductChoice, listMovementsPage } from "@/lib/admin/queries";
+import { handler, json, parseWith } from "@/lib/platform/http";
 
 export const dynamic = "force-dynamic";
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { orderStatuses } from "@/db/schema";
-import { authoriseAdminRequest } from "@/lib/admin";
-import { handler, json, parseWith } from "@/lib/http";
+import { authoriseAdminRequest } from "@/lib/admin/access";
+import { handler, json, parseWith } from "@/lib/platform/http";
 import { searchTermSchema } from "@/lib/store-schemas";
 import { listOrdersPage } from "@/lib/orders";
 

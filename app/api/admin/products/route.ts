@@ -1,6 +1,6 @@
-import { authoriseAdminRequest, newProductSchema } from "@/lib/admin";
+import { authoriseAdminRequest, newProductSchema } from "@/lib/admin/access";
 import { createProduct } from "@/lib/catalog";
-import { handler, json, parseJsonBody } from "@/lib/http";
+import { handler, json, parseJsonBody } from "@/lib/platform/http";
 
 export const dynamic = "force-dynamic";
 

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { reservationStatuses } from "@/db/schema";
-import { authoriseAdminRequest } from "@/lib/admin";
-import { listReservations } from "@/lib/admin-queries";
-import { handler, json, parseWith } from "@/lib/http";
+import { authoriseAdminRequest } from "@/lib/admin/access";
+import { listReservations } from "@/lib/admin/queries";
+import { handler, json, parseWith } from "@/lib/platform/http";
 import { searchTermSchema } from "@/lib/store-schemas";
 
 export const dynamic = "force-dynamic";

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { authoriseAdminRequest } from "@/lib/admin";
-import { MAX_STOCK_PAGE, stockFilters, stockOverview } from "@/lib/admin-queries";
-import { handler, json, parseWith } from "@/lib/http";
+import { authoriseAdminRequest } from "@/lib/admin/access";
+import { MAX_STOCK_PAGE, stockFilters, stockOverview } from "@/lib/admin/queries";
+import { handler, json, parseWith } from "@/lib/platform/http";
 import { searchTermSchema } from "@/lib/store-schemas";
 
 export const dynamic = "force-dynamic";

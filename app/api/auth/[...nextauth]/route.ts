@@ -1,6 +1,6 @@
-import { handlers } from "@/lib/auth";
-import { DomainError } from "@/lib/errors";
-import { errorResponse } from "@/lib/http";
+import { handlers } from "@/lib/accounts/auth";
+import { DomainError } from "@/lib/platform/errors";
+import { errorResponse } from "@/lib/platform/http";
 
 export const { GET } = handlers;
 

@@ -1,6 +1,6 @@
 import { addToCart } from "@/lib/cart";
-import { handler, json, parseJsonBody } from "@/lib/http";
-import { currentOrNewShopper } from "@/lib/identity";
+import { handler, json, parseJsonBody } from "@/lib/platform/http";
+import { currentOrNewShopper } from "@/lib/accounts/identity";
 import { addToCartSchema } from "@/lib/store-schemas";
 
 /** Adds to a cart line. The first cart write of a visitor makes their guest identity (a signed cookie). */

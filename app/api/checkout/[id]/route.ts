@@ -1,6 +1,6 @@
 import { getCheckout } from "@/lib/checkout";
-import { handler, json } from "@/lib/http";
-import { requireShopper } from "@/lib/identity";
+import { handler, json } from "@/lib/platform/http";
+import { requireShopper } from "@/lib/accounts/identity";
 
 export const dynamic = "force-dynamic";
 

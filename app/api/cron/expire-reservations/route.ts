@@ -1,6 +1,6 @@
 import { isCronRequest, runExpiryJob } from "@/lib/cron";
-import { DomainError } from "@/lib/errors";
-import { handler, json } from "@/lib/http";
+import { DomainError } from "@/lib/platform/errors";
+import { handler, json } from "@/lib/platform/http";
 import type { NextRequest } from "next/server";
 
 export const dynamic = "force-dynamic";

@@ -1,6 +1,6 @@
-import { lookupOrder } from "@/lib/guest-orders";
-import { clientAddress, handler, json, parseJsonBody } from "@/lib/http";
-import { orderLink } from "@/lib/order-access";
+import { lookupOrder } from "@/lib/orders";
+import { clientAddress, handler, json, parseJsonBody } from "@/lib/platform/http";
+import { orderLink } from "@/lib/orders";
 import { getOrderWithAccess } from "@/lib/orders";
 import { orderLookupSchema } from "@/lib/store-schemas";
 

@@ -1,4 +1,4 @@
-import { handler, json, readRawBody } from "@/lib/http";
+import { handler, json, readRawBody } from "@/lib/platform/http";
 import { receiveWebhook } from "@/lib/payments/webhooks";
 
 export const dynamic = "force-dynamic";

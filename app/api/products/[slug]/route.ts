@@ -1,7 +1,7 @@
 import { getProductBySlug } from "@/lib/catalog";
-import { notFound } from "@/lib/errors";
-import { handler, json, parseWith } from "@/lib/http";
-import { currentShopper } from "@/lib/identity";
+import { notFound } from "@/lib/platform/errors";
+import { handler, json, parseWith } from "@/lib/platform/http";
+import { currentShopper } from "@/lib/accounts/identity";
 import { productSlugSchema } from "@/lib/store-schemas";
 
 export const dynamic = "force-dynamic";

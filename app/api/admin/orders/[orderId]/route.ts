@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { authoriseAdminRequest } from "@/lib/admin";
-import { getAdminOrderDetail } from "@/lib/admin-orders";
-import { notFound } from "@/lib/errors";
-import { handler, json, parseWith } from "@/lib/http";
+import { authoriseAdminRequest } from "@/lib/admin/access";
+import { getAdminOrderDetail } from "@/lib/orders";
+import { notFound } from "@/lib/platform/errors";
+import { handler, json, parseWith } from "@/lib/platform/http";
 
 export const dynamic = "force-dynamic";
 

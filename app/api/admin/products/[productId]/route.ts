@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { authoriseAdminRequest } from "@/lib/admin";
-import { notFound } from "@/lib/errors";
-import { handler, json, parseJsonBody, parseWith } from "@/lib/http";
-import { productChangesSchema, updateProduct } from "@/lib/product-admin";
+import { authoriseAdminRequest } from "@/lib/admin/access";
+import { notFound } from "@/lib/platform/errors";
+import { handler, json, parseJsonBody, parseWith } from "@/lib/platform/http";
+import { productChangesSchema, updateProduct } from "@/lib/admin/products";
 
 export const dynamic = "force-dynamic";
 

@@ -1,6 +1,6 @@
 import { setCartLineQuantity } from "@/lib/cart";
-import { handler, json, parseJsonBody, parseWith } from "@/lib/http";
-import { currentOrNewShopper } from "@/lib/identity";
+import { handler, json, parseJsonBody, parseWith } from "@/lib/platform/http";
+import { currentOrNewShopper } from "@/lib/accounts/identity";
 import { productIdParamSchema, setCartLineSchema } from "@/lib/store-schemas";
 
 /** Sets a cart line's quantity; 0 removes the line. */

@@ -1,6 +1,6 @@
 import { recordCheckoutActivity } from "@/lib/checkout";
-import { handler, json, parseJsonBody } from "@/lib/http";
-import { requireShopper } from "@/lib/identity";
+import { handler, json, parseJsonBody } from "@/lib/platform/http";
+import { requireShopper } from "@/lib/accounts/identity";
 import { checkoutDetailsSchema, toActivityInput } from "@/lib/store-schemas";
 
 /** The shopper is working on the checkout: the hold's expiry slides out (410 once it has lapsed). */

@@ -1,6 +1,6 @@
 import { payWithDetails } from "@/lib/checkout";
-import { handler, json, parseJsonBody, parseWith } from "@/lib/http";
-import { requireShopper } from "@/lib/identity";
+import { handler, json, parseJsonBody, parseWith } from "@/lib/platform/http";
+import { requireShopper } from "@/lib/accounts/identity";
 import { idempotencyKeySchema, payRequestSchema, toActivityInput } from "@/lib/store-schemas";
 
 /**

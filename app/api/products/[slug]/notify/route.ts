@@ -1,7 +1,7 @@
-import { requestBackInStockNotice } from "@/lib/back-in-stock";
-import { DomainError, notFound } from "@/lib/errors";
-import { clientAddress, handler, json, parseJsonBody, parseWith } from "@/lib/http";
-import { currentAccount } from "@/lib/identity";
+import { requestBackInStockNotice } from "@/lib/catalog/back-in-stock";
+import { DomainError, notFound } from "@/lib/platform/errors";
+import { clientAddress, handler, json, parseJsonBody, parseWith } from "@/lib/platform/http";
+import { currentAccount } from "@/lib/accounts/identity";
 import { notifyMeSchema, productSlugSchema } from "@/lib/store-schemas";
 
 export const dynamic = "force-dynamic";

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { authoriseAdminRequest } from "@/lib/admin";
-import { notFound } from "@/lib/errors";
-import { handler, json, parseJsonBody, parseWith } from "@/lib/http";
+import { authoriseAdminRequest } from "@/lib/admin/access";
+import { notFound } from "@/lib/platform/errors";
+import { handler, json, parseJsonBody, parseWith } from "@/lib/platform/http";
 import { cancelOrderWithFailedPayment } from "@/lib/payments/after-order";
 import { cancelOrderBodySchema } from "@/lib/store-schemas";
 

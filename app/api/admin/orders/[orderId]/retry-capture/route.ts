@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { authoriseAdminRequest } from "@/lib/admin";
-import { notFound } from "@/lib/errors";
-import { handler, json, parseWith } from "@/lib/http";
+import { authoriseAdminRequest } from "@/lib/admin/access";
+import { notFound } from "@/lib/platform/errors";
+import { handler, json, parseWith } from "@/lib/platform/http";
 import { retryOrderCapture } from "@/lib/payments/after-order";
 
 export const dynamic = "force-dynamic";

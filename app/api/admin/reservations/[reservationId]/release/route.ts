@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { authoriseAdminRequest } from "@/lib/admin";
-import { getReservation } from "@/lib/admin-queries";
+import { authoriseAdminRequest } from "@/lib/admin/access";
+import { getReservation } from "@/lib/admin/queries";
 import { releaseReservation } from "@/lib/checkout";
-import { DomainError, notFound } from "@/lib/errors";
-import { handler, json, parseWith } from "@/lib/http";
+import { DomainError, notFound } from "@/lib/platform/errors";
+import { handler, json, parseWith } from "@/lib/platform/http";
 
 export const dynamic = "force-dynamic";
 

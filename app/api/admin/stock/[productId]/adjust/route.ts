@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { authoriseAdminRequest, stockAdjustmentSchema } from "@/lib/admin";
-import { notFound } from "@/lib/errors";
-import { handler, json, parseJsonBody, parseWith } from "@/lib/http";
+import { authoriseAdminRequest, stockAdjustmentSchema } from "@/lib/admin/access";
+import { notFound } from "@/lib/platform/errors";
+import { handler, json, parseJsonBody, parseWith } from "@/lib/platform/http";
 import { adjustStock } from "@/lib/inventory";
 
 export const dynamic = "force-dynamic";

@@ -1,0 +1,130 @@
+/**
+ * Who may run the shop: admin authorisation for pages, server actions and route handlers. The role is read
+ * from the database on every call (through `currentAccount`), so a demoted admin loses access at once.
+ */
+import "server-only";
+import { createHash, timingSafeEqual } from "node:crypto";
+import { forbidden, redirect } from "next/navigation";
+import { z } from "zod";
+import { fieldErrorsOf, formStateOf, type FormState } from "../platform/action-state";
+import { env } from "../platform/env";
+import { DomainError } from "../platform/errors";
+import { currentAccount } from "../accounts/identity";
+import { formFields, storableString } from "../store-schemas";
+import type { Shopper } from "../accounts/shoppers";
+
+/** Compares two secrets in constant time: both are hashed first, so lengths never leak either. */
+export function sameSecret(given: string, expected: string): boolean {
+  const a = createHash("sha256").update(given).digest();
+  const b = createHash("sha256").update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+/** The token of an `Authorization: Bearer <token>` header, or null when there is no such header. */
+export function bearerToken(request: Request): string | null {
+  const header = request.headers.get("authorization");
+  const match = header?.match(/^Bearer\s+(.+)$/i);
+  return match ? match[1]!.trim() : null;
+}
+
+const notSignedIn = () =>
+  new DomainError("unauthenticated", "Sign in as an admin, or send Authorization: Bearer <ADMIN_API_TOKEN>.");
+const notAnAdmin = () => new DomainError("forbidden", "Only admins may do this.");
+
+/** The signed-in admin, for server actions. Throws 401 for a visitor and 403 for anyone else. */
+export async function requireAdmin(): Promise<Shopper> {
+  const account = await currentAccount();
+  if (!account) throw notSignedIn();
+  if (account.kind !== "admin") throw notAnAdmin();
+  return account;
+}
+
+/**
+ * The signed-in admin, for admin pages: a visitor is sent to sign in (and back here afterwards), a signed-in
+ * shopper gets the 403 page.
+ */
+export async function requireAdminPage(returnTo: string): Promise<Shopper> {
+  const account = await currentAccount();
+  if (!account) redirect(`/signin?callbackUrl=${encodeURIComponent(returnTo)}`);
+  if (account.kind !== "admin") forbidden();
+  return account;
+}
+
+export interface AdminCaller {
+  /** The admin's user id for the ledger; null for the API token, which belongs to no one. */
+  actorId: string | null;
+}
+
+/**
+ * Admin route handlers: an admin session, or `Authorization: Bearer <ADMIN_API_TOKEN>`.
+ * A bearer header decides on its own: the right token passes, any other (or any token while ADMIN_API_TOKEN
+ * is unset) is 403, because the caller did present credentials. Without one, the session decides: none is
+ * 401, a signed-in non-admin is 403.
+ */
+export async function authoriseAdminRequest(request: Request): Promise<AdminCaller> {
+  const token = bearerToken(request);
+  if (token !== null) {
+    if (env.ADMIN_API_TOKEN && sameSecret(token, env.ADMIN_API_TOKEN)) return { actorId: null };
+    throw new DomainError("forbidden", "This API token is not valid.");
+  }
+  const admin = await requireAdmin();
+  return { actorId: admin.id };
+}
+
+/**
+ * One shape for every admin server action: check the caller is an admin, check the form with `schema`, run the
+ * lib function. Refusals and domain errors become readable form state (lib/platform/action-state.ts), never a 500.
+ */
+export async function runAdminForm<S extends z.ZodType>(
+  schema: S,
+  formData: FormData,
+  run: (input: z.infer<S>, admin: Shopper) => Promise<string>,
+): Promise<FormState> {
+  const values = formFields(formData);
+  try {
+    const admin = await requireAdmin();
+    const parsed = schema.safeParse(values);
+    if (!parsed.success) return fieldErrorsOf(parsed.error, values);
+    return { ok: true, message: await run(parsed.data, admin) };
+  } catch (error) {
+    return formStateOf(error, { values });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Inputs of the admin API (JSON); the admin forms reuse the same field rules.
+// ---------------------------------------------------------------------------------------------------------
+
+/** A sanity bound on unit counts, far above any real shelf, that keeps sums well inside 32-bit integers. */
+export const MAX_UNITS = 1_000_000;
+export const MAX_PRICE_CENTS = 100_000_000;
+
+export const productFields = {
+  name: storableString().trim().min(1, "Enter a name.").max(120, "Use at most 120 characters."),
+  slug: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .max(80, "Use at most 80 characters.")
+    .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "Use lowercase letters and digits, joined by single hyphens."),
+  description: storableString().trim().max(2000, "Use at most 2000 characters."),
+  reason: storableString().trim().min(1, "Give a reason.").max(200, "Use at most 200 characters."),
+};
+
+export const newProductSchema = z.object({
+  name: productFields.name,
+  slug: productFields.slug.optional(),
+  priceCents: z.number().int().min(0).max(MAX_PRICE_CENTS),
+  onHand: z.number().int().min(0).max(MAX_UNITS),
+  description: productFields.description.optional(),
+});
+
+export const stockAdjustmentSchema = z.object({
+  delta: z
+    .number()
+    .int()
+    .min(-MAX_UNITS)
+    .max(MAX_UNITS)
+    .refine((delta) => delta !== 0, "The change must not be zero."),
+  reason: productFields.reason,
+});

@@ -1,0 +1,67 @@
+/** The merchant's changes to a product: name, price, description, picture; archiving (no longer sold). */
+import "server-only";
+import { eq, sql } from "drizzle-orm";
+import { z } from "zod";
+import { db } from "@/db/client";
+import { cartLines, products } from "@/db/schema";
+import { MAX_PRICE_CENTS, productFields } from "./access";
+import { getProductById, type ProductView } from "../catalog";
+import { DomainError, notFound } from "../platform/errors";
+import { storableString } from "../store-schemas";
+
+/** An https URL, or a path on this site ("/images/x.jpg"); anything else could carry script or track visitors. */
+export const imageUrlSchema = storableString()
+  .trim()
+  .max(500, "Use at most 500 characters.")
+  .refine(
+    (value) => /^\/(?!\/)[^\s\\]*$/.test(value) || /^https:\/\/[^\s/\\]+(\/[^\s\\]*)?$/i.test(value),
+    "Enter an https:// address or a path starting with /.",
+  );
+
+export const productChangesSchema = z
+  .object({
+    name: productFields.name,
+    priceCents: z.number().int().min(0).max(MAX_PRICE_CENTS),
+    description: productFields.description,
+    imageUrl: imageUrlSchema.nullable(),
+    archived: z.boolean(),
+  })
+  .partial()
+  .strict()
+  .refine((changes) => Object.keys(changes).length > 0, "Send at least one field to change.");
+
+export type ProductChanges = z.infer<typeof productChangesSchema>;
+
+/**
+ * Applies the changes in one transaction. Archiving takes the product off sale: it leaves the catalogue, and
+ * carts (which hold no stock) lose its lines; live holds may still be paid, and its stock and ledger stay.
+ * A price change applies to carts and checkouts started from now on; holds keep the price they were made at.
+ */
+export async function updateProduct(productId: string, changes: ProductChanges): Promise<ProductView> {
+  if (!z.uuid().safeParse(productId).success) throw notFound("product");
+  await db.transaction(async (tx) => {
+    const { archived, imageUrl, ...fields } = changes;
+    const [updated] = await tx
+      .update(products)
+      .set({
+        ...fields,
+        ...(imageUrl !== undefined ? { imageUrl: imageUrl === "" ? null : imageUrl } : {}),
+        ...(archived !== undefined
+          ? { archivedAt: archived ? sql`coalesce(${products.archivedAt}, now())` : null }
+          : {}),
+      })
+      .where(eq(products.id, productId))
+      .returning({ id: products.id });
+    if (!updated) throw notFound("product");
+    if (archived) await tx.delete(cartLines).where(eq(cartLines.productId, productId));
+  });
+  const product = await getProductById(productId);
+  if (!product) throw new DomainError("not_found", "No such product.");
+  return product;
+}
+
+/** Which products are archived, for the admin product list. */
+export async function archivedProductIds(): Promise<Set<string>> {
+  const rows = await db.select({ id: products.id }).from(products).where(sql`${products.archivedAt} is not null`);
+  return new Set(rows.map((r) => r.id));
+}

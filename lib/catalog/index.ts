@@ -1,0 +1,243 @@
+/**
+ * The catalogue: pages of products with their live availability (searched, filtered, sorted), one product, and
+ * creating products with opening stock.
+ */
+import "server-only";
+import { createHash } from "node:crypto";
+import { and, eq, isNull, sql, type SQL } from "drizzle-orm";
+import { db } from "@/db/client";
+import { products, stockLevels } from "@/db/schema";
+import { receiveOpeningStock } from "../inventory";
+import { inStockForViewer, viewerAvailability } from "../inventory/availability";
+import { DomainError, notFound } from "../platform/errors";
+import {
+  decodeCursor,
+  isRank,
+  isText,
+  isUtcTimestamp,
+  isUuid,
+  isWholeNumber,
+  keysetCondition,
+  keysetOrderBy,
+  toPage,
+  utcText,
+  type KeysetOrder,
+  type KeyValue,
+} from "../platform/paging";
+
+export type ProductView = {
+  id: string;
+  slug: string;
+  name: string;
+  description: string;
+  priceCents: number;
+  /** Units this shopper could hold now: their own live hold is theirs, not counted against them. */
+  available: number;
+  /** A picture for the product card and page, or null for the initials tile. */
+  imageUrl: string | null;
+  /** No longer sold (kept for its stock history and orders); not listed in the catalogue. */
+  archived: boolean;
+  /** Units in other shoppers' live holds: they come back if those checkouts are not paid in time. */
+  held: number;
+  /** When the soonest of those holds lapses if its checkout stays untouched (ISO 8601), or null. */
+  nextReleaseAt: string | null;
+};
+
+export const catalogueSorts = ["relevance", "newest", "price_asc", "price_desc", "name"] as const;
+export type CatalogueSort = (typeof catalogueSorts)[number];
+
+/** Products per page of the catalogue page. */
+export const CATALOGUE_PAGE_SIZE = 24;
+/** The Store API's largest and default page: a small shop's whole list fits in one answer. */
+export const MAX_PRODUCTS_PER_PAGE = 100;
+
+export interface ProductQuery {
+  q?: string;
+  /** Default: relevance when searching, otherwise by name. */
+  sort?: CatalogueSort;
+  inStock?: boolean;
+  cursor?: string;
+  limit?: number;
+  /** The shopper looking: their own live holds count as available to them. */
+  viewerId?: string | null;
+}
+
+export interface ProductPage {
+  products: ProductView[];
+  nextCursor: string | null;
+  prevCursor: string | null;
+  sort: CatalogueSort;
+}
+
+/** Words of a search, each matched as a prefix ("lam" finds "Lamp"): letters and digits only, so no query syntax. */
+export function searchTerms(q: string | undefined): string[] {
+  if (!q) return [];
+  const words = q.normalize("NFKC").toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return [...new Set(words.map((w) => w.slice(0, 60)))].slice(0, 8);
+}
+
+const tsQuery = (terms: string[]) => sql`to_tsquery('english', ${terms.map((t) => `${t}:*`).join(" & ")})`;
+
+/** Products matching a search: every word as a prefix. No search: every product; only punctuation: none. */
+export function searchCondition(q: string | undefined): SQL {
+  if (q === undefined || q.trim() === "") return sql`true`;
+  const terms = searchTerms(q);
+  return terms.length > 0 ? sql`${products.searchVector} @@ ${tsQuery(terms)}` : sql`false`;
+}
+
+const productFields = {
+  id: products.id,
+  slug: products.slug,
+  name: products.name,
+  description: products.description,
+  priceCents: products.priceCents,
+  imageUrl: products.imageUrl,
+  archived: sql<boolean>`${products.archivedAt} is not null`,
+};
+
+function sortOrder(sort: CatalogueSort, terms: string[]): KeysetOrder {
+  const id = { expression: products.id, type: "uuid", validate: isUuid };
+  switch (sort) {
+    case "relevance":
+      return {
+        // Ranks belong to one search: a cursor of another search is refused, not misread.
+        list: `relevance:${createHash("sha256").update(terms.join(" ")).digest("base64url").slice(0, 12)}`,
+        direction: "desc",
+        keys: [{ expression: sql`ts_rank(${products.searchVector}, ${tsQuery(terms)})`, type: "real", validate: isRank }, id],
+      };
+    case "newest":
+      return { list: "newest", direction: "desc", keys: [{ expression: products.createdAt, type: "timestamptz", validate: isUtcTimestamp }, id] };
+    case "price_asc":
+      return { list: "price_asc", direction: "asc", keys: [{ expression: products.priceCents, type: "bigint", validate: isWholeNumber }, id] };
+    case "price_desc":
+      return { list: "price_desc", direction: "desc", keys: [{ expression: products.priceCents, type: "bigint", validate: isWholeNumber }, id] };
+    case "name":
+      return { list: "name", direction: "asc", keys: [{ expression: products.name, type: "text", validate: isText }, id] };
+  }
+}
+
+type ProductRow = ProductView & { createdKey: string; rank: number };
+
+function keysOf(sort: CatalogueSort, row: ProductRow): KeyValue[] {
+  switch (sort) {
+    case "relevance":
+      return [row.rank, row.id];
+    case "newest":
+      return [row.createdKey, row.id];
+    case "price_asc":
+    case "price_desc":
+      return [row.priceCents, row.id];
+    case "name":
+      return [row.name, row.id];
+  }
+}
+
+/**
+ * One page of the catalogue with live availability, for the catalogue page and `GET /api/products` alike:
+ * optionally searched (full text, prefix matching, ranked), in stock only, in one of the sort orders, after or
+ * before a cursor. A bad cursor is a 400 `invalid_request`.
+ */
+export async function listProducts(query: ProductQuery = {}): Promise<ProductPage> {
+  const terms = searchTerms(query.q);
+  const searching = query.q !== undefined && query.q.trim() !== "";
+  // Relevance means nothing without a search: fall back to the name order.
+  const sort: CatalogueSort = query.sort && !(query.sort === "relevance" && !searching) ? query.sort : searching ? "relevance" : "name";
+  const limit = Math.min(Math.max(1, query.limit ?? MAX_PRODUCTS_PER_PAGE), MAX_PRODUCTS_PER_PAGE);
+  const order = sortOrder(sort, terms);
+  const cursor = query.cursor ? decodeCursor(query.cursor, order.list, order.keys.length) : null;
+  const viewerId = query.viewerId ?? null;
+
+  // The page's products first (through an index where the order has one), then their stock and holds: those
+  // are read for the page only, never for every match.
+  let matches = db
+    .select({ id: products.id, rank: sql<number>`${sort === "relevance" ? order.keys[0]!.expression : sql`0`}::real`.as("rank") })
+    .from(products)
+    .$dynamic();
+  if (query.inStock) matches = matches.innerJoin(stockLevels, eq(stockLevels.productId, products.id));
+  const page = matches
+    .where(
+      and(
+        // Archived products are no longer sold: never listed (their pages and history stay).
+        isNull(products.archivedAt),
+        searching ? searchCondition(query.q) : undefined,
+        query.inStock ? inStockForViewer(viewerId) : undefined,
+        cursor ? keysetCondition(order, cursor) : undefined,
+      ),
+    )
+    .orderBy(...keysetOrderBy(order, cursor?.direction))
+    .limit(limit + 1)
+    .as("page");
+
+  const { holds, fields } = viewerAvailability(viewerId);
+  const pageOrder = sort === "relevance" ? { ...order, keys: [{ expression: page.rank, type: "real" }, order.keys[1]!] } : order;
+  const rows = await db
+    .select({ ...productFields, ...fields, createdKey: utcText(products.createdAt), rank: page.rank })
+    .from(page)
+    .innerJoin(products, eq(products.id, page.id))
+    .innerJoin(stockLevels, eq(stockLevels.productId, products.id))
+    .innerJoinLateral(holds, sql`true`)
+    .orderBy(...keysetOrderBy(pageOrder, cursor?.direction));
+  const paged = toPage(rows, limit, order, cursor, (row) => keysOf(sort, row));
+  return {
+    products: paged.rows.map(({ createdKey: _created, rank: _rank, ...product }) => product),
+    nextCursor: paged.nextCursor,
+    prevCursor: paged.prevCursor,
+    sort,
+  };
+}
+
+/** The product that `where` picks, with its availability for this viewer. */
+async function findProduct(where: SQL, viewerId: string | null): Promise<ProductView | undefined> {
+  const { holds, fields } = viewerAvailability(viewerId);
+  const [product] = await db
+    .select({ ...productFields, ...fields })
+    .from(products)
+    .innerJoin(stockLevels, eq(stockLevels.productId, products.id))
+    .innerJoinLateral(holds, sql`true`)
+    .where(where);
+  return product;
+}
+
+export async function getProductBySlug(slug: string, viewerId: string | null = null): Promise<ProductView> {
+  const product = await findProduct(eq(products.slug, slug), viewerId);
+  if (!product) throw notFound("product");
+  return product;
+}
+
+/** A product by id, archived or not (admin views); undefined when there is none. */
+export function getProductById(productId: string): Promise<ProductView | undefined> {
+  return findProduct(eq(products.id, productId), null);
+}
+
+export function slugify(name: string): string {
+  return name
+    .toLowerCase()
+    .normalize("NFKD")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 80);
+}
+
+/** Creates a product with its opening stock (recorded in the ledger as received). */
+export async function createProduct(input: {
+  name: string;
+  slug?: string;
+  priceCents: number;
+  onHand: number;
+  description?: string;
+  actorId: string | null;
+}): Promise<ProductView> {
+  const slug = input.slug ?? slugify(input.name);
+  if (!slug) throw new DomainError("invalid_request", "The product needs a name or slug with letters or digits.");
+  const id = await db.transaction(async (tx) => {
+    const [product] = await tx
+      .insert(products)
+      .values({ slug, name: input.name, description: input.description ?? "", priceCents: input.priceCents })
+      .onConflictDoNothing({ target: products.slug })
+      .returning({ id: products.id });
+    if (!product) throw new DomainError("conflict", `A product with the slug "${slug}" already exists.`);
+    await receiveOpeningStock(tx, product.id, input.onHand, input.actorId);
+    return product.id;
+  });
+  return (await getProductById(id))!;
+}

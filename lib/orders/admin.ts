@@ -1,0 +1,70 @@
+/** One order as the merchant sees it: lines, shopper, delivery, payment, and the ledger rows it caused. */
+import "server-only";
+import { desc, eq } from "drizzle-orm";
+import { db } from "@/db/client";
+import { payments, type PaymentStatus } from "@/db/schema";
+import { listMovements, type MovementView } from "../admin/queries";
+import { notFound } from "../platform/errors";
+import { isUuid } from "../platform/ids";
+import { paymentTrouble } from "./payment-state";
+import { findOrderById, type OrderView } from "./read";
+
+export interface OrderPaymentView {
+  /** The order's payment: `captured`, or `authorized` while its capture is still being made. */
+  status: PaymentStatus;
+  provider: string;
+  /** The payment provider's reference for the charge. */
+  reference: string;
+  amountCents: number;
+  /** Every payment attempt on the order's checkout, newest first. */
+  attempts: { status: PaymentStatus; declineCode: string | null; amountCents: number; createdAt: string }[];
+}
+
+export interface AdminOrderDetail extends OrderView {
+  payment: OrderPaymentView;
+  /** The payment failed after the order was placed (voided, refunded, failed): retry the capture or cancel. */
+  paymentFailed: boolean;
+  /** The order's stock ledger rows, newest first: its holds, the sale, the shipping. */
+  movements: MovementView[];
+}
+
+
+export async function getAdminOrderDetail(orderId: string): Promise<AdminOrderDetail> {
+  if (!isUuid(orderId)) throw notFound("order");
+  const order = await findOrderById(orderId);
+  if (!order) throw notFound("order");
+  const attempts = await db
+    .select({
+      status: payments.status,
+      provider: payments.provider,
+      reference: payments.providerReference,
+      orderId: payments.orderId,
+      declineCode: payments.declineCode,
+      amountCents: payments.amountCents,
+      createdAt: payments.createdAt,
+    })
+    .from(payments)
+    .where(eq(payments.checkoutId, order.checkoutId))
+    .orderBy(desc(payments.createdAt));
+  const paid = attempts.find((a) => a.orderId === orderId);
+  // The order's ledger rows name its products as the order does (as sold), not as the catalogue now does.
+  const soldAs = new Map(order.lines.map((l) => [l.productId, l.name]));
+  const movements = (await listMovements({ orderId, limit: 500 })).map((m) => ({ ...m, productName: soldAs.get(m.productId) ?? m.productName }));
+  return {
+    ...order,
+    paymentFailed: paymentTrouble(order) === "failed",
+    payment: {
+      status: paid?.status ?? "captured",
+      provider: paid?.provider ?? "unknown",
+      reference: paid?.reference ?? "",
+      amountCents: paid?.amountCents ?? order.totalCents,
+      attempts: attempts.map((a) => ({
+        status: a.status,
+        declineCode: a.declineCode,
+        amountCents: a.amountCents,
+        createdAt: a.createdAt.toISOString(),
+      })),
+    },
+    movements,
+  };
+}

@@ -1,0 +1,166 @@
+/** Orders as they are read (the shopper's, a guest's by link, the admin's pages), and fulfilment (allocated stock leaves the shelf). */
+import "server-only";
+import { and, desc, eq, ilike, or, sql, type SQL } from "drizzle-orm";
+import { db } from "@/db/client";
+import { checkouts, orderLines, orders, payments, products, users, type OrderStatus, type PaymentStatus } from "@/db/schema";
+import { DomainError, notFound } from "../platform/errors";
+import { isUuid } from "../platform/ids";
+import { fulfilOrderUnits } from "../inventory";
+import { anchoredCondition, anchoredOrderBy, containsPattern, decodeAnchoredCursor, toAnchoredPage, type AnchoredOrder, type Page } from "../platform/paging";
+
+export interface OrderLineView {
+  productId: string;
+  slug: string;
+  name: string;
+  quantity: number;
+  unitPriceCents: number;
+}
+
+export interface OrderView {
+  id: string;
+  checkoutId: string;
+  status: OrderStatus;
+  totalCents: number;
+  email: string | null;
+  shopper: { id: string; email: string | null; guest: boolean };
+  createdAt: string;
+  fulfilledAt: string | null;
+  /** When the shop gave the order up (its payment failed) and its units went back on sale. */
+  cancelledAt: string | null;
+  /**
+   * Where the order's money stands: `captured`; `authorized` while (or because) its capture is still to be
+   * made; `voided` or `refunded` when the payment failed after the order was placed (the merchant retries the
+   * capture or cancels the order).
+   */
+  paymentStatus: PaymentStatus | null;
+  lines: OrderLineView[];
+  /** Delivery details given at checkout (name, address, city, postcode, country). */
+  delivery: Record<string, string>;
+}
+
+
+/**
+ * The order's lines as JSON, by name: one correlated read per order, in the same statement. The name and unit
+ * price are the line's own, as sold: a later rename or price change never rewrites a past order. The product
+ * is joined only for its slug (the link to its page).
+ */
+const linesJson = db
+  .select({
+    lines: sql<OrderLineView[]>`coalesce(json_agg(json_build_object(
+      'productId', ${orderLines.productId}, 'slug', ${products.slug}, 'name', ${orderLines.name},
+      'quantity', ${orderLines.quantity}, 'unitPriceCents', ${orderLines.unitPriceCents}) order by ${orderLines.name}, ${orderLines.productId}), '[]')`,
+  })
+  .from(orderLines)
+  .innerJoin(products, eq(products.id, orderLines.productId))
+  .where(eq(orderLines.orderId, orders.id));
+
+async function queryOrders(where: SQL | undefined, limit = 200, order: SQL[] = [desc(orders.createdAt), desc(orders.id)]): Promise<OrderView[]> {
+  const rows = await db
+    .select({
+      id: orders.id,
+      checkoutId: orders.checkoutId,
+      status: orders.status,
+      totalCents: orders.totalCents,
+      email: orders.email,
+      shopper: { id: users.id, email: sql<string | null>`coalesce(${users.email}, ${orders.email})`, guest: sql<boolean>`${users.kind} = 'guest'` },
+      createdAt: orders.createdAt,
+      fulfilledAt: orders.fulfilledAt,
+      cancelledAt: orders.cancelledAt,
+      paymentStatus: sql<PaymentStatus | null>`(${db.select({ status: payments.status }).from(payments).where(eq(payments.orderId, orders.id))})`,
+      delivery: checkouts.details,
+      lines: sql<OrderLineView[]>`${linesJson}`,
+    })
+    .from(orders)
+    .innerJoin(users, eq(users.id, orders.shopperId))
+    .innerJoin(checkouts, eq(checkouts.id, orders.checkoutId))
+    .where(where)
+    .orderBy(...order)
+    .limit(limit);
+  return rows.map((r) => ({
+    ...r,
+    createdAt: r.createdAt.toISOString(),
+    fulfilledAt: r.fulfilledAt?.toISOString() ?? null,
+    cancelledAt: r.cancelledAt?.toISOString() ?? null,
+  }));
+}
+
+/** A shopper's own order; someone else's is "not found", never "forbidden". */
+export async function getOrderForShopper(orderId: string, shopperId: string): Promise<OrderView> {
+  if (!isUuid(orderId)) throw notFound("order");
+  const [order] = await queryOrders(and(eq(orders.id, orderId), eq(orders.shopperId, shopperId)), 1);
+  if (!order) throw notFound("order");
+  return order;
+}
+
+/**
+ * An order by id, for a caller who proved access another way: an order link's key (./access.ts) or a
+ * guest lookup by email and number (./guest.ts).
+ */
+export async function getOrderWithAccess(orderId: string): Promise<Omit<OrderView, "shopper">> {
+  if (!isUuid(orderId)) throw notFound("order");
+  const [order] = await queryOrders(eq(orders.id, orderId), 1);
+  if (!order) throw notFound("order");
+  const { shopper: _shopper, ...view } = order;
+  return view;
+}
+
+export function listOrdersForShopper(shopperId: string): Promise<OrderView[]> {
+  return queryOrders(eq(orders.shopperId, shopperId));
+}
+
+/** One order by id, whoever placed it (admin views); undefined when there is none. */
+export async function findOrderById(orderId: string): Promise<OrderView | undefined> {
+  const [order] = await queryOrders(eq(orders.id, orderId), 1);
+  return order;
+}
+
+const ordersOrder: AnchoredOrder = {
+  list: "orders",
+  direction: "desc",
+  columns: [orders.createdAt, orders.id],
+  anchor: (id) => db.select({ createdAt: orders.createdAt, id: orders.id }).from(orders).where(eq(orders.id, id)),
+};
+
+/**
+ * A page of every order, newest first: optionally only one status, or those whose email or order number
+ * contains `q`. A bad cursor is a 400 `invalid_request`.
+ */
+export async function listOrdersPage(
+  filter: { status?: OrderStatus; q?: string; cursor?: string; limit?: number } = {},
+): Promise<Page<OrderView>> {
+  const cursor = filter.cursor ? decodeAnchoredCursor(filter.cursor, ordersOrder) : null;
+  const limit = filter.limit ?? 50;
+  const q = filter.q?.trim();
+  const pattern = q ? containsPattern(q) : undefined;
+  const where = and(
+    filter.status ? eq(orders.status, filter.status) : undefined,
+    pattern ? or(ilike(sql`coalesce(${users.email}, ${orders.email})`, pattern), ilike(sql`${orders.id}::text`, pattern)) : undefined,
+    cursor ? anchoredCondition(ordersOrder, cursor) : undefined,
+  );
+  const rows = await queryOrders(where, limit + 1, [anchoredOrderBy(ordersOrder, cursor?.direction)]);
+  return toAnchoredPage(rows, limit, ordersOrder, cursor);
+}
+
+/** Ships an order: its allocated units leave the shelf (on hand and allocated both drop). Idempotent. */
+export async function fulfilOrder(orderId: string, actorId: string | null): Promise<OrderView> {
+  if (!isUuid(orderId)) throw notFound("order");
+  await db.transaction(async (tx) => {
+    const [order] = await tx.select({ status: orders.status }).from(orders).where(eq(orders.id, orderId)).for("update");
+    if (!order) throw notFound("order");
+    if (order.status === "fulfilled") return;
+    if (order.status === "cancelled") throw new DomainError("conflict", "This order was cancelled; there is nothing to ship.");
+    const [payment] = await tx.select({ status: payments.status }).from(payments).where(eq(payments.orderId, orderId));
+    if (payment && payment.status !== "captured") {
+      throw new DomainError("conflict", "This order's payment has not been captured: retry the capture (or cancel the order) before shipping it.");
+    }
+    const lines = await tx
+      .select({ productId: orderLines.productId, quantity: orderLines.quantity })
+      .from(orderLines)
+      .where(eq(orderLines.orderId, orderId));
+    await fulfilOrderUnits(tx, orderId, lines, actorId);
+    await tx.update(orders).set({ status: "fulfilled", fulfilledAt: sql`now()` }).where(eq(orders.id, orderId));
+  });
+  const [order] = await queryOrders(eq(orders.id, orderId), 1);
+  if (!order) throw new DomainError("not_found", "No such order.");
+  return order;
+}

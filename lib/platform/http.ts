@@ -1,0 +1,129 @@
+/**
+ * The one shape of every route handler: parse → authorise → call lib → answer. Errors become
+ * `{ error: { code, message, ... } }` with a fitting status; bad input is a 4xx, never a 500.
+ */
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { NextResponse, type NextRequest } from "next/server";
+import type { z } from "zod";
+import { env } from "./env";
+import { DomainError, invalidRequest, toDomainError } from "./errors";
+import { log, REQUEST_ID_HEADER, saneRequestId, withRequestId } from "./log";
+import { recordHttpRequest, routeOf } from "./metrics";
+import { clientAddress } from "./client-address";
+import { countRequestFromIp } from "./ip-limit";
+
+export { clientAddress };
+
+export const MAX_JSON_BODY_BYTES = 16 * 1024;
+
+export function errorResponse(error: unknown): NextResponse {
+  const e = toDomainError(error);
+  return NextResponse.json(
+    { error: { code: e.code, message: e.message, ...e.details } },
+    { status: e.status, headers: e.headers },
+  );
+}
+
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): NextResponse {
+  return NextResponse.json(body, { status, headers: { "Cache-Control": "no-store", ...headers } });
+}
+
+/** Reads a JSON body (size- and type-checked) and validates it with `schema`. An empty body counts as `{}`. */
+export async function parseJsonBody<T extends z.ZodType>(request: Request, schema: T): Promise<z.infer<T>> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_JSON_BODY_BYTES) throw tooLarge();
+  const text = await readLimited(request);
+  let data: unknown = {};
+  if (text.trim().length > 0) {
+    const type = request.headers.get("content-type") ?? "";
+    if (!/^application\/json\b/i.test(type)) {
+      throw new DomainError("unsupported_media_type", "Send the body as JSON with Content-Type: application/json.");
+    }
+    try {
+      data = JSON.parse(text);
+    } catch {
+      throw new DomainError("invalid_request", "The body is not valid JSON.", { issues: [] });
+    }
+  }
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) throw invalidRequest(parsed.error);
+  return parsed.data;
+}
+
+/** Reads a body as text, size-checked: for signed payloads (webhooks) whose exact bytes matter. */
+export async function readRawBody(request: Request): Promise<string> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_JSON_BODY_BYTES) throw tooLarge();
+  return readLimited(request);
+}
+
+const tooLarge = () =>
+  new DomainError("payload_too_large", `The body is larger than ${MAX_JSON_BODY_BYTES} bytes.`);
+
+async function readLimited(request: Request): Promise<string> {
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_JSON_BODY_BYTES) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return new TextDecoder().decode(Buffer.concat(chunks));
+}
+
+/** Validates route params or query values with `schema`; failures are 400 (or 404 via `onInvalid`). */
+export function parseWith<T extends z.ZodType>(schema: T, value: unknown, onInvalid?: () => DomainError): z.infer<T> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw onInvalid ? onInvalid() : invalidRequest(parsed.error);
+  return parsed.data;
+}
+
+type RouteContext<P> = { params: Promise<P> };
+
+/**
+ * Counts one API request against its IP address (RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE; 0 = off), in memory and
+ * shared with the other servers in batches (lib/platform/ip-limit.ts): no database round trip per request.
+ */
+export async function limitRequestsPerIp(request: Request): Promise<void> {
+  countRequestFromIp(clientAddress(request), env.RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE);
+}
+
+/**
+ * Wraps a route handler: the per-IP request limit first, and every thrown error in the contract's shape. Every
+ * log line written meanwhile carries the request's id (proxy.ts gives each request one), the answer carries it
+ * as X-Request-Id, and the request is logged and timed (method, route, status, duration) once answered.
+ */
+export function handler<P = Record<string, string>>(
+  fn: (request: NextRequest, context: RouteContext<P>) => Promise<Response>,
+) {
+  return async (request: NextRequest, context: RouteContext<P>): Promise<Response> => {
+    const requestId = saneRequestId(request.headers.get(REQUEST_ID_HEADER)) ?? randomUUID();
+    const started = performance.now();
+    return withRequestId(requestId, async () => {
+      let response: Response;
+      try {
+        await limitRequestsPerIp(request);
+        response = await fn(request, context);
+      } catch (error) {
+        response = errorResponse(error);
+      }
+      const ms = performance.now() - started;
+      const path = request.nextUrl.pathname;
+      recordHttpRequest(request.method, path, response.status, ms);
+      log.info(
+        { event: "request", method: request.method, route: routeOf(path), status: response.status, ms: Math.round(ms * 10) / 10 },
+        "request answered",
+      );
+      if (!response.headers.has(REQUEST_ID_HEADER)) response.headers.set(REQUEST_ID_HEADER, requestId);
+      return response;
+    });
+  };
+}
