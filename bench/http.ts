@@ -60,7 +60,7 @@ function findTool(name: string, candidates: string[]): string {
   throw new Error(`${name} is not installed (Debian: apt-get install -y ${name === "pgbench" ? "postgresql" : name})`);
 }
 
-/** The guest cookie the app itself would set (lib/identity.ts signs `guest:<id>` with AUTH_SECRET). */
+/** The guest cookie the app itself would set (lib/accounts/guest-cookie.ts signs `guest:<id>` with AUTH_SECRET). */
 const guestCookie = (secret: string, id: string) =>
   `stockhold_guest=${id}.${createHmac("sha256", secret).update(`guest:${id}`).digest("base64url")}`;
 

@@ -1,5 +1,5 @@
 /**
- * A batch's writes travel with its COMMIT (lib/inventory/hold.ts): if PostgreSQL refuses one of them, the whole
+ * A batch's writes travel with its COMMIT (lib/inventory/hold/batch.ts): if PostgreSQL refuses one of them, the whole
  * batch must be rolled back and no shopper told "held" — neither by the batch nor by the one-by-one retry.
  */
 import { vi } from "vitest";

@@ -1,6 +1,6 @@
 /**
  * Multi-line carts that name the same products in opposite orders, held, cancelled, paid, swept, restocked and
- * shipped all at once on many connections. Every transaction locks in one order (lib/inventory.ts), so none may
+ * shipped all at once on many connections. Every transaction locks in one order (lib/inventory), so none may
  * deadlock (PostgreSQL would abort one with 40P01) and no product may ever be oversold.
  */
 import { vi } from "vitest";
