@@ -218,15 +218,17 @@ export async function releaseCheckoutHolds(
   return freed.length;
 }
 
+type OrderUnits = readonly { productId: string; quantity: number }[];
+
 /**
- * Puts an unshipped order's allocated units back on sale (the order was given up: its payment failed). The
+ * An order's allocated units leave `allocated`: back on sale, or off the shelf with them (on hand drops too). The
  * caller holds the order's row lock; the stock rows are locked here, in product-id order.
  */
-export async function releaseOrderUnits(
+async function settleOrderUnits(
   tx: Tx,
   orderId: string,
-  lines: readonly { productId: string; quantity: number }[],
-  options: { actorId: string | null; reason: string },
+  lines: OrderUnits,
+  change: { kind: "release" | "fulfil"; offTheShelf: boolean; actorId: string | null; reason: string },
 ): Promise<void> {
   await lockStockRows(
     tx,
@@ -236,41 +238,29 @@ export async function releaseOrderUnits(
     tx,
     lines.map((l) => ({
       productId: l.productId,
-      kind: "release" as const,
+      kind: change.kind,
+      ...(change.offTheShelf ? { onHandDelta: -l.quantity } : {}),
       allocatedDelta: -l.quantity,
       orderId,
-      actorId: options.actorId,
-      reason: options.reason,
+      actorId: change.actorId,
+      reason: change.reason,
     })),
   );
 }
 
-/**
- * Ships an order's units: they leave the shelf (on hand and allocated both drop). The caller holds the order's
- * row lock; the stock rows are locked here, in product-id order.
- */
-export async function fulfilOrderUnits(
+/** Puts an unshipped order's allocated units back on sale (the order was given up: its payment failed). */
+export function releaseOrderUnits(
   tx: Tx,
   orderId: string,
-  lines: readonly { productId: string; quantity: number }[],
-  actorId: string | null,
+  lines: OrderUnits,
+  options: { actorId: string | null; reason: string },
 ): Promise<void> {
-  await lockStockRows(
-    tx,
-    lines.map((l) => l.productId),
-  );
-  await applyLedger(
-    tx,
-    lines.map((l) => ({
-      productId: l.productId,
-      kind: "fulfil" as const,
-      onHandDelta: -l.quantity,
-      allocatedDelta: -l.quantity,
-      orderId,
-      actorId,
-      reason: "order fulfilled",
-    })),
-  );
+  return settleOrderUnits(tx, orderId, lines, { kind: "release", offTheShelf: false, ...options });
+}
+
+/** Ships an order's units: they leave the shelf (on hand and allocated both drop). */
+export function fulfilOrderUnits(tx: Tx, orderId: string, lines: OrderUnits, actorId: string | null): Promise<void> {
+  return settleOrderUnits(tx, orderId, lines, { kind: "fulfil", offTheShelf: true, actorId, reason: "order fulfilled" });
 }
 
 /** The checkout and shopper a hold belongs to, or undefined for an unknown hold. */
