@@ -1,40 +1,25 @@
 import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from "react";
 
+type Labelled = { label: ReactNode; name: string; id?: string; hint?: ReactNode; errors?: string[]; className?: string };
+
+/** What the control needs to be named and described by the frame around it. */
+type ControlWiring = { id: string; name: string; "aria-invalid": true | undefined; "aria-describedby": string | undefined };
+
 /**
- * A labelled input with its hint and errors wired to it (aria-describedby, aria-invalid), so the label is the
- * input's accessible name and a screen reader reads the error with it.
+ * The label, hint and errors around one form control, wired to it (aria-describedby, aria-invalid), so the label
+ * is the control's accessible name and a screen reader reads the error with it.
  */
-export function Field({
-  label,
-  name,
-  id,
-  hint,
-  errors,
-  className,
-  ...input
-}: InputHTMLAttributes<HTMLInputElement> & {
-  label: ReactNode;
-  name: string;
-  hint?: ReactNode;
-  errors?: string[];
-}) {
-  const inputId = id ?? `field-${name}`;
-  const hintId = hint ? `${inputId}-hint` : undefined;
-  const errorId = errors?.length ? `${inputId}-error` : undefined;
+function FieldFrame({ label, name, id, hint, errors, className, control }: Labelled & { control: (wiring: ControlWiring) => ReactNode }) {
+  const controlId = id ?? `field-${name}`;
+  const hintId = hint ? `${controlId}-hint` : undefined;
+  const errorId = errors?.length ? `${controlId}-error` : undefined;
   const describedBy = [hintId, errorId].filter(Boolean).join(" ") || undefined;
   return (
     <div className={["field", errors?.length ? "field-invalid" : "", className ?? ""].filter(Boolean).join(" ")}>
-      <label htmlFor={inputId} className="field-label">
+      <label htmlFor={controlId} className="field-label">
         {label}
       </label>
-      <input
-        id={inputId}
-        name={name}
-        className="input"
-        aria-invalid={errors?.length ? true : undefined}
-        aria-describedby={describedBy}
-        {...input}
-      />
+      {control({ id: controlId, name, "aria-invalid": errors?.length ? true : undefined, "aria-describedby": describedBy })}
       {hint ? (
         <p id={hintId} className="field-hint">
           {hint}
@@ -49,7 +34,17 @@ export function Field({
   );
 }
 
-/** A labelled select, wired like Field: its label names it, its hint and errors describe it. */
+/** A labelled input with its hint and errors. */
+export function Field({ label, name, id, hint, errors, className, ...input }: InputHTMLAttributes<HTMLInputElement> & Labelled) {
+  return (
+    <FieldFrame
+      {...{ label, name, id, hint, errors, className }}
+      control={(wiring) => <input {...wiring} className="input" {...input} />}
+    />
+  );
+}
+
+/** A labelled select, wired like Field. */
 export function SelectField({
   label,
   name,
@@ -59,42 +54,15 @@ export function SelectField({
   className,
   children,
   ...select
-}: SelectHTMLAttributes<HTMLSelectElement> & {
-  label: ReactNode;
-  name: string;
-  hint?: ReactNode;
-  errors?: string[];
-  children: ReactNode;
-}) {
-  const selectId = id ?? `field-${name}`;
-  const hintId = hint ? `${selectId}-hint` : undefined;
-  const errorId = errors?.length ? `${selectId}-error` : undefined;
-  const describedBy = [hintId, errorId].filter(Boolean).join(" ") || undefined;
+}: SelectHTMLAttributes<HTMLSelectElement> & Labelled & { children: ReactNode }) {
   return (
-    <div className={["field", errors?.length ? "field-invalid" : "", className ?? ""].filter(Boolean).join(" ")}>
-      <label htmlFor={selectId} className="field-label">
-        {label}
-      </label>
-      <select
-        id={selectId}
-        name={name}
-        className="select"
-        aria-invalid={errors?.length ? true : undefined}
-        aria-describedby={describedBy}
-        {...select}
-      >
-        {children}
-      </select>
-      {hint ? (
-        <p id={hintId} className="field-hint">
-          {hint}
-        </p>
-      ) : null}
-      {errors?.length ? (
-        <p id={errorId} className="field-error">
-          {errors.join(" ")}
-        </p>
-      ) : null}
-    </div>
+    <FieldFrame
+      {...{ label, name, id, hint, errors, className }}
+      control={(wiring) => (
+        <select {...wiring} className="select" {...select}>
+          {children}
+        </select>
+      )}
+    />
   );
 }
