@@ -9,15 +9,13 @@ import { env } from "@/lib/platform/env";
 import { DomainError } from "@/lib/platform/errors";
 import { currentShopper } from "@/lib/accounts/identity";
 import { productListQuerySchema } from "@/lib/store-schemas";
+import { firstParam } from "@/lib/platform/search-params";
 
 type SearchParams = Record<string, string | string[] | undefined>;
 
 /** The catalogue's filters from the URL; a value that does not parse is left out rather than refused. */
 function filtersOf(params: SearchParams): Pick<ProductQuery, "q" | "sort" | "inStock" | "cursor"> {
-  const first = (key: string) => {
-    const value = params[key];
-    return Array.isArray(value) ? value[0] : value;
-  };
+  const first = (key: string) => firstParam(params[key]);
   const shape = productListQuerySchema.shape;
   const q = shape.q.safeParse(first("q"));
   const sort = shape.sort.safeParse(first("sort"));

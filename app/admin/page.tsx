@@ -5,16 +5,16 @@ import { requireAdminPage } from "@/lib/admin/access";
 import { STOCK_PAGE_SIZE, stockFilters, stockOverview, type StockOverview } from "@/lib/admin/queries";
 import { DomainError } from "@/lib/platform/errors";
 import { pageSearchTerm } from "@/lib/store-schemas";
+import { firstParam } from "@/lib/platform/search-params";
 
 type SearchParams = Record<string, string | string[] | undefined>;
 
-const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
 /** The dashboard's view from the URL; what does not parse is left out. */
 function viewOf(params: SearchParams): StockView {
   const q = pageSearchTerm(params.q);
-  const filter = stockFilters.find((f) => f === first(params.filter));
-  const cursor = first(params.cursor)?.slice(0, 1000) || undefined;
+  const filter = stockFilters.find((f) => f === firstParam(params.filter));
+  const cursor = firstParam(params.cursor)?.slice(0, 1000) || undefined;
   return { q, filter: filter === "all" ? undefined : filter, cursor };
 }
 

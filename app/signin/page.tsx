@@ -5,6 +5,7 @@ import { Card } from "@/components/ui/card";
 import { currentAccount } from "@/lib/accounts/identity";
 import { safeCallbackPath } from "@/lib/store-schemas";
 import { signInAction } from "./actions";
+import { firstParam } from "@/lib/platform/search-params";
 
 export const metadata: Metadata = { title: "Sign in" };
 
@@ -13,7 +14,7 @@ type Props = { searchParams: Promise<{ callbackUrl?: string | string[] }> };
 /** Sign in; `callbackUrl` (a path on this site only) says where to go afterwards, e.g. /admin. */
 export default async function SignInPage({ searchParams }: Props) {
   const { callbackUrl: raw } = await searchParams;
-  const callbackUrl = safeCallbackPath(Array.isArray(raw) ? raw[0] : raw);
+  const callbackUrl = safeCallbackPath(firstParam(raw));
   if (await currentAccount()) redirect(callbackUrl);
   return (
     <Card className="auth-card">

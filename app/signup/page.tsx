@@ -5,6 +5,7 @@ import { Card } from "@/components/ui/card";
 import { currentAccount } from "@/lib/accounts/identity";
 import { safeCallbackPath } from "@/lib/store-schemas";
 import { signUpAction } from "./actions";
+import { firstParam } from "@/lib/platform/search-params";
 
 export const metadata: Metadata = { title: "Create an account" };
 
@@ -12,7 +13,7 @@ type Props = { searchParams: Promise<{ callbackUrl?: string | string[] }> };
 
 export default async function SignUpPage({ searchParams }: Props) {
   const { callbackUrl: raw } = await searchParams;
-  const callbackUrl = safeCallbackPath(Array.isArray(raw) ? raw[0] : raw);
+  const callbackUrl = safeCallbackPath(firstParam(raw));
   if (await currentAccount()) redirect(callbackUrl);
   return (
     <Card className="auth-card">

@@ -5,6 +5,7 @@ import { ButtonLink } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { checkAccountToken, tokenProblemMessages } from "@/lib/accounts";
 import { resetPasswordAction } from "./actions";
+import { firstParam } from "@/lib/platform/search-params";
 
 export const metadata: Metadata = { title: "Set a new password" };
 
@@ -13,8 +14,7 @@ type Props = { searchParams: Promise<{ token?: string | string[] }> };
 /** The link from the reset email: a form for the new password, or why the link no longer works. */
 export default async function ResetPasswordPage({ searchParams }: Props) {
   await connection();
-  const { token: raw } = await searchParams;
-  const token = Array.isArray(raw) ? raw[0] : raw;
+  const token = firstParam((await searchParams).token);
   const check = await checkAccountToken(token, "reset_password");
   if (check.ok) {
     return (

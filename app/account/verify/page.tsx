@@ -7,6 +7,7 @@ import { Card } from "@/components/ui/card";
 import { checkAccountToken, emailStatus, tokenProblemMessages } from "@/lib/accounts";
 import { currentAccount } from "@/lib/accounts/identity";
 import { resendVerificationAction, verifyEmailAction } from "./actions";
+import { firstParam } from "@/lib/platform/search-params";
 
 export const metadata: Metadata = { title: "Confirm your email" };
 
@@ -18,8 +19,7 @@ type Props = { searchParams: Promise<{ token?: string | string[] }> };
  */
 export default async function VerifyEmailPage({ searchParams }: Props) {
   await connection();
-  const { token: raw } = await searchParams;
-  const token = Array.isArray(raw) ? raw[0] : raw;
+  const token = firstParam((await searchParams).token);
   const check = await checkAccountToken(token, "verify_email");
   if (check.ok) {
     return (

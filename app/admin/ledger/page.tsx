@@ -10,6 +10,7 @@ import { availableSeries, listMovementsPage, listProductChoices, type ProductCho
 import { DomainError } from "@/lib/platform/errors";
 import { availableSeriesForAll } from "@/lib/admin/ledger-charts";
 import { pageSearchTerm } from "@/lib/store-schemas";
+import { firstParam } from "@/lib/platform/search-params";
 
 const productIdSchema = z.uuid();
 /** Products a search lists to pick from. */
@@ -17,13 +18,12 @@ const CHOICES = 20;
 const LEDGER_PAGE_SIZE = 100;
 
 type SearchParams = Record<string, string | string[] | undefined>;
-const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
 export default async function LedgerPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const params = await searchParams;
-  const raw = first(params.productId);
+  const raw = firstParam(params.productId);
   const q = pageSearchTerm(params.q);
-  const cursor = first(params.cursor)?.slice(0, 1000) || undefined;
+  const cursor = firstParam(params.cursor)?.slice(0, 1000) || undefined;
   await requireAdminPage(listHref("/admin/ledger", { productId: raw, q, cursor }));
 
   const parsed = productIdSchema.safeParse(raw);

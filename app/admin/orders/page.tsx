@@ -6,15 +6,15 @@ import { DomainError } from "@/lib/platform/errors";
 import { listOrdersPage } from "@/lib/orders";
 import { fulfilOrderAction } from "./actions";
 import { pageSearchTerm } from "@/lib/store-schemas";
+import { firstParam } from "@/lib/platform/search-params";
 
 type SearchParams = Record<string, string | string[] | undefined>;
-const first = (value: string | string[] | undefined) => (Array.isArray(value) ? value[0] : value);
 
 export default async function OrdersPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const params = await searchParams;
   const view: ListView = {
     q: pageSearchTerm(params.q),
-    cursor: first(params.cursor)?.slice(0, 1000) || undefined,
+    cursor: firstParam(params.cursor)?.slice(0, 1000) || undefined,
   };
   await requireAdminPage(listHref("/admin/orders", view));
   let shown = view;
