@@ -5,7 +5,7 @@
 import "server-only";
 import { z } from "zod";
 import { catalogueSorts, MAX_PRODUCTS_PER_PAGE } from "./catalog";
-import { COUNTRY_CODES } from "./countries";
+import { COUNTRY_CODES } from "./checkout/countries";
 import { env } from "./platform/env";
 
 /**
@@ -51,7 +51,7 @@ const quantity = (min: number, fromForm = false) => {
   return fromForm ? z.preprocess(wholeNumberFromForm, number) : number;
 };
 
-/** Product ids are opaque strings; an id that names no product is a 404, decided by lib/cart.ts. */
+/** Product ids are opaque strings; an id that names no product is a 404, decided by lib/cart. */
 const productId = z
   .string({ error: "productId is required." })
   .trim()

@@ -7,7 +7,7 @@ import { useRouter } from "next/navigation";
 import { useActionState, useEffect, useRef, useState, type FormEvent } from "react";
 import type { FormState } from "@/lib/platform/action-state";
 import type { CheckoutView } from "@/lib/checkout";
-import { COUNTRIES } from "@/lib/countries";
+import { COUNTRIES } from "@/lib/checkout/countries";
 import { clockOffsetMs, countdown, formatClock, formatWords, phaseOf, type CountdownPhase } from "@/lib/checkout/countdown";
 import { Alert } from "../ui/alert";
 import { Badge } from "../ui/badge";

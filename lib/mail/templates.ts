@@ -1,6 +1,6 @@
 /** The words of each email, as plain text and as simple HTML (every value escaped). */
 import { formatMoney } from "@/components/ui/money";
-import { countryName } from "@/lib/countries";
+import { countryName } from "@/lib/checkout/countries";
 
 export interface RenderedEmail {
   subject: string;

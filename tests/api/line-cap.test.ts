@@ -1,6 +1,6 @@
 /**
  * The per-line cap (MAX_QUANTITY_PER_LINE, 50 by default) at exactly the limit: 50 of one product fit, 51 never
- * do — over HTTP (adding, setting, checking out), in lib/cart.ts setCartLineQuantity, and when signing in
+ * do — over HTTP (adding, setting, checking out), in lib/cart setCartLineQuantity, and when signing in
  * merges a guest's cart into the account's (quantities add up to the cap and stop there).
  */
 import { describe, expect, it } from "vitest";

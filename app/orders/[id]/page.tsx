@@ -12,7 +12,7 @@ import { DomainError } from "@/lib/platform/errors";
 import { currentShopper } from "@/lib/accounts/identity";
 import { isOrderAccessKey } from "@/lib/orders";
 import { getOrderForShopper, getOrderWithAccess, type OrderView } from "@/lib/orders";
-import { countryName } from "@/lib/countries";
+import { countryName } from "@/lib/checkout/countries";
 
 export const metadata: Metadata = { title: "Your order" };
 

@@ -12,7 +12,7 @@ import { formatMoney } from "@/components/ui/money";
 import { requireAdminPage } from "@/lib/admin/access";
 import { getAdminOrderDetail } from "@/lib/orders";
 import { DomainError } from "@/lib/platform/errors";
-import { countryName } from "@/lib/countries";
+import { countryName } from "@/lib/checkout/countries";
 import { paymentTrouble } from "@/lib/orders/payment-state";
 import { cancelOrderAction, fulfilOrderAction, retryCaptureAction } from "../actions";
 

@@ -6,11 +6,11 @@ import "server-only";
 import { and, eq, gt, isNull, lte, notInArray, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
 import { cartLines, carts, products, stockLevels } from "@/db/schema";
-import { viewerAvailability } from "./inventory/availability";
-import { env } from "./platform/env";
-import { DomainError, notFound } from "./platform/errors";
-import { isUuid } from "./platform/ids";
-import { excluded } from "../db/sql-parts";
+import { viewerAvailability } from "../inventory/availability";
+import { env } from "../platform/env";
+import { DomainError, notFound } from "../platform/errors";
+import { isUuid } from "../platform/ids";
+import { excluded } from "@/db/sql-parts";
 
 export type CartLineView = {
   productId: string;
