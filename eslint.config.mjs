@@ -41,7 +41,7 @@ const checkoutStatusSelectors = [
   },
 ];
 /** Read models that join the stock tables in their reads (never writes: the syntax rule still applies). */
-const stockReaders = ["lib/admin/queries.ts", "lib/catalog/back-in-stock.ts", "lib/cart/index.ts", "lib/catalog/index.ts", "lib/checkout/view.ts", "lib/admin/ledger-charts.ts"];
+const stockReaders = ["lib/admin/stock.ts", "lib/admin/holds.ts", "lib/admin/ledger.ts", "lib/catalog/back-in-stock.ts", "lib/cart/index.ts", "lib/catalog/index.ts", "lib/checkout/view.ts", "lib/admin/ledger-charts.ts"];
 
 export default defineConfig([
   ...nextVitals,

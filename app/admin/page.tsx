@@ -2,7 +2,7 @@ import { HoldOutcomesChart } from "@/components/admin/hold-outcomes-chart";
 import { StockDashboard } from "@/components/admin/stock-dashboard";
 import type { StockView } from "@/components/admin/queries";
 import { requireAdminPage } from "@/lib/admin/access";
-import { STOCK_PAGE_SIZE, stockFilters, stockOverview, type StockOverview } from "@/lib/admin/queries";
+import { STOCK_PAGE_SIZE, stockFilters, stockOverview, type StockOverview } from "@/lib/admin/stock";
 import { DomainError } from "@/lib/platform/errors";
 import { pageSearchTerm } from "@/lib/store-schemas";
 import { firstParam } from "@/lib/platform/search-params";

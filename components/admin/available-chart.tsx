@@ -1,4 +1,4 @@
-import type { AvailablePoint } from "@/lib/admin/queries";
+import type { AvailablePoint } from "@/lib/admin/ledger-charts";
 import { stepChart } from "./chart-geometry";
 import { formatTime } from "./format";
 

@@ -1,4 +1,4 @@
-import type { AvailablePoint } from "@/lib/admin/queries";
+import type { AvailablePoint } from "@/lib/admin/ledger-charts";
 import { formatTime } from "./format";
 
 export interface StepChart {

@@ -1,4 +1,4 @@
-import type { MovementView } from "@/lib/admin/queries";
+import type { MovementView } from "@/lib/admin/ledger";
 import { formatTime, shortId, signed } from "./format";
 
 const kindLabels: Record<MovementView["kind"], string> = {

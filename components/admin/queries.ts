@@ -3,7 +3,8 @@
  * change (bulletproof-react style). The admin route handlers answer with the database's clock (`serverTime`).
  */
 import { queryOptions } from "@tanstack/react-query";
-import type { ReservationView, StockFilter, StockOverview } from "@/lib/admin/queries";
+import type { ReservationView } from "@/lib/admin/holds";
+import type { StockFilter, StockOverview } from "@/lib/admin/stock";
 import type { OrderView } from "@/lib/orders";
 
 /** How often live admin views poll. */

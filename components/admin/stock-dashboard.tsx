@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { Badge } from "@/components/ui/badge";
 import { buttonClass } from "@/components/ui/button";
-import type { StockFilter, StockOverview } from "@/lib/admin/queries";
+import type { StockFilter, StockOverview } from "@/lib/admin/stock";
 import { formatTime } from "./format";
 import { LIVE_REFRESH_MS, searchOf, stockQuery, type StockView } from "./queries";
 

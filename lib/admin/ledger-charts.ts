@@ -1,9 +1,41 @@
-/** Available stock over time for every product at once, for the ledger's small multiples. */
+/**
+ * Available stock over time, drawn from the ledger: one product's chart, and every product's at once for the
+ * ledger's small multiples.
+ */
 import "server-only";
-import { and, eq, inArray, lte, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, lte, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { products, stockMovements } from "@/db/schema";
-import { availableDelta, type AvailablePoint } from "./queries";
+import { availableDelta } from "./ledger";
+
+export type AvailablePoint = {
+  movementId: number;
+  at: string;
+  available: number;
+};
+
+/**
+ * Available stock after each of the product's latest movements, oldest first: the running sum of the ledger's
+ * deltas (on hand − reserved − allocated). Holds past their time count until the sweep or a writer ends them.
+ */
+export async function availableSeries(productId: string, points = 200): Promise<AvailablePoint[]> {
+  const ledger = db
+    .select({
+      id: stockMovements.id,
+      createdAt: stockMovements.createdAt,
+      available: sql<number>`(sum(${availableDelta}) over (order by ${stockMovements.id}))::int`.as("available"),
+    })
+    .from(stockMovements)
+    .where(eq(stockMovements.productId, productId))
+    .as("ledger");
+  const rows = await db
+    .select({ movementId: ledger.id, at: ledger.createdAt, available: ledger.available })
+    .from(ledger)
+    .orderBy(desc(ledger.id))
+    .limit(points);
+  return rows.reverse().map((r) => ({ ...r, at: r.at.toISOString() }));
+}
+
 
 export interface ProductSeries {
   productId: string;

@@ -1,11 +1,14 @@
-/** The merchant's changes to a product: name, price, description, picture; archiving (no longer sold). */
+/**
+ * The merchant's products: changes to one (name, price, description, picture; archiving, no longer sold), and the
+ * reads of the admin's product lists and pickers.
+ */
 import "server-only";
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { db } from "@/db/client";
 import { cartLines, products } from "@/db/schema";
 import { MAX_PRICE_CENTS, productFields } from "./access";
-import { getProductById, type ProductView } from "../catalog";
+import { getProductById, searchCondition, type ProductView } from "../catalog";
 import { DomainError, notFound } from "../platform/errors";
 import { storableString } from "../store-schemas";
 
@@ -64,4 +67,28 @@ export async function updateProduct(productId: string, changes: ProductChanges):
 export async function archivedProductIds(): Promise<Set<string>> {
   const rows = await db.select({ id: products.id }).from(products).where(sql`${products.archivedAt} is not null`);
   return new Set(rows.map((r) => r.id));
+}
+
+export type ProductChoice = {
+  id: string;
+  name: string;
+  slug: string;
+};
+
+const productChoiceFields = { id: products.id, name: products.name, slug: products.slug };
+
+/** Products by name, for pickers: the first `limit`, or those matching a search (as the catalogue's search). */
+export function listProductChoices(filter: { id?: string; q?: string; limit?: number } = {}): Promise<ProductChoice[]> {
+  return db
+    .select(productChoiceFields)
+    .from(products)
+    .where(and(searchCondition(filter.q), filter.id ? eq(products.id, filter.id) : undefined))
+    .orderBy(products.name, products.id)
+    .limit(filter.limit ?? 1000);
+}
+
+export async function getProductChoice(productId: string): Promise<ProductChoice> {
+  const [product] = await db.select(productChoiceFields).from(products).where(eq(products.id, productId));
+  if (!product) throw notFound("product");
+  return product;
 }

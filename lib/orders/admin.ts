@@ -3,7 +3,7 @@ import "server-only";
 import { desc, eq } from "drizzle-orm";
 import { db } from "@/db/client";
 import { payments, type PaymentStatus } from "@/db/schema";
-import { listMovements, type MovementView } from "../admin/queries";
+import { listMovements, type MovementView } from "../admin/ledger";
 import { notFound } from "../platform/errors";
 import { isUuid } from "../platform/ids";
 import { paymentTrouble } from "./payment-state";

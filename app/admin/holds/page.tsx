@@ -2,7 +2,7 @@ import { HoldsTable } from "@/components/admin/holds-table";
 import { listHref } from "@/components/admin/list-search";
 import { ADMIN_PAGE_SIZE, type ListView } from "@/components/admin/queries";
 import { requireAdminPage } from "@/lib/admin/access";
-import { listReservations } from "@/lib/admin/queries";
+import { listReservations } from "@/lib/admin/holds";
 import { DomainError } from "@/lib/platform/errors";
 import { releaseHoldAction } from "./actions";
 import { pageSearchTerm } from "@/lib/store-schemas";

@@ -6,9 +6,10 @@ import { LedgerTable } from "@/components/admin/ledger-table";
 import { ListSearch, listHref } from "@/components/admin/list-search";
 import { Pager } from "@/components/admin/stock-dashboard";
 import { requireAdminPage } from "@/lib/admin/access";
-import { availableSeries, listMovementsPage, listProductChoices, type ProductChoice } from "@/lib/admin/queries";
+import { listMovementsPage } from "@/lib/admin/ledger";
+import { listProductChoices, type ProductChoice } from "@/lib/admin/products";
 import { DomainError } from "@/lib/platform/errors";
-import { availableSeriesForAll } from "@/lib/admin/ledger-charts";
+import { availableSeries, availableSeriesForAll } from "@/lib/admin/ledger-charts";
 import { pageSearchTerm } from "@/lib/store-schemas";
 import { firstParam } from "@/lib/platform/search-params";
 

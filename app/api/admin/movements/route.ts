@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { authoriseAdminRequest } from "@/lib/admin/access";
-import { getProductChoice, listMovementsPage } from "@/lib/admin/queries";
+import { listMovementsPage } from "@/lib/admin/ledger";
+import { getProductChoice } from "@/lib/admin/products";
 import { handler, json, parseWith } from "@/lib/platform/http";
 
 export const dynamic = "force-dynamic";

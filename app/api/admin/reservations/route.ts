@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { reservationStatuses } from "@/db/schema";
 import { authoriseAdminRequest } from "@/lib/admin/access";
-import { listReservations } from "@/lib/admin/queries";
+import { listReservations } from "@/lib/admin/holds";
 import { handler, json, parseWith } from "@/lib/platform/http";
 import { searchTermSchema } from "@/lib/store-schemas";
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { authoriseAdminRequest } from "@/lib/admin/access";
-import { MAX_STOCK_PAGE, stockFilters, stockOverview } from "@/lib/admin/queries";
+import { MAX_STOCK_PAGE, stockFilters, stockOverview } from "@/lib/admin/stock";
 import { handler, json, parseWith } from "@/lib/platform/http";
 import { searchTermSchema } from "@/lib/store-schemas";
 

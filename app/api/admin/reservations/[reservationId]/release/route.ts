@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { authoriseAdminRequest } from "@/lib/admin/access";
-import { getReservation } from "@/lib/admin/queries";
+import { getReservation } from "@/lib/admin/holds";
 import { releaseReservation } from "@/lib/checkout";
 import { DomainError, notFound } from "@/lib/platform/errors";
 import { handler, json, parseWith } from "@/lib/platform/http";
