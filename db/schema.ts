@@ -4,14 +4,17 @@
  */
 import { sql } from "drizzle-orm";
 import {
+  type AnyPgColumn,
   bigint,
   check,
   customType,
+  foreignKey,
   index,
   integer,
   jsonb,
   pgTable,
   primaryKey,
+  smallint,
   text,
   timestamp,
   uniqueIndex,
@@ -121,17 +124,88 @@ export const products = pgTable(
 export type Product = typeof products.$inferSelect;
 export type NewProduct = typeof products.$inferInsert;
 
+/** A product has at most this many options (e.g. Size, Colour, Material). */
+export const MAX_PRODUCT_OPTIONS = 3;
+
 /**
- * One row per product: the counters that every hold locks. available = on_hand - reserved - allocated.
+ * A product's options, in the order the shop shows them: "Size" with values S, M, L (in that order). A product
+ * without options has no rows here and exactly one variant.
+ */
+export const productOptions = pgTable(
+  "product_options",
+  {
+    productId: uuid("product_id")
+      .notNull()
+      .references(() => products.id, { onDelete: "cascade" }),
+    position: smallint("position").notNull(),
+    name: text("name").notNull(),
+    values: text("values").array().notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.productId, t.position] }),
+    uniqueIndex("product_options_name_unique").on(t.productId, sql`lower(${t.name})`),
+    check("product_options_at_most_three", sql`${t.position} between 0 and ${sql.raw(String(MAX_PRODUCT_OPTIONS - 1))}`),
+    check("product_options_have_values", sql`cardinality(${t.values}) between 1 and 100`),
+  ],
+);
+export type ProductOption = typeof productOptions.$inferSelect;
+
+/**
+ * The unit of stock: one SKU of a product ("Trail Shirt, M"), with its option values, price and stock levels.
+ * Holds, cart, checkout and order lines and the ledger all name a variant. A variant that has sold is retired,
+ * never deleted, so its orders and ledger keep it. Its price is the product's unless set on its own; the
+ * product's `price_cents` is kept equal to the lowest of its sold variants' prices (what listings show and sort by).
+ */
+export const productVariants = pgTable(
+  "product_variants",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    productId: uuid("product_id")
+      .notNull()
+      .references(() => products.id, { onDelete: "cascade" }),
+    sku: text("sku").notNull(),
+    /** Option name → value, e.g. { "Size": "M" }; {} for a product without options. */
+    options: jsonb("options").$type<Record<string, string>>().notNull().default({}),
+    priceCents: integer("price_cents").notNull(),
+    position: integer("position").notNull().default(0),
+    /** Set when the variant is no longer sold; its holds, orders and ledger rows keep it. */
+    retiredAt: timestamp("retired_at", { withTimezone: true }),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    // A SKU names one variant in the whole shop, whatever its letter case.
+    uniqueIndex("product_variants_sku_unique").on(sql`lower(${t.sku})`),
+    uniqueIndex("product_variants_one_per_combination").on(t.productId, t.options),
+    // The target of the (variant, product) foreign keys: a line's variant always belongs to its product.
+    uniqueIndex("product_variants_id_product").on(t.id, t.productId),
+    index("product_variants_product_idx").on(t.productId, t.position),
+    check("product_variants_price_not_negative", sql`${t.priceCents} >= 0`),
+    check("product_variants_sku_format", sql`${t.sku} ~ '^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$'`),
+    check("product_variants_options_object", sql`jsonb_typeof(${t.options}) = 'object'`),
+  ],
+);
+export type ProductVariant = typeof productVariants.$inferSelect;
+
+/** The (variant, product) foreign key of a per-variant row: the variant exists and belongs to that product. */
+function variantOfProduct(name: string, t: { variantId: AnyPgColumn; productId: AnyPgColumn }) {
+  return foreignKey({
+    name,
+    columns: [t.variantId, t.productId],
+    foreignColumns: [productVariants.id, productVariants.productId],
+  }).onDelete("cascade");
+}
+
+/**
+ * One row per variant: the counters that every hold locks. available = on_hand - reserved - allocated.
  * `reserved` may include holds whose time ran out but that no one has released yet; readers subtract those
  * (see lib/inventory/stock.ts), and every writer releases them first while it holds the row lock.
  */
 export const stockLevels = pgTable(
   "stock_levels",
   {
-    productId: uuid("product_id")
-      .primaryKey()
-      .references(() => products.id, { onDelete: "cascade" }),
+    variantId: uuid("variant_id").primaryKey(),
+    /** The variant's product, kept beside it so a product's sums need no join. */
+    productId: uuid("product_id").notNull(),
     onHand: integer("on_hand").notNull().default(0),
     reserved: integer("reserved").notNull().default(0),
     allocated: integer("allocated").notNull().default(0),
@@ -142,6 +216,8 @@ export const stockLevels = pgTable(
     check("stock_reserved_not_negative", sql`${t.reserved} >= 0`),
     check("stock_allocated_not_negative", sql`${t.allocated} >= 0`),
     check("stock_never_oversold", sql`${t.reserved} + ${t.allocated} <= ${t.onHand}`),
+    variantOfProduct("stock_levels_variant_fk", t),
+    index("stock_levels_product_idx").on(t.productId),
   ],
 );
 export type StockLevel = typeof stockLevels.$inferSelect;
@@ -167,15 +243,15 @@ export const cartLines = pgTable(
     cartId: uuid("cart_id")
       .notNull()
       .references(() => carts.id, { onDelete: "cascade" }),
-    productId: uuid("product_id")
-      .notNull()
-      .references(() => products.id, { onDelete: "cascade" }),
+    productId: uuid("product_id").notNull(),
+    variantId: uuid("variant_id").notNull(),
     quantity: integer("quantity").notNull(),
     addedAt: createdAt(),
   },
   (t) => [
-    primaryKey({ columns: [t.cartId, t.productId] }),
+    primaryKey({ columns: [t.cartId, t.variantId] }),
     check("cart_lines_quantity_positive", sql`${t.quantity} > 0`),
+    variantOfProduct("cart_lines_variant_fk", t),
   ],
 );
 export type CartLine = typeof cartLines.$inferSelect;
@@ -238,7 +314,7 @@ export type Checkout = typeof checkouts.$inferSelect;
 export const reservationStatuses = ["active", "released", "expired", "allocated"] as const;
 export type ReservationStatus = (typeof reservationStatuses)[number];
 
-/** The holds: who holds how many of which product, until when. One per product per checkout. */
+/** The holds: who holds how many of which variant, until when. One per variant per checkout. */
 export const reservations = pgTable(
   "reservations",
   {
@@ -249,9 +325,8 @@ export const reservations = pgTable(
     shopperId: uuid("shopper_id")
       .notNull()
       .references(() => users.id, { onDelete: "cascade" }),
-    productId: uuid("product_id")
-      .notNull()
-      .references(() => products.id, { onDelete: "cascade" }),
+    productId: uuid("product_id").notNull(),
+    variantId: uuid("variant_id").notNull(),
     quantity: integer("quantity").notNull(),
     unitPriceCents: integer("unit_price_cents").notNull(),
     status: text("status", { enum: reservationStatuses }).notNull().default("active"),
@@ -263,8 +338,13 @@ export const reservations = pgTable(
     check("reservations_quantity_positive", sql`${t.quantity} > 0`),
     check("reservations_price_not_negative", sql`${t.unitPriceCents} >= 0`),
     check("reservations_status_valid", sql`${t.status} in ('active', 'released', 'expired', 'allocated')`),
-    uniqueIndex("reservations_one_per_product_per_checkout").on(t.checkoutId, t.productId),
-    // Finds a product's stale holds while its stock row is locked, and the cron's work.
+    uniqueIndex("reservations_one_per_variant_per_checkout").on(t.checkoutId, t.variantId),
+    variantOfProduct("reservations_variant_fk", t),
+    // Finds a variant's stale holds while its stock row is locked.
+    index("reservations_active_variant_expiry_idx")
+      .on(t.variantId, t.expiresAt)
+      .where(sql`${t.status} = 'active'`),
+    // A product's live holds for its listing ("held in other checkouts — may be back by …").
     index("reservations_active_product_expiry_idx")
       .on(t.productId, t.expiresAt)
       .where(sql`${t.status} = 'active'`),
@@ -313,16 +393,23 @@ export const orderLines = pgTable(
     orderId: uuid("order_id")
       .notNull()
       .references(() => orders.id, { onDelete: "cascade" }),
-    productId: uuid("product_id")
-      .notNull()
-      .references(() => products.id),
-    /** The product's name when it was sold: a later rename or archive never changes a past order. */
+    productId: uuid("product_id").notNull(),
+    variantId: uuid("variant_id").notNull(),
+    /** The product's name, the SKU and option values when it was sold: a later change never alters a past order. */
     name: text("name").notNull(),
+    sku: text("sku").notNull(),
+    options: jsonb("options").$type<Record<string, string>>().notNull().default({}),
     quantity: integer("quantity").notNull(),
     unitPriceCents: integer("unit_price_cents").notNull(),
   },
   (t) => [
-    primaryKey({ columns: [t.orderId, t.productId] }),
+    primaryKey({ columns: [t.orderId, t.variantId] }),
+    // Sold history is never deleted with its variant: no cascade (a sold variant is retired instead).
+    foreignKey({
+      name: "order_lines_variant_fk",
+      columns: [t.variantId, t.productId],
+      foreignColumns: [productVariants.id, productVariants.productId],
+    }),
     check("order_lines_quantity_positive", sql`${t.quantity} > 0`),
     check("order_lines_price_not_negative", sql`${t.unitPriceCents} >= 0`),
   ],
@@ -357,7 +444,7 @@ export const payments = pgTable(
     declineCode: text("decline_code"),
     declineMessage: text("decline_message"),
     /** When the money came but the stock could not be kept: what was short (the answer to a replay). */
-    shortLines: jsonb("short_lines").$type<{ productId: string; requested: number; available: number; name?: string }[]>(),
+    shortLines: jsonb("short_lines").$type<{ productId: string; variantId?: string; sku?: string; requested: number; available: number; name?: string }[]>(),
     orderId: uuid("order_id").references(() => orders.id),
     createdAt: createdAt(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -454,9 +541,8 @@ export const stockMovements = pgTable(
   "stock_movements",
   {
     id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    productId: uuid("product_id")
-      .notNull()
-      .references(() => products.id, { onDelete: "cascade" }),
+    productId: uuid("product_id").notNull(),
+    variantId: uuid("variant_id").notNull(),
     kind: text("kind", { enum: movementKinds }).notNull(),
     onHandDelta: integer("on_hand_delta").notNull().default(0),
     reservedDelta: integer("reserved_delta").notNull().default(0),
@@ -472,7 +558,9 @@ export const stockMovements = pgTable(
       "stock_movements_kind_valid",
       sql`${t.kind} in ('receive', 'write_off', 'reserve', 'release', 'expire', 'allocate', 'fulfil')`,
     ),
+    variantOfProduct("stock_movements_variant_fk", t),
     index("stock_movements_product_idx").on(t.productId, t.id),
+    index("stock_movements_variant_idx").on(t.variantId, t.id),
   ],
 );
 export type StockMovement = typeof stockMovements.$inferSelect;

@@ -5,8 +5,9 @@
 import "server-only";
 import { and, eq, gt, isNull, lte, notInArray, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
-import { cartLines, carts, products, stockLevels } from "@/db/schema";
+import { cartLines, carts, products, productVariants, stockLevels } from "@/db/schema";
 import { viewerAvailability } from "../inventory/availability";
+import { lineName, resolveLineKey, resolveVariant, type VariantChoice, type VariantRef } from "../catalog/variants";
 import { env } from "../platform/env";
 import { DomainError, notFound } from "../platform/errors";
 import { isUuid } from "../platform/ids";
@@ -14,6 +15,10 @@ import { excluded } from "@/db/sql-parts";
 
 export type CartLineView = {
   productId: string;
+  variantId: string;
+  sku: string;
+  /** The variant's option values ({} for a product without options). */
+  options: Record<string, string>;
   slug: string;
   name: string;
   quantity: number;
@@ -43,24 +48,28 @@ export async function getOrCreateCart(shopperId: string, executor: Db | Tx = db)
 
 export async function getCart(shopperId: string | null, executor: Db | Tx = db): Promise<CartView> {
   if (!shopperId) return { id: null, lines: [], subtotalCents: 0, itemCount: 0 };
-  const { holds, fields } = viewerAvailability(shopperId);
+  const { holds, fields } = viewerAvailability(shopperId, "variant");
   const lines = await executor
     .select({
       cartId: carts.id,
       productId: cartLines.productId,
+      variantId: cartLines.variantId,
+      sku: productVariants.sku,
+      options: productVariants.options,
       slug: products.slug,
       name: products.name,
       quantity: cartLines.quantity,
-      unitPriceCents: products.priceCents,
+      unitPriceCents: productVariants.priceCents,
       ...fields,
     })
     .from(carts)
     .innerJoin(cartLines, eq(cartLines.cartId, carts.id))
     .innerJoin(products, eq(products.id, cartLines.productId))
-    .innerJoin(stockLevels, eq(stockLevels.productId, products.id))
+    .innerJoin(productVariants, eq(productVariants.id, cartLines.variantId))
+    .innerJoin(stockLevels, eq(stockLevels.variantId, cartLines.variantId))
     .innerJoinLateral(holds, sql`true`)
     .where(eq(carts.shopperId, shopperId))
-    .orderBy(cartLines.addedAt, products.name);
+    .orderBy(cartLines.addedAt, products.name, productVariants.position);
   const [cart] = lines.length
     ? [{ id: lines[0]!.cartId }]
     : await executor.select({ id: carts.id }).from(carts).where(eq(carts.shopperId, shopperId));
@@ -80,39 +89,40 @@ function checkQuantity(quantity: number): void {
   }
 }
 
-async function assertProductExists(tx: Tx, productId: string, { onSale = true } = {}): Promise<void> {
-  // An archived product is no longer sold: it cannot be added (lines already in carts are removed on archiving).
-  const [product] = await tx
-    .select({ id: products.id })
-    .from(products)
-    .where(and(eq(products.id, productId), onSale ? isNull(products.archivedAt) : undefined));
-  if (!product) throw notFound("product");
-}
-
 /**
  * A cart change and the cart it leaves, in one transaction: one pooled connection for the whole change, with its
  * statements prepared and the independent ones sent together (db/client.ts), rather than a connection and a
- * describe round trip per statement; and the cart read back is exactly the one written.
+ * describe round trip per statement; and the cart read back is exactly the one written. `variantOf` names the
+ * line's variant (an archived product or a retired variant cannot be added: lines already in carts are removed
+ * when it is taken off sale).
  */
-function changeCart(shopperId: string, productId: string, onSale: boolean, change: (tx: Tx, cartId: string) => Promise<void>): Promise<CartView> {
-  if (!isUuid(productId)) throw notFound("product");
+function changeCart(
+  shopperId: string,
+  variantOf: (tx: Tx) => Promise<VariantRef>,
+  change: (tx: Tx, cartId: string, variant: VariantRef) => Promise<void>,
+): Promise<CartView> {
   return db.transaction(async (tx) => {
-    const [, cart] = await Promise.all([assertProductExists(tx, productId, { onSale }), getOrCreateCart(shopperId, tx)]);
-    await change(tx, cart.id);
+    const [variant, cart] = await Promise.all([variantOf(tx), getOrCreateCart(shopperId, tx)]);
+    await change(tx, cart.id, variant);
     return getCart(shopperId, tx);
   });
 }
 
-/** Adds `quantity` to the product's line (creating it). The line may not pass MAX_QUANTITY_PER_LINE. */
-export async function addToCart(shopperId: string, productId: string, quantity: number): Promise<CartView> {
+/**
+ * Adds `quantity` of a variant to its line (creating it); a product sold as one variant may be named instead
+ * (a bare string is a product id).
+ * The line may not pass MAX_QUANTITY_PER_LINE.
+ */
+export async function addToCart(shopperId: string, choice: VariantChoice | string, quantity: number): Promise<CartView> {
   checkQuantity(quantity);
-  return changeCart(shopperId, productId, true, async (tx, cartId) => {
+  const named = typeof choice === "string" ? { productId: choice } : choice;
+  return changeCart(shopperId, (tx) => resolveVariant(tx, named, { forSale: true }), async (tx, cartId, { productId, variantId }) => {
     const added = sql`${cartLines.quantity} + ${excluded(cartLines.quantity)}`;
     const [line] = await tx
       .insert(cartLines)
-      .values({ cartId, productId, quantity })
+      .values({ cartId, productId, variantId, quantity })
       .onConflictDoUpdate({
-        target: [cartLines.cartId, cartLines.productId],
+        target: [cartLines.cartId, cartLines.variantId],
         set: { quantity: added },
         setWhere: sql`${added} <= ${env.MAX_QUANTITY_PER_LINE}`,
       })
@@ -121,17 +131,20 @@ export async function addToCart(shopperId: string, productId: string, quantity: 
   });
 }
 
-/** Sets the product's line to `quantity`; 0 removes it. */
-export async function setCartLineQuantity(shopperId: string, productId: string, quantity: number): Promise<CartView> {
+/**
+ * Sets a line to `quantity`; 0 removes it. `lineKey` is the line's variant id, or the id of a product sold as one
+ * variant. Removing works whatever became of the variant; setting a quantity needs it on sale.
+ */
+export async function setCartLineQuantity(shopperId: string, lineKey: string, quantity: number): Promise<CartView> {
   checkQuantity(quantity);
-  return changeCart(shopperId, productId, quantity > 0, async (tx, cartId) => {
+  return changeCart(shopperId, (tx) => resolveLineKey(tx, lineKey, { forSale: quantity > 0 }), async (tx, cartId, { productId, variantId }) => {
     if (quantity === 0) {
-      await tx.delete(cartLines).where(and(eq(cartLines.cartId, cartId), eq(cartLines.productId, productId)));
+      await tx.delete(cartLines).where(and(eq(cartLines.cartId, cartId), eq(cartLines.variantId, variantId)));
     } else {
       await tx
         .insert(cartLines)
-        .values({ cartId, productId, quantity })
-        .onConflictDoUpdate({ target: [cartLines.cartId, cartLines.productId], set: { quantity: excluded(cartLines.quantity) } });
+        .values({ cartId, productId, variantId, quantity })
+        .onConflictDoUpdate({ target: [cartLines.cartId, cartLines.variantId], set: { quantity: excluded(cartLines.quantity) } });
     }
   });
 }
@@ -139,6 +152,8 @@ export async function setCartLineQuantity(shopperId: string, productId: string, 
 /** What "adjust my cart" did to one line: lowered to what is left, or removed (sold out). */
 export interface CartAdjustment {
   productId: string;
+  variantId: string;
+  /** The product's name with the variant's options ("Trail Shirt — M"). */
   name: string;
   from: number;
   to: number;
@@ -153,8 +168,14 @@ export async function fitCartToStock(shopperId: string): Promise<{ cart: CartVie
   const adjustments: CartAdjustment[] = [];
   for (const line of before.lines) {
     if (line.quantity <= line.available) continue;
-    await setCartLineQuantity(shopperId, line.productId, line.available);
-    adjustments.push({ productId: line.productId, name: line.name, from: line.quantity, to: line.available });
+    await setCartLineQuantity(shopperId, line.variantId, line.available);
+    adjustments.push({
+      productId: line.productId,
+      variantId: line.variantId,
+      name: lineName(line.name, line.options),
+      from: line.quantity,
+      to: line.available,
+    });
   }
   return { cart: await getCart(shopperId), adjustments };
 }
@@ -182,33 +203,35 @@ export async function mergeCartLines(
   const into = await getOrCreateCart(intoShopperId, tx);
   if (into.id === fromCartId) return;
   const guestLines = await tx
-    .select({ productId: cartLines.productId, quantity: cartLines.quantity })
+    .select({ productId: cartLines.productId, variantId: cartLines.variantId, quantity: cartLines.quantity })
     .from(cartLines)
     .where(eq(cartLines.cartId, fromCartId));
   const moving = guestLines
-    .map((l) => ({ productId: l.productId, quantity: l.quantity - Math.min(l.quantity, keep.get(l.productId) ?? 0) }))
+    .map((l) => ({ ...l, quantity: l.quantity - Math.min(l.quantity, keep.get(l.variantId) ?? 0) }))
     .filter((l) => l.quantity > 0);
   if (moving.length === 0) return;
   await tx
     .insert(cartLines)
-    .values(moving.map((l) => ({ cartId: into.id, productId: l.productId, quantity: Math.min(l.quantity, env.MAX_QUANTITY_PER_LINE) })))
+    .values(
+      moving.map((l) => ({ cartId: into.id, productId: l.productId, variantId: l.variantId, quantity: Math.min(l.quantity, env.MAX_QUANTITY_PER_LINE) })),
+    )
     .onConflictDoUpdate({
-      target: [cartLines.cartId, cartLines.productId],
+      target: [cartLines.cartId, cartLines.variantId],
       set: { quantity: sql`least(${cartLines.quantity} + ${excluded(cartLines.quantity)}, ${env.MAX_QUANTITY_PER_LINE})` },
     });
-  const staying = guestLines.filter((l) => (keep.get(l.productId) ?? 0) > 0);
+  const staying = guestLines.filter((l) => (keep.get(l.variantId) ?? 0) > 0);
   await Promise.all([
     tx.delete(cartLines).where(
       and(
         eq(cartLines.cartId, fromCartId),
-        staying.length > 0 ? notInArray(cartLines.productId, staying.map((l) => l.productId)) : undefined,
+        staying.length > 0 ? notInArray(cartLines.variantId, staying.map((l) => l.variantId)) : undefined,
       ),
     ),
     ...staying.map((l) =>
       tx
         .update(cartLines)
-        .set({ quantity: Math.min(l.quantity, keep.get(l.productId)!) })
-        .where(and(eq(cartLines.cartId, fromCartId), eq(cartLines.productId, l.productId))),
+        .set({ quantity: Math.min(l.quantity, keep.get(l.variantId)!) })
+        .where(and(eq(cartLines.cartId, fromCartId), eq(cartLines.variantId, l.variantId))),
     ),
   ]);
 }
@@ -217,14 +240,14 @@ export async function mergeCartLines(
  * An order was placed from this cart: the bought quantities leave it; anything added since stays (a line
  * bought whole goes, a larger one keeps the difference). Runs in the order's transaction.
  */
-export async function removeBoughtLines(tx: Tx, cartId: string, bought: readonly { productId: string; quantity: number }[]): Promise<void> {
+export async function removeBoughtLines(tx: Tx, cartId: string, bought: readonly { variantId: string; quantity: number }[]): Promise<void> {
   await Promise.all(
     bought.flatMap((b) => [
-      tx.delete(cartLines).where(and(eq(cartLines.cartId, cartId), eq(cartLines.productId, b.productId), lte(cartLines.quantity, b.quantity))),
+      tx.delete(cartLines).where(and(eq(cartLines.cartId, cartId), eq(cartLines.variantId, b.variantId), lte(cartLines.quantity, b.quantity))),
       tx
         .update(cartLines)
         .set({ quantity: sql`${cartLines.quantity} - ${b.quantity}` })
-        .where(and(eq(cartLines.cartId, cartId), eq(cartLines.productId, b.productId), gt(cartLines.quantity, b.quantity))),
+        .where(and(eq(cartLines.cartId, cartId), eq(cartLines.variantId, b.variantId), gt(cartLines.quantity, b.quantity))),
     ]),
   );
 }

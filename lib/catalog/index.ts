@@ -6,7 +6,7 @@ import "server-only";
 import { createHash } from "node:crypto";
 import { and, eq, isNull, sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
-import { products, stockLevels } from "@/db/schema";
+import { products, productVariants } from "@/db/schema";
 import { receiveOpeningStock } from "../inventory";
 import { inStockForViewer, viewerAvailability } from "../inventory/availability";
 import { DomainError, notFound } from "../platform/errors";
@@ -153,7 +153,6 @@ export async function listProducts(query: ProductQuery = {}): Promise<ProductPag
     .select({ id: products.id, rank: sql<number>`${sort === "relevance" ? order.keys[0]!.expression : sql`0`}::real`.as("rank") })
     .from(products)
     .$dynamic();
-  if (query.inStock) matches = matches.innerJoin(stockLevels, eq(stockLevels.productId, products.id));
   const page = matches
     .where(
       and(
@@ -168,13 +167,13 @@ export async function listProducts(query: ProductQuery = {}): Promise<ProductPag
     .limit(limit + 1)
     .as("page");
 
-  const { holds, fields } = viewerAvailability(viewerId);
+  const { levels, holds, fields } = viewerAvailability(viewerId);
   const pageOrder = sort === "relevance" ? { ...order, keys: [{ expression: page.rank, type: "real" }, order.keys[1]!] } : order;
   const rows = await db
     .select({ ...productFields, ...fields, createdKey: utcText(products.createdAt), rank: page.rank })
     .from(page)
     .innerJoin(products, eq(products.id, page.id))
-    .innerJoin(stockLevels, eq(stockLevels.productId, products.id))
+    .innerJoinLateral(levels, sql`true`)
     .innerJoinLateral(holds, sql`true`)
     .orderBy(...keysetOrderBy(pageOrder, cursor?.direction));
   const paged = toPage(rows, limit, order, cursor, (row) => keysOf(sort, row));
@@ -188,11 +187,11 @@ export async function listProducts(query: ProductQuery = {}): Promise<ProductPag
 
 /** The product that `where` picks, with its availability for this viewer. */
 async function findProduct(where: SQL, viewerId: string | null): Promise<ProductView | undefined> {
-  const { holds, fields } = viewerAvailability(viewerId);
+  const { levels, holds, fields } = viewerAvailability(viewerId);
   const [product] = await db
     .select({ ...productFields, ...fields })
     .from(products)
-    .innerJoin(stockLevels, eq(stockLevels.productId, products.id))
+    .innerJoinLateral(levels, sql`true`)
     .innerJoinLateral(holds, sql`true`)
     .where(where);
   return product;
@@ -236,7 +235,14 @@ export async function createProduct(input: {
       .onConflictDoNothing({ target: products.slug })
       .returning({ id: products.id });
     if (!product) throw new DomainError("conflict", `A product with the slug "${slug}" already exists.`);
-    await receiveOpeningStock(tx, product.id, input.onHand, input.actorId);
+    // Without options, a product is sold as one variant, its SKU made from its slug.
+    const [variant] = await tx
+      .insert(productVariants)
+      .values({ productId: product.id, sku: slug.toUpperCase(), priceCents: input.priceCents })
+      .onConflictDoNothing()
+      .returning({ id: productVariants.id });
+    if (!variant) throw new DomainError("conflict", `A variant with the SKU "${slug.toUpperCase()}" already exists.`);
+    await receiveOpeningStock(tx, { productId: product.id, variantId: variant.id }, input.onHand, input.actorId);
     return product.id;
   });
   return (await getProductById(id))!;

@@ -12,24 +12,38 @@ import { env } from "../platform/env";
 import { DomainError, notFound } from "../platform/errors";
 import { extendHolds, holdOwner, releaseCheckoutHolds, requestHold, unitsHeldBy, type HoldOutcome, type ShortLine } from "../inventory";
 import type { Shopper } from "../accounts/shoppers";
+import { variantLabels } from "../catalog/variants";
 import { assertMove, expiredError, refusalFor } from "./states";
 import { isUuid } from "../platform/ids";
 import { getCheckout, heldCheckoutView, type CheckoutView } from "./view";
 
+/** A short line as a refusal names it: the variant's SKU beside its product and variant ids. */
+export type ShortLineView = ShortLine & { sku?: string };
+
 export class InsufficientStockError extends DomainError {
   constructor(
-    readonly lines: ShortLine[],
-    /** Product names by id, so the message can say which product is short. */
+    readonly lines: ShortLineView[],
+    /** Variant names by id ("Trail Shirt — M"), so the message can say which is short. */
     readonly names: Record<string, string> = {},
   ) {
     super("insufficient_stock", describeShortage(lines, names), { lines });
   }
+
+  /** The refusal of these short lines, each named by its variant (one read of their names and SKUs). */
+  static async of(lines: readonly ShortLine[]): Promise<InsufficientStockError> {
+    const labels = await variantLabels(db, lines.flatMap((l) => (l.variantId ? [l.variantId] : [])));
+    return new InsufficientStockError(
+      lines.map((l) => ({ ...l, ...(labels[l.variantId] ? { sku: labels[l.variantId]!.sku } : {}) })),
+      Object.fromEntries(Object.entries(labels).map(([id, label]) => [id, label.name])),
+    );
+  }
 }
 
+/** "Not enough stock to hold your cart: Trail Shirt — M: only 1 left (you asked for 2); Mug is sold out." */
 function describeShortage(lines: ShortLine[], names: Record<string, string>): string {
   const parts = lines.map((l) => {
-    const what = names[l.productId] ?? "one item";
-    return l.available === 0 ? `${what} is sold out` : `only ${l.available} left of ${what} (you asked for ${l.requested})`;
+    const what = names[l.variantId] ?? "one item";
+    return l.available === 0 ? `${what} is sold out` : `${what}: only ${l.available} left (you asked for ${l.requested})`;
   });
   return `Not enough stock to hold your cart: ${parts.join("; ")}.`;
 }
@@ -62,7 +76,7 @@ export async function startCheckout(
     case "existing":
       return { checkout: heldCheckoutView(result.checkout), created: result.outcome === "held" };
     case "insufficient_stock":
-      throw new InsufficientStockError(result.lines, await productNames(result.lines.map((l) => l.productId)));
+      throw await InsufficientStockError.of(result.lines);
     case "rate_limited":
       throw new DomainError(
         "rate_limited",

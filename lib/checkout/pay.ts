@@ -36,6 +36,7 @@ import { extendHolds, heldLines, releaseCheckoutHolds, renewHolds, repriceHolds,
 import { queueOrderConfirmation } from "../mail";
 import { measurePayment } from "../platform/metrics";
 import { placeOrder } from "../orders/place";
+import { lineName } from "../catalog/variants";
 import { getOrderForShopper, type OrderView } from "../orders/read";
 import { paymentProvider } from "../payments";
 import type { ProviderPayment } from "../payments/provider";
@@ -218,13 +219,15 @@ async function beginPayment(request: PayRequest): Promise<Begun> {
     return { kind: "charge", paymentId: payment!.id, amountCents: totalCents };
   });
   // The lapse is recorded (committed) before the shopper is told the stock is gone.
-  if (outcome.kind === "short") throw new InsufficientStockError(outcome.lines);
+  if (outcome.kind === "short") throw await InsufficientStockError.of(outcome.lines);
   if (outcome.kind === "refused") throw outcome.error;
   return outcome;
 }
 
 export interface RepricedLine {
   productId: string;
+  variantId: string;
+  sku: string;
   name: string;
   quantity: number;
   oldUnitPriceCents: number;
@@ -258,7 +261,9 @@ async function repriceForRevival(
   }
   const lines = (await heldLines(tx, checkout.id)).map((l) => ({
     productId: l.productId,
-    name: l.name,
+    variantId: l.variantId,
+    sku: l.sku,
+    name: lineName(l.name, l.options),
     quantity: l.quantity,
     oldUnitPriceCents: l.unitPriceCents,
     unitPriceCents: l.priceNowCents,
@@ -275,7 +280,7 @@ async function repriceForRevival(
         names.length > 0
           ? `No longer sold: ${names.join(", ")}. Nothing was charged; please go back to your cart.`
           : "An item in this checkout is no longer sold. Nothing was charged; please go back to your cart.",
-        { lines: gone.map((l) => ({ productId: l.productId, name: l.name, quantity: l.quantity })) },
+        { lines: gone.map((l) => ({ productId: l.productId, variantId: l.variantId, sku: l.sku, name: l.name, quantity: l.quantity })) },
       ),
     };
   }
@@ -484,7 +489,8 @@ async function answerFor(request: PayRequest, paymentId: string): Promise<PayRes
   const [p] = await db.select().from(payments).where(eq(payments.id, paymentId));
   const payment = p!;
   if (payment.orderId) return { kind: "paid", order: await getOrderForShopper(payment.orderId, request.shopperId) };
-  if (payment.shortLines) throw new InsufficientStockError(payment.shortLines);
+  // Short lines recorded before variants existed name only their product.
+  if (payment.shortLines) throw await InsufficientStockError.of(payment.shortLines.map((l) => ({ variantId: "", ...l })));
   switch (payment.status) {
     case "declined":
       throw new DomainError("payment_declined", `${payment.declineMessage ?? "Your card was declined."} Your items have been released.`, {

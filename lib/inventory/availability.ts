@@ -40,11 +40,11 @@ export const holdHasLapsed = (hold: { status: string; expiresAt: Date }, now: Da
 /** The one free-units rule: what a stock row can still give to a new hold or order (before lapsed holds come back). */
 export const freeUnitsOf = (row: { onHand: number; reserved: number; allocated: number }) => row.onHand - row.reserved - row.allocated;
 
-/** Units in active holds on the stock row in scope whose time is up. */
+/** Units in active holds on the stock row in scope (one variant's) whose time is up. */
 const lapsedHolds = db
   .select({ units: sql<number>`sum(${reservations.quantity})::int` })
   .from(reservations)
-  .where(and(eq(reservations.productId, stockLevels.productId), lapsedHold));
+  .where(and(eq(reservations.variantId, stockLevels.variantId), lapsedHold));
 const lapsedUnits = sql<number>`coalesce(${lapsedHolds}, 0)`;
 
 /** Units reserved on the stock row in scope, holds whose time is up left out. */
@@ -54,11 +54,12 @@ export const reservedUnits = sql<number>`${stockLevels.reserved} - ${lapsedUnits
 export const freeUnits = sql<number>`greatest(0, ${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} + ${lapsedUnits})`;
 
 /**
- * Availability of each product in scope (`products` and its `stock_levels`) for one viewer (null: a visitor
- * without a cart): `holds`, their live-hold figures, to join with `innerJoinLateral(holds, sql\`true\`)` (an
- * aggregate without GROUP BY: exactly one row per product), and the fields that read them.
+ * Availability for one viewer (null: a visitor without a cart), of each product in scope (`products`; a product's
+ * figures are the sums over its variants) or, with `scope: "variant"`, of each variant in scope (its `stock_levels`
+ * row, joined by the caller). To join: `levels` (product scope only) and `holds`, each with
+ * `innerJoinLateral(…, sql\`true\`)` (aggregates without GROUP BY: exactly one row each); `fields` read them.
  */
-export function viewerAvailability(viewerId: string | null) {
+export function viewerAvailability(viewerId: string | null, scope: "product" | "variant" = "product") {
   const viewer = sql`${viewerId}::uuid`;
   const othersLive = sql`${isLive} and ${reservations.shopperId} is distinct from ${viewer}`;
   const holds = db
@@ -73,13 +74,25 @@ export function viewerAvailability(viewerId: string | null) {
       lapsed: sql<number>`coalesce(sum(${reservations.quantity}) filter (where ${lapsedHold}), 0)::int`.as("lapsed"),
     })
     .from(reservations)
-    .where(and(eq(reservations.productId, products.id), isActiveHold))
+    .where(
+      and(scope === "product" ? eq(reservations.productId, products.id) : eq(reservations.variantId, stockLevels.variantId), isActiveHold),
+    )
     .as("h");
+  // A product's stock is the sum of its variants' rows (each row's free units are ≥ 0 by its constraints).
+  const levels = db
+    .select({
+      free: sql<number>`coalesce(sum(${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved}), 0)::int`.as("free"),
+    })
+    .from(stockLevels)
+    .where(eq(stockLevels.productId, products.id))
+    .as("levels");
+  const free = scope === "product" ? levels.free : sql`${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved}`;
   return {
+    levels,
     holds,
     fields: {
       /** Units this viewer could have now: free for a new hold, plus what their own live hold already holds. */
-      available: sql<number>`greatest(0, ${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} + ${holds.lapsed} + ${holds.own})::int`,
+      available: sql<number>`greatest(0, ${free} + ${holds.lapsed} + ${holds.own})::int`,
       held: holds.others,
       nextReleaseAt: holds.nextReleaseAt,
     },
@@ -87,12 +100,17 @@ export function viewerAvailability(viewerId: string | null) {
 }
 
 /**
- * Whether this viewer could have any of the product in scope now, without the lateral join: most products have no
- * holds at all (`reserved = 0`), and only the others need a look at their holds. For filtering many rows cheaply.
+ * Whether this viewer could have any of the product in scope now, without the lateral joins: a variant with free
+ * units, or a hold on one that has lapsed or is the viewer's own. Most products have no holds at all, and
+ * each test stops at its first row. For filtering many rows cheaply.
  */
 export function inStockForViewer(viewerId: string | null): SQL {
+  const freeVariant = db
+    .select({ one: sql`1` })
+    .from(stockLevels)
+    .where(and(eq(stockLevels.productId, products.id), sql`${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} > 0`));
   const lapsedOrOwn = db
-    .select({ units: sql<number>`sum(${reservations.quantity})::int` })
+    .select({ one: sql`1` })
     .from(reservations)
     .where(
       and(
@@ -101,8 +119,5 @@ export function inStockForViewer(viewerId: string | null): SQL {
         sql`(${reservations.expiresAt} <= now() or ${reservations.shopperId} = ${viewerId}::uuid)`,
       ),
     );
-  return sql`(case
-    when ${stockLevels.reserved} = 0 then ${stockLevels.onHand} - ${stockLevels.allocated} > 0
-    else ${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} + coalesce(${lapsedOrOwn}, 0) > 0
-  end)`;
+  return sql`(exists ${freeVariant} or exists ${lapsedOrOwn})`;
 }

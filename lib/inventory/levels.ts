@@ -4,24 +4,30 @@
 import "server-only";
 import { and, asc, eq, inArray, lte, notExists, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
-import { checkouts, orderLines, orders, products, reservations, stockLevels, stockMovements } from "@/db/schema";
+import { checkouts, orderLines, orders, products, productVariants, reservations, stockLevels, stockMovements } from "@/db/schema";
 import { freeUnits, isActiveHold, lapsedHold, reservedUnits } from "./availability";
 import { moveTo } from "../checkout/states";
 import { DomainError, notFound } from "../platform/errors";
 import { recordExpired } from "../platform/metrics";
 import { applyLedger, expireStaleHoldsOn, expiredLedger, lockStockRows } from "./stock";
+import { resolveVariant, type VariantChoice } from "../catalog/variants";
 
 type Executor = Db | Tx;
 
-/** A new product's stock row, with what it starts with on hand (and its ledger row, if any). */
-export async function receiveOpeningStock(tx: Tx, productId: string, onHand: number, actorId: string | null): Promise<void> {
-  await tx.insert(stockLevels).values({ productId, onHand });
+/** A new variant's stock row, with what it starts with on hand (and its ledger row, if any). */
+export async function receiveOpeningStock(
+  tx: Tx,
+  variant: { productId: string; variantId: string },
+  onHand: number,
+  actorId: string | null,
+): Promise<void> {
+  await tx.insert(stockLevels).values({ ...variant, onHand });
   if (onHand > 0) {
-    await tx.insert(stockMovements).values({ productId, kind: "receive", onHandDelta: onHand, actorId, reason: "opening stock" });
+    await tx.insert(stockMovements).values({ ...variant, kind: "receive", onHandDelta: onHand, actorId, reason: "opening stock" });
   }
 }
 
-/** The most units one product may have on hand (a 32-bit integer column); a restock past it is a 409. */
+/** The most units one variant may have on hand (a 32-bit integer column); a restock past it is a 409. */
 export const MAX_ON_HAND = 2_147_483_647;
 
 export type StockLevelView = {
@@ -35,7 +41,10 @@ export type StockLevelView = {
   available: number;
 };
 
-/** Products with their levels as shoppers see them: holds whose time is up count as released already. */
+/**
+ * Products with their levels as shoppers see them, summed over their variants: holds whose time is up count as
+ * released already.
+ */
 const levelsOf = (executor: Executor) =>
   executor
     .select({
@@ -43,13 +52,14 @@ const levelsOf = (executor: Executor) =>
       slug: products.slug,
       name: products.name,
       priceCents: products.priceCents,
-      onHand: stockLevels.onHand,
-      reserved: reservedUnits,
-      allocated: stockLevels.allocated,
-      available: freeUnits,
+      onHand: sql<number>`sum(${stockLevels.onHand})::int`,
+      reserved: sql<number>`sum(${reservedUnits})::int`,
+      allocated: sql<number>`sum(${stockLevels.allocated})::int`,
+      available: sql<number>`sum(${freeUnits})::int`,
     })
     .from(products)
-    .innerJoin(stockLevels, eq(stockLevels.productId, products.id));
+    .innerJoin(stockLevels, eq(stockLevels.productId, products.id))
+    .groupBy(products.id);
 
 /** Every product's levels as shoppers see them, by name. */
 export function listStockLevels(): Promise<StockLevelView[]> {
@@ -61,22 +71,57 @@ export async function getStockLevel(executor: Executor, productId: string): Prom
   return level;
 }
 
+export type VariantLevelView = {
+  id: string;
+  productId: string;
+  sku: string;
+  options: Record<string, string>;
+  priceCents: number;
+  retired: boolean;
+  onHand: number;
+  reserved: number;
+  allocated: number;
+  available: number;
+};
+
+/** Each variant's levels as shoppers see them (of one product, or of every product), in the shop's order. */
+export function listVariantLevels(executor: Executor = db, productId?: string): Promise<VariantLevelView[]> {
+  return executor
+    .select({
+      id: productVariants.id,
+      productId: productVariants.productId,
+      sku: productVariants.sku,
+      options: productVariants.options,
+      priceCents: productVariants.priceCents,
+      // Raw SQL: a boolean of the timestamp, read in the same select.
+      retired: sql<boolean>`${productVariants.retiredAt} is not null`,
+      onHand: stockLevels.onHand,
+      reserved: reservedUnits,
+      allocated: stockLevels.allocated,
+      available: freeUnits,
+    })
+    .from(productVariants)
+    .innerJoin(stockLevels, eq(stockLevels.variantId, productVariants.id))
+    .where(productId === undefined ? undefined : eq(productVariants.productId, productId))
+    .orderBy(asc(productVariants.productId), asc(productVariants.position), asc(productVariants.id));
+}
+
 /**
  * Restock (delta > 0) or write off (delta < 0) with a reason. A write-off may not take away units that are
  * held or sold: that would break reserved + allocated ≤ on hand, so it is refused with 409; nor may a restock
  * pass the largest level a stock row can hold.
  */
-export async function adjustStock(input: {
-  productId: string;
-  delta: number;
-  reason: string;
-  actorId: string | null;
-}): Promise<StockLevelView> {
+export async function adjustStock(
+  input: VariantChoice & {
+    productId: string;
+    delta: number;
+    reason: string;
+    actorId: string | null;
+  },
+): Promise<StockLevelView & { variant: VariantLevelView }> {
   return db.transaction(async (tx) => {
-    const [[row], expired] = await Promise.all([
-      lockStockRows(tx, [input.productId]),
-      expireStaleHoldsOn(tx, [input.productId]),
-    ]);
+    const { variantId } = await resolveVariant(tx, input, { forSale: false });
+    const [[row], expired] = await Promise.all([lockStockRows(tx, [variantId]), expireStaleHoldsOn(tx, [variantId])]);
     if (!row) throw notFound("product");
     const reserved = row.reserved - expired.reduce((n, h) => n + h.quantity, 0);
     const newOnHand = row.onHand + input.delta;
@@ -91,26 +136,28 @@ export async function adjustStock(input: {
     if (newOnHand > MAX_ON_HAND) {
       throw new DomainError(
         "invariant_violation",
-        `Cannot restock ${input.delta}: ${row.onHand} are on hand and one product can have at most ${MAX_ON_HAND}.`,
+        `Cannot restock ${input.delta}: ${row.onHand} are on hand and one variant can have at most ${MAX_ON_HAND}.`,
         { onHand: row.onHand, maxOnHand: MAX_ON_HAND },
       );
     }
     await applyLedger(tx, [
       ...expiredLedger(expired),
       {
-        productId: input.productId,
+        productId: row.productId,
+        variantId,
         kind: input.delta >= 0 ? "receive" : "write_off",
         onHandDelta: input.delta,
         actorId: input.actorId,
         reason: input.reason,
       },
     ]);
-    return (await getStockLevel(tx, input.productId))!;
+    const [level, variants] = await Promise.all([getStockLevel(tx, row.productId), listVariantLevels(tx, row.productId)]);
+    return { ...level!, variant: variants.find((v) => v.id === variantId)! };
   });
 }
 
 /**
- * The cron's sweep: releases holds whose time is up, in batches of products. Safe to run concurrently with
+ * The cron's sweep: releases holds whose time is up, in batches of variants. Safe to run concurrently with
  * itself and with checkouts: it skips stock rows another transaction has locked (that transaction expires
  * their stale holds itself) and never waits while holding a lock. Returns how many holds it expired.
  */
@@ -121,25 +168,25 @@ export async function expireStaleHolds(options: { batchSize?: number; maxBatches
   for (let batch = 0; batch < maxBatches; batch += 1) {
     const pass = await db.transaction(async (tx) => {
       const candidates = await tx
-        .selectDistinct({ productId: reservations.productId })
+        .selectDistinct({ variantId: reservations.variantId })
         .from(reservations)
         .where(lapsedHold)
         .limit(batchSize);
-      if (candidates.length === 0) return { expired: 0, products: 0 };
+      if (candidates.length === 0) return { expired: 0, variants: 0 };
       const locked = await tx
-        .select({ productId: stockLevels.productId })
+        .select({ variantId: stockLevels.variantId })
         .from(stockLevels)
-        .where(inArray(stockLevels.productId, candidates.map((c) => c.productId)))
-        .orderBy(asc(stockLevels.productId))
+        .where(inArray(stockLevels.variantId, candidates.map((c) => c.variantId)))
+        .orderBy(asc(stockLevels.variantId))
         .for("update", { skipLocked: true });
-      const holds = await expireStaleHoldsOn(tx, locked.map((l) => l.productId));
+      const holds = await expireStaleHoldsOn(tx, locked.map((l) => l.variantId));
       await applyLedger(tx, expiredLedger(holds));
-      return { expired: holds.length, products: candidates.length };
+      return { expired: holds.length, variants: candidates.length };
     });
     expired += pass.expired;
     // Done when fewer than a full batch were stale, or when every candidate was locked by someone else (who
     // expires those holds itself): another pass would only read the same rows again.
-    if (pass.products < batchSize || pass.expired === 0) break;
+    if (pass.variants < batchSize || pass.expired === 0) break;
   }
   recordExpired(expired);
   // Checkouts whose time is up read as "expired" already; this records it (no stock involved). A checkout
@@ -173,33 +220,36 @@ export async function expireStaleHolds(options: { batchSize?: number; maxBatches
 
 export interface ReconcileProblem {
   productId: string;
+  variantId: string;
   problem: string;
 }
 
+/** Every variant's stock row against its ledger, holds and unshipped orders (`products` counts the rows checked). */
 export async function reconcileStock(executor: Executor = db): Promise<{ ok: boolean; products: number; problems: ReconcileProblem[] }> {
   const m = stockMovements;
   const ledger = executor
     .select({
-      productId: m.productId,
+      variantId: m.variantId,
       onHand: sql`sum(${m.onHandDelta})`.as("ledger_on_hand"),
       reserved: sql`sum(${m.reservedDelta})`.as("ledger_reserved"),
       allocated: sql`sum(${m.allocatedDelta})`.as("ledger_allocated"),
     })
     .from(m)
-    .groupBy(m.productId)
+    .groupBy(m.variantId)
     .as("m");
   const activeHolds = executor
     .select({ units: sql`sum(${reservations.quantity})` })
     .from(reservations)
-    .where(and(eq(reservations.productId, stockLevels.productId), isActiveHold));
+    .where(and(eq(reservations.variantId, stockLevels.variantId), isActiveHold));
   const openAllocations = executor
     .select({ units: sql`sum(${orderLines.quantity})` })
     .from(orderLines)
     .innerJoin(orders, eq(orders.id, orderLines.orderId))
-    .where(and(eq(orderLines.productId, stockLevels.productId), sql`${orders.status} = 'paid'`));
+    .where(and(eq(orderLines.variantId, stockLevels.variantId), sql`${orders.status} = 'paid'`));
   const rows = await executor
     .select({
       productId: stockLevels.productId,
+      variantId: stockLevels.variantId,
       onHand: stockLevels.onHand,
       reserved: stockLevels.reserved,
       allocated: stockLevels.allocated,
@@ -210,12 +260,12 @@ export async function reconcileStock(executor: Executor = db): Promise<{ ok: boo
       openAllocations: sql<number>`coalesce(${openAllocations}, 0)::int`,
     })
     .from(stockLevels)
-    .leftJoin(ledger, eq(ledger.productId, stockLevels.productId))
-    .orderBy(stockLevels.productId);
+    .leftJoin(ledger, eq(ledger.variantId, stockLevels.variantId))
+    .orderBy(stockLevels.productId, stockLevels.variantId);
 
   const problems: ReconcileProblem[] = [];
   for (const r of rows) {
-    const report = (problem: string) => problems.push({ productId: r.productId, problem });
+    const report = (problem: string) => problems.push({ productId: r.productId, variantId: r.variantId, problem });
     if (r.onHand !== r.ledgerOnHand) report(`on hand ${r.onHand} but ledger says ${r.ledgerOnHand}`);
     if (r.reserved !== r.ledgerReserved) report(`reserved ${r.reserved} but ledger says ${r.ledgerReserved}`);
     if (r.allocated !== r.ledgerAllocated) report(`allocated ${r.allocated} but ledger says ${r.ledgerAllocated}`);

@@ -3,7 +3,7 @@
  * inside the caller's transaction and writes its ledger rows (stock_movements) there too.
  *
  * Lock order, the same in every transaction, so that no two can deadlock:
- *   cart → checkout → that checkout's reservations → stock rows (by product id) → other shoppers' stale holds
+ *   cart → checkout → that checkout's reservations → stock rows (by variant id) → other shoppers' stale holds
  * (the stale ones only with SKIP LOCKED). Holding a stock row lock, code never waits for another row.
  */
 import "server-only";
@@ -15,78 +15,86 @@ import { lapsedHold } from "./availability";
 import { moveTo } from "../checkout/states";
 import { recordExpired, recordReleased } from "../platform/metrics";
 
+/** A line that could not be held or sold: the variant (and its product), what was asked and what is free. */
 export interface ShortLine {
   productId: string;
+  variantId: string;
   requested: number;
   available: number;
 }
 
-export type LockedStockRow = { productId: string; onHand: number; reserved: number; allocated: number };
+export type LockedStockRow = { variantId: string; productId: string; onHand: number; reserved: number; allocated: number };
 
 /**
- * Which products a statement is about: a placeholder for a list of ids, or a subquery selecting them (so the
+ * Which variants a statement is about: a placeholder for a list of ids, or a subquery selecting them (so the
  * lock can ride with the reads that name them).
  */
-export type ProductIds = Placeholder | SQLWrapper;
+export type VariantIds = Placeholder | SQLWrapper;
 
-const productIn = (column: typeof stockLevels.productId | typeof reservations.productId, productIds: ProductIds) =>
-  is(productIds, Placeholder) ? anyOf(column, productIds) : anyOfSubquery(column, productIds);
+const variantIn = (column: typeof stockLevels.variantId | typeof reservations.variantId, variantIds: VariantIds) =>
+  is(variantIds, Placeholder) ? anyOf(column, variantIds) : anyOfSubquery(column, variantIds);
 
-/** Locks these products' stock rows in product-id order (the deadlock-free order) and returns them. */
-export const lockStockRowsOf = (productIds: ProductIds) =>
+/** Locks these variants' stock rows in variant-id order (the deadlock-free order) and returns them. */
+export const lockStockRowsOf = (variantIds: VariantIds) =>
   preparedOnce(() =>
     db
       .select({
+        variantId: stockLevels.variantId,
         productId: stockLevels.productId,
         onHand: stockLevels.onHand,
         reserved: stockLevels.reserved,
         allocated: stockLevels.allocated,
       })
       .from(stockLevels)
-      .where(productIn(stockLevels.productId, productIds))
-      .orderBy(asc(stockLevels.productId))
+      .where(variantIn(stockLevels.variantId, variantIds))
+      .orderBy(asc(stockLevels.variantId))
       .for("update")
       .prepare("lock_stock_rows"),
   );
 
-const lockListedStockRows = lockStockRowsOf(sql.placeholder("productIds"));
+const lockListedStockRows = lockStockRowsOf(sql.placeholder("variantIds"));
 
-/** Locks the stock rows of these products in product-id order and returns them. */
-export function lockStockRows(tx: Tx, productIds: readonly string[]): Promise<LockedStockRow[]> {
-  if (productIds.length === 0) return Promise.resolve([]);
-  return lockListedStockRows(tx, { productIds });
+/** Locks the stock rows of these variants in variant-id order and returns them. */
+export function lockStockRows(tx: Tx, variantIds: readonly string[]): Promise<LockedStockRow[]> {
+  if (variantIds.length === 0) return Promise.resolve([]);
+  return lockListedStockRows(tx, { variantIds });
 }
 
 /** A hold that was ended, as the ledger and the stock rows need to know it. */
-export type EndedHold = { productId: string; quantity: number; checkoutId: string };
+export type EndedHold = { variantId: string; productId: string; quantity: number; checkoutId: string };
 
 /**
- * Marks these products' holds whose time is up as expired and returns them. The caller holds the stock rows'
+ * Marks these variants' holds whose time is up as expired and returns them. The caller holds the stock rows'
  * locks and must write what they free back (`applyLedger`). A hold whose row another transaction has
  * locked is skipped: only the holder of its checkout's lock touches it (to extend, pay or release it), so
  * waiting for it could deadlock.
  */
-export const expireStaleHoldsOf = (productIds: ProductIds) =>
+export const expireStaleHoldsOf = (variantIds: VariantIds) =>
   preparedOnce(() => {
     const stale = db
       .select({ id: reservations.id })
       .from(reservations)
-      .where(and(productIn(reservations.productId, productIds), lapsedHold))
+      .where(and(variantIn(reservations.variantId, variantIds), lapsedHold))
       .for("update", { skipLocked: true });
     return db
       .update(reservations)
       .set({ status: "expired", endedAt: sql`now()` })
       .where(inArray(reservations.id, stale))
-      .returning({ productId: reservations.productId, quantity: reservations.quantity, checkoutId: reservations.checkoutId })
+      .returning({
+        variantId: reservations.variantId,
+        productId: reservations.productId,
+        quantity: reservations.quantity,
+        checkoutId: reservations.checkoutId,
+      })
       .prepare("expire_stale_holds");
   });
 
-const expireListedStaleHolds = expireStaleHoldsOf(sql.placeholder("productIds"));
+const expireListedStaleHolds = expireStaleHoldsOf(sql.placeholder("variantIds"));
 
-/** Expires the stale holds on the stock rows of these products (see expireStaleHoldsOf). */
-export function expireStaleHoldsOn(tx: Tx, productIds: readonly string[]): Promise<EndedHold[]> {
-  if (productIds.length === 0) return Promise.resolve([]);
-  return expireListedStaleHolds(tx, { productIds });
+/** Expires the stale holds on the stock rows of these variants (see expireStaleHoldsOf). */
+export function expireStaleHoldsOn(tx: Tx, variantIds: readonly string[]): Promise<EndedHold[]> {
+  if (variantIds.length === 0) return Promise.resolve([]);
+  return expireListedStaleHolds(tx, { variantIds });
 }
 
 export type LedgerEntry = typeof stockMovements.$inferInsert;
@@ -94,6 +102,7 @@ export type LedgerEntry = typeof stockMovements.$inferInsert;
 // Raw SQL: insertRows (db/batch-statements.ts), one statement text for any number of entries.
 const insertLedgerRows = insertRows(stockMovements, [
   "productId",
+  "variantId",
   "kind",
   "onHandDelta",
   "reservedDelta",
@@ -104,7 +113,7 @@ const insertLedgerRows = insertRows(stockMovements, [
   "orderId",
 ]);
 
-// Every changed row in one statement (one parameter), whatever the number of products.
+// Every changed row in one statement (one parameter), whatever the number of variants.
 const updateStockLevels = preparedOnce(() =>
   db
     .update(stockLevels)
@@ -117,38 +126,39 @@ const updateStockLevels = preparedOnce(() =>
     .from(
       jsonRows(
         "change",
-        { product_id: stockLevels.productId, reserved: stockLevels.reserved, allocated: stockLevels.allocated, on_hand: stockLevels.onHand },
+        { variant_id: stockLevels.variantId, reserved: stockLevels.reserved, allocated: stockLevels.allocated, on_hand: stockLevels.onHand },
         sql.placeholder("changes"),
       ),
     )
-    .where(sql`${stockLevels.productId} = change.product_id`)
+    .where(sql`${stockLevels.variantId} = change.variant_id`)
     .prepare("update_stock_levels"),
 );
 
 /**
  * Writes a set of hold changes to the ledger and to the stock rows (whose locks the caller holds): one
- * multi-row insert and one update of every changed stock row. `reservedDelta` per product is the sum of the
+ * multi-row insert and one update of every changed stock row. `reservedDelta` per variant is the sum of the
  * entries' reserved deltas, so the levels always equal the ledger.
  */
 export async function applyLedger(tx: Tx, entries: LedgerEntry[]): Promise<void> {
   if (entries.length === 0) return;
   const delta = new Map<string, { reserved: number; allocated: number; onHand: number }>();
   for (const e of entries) {
-    const d = delta.get(e.productId) ?? { reserved: 0, allocated: 0, onHand: 0 };
+    const d = delta.get(e.variantId) ?? { reserved: 0, allocated: 0, onHand: 0 };
     d.reserved += e.reservedDelta ?? 0;
     d.allocated += e.allocatedDelta ?? 0;
     d.onHand += e.onHandDelta ?? 0;
-    delta.set(e.productId, d);
+    delta.set(e.variantId, d);
   }
   const changes = [...delta]
     .filter(([, d]) => d.reserved !== 0 || d.allocated !== 0 || d.onHand !== 0)
-    .map(([productId, d]) => ({ product_id: productId, reserved: d.reserved, allocated: d.allocated, on_hand: d.onHand }));
+    .map(([variantId, d]) => ({ variant_id: variantId, reserved: d.reserved, allocated: d.allocated, on_hand: d.onHand }));
   // Sent together: postgres.js pipelines them on the transaction's connection, one round trip in all.
   await Promise.all([
     insertLedgerRows(
       tx,
       entries.map((e) => ({
         productId: e.productId,
+        variantId: e.variantId,
         kind: e.kind,
         onHandDelta: e.onHandDelta ?? 0,
         reservedDelta: e.reservedDelta ?? 0,
@@ -166,6 +176,7 @@ export async function applyLedger(tx: Tx, entries: LedgerEntry[]): Promise<void>
 export const expiredLedger = (holds: EndedHold[]): LedgerEntry[] =>
   holds.map((h) => ({
     productId: h.productId,
+    variantId: h.variantId,
     kind: "expire" as const,
     reservedDelta: -h.quantity,
     checkoutId: h.checkoutId,
@@ -190,23 +201,24 @@ export async function releaseCheckoutHolds(
   },
 ): Promise<number> {
   const held = await tx
-    .select({ productId: reservations.productId })
+    .select({ variantId: reservations.variantId })
     .from(reservations)
     .where(and(eq(reservations.checkoutId, checkoutId), eq(reservations.status, "active")));
   await lockStockRows(
     tx,
-    held.map((r) => r.productId),
+    held.map((r) => r.variantId),
   );
   const freed = await tx
     .update(reservations)
     .set({ status: options.kind === "expire" ? "expired" : "released", endedAt: sql`now()` })
     .where(and(eq(reservations.checkoutId, checkoutId), eq(reservations.status, "active")))
-    .returning({ productId: reservations.productId, quantity: reservations.quantity });
+    .returning({ productId: reservations.productId, variantId: reservations.variantId, quantity: reservations.quantity });
   (options.kind === "expire" ? recordExpired : recordReleased)(freed.length);
   await applyLedger(
     tx,
     freed.map((f) => ({
       productId: f.productId,
+      variantId: f.variantId,
       kind: options.kind,
       reservedDelta: -f.quantity,
       checkoutId,
@@ -218,11 +230,11 @@ export async function releaseCheckoutHolds(
   return freed.length;
 }
 
-type OrderUnits = readonly { productId: string; quantity: number }[];
+type OrderUnits = readonly { productId: string; variantId: string; quantity: number }[];
 
 /**
  * An order's allocated units leave `allocated`: back on sale, or off the shelf with them (on hand drops too). The
- * caller holds the order's row lock; the stock rows are locked here, in product-id order.
+ * caller holds the order's row lock; the stock rows are locked here, in variant-id order.
  */
 async function settleOrderUnits(
   tx: Tx,
@@ -232,12 +244,13 @@ async function settleOrderUnits(
 ): Promise<void> {
   await lockStockRows(
     tx,
-    lines.map((l) => l.productId),
+    lines.map((l) => l.variantId),
   );
   await applyLedger(
     tx,
     lines.map((l) => ({
       productId: l.productId,
+      variantId: l.variantId,
       kind: change.kind,
       ...(change.offTheShelf ? { onHandDelta: -l.quantity } : {}),
       allocatedDelta: -l.quantity,
@@ -272,14 +285,14 @@ export async function holdOwner(reservationId: string): Promise<{ checkoutId: st
   return owner;
 }
 
-/** The units these checkouts hold (or held), per product. */
+/** The units these checkouts hold (or held), per variant. */
 export async function unitsHeldBy(tx: Tx, checkoutIds: readonly string[]): Promise<Map<string, number>> {
   const units = new Map<string, number>();
   if (checkoutIds.length === 0) return units;
   const lines = await tx
-    .select({ productId: reservations.productId, quantity: reservations.quantity })
+    .select({ variantId: reservations.variantId, quantity: reservations.quantity })
     .from(reservations)
     .where(inArray(reservations.checkoutId, [...checkoutIds]));
-  for (const l of lines) units.set(l.productId, (units.get(l.productId) ?? 0) + l.quantity);
+  for (const l of lines) units.set(l.variantId, (units.get(l.variantId) ?? 0) + l.quantity);
   return units;
 }

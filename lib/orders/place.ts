@@ -33,10 +33,13 @@ export async function placeOrder(
   const orderId = crypto.randomUUID();
   const short = await allocateToOrder(tx, checkout.id, { orderId, actorId: payment.shopperId });
   if (short.length > 0) return { short };
-  // The name is copied onto the order line: a later rename never rewrites what was sold.
+  // The name, SKU and options are copied onto the order line: a later change never rewrites what was sold.
   const bought = (await heldLines(tx, checkout.id)).map((l) => ({
     productId: l.productId,
+    variantId: l.variantId,
     name: l.name,
+    sku: l.sku,
+    options: l.options,
     quantity: l.quantity,
     unitPriceCents: l.unitPriceCents,
   }));

@@ -154,7 +154,7 @@ export async function fulfilOrder(orderId: string, actorId: string | null): Prom
       throw new DomainError("conflict", "This order's payment has not been captured: retry the capture (or cancel the order) before shipping it.");
     }
     const lines = await tx
-      .select({ productId: orderLines.productId, quantity: orderLines.quantity })
+      .select({ productId: orderLines.productId, variantId: orderLines.variantId, quantity: orderLines.quantity })
       .from(orderLines)
       .where(eq(orderLines.orderId, orderId));
     await fulfilOrderUnits(tx, orderId, lines, actorId);

@@ -96,10 +96,10 @@ export async function cancelOrderWithFailedPayment(orderId: string, actorId: str
       );
     }
     const lines = await tx
-      .select({ productId: orderLines.productId, quantity: orderLines.quantity })
+      .select({ productId: orderLines.productId, variantId: orderLines.variantId, quantity: orderLines.quantity })
       .from(orderLines)
       .where(eq(orderLines.orderId, orderId))
-      .orderBy(orderLines.productId);
+      .orderBy(orderLines.variantId);
     await releaseOrderUnits(tx, orderId, lines, { actorId, reason: `order cancelled (payment failed): ${reason}` });
     await tx.update(orders).set({ status: "cancelled", cancelledAt: sql`now()` }).where(eq(orders.id, orderId));
   });

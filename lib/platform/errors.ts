@@ -10,6 +10,7 @@ export type ErrorCode =
   | "unauthenticated"
   | "forbidden"
   | "not_found"
+  | "variant_required"
   | "empty_cart"
   | "insufficient_stock"
   | "quantity_limit"
@@ -32,6 +33,7 @@ export type ErrorCode =
 
 const statusOf: Record<ErrorCode, number> = {
   invalid_request: 400,
+  variant_required: 400,
   empty_cart: 400,
   quantity_limit: 400,
   unauthenticated: 401,

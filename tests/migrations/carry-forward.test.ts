@@ -99,3 +99,99 @@ describe("migration 0006 (account proofs, order-line names, cancelled orders)", 
     ).rejects.toThrow(/account_tokens_purpose_valid/);
   });
 });
+
+describe("migration 0008 (variants: the unit of stock)", () => {
+  let shop: { url: string; sql: postgres.Sql };
+  const ids = { shopper: "", lamp: "", mug: "", cart: "", checkout: "", paidCheckout: "", order: "" };
+
+  beforeAll(async () => {
+    // 0000–0007: one stock row per product, filled as a shop running it would be.
+    shop = await databaseAt(8);
+    const { sql } = shop;
+    const [s] = await sql`insert into users (kind) values ('guest') returning id`;
+    ids.shopper = s!.id;
+    const [lamp] = await sql`insert into products (slug, name, price_cents) values ('desk-lamp', 'Desk Lamp', 4000) returning id`;
+    const [mug] = await sql`insert into products (slug, name, price_cents, archived_at) values ('old-mug', 'Old Mug', 900, now()) returning id`;
+    ids.lamp = lamp!.id;
+    ids.mug = mug!.id;
+    await sql`insert into stock_levels (product_id, on_hand, reserved, allocated) values (${ids.lamp}, 10, 2, 3), (${ids.mug}, 4, 0, 0)`;
+    const [cart] = await sql`insert into carts (shopper_id) values (${ids.shopper}) returning id`;
+    ids.cart = cart!.id;
+    await sql`insert into cart_lines (cart_id, product_id, quantity) values (${ids.cart}, ${ids.lamp}, 2), (${ids.cart}, ${ids.mug}, 1)`;
+    const [live] = await sql`insert into checkouts (cart_id, shopper_id, total_cents, expires_at, hard_expires_at)
+      values (${ids.cart}, ${ids.shopper}, 8000, now() + interval '10 minutes', now() + interval '1 hour') returning id`;
+    ids.checkout = live!.id;
+    await sql`insert into reservations (checkout_id, shopper_id, product_id, quantity, unit_price_cents, expires_at)
+      values (${ids.checkout}, ${ids.shopper}, ${ids.lamp}, 2, 4000, now() + interval '10 minutes')`;
+    const [paid] = await sql`insert into checkouts (cart_id, shopper_id, status, ended_by, total_cents, expires_at, hard_expires_at, ended_at)
+      values (${ids.cart}, ${ids.shopper}, 'completed', 'payment', 12000, now(), now(), now()) returning id`;
+    ids.paidCheckout = paid!.id;
+    const [order] = await sql`insert into orders (checkout_id, shopper_id, total_cents, payment_reference)
+      values (${ids.paidCheckout}, ${ids.shopper}, 12000, 'ref_8') returning id`;
+    ids.order = order!.id;
+    await sql`insert into order_lines (order_id, product_id, name, quantity, unit_price_cents) values (${ids.order}, ${ids.lamp}, 'Desk Lamp', 3, 4000)`;
+    await sql`insert into stock_movements (product_id, kind, on_hand_delta) values (${ids.lamp}, 'receive', 10), (${ids.mug}, 'receive', 4)`;
+    await sql`insert into stock_movements (product_id, kind, reserved_delta, checkout_id) values (${ids.lamp}, 'reserve', 5, ${ids.paidCheckout})`;
+    await sql`insert into stock_movements (product_id, kind, reserved_delta, allocated_delta, checkout_id, order_id)
+      values (${ids.lamp}, 'allocate', -3, 3, ${ids.paidCheckout}, ${ids.order})`;
+
+    await runMigrations(shop.url);
+  });
+
+  afterAll(async () => {
+    await shop.sql.end();
+  });
+
+  it("makes every product a one-variant product with its price and a SKU made from its slug", async () => {
+    const variants = await shop.sql`select product_id, sku, options, price_cents, retired_at from product_variants order by sku`;
+    expect(variants).toEqual([
+      { product_id: ids.lamp, sku: "DESK-LAMP", options: {}, price_cents: 4000, retired_at: null },
+      { product_id: ids.mug, sku: "OLD-MUG", options: {}, price_cents: 900, retired_at: null },
+    ]);
+    expect(await shop.sql`select count(*)::int as n from product_options`).toEqual([{ n: 0 }]);
+  });
+
+  it("keeps stock, cart lines, holds, order lines and the ledger on that variant, with every number intact", async () => {
+    const { sql } = shop;
+    const [lampVariant] = await sql`select id from product_variants where product_id = ${ids.lamp}`;
+    const variant = lampVariant!.id as string;
+    expect(await sql`select on_hand, reserved, allocated from stock_levels where variant_id = ${variant}`).toEqual([
+      { on_hand: 10, reserved: 2, allocated: 3 },
+    ]);
+    expect(await sql`select variant_id, quantity from cart_lines where product_id = ${ids.lamp}`).toEqual([
+      { variant_id: variant, quantity: 2 },
+    ]);
+    expect(await sql`select variant_id, quantity, status from reservations where checkout_id = ${ids.checkout}`).toEqual([
+      { variant_id: variant, quantity: 2, status: "active" },
+    ]);
+    expect(await sql`select variant_id, sku, options, name, quantity from order_lines where order_id = ${ids.order}`).toEqual([
+      { variant_id: variant, sku: "DESK-LAMP", options: {}, name: "Desk Lamp", quantity: 3 },
+    ]);
+    const ledger = await sql`select kind, on_hand_delta, reserved_delta, allocated_delta from stock_movements where variant_id = ${variant} order by id`;
+    expect(ledger.map((row) => row.kind)).toEqual(["receive", "reserve", "allocate"]);
+    expect(await sql`select count(*)::int as n from stock_movements where variant_id is null`).toEqual([{ n: 0 }]);
+  });
+
+  it("keeps the ledger append-only and holds the new invariants as constraints", async () => {
+    const { sql } = shop;
+    await expect(sql`update stock_movements set reason = 'x'`).rejects.toThrow();
+    const [mugVariant] = await sql`select id from product_variants where product_id = ${ids.mug}`;
+    // An order line's variant must belong to its product.
+    await expect(
+      sql`insert into order_lines (order_id, product_id, variant_id, name, sku, quantity, unit_price_cents)
+        values (${ids.order}, ${ids.lamp}, ${mugVariant!.id}, 'Desk Lamp', 'OLD-MUG', 1, 4000)`,
+    ).rejects.toThrow(/order_lines_variant_fk/);
+    // SKUs are unique whatever their case; a combination of options is one variant per product.
+    await expect(sql`insert into product_variants (product_id, sku, price_cents) values (${ids.mug}, 'desk-lamp', 1)`).rejects.toThrow(
+      /product_variants_sku_unique/,
+    );
+    await expect(sql`insert into product_variants (product_id, sku, price_cents) values (${ids.mug}, 'MUG-2', 1)`).rejects.toThrow(
+      /product_variants_one_per_combination/,
+    );
+    // Two variants of one product each keep their own stock row.
+    const [second] = await sql`insert into product_variants (product_id, sku, options, price_cents)
+      values (${ids.mug}, 'OLD-MUG-RED', ${sql.json({ Colour: "Red" })}, 900) returning id`;
+    await sql`insert into stock_levels (variant_id, product_id, on_hand) values (${second!.id}, ${ids.mug}, 1)`;
+    await expect(sql`update stock_levels set reserved = 2 where variant_id = ${second!.id}`).rejects.toThrow(/stock_never_oversold/);
+  });
+});

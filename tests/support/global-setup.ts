@@ -39,7 +39,10 @@ export default async function setup(project: TestProject) {
   // A fuzz run count of 0 or a typo would pass every property untried: refuse to start instead.
   checkRunCounts();
   // Tests over HTTP run the production build; `npm test` builds first, a bare `vitest` builds if it must.
-  ensureBuild();
+  // TEST_WITHOUT_BUILD=1 skips it, and the shared server, for a run of files that start no server (engine,
+  // migration, lint tests).
+  const withServers = process.env.TEST_WITHOUT_BUILD !== "1";
+  if (withServers) ensureBuild();
   let serverUrl = process.env.DATABASE_URL;
   let stop = async () => {};
   let dataDir: string | undefined;
@@ -67,7 +70,9 @@ export default async function setup(project: TestProject) {
 
   const sharedUrl = new URL(serverUrl);
   sharedUrl.pathname = `/${SHARED}`;
-  const sharedApp = await startApp({ DATABASE_URL: sharedUrl.toString() });
+  const sharedApp = withServers
+    ? await startApp({ DATABASE_URL: sharedUrl.toString() })
+    : { baseUrl: "http://127.0.0.1:1", port: 1, stop: async () => {} };
 
   project.provide("serverUrl", serverUrl);
   project.provide("templateDatabase", TEMPLATE);

@@ -4,8 +4,8 @@
  * Concurrent checkout starts in one app server are coalesced (HoldQueue) into one transaction, so a flash sale
  * on one product takes its row lock once per batch rather than once per shopper. In that transaction, read top
  * to bottom:
- *   1. lock the shoppers' carts, their live checkouts, then the stock rows of every product those carts want
- *      or those checkouts hold (SELECT … FOR UPDATE, in product-id order), expiring the holds on them whose time
+ *   1. lock the shoppers' carts, their live checkouts, then the stock rows of every variant those carts want
+ *      or those checkouts hold (SELECT … FOR UPDATE, in variant-id order), expiring the holds on them whose time
  *      is up — whether or not any cron has run; read the cart lines and what the checkouts hold; count each
  *      shopper's checkout start against their rate limit; lock and read what each client address has held this
  *      hour, as if every start were held (`countClientHolds`). All of it in one round trip;
@@ -27,7 +27,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { union } from "drizzle-orm/pg-core";
 import { db, type Db, type Tx } from "@/db/client";
 import { anyOf, anyOfSubquery, bareName, insertRows, jsonRows, preparedOnce, rawStatement } from "@/db/batch-statements";
-import { cartLines, carts, checkouts, products, rateLimits, reservations } from "@/db/schema";
+import { cartLines, carts, checkouts, products, productVariants, rateLimits, reservations } from "@/db/schema";
 import { freeUnitsOf, holdHasLapsed, isLiveCheckout } from "../availability";
 import { env } from "../../platform/env";
 import { excluded } from "../../../db/sql-parts";
@@ -52,6 +52,10 @@ export interface HoldRequest {
 
 export interface HeldLine {
   productId: string;
+  variantId: string;
+  sku: string;
+  /** The variant's option values ({} for a product without options). */
+  options: Record<string, string>;
   slug: string;
   name: string;
   quantity: number;
@@ -82,7 +86,7 @@ export type HoldOutcome =
   | { outcome: "empty_cart" | "not_found" | "line_limit" };
 
 type LiveCheckout = typeof checkouts.$inferSelect;
-type CartLine = { cartId: string; productId: string; quantity: number; unitPriceCents: number; slug: string; name: string };
+type CartLine = HeldLine & { cartId: string };
 
 type Plan =
   | { kind: "answer"; outcome: HoldOutcome }
@@ -95,7 +99,7 @@ const CLIENT_WINDOW_SECONDS = 3600;
 
 /**
  * The batch's reads, in the lock order of every transaction here: the shoppers' carts, their live checkouts, then
- * the stock rows of every product their carts want or their checkouts hold, in product-id order, with the holds
+ * the stock rows of every variant their carts want or their checkouts hold, in variant-id order, with the holds
  * on them whose time is up expired. The reads in between need no lock of their own. NO KEY UPDATE on carts: a
  * transaction that updates a checkout re-checks its foreign key with KEY SHARE on the cart while holding the
  * checkout's lock; FOR UPDATE here would wait for it while blocking it (a deadlock). Each is built once, with the
@@ -105,10 +109,10 @@ const batchReads = (() => {
   const shopperIds = sql.placeholder("shopperIds");
   const cartsOfShoppers = db.select({ id: carts.id }).from(carts).where(anyOf(carts.shopperId, shopperIds));
   const liveCheckoutsOfCarts = and(anyOfSubquery(checkouts.cartId, cartsOfShoppers), isLiveCheckout);
-  const productsOfBatch = union(
-    db.select({ productId: cartLines.productId }).from(cartLines).where(anyOfSubquery(cartLines.cartId, cartsOfShoppers)),
+  const variantsOfBatch = union(
+    db.select({ variantId: cartLines.variantId }).from(cartLines).where(anyOfSubquery(cartLines.cartId, cartsOfShoppers)),
     db
-      .select({ productId: reservations.productId })
+      .select({ variantId: reservations.variantId })
       .from(reservations)
       .where(anyOfSubquery(reservations.checkoutId, db.select({ id: checkouts.id }).from(checkouts).where(liveCheckoutsOfCarts))),
   );
@@ -130,15 +134,19 @@ const batchReads = (() => {
         .select({
           cartId: cartLines.cartId,
           productId: cartLines.productId,
+          variantId: cartLines.variantId,
+          sku: productVariants.sku,
+          options: productVariants.options,
           quantity: cartLines.quantity,
-          unitPriceCents: products.priceCents,
+          unitPriceCents: productVariants.priceCents,
           slug: products.slug,
           name: products.name,
         })
         .from(cartLines)
         .innerJoin(products, eq(products.id, cartLines.productId))
+        .innerJoin(productVariants, eq(productVariants.id, cartLines.variantId))
         .where(anyOfSubquery(cartLines.cartId, cartsOfShoppers))
-        .orderBy(asc(cartLines.productId))
+        .orderBy(asc(cartLines.variantId))
         .prepare("hold_cart_lines"),
     ),
     liveHolds: preparedOnce(() =>
@@ -146,6 +154,9 @@ const batchReads = (() => {
         .select({
           checkoutId: reservations.checkoutId,
           productId: reservations.productId,
+          variantId: reservations.variantId,
+          sku: productVariants.sku,
+          options: productVariants.options,
           quantity: reservations.quantity,
           unitPriceCents: reservations.unitPriceCents,
           status: reservations.status,
@@ -155,6 +166,7 @@ const batchReads = (() => {
         })
         .from(reservations)
         .innerJoin(products, eq(products.id, reservations.productId))
+        .innerJoin(productVariants, eq(productVariants.id, reservations.variantId))
         .innerJoin(checkouts, eq(checkouts.id, reservations.checkoutId))
         .where(liveCheckoutsOfCarts)
         .prepare("hold_live_holds"),
@@ -163,8 +175,8 @@ const batchReads = (() => {
     clock: preparedOnce(() =>
       rawStatement<{ now: string; clock: string }>(sql`select to_json(now()) #>> '{}' as now, to_json(clock_timestamp()) #>> '{}' as clock`),
     ),
-    lockStockRows: lockStockRowsOf(productsOfBatch),
-    expireStaleHolds: expireStaleHoldsOf(productsOfBatch),
+    lockStockRows: lockStockRowsOf(variantsOfBatch),
+    expireStaleHolds: expireStaleHoldsOf(variantsOfBatch),
   };
 })();
 
@@ -220,10 +232,10 @@ export async function holdCarts(
       return { kind: "hold", cartId, lines: cartLinesNow, replaces: live };
     });
 
-    // 3. The free units of each locked stock row, with the stale holds just expired given back. A product
+    // 3. The free units of each locked stock row, with the stale holds just expired given back. A variant
     //    whose row is not locked (a cart line removed between the reads above) counts as none free.
-    const free = new Map(stock.map((s) => [s.productId, freeUnitsOf(s)]));
-    for (const e of expired) free.set(e.productId, (free.get(e.productId) ?? 0) + e.quantity);
+    const free = new Map(stock.map((s) => [s.variantId, freeUnitsOf(s)]));
+    for (const e of expired) free.set(e.variantId, (free.get(e.variantId) ?? 0) + e.quantity);
 
     // 4. Decide each request in order, all or nothing.
     const expiresAt = new Date(now.getTime() + Math.min(env.RESERVATION_TTL_SECONDS, env.RESERVATION_MAX_SECONDS) * 1000);
@@ -239,19 +251,19 @@ export async function holdCarts(
       // What the replaced checkout still holds (and has not lapsed) comes back if, and only if, this is held.
       const givenBack = new Map<string, number>();
       for (const h of plan.replaces ? (holdsOf.get(plan.replaces.id) ?? []) : []) {
-        if (h.status === "active" && !holdHasLapsed(h, now)) givenBack.set(h.productId, (givenBack.get(h.productId) ?? 0) + h.quantity);
+        if (h.status === "active" && !holdHasLapsed(h, now)) givenBack.set(h.variantId, (givenBack.get(h.variantId) ?? 0) + h.quantity);
       }
       // What this client address may still hold comes first: a refused start holds nothing.
       const address = requests[i]!.clientAddress;
       const overAddress = address === undefined ? undefined : clientCounts.refusal(address, plan.lines);
       if (overAddress) return void (outcomes[i] = overAddress);
-      const freeFor = (productId: string) => (free.get(productId) ?? 0) + (givenBack.get(productId) ?? 0);
+      const freeFor = (variantId: string) => (free.get(variantId) ?? 0) + (givenBack.get(variantId) ?? 0);
       const short = plan.lines
-        .filter((l) => l.quantity > freeFor(l.productId))
-        .map((l) => ({ productId: l.productId, requested: l.quantity, available: Math.max(0, freeFor(l.productId)) }));
+        .filter((l) => l.quantity > freeFor(l.variantId))
+        .map((l) => ({ productId: l.productId, variantId: l.variantId, requested: l.quantity, available: Math.max(0, freeFor(l.variantId)) }));
       if (short.length > 0) return void (outcomes[i] = { outcome: "insufficient_stock", lines: short });
-      for (const [productId, quantity] of givenBack) free.set(productId, (free.get(productId) ?? 0) + quantity);
-      for (const l of plan.lines) free.set(l.productId, free.get(l.productId)! - l.quantity);
+      for (const [variantId, quantity] of givenBack) free.set(variantId, (free.get(variantId) ?? 0) + quantity);
+      for (const l of plan.lines) free.set(l.variantId, free.get(l.variantId)! - l.quantity);
       if (address !== undefined) clientCounts.take(address, plan.lines);
       const checkout: HeldCheckout = {
         id: crypto.randomUUID(),
@@ -263,7 +275,7 @@ export async function holdCarts(
         expiresAt,
         hardExpiresAt,
         serverTime,
-        lines: [...plan.lines].sort((a, b) => a.name.localeCompare(b.name)).map(({ cartId: _cartId, ...line }) => line),
+        lines: [...plan.lines].sort(byName).map(({ cartId: _cartId, ...line }) => line),
       };
       granted.push({ request: requests[i]!, plan, checkout });
       outcomes[i] = { outcome: "held", checkoutId: checkout.id, checkout };
@@ -282,13 +294,16 @@ export async function holdCarts(
 
 const answer = (outcome: "empty_cart" | "not_found" | "line_limit"): Plan => ({ kind: "answer", outcome: { outcome } });
 
-type LiveHold = { productId: string; quantity: number; status: string; expiresAt: Date; unitPriceCents: number; slug: string; name: string };
+type LiveHold = HeldLine & { checkoutId: string; status: string; expiresAt: Date };
+
+/** A checkout's lines in the order shoppers read them: by product name, then SKU. */
+const byName = (a: HeldLine, b: HeldLine) => a.name.localeCompare(b.name) || a.sku.localeCompare(b.sku);
 
 /** Still in time, every hold live, holding exactly the cart's lines: starting again changes nothing. */
 function isSameHold(live: LiveCheckout, holds: LiveHold[], lines: CartLine[], now: Date): boolean {
   if (live.expiresAt <= now || holds.some((h) => h.status !== "active") || holds.length !== lines.length) return false;
-  const held = new Map(holds.map((h) => [h.productId, h.quantity]));
-  return lines.every((l) => held.get(l.productId) === l.quantity);
+  const held = new Map(holds.map((h) => [h.variantId, h.quantity]));
+  return lines.every((l) => held.get(l.variantId) === l.quantity);
 }
 
 function existing(live: LiveCheckout, holds: LiveHold[], serverTime: Date): HoldOutcome {
@@ -306,8 +321,8 @@ function existing(live: LiveCheckout, holds: LiveHold[], serverTime: Date): Hold
       hardExpiresAt: live.hardExpiresAt,
       serverTime,
       lines: holds
-        .map((h) => ({ productId: h.productId, slug: h.slug, name: h.name, quantity: h.quantity, unitPriceCents: h.unitPriceCents }))
-        .sort((a, b) => a.name.localeCompare(b.name)),
+        .map(({ checkoutId: _checkoutId, status: _status, expiresAt: _expiresAt, ...line }) => line)
+        .sort(byName),
     },
   };
 }
@@ -330,6 +345,7 @@ async function writeBatch(
   const reserved: LedgerEntry[] = granted.flatMap(({ request, plan, checkout }) =>
     plan.lines.map((l) => ({
       productId: l.productId,
+      variantId: l.variantId,
       kind: "reserve" as const,
       reservedDelta: l.quantity,
       checkoutId: checkout.id,
@@ -346,10 +362,17 @@ async function writeBatch(
       .update(reservations)
       .set({ status: "released", endedAt: sql`now()` })
       .where(and(anyOf(reservations.checkoutId, ids), eq(reservations.status, "active")))
-      .returning({ productId: reservations.productId, quantity: reservations.quantity, checkoutId: reservations.checkoutId, shopperId: reservations.shopperId })
+      .returning({
+        productId: reservations.productId,
+        variantId: reservations.variantId,
+        quantity: reservations.quantity,
+        checkoutId: reservations.checkoutId,
+        shopperId: reservations.shopperId,
+      })
       .then((freed) =>
         freed.map((f) => ({
           productId: f.productId,
+          variantId: f.variantId,
           kind: "release" as const,
           reservedDelta: -f.quantity,
           checkoutId: f.checkoutId,
@@ -395,6 +418,7 @@ async function writeBatch(
                 checkoutId: checkout.id,
                 shopperId: request.shopperId,
                 productId: l.productId,
+                variantId: l.variantId,
                 quantity: l.quantity,
                 unitPriceCents: l.unitPriceCents,
                 expiresAt: checkout.expiresAt,
@@ -445,7 +469,7 @@ const insertCheckouts = insertRows(checkouts, [
   "expiresAt",
   "hardExpiresAt",
 ]);
-const insertHolds = insertRows(reservations, ["checkoutId", "shopperId", "productId", "quantity", "unitPriceCents", "expiresAt"]);
+const insertHolds = insertRows(reservations, ["checkoutId", "shopperId", "productId", "variantId", "quantity", "unitPriceCents", "expiresAt"]);
 
 // Raw SQL: insertRows (db/batch-statements.ts) with an upsert, one statement text for any number of shoppers.
 const countStarts = insertRows<typeof rateLimits, "bucket" | "hits", "windowStart", { bucket: string; hits: number; retryAfter: number }>(
@@ -571,10 +595,10 @@ class ClientCounts {
     if (tooManyCheckouts !== undefined) {
       return { outcome: "rate_limited", retryAfterSeconds: tooManyCheckouts, per: "address", productId: null };
     }
-    for (const line of lines) {
-      const tooManyUnits = over(unitsBucket(address, line.productId), line.quantity, units);
+    for (const [productId, quantity] of unitsPerProduct(lines)) {
+      const tooManyUnits = over(unitsBucket(address, productId), quantity, units);
       if (tooManyUnits !== undefined) {
-        return { outcome: "rate_limited", retryAfterSeconds: tooManyUnits, per: "address", productId: line.productId };
+        return { outcome: "rate_limited", retryAfterSeconds: tooManyUnits, per: "address", productId };
       }
     }
     return undefined;
@@ -588,7 +612,7 @@ class ClientCounts {
       this.added.set(bucket, (this.added.get(bucket) ?? 0) + n);
     };
     add(checkoutsBucket(address), 1);
-    for (const line of lines) add(unitsBucket(address, line.productId), line.quantity);
+    for (const [productId, quantity] of unitsPerProduct(lines)) add(unitsBucket(address, productId), quantity);
   }
 
   /**
@@ -602,6 +626,13 @@ class ClientCounts {
       .filter((c) => c.hits !== 0)
       .sort((x, y) => (x.bucket < y.bucket ? -1 : x.bucket > y.bucket ? 1 : 0));
   }
+}
+
+/** A cart's units per product (the per-address bound is per product, whichever of its variants). */
+function unitsPerProduct(lines: readonly { productId: string; quantity: number }[]): Map<string, number> {
+  const units = new Map<string, number>();
+  for (const line of lines) units.set(line.productId, (units.get(line.productId) ?? 0) + line.quantity);
+  return units;
 }
 
 /** Both bounds off: nothing is read, counted or written. */
