@@ -32,14 +32,14 @@ export async function runBaseline(
           await sql.begin(async (tx) => {
             const [row] = await tx<{ free: number }[]>`
               select on_hand - reserved - allocated as free from bench_baseline_stock
-              where product_id = ${hold.productId} for update`;
+              where variant_id = ${hold.productId} for update`;
             if (!row || row.free < 1) throw new Shortage();
             await tx`
-              insert into bench_baseline_holds (checkout_id, shopper_id, product_id, quantity, unit_price_cents, expires_at)
-              values (gen_random_uuid(), ${hold.shopperId}, ${hold.productId}, 1, 1000, now() + interval '900 seconds')`;
+              insert into bench_baseline_holds (checkout_id, shopper_id, product_id, variant_id, quantity, unit_price_cents, expires_at)
+              values (gen_random_uuid(), ${hold.shopperId}, ${hold.productId}, ${hold.productId}, 1, 1000, now() + interval '900 seconds')`;
             await tx`
               update bench_baseline_stock set reserved = reserved + 1, updated_at = now()
-              where product_id = ${hold.productId}`;
+              where variant_id = ${hold.productId}`;
           });
           return true;
         } catch (error) {

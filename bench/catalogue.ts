@@ -178,12 +178,17 @@ export async function addProducts(sql: Sql, count: number): Promise<void> {
           (${materials}::text[])[1 + (i * 7) % ${materials.length}] || ', made in a small batch.',
         500 + (i * 7919) % 30000
       from generate_series(1, ${count}) as i
-      returning id, (hashtext(id::text) & 65535) % 40 as on_hand
+      returning id, slug, price_cents, (hashtext(id::text) & 65535) % 40 as on_hand
+    ), variant as (
+      insert into product_variants (product_id, sku, price_cents) select id, upper(slug), price_cents from made
+      returning id, product_id
     ), stock as (
-      insert into stock_levels (product_id, on_hand) select id, on_hand from made
+      insert into stock_levels (product_id, variant_id, on_hand)
+      select made.id, variant.id, on_hand from made join variant on variant.product_id = made.id
     )
-    insert into stock_movements (product_id, kind, on_hand_delta, reason)
-    select id, 'receive', on_hand, 'opening stock' from made where on_hand > 0`;
+    insert into stock_movements (product_id, variant_id, kind, on_hand_delta, reason)
+    select made.id, variant.id, 'receive', on_hand, 'opening stock' from made join variant on variant.product_id = made.id
+    where on_hand > 0`;
   await sql`analyze`;
 }
 

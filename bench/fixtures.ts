@@ -36,9 +36,10 @@ export async function createShoppersWithCarts(sql: Sql, productIds: string[], co
     ), cart as (
       insert into carts (shopper_id) select id from numbered returning id, shopper_id
     ), line as (
-      insert into cart_lines (cart_id, product_id, quantity)
-      select c.id, (${productIds}::uuid[])[1 + n.n % ${productIds.length}::int], 1
+      insert into cart_lines (cart_id, product_id, variant_id, quantity)
+      select c.id, v.product_id, v.id, 1
       from cart c join numbered n on n.id = c.shopper_id
+      join product_variants v on v.product_id = (${productIds}::uuid[])[1 + n.n % ${productIds.length}::int]
       returning cart_id, product_id
     )
     select c.shopper_id, c.id as cart_id, l.product_id, n.n
@@ -63,9 +64,10 @@ export async function createBaselineTables(sql: Sql): Promise<void> {
 }
 
 export async function createBaselineProducts(sql: Sql, count: number, onHand: number): Promise<string[]> {
+  // The bare design keys stock by one id: the baseline's rows carry it as both the product and the variant.
   const rows = await sql<{ product_id: string }[]>`
-    insert into bench_baseline_stock (product_id, on_hand)
-    select gen_random_uuid(), ${onHand}::int from generate_series(1, ${count}::int)
+    insert into bench_baseline_stock (variant_id, product_id, on_hand)
+    select id, id, ${onHand}::int from (select gen_random_uuid() as id from generate_series(1, ${count}::int)) as made
     returning product_id`;
   return rows.map((r) => r.product_id).sort();
 }

@@ -69,10 +69,10 @@ function runPgbench(pgbench: string, url: string, productId: string): { tps: num
   fs.writeFileSync(
     script,
     `BEGIN;
-SELECT on_hand - reserved - allocated FROM bench_baseline_stock WHERE product_id = '${productId}' FOR UPDATE;
-INSERT INTO bench_baseline_holds (checkout_id, shopper_id, product_id, quantity, unit_price_cents, expires_at)
-  VALUES (gen_random_uuid(), gen_random_uuid(), '${productId}', 1, 1000, now() + interval '900 seconds');
-UPDATE bench_baseline_stock SET reserved = reserved + 1, updated_at = now() WHERE product_id = '${productId}';
+SELECT on_hand - reserved - allocated FROM bench_baseline_stock WHERE variant_id = '${productId}' FOR UPDATE;
+INSERT INTO bench_baseline_holds (checkout_id, shopper_id, product_id, variant_id, quantity, unit_price_cents, expires_at)
+  VALUES (gen_random_uuid(), gen_random_uuid(), '${productId}', '${productId}', 1, 1000, now() + interval '900 seconds');
+UPDATE bench_baseline_stock SET reserved = reserved + 1, updated_at = now() WHERE variant_id = '${productId}';
 COMMIT;
 `,
   );

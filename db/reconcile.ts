@@ -15,7 +15,7 @@ import type { Tx } from "./client";
 import { scriptClientOptions } from "./connection-settings";
 import { startEmbeddedPostgres } from "./embedded";
 import * as schema from "./schema";
-import { checkouts, orderLines, orders, payments, products, reservations, stockLevels, stockMovements } from "./schema";
+import { checkouts, orderLines, orders, payments, products, productVariants, reservations, stockLevels, stockMovements } from "./schema";
 
 interface Finding {
   check: string;
@@ -37,7 +37,14 @@ const recordChecks: Check[] = [
         .select({ subject: products.id, problem: sql<string>`'product has no stock_levels row'` })
         .from(products)
         .leftJoin(stockLevels, eq(stockLevels.productId, products.id))
-        .where(isNull(stockLevels.productId)),
+        .where(isNull(stockLevels.productId))
+        .unionAll(
+          tx
+            .select({ subject: productVariants.id, problem: sql<string>`'variant has no stock_levels row'` })
+            .from(productVariants)
+            .leftJoin(stockLevels, eq(stockLevels.variantId, productVariants.id))
+            .where(isNull(stockLevels.variantId)),
+        ),
   },
   {
     check: "active holds belong to live checkouts",
@@ -72,7 +79,7 @@ const recordChecks: Check[] = [
       const held = tx
         .select({
           orderId: orders.id,
-          productId: reservations.productId,
+          variantId: reservations.variantId,
           quantity: reservations.quantity,
           unitPriceCents: reservations.unitPriceCents,
         })
@@ -83,10 +90,10 @@ const recordChecks: Check[] = [
       return tx
         .select({
           subject: sql<string>`coalesce(${held.orderId}, ${sold.orderId})`,
-          problem: sql<string>`'product ' || coalesce(${held.productId}, ${sold.productId}) || ': held ' || coalesce(${held.quantity}, 0) || ', sold ' || coalesce(${sold.quantity}, 0)`,
+          problem: sql<string>`'variant ' || coalesce(${held.variantId}, ${sold.variantId}) || ': held ' || coalesce(${held.quantity}, 0) || ', sold ' || coalesce(${sold.quantity}, 0)`,
         })
         .from(held)
-        .fullJoin(sold, and(eq(sold.orderId, held.orderId), eq(sold.productId, held.productId)))
+        .fullJoin(sold, and(eq(sold.orderId, held.orderId), eq(sold.variantId, held.variantId)))
         .where(
           sql`${held.quantity} is distinct from ${sold.quantity} or ${held.unitPriceCents} is distinct from ${sold.unitPriceCents}`,
         );
@@ -166,29 +173,29 @@ const recordChecks: Check[] = [
       const ledger = tx
         .select({
           checkoutId: stockMovements.checkoutId,
-          productId: stockMovements.productId,
+          variantId: stockMovements.variantId,
           reserved: sql<number>`sum(${stockMovements.reservedDelta})::int`.as("ledger_reserved"),
         })
         .from(stockMovements)
         .where(isNotNull(stockMovements.checkoutId))
-        .groupBy(stockMovements.checkoutId, stockMovements.productId)
+        .groupBy(stockMovements.checkoutId, stockMovements.variantId)
         .as("l");
       const holds = tx
         .select({
           checkoutId: reservations.checkoutId,
-          productId: reservations.productId,
+          variantId: reservations.variantId,
           reserved: sql<number>`sum(${reservations.quantity}) filter (where ${reservations.status} = 'active')::int`.as("holds_reserved"),
         })
         .from(reservations)
-        .groupBy(reservations.checkoutId, reservations.productId)
+        .groupBy(reservations.checkoutId, reservations.variantId)
         .as("h");
       return tx
         .select({
           subject: sql<string>`coalesce(${ledger.checkoutId}, ${holds.checkoutId})`,
-          problem: sql<string>`'product ' || coalesce(${ledger.productId}, ${holds.productId}) || ': ledger holds ' || coalesce(${ledger.reserved}, 0) || ', active holds ' || coalesce(${holds.reserved}, 0)`,
+          problem: sql<string>`'variant ' || coalesce(${ledger.variantId}, ${holds.variantId}) || ': ledger holds ' || coalesce(${ledger.reserved}, 0) || ', active holds ' || coalesce(${holds.reserved}, 0)`,
         })
         .from(ledger)
-        .fullJoin(holds, and(eq(holds.checkoutId, ledger.checkoutId), eq(holds.productId, ledger.productId)))
+        .fullJoin(holds, and(eq(holds.checkoutId, ledger.checkoutId), eq(holds.variantId, ledger.variantId)))
         .where(sql`coalesce(${ledger.reserved}, 0) <> coalesce(${holds.reserved}, 0)`);
     },
   },
@@ -198,17 +205,17 @@ const recordChecks: Check[] = [
       const ledger = tx
         .select({
           orderId: stockMovements.orderId,
-          productId: stockMovements.productId,
+          variantId: stockMovements.variantId,
           allocated: sql<number>`sum(${stockMovements.allocatedDelta})::int`.as("ledger_allocated"),
         })
         .from(stockMovements)
         .where(isNotNull(stockMovements.orderId))
-        .groupBy(stockMovements.orderId, stockMovements.productId)
+        .groupBy(stockMovements.orderId, stockMovements.variantId)
         .as("g");
       const expected = tx
         .select({
           orderId: orderLines.orderId,
-          productId: orderLines.productId,
+          variantId: orderLines.variantId,
           allocated: sql<number>`case when ${orders.status} = 'paid' then ${orderLines.quantity} else 0 end`.as("expected_allocated"),
         })
         .from(orderLines)
@@ -217,10 +224,10 @@ const recordChecks: Check[] = [
       return tx
         .select({
           subject: sql<string>`coalesce(${ledger.orderId}, ${expected.orderId})`,
-          problem: sql<string>`'product ' || coalesce(${ledger.productId}, ${expected.productId}) || ': ledger allocates ' || coalesce(${ledger.allocated}, 0) || ', expected ' || coalesce(${expected.allocated}, 0)`,
+          problem: sql<string>`'variant ' || coalesce(${ledger.variantId}, ${expected.variantId}) || ': ledger allocates ' || coalesce(${ledger.allocated}, 0) || ', expected ' || coalesce(${expected.allocated}, 0)`,
         })
         .from(ledger)
-        .fullJoin(expected, and(eq(expected.orderId, ledger.orderId), eq(expected.productId, ledger.productId)))
+        .fullJoin(expected, and(eq(expected.orderId, ledger.orderId), eq(expected.variantId, ledger.variantId)))
         .where(sql`coalesce(${ledger.allocated}, 0) <> coalesce(${expected.allocated}, 0)`);
     },
   },

@@ -33,9 +33,12 @@ export async function seedDemoCatalogue(databaseUrl: string): Promise<boolean> {
         const [product] = await tx<{ id: string }[]>`
           insert into products (slug, name, description, price_cents)
           values (${p.slug}, ${p.name}, ${p.description}, ${p.priceCents}) returning id`;
-        await tx`insert into stock_levels (product_id, on_hand) values (${product!.id}, ${p.onHand})`;
-        await tx`insert into stock_movements (product_id, kind, on_hand_delta, reason)
-                 values (${product!.id}, 'receive', ${p.onHand}, 'opening stock')`;
+        const [variant] = await tx<{ id: string }[]>`
+          insert into product_variants (product_id, sku, price_cents)
+          values (${product!.id}, ${p.slug.toUpperCase()}, ${p.priceCents}) returning id`;
+        await tx`insert into stock_levels (product_id, variant_id, on_hand) values (${product!.id}, ${variant!.id}, ${p.onHand})`;
+        await tx`insert into stock_movements (product_id, variant_id, kind, on_hand_delta, reason)
+                 values (${product!.id}, ${variant!.id}, 'receive', ${p.onHand}, 'opening stock')`;
       }
       return true;
     });

@@ -57,12 +57,12 @@ export interface StockPageQuery {
 export const STOCK_PAGE_SIZE = 50;
 export const MAX_STOCK_PAGE = 500;
 
-/** Units in active holds whose time is up, per product. */
+/** Units in active holds whose time is up, per variant (the stock row they sit on). */
 const lapsedByProduct = db
-  .select({ productId: reservations.productId, quantity: sql<number>`sum(${reservations.quantity})::int`.as("lapsed_quantity") })
+  .select({ variantId: reservations.variantId, quantity: sql<number>`sum(${reservations.quantity})::int`.as("lapsed_quantity") })
   .from(reservations)
   .where(lapsedHold)
-  .groupBy(reservations.productId);
+  .groupBy(reservations.variantId);
 
 /**
  * Levels of every product as shoppers see them (holds whose time is up count as released): one grouped read of
@@ -81,7 +81,7 @@ const levels = db.$with("levels").as(
       ),
     })
     .from(stockLevels)
-    .leftJoin(lapsedHolds, eq(lapsedHolds.productId, stockLevels.productId)),
+    .leftJoin(lapsedHolds, eq(lapsedHolds.variantId, stockLevels.variantId)),
 );
 
 const filterCondition: Record<StockFilter, SQL | undefined> = {
@@ -136,7 +136,7 @@ async function stockTotals(): Promise<{ totals: StockTotals; serverTime: string 
         quantity: lapsed.quantity,
       })
       .from(lapsed)
-      .innerJoin(stockLevels, eq(stockLevels.productId, lapsed.productId)),
+      .innerJoin(stockLevels, eq(stockLevels.variantId, lapsed.variantId)),
   );
   // How a count changes when the lapsed holds are released: the products counted after, less those before.
   const change = (before: SQL, after: SQL) => sql<number>`${countWhere(after)} - ${countWhere(before)}`;

@@ -5,8 +5,8 @@
 import "server-only";
 import { and, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import { db } from "@/db/client";
-import { backInStockRequests, emailOutbox, products, stockLevels } from "@/db/schema";
-import { freeUnits } from "../inventory/availability";
+import { backInStockRequests, emailOutbox, products } from "@/db/schema";
+import { productFreeUnits } from "../inventory/availability";
 import { env } from "../platform/env";
 import { DomainError, notFound } from "../platform/errors";
 import { consumeRateLimit } from "../platform/rate-limit";
@@ -38,9 +38,8 @@ export async function requestBackInStockNotice(input: {
 }): Promise<BackInStockRequestView> {
   await consumeRateLimit(`notify:ip:${input.ip}`, REQUESTS_PER_IP_PER_MINUTE, "back-in-stock requests from your address");
   const [product] = await db
-    .select({ id: products.id, name: products.name, available: freeUnits })
+    .select({ id: products.id, name: products.name, available: productFreeUnits })
     .from(products)
-    .innerJoin(stockLevels, eq(stockLevels.productId, products.id))
     .where(and(eq(products.slug, input.slug), isNull(products.archivedAt)));
   if (!product) throw notFound("product");
   if (product.available > 0) {
@@ -103,9 +102,8 @@ export async function notifyBackInStock(): Promise<number> {
     // What each product with waiting shoppers has room for: its free units less those promised.
     const room = tx.$with("room").as(
       tx
-        .select({ productId: products.id, slug: products.slug, name: products.name, units: sql<number>`${freeUnits} - ${promised}`.as("units") })
+        .select({ productId: products.id, slug: products.slug, name: products.name, units: sql<number>`${productFreeUnits} - ${promised}`.as("units") })
         .from(products)
-        .innerJoin(stockLevels, eq(stockLevels.productId, products.id))
         .where(and(isNull(products.archivedAt), inArray(products.id, tx.select({ productId: waiting.productId }).from(waiting)))),
     );
     const chosen = await tx

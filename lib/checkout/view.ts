@@ -2,7 +2,7 @@
 import "server-only";
 import { and, asc, desc, eq, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
-import { checkouts, orders, payments, products, reservations, type CheckoutEnder, type CheckoutStatus } from "@/db/schema";
+import { checkouts, orders, payments, products, productVariants, reservations, type CheckoutEnder, type CheckoutStatus } from "@/db/schema";
 import { notFound } from "../platform/errors";
 import { isUuid } from "../platform/ids";
 import type { HeldCheckout } from "../inventory";
@@ -10,6 +10,10 @@ import type { HeldCheckout } from "../inventory";
 
 export interface CheckoutLineView {
   productId: string;
+  variantId: string;
+  sku: string;
+  /** The variant's option values ({} for a product without options). */
+  options: Record<string, string>;
   slug: string;
   name: string;
   quantity: number;
@@ -58,6 +62,9 @@ export async function getCheckout(checkoutId: string, shopperId: string, executo
     executor
       .select({
         productId: reservations.productId,
+        variantId: reservations.variantId,
+        sku: productVariants.sku,
+        options: productVariants.options,
         slug: products.slug,
         name: products.name,
         quantity: reservations.quantity,
@@ -65,8 +72,9 @@ export async function getCheckout(checkoutId: string, shopperId: string, executo
       })
       .from(reservations)
       .innerJoin(products, eq(products.id, reservations.productId))
+      .innerJoin(productVariants, eq(productVariants.id, reservations.variantId))
       .where(eq(reservations.checkoutId, checkoutId))
-      .orderBy(asc(products.name)),
+      .orderBy(asc(products.name), asc(productVariants.sku)),
     executor
       .select({ status: payments.status, declineCode: payments.declineCode, message: payments.declineMessage })
       .from(payments)

@@ -53,6 +53,12 @@ export const reservedUnits = sql<number>`${stockLevels.reserved} - ${lapsedUnits
 /** Units of the stock row in scope free for a new hold (holds whose time is up count as free), at least 0. */
 export const freeUnits = sql<number>`greatest(0, ${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} + ${lapsedUnits})`;
 
+/** Units of the product in scope free for a new hold: the sum of its variants' `freeUnits`. */
+export const productFreeUnits = sql<number>`(${db
+  .select({ units: sql<number>`coalesce(sum(${freeUnits}), 0)::int` })
+  .from(stockLevels)
+  .where(eq(stockLevels.productId, products.id))})`;
+
 /**
  * Availability for one viewer (null: a visitor without a cart), of each product in scope (`products`; a product's
  * figures are the sums over its variants) or, with `scope: "variant"`, of each variant in scope (its `stock_levels`

@@ -10,6 +10,7 @@ import { checkouts, emailOutbox, orderLines, orders, users } from "@/db/schema";
 import { orderLink, orderNumber } from "../orders/access";
 import { queueEmail, type Executor } from "./outbox";
 import { orderConfirmationEmail } from "./templates";
+import { lineName } from "../catalog/variants";
 
 /**
  * Queues the confirmation of `orderId` (lines, total, delivery details, order link) to the order's email, or
@@ -34,14 +35,15 @@ export async function queueOrderConfirmation(tx: Executor, orderId: string): Pro
   if (!order || !recipient) return null;
   const lines = await tx
     // The lines as sold (name and unit price kept on the line), never the catalogue's current ones.
-    .select({ name: orderLines.name, quantity: orderLines.quantity, unitPriceCents: orderLines.unitPriceCents })
+    .select({ name: orderLines.name, options: orderLines.options, quantity: orderLines.quantity, unitPriceCents: orderLines.unitPriceCents })
     .from(orderLines)
     .where(eq(orderLines.orderId, orderId))
-    .orderBy(asc(orderLines.name), asc(orderLines.productId));
+    .orderBy(asc(orderLines.name), asc(orderLines.sku));
   const email = orderConfirmationEmail({
     orderNumber: orderNumber(order.id),
     placedAt: order.createdAt,
-    lines,
+    // "Trail Shirt — M": the variant as it was sold.
+    lines: lines.map(({ options, ...line }) => ({ ...line, name: lineName(line.name, options) })),
     totalCents: order.totalCents,
     delivery: order.details,
     orderUrl: orderLink(order.id),

@@ -10,6 +10,10 @@ import { anchoredCondition, anchoredOrderBy, containsPattern, decodeAnchoredCurs
 
 export interface OrderLineView {
   productId: string;
+  variantId: string;
+  sku: string;
+  /** The variant's option values when it was sold ({} for a product without options). */
+  options: Record<string, string>;
   slug: string;
   name: string;
   quantity: number;
@@ -40,15 +44,16 @@ export interface OrderView {
 
 
 /**
- * The order's lines as JSON, by name: one correlated read per order, in the same statement. The name and unit
- * price are the line's own, as sold: a later rename or price change never rewrites a past order. The product
+ * The order's lines as JSON, by name: one correlated read per order, in the same statement. The name, SKU,
+ * options and unit price are the line's own, as sold: a later rename or price change never rewrites a past order. The product
  * is joined only for its slug (the link to its page).
  */
 const linesJson = db
   .select({
     lines: sql<OrderLineView[]>`coalesce(json_agg(json_build_object(
-      'productId', ${orderLines.productId}, 'slug', ${products.slug}, 'name', ${orderLines.name},
-      'quantity', ${orderLines.quantity}, 'unitPriceCents', ${orderLines.unitPriceCents}) order by ${orderLines.name}, ${orderLines.productId}), '[]')`,
+      'productId', ${orderLines.productId}, 'variantId', ${orderLines.variantId}, 'sku', ${orderLines.sku},
+      'options', ${orderLines.options}, 'slug', ${products.slug}, 'name', ${orderLines.name},
+      'quantity', ${orderLines.quantity}, 'unitPriceCents', ${orderLines.unitPriceCents}) order by ${orderLines.name}, ${orderLines.sku}), '[]')`,
   })
   .from(orderLines)
   .innerJoin(products, eq(products.id, orderLines.productId))

@@ -18,8 +18,8 @@ async function deliveredOrder() {
   const product = await makeProduct(5, 1250);
   const other = await makeProduct(5, 300);
   const { shopper, checkout } = await guestHolding(product.id, 2);
-  await db.execute(sql`insert into cart_lines (cart_id, product_id, quantity)
-    select cart_id, ${other.id}, 1 from checkouts where id = ${checkout.id}`);
+  await db.execute(sql`insert into cart_lines (cart_id, product_id, variant_id, quantity)
+    select c.cart_id, v.product_id, v.id, 1 from checkouts c, product_variants v where c.id = ${checkout.id} and v.product_id = ${other.id}`);
   await recordCheckoutActivity(checkout.id, shopper.id, { details: delivery });
   const order = await payInFull({
     checkoutId: checkout.id,

@@ -53,12 +53,16 @@ async function bulkProducts(items: { name: string; description?: string; priceCe
     ), made as (
       insert into products (slug, name, description, price_cents)
       select slug, name, description, "priceCents" from input returning id, slug
+    ), variant as (
+      insert into product_variants (product_id, sku, price_cents)
+      select made.id, upper(made.slug), input."priceCents" from made join input using (slug) returning id, product_id
     ), stock as (
-      insert into stock_levels (product_id, on_hand)
-      select made.id, input."onHand" from made join input using (slug)
+      insert into stock_levels (product_id, variant_id, on_hand)
+      select made.id, variant.id, input."onHand" from made join input using (slug) join variant on variant.product_id = made.id
     ), ledger as (
-      insert into stock_movements (product_id, kind, on_hand_delta, reason)
-      select made.id, 'receive', input."onHand", 'opening stock' from made join input using (slug) where input."onHand" > 0
+      insert into stock_movements (product_id, variant_id, kind, on_hand_delta, reason)
+      select made.id, variant.id, 'receive', input."onHand", 'opening stock'
+      from made join input using (slug) join variant on variant.product_id = made.id where input."onHand" > 0
     )
     select id from made`);
   return rows.map((r) => r.id);
@@ -275,8 +279,9 @@ describe("in stock only, held and nextReleaseAt", () => {
     ]);
     await startCheckout(rival, { email: rival.email });
     await db.execute(sql`
-      insert into cart_lines (cart_id, product_id, quantity)
-      select c.id, p.id, p.q from carts c, (values (${watch.id}::uuid, 1), (${kettle.id}::uuid, 3)) as p(id, q)
+      insert into cart_lines (cart_id, product_id, variant_id, quantity)
+      select c.id, p.id, v.id, p.q from carts c, (values (${watch.id}::uuid, 1), (${kettle.id}::uuid, 3)) as p(id, q)
+      join product_variants v on v.product_id = p.id
       where c.shopper_id = ${shopper.id}`);
 
     const { cart, adjustments } = await fitCartToStock(shopper.id);

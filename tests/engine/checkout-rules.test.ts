@@ -96,7 +96,7 @@ describe("what can be checked out", () => {
       { productId: scarce.id, quantity: 2 },
     ]);
     const error = await expectDomainError(startCheckout(shopper, { email: shopper.email }), "insufficient_stock");
-    expect((error as InsufficientStockError).lines).toEqual([{ productId: scarce.id, requested: 2, available: 1 }]);
+    expect((error as InsufficientStockError).lines).toEqual([{ productId: scarce.id, variantId: scarce.variantId, sku: scarce.slug.toUpperCase(), requested: 2, available: 1 }]);
     expect(await levels(plenty.id)).toMatchObject({ reserved: 0 });
     expect(await levels(scarce.id)).toMatchObject({ reserved: 0 });
   });
@@ -181,7 +181,7 @@ describe("starting again for the same cart", () => {
     const error = await expectDomainError(startCheckout(shopper, { email: shopper.email }), "insufficient_stock");
 
     // The 2 units the shopper held count as theirs when checking the new quantity.
-    expect((error as InsufficientStockError).lines).toEqual([{ productId: product.id, requested: 3, available: 2 }]);
+    expect((error as InsufficientStockError).lines).toEqual([{ productId: product.id, variantId: product.variantId, sku: product.slug.toUpperCase(), requested: 3, available: 2 }]);
     // Refused: the checkout the shopper already had still holds its 2 units, and no rival can take them.
     expect(await checkoutStatus(old.id)).toBe("active");
     expect(await levels(product.id)).toEqual({ on_hand: 4, reserved: 4, allocated: 0 });

@@ -110,7 +110,7 @@ describe("stock levels", () => {
 describe("quantities and money", () => {
   it("refuses a cart line or a hold of quantity 0 or below", async () => {
     const fresh = await makeProduct(5);
-    expect(await refused(raw`insert into cart_lines (cart_id, product_id, quantity) values (${cartId}, ${fresh.id}, 0)`)).toMatchObject({
+    expect(await refused(raw`insert into cart_lines (cart_id, product_id, variant_id, quantity) select ${cartId}, ${fresh.id}, id, 0 from product_variants where product_id = ${fresh.id}`)).toMatchObject({
       code: "23514",
       constraint: "cart_lines_quantity_positive",
     });
@@ -127,7 +127,7 @@ describe("quantities and money", () => {
   it("refuses fractional quantities and fractional cents", async () => {
     const fresh = await makeProduct(5);
     // Whole-number columns: a fraction is not a valid value, it is not rounded.
-    expect(await refused(raw`insert into cart_lines (cart_id, product_id, quantity) values (${cartId}, ${fresh.id}, ${"1.5"})`)).toMatchObject({
+    expect(await refused(raw`insert into cart_lines (cart_id, product_id, variant_id, quantity) select ${cartId}, ${fresh.id}, id, ${"1.5"} from product_variants where product_id = ${fresh.id}`)).toMatchObject({
       code: "22P02",
     });
     expect(await refused(raw`update reservations set quantity = ${"2.5"} where checkout_id = ${checkoutId}`)).toMatchObject({
@@ -166,7 +166,7 @@ describe("quantities and money", () => {
 
 describe("one of a kind", () => {
   it("refuses a second cart line for the same product", async () => {
-    const duplicate = await refused(raw`insert into cart_lines (cart_id, product_id, quantity) values (${cartId}, ${productId}, 1)`);
+    const duplicate = await refused(raw`insert into cart_lines (cart_id, product_id, variant_id, quantity) select ${cartId}, ${productId}, id, 1 from product_variants where product_id = ${productId}`);
     expect(duplicate.code).toBe("23505");
     expect(duplicate.constraint).toMatch(/^cart_lines_/);
   });
@@ -193,9 +193,9 @@ describe("one of a kind", () => {
   it("refuses a second hold of the same product in one checkout", async () => {
     expect(
       await refused(raw`
-        insert into reservations (checkout_id, shopper_id, product_id, quantity, unit_price_cents, expires_at)
-        values (${checkoutId}, ${shopperId}, ${productId}, 1, 700, now() + interval '1 minute')`),
-    ).toMatchObject({ code: "23505", constraint: "reservations_one_per_product_per_checkout" });
+        insert into reservations (checkout_id, shopper_id, product_id, variant_id, quantity, unit_price_cents, expires_at)
+        select ${checkoutId}, ${shopperId}, ${productId}, id, 1, 700, now() + interval '1 minute' from product_variants where product_id = ${productId}`),
+    ).toMatchObject({ code: "23505", constraint: "reservations_one_per_variant_per_checkout" });
   });
 
   it("refuses an expiry past the checkout's hard cap", async () => {

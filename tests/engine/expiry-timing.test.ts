@@ -114,7 +114,7 @@ describe.concurrent("hold expiry on the database clock (TTL 2 s, cap 4 s)", () =
     const { checkout } = await startCheckout(first, { email: first.email });
 
     const refused = await expectDomainError(startCheckout(second, { email: second.email }), "insufficient_stock");
-    expect((refused as InsufficientStockError).lines).toEqual([{ productId: product.id, requested: 2, available: 0 }]);
+    expect((refused as InsufficientStockError).lines).toEqual([{ productId: product.id, variantId: product.variantId, sku: product.slug.toUpperCase(), requested: 2, available: 0 }]);
 
     await waitForDatabaseTime(new Date(checkout.expiresAt).getTime() + 50);
     // No sweep has run: the row still counts the hold, but shoppers already see the units as free.

@@ -75,7 +75,9 @@ async function expectFairRace(
 
   for (const refusal of refusals) {
     const wanted = shoppers[refusal.i]!.quantity;
-    expect(refusal.lines).toEqual([{ productId, requested: wanted, available: expect.any(Number) }]);
+    expect(refusal.lines).toEqual([
+      expect.objectContaining({ productId, variantId: expect.any(String), requested: wanted, available: expect.any(Number) }),
+    ]);
     const reported = refusal.lines[0]!.available;
     expect(reported).toBeLessThan(wanted);
     expect(leftAfter).toContain(reported);
@@ -101,7 +103,7 @@ describe("200 shoppers race for the last 10 units", () => {
     for (const o of refused) {
       expect(o).toEqual({
         outcome: "insufficient_stock",
-        lines: [{ productId: product.id, requested: 1, available: 0 }],
+        lines: [{ productId: product.id, variantId: product.variantId, requested: 1, available: 0 }],
       });
     }
     expect(new Set(held.map((o) => (o.outcome === "held" ? o.checkoutId : ""))).size).toBe(10);
@@ -124,7 +126,9 @@ describe("200 shoppers race for the last 10 units", () => {
     expect(failures).toHaveLength(190);
     for (const failure of failures) {
       expect(failure).toBeInstanceOf(InsufficientStockError);
-      expect((failure as InsufficientStockError).lines).toEqual([{ productId: product.id, requested: 1, available: 0 }]);
+      expect((failure as InsufficientStockError).lines).toEqual([
+        { productId: product.id, variantId: product.variantId, sku: product.slug.toUpperCase(), requested: 1, available: 0 },
+      ]);
     }
     expect(await levels(product.id)).toEqual({ on_hand: 15, reserved: 10, allocated: 5 });
     expect(await reconcileStock()).toMatchObject({ ok: true, problems: [] });

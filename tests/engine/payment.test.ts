@@ -237,7 +237,7 @@ describe("payment after the hold expired", () => {
       "insufficient_stock",
     );
 
-    expect((error as InsufficientStockError).lines).toEqual([{ productId: a.id, requested: 2, available: 1 }]);
+    expect((error as InsufficientStockError).lines).toEqual([{ productId: a.id, variantId: a.variantId, sku: a.slug.toUpperCase(), requested: 2, available: 1 }]);
     expect(provider.charges).toHaveLength(0);
     expect(await ordersOf(checkout.id)).toEqual([]);
     expect(await checkoutStatus(checkout.id)).toBe("expired");

@@ -159,16 +159,20 @@ const drifts: [string, (sql: postgres.Sql) => Promise<unknown>, string, RegExp][
   [
     "a checkout's ledger that is not what it holds (the product's total unchanged)",
     (sql) => sql`
-      insert into stock_movements (product_id, kind, reserved_delta, checkout_id)
-      values (${shop.product}, 'reserve', 1, ${shop.active}), (${shop.product}, 'release', -1, ${shop.cancelled})`,
+      insert into stock_movements (product_id, variant_id, kind, reserved_delta, checkout_id)
+      select ${shop.product}, v.id, m.kind, m.delta, m.checkout_id::uuid
+      from product_variants v, (values ('reserve', 1, ${shop.active}), ('release', -1, ${shop.cancelled})) as m(kind, delta, checkout_id)
+      where v.product_id = ${shop.product}`,
     "each checkout's ledger equals what it still holds",
     /ledger holds 4, active holds 3/,
   ],
   [
     "an order's ledger that is not what it has allocated (the product's total unchanged)",
     (sql) => sql`
-      insert into stock_movements (product_id, kind, allocated_delta, order_id)
-      values (${shop.product}, 'allocate', 1, ${shop.firstOrder}), (${shop.product}, 'fulfil', -1, ${shop.secondOrder})`,
+      insert into stock_movements (product_id, variant_id, kind, allocated_delta, order_id)
+      select ${shop.product}, v.id, m.kind, m.delta, m.order_id::uuid
+      from product_variants v, (values ('allocate', 1, ${shop.firstOrder}), ('fulfil', -1, ${shop.secondOrder})) as m(kind, delta, order_id)
+      where v.product_id = ${shop.product}`,
     "each order's ledger equals what it still has allocated",
     /ledger allocates 3, expected 2/,
   ],

@@ -15,14 +15,22 @@ import { createGuest, type Shopper } from "@/lib/accounts/shoppers";
 
 let counter = 0;
 
+/** A product sold as one variant, with that variant's id beside the product's fields. */
 export async function makeProduct(onHand: number, priceCents = 1000) {
   counter += 1;
-  return createProduct({
+  const product = await createProduct({
     name: `Test product ${counter} ${Math.random().toString(36).slice(2, 8)}`,
     priceCents,
     onHand,
     actorId: null,
   });
+  return { ...product, variantId: await onlyVariantOf(product.id) };
+}
+
+/** The id of the one variant of a product sold without options. */
+export async function onlyVariantOf(productId: string): Promise<string> {
+  const [row] = await db.execute<{ id: string }>(sql`select id from product_variants where product_id = ${productId}`);
+  return row!.id;
 }
 
 /** A guest shopper whose cart holds these lines. */
@@ -48,13 +56,17 @@ export async function shoppersWithCarts(
   const cartOf = new Map(created.map((c) => [c.shopper_id, c.id]));
   const lines = ids.flatMap((id, i) => carts[i]!.map((l) => ({ cartId: cartOf.get(id)!, ...l })));
   if (lines.length > 0) {
+    // Each line is of its product's first variant (the one variant of the products these tests make).
     await db.execute(sql`
-      insert into cart_lines (cart_id, product_id, quantity)
-      select * from unnest(${toUuidArray(lines.map((l) => l.cartId))}, ${toUuidArray(lines.map((l) => l.productId))},
-                           ${sql`array[${sql.join(
-                             lines.map((l) => sql`${l.quantity}::int`),
-                             sql`, `,
-                           )}]`})`);
+      insert into cart_lines (cart_id, product_id, variant_id, quantity)
+      select l.cart_id, l.product_id,
+             (select v.id from product_variants v where v.product_id = l.product_id order by v.position, v.id limit 1),
+             l.quantity
+      from unnest(${toUuidArray(lines.map((l) => l.cartId))}, ${toUuidArray(lines.map((l) => l.productId))},
+                  ${sql`array[${sql.join(
+                    lines.map((l) => sql`${l.quantity}::int`),
+                    sql`, `,
+                  )}]`}) as l(cart_id, product_id, quantity)`);
   }
   return ids.map((id) => ({
     id,

@@ -31,11 +31,17 @@ export async function insertProducts(sql: Sql, specs: ProductSpec[]): Promise<Se
     ), product as (
       insert into products (slug, name, price_cents) select slug, name, price_cents from spec order by n
       returning id, slug
+    ), variant as (
+      insert into product_variants (product_id, sku, price_cents)
+      select p.id, upper(p.slug), s.price_cents from product p join spec s using (slug)
+      returning id, product_id
     ), level as (
-      insert into stock_levels (product_id, on_hand) select p.id, s.on_hand from product p join spec s using (slug)
+      insert into stock_levels (product_id, variant_id, on_hand)
+      select p.id, v.id, s.on_hand from product p join spec s using (slug) join variant v on v.product_id = p.id
     ), ledger as (
-      insert into stock_movements (product_id, kind, on_hand_delta, reason)
-      select p.id, 'receive', s.on_hand, 'opening stock' from product p join spec s using (slug) where s.on_hand > 0
+      insert into stock_movements (product_id, variant_id, kind, on_hand_delta, reason)
+      select p.id, v.id, 'receive', s.on_hand, 'opening stock'
+      from product p join spec s using (slug) join variant v on v.product_id = p.id where s.on_hand > 0
     )
     select id, slug from product`;
   const idOf = new Map(rows.map((r) => [r.slug, r.id]));
