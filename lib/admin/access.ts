@@ -10,6 +10,7 @@ import { fieldErrorsOf, formStateOf, type FormState } from "../platform/action-s
 import { env } from "../platform/env";
 import { DomainError } from "../platform/errors";
 import { currentAccount } from "../accounts/identity";
+import { MAX_PRODUCT_OPTIONS } from "@/db/schema";
 import { formFields, storableString } from "../store-schemas";
 import type { Shopper } from "../accounts/shoppers";
 
@@ -111,13 +112,59 @@ export const productFields = {
   reason: storableString().trim().min(1, "Give a reason.").max(200, "Use at most 200 characters."),
 };
 
+/** An option's name or value as shoppers read it: "Size", "M", "Forest green". */
+const optionText = storableString().trim().min(1, "Enter a name.").max(40, "Use at most 40 characters.");
+
+export const skuSchema = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/, "Use 1 to 64 letters, digits, dots, slashes, hyphens or underscores, starting with a letter or digit.");
+
+/** A product's options: at most three, each with its values in the order shown; names and values unique. */
+export const productOptionsSchema = z
+  .array(
+    z.object({
+      name: optionText,
+      values: z
+        .array(optionText)
+        .min(1, "Give the option at least one value.")
+        .max(100, "Use at most 100 values.")
+        .refine((values) => new Set(values.map((v) => v.toLowerCase())).size === values.length, "Each value may appear once."),
+    }),
+  )
+  .max(MAX_PRODUCT_OPTIONS, `A product has at most ${MAX_PRODUCT_OPTIONS} options.`)
+  .refine((options) => new Set(options.map((o) => o.name.toLowerCase())).size === options.length, "Each option name may appear once.");
+
+/** One variant as the admin gives it: its SKU, its value of each option, and optionally its own price and stock. */
+export const newVariantSchema = z.object({
+  sku: skuSchema,
+  options: z.record(optionText, optionText).default({}),
+  priceCents: z.number().int().min(0).max(MAX_PRICE_CENTS).optional(),
+  onHand: z.number().int().min(0).max(MAX_UNITS).optional(),
+});
+
 export const newProductSchema = z.object({
   name: productFields.name,
   slug: productFields.slug.optional(),
   priceCents: z.number().int().min(0).max(MAX_PRICE_CENTS),
-  onHand: z.number().int().min(0).max(MAX_UNITS),
+  onHand: z.number().int().min(0).max(MAX_UNITS).optional(),
   description: productFields.description.optional(),
-});
+  options: productOptionsSchema.optional(),
+  variants: z.array(newVariantSchema).min(1, "Give at least one variant.").max(250, "Use at most 250 variants.").optional(),
+})
+  // Without variants the product is one variant holding `onHand`; with options, the variants must be listed.
+  .refine((p) => p.variants !== undefined || p.onHand !== undefined, { path: ["onHand"], message: "Give the opening stock (onHand)." })
+  .refine((p) => p.variants !== undefined || (p.options ?? []).length === 0, { path: ["variants"], message: "List the variants of a product with options." });
+
+export const variantChangesSchema = z
+  .object({
+    sku: skuSchema,
+    priceCents: z.number().int().min(0).max(MAX_PRICE_CENTS),
+    retired: z.boolean(),
+  })
+  .partial()
+  .strict()
+  .refine((changes) => Object.keys(changes).length > 0, "Send at least one field to change.");
 
 export const stockAdjustmentSchema = z.object({
   delta: z

@@ -9,6 +9,7 @@ import { db } from "@/db/client";
 import { cartLines, products } from "@/db/schema";
 import { MAX_PRICE_CENTS, productFields } from "./access";
 import { getProductById, searchCondition, type ProductView } from "../catalog";
+import { repriceAllVariants } from "../catalog/products";
 import { DomainError, notFound } from "../platform/errors";
 import { storableString } from "../store-schemas";
 
@@ -38,7 +39,8 @@ export type ProductChanges = z.infer<typeof productChangesSchema>;
 /**
  * Applies the changes in one transaction. Archiving takes the product off sale: it leaves the catalogue, and
  * carts (which hold no stock) lose its lines; live holds may still be paid, and its stock and ledger stay.
- * A price change applies to carts and checkouts started from now on; holds keep the price they were made at.
+ * A price change applies to every variant, for carts and checkouts started from now on; holds keep the price
+ * they were made at.
  */
 export async function updateProduct(productId: string, changes: ProductChanges): Promise<ProductView> {
   if (!z.uuid().safeParse(productId).success) throw notFound("product");
@@ -56,6 +58,7 @@ export async function updateProduct(productId: string, changes: ProductChanges):
       .where(eq(products.id, productId))
       .returning({ id: products.id });
     if (!updated) throw notFound("product");
+    if (fields.priceCents !== undefined) await repriceAllVariants(tx, productId, fields.priceCents);
     if (archived) await tx.delete(cartLines).where(eq(cartLines.productId, productId));
   });
   const product = await getProductById(productId);

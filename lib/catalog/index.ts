@@ -6,10 +6,9 @@ import "server-only";
 import { createHash } from "node:crypto";
 import { and, eq, isNull, sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
-import { products, productVariants } from "@/db/schema";
-import { receiveOpeningStock } from "../inventory";
+import { products } from "@/db/schema";
 import { inStockForViewer, viewerAvailability } from "../inventory/availability";
-import { DomainError, notFound } from "../platform/errors";
+import { notFound } from "../platform/errors";
 import {
   decodeCursor,
   isRank,
@@ -149,7 +148,7 @@ export async function listProducts(query: ProductQuery = {}): Promise<ProductPag
 
   // The page's products first (through an index where the order has one), then their stock and holds: those
   // are read for the page only, never for every match.
-  let matches = db
+  const matches = db
     .select({ id: products.id, rank: sql<number>`${sort === "relevance" ? order.keys[0]!.expression : sql`0`}::real`.as("rank") })
     .from(products)
     .$dynamic();
@@ -206,44 +205,4 @@ export async function getProductBySlug(slug: string, viewerId: string | null = n
 /** A product by id, archived or not (admin views); undefined when there is none. */
 export function getProductById(productId: string): Promise<ProductView | undefined> {
   return findProduct(eq(products.id, productId), null);
-}
-
-export function slugify(name: string): string {
-  return name
-    .toLowerCase()
-    .normalize("NFKD")
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 80);
-}
-
-/** Creates a product with its opening stock (recorded in the ledger as received). */
-export async function createProduct(input: {
-  name: string;
-  slug?: string;
-  priceCents: number;
-  onHand: number;
-  description?: string;
-  actorId: string | null;
-}): Promise<ProductView> {
-  const slug = input.slug ?? slugify(input.name);
-  if (!slug) throw new DomainError("invalid_request", "The product needs a name or slug with letters or digits.");
-  const id = await db.transaction(async (tx) => {
-    const [product] = await tx
-      .insert(products)
-      .values({ slug, name: input.name, description: input.description ?? "", priceCents: input.priceCents })
-      .onConflictDoNothing({ target: products.slug })
-      .returning({ id: products.id });
-    if (!product) throw new DomainError("conflict", `A product with the slug "${slug}" already exists.`);
-    // Without options, a product is sold as one variant, its SKU made from its slug.
-    const [variant] = await tx
-      .insert(productVariants)
-      .values({ productId: product.id, sku: slug.toUpperCase(), priceCents: input.priceCents })
-      .onConflictDoNothing()
-      .returning({ id: productVariants.id });
-    if (!variant) throw new DomainError("conflict", `A variant with the SKU "${slug.toUpperCase()}" already exists.`);
-    await receiveOpeningStock(tx, { productId: product.id, variantId: variant.id }, input.onHand, input.actorId);
-    return product.id;
-  });
-  return (await getProductById(id))!;
 }

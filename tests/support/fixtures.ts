@@ -4,7 +4,7 @@ import { expect } from "vitest";
 import { db } from "@/db/client";
 import type { MovementKind } from "@/db/schema";
 import { addToCart, getOrCreateCart } from "@/lib/cart";
-import { createProduct } from "@/lib/catalog";
+import { createProduct } from "@/lib/catalog/products";
 import { payForCheckout, startCheckout } from "@/lib/checkout";
 import { DomainError, type ErrorCode } from "@/lib/platform/errors";
 import type { ShortLine } from "@/lib/inventory";

@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import type { FormState } from "@/lib/platform/action-state";
 import { MAX_PRICE_CENTS, MAX_UNITS, productFields, runAdminForm } from "@/lib/admin/access";
-import { createProduct } from "@/lib/catalog";
+import { createProduct } from "@/lib/catalog/products";
 import { adjustStock } from "@/lib/inventory";
 import { imageUrlSchema, updateProduct } from "@/lib/admin/products";
 

@@ -1,5 +1,5 @@
 import { authoriseAdminRequest, newProductSchema } from "@/lib/admin/access";
-import { createProduct } from "@/lib/catalog";
+import { createProduct } from "@/lib/catalog/products";
 import { handler, json, parseJsonBody } from "@/lib/platform/http";
 
 export const dynamic = "force-dynamic";

@@ -1,0 +1,232 @@
+/**
+ * Making and changing what the shop sells: a product with its options and variants (each with its opening
+ * stock), a variant added later, and a variant's SKU, price or retirement. Every change keeps the product's
+ * `price_cents` equal to the lowest price of its variants on sale (what listings show and sort by).
+ */
+import "server-only";
+import { and, eq, isNull, sql } from "drizzle-orm";
+import type { z } from "zod";
+import { db, type Tx } from "@/db/client";
+import { cartLines, productOptions, products, productVariants, type ProductVariant } from "@/db/schema";
+import type { newVariantSchema } from "../admin/access";
+import { receiveOpeningStock } from "../inventory";
+import { DomainError, notFound } from "../platform/errors";
+import { isUuid } from "../platform/ids";
+import { getProductById, type ProductView } from ".";
+
+export type NewVariant = z.input<typeof newVariantSchema>;
+export type ProductOptionInput = { name: string; values: string[] };
+
+export function slugify(name: string): string {
+  return name
+    .toLowerCase()
+    .normalize("NFKD")
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 80);
+}
+
+/** PostgreSQL's unique-violation code, and the constraint it names. */
+function uniqueViolation(error: unknown): string | null {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current; depth += 1) {
+    const e = current as { code?: unknown; constraint_name?: unknown; constraint?: unknown; cause?: unknown };
+    if (e.code === "23505") return String(e.constraint_name ?? e.constraint ?? "");
+    current = e.cause;
+  }
+  return null;
+}
+
+/** A duplicate SKU or option combination is the admin's conflict (409), never a 500. */
+function conflictOf(error: unknown): never {
+  const constraint = uniqueViolation(error);
+  if (constraint === "product_variants_sku_unique") throw new DomainError("conflict", "Another variant already has this SKU.");
+  if (constraint === "product_variants_one_per_combination") {
+    throw new DomainError("conflict", "This product already has a variant with these option values.");
+  }
+  throw error;
+}
+
+/**
+ * A variant's option values checked against the product's options: exactly one value of each option, each one
+ * of that option's values; returned in the options' order (so equal combinations store equal JSON).
+ */
+export function checkVariantOptions(options: readonly ProductOptionInput[], given: Record<string, string>): Record<string, string> {
+  const names = Object.keys(given);
+  const unknown = names.filter((n) => !options.some((o) => o.name.toLowerCase() === n.toLowerCase()));
+  if (unknown.length > 0) {
+    throw new DomainError("invalid_request", `This product has no option ${unknown.map((n) => `"${n}"`).join(", ")}.`);
+  }
+  const chosen: Record<string, string> = {};
+  for (const option of options) {
+    const key = names.find((n) => n.toLowerCase() === option.name.toLowerCase());
+    if (key === undefined) throw new DomainError("invalid_request", `Choose a value of "${option.name}" for each variant.`);
+    const value = option.values.find((v) => v.toLowerCase() === given[key]!.toLowerCase());
+    if (value === undefined) {
+      throw new DomainError("invalid_request", `"${given[key]}" is not a value of "${option.name}" (${option.values.join(", ")}).`);
+    }
+    chosen[option.name] = value;
+  }
+  return chosen;
+}
+
+/** The product's listing price: the lowest of its variants on sale (unchanged while none is on sale). */
+async function syncListingPrice(tx: Tx, productId: string): Promise<void> {
+  const lowest = tx
+    .select({ price: sql<number>`min(${productVariants.priceCents})` })
+    .from(productVariants)
+    .where(and(eq(productVariants.productId, productId), isNull(productVariants.retiredAt)));
+  await tx
+    .update(products)
+    .set({ priceCents: sql`coalesce((${lowest}), ${products.priceCents})` })
+    .where(eq(products.id, productId));
+}
+
+/** The product's options, in order. */
+export async function optionsOf(executor: typeof db | Tx, productId: string): Promise<ProductOptionInput[]> {
+  const rows = await executor
+    .select({ name: productOptions.name, values: productOptions.values })
+    .from(productOptions)
+    .where(eq(productOptions.productId, productId))
+    .orderBy(productOptions.position);
+  return rows;
+}
+
+async function insertVariants(
+  tx: Tx,
+  productId: string,
+  options: readonly ProductOptionInput[],
+  variants: readonly NewVariant[],
+  defaults: { priceCents: number; firstPosition: number },
+  actorId: string | null,
+): Promise<ProductVariant[]> {
+  const rows = variants.map((v, i) => ({
+    productId,
+    sku: v.sku.trim(),
+    options: checkVariantOptions(options, v.options ?? {}),
+    priceCents: v.priceCents ?? defaults.priceCents,
+    position: defaults.firstPosition + i,
+  }));
+  const skus = new Set(rows.map((r) => r.sku.toLowerCase()));
+  if (skus.size !== rows.length) throw new DomainError("invalid_request", "Each variant needs its own SKU.");
+  const combinations = new Set(rows.map((r) => JSON.stringify(r.options)));
+  if (combinations.size !== rows.length) throw new DomainError("invalid_request", "Each variant needs its own combination of option values.");
+  let created: ProductVariant[];
+  try {
+    created = await tx.insert(productVariants).values(rows).returning();
+  } catch (error) {
+    conflictOf(error);
+  }
+  for (const [i, variant] of created.entries()) {
+    await receiveOpeningStock(tx, { productId, variantId: variant.id }, variants[i]!.onHand ?? 0, actorId);
+  }
+  return created;
+}
+
+/**
+ * Creates a product with its options and variants, each with its opening stock (recorded in the ledger as
+ * received). Without `variants`, the product is sold as one variant holding `onHand`, its SKU made from the slug.
+ */
+export async function createProduct(input: {
+  name: string;
+  slug?: string | undefined;
+  priceCents: number;
+  onHand?: number | undefined;
+  description?: string | undefined;
+  options?: ProductOptionInput[] | undefined;
+  variants?: NewVariant[] | undefined;
+  actorId: string | null;
+}): Promise<ProductView> {
+  const slug = input.slug ?? slugify(input.name);
+  if (!slug) throw new DomainError("invalid_request", "The product needs a name or slug with letters or digits.");
+  const options = input.options ?? [];
+  if (options.length > 0 && !input.variants) throw new DomainError("invalid_request", "List the variants of a product with options.");
+  const variants = input.variants ?? [{ sku: slug.toUpperCase(), options: {}, onHand: input.onHand ?? 0 }];
+  const id = await db.transaction(async (tx) => {
+    const [product] = await tx
+      .insert(products)
+      .values({ slug, name: input.name, description: input.description ?? "", priceCents: input.priceCents })
+      .onConflictDoNothing({ target: products.slug })
+      .returning({ id: products.id });
+    if (!product) throw new DomainError("conflict", `A product with the slug "${slug}" already exists.`);
+    if (options.length > 0) {
+      await tx.insert(productOptions).values(options.map((o, position) => ({ productId: product.id, position, name: o.name, values: o.values })));
+    }
+    await insertVariants(tx, product.id, options, variants, { priceCents: input.priceCents, firstPosition: 0 }, input.actorId);
+    await syncListingPrice(tx, product.id);
+    return product.id;
+  });
+  return (await getProductById(id))!;
+}
+
+export type VariantView = Pick<ProductVariant, "id" | "productId" | "sku" | "options" | "priceCents" | "position"> & { retired: boolean };
+
+const variantView = (v: ProductVariant): VariantView => ({
+  id: v.id,
+  productId: v.productId,
+  sku: v.sku,
+  options: v.options,
+  priceCents: v.priceCents,
+  position: v.position,
+  retired: v.retiredAt !== null,
+});
+
+/** Adds a variant to a product (a new size, say), with its opening stock. Its option values must be the product's. */
+export async function addVariant(productId: string, variant: NewVariant, actorId: string | null): Promise<VariantView> {
+  if (!isUuid(productId)) throw notFound("product");
+  return db.transaction(async (tx) => {
+    const [product] = await tx
+      .select({ priceCents: products.priceCents })
+      .from(products)
+      .where(eq(products.id, productId))
+      .for("update");
+    if (!product) throw notFound("product");
+    const [[last], options] = await Promise.all([
+      tx
+        .select({ position: sql<number>`coalesce(max(${productVariants.position}), -1)::int` })
+        .from(productVariants)
+        .where(eq(productVariants.productId, productId)),
+      optionsOf(tx, productId),
+    ]);
+    const [created] = await insertVariants(tx, productId, options, [variant], { priceCents: product.priceCents, firstPosition: last!.position + 1 }, actorId);
+    await syncListingPrice(tx, productId);
+    return variantView(created!);
+  });
+}
+
+/**
+ * Changes a variant's SKU or price, or retires it (no longer sold: it leaves carts and listings; its holds may
+ * still be paid, and its orders and ledger keep it) or puts it back on sale.
+ */
+export async function updateVariant(
+  productId: string,
+  variantId: string,
+  changes: { sku?: string | undefined; priceCents?: number | undefined; retired?: boolean | undefined },
+): Promise<VariantView> {
+  if (!isUuid(productId) || !isUuid(variantId)) throw notFound("variant");
+  return db.transaction(async (tx) => {
+    let updated: ProductVariant | undefined;
+    try {
+      [updated] = await tx
+        .update(productVariants)
+        .set({
+          ...(changes.sku !== undefined ? { sku: changes.sku.trim() } : {}),
+          ...(changes.priceCents !== undefined ? { priceCents: changes.priceCents } : {}),
+          ...(changes.retired !== undefined ? { retiredAt: changes.retired ? sql`coalesce(${productVariants.retiredAt}, now())` : null } : {}),
+        })
+        .where(and(eq(productVariants.id, variantId), eq(productVariants.productId, productId)))
+        .returning();
+    } catch (error) {
+      conflictOf(error);
+    }
+    if (!updated) throw notFound("variant");
+    if (changes.retired) await tx.delete(cartLines).where(eq(cartLines.variantId, variantId));
+    await syncListingPrice(tx, productId);
+    return variantView(updated);
+  });
+}
+
+/** A price set on the product applies to every one of its variants (a one-variant product's one price). */
+export async function repriceAllVariants(tx: Tx, productId: string, priceCents: number): Promise<void> {
+  await tx.update(productVariants).set({ priceCents }).where(eq(productVariants.productId, productId));
+}
