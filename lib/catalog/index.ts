@@ -4,9 +4,9 @@
  */
 import "server-only";
 import { createHash } from "node:crypto";
-import { and, eq, isNull, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, isNull, sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
-import { products } from "@/db/schema";
+import { productOptions, products, productVariants, stockLevels } from "@/db/schema";
 import { inStockForViewer, viewerAvailability } from "../inventory/availability";
 import { notFound } from "../platform/errors";
 import {
@@ -184,8 +184,27 @@ export async function listProducts(query: ProductQuery = {}): Promise<ProductPag
   };
 }
 
-/** The product that `where` picks, with its availability for this viewer. */
-async function findProduct(where: SQL, viewerId: string | null): Promise<ProductView | undefined> {
+/** One variant on a product's page: its SKU, option values, price and availability for the viewer. */
+export type VariantDetail = {
+  id: string;
+  sku: string;
+  options: Record<string, string>;
+  priceCents: number;
+  available: number;
+  held: number;
+  nextReleaseAt: string | null;
+  /** No longer sold (only the admin's reads list retired variants). */
+  retired: boolean;
+};
+
+/** A product with its options (in order) and variants: what its page and `GET /api/products/{slug}` show. */
+export type ProductDetail = ProductView & { options: { name: string; values: string[] }[]; variants: VariantDetail[] };
+
+/**
+ * The product that `where` picks, with its availability for this viewer, its options, and its variants (on sale
+ * only, unless `withRetired`) each with its own availability.
+ */
+async function findProduct(where: SQL, viewerId: string | null, withRetired = false): Promise<ProductDetail | undefined> {
   const { levels, holds, fields } = viewerAvailability(viewerId);
   const [product] = await db
     .select({ ...productFields, ...fields })
@@ -193,16 +212,39 @@ async function findProduct(where: SQL, viewerId: string | null): Promise<Product
     .innerJoinLateral(levels, sql`true`)
     .innerJoinLateral(holds, sql`true`)
     .where(where);
-  return product;
+  if (!product) return undefined;
+  const perVariant = viewerAvailability(viewerId, "variant");
+  const [options, variants] = await Promise.all([
+    db
+      .select({ name: productOptions.name, values: productOptions.values })
+      .from(productOptions)
+      .where(eq(productOptions.productId, product.id))
+      .orderBy(asc(productOptions.position)),
+    db
+      .select({
+        id: productVariants.id,
+        sku: productVariants.sku,
+        options: productVariants.options,
+        priceCents: productVariants.priceCents,
+        ...perVariant.fields,
+        retired: sql<boolean>`${productVariants.retiredAt} is not null`,
+      })
+      .from(productVariants)
+      .innerJoin(stockLevels, eq(stockLevels.variantId, productVariants.id))
+      .innerJoinLateral(perVariant.holds, sql`true`)
+      .where(and(eq(productVariants.productId, product.id), withRetired ? undefined : isNull(productVariants.retiredAt)))
+      .orderBy(asc(productVariants.position), asc(productVariants.id)),
+  ]);
+  return { ...product, options, variants };
 }
 
-export async function getProductBySlug(slug: string, viewerId: string | null = null): Promise<ProductView> {
+export async function getProductBySlug(slug: string, viewerId: string | null = null): Promise<ProductDetail> {
   const product = await findProduct(eq(products.slug, slug), viewerId);
   if (!product) throw notFound("product");
   return product;
 }
 
 /** A product by id, archived or not (admin views); undefined when there is none. */
-export function getProductById(productId: string): Promise<ProductView | undefined> {
-  return findProduct(eq(products.id, productId), null);
+export function getProductById(productId: string): Promise<ProductDetail | undefined> {
+  return findProduct(eq(products.id, productId), null, true);
 }
