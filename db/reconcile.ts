@@ -8,7 +8,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import postgres from "postgres";
-import { and, eq, inArray, isNotNull, isNull, ne, notExists, notInArray, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, ne, notExists, notInArray, or, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { DATA_DIR } from "./bootstrap";
 import type { Tx } from "./client";
@@ -22,6 +22,10 @@ interface Finding {
   subject: string;
   problem: string;
 }
+
+/** A variant as a finding names it: "SKU TRAIL-M of product <id>". */
+const variantNamed = (variantId: SQL) =>
+  sql`(select 'SKU ' || ${productVariants.sku} || ' of product ' || ${productVariants.productId} from ${productVariants} where ${productVariants.id} = ${variantId})`;
 
 type Check = { check: string; query: (tx: Tx) => Promise<{ subject: string; problem: string }[]> };
 
@@ -90,7 +94,7 @@ const recordChecks: Check[] = [
       return tx
         .select({
           subject: sql<string>`coalesce(${held.orderId}, ${sold.orderId})`,
-          problem: sql<string>`'variant ' || coalesce(${held.variantId}, ${sold.variantId}) || ': held ' || coalesce(${held.quantity}, 0) || ', sold ' || coalesce(${sold.quantity}, 0)`,
+          problem: sql<string>`${variantNamed(sql`coalesce(${held.variantId}, ${sold.variantId})`)} || ': held ' || coalesce(${held.quantity}, 0) || ', sold ' || coalesce(${sold.quantity}, 0)`,
         })
         .from(held)
         .fullJoin(sold, and(eq(sold.orderId, held.orderId), eq(sold.variantId, held.variantId)))
@@ -192,7 +196,7 @@ const recordChecks: Check[] = [
       return tx
         .select({
           subject: sql<string>`coalesce(${ledger.checkoutId}, ${holds.checkoutId})`,
-          problem: sql<string>`'variant ' || coalesce(${ledger.variantId}, ${holds.variantId}) || ': ledger holds ' || coalesce(${ledger.reserved}, 0) || ', active holds ' || coalesce(${holds.reserved}, 0)`,
+          problem: sql<string>`${variantNamed(sql`coalesce(${ledger.variantId}, ${holds.variantId})`)} || ': ledger holds ' || coalesce(${ledger.reserved}, 0) || ', active holds ' || coalesce(${holds.reserved}, 0)`,
         })
         .from(ledger)
         .fullJoin(holds, and(eq(holds.checkoutId, ledger.checkoutId), eq(holds.variantId, ledger.variantId)))
@@ -224,7 +228,7 @@ const recordChecks: Check[] = [
       return tx
         .select({
           subject: sql<string>`coalesce(${ledger.orderId}, ${expected.orderId})`,
-          problem: sql<string>`'variant ' || coalesce(${ledger.variantId}, ${expected.variantId}) || ': ledger allocates ' || coalesce(${ledger.allocated}, 0) || ', expected ' || coalesce(${expected.allocated}, 0)`,
+          problem: sql<string>`${variantNamed(sql`coalesce(${ledger.variantId}, ${expected.variantId})`)} || ': ledger allocates ' || coalesce(${ledger.allocated}, 0) || ', expected ' || coalesce(${expected.allocated}, 0)`,
         })
         .from(ledger)
         .fullJoin(expected, and(eq(expected.orderId, ledger.orderId), eq(expected.variantId, ledger.variantId)))

@@ -16,7 +16,8 @@ const wholeNumber = (min: number, max: number, label: string) =>
   z
     .string()
     .trim()
-    .regex(/^-?\d+$/, "Enter a whole number.")
+    // "-0" is not a count a person types: a sign is accepted only where negatives are allowed.
+    .regex(min >= 0 ? /^\d+$/ : /^-?\d+$/, "Enter a whole number.")
     .transform(Number)
     .pipe(
       z
