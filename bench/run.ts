@@ -4,11 +4,14 @@
  *   - the engine (`startCheckout` in this process) at 1, 8 and 64 concurrent shoppers,
  *   - the Store API (`POST /api/checkout` on the built app over HTTP) at 64 concurrent shoppers,
  * each on one hot product and over 1,000 products (no contention), with the memory of the app server and of
- * this process. It measures that nothing was oversold, prints the figures, saves bench/results/<start time>.json
+ * this process; and, for variants (issue 27), pgbench's own run of the bare FOR UPDATE transaction on one hot row
+ * at 64 clients, against which the engine on one hot variant and on 3-line carts (three variants of one product
+ * in every cart) is measured. It measures that nothing was oversold, prints the figures, saves bench/results/<start time>.json
  * (one file per run, never overwritten) and latest.json, and rewrites the results table in BENCHMARKS.md.
  *
  * Every request loop is bounded by a count and a time limit, and all load goes to 127.0.0.1.
  */
+import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -18,10 +21,17 @@ import { CookieJar } from "../tests/support/http";
 import { createHttpClient, startBenchApp, type BenchApp } from "./app";
 import { checkBaseline, runBaseline } from "./baseline";
 import { prepareBenchDatabase, type BenchDatabase } from "./database";
-import { createBaselineProducts, createBaselineTables, createProducts, createShoppersWithCarts } from "./fixtures";
+import {
+  createBaselineProducts,
+  createBaselineTables,
+  createProducts,
+  createShoppersWithCarts,
+  createShoppersWithVariantCarts,
+  createVariantProducts,
+} from "./fixtures";
 import { percentile, residentMiB, round1, runLoad, treeCpuTimeMs, watchProcess, type LoadResult } from "./load";
 import { describeMachine, type Machine } from "./machine";
-import { writeBenchmarksTable } from "./report";
+import { replaceSection, writeBenchmarksTable } from "./report";
 
 /** Holds attempted per level: fixed counts, so each level does the same work whatever the machine. */
 const HOLDS_AT: Record<number, number> = { 1: 300, 8: 1000, 64: 2000 };
@@ -31,6 +41,14 @@ const SPREAD_PRODUCTS = 1000;
 const WARM_UP_HOLDS = 200;
 /** No single measurement runs longer than this, whatever happens. */
 const SCENARIO_TIME_LIMIT_MS = 30_000;
+/** Filling carts over HTTP is set-up, not a measurement: on a loaded machine it may take longer. */
+const SETUP_TIME_LIMIT_MS = 180_000;
+/** pgbench's run of the bare hold transaction: clients and seconds. */
+const PGBENCH_CLIENTS = 64;
+const PGBENCH_SECONDS = 15;
+/** The cart scenario: lines per cart (each a variant of the one product), checkout starts at 64 callers. */
+const CART_LINES = 3;
+const CART_STARTS = 2000;
 
 export type Path = "engine" | "http" | "baseline";
 export type Layout = "hot" | "spread";
@@ -69,6 +87,20 @@ export interface Reference {
   p99Ms: number;
 }
 
+/** pgbench's transactions/s on the bare FOR UPDATE hold transaction, one hot row, 64 clients (null: not installed). */
+export interface PgbenchRun {
+  clients: number;
+  seconds: number;
+  tps: number;
+}
+
+/** The engine on carts of several variants of one product: one checkout start holds every line, all or nothing. */
+export interface VariantCartRun extends Omit<Measurement, "path" | "layout"> {
+  linesPerCart: number;
+  /** Checkout starts per second over pgbench's transactions per second. */
+  ratioToPgbench?: number;
+}
+
 export interface BenchReport {
   date: string;
   machine: Machine;
@@ -77,6 +109,8 @@ export interface BenchReport {
   settings: Record<string, string | number>;
   results: Measurement[];
   references: Reference[];
+  pgbench?: PgbenchRun | null;
+  variantCarts?: VariantCartRun[];
   reconcile: { ok: boolean; products: number; problems: number };
   baselineCheck: { ok: boolean; reserved: number; holds: number };
   targets: { name: string; value: number; target: string; met: boolean }[];
@@ -87,7 +121,7 @@ const log = (line: string) => console.log(line);
 const round2 = (value: number) => Math.round(value * 100) / 100;
 
 /** BENCH_ONLY=baseline,engine runs only those parts, for quick iterations; the full run is the default. */
-const only = new Set((process.env.BENCH_ONLY ?? "baseline,engine,http").split(",").map((s) => s.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? "baseline,pgbench,engine,variants,http").split(",").map((s) => s.trim()));
 
 function summarise(
   run: LoadResult,
@@ -180,13 +214,14 @@ async function measureChecked(
   totals: (productIds: string[]) => Promise<HoldTotals>,
   productIds: string[],
   measure: () => Promise<LoadResult>,
+  unitsPerHold = 1,
 ): Promise<{ run: LoadResult; check: Measurement["oversellCheck"] }> {
   const before = await totals(productIds);
   const run = await measure();
   const after = await totals(productIds);
   const reservedDelta = after.reserved - before.reserved;
   const holders = after.holders - before.holders;
-  const ok = after.oversold === 0 && reservedDelta === run.succeeded && holders === run.succeeded;
+  const ok = after.oversold === 0 && reservedDelta === run.succeeded * unitsPerHold && holders === run.succeeded;
   return { run, check: { ok, reservedDelta, holders, oversold: after.oversold } };
 }
 
@@ -200,6 +235,91 @@ interface Context {
   /** Keeps a measurement, with its ratio to the baseline measured earlier in this run, and prints it. */
   record(m: Measurement): void;
   references: Reference[];
+  /** pgbench's run, once measured (null when pgbench is not installed). */
+  pgbench?: PgbenchRun | null;
+  variantCarts: VariantCartRun[];
+}
+
+function findPgbench(): string | null {
+  const versions = fs.existsSync("/usr/lib/postgresql") ? fs.readdirSync("/usr/lib/postgresql") : [];
+  for (const candidate of ["pgbench", ...versions.map((v) => `/usr/lib/postgresql/${v}/bin/pgbench`)]) {
+    const found = spawnSync("sh", ["-c", `command -v ${candidate}`], { encoding: "utf8" }).stdout.trim();
+    if (found) return found;
+  }
+  return null;
+}
+
+/**
+ * pgbench itself (C, no client round trips of Node's) on the bare hold transaction on one hot row of the
+ * baseline's tables: the most a one-row-lock design gets from this PostgreSQL on this machine.
+ */
+async function measurePgbench({ url, sql }: Context): Promise<PgbenchRun | null> {
+  const pgbench = findPgbench();
+  if (!pgbench) {
+    log("pgbench: not installed (Debian: apt-get install -y postgresql): skipped, its ratios are not measured.");
+    return null;
+  }
+  await createBaselineTables(sql);
+  const [row] = await createBaselineProducts(sql, 1, 100_000_000);
+  const script = path.join(os.tmpdir(), `stockhold-pgbench-run-${process.pid}.sql`);
+  fs.writeFileSync(
+    script,
+    `BEGIN;
+SELECT on_hand - reserved - allocated FROM bench_baseline_stock WHERE variant_id = '${row!}' FOR UPDATE;
+INSERT INTO bench_baseline_holds (checkout_id, shopper_id, product_id, variant_id, quantity, unit_price_cents, expires_at)
+  VALUES (gen_random_uuid(), gen_random_uuid(), '${row!}', '${row!}', 1, 1000, now() + interval '900 seconds');
+UPDATE bench_baseline_stock SET reserved = reserved + 1, updated_at = now() WHERE variant_id = '${row!}';
+COMMIT;
+`,
+  );
+  log(`pgbench: the bare FOR UPDATE hold transaction on one hot row, ${PGBENCH_CLIENTS} clients, ${PGBENCH_SECONDS} s …`);
+  try {
+    const out = execFileSync(pgbench, ["-n", "-c", String(PGBENCH_CLIENTS), "-j", "2", "-T", String(PGBENCH_SECONDS), "-f", script, url], {
+      encoding: "utf8",
+      timeout: (PGBENCH_SECONDS + 30) * 1000,
+    });
+    const tps = round1(Number(/tps = ([\d.]+)/.exec(out)?.[1]));
+    log(`  pgbench   hot    c=${PGBENCH_CLIENTS}  ${tps} transactions/s`);
+    return { clients: PGBENCH_CLIENTS, seconds: PGBENCH_SECONDS, tps };
+  } finally {
+    fs.rmSync(script, { force: true });
+  }
+}
+
+/**
+ * The engine on carts of 3 lines, each a different variant of one product (a shirt in S, M and L): every start
+ * locks the product's 3 stock rows, and every cart wants all 3. Each variant has exactly the units the run tries
+ * to take.
+ */
+async function measureVariantCarts({ sql, engine, databaseCpu, pgbench, variantCarts }: Context): Promise<void> {
+  log(`Engine on variants: ${CART_LINES}-line carts, ${CART_LINES} variants of one product, 64 shoppers`);
+  const [product] = await createVariantProducts(sql, "bench-variants", 1, CART_LINES, CART_STARTS);
+  const shoppers = await createShoppersWithVariantCarts(sql, product!.variantIds, CART_STARTS);
+  const watched = watchProcess("self");
+  const { result, cpuMs } = await databaseCpu(() =>
+    measureChecked(
+      (ids) => holdTotals(sql, ids),
+      [product!.productId],
+      () => engine.runEngine(shoppers, 64, SCENARIO_TIME_LIMIT_MS),
+      CART_LINES,
+    ),
+  );
+  const { path: _path, layout: _layout, ...m } = withDatabaseCpu(
+    summarise(result.run, "engine", "hot", result.check, { name: "bench process", ...watched.stop() }),
+    cpuMs,
+  );
+  const run: VariantCartRun = {
+    ...m,
+    linesPerCart: CART_LINES,
+    ...(pgbench ? { ratioToPgbench: round2(m.holdsPerSecond / pgbench.tps) } : {}),
+  };
+  variantCarts.push(run);
+  const ratio = run.ratioToPgbench !== undefined ? `  ${run.ratioToPgbench.toFixed(2)}× pgbench` : "";
+  const failed = run.failed ? `  ${run.failed} FAILED (${run.firstError ?? "refused"})` : "";
+  log(
+    `  engine   ${CART_LINES}-line c=64  ${String(run.holdsPerSecond).padStart(5)} checkout starts/s  p50 ${run.p50Ms} ms  p99 ${run.p99Ms} ms${ratio}` +
+      `${failed}${run.oversellCheck.ok ? "" : "  OVERSELL CHECK FAILED"}`,
+  );
 }
 
 async function measureBaseline({ url, sql, record, databaseCpu }: Context): Promise<void> {
@@ -279,9 +399,11 @@ async function measureHttp({ sql, app, record, references, databaseCpu }: Contex
           made.push({ cookie: jar.header() ?? "", email: `http-${made.length}@example.test` });
           return true;
         },
-        SCENARIO_TIME_LIMIT_MS,
+        SETUP_TIME_LIMIT_MS,
       );
-      if (setup.failed > 0 || made.length < count) throw new Error(`could not fill carts over HTTP: ${setup.firstError}`);
+      if (setup.failed > 0 || made.length < count) {
+        throw new Error(`could not fill carts over HTTP: ${setup.firstError ?? `${made.length} of ${count} in ${Math.round(setup.elapsedMs / 1000)} s`}`);
+      }
       return made;
     };
     const startCheckout = async (shopper: { cookie: string; email: string }) => {
@@ -335,11 +457,26 @@ async function measureHttp({ sql, app, record, references, databaseCpu }: Contex
   }
 }
 
-function targetsOf(results: Measurement[]): BenchReport["targets"] {
+function targetsOf(results: Measurement[], pgbench: PgbenchRun | null | undefined, carts: VariantCartRun[]): BenchReport["targets"] {
   const find = (p: Path) => results.find((r) => r.path === p && r.layout === "hot" && r.concurrency === 64);
   const http = find("http");
   const engine = find("engine");
+  // The hot product is a one-variant product: its one variant is the hot variant.
+  const engineVsPgbench = engine && pgbench ? round2(engine.holdsPerSecond / pgbench.tps) : 0;
+  const cartVsPgbench = carts[0]?.ratioToPgbench ?? 0;
   return [
+    {
+      name: "Engine, one hot variant, 64 shoppers: holds/s vs pgbench's FOR UPDATE transaction",
+      value: engineVsPgbench,
+      target: "≥ 5×",
+      met: engineVsPgbench >= 5,
+    },
+    {
+      name: `Engine, ${CART_LINES}-line carts of ${CART_LINES} variants of one product, 64 shoppers: checkout starts/s vs pgbench`,
+      value: cartVsPgbench,
+      target: "≥ 2×",
+      met: cartVsPgbench >= 2,
+    },
     {
       name: "Store API over HTTP, hot product, 64 shoppers: holds/s vs baseline",
       value: http?.ratioToBaseline ?? 0,
@@ -367,6 +504,35 @@ function targetsOf(results: Measurement[]): BenchReport["targets"] {
   ];
 }
 
+/** The variants section of BENCHMARKS.md: pgbench, the hot variant and the 3-line carts, from one run. */
+function renderVariantsSection(report: BenchReport, source: string): string {
+  const pg = report.pgbench;
+  const hot = report.results.find((r) => r.path === "engine" && r.layout === "hot" && r.concurrency === 64);
+  const ratio = (perSecond: number) => (pg ? `${(perSecond / pg.tps).toFixed(2)}×` : "–");
+  const rows = [
+    pg ? `| pgbench: BEGIN; SELECT … FOR UPDATE; INSERT hold; UPDATE stock; COMMIT, one hot row | ${pg.clients} | ${pg.tps} transactions/s | – | – | 1× | – |` : "| pgbench | – | not installed | – | – | – | – |",
+    ...(hot
+      ? [`| engine, one hot variant (a one-variant product), 1 line per cart | 64 | ${hot.holdsPerSecond} holds/s | ${hot.p50Ms} | ${hot.p99Ms} | ${ratio(hot.holdsPerSecond)} | ${hot.oversellCheck.reservedDelta} / ${hot.oversellCheck.holders}, ${hot.oversellCheck.oversold === 0 ? "none oversold" : "**oversold**"} |`]
+      : []),
+    ...(report.variantCarts ?? []).map(
+      (c) =>
+        `| engine, ${c.linesPerCart}-line carts: ${c.linesPerCart} variants of one product | ${c.concurrency} | ${c.holdsPerSecond} checkout starts/s (${c.holdsPerSecond * c.linesPerCart} lines/s) | ${c.p50Ms} | ${c.p99Ms} | ${ratio(c.holdsPerSecond)} | ${c.oversellCheck.reservedDelta} / ${c.oversellCheck.holders}, ${c.oversellCheck.oversold === 0 ? "none oversold" : "**oversold**"}${c.failed ? `, **${c.failed} failed**` : ""} |`,
+    ),
+  ];
+  return [
+    `Run of ${report.date.slice(0, 16).replace("T", " ")} UTC (\`${source}\`), the same run as the table above: same machine, ` +
+      `same PostgreSQL; load average (1 min) ${report.loadAverage.atStart} at the start, ${report.loadAverage.atEnd} at the end.`,
+    "",
+    "| what | concurrent clients | per second | p50 ms | p99 ms | vs pgbench | units reserved / holders (measured) |",
+    "|---|---:|---:|---:|---:|---:|---|",
+    ...rows,
+    "",
+    "| target | this run | goal | met |",
+    "|---|---:|---|---|",
+    ...report.targets.filter((t) => t.name.includes("pgbench")).map((t) => `| ${t.name} | ${t.value} | ${t.target} | ${t.met ? "yes" : "**no**"} |`),
+  ].join("\n");
+}
+
 async function main(): Promise<void> {
   const startedAt = Date.now();
   const loadAtStart = round2(os.loadavg()[0]!);
@@ -382,6 +548,8 @@ async function main(): Promise<void> {
   process.env.RATE_LIMIT_CHECKOUTS_PER_MINUTE = "0";
   process.env.RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE = "0";
   process.env.EXPIRY_SWEEP_SECONDS = "0";
+  // The engine in this process logs as the app does; a line per hold batch would drown the figures.
+  process.env.LOG_LEVEL ??= "warn";
 
   const sql = postgres(database.url, { max: 4, onnotice: () => {} });
   let app: BenchApp | undefined;
@@ -421,17 +589,19 @@ async function main(): Promise<void> {
       const after = postmaster ? treeCpuTimeMs(postmaster) : undefined;
       return { result, cpuMs: before !== undefined && after !== undefined ? after - before : undefined };
     };
-    const context: Context = { url: database.url, databaseCpu, sql, app, engine, record, references };
+    const context: Context = { url: database.url, databaseCpu, sql, app, engine, record, references, variantCarts: [] };
     // The baseline first: the other paths are compared with it as they finish.
     if (only.has("baseline")) await measureBaseline(context);
+    if (only.has("pgbench")) context.pgbench = await measurePgbench(context);
     if (only.has("engine")) await measureEngine(context);
+    if (only.has("variants")) await measureVariantCarts(context);
     if (only.has("http")) await measureHttp(context);
 
     const reconcile = await engine.reconcileStock();
     const baselineCheck = await checkBaseline(database.url);
     log(`Reconcile (levels = ledger = active holds): ${reconcile.ok ? "ok" : "FAILED"} over ${reconcile.products} products`);
     log(`Baseline check (reserved = hold rows): ${baselineCheck.ok ? "ok" : "FAILED"}`);
-    const targets = targetsOf(results);
+    const targets = targetsOf(results, context.pgbench, context.variantCarts);
     for (const t of targets) log(`  ${t.met ? "met   " : "MISSED"}  ${t.name}: ${t.value} (target ${t.target})`);
 
     const report: BenchReport = {
@@ -449,6 +619,8 @@ async function main(): Promise<void> {
       },
       results,
       references,
+      ...(context.pgbench !== undefined ? { pgbench: context.pgbench } : {}),
+      variantCarts: context.variantCarts,
       reconcile: { ok: reconcile.ok, products: reconcile.products, problems: reconcile.problems.length },
       baselineCheck,
       targets,
@@ -461,9 +633,14 @@ async function main(): Promise<void> {
     fs.writeFileSync(file, JSON.stringify(report, null, 2) + "\n", { flag: "wx" });
     fs.writeFileSync(path.join(dir, "latest.json"), JSON.stringify(report, null, 2) + "\n");
     writeBenchmarksTable(path.join(process.cwd(), "BENCHMARKS.md"), report, path.relative(process.cwd(), file));
+    replaceSection(path.join(process.cwd(), "BENCHMARKS.md"), "variants", renderVariantsSection(report, path.relative(process.cwd(), file)));
     log(`Saved ${path.relative(process.cwd(), file)} and bench/results/latest.json; BENCHMARKS.md updated (${report.durationSeconds} s).`);
     // Every hold was meant to succeed: a refusal or an error is as much a failure as an oversell.
-    if (!reconcile.ok || !baselineCheck.ok || results.some((r) => !r.oversellCheck.ok || r.failed > 0)) {
+    if (
+      !reconcile.ok ||
+      !baselineCheck.ok ||
+      [...results, ...context.variantCarts].some((r) => !r.oversellCheck.ok || r.failed > 0)
+    ) {
       process.exitCode = 1;
     }
   } finally {

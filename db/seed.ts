@@ -1,24 +1,76 @@
 /**
  * Demo data for a fresh embedded database: a dozen products, several with only a few units so that holds and
- * shortages are easy to see. Runs only when the catalogue is empty. Plain SQL, so scripts can run it too.
+ * shortages are easy to see, and two sold in variants: a shirt in sizes (one size sold out) and a mug in colours
+ * (one dearer). Written the way lib/catalog/products.ts createProduct writes a product: its options, one variant
+ * per SKU with its own stock level and an opening-stock ledger row, and the product's price the lowest of its
+ * variants'. Runs only when the catalogue is empty. Plain SQL, so scripts can run it too.
  */
 import postgres from "postgres";
 import { scriptClientOptions } from "./connection-settings";
 
-export const demoProducts: { slug: string; name: string; priceCents: number; onHand: number; description: string }[] = [
+export interface DemoVariant {
+  sku: string;
+  options: Record<string, string>;
+  /** Defaults to the product's price. */
+  priceCents?: number;
+  onHand: number;
+}
+
+export interface DemoProduct {
+  slug: string;
+  name: string;
+  /** A product with variants: its lowest variant price (what the listing shows), checked when seeding. */
+  priceCents: number;
+  description: string;
+  /** A one-variant product's stock; a product with variants keeps it on each variant. */
+  onHand?: number;
+  options?: { name: string; values: string[] }[];
+  variants?: DemoVariant[];
+}
+
+export const demoProducts: DemoProduct[] = [
   { slug: "aurora-desk-lamp", name: "Aurora Desk Lamp", priceCents: 4900, onHand: 25, description: "Warm, dimmable light for late work." },
   { slug: "fjord-wool-blanket", name: "Fjord Wool Blanket", priceCents: 8900, onHand: 12, description: "Heavy Norwegian wool, woven in one piece." },
   { slug: "kettle-no-9", name: "Kettle No. 9", priceCents: 6500, onHand: 3, description: "Stovetop kettle in brushed steel. Small batch." },
-  { slug: "linen-apron", name: "Linen Apron", priceCents: 3200, onHand: 40, description: "Stonewashed linen with deep pockets." },
+  {
+    slug: "trail-shirt",
+    name: "Trail Shirt",
+    priceCents: 3800,
+    description: "Merino-blend tee that dries overnight. Size M is sold out until the next batch.",
+    options: [{ name: "Size", values: ["S", "M", "L", "XL"] }],
+    variants: [
+      { sku: "TRAIL-SHIRT-S", options: { Size: "S" }, onHand: 6 },
+      { sku: "TRAIL-SHIRT-M", options: { Size: "M" }, onHand: 0 },
+      { sku: "TRAIL-SHIRT-L", options: { Size: "L" }, onHand: 3 },
+      { sku: "TRAIL-SHIRT-XL", options: { Size: "XL" }, onHand: 8 },
+    ],
+  },
   { slug: "meridian-watch", name: "Meridian Watch", priceCents: 24900, onHand: 1, description: "The last one of a limited run." },
   { slug: "oak-cutting-board", name: "Oak Cutting Board", priceCents: 5400, onHand: 18, description: "End-grain oak, oiled by hand." },
   { slug: "pour-over-set", name: "Pour-Over Set", priceCents: 4200, onHand: 2, description: "Ceramic dripper with a glass carafe." },
   { slug: "ridge-backpack", name: "Ridge Backpack", priceCents: 11900, onHand: 9, description: "Waxed canvas, 22 litres." },
-  { slug: "stoneware-mug", name: "Stoneware Mug", priceCents: 1800, onHand: 60, description: "Speckled glaze, holds 350 ml." },
+  {
+    slug: "stoneware-mug",
+    name: "Stoneware Mug",
+    priceCents: 1800,
+    description: "Holds 350 ml. Speckled or sage glaze; the hand-painted cobalt is made to order in small runs.",
+    options: [{ name: "Colour", values: ["Speckled", "Sage", "Cobalt"] }],
+    variants: [
+      { sku: "MUG-SPECKLED", options: { Colour: "Speckled" }, onHand: 40 },
+      { sku: "MUG-SAGE", options: { Colour: "Sage" }, onHand: 20 },
+      { sku: "MUG-COBALT", options: { Colour: "Cobalt" }, priceCents: 2400, onHand: 2 },
+    ],
+  },
   { slug: "tidal-print", name: "Tidal Print", priceCents: 7500, onHand: 2, description: "Signed giclée print, 50 × 70 cm." },
   { slug: "walnut-bookends", name: "Walnut Bookends", priceCents: 3900, onHand: 15, description: "A pair, solid walnut." },
   { slug: "zen-tea-tin", name: "Zen Tea Tin", priceCents: 1500, onHand: 30, description: "Airtight tin with a sencha sample." },
 ];
+
+/** A demo product's variants: the ones listed, or its one variant (SKU from the slug, as createProduct makes it). */
+export function demoVariantsOf(p: DemoProduct): Required<DemoVariant>[] {
+  const variants = p.variants ?? [{ sku: p.slug.toUpperCase(), options: {}, onHand: p.onHand ?? 0 }];
+  return variants.map((v) => ({ ...v, priceCents: v.priceCents ?? p.priceCents }));
+}
 
 /** Inserts the demo catalogue if there are no products yet. Returns true if it seeded. */
 export async function seedDemoCatalogue(databaseUrl: string): Promise<boolean> {
@@ -30,15 +82,27 @@ export async function seedDemoCatalogue(databaseUrl: string): Promise<boolean> {
       const [existing] = await tx<{ count: number }[]>`select count(*)::int as count from products`;
       if ((existing?.count ?? 0) > 0) return false;
       for (const p of demoProducts) {
+        const variants = demoVariantsOf(p);
+        // The listing price is the lowest variant price, as syncListingPrice keeps it.
+        const listingPrice = Math.min(...variants.map((v) => v.priceCents));
         const [product] = await tx<{ id: string }[]>`
           insert into products (slug, name, description, price_cents)
-          values (${p.slug}, ${p.name}, ${p.description}, ${p.priceCents}) returning id`;
-        const [variant] = await tx<{ id: string }[]>`
-          insert into product_variants (product_id, sku, price_cents)
-          values (${product!.id}, ${p.slug.toUpperCase()}, ${p.priceCents}) returning id`;
-        await tx`insert into stock_levels (product_id, variant_id, on_hand) values (${product!.id}, ${variant!.id}, ${p.onHand})`;
-        await tx`insert into stock_movements (product_id, variant_id, kind, on_hand_delta, reason)
-                 values (${product!.id}, ${variant!.id}, 'receive', ${p.onHand}, 'opening stock')`;
+          values (${p.slug}, ${p.name}, ${p.description}, ${listingPrice}) returning id`;
+        for (const [position, option] of (p.options ?? []).entries()) {
+          await tx`insert into product_options (product_id, position, name, values)
+                   values (${product!.id}, ${position}, ${option.name}, ${option.values}::text[])`;
+        }
+        for (const [position, v] of variants.entries()) {
+          const [variant] = await tx<{ id: string }[]>`
+            insert into product_variants (product_id, sku, options, price_cents, position)
+            values (${product!.id}, ${v.sku}, ${tx.json(v.options)}, ${v.priceCents}, ${position}) returning id`;
+          await tx`insert into stock_levels (product_id, variant_id, on_hand) values (${product!.id}, ${variant!.id}, ${v.onHand})`;
+          // As receiveOpeningStock: a ledger row only for stock actually received.
+          if (v.onHand > 0) {
+            await tx`insert into stock_movements (product_id, variant_id, kind, on_hand_delta, reason)
+                     values (${product!.id}, ${variant!.id}, 'receive', ${v.onHand}, 'opening stock')`;
+          }
+        }
       }
       return true;
     });
