@@ -35,12 +35,15 @@ export interface FormState {
   values?: Record<string, string>;
 }
 
+/** Adds a message under a field's name (an own property: a field may be named like `constructor`). */
+function addFieldError(fieldErrors: Record<string, string[]>, key: string, message: string): void {
+  if (Object.hasOwn(fieldErrors, key)) fieldErrors[key]!.push(message);
+  else fieldErrors[key] = [message];
+}
+
 export function fieldErrorsOf(error: ZodError, values?: Record<string, string>): FormState {
   const fieldErrors: Record<string, string[]> = {};
-  for (const issue of error.issues) {
-    const key = issue.path.map(String).join(".") || "form";
-    (fieldErrors[key] ??= []).push(issue.message);
-  }
+  for (const issue of error.issues) addFieldError(fieldErrors, issue.path.map(String).join(".") || "form", issue.message);
   return { ok: false, message: "Please check the highlighted fields.", fieldErrors, values };
 }
 
@@ -66,8 +69,7 @@ export function formStateOf(
   if (Array.isArray(issues)) {
     const fieldErrors: Record<string, string[]> = {};
     for (const issue of issues as { path?: string[]; message?: string }[]) {
-      const key = issue.path?.join(".") || "form";
-      if (issue.message) (fieldErrors[key] ??= []).push(issue.message);
+      if (issue.message) addFieldError(fieldErrors, issue.path?.join(".") || "form", issue.message);
     }
     if (Object.keys(fieldErrors).length > 0) state.fieldErrors = fieldErrors;
   }
