@@ -111,6 +111,9 @@ type Who<W> =
   | { shopper: () => Promise<W>; requires?: undefined }
   | { requires: () => Promise<W>; shopper?: undefined };
 
+/** The form of an action that reads no fields (its button is the whole form). */
+const noFields = z.object({});
+
 /**
  * Wraps a server action: reads the FormData (a hand-made request may send anything: that reads as an empty
  * form), checks it with `schema`, finds the shopper, runs `run` with both. Whatever goes wrong becomes form state:
@@ -118,9 +121,6 @@ type Who<W> =
  * and is logged (lib/platform/errors.ts). Nothing is thrown to the page but Next.js's own control flow
  * (`redirect()`, `notFound()`), so bad input is never a 500.
  */
-/** The form of an action that reads no fields (its button is the whole form). */
-const noFields = z.object({});
-
 export function shopperAction<S extends z.ZodType = typeof noFields, W = null>(
   options: ActionOptions<S> & Who<W>,
   run: (input: z.infer<S>, shopper: W, form: FormContext) => Promise<FormState>,
