@@ -138,16 +138,39 @@ export function recordPoolWait(ms: number, timedOut: boolean): void {
   if (timedOut) metrics.poolWaitTimeouts.inc();
 }
 
+/** Paths already turned into routes: a request names its route without running the two regexes again. */
+const routeOfPath = new Map<string, string>();
+/** Enough for every route of the shop and the ids of a busy minute; past it the cache starts afresh. */
+const MAX_CACHED_PATHS = 2_000;
+
 /** Ids in paths become placeholders, so each route is one series, not one per checkout or product. */
 export function routeOf(pathname: string): string {
-  return pathname
-    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "[id]")
-    .replace(/^\/api\/products\/(?!\[id\]$)[^/]+$/, "/api/products/[slug]")
-    .slice(0, 100);
+  let route = routeOfPath.get(pathname);
+  if (route === undefined) {
+    route = pathname
+      .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, "[id]")
+      .replace(/^\/api\/products\/(?!\[id\]$)[^/]+$/, "/api/products/[slug]")
+      .slice(0, 100);
+    if (routeOfPath.size >= MAX_CACHED_PATHS) routeOfPath.clear();
+    routeOfPath.set(pathname, route);
+  }
+  return route;
 }
 
+type Series = ReturnType<Metrics["httpSeconds"]["labels"]>;
+/** Each (route, method, status)'s series, looked up without building a label object or a key string per request. */
+const httpSeries = new Map<string, Map<string, Map<number, Series>>>();
+
+/** One answered API request: its duration into the series of its method, route and status. */
 export function recordHttpRequest(method: string, pathname: string, status: number, ms: number): void {
-  metrics.httpSeconds.observe({ method, route: routeOf(pathname), status: String(status) }, ms / 1000);
+  const route = routeOf(pathname);
+  let byMethod = httpSeries.get(route);
+  if (!byMethod) httpSeries.set(route, (byMethod = new Map()));
+  let byStatus = byMethod.get(method);
+  if (!byStatus) byMethod.set(method, (byStatus = new Map()));
+  let series = byStatus.get(status);
+  if (!series) byStatus.set(status, (series = metrics.httpSeconds.labels(method, route, String(status))));
+  series.observe(ms / 1000);
 }
 
 export async function metricsText(): Promise<{ contentType: string; body: string }> {
