@@ -256,24 +256,24 @@ end
         if (route === "checkout") nextShopper += result.requests + 2 * WRK.threads;
         return result;
       };
-      // The old and the new health check alternate, each going first in every other round, so a drift of the
-      // machine's speed during the run falls on both alike.
+      // The old and the new health check alternate twice a round (old, new, new, old; then new, old, old, new), so
+      // a drift of this shared machine's speed during the run falls on both alike.
       const order = (round: number): Route[] => [
-        ...((baselineApp ? (round % 2 ? ["healthOld", "healthNew"] : ["healthNew", "healthOld"]) : []) as Route[]),
+        ...((baselineApp ? (round % 2 ? ["healthOld", "healthNew", "healthNew", "healthOld"] : ["healthNew", "healthOld", "healthOld", "healthNew"]) : []) as Route[]),
         ...((onlyHealth ? [] : ["health", "refused", "checkout"]) as Route[]),
       ];
       log(
         `wrk, ${CONNECTIONS} connections: GET /api/health${baselineApp ? ` (and on the baseline ${BASELINE_COMMIT})` : ""}` +
           (onlyHealth ? "" : ", POST /api/checkout refused at validation (400), POST /api/checkout on one hot product"),
       );
-      for (const route of order(1)) run(route, WARMUP_SECONDS);
+      for (const route of new Set(order(1))) run(route, WARMUP_SECONDS);
       const rounds: Record<Route, WrkRun[]> = { healthOld: [], healthNew: [], health: [], refused: [], checkout: [] };
       for (let round = 1; round <= ROUNDS; round++) {
         for (const route of order(round)) rounds[route].push(run(route, ROUND_SECONDS));
-        const rate = (route: Route) => (rounds[route].length ? round1(rounds[route].at(-1)!.requests / rounds[route].at(-1)!.seconds) : "–");
+        const rate = (route: Route, runs = 1) => rounds[route].slice(-runs).map((r) => round1(r.requests / r.seconds)).join(" and ") || "–";
         log(
           `  round ${round} of ${ROUNDS} (${ROUND_SECONDS} s each): ` +
-            (baselineApp ? `health old ${rate("healthOld")}/s, new ${rate("healthNew")}/s (limit off)` : "") +
+            (baselineApp ? `health old ${rate("healthOld", 2)}/s, new ${rate("healthNew", 2)}/s (limit off)` : "") +
             (onlyHealth ? "" : `${baselineApp ? "; " : ""}health ${rate("health")}/s, refused ${rate("refused")}/s, checkout ${rate("checkout")}/s`),
         );
       }
@@ -399,7 +399,7 @@ end
                   "the same handler, without the request id, log line and metrics. It is compared with a second server of this " +
                   "build, both with the per-address limit off (the old limit wrote a row on every request, which would hide what " +
                   "is measured here), so \"new / old\" is what observability and the rest of the handler cost per request. " +
-                  "Their rounds alternate, each going first in every other round.",
+                  `Their runs alternate twice a round (old, new, new, old, then the other way round): ${2 * ROUNDS} runs of ${ROUND_SECONDS} s each.`,
               ]
             : []),
           "",
