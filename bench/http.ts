@@ -100,11 +100,17 @@ const median = (values: number[]) => {
   return Math.round(value * 100) / 100;
 };
 
-/** The commit this run measures, marked when the work tree had changes. */
+/** What the build is made from (tests/support/build.ts), and what it runs with. */
+const APP_SOURCES = ["app", "components", "lib", "db", "proxy.ts", "instrumentation.ts", "next.config.mjs", "package.json", "package-lock.json", "patches"];
+
+/**
+ * The code this run measures: the last commit that changed the app (not the bench or the docs, so runs of one
+ * code group together), marked when the work tree had changes to it.
+ */
 function currentCommit(): string {
-  const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
-  const dirty = execFileSync("git", ["status", "--porcelain", "--", "app", "components", "lib", "db", "proxy.ts", "instrumentation.ts", "next.config.mjs", "package.json"], { encoding: "utf8" }).trim();
-  return dirty ? `${head}+changes` : head;
+  const last = execFileSync("git", ["log", "-1", "--format=%h", "--", ...APP_SOURCES], { encoding: "utf8" }).trim();
+  const dirty = execFileSync("git", ["status", "--porcelain", "--", ...APP_SOURCES], { encoding: "utf8" }).trim();
+  return dirty ? `${last}+changes` : last;
 }
 
 /** The saved bench:http runs of one commit (with a baseline), oldest first. */
@@ -143,9 +149,9 @@ function medianTable(commit: string, source: string): string[] {
   const of = (f: (r: (typeof runs)[number]) => number) => median(runs.map(f));
   return [
     "",
-    `All saved runs of this code (commit ${commit}), and their median:`,
+    `All saved runs of this code (the app as of commit ${commit}), and their median:`,
     "",
-    "| run | health old (req/s) | health new (req/s) | new / old (≥ 1.0) | checkout / health (≥ 0.95) | engine / pgbench (≥ 5) |",
+    "| run | health old (req/s) | health new, same settings (req/s) | new / old (≥ 1.0) | checkout / health (≥ 0.95) | engine / pgbench (≥ 5) |",
     "|---|---:|---:|---:|---:|---:|",
     ...runs.map((r) => row(`\`${r.file}\`${r.file === source ? " (this run)" : ""}`, r)),
     row(`**median of ${runs.length}**`, {
