@@ -150,7 +150,8 @@ const withSignInCheck = auth((request) => passOn(request, request.headers.get(RE
 ) => Promise<Response>;
 
 export async function proxy(request: NextRequest, event: NextFetchEvent): Promise<Response> {
-  const requestId = saneRequestId(request.headers.get(REQUEST_ID_HEADER)) ?? crypto.randomUUID();
+  const sentId = saneRequestId(request.headers.get(REQUEST_ID_HEADER));
+  const requestId = sentId ?? crypto.randomUUID();
   let response: Response;
   if (hasBrokenEscape(request.nextUrl.pathname)) {
     response = brokenPathAnswer(request.nextUrl.pathname);
@@ -168,7 +169,8 @@ export async function proxy(request: NextRequest, event: NextFetchEvent): Promis
     request.headers.set(REQUEST_ID_HEADER, requestId);
     response = await withSignInCheck(request, event);
   } else {
-    response = passOn(request, requestId);
+    // A sane id the caller sent already reaches the page as it is: no copy of every request header to pass it on.
+    response = sentId ? NextResponse.next() : passOn(request, requestId);
   }
   response.headers.set(REQUEST_ID_HEADER, requestId);
   return response;

@@ -7,97 +7,82 @@
 import { refresh } from "next/cache";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
-import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/platform/action-state";
+import { formStateOf, shopperAction } from "@/lib/platform/action-state";
 import { clientAddress } from "@/lib/platform/http";
+import { DomainError } from "@/lib/platform/errors";
 import { addToCart, describeAdjustments, fitCartToStock, getCart, setCartLineQuantity } from "@/lib/cart";
 import { getCheckout, startCheckout } from "@/lib/checkout";
 import { currentOrNewShopper, currentShopper } from "@/lib/accounts/identity";
-import type { Shopper } from "@/lib/accounts/shoppers";
 import {
   addToCartFormSchema,
-  formFields,
   productIdParamSchema,
   setCartLineFormSchema,
   startCheckoutSchema,
 } from "@/lib/store-schemas";
 
-export async function addToCartAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
-  const parsed = addToCartFormSchema.safeParse(formFields(formData));
-  if (!parsed.success) return fieldErrorsOf(parsed.error);
-  try {
-    const shopper = await currentOrNewShopper();
-    const cart = await addToCart(shopper.id, parsed.data.productId, parsed.data.quantity);
-    const line = cart.lines.find((l) => l.productId === parsed.data.productId);
+/** The shopper whose cart an action changes: without an identity there is no cart to change. */
+async function cartOwner() {
+  const shopper = await currentShopper();
+  if (!shopper) throw new DomainError("empty_cart", "Your cart is empty.");
+  return shopper;
+}
+
+export const addToCartAction = shopperAction(
+  { schema: addToCartFormSchema, shopper: currentOrNewShopper },
+  async ({ productId, quantity }, shopper) => {
+    const cart = await addToCart(shopper.id, productId, quantity);
+    const line = cart.lines.find((l) => l.productId === productId);
     refresh();
     return { ok: true, message: line ? `Added. You have ${line.quantity} of ${line.name} in your cart.` : "Added to your cart." };
-  } catch (error) {
-    return formStateOf(error);
-  }
-}
+  },
+);
 
 /** Sets a line's quantity (0 removes it). Used by the cart page's quantity and remove buttons. */
-export async function setCartLineAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
-  const fields = formFields(formData);
-  const id = productIdParamSchema.safeParse(fields);
-  const quantity = setCartLineFormSchema.safeParse(fields);
-  if (!id.success) return fieldErrorsOf(id.error);
-  if (!quantity.success) return fieldErrorsOf(quantity.error, fields);
-  try {
-    const shopper = await currentShopper();
-    // Without an identity there is no cart to change.
-    if (!shopper) return { ok: false, message: "Your cart is empty." };
-    await setCartLineQuantity(shopper.id, id.data.productId, quantity.data.quantity);
+export const setCartLineAction = shopperAction(
+  { schema: productIdParamSchema.extend(setCartLineFormSchema.shape), shopper: cartOwner, keep: "all" },
+  async ({ productId, quantity }, shopper) => {
+    await setCartLineQuantity(shopper.id, productId, quantity);
     refresh();
-    return { ok: true, message: quantity.data.quantity === 0 ? "Removed from your cart." : "Quantity updated." };
-  } catch (error) {
-    return formStateOf(error, { values: fields });
-  }
-}
+    return { ok: true, message: quantity === 0 ? "Removed from your cart." : "Quantity updated." };
+  },
+);
 
 /** "Adjust cart to available stock": every line down to what can be held now. */
-export async function fitCartToStockAction(_previous: FormState | null): Promise<FormState> {
-  try {
-    const shopper = await currentShopper();
-    if (!shopper) return { ok: false, message: "Your cart is empty." };
-    const { adjustments } = await fitCartToStock(shopper.id);
-    refresh();
-    const changed = describeAdjustments(adjustments);
-    return {
-      ok: true,
-      message: changed ? `${changed}.` : "Nothing to change: everything in your cart is available.",
-    };
-  } catch (error) {
-    return formStateOf(error);
-  }
-}
+export const fitCartToStockAction = shopperAction({ shopper: cartOwner }, async (_input, shopper) => {
+  const { adjustments } = await fitCartToStock(shopper.id);
+  refresh();
+  const changed = describeAdjustments(adjustments);
+  return {
+    ok: true,
+    message: changed ? `${changed}.` : "Nothing to change: everything in your cart is available.",
+  };
+});
 
 /**
  * "Checkout": holds the cart (lib/checkout startCheckout) and goes to the checkout page. Guests give an
  * email here. A shortage comes back as form state naming each short line and what is left of it.
  */
-export async function startCheckoutAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
-  const fields = formFields(formData);
-  const parsed = startCheckoutSchema.safeParse(fields);
-  if (!parsed.success) return fieldErrorsOf(parsed.error, fields);
-  let checkoutId: string;
-  let shopper: Shopper | null = null;
-  try {
-    shopper = await currentShopper();
-    if (!shopper) return { ok: false, code: "empty_cart", message: "Your cart is empty." };
-    const previous = parsed.data.previousCheckoutId
-      ? await getCheckout(parsed.data.previousCheckoutId, shopper.id).catch(() => null)
-      : null;
-    const { checkout } = await startCheckout(shopper, {
-      email: parsed.data.email ?? previous?.email,
-      details: previous?.details,
-      clientAddress: clientAddress(await headers()),
-    });
-    checkoutId = checkout.id;
-  } catch (error) {
-    const cart = shopper ? await getCart(shopper.id).catch(() => null) : null;
-    const names = new Map(cart?.lines.map((l) => [l.productId, l.name]));
-    refresh();
-    return formStateOf(error, { values: fields, names });
-  }
-  redirect(`/checkout/${checkoutId}`);
-}
+export const startCheckoutAction = shopperAction(
+  { schema: startCheckoutSchema, shopper: cartOwner, keep: "all" },
+  async (input, shopper, { values }) => {
+    let checkoutId: string;
+    try {
+      const previous = input.previousCheckoutId
+        ? await getCheckout(input.previousCheckoutId, shopper.id).catch(() => null)
+        : null;
+      const { checkout } = await startCheckout(shopper, {
+        email: input.email ?? previous?.email,
+        details: previous?.details,
+        clientAddress: clientAddress(await headers()),
+      });
+      checkoutId = checkout.id;
+    } catch (error) {
+      // A shortage names each short line: the cart knows the names of products lib/checkout could not name.
+      const cart = await getCart(shopper.id).catch(() => null);
+      const names = new Map(cart?.lines.map((l) => [l.productId, l.name]));
+      refresh();
+      return formStateOf(error, { values, names });
+    }
+    redirect(`/checkout/${checkoutId}`);
+  },
+);

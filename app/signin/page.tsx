@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
-import { SignInForm } from "@/components/account/sign-in-form";
+import { AccountForm } from "@/components/account/account-form";
 import { Card } from "@/components/ui/card";
 import { currentAccount } from "@/lib/accounts/identity";
 import { safeCallbackPath } from "@/lib/store-schemas";
@@ -19,7 +19,7 @@ export default async function SignInPage({ searchParams }: Props) {
   return (
     <Card className="auth-card">
       <h1>Sign in</h1>
-      <SignInForm action={signInAction} callbackUrl={callbackUrl} />
+      <AccountForm mode="sign-in" action={signInAction} callbackUrl={callbackUrl} />
     </Card>
   );
 }

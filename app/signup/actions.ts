@@ -4,28 +4,24 @@
  * guest's cart along. Guest orders placed with the address join only once the link is opened.
  */
 import { AuthError } from "next-auth";
-import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/platform/action-state";
+import { shopperAction } from "@/lib/platform/action-state";
 import { signIn } from "@/lib/accounts/auth";
 import { signUp } from "@/lib/accounts";
-import { formFields, safeCallbackPath, signUpSchema } from "@/lib/store-schemas";
+import { safeCallbackPath, signUpSchema } from "@/lib/store-schemas";
 
-export async function signUpAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
-  const fields = formFields(formData);
-  const values = { email: fields.email ?? "", name: fields.name ?? "" };
-  const parsed = signUpSchema.safeParse(fields);
-  if (!parsed.success) return fieldErrorsOf(parsed.error, values);
-  try {
-    await signUp({ email: parsed.data.email, password: parsed.data.password, name: parsed.data.name ?? null });
-    await signIn("credentials", {
-      email: parsed.data.email,
-      password: parsed.data.password,
-      redirectTo: safeCallbackPath(fields.callbackUrl),
-    });
-    return { ok: true };
-  } catch (error) {
-    if (error instanceof AuthError) {
-      return { ok: false, message: "Your account was created, but signing in failed. Please sign in.", values };
+export const signUpAction = shopperAction(
+  { schema: signUpSchema, keep: ["email", "name"] },
+  async ({ email, password, name }, _nobody, { fields, values }) => {
+    await signUp({ email, password, name: name ?? null });
+    try {
+      // Auth.js signals success with a redirect, which the wrapper passes on.
+      await signIn("credentials", { email, password, redirectTo: safeCallbackPath(fields.callbackUrl) });
+    } catch (error) {
+      if (error instanceof AuthError) {
+        return { ok: false, message: "Your account was created, but signing in failed. Please sign in.", values };
+      }
+      throw error;
     }
-    return formStateOf(error, { values });
-  }
-}
+    return { ok: true };
+  },
+);

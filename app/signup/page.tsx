@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import { redirect } from "next/navigation";
-import { SignUpForm } from "@/components/account/sign-up-form";
+import { AccountForm } from "@/components/account/account-form";
 import { Card } from "@/components/ui/card";
 import { currentAccount } from "@/lib/accounts/identity";
 import { safeCallbackPath } from "@/lib/store-schemas";
@@ -19,7 +19,7 @@ export default async function SignUpPage({ searchParams }: Props) {
     <Card className="auth-card">
       <h1>Create an account</h1>
       <p className="muted">Keep an order history and check out faster. Anything in your cart comes with you.</p>
-      <SignUpForm action={signUpAction} callbackUrl={callbackUrl} />
+      <AccountForm mode="sign-up" action={signUpAction} callbackUrl={callbackUrl} />
     </Card>
   );
 }

@@ -6,12 +6,11 @@ import "server-only";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { forbidden, redirect } from "next/navigation";
 import { z } from "zod";
-import { fieldErrorsOf, formStateOf, type FormState } from "../platform/action-state";
 import { env } from "../platform/env";
 import { DomainError } from "../platform/errors";
 import { currentAccount } from "../accounts/identity";
 import { MAX_PRODUCT_OPTIONS } from "@/db/schema";
-import { formFields, storableString } from "../store-schemas";
+import { storableString } from "../store-schemas";
 import type { Shopper } from "../accounts/shoppers";
 
 /** Compares two secrets in constant time: both are hashed first, so lengths never leak either. */
@@ -73,24 +72,10 @@ export async function authoriseAdminRequest(request: Request): Promise<AdminCall
 }
 
 /**
- * One shape for every admin server action: check the caller is an admin, check the form with `schema`, run the
- * lib function. Refusals and domain errors become readable form state (lib/platform/action-state.ts), never a 500.
+ * Every admin server action's options for `shopperAction` (lib/platform/action-state.ts): the caller must be an
+ * admin, checked before the form is read; a refused form keeps every field (none is secret).
  */
-export async function runAdminForm<S extends z.ZodType>(
-  schema: S,
-  formData: FormData,
-  run: (input: z.infer<S>, admin: Shopper) => Promise<string>,
-): Promise<FormState> {
-  const values = formFields(formData);
-  try {
-    const admin = await requireAdmin();
-    const parsed = schema.safeParse(values);
-    if (!parsed.success) return fieldErrorsOf(parsed.error, values);
-    return { ok: true, message: await run(parsed.data, admin) };
-  } catch (error) {
-    return formStateOf(error, { values });
-  }
-}
+export const adminForm = { requires: requireAdmin, keep: "all" } as const;
 
 // ---------------------------------------------------------------------------------------------------------
 // Inputs of the admin API (JSON); the admin forms reuse the same field rules.

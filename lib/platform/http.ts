@@ -97,9 +97,16 @@ export async function limitRequestsPerIp(request: Request): Promise<void> {
 }
 
 /**
+ * Routes whose answered line is written at debug, not info: the health check is asked every few seconds by every
+ * load balancer and monitor, and a line for each would bury the shop's own requests (its errors still log).
+ */
+const QUIET_ROUTES = new Set(["/api/health"]);
+
+/**
  * Wraps a route handler: the per-IP request limit first, and every thrown error in the contract's shape. Every
  * log line written meanwhile carries the request's id (proxy.ts gives each request one), the answer carries it
- * as X-Request-Id, and the request is logged and timed (method, route, status, duration) once answered.
+ * as X-Request-Id, and the request is timed (method, route, status, duration) once answered and logged at info
+ * (debug for QUIET_ROUTES). Nothing is built for a line the log level leaves out.
  */
 export function handler<P = Record<string, string>>(
   fn: (request: NextRequest, context: RouteContext<P>) => Promise<Response>,
@@ -118,10 +125,11 @@ export function handler<P = Record<string, string>>(
       const ms = performance.now() - started;
       const path = request.nextUrl.pathname;
       recordHttpRequest(request.method, path, response.status, ms);
-      log.info(
-        { event: "request", method: request.method, route: routeOf(path), status: response.status, ms: Math.round(ms * 10) / 10 },
-        "request answered",
-      );
+      const route = routeOf(path);
+      const level = QUIET_ROUTES.has(route) ? "debug" : "info";
+      if (log.isLevelEnabled(level)) {
+        log[level]({ event: "request", method: request.method, route, status: response.status, ms: Math.round(ms * 10) / 10 }, "request answered");
+      }
       if (!response.headers.has(REQUEST_ID_HEADER)) response.headers.set(REQUEST_ID_HEADER, requestId);
       return response;
     });

@@ -3,6 +3,11 @@
  * Every line written while a request is being served carries that request's id (`requestId`, the same value as
  * the X-Request-Id answer header set by proxy.ts). Secrets never reach a log line: credentials, cookies, card
  * numbers and passwords are redacted wherever they appear in a logged object.
+ *
+ * Lines are written to stdout asynchronously, off the request's path: a request queues its line and goes on; the
+ * lines queued while one write is under way leave together in the next. Nothing is held back on purpose (no
+ * minimum batch), so a line reaches the log reader within a write or two. On the way out every queued line is
+ * written before the process ends: synchronously on `exit` (a signal, `process.exit`) and on `beforeExit`.
  */
 import "server-only";
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -22,6 +27,23 @@ const requestContext = (globalForLog.stockholdRequestContext ??= new AsyncLocalS
 
 const SECRET_KEYS = ["authorization", "cookie", "set-cookie", "password", "passwordHash", "cardNumber", "token", "secret"];
 
+/**
+ * stdout (fd 1) written asynchronously. Pino registers a flush of such a destination on `exit` and `beforeExit`
+ * (on-exit-leak-free); the one below says so here rather than leaning on that default (a second flush of an empty
+ * destination writes nothing). tests/platform/log-flush.test.ts checks that no line is lost at exit.
+ */
+function asyncStdout(): pino.DestinationStream {
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 0 });
+  process.once("exit", () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // closed or broken pipe: nobody is left to read the lines
+    }
+  });
+  return destination;
+}
+
 export const log: pino.Logger = (globalForLog.stockholdLog ??= pino({
   level: env.LOG_LEVEL,
   base: { service: "stockhold", pid: process.pid },
@@ -35,7 +57,7 @@ export const log: pino.Logger = (globalForLog.stockholdLog ??= pino({
     const context = requestContext.getStore();
     return context ? { requestId: context.requestId } : {};
   },
-}));
+}, asyncStdout()));
 
 /** The header that carries a request's id, in and out. */
 export const REQUEST_ID_HEADER = "x-request-id";

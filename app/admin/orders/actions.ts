@@ -2,8 +2,8 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import type { FormState } from "@/lib/platform/action-state";
-import { runAdminForm } from "@/lib/admin/access";
+import { shopperAction } from "@/lib/platform/action-state";
+import { adminForm } from "@/lib/admin/access";
 import { fulfilOrder } from "@/lib/orders";
 import { cancelOrderWithFailedPayment, retryOrderCapture } from "@/lib/payments/after-order";
 import { cancelOrderBodySchema } from "@/lib/store-schemas";
@@ -11,32 +11,26 @@ import { cancelOrderBodySchema } from "@/lib/store-schemas";
 const fulfilSchema = z.object({ orderId: z.uuid("No such order.") });
 
 /** Ships an order: its allocated stock leaves the shelf. The same lib call as the admin API. */
-export async function fulfilOrderAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
-  return runAdminForm(fulfilSchema, formData, async ({ orderId }, admin) => {
-    await fulfilOrder(orderId, admin.id);
-    revalidatePath("/admin", "layout");
-    return "Fulfilled.";
-  });
-}
+export const fulfilOrderAction = shopperAction({ ...adminForm, schema: fulfilSchema }, async ({ orderId }, admin) => {
+  await fulfilOrder(orderId, admin.id);
+  revalidatePath("/admin", "layout");
+  return { ok: true, message: "Fulfilled." };
+});
 
 const retrySchema = z.object({ orderId: z.uuid("No such order.") });
 
 /** Captures a placed order's payment again (its capture failed). The same lib call as the admin API. */
-export async function retryCaptureAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
-  return runAdminForm(retrySchema, formData, async ({ orderId }) => {
-    await retryOrderCapture(orderId);
-    revalidatePath("/admin", "layout");
-    return "Captured.";
-  });
-}
+export const retryCaptureAction = shopperAction({ ...adminForm, schema: retrySchema }, async ({ orderId }) => {
+  await retryOrderCapture(orderId);
+  revalidatePath("/admin", "layout");
+  return { ok: true, message: "Captured." };
+});
 
 const cancelSchema = cancelOrderBodySchema.extend({ orderId: z.uuid("No such order.") });
 
 /** Cancels an order whose payment failed: its units go back on sale. The same lib call as the admin API. */
-export async function cancelOrderAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
-  return runAdminForm(cancelSchema, formData, async ({ orderId, reason }, admin) => {
-    await cancelOrderWithFailedPayment(orderId, admin.id, reason);
-    revalidatePath("/admin", "layout");
-    return "Cancelled. Its units are back on sale.";
-  });
-}
+export const cancelOrderAction = shopperAction({ ...adminForm, schema: cancelSchema }, async ({ orderId, reason }, admin) => {
+  await cancelOrderWithFailedPayment(orderId, admin.id, reason);
+  revalidatePath("/admin", "layout");
+  return { ok: true, message: "Cancelled. Its units are back on sale." };
+});

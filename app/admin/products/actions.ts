@@ -2,8 +2,8 @@
 
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
-import type { FormState } from "@/lib/platform/action-state";
-import { MAX_PRICE_CENTS, MAX_UNITS, productFields, runAdminForm } from "@/lib/admin/access";
+import { shopperAction } from "@/lib/platform/action-state";
+import { MAX_PRICE_CENTS, MAX_UNITS, productFields, adminForm } from "@/lib/admin/access";
 import { createProduct } from "@/lib/catalog/products";
 import { adjustStock } from "@/lib/inventory";
 import { imageUrlSchema, updateProduct } from "@/lib/admin/products";
@@ -47,20 +47,18 @@ const createProductForm = z.object({
   description: z.preprocess(emptyAsUndefined, productFields.description.optional()),
 });
 
-export async function createProductAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
-  return runAdminForm(createProductForm, formData, async (input, admin) => {
-    const product = await createProduct({
-      name: input.name,
-      slug: input.slug,
-      priceCents: input.price,
-      onHand: input.onHand,
-      description: input.description,
-      actorId: admin.id,
-    });
-    revalidatePath("/admin", "layout");
-    return `Created ${product.name} (/${product.slug}) with ${input.onHand} in stock.`;
+export const createProductAction = shopperAction({ ...adminForm, schema: createProductForm }, async (input, admin) => {
+  const product = await createProduct({
+    name: input.name,
+    slug: input.slug,
+    priceCents: input.price,
+    onHand: input.onHand,
+    description: input.description,
+    actorId: admin.id,
   });
-}
+  revalidatePath("/admin", "layout");
+  return { ok: true, message: `Created ${product.name} (/${product.slug}) with ${input.onHand} in stock.` };
+});
 
 const adjustStockForm = z.object({
   productId: z.uuid("Choose a product."),
@@ -69,15 +67,13 @@ const adjustStockForm = z.object({
   reason: productFields.reason,
 });
 
-export async function adjustStockAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
-  return runAdminForm(adjustStockForm, formData, async (input, admin) => {
-    const delta = input.direction === "restock" ? input.quantity : -input.quantity;
-    const level = await adjustStock({ productId: input.productId, delta, reason: input.reason, actorId: admin.id });
-    revalidatePath("/admin", "layout");
-    const verb = delta > 0 ? "Restocked" : "Wrote off";
-    return `${verb} ${input.quantity} of ${level.name}: ${level.onHand} on hand, ${level.available} available.`;
-  });
-}
+export const adjustStockAction = shopperAction({ ...adminForm, schema: adjustStockForm }, async (input, admin) => {
+  const delta = input.direction === "restock" ? input.quantity : -input.quantity;
+  const level = await adjustStock({ productId: input.productId, delta, reason: input.reason, actorId: admin.id });
+  revalidatePath("/admin", "layout");
+  const verb = delta > 0 ? "Restocked" : "Wrote off";
+  return { ok: true, message: `${verb} ${input.quantity} of ${level.name}: ${level.onHand} on hand, ${level.available} available.` };
+});
 
 const editProductForm = z.object({
   productId: z.uuid("No such product."),
@@ -88,28 +84,24 @@ const editProductForm = z.object({
 });
 
 /** Edits name, price, description and picture (an empty picture field removes it). */
-export async function editProductAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
-  return runAdminForm(editProductForm, formData, async (input) => {
-    const product = await updateProduct(input.productId, {
-      name: input.name,
-      priceCents: input.price,
-      description: input.description,
-      imageUrl: input.imageUrl ?? null,
-    });
-    revalidatePath("/admin", "layout");
-    revalidatePath(`/products/${product.slug}`);
-    return `Saved ${product.name}.`;
+export const editProductAction = shopperAction({ ...adminForm, schema: editProductForm }, async (input) => {
+  const product = await updateProduct(input.productId, {
+    name: input.name,
+    priceCents: input.price,
+    description: input.description,
+    imageUrl: input.imageUrl ?? null,
   });
-}
+  revalidatePath("/admin", "layout");
+  revalidatePath(`/products/${product.slug}`);
+  return { ok: true, message: `Saved ${product.name}.` };
+});
 
 const archiveForm = z.object({ productId: z.uuid("No such product."), archived: z.enum(["true", "false"]) });
 
 /** Takes a product off sale (archived) or puts it back; its stock history stays either way. */
-export async function archiveProductAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
-  return runAdminForm(archiveForm, formData, async (input) => {
-    const product = await updateProduct(input.productId, { archived: input.archived === "true" });
-    revalidatePath("/admin", "layout");
-    revalidatePath("/");
-    return product.archived ? `${product.name} is archived: no longer sold.` : `${product.name} is on sale again.`;
-  });
-}
+export const archiveProductAction = shopperAction({ ...adminForm, schema: archiveForm }, async (input) => {
+  const product = await updateProduct(input.productId, { archived: input.archived === "true" });
+  revalidatePath("/admin", "layout");
+  revalidatePath("/");
+  return { ok: true, message: product.archived ? `${product.name} is archived: no longer sold.` : `${product.name} is on sale again.` };
+});
