@@ -28,7 +28,8 @@ afterAll(() => pool.end());
 
 const sizes = async (stock: Record<string, number> = { S: 3, M: 1, L: 4 }) => {
   const shirt = await makeProductWithVariants(stock);
-  return { shirt, ...(shirt.variants as Record<string, { id: string; sku: string; value: string; priceCents: number }>) };
+  const { S, M, L } = shirt.variants;
+  return { shirt, S, M, L };
 };
 
 const pay = (checkoutId: string, shopperId: string, cardNumber: string = TEST_CARDS.succeeds) =>
