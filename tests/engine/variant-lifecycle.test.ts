@@ -81,6 +81,29 @@ describe("a hold on one size", () => {
     expect(await reconcileStock()).toMatchObject({ ok: true });
   });
 
+  it("swapped for another size while live, is replaced on the next start: the new size held, the old given back at once", async () => {
+    const { M, L } = await sizes({ S: 3, M: 1, L: 1 });
+    const shopper = await shopperWithVariantCart([{ variantId: M!.id, quantity: 1 }]);
+    const { checkout: first } = await startCheckout(shopper, { email: shopper.email });
+    // Same product, same quantity, another size: not the same cart.
+    await setCartLineQuantity(shopper.id, M!.id, 0);
+    await addToCart(shopper.id, { variantId: L!.id }, 1);
+
+    const again = await startCheckout(shopper, { email: shopper.email });
+
+    expect(again.created).toBe(true);
+    expect(again.checkout.id).not.toBe(first.id);
+    expect(again.checkout.lines).toEqual([expect.objectContaining({ variantId: L!.id, quantity: 1 })]);
+    expect(await activeHoldsOf(again.checkout.id)).toEqual({ [L!.id]: 1 });
+    expect(await activeHoldsOf(first.id)).toEqual({});
+    expect(await variantLevels(M!.id)).toEqual({ on_hand: 1, reserved: 0, allocated: 0 });
+    expect(await variantLevels(L!.id)).toEqual({ on_hand: 1, reserved: 1, allocated: 0 });
+    // The M is free for the next shopper at once.
+    const next = await shopperWithVariantCart([{ variantId: M!.id, quantity: 1 }]);
+    expect((await startCheckout(next, { email: next.email })).created).toBe(true);
+    expect(await reconcileStock()).toMatchObject({ ok: true });
+  });
+
   it("declined, gives back its size at once and the next shopper can hold it", async () => {
     const { M, L } = await sizes({ S: 3, M: 1, L: 4 });
     const shopper = await shopperWithVariantCart([{ variantId: M!.id, quantity: 1 }]);
