@@ -16,7 +16,7 @@ import { describe, expect, it } from "vitest";
 import { db } from "@/db/client";
 import { addToCart, getCart, setCartLineQuantity } from "@/lib/cart";
 import { cancelCheckout, InsufficientStockError, startCheckout } from "@/lib/checkout";
-import { adjustStock, expireStaleHolds, holdCarts, reconcileStock } from "@/lib/inventory";
+import { adjustStock, expireStaleHolds, holdCarts, holdQueueStats, reconcileStock } from "@/lib/inventory";
 import { fulfilOrder } from "@/lib/orders";
 import { TEST_CARDS } from "@/lib/payments";
 import { postgresErrorOf, separateDatabasesForFile } from "../support/db";
@@ -94,8 +94,14 @@ describe("100 shoppers race for the last 10 Ms while 50 others buy an L", () => 
       Array.from({ length: CONNECTIONS }, (_, i) => [{ variantId: wantsM(i) ? M.id : L.id, quantity: 1 }]),
     );
 
+    const before = holdQueueStats();
+
     const settled = await Promise.allSettled(shoppers.map((s) => startCheckout(s, { email: s.email })));
 
+    // Starts for different sizes still travel together: a few batches, not one transaction per shopper.
+    const after = holdQueueStats();
+    expect(after.requests - before.requests).toBe(CONNECTIONS);
+    expect(after.batches - before.batches).toBeLessThan(CONNECTIONS / 5);
     const mSettled = settled.filter((_, i) => wantsM(i));
     const lSettled = settled.filter((_, i) => !wantsM(i));
     expect(mSettled.filter((s) => s.status === "fulfilled")).toHaveLength(10);
