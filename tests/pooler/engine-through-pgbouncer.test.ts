@@ -76,7 +76,7 @@ describe("200 shoppers race for the last 10 units through PgBouncer (transaction
       expect(held).toHaveLength(10);
       expect(refused).toHaveLength(190);
       for (const o of refused) {
-        expect(o).toEqual({ outcome: "insufficient_stock", lines: [{ productId: product.id, requested: 1, available: 0 }] });
+        expect(o).toEqual({ outcome: "insufficient_stock", lines: [{ productId: product.id, variantId: product.variantId, requested: 1, available: 0 }] });
       }
       // Every "held" names a checkout that really holds the unit, and no one else holds any.
       const heldIds = held.map((o) => (o.outcome === "held" ? o.checkoutId : ""));
@@ -105,7 +105,7 @@ describe("200 shoppers race for the last 10 units through PgBouncer (transaction
     for (const failure of failures) {
       expect(failure).toBeInstanceOf(lib.checkout.InsufficientStockError);
       expect((failure as InstanceType<typeof lib.checkout.InsufficientStockError>).lines).toEqual([
-        { productId: product.id, requested: 1, available: 0 },
+        { productId: product.id, variantId: product.variantId, sku: product.slug.toUpperCase(), requested: 1, available: 0 },
       ]);
     }
     expect(await levels(product.id)).toEqual({ on_hand: 15, reserved: 10, allocated: 5 });
