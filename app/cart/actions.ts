@@ -7,10 +7,12 @@
 import { refresh } from "next/cache";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
+import { z } from "zod";
 import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/platform/action-state";
 import { clientAddress } from "@/lib/platform/http";
 import { addToCart, describeAdjustments, fitCartToStock, getCart, setCartLineQuantity } from "@/lib/cart";
-import { getCheckout, startCheckout } from "@/lib/checkout";
+import { getCheckout, InsufficientStockError, startCheckout } from "@/lib/checkout";
+import { lineName } from "@/lib/catalog/variants";
 import { currentOrNewShopper, currentShopper } from "@/lib/accounts/identity";
 import type { Shopper } from "@/lib/accounts/shoppers";
 import {
@@ -21,15 +23,26 @@ import {
   startCheckoutSchema,
 } from "@/lib/store-schemas";
 
+/** A product page's chosen variant, sent beside `productId` (a product sold in several needs it). */
+const variantFieldSchema = z.object({ variantId: z.uuid("Choose an option first.").optional() });
+
 export async function addToCartAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
-  const parsed = addToCartFormSchema.safeParse(formFields(formData));
+  const fields = formFields(formData);
+  const parsed = addToCartFormSchema.safeParse(fields);
   if (!parsed.success) return fieldErrorsOf(parsed.error);
+  const variant = variantFieldSchema.safeParse(fields);
+  if (!variant.success) return fieldErrorsOf(variant.error);
+  const { productId, quantity } = parsed.data;
+  const { variantId } = variant.data;
   try {
     const shopper = await currentOrNewShopper();
-    const cart = await addToCart(shopper.id, parsed.data.productId, parsed.data.quantity);
-    const line = cart.lines.find((l) => l.productId === parsed.data.productId);
+    const cart = await addToCart(shopper.id, variantId ? { productId, variantId } : { productId }, quantity);
+    const line = cart.lines.find((l) => (variantId ? l.variantId === variantId : l.productId === productId));
     refresh();
-    return { ok: true, message: line ? `Added. You have ${line.quantity} of ${line.name} in your cart.` : "Added to your cart." };
+    return {
+      ok: true,
+      message: line ? `Added. You have ${line.quantity} of ${lineName(line.name, line.options)} in your cart.` : "Added to your cart.",
+    };
   } catch (error) {
     return formStateOf(error);
   }
@@ -39,14 +52,17 @@ export async function addToCartAction(_previous: FormState | null, formData: For
 export async function setCartLineAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
   const fields = formFields(formData);
   const id = productIdParamSchema.safeParse(fields);
+  const variant = variantFieldSchema.safeParse(fields);
   const quantity = setCartLineFormSchema.safeParse(fields);
   if (!id.success) return fieldErrorsOf(id.error);
+  if (!variant.success) return fieldErrorsOf(variant.error);
   if (!quantity.success) return fieldErrorsOf(quantity.error, fields);
   try {
     const shopper = await currentShopper();
     // Without an identity there is no cart to change.
     if (!shopper) return { ok: false, message: "Your cart is empty." };
-    await setCartLineQuantity(shopper.id, id.data.productId, quantity.data.quantity);
+    // The line is the variant's; a line of a one-variant product may still be named by its product.
+    await setCartLineQuantity(shopper.id, variant.data.variantId ?? id.data.productId, quantity.data.quantity);
     refresh();
     return { ok: true, message: quantity.data.quantity === 0 ? "Removed from your cart." : "Quantity updated." };
   } catch (error) {
@@ -97,7 +113,21 @@ export async function startCheckoutAction(_previous: FormState | null, formData:
     const cart = shopper ? await getCart(shopper.id).catch(() => null) : null;
     const names = new Map(cart?.lines.map((l) => [l.productId, l.name]));
     refresh();
-    return formStateOf(error, { values: fields, names });
+    const state = formStateOf(error, { values: fields, names });
+    // Each short line by its variant ("Trail Shirt — M"), as the refusal's own message names it.
+    if (error instanceof InsufficientStockError && state.shortLines) {
+      state.shortLines = error.lines.map((line) => ({
+        productId: line.productId,
+        name:
+          error.names[line.variantId] ??
+          cart?.lines.filter((l) => l.variantId === line.variantId).map((l) => lineName(l.name, l.options))[0] ??
+          names.get(line.productId) ??
+          "An item",
+        requested: line.requested,
+        available: line.available,
+      }));
+    }
+    return state;
   }
   redirect(`/checkout/${checkoutId}`);
 }
