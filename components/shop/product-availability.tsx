@@ -76,7 +76,7 @@ export function ProductAvailability({
     <>
       <div className="row">
         <span>
-          {pricesDiffer ? <span className="price-from">from</span> : null}
+          {pricesDiffer ? <span className="price-from">from </span> : null}
           <Price cents={pricesDiffer ? Math.min(...prices) : shown.priceCents} />
         </span>
         <span aria-live="polite">

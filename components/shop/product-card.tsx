@@ -30,7 +30,7 @@ export function ProductCard({ product, addToCart, maxQuantity }: { product: Prod
       </h2>
       <div className="product-meta">
         <span>
-          {priceFrom ? <span className="price-from">from</span> : null}
+          {priceFrom ? <span className="price-from">from </span> : null}
           <Price cents={product.priceCents} />
         </span>
         <StockBadge available={product.available} />

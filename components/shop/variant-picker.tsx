@@ -56,13 +56,14 @@ export function VariantPicker({
                         .filter(Boolean)
                         .join(" ")}
                       aria-current={chosen ? "true" : undefined}
+                      // "L, sold out": the visible value first (speech control finds it by that), then why it is struck.
+                      aria-label={note ? `${value}, ${note}` : undefined}
                       title={note ? `${value}: ${note}` : undefined}
                     >
                       {swatches ? (
                         <span className="swatch-dot" style={{ background: value.toLowerCase().replace(/\s+/g, "") }} aria-hidden="true" />
                       ) : null}
                       <span className="variant-value-text">{value}</span>
-                      {note ? <span className="visually-hidden">, {note}</span> : null}
                     </Link>
                   </li>
                 );
