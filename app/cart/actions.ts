@@ -44,7 +44,10 @@ export async function addToCartAction(_previous: FormState | null, formData: For
       message: line ? `Added. You have ${line.quantity} of ${lineName(line.name, line.options)} in your cart.` : "Added to your cart.",
     };
   } catch (error) {
-    return formStateOf(error);
+    const state = formStateOf(error);
+    // A card's button for a product sold in several variants: say so in the shop's words, not the API's.
+    if (state.code === "variant_required") state.message = "This comes in several options: choose one on its page.";
+    return state;
   }
 }
 

@@ -107,7 +107,8 @@ export function ProductAvailability({
           }
         />
       )}
-      {available === 0 && !product.archived && !open ? notifyMe : null}
+      {/* "Notify me" is about the product coming back: only when none of it is left. */}
+      {product.available === 0 && !product.archived ? notifyMe : null}
       <p className="muted small">
         {open
           ? `Nothing is set aside while it sits in your cart. When you check out, your items are held for ${holdMinutesText}.`
@@ -115,7 +116,9 @@ export function ProductAvailability({
             ? `Nothing is set aside while it sits in your cart. When you check out, your items are held for ${holdMinutesText}, and longer while you fill in your details.`
             : shown.held > 0
               ? "Sold out for now: the rest is in other shoppers' checkouts, and comes back here if they are not paid in time."
-              : "Sold out for now."}
+              : variant && product.available > 0
+                ? "This one is sold out for now; other options are in stock."
+                : "Sold out for now."}
       </p>
     </>
   );
