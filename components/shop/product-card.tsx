@@ -35,12 +35,12 @@ export function ProductCard({ product, addToCart, maxQuantity }: { product: Prod
         </span>
         <StockBadge available={product.available} />
       </div>
-      {variantCount > 1 ? <p className="muted small variant-count">{variantCount} options to choose from</p> : null}
+      {variantCount > 1 ? <p className="muted small variant-count">In {variantCount} options</p> : null}
       <HeldNote held={product.held} nextReleaseAt={product.nextReleaseAt} className="small" />
       {variantCount > 1 ? (
         <div className="add-to-cart-form">
-          <ButtonLink href={`/products/${product.slug}`} variant="secondary" className="btn-block" aria-label={`Choose options: ${product.name}`}>
-            Choose options
+          <ButtonLink href={`/products/${product.slug}`} variant="secondary" className="btn-block" aria-label={`See options: ${product.name}`}>
+            See options
           </ButtonLink>
           <div className="add-to-cart-note" />
         </div>
