@@ -7,11 +7,13 @@
 import { refresh } from "next/cache";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
+import { z } from "zod";
 import { formStateOf, shopperAction } from "@/lib/platform/action-state";
 import { clientAddress } from "@/lib/platform/http";
 import { DomainError } from "@/lib/platform/errors";
 import { addToCart, describeAdjustments, fitCartToStock, getCart, setCartLineQuantity } from "@/lib/cart";
 import { getCheckout, startCheckout } from "@/lib/checkout";
+import { lineName } from "@/lib/catalog/variants";
 import { currentOrNewShopper, currentShopper } from "@/lib/accounts/identity";
 import {
   addToCartFormSchema,
@@ -27,21 +29,35 @@ async function cartOwner() {
   return shopper;
 }
 
+/** A product page's chosen variant, sent beside `productId` (a product sold in several needs it). */
+const variantFieldSchema = z.object({ variantId: z.uuid("Choose an option first.").optional() });
+
 export const addToCartAction = shopperAction(
-  { schema: addToCartFormSchema, shopper: currentOrNewShopper },
-  async ({ productId, quantity }, shopper) => {
-    const cart = await addToCart(shopper.id, productId, quantity);
-    const line = cart.lines.find((l) => l.productId === productId);
-    refresh();
-    return { ok: true, message: line ? `Added. You have ${line.quantity} of ${line.name} in your cart.` : "Added to your cart." };
+  { schema: addToCartFormSchema.extend(variantFieldSchema.shape), shopper: currentOrNewShopper },
+  async ({ productId, variantId, quantity }, shopper) => {
+    try {
+      const cart = await addToCart(shopper.id, variantId ? { productId, variantId } : { productId }, quantity);
+      const line = cart.lines.find((l) => (variantId ? l.variantId === variantId : l.productId === productId));
+      refresh();
+      return {
+        ok: true,
+        message: line ? `Added. You have ${line.quantity} of ${lineName(line.name, line.options)} in your cart.` : "Added to your cart.",
+      };
+    } catch (error) {
+      const state = formStateOf(error);
+      // A card's button for a product sold in several variants: say so in the shop's words, not the API's.
+      if (state.code === "variant_required") state.message = "This comes in several options: choose one on its page.";
+      return state;
+    }
   },
 );
 
 /** Sets a line's quantity (0 removes it). Used by the cart page's quantity and remove buttons. */
 export const setCartLineAction = shopperAction(
-  { schema: productIdParamSchema.extend(setCartLineFormSchema.shape), shopper: cartOwner, keep: "all" },
-  async ({ productId, quantity }, shopper) => {
-    await setCartLineQuantity(shopper.id, productId, quantity);
+  { schema: productIdParamSchema.extend(setCartLineFormSchema.shape).extend(variantFieldSchema.shape), shopper: cartOwner, keep: "all" },
+  async ({ productId, variantId, quantity }, shopper) => {
+    // The line is the variant's; a line of a one-variant product may still be named by its product.
+    await setCartLineQuantity(shopper.id, variantId ?? productId, quantity);
     refresh();
     return { ok: true, message: quantity === 0 ? "Removed from your cart." : "Quantity updated." };
   },
@@ -77,9 +93,9 @@ export const startCheckoutAction = shopperAction(
       });
       checkoutId = checkout.id;
     } catch (error) {
-      // A shortage names each short line: the cart knows the names of products lib/checkout could not name.
+      // A shortage names each short line by its variant ("Trail Shirt — M"); the cart knows names lib/checkout could not give.
       const cart = await getCart(shopper.id).catch(() => null);
-      const names = new Map(cart?.lines.map((l) => [l.productId, l.name]));
+      const names = new Map(cart?.lines.map((l) => [l.variantId, lineName(l.name, l.options)]));
       refresh();
       return formStateOf(error, { values, names });
     }

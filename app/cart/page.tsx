@@ -10,12 +10,19 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { Price } from "@/components/ui/price";
 import type { ShortLineNote } from "@/lib/platform/action-state";
 import { getCart } from "@/lib/cart";
+import { lineName } from "@/lib/catalog/variants";
 import { env } from "@/lib/platform/env";
 import { formatDuration } from "@/lib/checkout/countdown";
 import { currentShopper } from "@/lib/accounts/identity";
 import { fitCartToStockAction, setCartLineAction, startCheckoutAction } from "./actions";
 
 export const metadata: Metadata = { title: "Your cart" };
+
+/** A product's page with these options chosen (`?Size=M`). */
+function variantHref(slug: string, options: Record<string, string>): string {
+  const query = new URLSearchParams(options).toString();
+  return `/products/${slug}${query ? `?${query}` : ""}`;
+}
 
 /**
  * The cart: lines, prices, subtotal, notes where a line asks for more than this shopper could have (their own
@@ -39,8 +46,8 @@ export default async function CartPage() {
 
   const shortNow: ShortLineNote[] = cart.lines
     .filter((line) => line.quantity > line.available)
-    .map((line) => ({ productId: line.productId, name: line.name, requested: line.quantity, available: line.available }));
-  const cartSignature = cart.lines.map((line) => `${line.productId}:${line.quantity}`).join(",");
+    .map((line) => ({ productId: line.productId, name: lineName(line.name, line.options), requested: line.quantity, available: line.available }));
+  const cartSignature = cart.lines.map((line) => `${line.variantId}:${line.quantity}`).join(",");
 
   return (
     <>
@@ -49,10 +56,11 @@ export default async function CartPage() {
         <Card aria-label="Cart lines">
           <ul className="line-list">
             {cart.lines.map((line) => (
-              <li key={line.productId} className="line">
+              <li key={line.variantId} className="line">
                 <div>
-                  <Link href={`/products/${line.slug}`} className="line-name">
-                    {line.name}
+                  {/* The link opens the product page on this line's variant. */}
+                  <Link href={variantHref(line.slug, line.options)} className="line-name">
+                    {lineName(line.name, line.options)}
                   </Link>
                   <div className="muted small">
                     <Price cents={line.unitPriceCents} /> each
@@ -62,7 +70,8 @@ export default async function CartPage() {
                 <CartLineControls
                   action={setCartLineAction}
                   productId={line.productId}
-                  productName={line.name}
+                  variantId={line.variantId}
+                  productName={lineName(line.name, line.options)}
                   quantity={line.quantity}
                   maxQuantity={env.MAX_QUANTITY_PER_LINE}
                 />

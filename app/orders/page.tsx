@@ -13,6 +13,7 @@ import { LocalTime } from "@/components/ui/local-time";
 import { Price } from "@/components/ui/price";
 import { emailStatus } from "@/lib/accounts";
 import { currentAccount, currentGuest } from "@/lib/accounts/identity";
+import { lineName } from "@/lib/catalog/variants";
 import { listOrdersForShopper, type OrderView } from "@/lib/orders";
 import { lookupOrderAction } from "./actions";
 
@@ -43,7 +44,7 @@ function OrdersTable({ orders }: { orders: OrderView[] }) {
                 <td>
                   <LocalTime iso={order.createdAt} />
                 </td>
-                <td>{order.lines.map((line) => `${line.quantity} × ${line.name}`).join(", ")}</td>
+                <td>{order.lines.map((line) => `${line.quantity} × ${lineName(line.name, line.options)}`).join(", ")}</td>
                 <td>
                   <Badge tone={order.status === "fulfilled" ? "success" : "info"}>{order.status}</Badge>
                 </td>

@@ -10,27 +10,35 @@ type Action = (previous: FormState | null, formData: FormData) => Promise<FormSt
 /**
  * "Add to cart", optionally with a quantity. Adding never holds stock; checkout does. The button's accessible
  * name names the product (a catalogue page has one per card). The outcome takes one reserved line, so the card
- * keeps its height: "Added — view cart".
+ * keeps its height: "Added — view cart". A product sold in several variants sends the chosen one (`variantId`);
+ * until one is chosen the button says what to choose ("Choose a size") and cannot be pressed.
  */
 export function AddToCartForm({
   action,
   productId,
+  variantId = null,
   productName,
   available,
   maxQuantity,
   withQuantity = false,
+  chooseFirst = null,
 }: {
   action: Action;
   productId: string;
+  variantId?: string | null;
+  /** The product's name, with the chosen variant's ("Trail Shirt — M"). */
   productName: string;
   available: number;
   maxQuantity: number;
   withQuantity?: boolean;
+  /** "Choose a size": shown instead of "Add to cart" while no variant is chosen. */
+  chooseFirst?: string | null;
 }) {
   const [state, formAction, pending] = useActionState(action, null);
   const formRef = useRef<HTMLFormElement>(null);
   const refocus = useRef(false);
   const soldOut = available <= 0;
+  const blocked = soldOut || chooseFirst !== null;
 
   // The button is disabled while the action runs, which sends focus to the page body: give it back, so a
   // keyboard user stays on this card.
@@ -50,6 +58,7 @@ export function AddToCartForm({
       }}
     >
       <input type="hidden" name="productId" value={productId} />
+      {variantId ? <input type="hidden" name="variantId" value={variantId} /> : null}
       <div className="add-to-cart">
         {withQuantity ? (
           <div className="field">
@@ -66,7 +75,7 @@ export function AddToCartForm({
               defaultValue={1}
               required
               className="input input-quantity"
-              disabled={soldOut}
+              disabled={blocked}
             />
           </div>
         ) : (
@@ -74,13 +83,13 @@ export function AddToCartForm({
         )}
         <SubmitButton
           pending={pending}
-          disabled={soldOut}
+          disabled={blocked}
           className={withQuantity ? undefined : "btn-block"}
-          title={soldOut ? `${productName} is out of stock` : undefined}
+          title={chooseFirst ?? (soldOut ? `${productName} is out of stock` : undefined)}
           // The visible words first (so speech control finds it by them), then which product.
-          aria-label={`Add to cart: ${productName}`}
+          aria-label={chooseFirst ? `${chooseFirst}: ${productName}` : `Add to cart: ${productName}`}
         >
-          Add to cart
+          {chooseFirst ?? "Add to cart"}
         </SubmitButton>
       </div>
       <div className="add-to-cart-note">

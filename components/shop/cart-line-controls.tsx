@@ -18,12 +18,16 @@ const SAVE_DELAY_MS = 500;
 export function CartLineControls({
   action,
   productId,
+  variantId,
   productName,
   quantity,
   maxQuantity,
 }: {
   action: Action;
   productId: string;
+  /** The line's variant: the line's key (two sizes of one product are two lines). */
+  variantId: string;
+  /** The line's name with its variant ("Trail Shirt — M"). */
   productName: string;
   quantity: number;
   maxQuantity: number;
@@ -36,7 +40,7 @@ export function CartLineControls({
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   /** A quantity the shopper chose that is not saved yet: the server's answers must not overwrite it. */
   const unsaved = useRef<number | null>(null);
-  const inputId = `quantity-${productId}`;
+  const inputId = `quantity-${variantId}`;
   const errors = updateState?.fieldErrors?.quantity;
 
   useEffect(() => () => clearTimeout(timer.current), []);
@@ -69,6 +73,7 @@ export function CartLineControls({
     <div className="line-controls">
       <form ref={formRef} action={updateAction} className="row stepper-form">
         <input type="hidden" name="productId" value={productId} />
+        <input type="hidden" name="variantId" value={variantId} />
         <label htmlFor={inputId} className="visually-hidden">
           Quantity of {productName}
         </label>
@@ -122,6 +127,8 @@ export function CartLineControls({
       </form>
       <form action={removeAction}>
         <input type="hidden" name="productId" value={productId} />
+        <input type="hidden" name="variantId" value={variantId} />
+        <input type="hidden" name="variantId" value={variantId} />
         <input type="hidden" name="quantity" value="0" />
         <SubmitButton variant="ghost" size="sm" pending={removing} aria-label={`Remove ${productName}`}>
           Remove

@@ -14,7 +14,7 @@ function ShortLineList({ lines }: { lines: ShortLineNote[] }) {
   return (
     <ul>
       {lines.map((line) => (
-        <li key={line.productId}>
+        <li key={`${line.productId}:${line.name}`}>
           <strong>{line.name}</strong>:{" "}
           {line.available === 0
             ? `sold out (you asked for ${line.requested})`

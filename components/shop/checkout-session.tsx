@@ -17,11 +17,19 @@ import { FormMessage } from "../ui/form-message";
 import { formatMoney } from "../ui/money";
 import { SubmitButton } from "../ui/submit-button";
 import { useClientClock } from "./use-client-clock";
+import { lineName } from "./variant-choice";
 
 // Loaded only when the shop takes payments with Stripe.
 const StripeCardField = dynamic(() => import("./stripe-card-field").then((m) => m.StripeCardField), { ssr: false });
 
 type Action = (previous: FormState | null, formData: FormData) => Promise<FormState>;
+
+/** A held line, or a line of a price change (which may not say its variant). */
+type ShownLine = { productId: string; name: string; variantId?: string; options?: Record<string, string> };
+/** One line per variant: two sizes of a product are two lines. */
+const lineKey = (line: ShownLine) => line.variantId ?? line.productId;
+/** "Trail Shirt — M". */
+const shownName = (line: ShownLine) => lineName(line.name, line.options);
 
 /** A checkout as last read from the server, with the clock offset measured when it arrived. */
 interface Snapshot {
@@ -439,9 +447,9 @@ export function CheckoutSession({
         </div>
         <ul className="line-list" style={{ marginTop: "1rem" }}>
           {(priceChange?.lines ?? checkout.lines).map((line) => (
-            <li key={line.productId} className="line">
+            <li key={lineKey(line)} className="line">
               <div>
-                <span className="line-name">{line.name}</span>
+                <span className="line-name">{shownName(line)}</span>
                 <div className="muted small">
                   {line.quantity} × {formatMoney(line.unitPriceCents)}
                 </div>
@@ -479,8 +487,8 @@ function PriceChangeNotice({ change }: { change: PriceChange }) {
       <p>Your hold ended and some prices changed since. Nothing was charged. The new prices:</p>
       <ul className="price-change-list">
         {change.lines.map((line) => (
-          <li key={line.productId}>
-            <strong>{line.name}</strong> × {line.quantity}:{" "}
+          <li key={lineKey(line)}>
+            <strong>{shownName(line)}</strong> × {line.quantity}:{" "}
             {line.unitPriceCents === line.oldUnitPriceCents ? (
               formatMoney(line.unitPriceCents)
             ) : (

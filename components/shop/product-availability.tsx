@@ -3,11 +3,13 @@ import type { ReactNode } from "react";
 
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import type { FormState } from "@/lib/platform/action-state";
-import type { ProductView } from "@/lib/catalog";
+import type { ProductDetail } from "@/lib/catalog";
 import { StockBadge } from "../ui/badge";
 import { Price } from "../ui/price";
 import { AddToCartForm } from "./add-to-cart-form";
 import { HeldNote } from "./held-note";
+import { chosenVariant, lineName, openOption, type OptionChoice } from "./variant-choice";
+import { VariantPicker } from "./variant-picker";
 
 type Action = (previous: FormState | null, formData: FormData) => Promise<FormState>;
 
@@ -16,7 +18,7 @@ const CALM_REFRESH_MS = 15_000;
 const WATCHFUL_REFRESH_MS = 5_000;
 
 /** Polls until the soonest hold of another shopper lapses (a moment after), and at least every few seconds. */
-function refreshDelay(product: ProductView | undefined): number {
+function refreshDelay(product: ProductDetail | undefined): number {
   if (!product || product.held === 0) return CALM_REFRESH_MS;
   const untilRelease = product.nextReleaseAt ? Date.parse(product.nextReleaseAt) - Date.now() + 500 : Infinity;
   return Math.max(1_000, Math.min(WATCHFUL_REFRESH_MS, untilRelease));
@@ -25,68 +27,98 @@ function refreshDelay(product: ProductView | undefined): number {
 export const productQuery = (slug: string) =>
   queryOptions({
     queryKey: ["product", slug],
-    queryFn: async (): Promise<ProductView> => {
+    queryFn: async (): Promise<ProductDetail> => {
       const response = await fetch(`/api/products/${encodeURIComponent(slug)}`, {
         cache: "no-store",
         headers: { accept: "application/json" },
       });
       if (!response.ok) throw new Error(`The server answered ${response.status}.`);
-      return ((await response.json()) as { product: ProductView }).product;
+      return ((await response.json()) as { product: ProductDetail }).product;
     },
     refetchInterval: (query) => refreshDelay(query.state.data),
   });
 
 /**
- * A product's price, live availability and "Add to cart". It keeps itself current: when units held in other
- * checkouts come back (or go), the page says so without a reload.
+ * A product's option pickers, price, live availability and "Add to cart". The price, the stock and what other
+ * shoppers hold follow the chosen variant (`choice`, read from the URL by the page). It keeps itself current: when
+ * units held in other checkouts come back (or go), the page says so without a reload.
  */
 export function ProductAvailability({
   initial,
+  choice,
   addToCart,
   maxQuantity,
   holdMinutesText,
   notifyMe,
 }: {
-  initial: ProductView;
+  initial: ProductDetail;
+  /** The options chosen so far, from the URL. */
+  choice: OptionChoice;
   addToCart: Action;
   maxQuantity: number;
   /** "15 minutes": how long checkout holds items. */
   holdMinutesText: string;
-  /** "Notify me when it's back", shown while the product is sold out. */
+  /** "Notify me when it's back", shown while the product (or the chosen variant) is sold out. */
   notifyMe?: ReactNode;
 }) {
   const { data: product } = useQuery({ ...productQuery(initial.slug), initialData: initial });
+  const options = product.options ?? [];
+  const variants = product.variants ?? [];
+  const variant = chosenVariant(options, variants, choice);
+  const open = openOption(options, choice);
+  // Until a variant is chosen, the product as a whole: its lowest price ("from" when prices differ) and its stock.
+  const shown = variant ?? product;
+  const prices = variants.map((v) => v.priceCents);
+  const pricesDiffer = !variant && prices.length > 1 && Math.min(...prices) !== Math.max(...prices);
+  const unknownChoice = options.length > 0 && !open && !variant;
+  const available = unknownChoice ? 0 : shown.available;
   return (
     <>
       <div className="row">
-        <Price cents={product.priceCents} />
+        <span>
+          {pricesDiffer ? <span className="price-from">from </span> : null}
+          <Price cents={pricesDiffer ? Math.min(...prices) : shown.priceCents} />
+        </span>
         <span aria-live="polite">
-          <StockBadge available={product.available} />
+          <StockBadge available={available} />
         </span>
       </div>
       <div aria-live="polite">
-        <HeldNote held={product.held} nextReleaseAt={product.nextReleaseAt} />
+        <HeldNote held={shown.held} nextReleaseAt={shown.nextReleaseAt} />
       </div>
       {product.description ? <p>{product.description}</p> : null}
+      {options.length > 0 && !product.archived ? (
+        <VariantPicker slug={product.slug} options={options} variants={variants} choice={choice} />
+      ) : null}
       {product.archived ? (
         <p className="muted">This product is no longer sold.</p>
       ) : (
         <AddToCartForm
           action={addToCart}
           productId={product.id}
-          productName={product.name}
-          available={product.available}
+          variantId={variant?.id ?? null}
+          productName={variant ? lineName(product.name, variant.options) : product.name}
+          available={available}
           maxQuantity={maxQuantity}
           withQuantity
+          // With options, nothing can be added before a variant is chosen: the button says what is missing.
+          chooseFirst={
+            options.length === 0 || variant ? null : open ? `Choose a ${open.name.toLowerCase()}` : "Not available in this combination"
+          }
         />
       )}
+      {/* "Notify me" is about the product coming back: only when none of it is left. */}
       {product.available === 0 && !product.archived ? notifyMe : null}
       <p className="muted small">
-        {product.available > 0
-          ? `Nothing is set aside while it sits in your cart. When you check out, your items are held for ${holdMinutesText}, and longer while you fill in your details.`
-          : product.held > 0
-            ? "Sold out for now: the rest is in other shoppers' checkouts, and comes back here if they are not paid in time."
-            : "Sold out for now."}
+        {open
+          ? `Nothing is set aside while it sits in your cart. When you check out, your items are held for ${holdMinutesText}.`
+          : available > 0
+            ? `Nothing is set aside while it sits in your cart. When you check out, your items are held for ${holdMinutesText}, and longer while you fill in your details.`
+            : shown.held > 0
+              ? "Sold out for now: the rest is in other shoppers' checkouts, and comes back here if they are not paid in time."
+              : variant && product.available > 0
+                ? "This one is sold out for now; other options are in stock."
+                : "Sold out for now."}
       </p>
     </>
   );

@@ -40,6 +40,10 @@ export type ProductView = {
   held: number;
   /** When the soonest of those holds lapses if its checkout stays untouched (ISO 8601), or null. */
   nextReleaseAt: string | null;
+  /** Catalogue lists: how many variants are on sale ("more options" on the card). */
+  variantCount?: number;
+  /** Catalogue lists: the highest variant price ("from $x" on the card when it differs from `priceCents`). */
+  maxPriceCents?: number;
 };
 
 export const catalogueSorts = ["relevance", "newest", "price_asc", "price_desc", "name"] as const;

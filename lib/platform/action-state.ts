@@ -49,7 +49,7 @@ function fieldErrorsOf(error: ZodError, values?: Record<string, string>): FormSt
 
 /**
  * Turns anything an action threw into form state. Next.js control flow (redirect, notFound) is rethrown.
- * `names` turns product ids of a shortage into product names.
+ * `names` turns variant (or product) ids of a shortage into names ("Trail Shirt — M").
  */
 export function formStateOf(
   error: unknown,
@@ -61,7 +61,7 @@ export function formStateOf(
   if (error instanceof InsufficientStockError) {
     state.shortLines = error.lines.map((line) => ({
       ...line,
-      name: error.names[line.productId] ?? options.names?.get(line.productId) ?? "An item",
+      name: error.names[line.variantId] ?? options.names?.get(line.variantId) ?? options.names?.get(line.productId) ?? "An item",
     }));
   }
   if (domainError.code === "price_changed") state.priceChange = domainError.details as FormState["priceChange"];

@@ -13,6 +13,7 @@ import { currentShopper } from "@/lib/accounts/identity";
 import { isOrderAccessKey } from "@/lib/orders";
 import { getOrderForShopper, getOrderWithAccess, type OrderView } from "@/lib/orders";
 import { countryName } from "@/lib/checkout/countries";
+import { lineName } from "@/lib/catalog/variants";
 
 export const metadata: Metadata = { title: "Your order" };
 
@@ -87,9 +88,10 @@ export default async function OrderPage({
           </thead>
           <tbody>
             {order.lines.map((line) => (
-              <tr key={line.productId}>
+              <tr key={line.variantId}>
                 <td>
-                  <Link href={`/products/${line.slug}`}>{line.name}</Link>
+                  {/* The variant as sold: "Trail Shirt — M". */}
+                  <Link href={`/products/${line.slug}`}>{lineName(line.name, line.options)}</Link>
                 </td>
                 <td className="num">{line.quantity}</td>
                 <td className="num">
