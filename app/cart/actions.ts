@@ -10,13 +10,14 @@ import { redirect } from "next/navigation";
 import { fieldErrorsOf, formStateOf, type FormState } from "@/lib/platform/action-state";
 import { clientAddress } from "@/lib/platform/http";
 import { addToCart, describeAdjustments, fitCartToStock, getCart, setCartLineQuantity } from "@/lib/cart";
+import { lineName } from "@/lib/catalog/variants";
 import { getCheckout, startCheckout } from "@/lib/checkout";
 import { currentOrNewShopper, currentShopper } from "@/lib/accounts/identity";
 import type { Shopper } from "@/lib/accounts/shoppers";
 import {
   addToCartFormSchema,
   formFields,
-  productIdParamSchema,
+  lineKeyFormSchema,
   setCartLineFormSchema,
   startCheckoutSchema,
 } from "@/lib/store-schemas";
@@ -26,10 +27,14 @@ export async function addToCartAction(_previous: FormState | null, formData: For
   if (!parsed.success) return fieldErrorsOf(parsed.error);
   try {
     const shopper = await currentOrNewShopper();
-    const cart = await addToCart(shopper.id, parsed.data.productId, parsed.data.quantity);
-    const line = cart.lines.find((l) => l.productId === parsed.data.productId);
+    const { productId, variantId, quantity } = parsed.data;
+    const cart = await addToCart(shopper.id, { productId, variantId }, quantity);
+    const line = cart.lines.find((l) => (variantId !== undefined ? l.variantId === variantId : l.productId === productId));
     refresh();
-    return { ok: true, message: line ? `Added. You have ${line.quantity} of ${line.name} in your cart.` : "Added to your cart." };
+    return {
+      ok: true,
+      message: line ? `Added. You have ${line.quantity} of ${lineName(line.name, line.options)} in your cart.` : "Added to your cart.",
+    };
   } catch (error) {
     return formStateOf(error);
   }
@@ -38,7 +43,8 @@ export async function addToCartAction(_previous: FormState | null, formData: For
 /** Sets a line's quantity (0 removes it). Used by the cart page's quantity and remove buttons. */
 export async function setCartLineAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
   const fields = formFields(formData);
-  const id = productIdParamSchema.safeParse(fields);
+  // The line's variant (`variantId`), or a product sold as one variant (`productId`).
+  const id = lineKeyFormSchema.safeParse(fields);
   const quantity = setCartLineFormSchema.safeParse(fields);
   if (!id.success) return fieldErrorsOf(id.error);
   if (!quantity.success) return fieldErrorsOf(quantity.error, fields);
@@ -46,7 +52,7 @@ export async function setCartLineAction(_previous: FormState | null, formData: F
     const shopper = await currentShopper();
     // Without an identity there is no cart to change.
     if (!shopper) return { ok: false, message: "Your cart is empty." };
-    await setCartLineQuantity(shopper.id, id.data.productId, quantity.data.quantity);
+    await setCartLineQuantity(shopper.id, id.data.lineKey, quantity.data.quantity);
     refresh();
     return { ok: true, message: quantity.data.quantity === 0 ? "Removed from your cart." : "Quantity updated." };
   } catch (error) {
