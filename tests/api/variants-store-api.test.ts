@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { db } from "@/db/client";
 import { getProductById } from "@/lib/catalog";
 import { createProduct, updateVariant } from "@/lib/catalog/products";
+import { callAction, serverActions } from "../faults/support";
 import { appForFile } from "../support/app-for-file";
 import { HttpClient } from "../support/http";
 import { makeProduct } from "../support/fixtures";
@@ -117,6 +118,29 @@ describe("cart lines by variant", () => {
     expect(linesOf(removed.body.cart)).toEqual([
       { productId: shirt.id, variantId: shirt.L.id, sku: shirt.L.sku, quantity: 3 },
       { productId: mug.id, variantId: mug.variantId, sku: mug.slug.toUpperCase(), quantity: 4 },
+    ]);
+  });
+});
+
+describe("the cart's form actions", () => {
+  it("add a variant named by a variantId field beside productId, and set its line by variantId", async () => {
+    const shirt = await trailShirt();
+    const actions = serverActions();
+    const add = actions.get("app/cart/actions.ts#addToCartAction")!;
+    const setLine = actions.get("app/cart/actions.ts#setCartLineAction")!;
+    const client = new HttpClient(app.baseUrl);
+
+    const added = await callAction(client, `/products/${shirt.slug}`, add, { productId: shirt.id, variantId: shirt.M.id, quantity: "1" });
+    expect(added.state, added.text.slice(0, 300)).toMatchObject({ ok: true, message: "Added. You have 1 of Trail Shirt — M in your cart." });
+    // Without a variant the form gets the refusal as a message, and nothing is added.
+    const ambiguous = await callAction(client, `/products/${shirt.slug}`, add, { productId: shirt.id, variantId: "", quantity: "1" });
+    expect(ambiguous.state).toMatchObject({ ok: false, code: "variant_required" });
+
+    const set = await callAction(client, "/cart", setLine, { productId: shirt.id, variantId: shirt.S.id, quantity: "2" });
+    expect(set.state, set.text.slice(0, 300)).toMatchObject({ ok: true });
+    expect(linesOf((await client.get("/api/cart")).body.cart)).toEqual([
+      { productId: shirt.id, variantId: shirt.M.id, sku: shirt.M.sku, quantity: 1 },
+      { productId: shirt.id, variantId: shirt.S.id, sku: shirt.S.sku, quantity: 2 },
     ]);
   });
 });
