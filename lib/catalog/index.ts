@@ -126,8 +126,9 @@ export function searchCondition(q: string | undefined): SQL {
 function searchRank(q: string | undefined, terms: string[]): SQL {
   const words = sql`ts_rank(${products.searchVector}, ${tsQuery(terms)})`;
   const sku = skuOf(q);
-  // ts_rank is below 1 for any text a product has: 1 more puts the SKU's product ahead of every word match.
-  return sku ? sql`(${words} + case when ${products.id} = ${productWithSku(sku)} then 1 else 0 end)` : words;
+  // Word ranks of a product's name and description stay far below 1000: the SKU's product comes ahead of them all.
+  // Cast back to real, as the cursor keeps ranks: the sum would otherwise be a double.
+  return sku ? sql`(${words} + case when ${products.id} = ${productWithSku(sku)} then 1000 else 0 end)::real` : words;
 }
 
 const productFields = {

@@ -286,6 +286,16 @@ describe("the product and the catalogue", () => {
     const both = await client.get(`/api/products?q=${encodeURIComponent(shirt.M.sku)}`);
     expect(both.body.products.map((p: { id: string }) => p.id)).toEqual([shirt.id, namesake.id]);
 
+    // Pages of one result each walk the same order, forwards and back.
+    const first = await client.get(`/api/products?q=${encodeURIComponent(shirt.M.sku)}&limit=1`);
+    expect(first.body.products.map((p: { id: string }) => p.id)).toEqual([shirt.id]);
+    const second = await client.get(`/api/products?q=${encodeURIComponent(shirt.M.sku)}&limit=1&cursor=${first.body.nextCursor}`);
+    expect(second.status, second.text).toBe(200);
+    expect(second.body.products.map((p: { id: string }) => p.id)).toEqual([namesake.id]);
+    expect(second.body.nextCursor).toBeNull();
+    const back = await client.get(`/api/products?q=${encodeURIComponent(shirt.M.sku)}&limit=1&cursor=${second.body.prevCursor}`);
+    expect(back.body.products.map((p: { id: string }) => p.id)).toEqual([shirt.id]);
+
     // Not a prefix or part of a SKU.
     const partial = await client.get(`/api/products?q=${encodeURIComponent(shirt.M.sku.slice(0, -1) + "X")}`);
     expect(partial.body.products.map((p: { id: string }) => p.id)).not.toContain(shirt.id);
