@@ -59,15 +59,47 @@ const productId = z
   .max(100)
   .refine(isStorableText, "productId is not valid.");
 
+/** Variant ids are opaque strings too; one that names no variant on sale is a 404, decided by lib/cart. */
+const variantId = z
+  .string({ error: "variantId is not valid." })
+  .trim()
+  .min(1, "variantId is not valid.")
+  .max(100, "variantId is not valid.")
+  .refine(isStorableText, "variantId is not valid.");
+
+/**
+ * What a cart line is of: `variantId`, or `productId` alone for a product sold as one variant (lib/catalog/variants
+ * answers 400 `variant_required` for one with several), or both (they must agree: a variant of another product is
+ * a 404). In forms an empty field counts as not given.
+ */
+const lineChoice = (fromForm: boolean) => {
+  const blankIsMissing = <T extends z.ZodType>(schema: T) =>
+    fromForm ? z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), schema) : schema;
+  return { productId: blankIsMissing(productId.optional()), variantId: blankIsMissing(variantId.optional()) };
+};
+const namesALine = (body: { productId?: string | undefined; variantId?: string | undefined }, context: z.RefinementCtx) => {
+  if (body.productId === undefined && body.variantId === undefined) {
+    context.addIssue({ code: "custom", path: ["variantId"], message: "Choose what to add: send variantId (or productId)." });
+  }
+};
+
 /** Store API bodies (JSON). */
-export const addToCartSchema = z.object({ productId, quantity: quantity(1) });
+export const addToCartSchema = z.object({ ...lineChoice(false), quantity: quantity(1) }).superRefine(namesALine);
 export const setCartLineSchema = z.object({ quantity: quantity(0) });
 
 /** The same inputs from forms (server actions), where numbers arrive as strings. */
-export const addToCartFormSchema = z.object({ productId, quantity: quantity(1, true) });
+export const addToCartFormSchema = z.object({ ...lineChoice(true), quantity: quantity(1, true) }).superRefine(namesALine);
 export const setCartLineFormSchema = z.object({ quantity: quantity(0, true) });
 
-export const productIdParamSchema = z.object({ productId });
+/**
+ * A cart line named in a path (`PUT /api/cart/lines/{variantId}`) or a form's fields: a variant id, or the id of a
+ * product sold as one variant. Forms may send `variantId` beside `productId`; the variant wins.
+ */
+export const lineKeyParamSchema = z.object({ variantId });
+export const lineKeyFormSchema = z
+  .object(lineChoice(true))
+  .superRefine(namesALine)
+  .transform(({ productId: product, variantId: variant }) => ({ lineKey: variant ?? product ?? "" }));
 
 /** Slugs as products have them (the schema's CHECK); anything else names no product. */
 export const productSlugSchema = z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/).max(200);

@@ -7,7 +7,6 @@
 import { refresh } from "next/cache";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
-import { z } from "zod";
 import { formStateOf, shopperAction } from "@/lib/platform/action-state";
 import { clientAddress } from "@/lib/platform/http";
 import { DomainError } from "@/lib/platform/errors";
@@ -17,7 +16,7 @@ import { lineName } from "@/lib/catalog/variants";
 import { currentOrNewShopper, currentShopper } from "@/lib/accounts/identity";
 import {
   addToCartFormSchema,
-  productIdParamSchema,
+  lineKeyFormSchema,
   setCartLineFormSchema,
   startCheckoutSchema,
 } from "@/lib/store-schemas";
@@ -29,14 +28,12 @@ async function cartOwner() {
   return shopper;
 }
 
-/** A product page's chosen variant, sent beside `productId` (a product sold in several needs it). */
-const variantFieldSchema = z.object({ variantId: z.uuid("Choose an option first.").optional() });
-
+/** Adds a product page's chosen variant (`variantId` beside `productId`; a product sold as one needs none). */
 export const addToCartAction = shopperAction(
-  { schema: addToCartFormSchema.extend(variantFieldSchema.shape), shopper: currentOrNewShopper },
+  { schema: addToCartFormSchema, shopper: currentOrNewShopper },
   async ({ productId, variantId, quantity }, shopper) => {
     try {
-      const cart = await addToCart(shopper.id, variantId ? { productId, variantId } : { productId }, quantity);
+      const cart = await addToCart(shopper.id, { productId, variantId }, quantity);
       const line = cart.lines.find((l) => (variantId ? l.variantId === variantId : l.productId === productId));
       refresh();
       return {
@@ -54,10 +51,10 @@ export const addToCartAction = shopperAction(
 
 /** Sets a line's quantity (0 removes it). Used by the cart page's quantity and remove buttons. */
 export const setCartLineAction = shopperAction(
-  { schema: productIdParamSchema.extend(setCartLineFormSchema.shape).extend(variantFieldSchema.shape), shopper: cartOwner, keep: "all" },
-  async ({ productId, variantId, quantity }, shopper) => {
-    // The line is the variant's; a line of a one-variant product may still be named by its product.
-    await setCartLineQuantity(shopper.id, variantId ?? productId, quantity);
+  // The line's variant (`variantId`), or a product sold as one variant (`productId`).
+  { schema: setCartLineFormSchema.and(lineKeyFormSchema), shopper: cartOwner, keep: "all" },
+  async ({ lineKey, quantity }, shopper) => {
+    await setCartLineQuantity(shopper.id, lineKey, quantity);
     refresh();
     return { ok: true, message: quantity === 0 ? "Removed from your cart." : "Quantity updated." };
   },

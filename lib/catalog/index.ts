@@ -8,6 +8,7 @@ import { and, asc, eq, isNull, sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
 import { productOptions, products, productVariants, stockLevels } from "@/db/schema";
 import { inStockForViewer, viewerAvailability } from "../inventory/availability";
+import { isoTime } from "../../db/sql-parts";
 import { notFound } from "../platform/errors";
 import {
   decodeCursor,
@@ -65,8 +66,24 @@ export interface ProductQuery {
   viewerId?: string | null;
 }
 
+/**
+ * A product as the catalogue lists it: its figures are those of its variants on sale (`available` and `held` their
+ * sums, `nextReleaseAt` the soonest, `priceCents` = `priceFromCents` the lowest price), with what a card needs to
+ * say "from $x" and "in more sizes".
+ */
+export type ProductListItem = ProductView & {
+  /** The lowest price of its variants on sale (the same as `priceCents`). */
+  priceFromCents: number;
+  /** The highest: a product sold at one price has `maxPriceCents === priceFromCents`. */
+  maxPriceCents: number;
+  /** How many variants are on sale (1 for a product without options). */
+  variantCount: number;
+  /** Its options' names in order (`["Size"]`; `[]` without options). */
+  optionNames: string[];
+};
+
 export interface ProductPage {
-  products: ProductView[];
+  products: ProductListItem[];
   nextCursor: string | null;
   prevCursor: string | null;
   sort: CatalogueSort;
@@ -81,11 +98,41 @@ export function searchTerms(q: string | undefined): string[] {
 
 const tsQuery = (terms: string[]) => sql`to_tsquery('english', ${terms.map((t) => `${t}:*`).join(" & ")})`;
 
-/** Products matching a search: every word as a prefix. No search: every product; only punctuation: none. */
+/** A search that could be a SKU as the schema allows them (product_variants_sku_format), or undefined. */
+function skuOf(q: string | undefined): string | undefined {
+  const text = q?.trim();
+  return text && /^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$/.test(text) ? text : undefined;
+}
+
+/**
+ * The product sold under this exact SKU (case-insensitively), as an uncorrelated subquery: PostgreSQL runs it once
+ * through the unique index on lower(sku) and looks the product up by its key.
+ */
+const productWithSku = (sku: string) =>
+  sql`(${db
+    .select({ productId: productVariants.productId })
+    .from(productVariants)
+    .where(sql`lower(${productVariants.sku}) = lower(${sku})`)})`;
+
+/**
+ * Products matching a search: every word as a prefix, or a variant's SKU exactly (case-insensitively). No search:
+ * every product; only punctuation: none.
+ */
 export function searchCondition(q: string | undefined): SQL {
   if (q === undefined || q.trim() === "") return sql`true`;
   const terms = searchTerms(q);
-  return terms.length > 0 ? sql`${products.searchVector} @@ ${tsQuery(terms)}` : sql`false`;
+  const sku = skuOf(q);
+  const words = terms.length > 0 ? sql`${products.searchVector} @@ ${tsQuery(terms)}` : sql`false`;
+  return sku ? sql`(${words} or ${products.id} = ${productWithSku(sku)})` : words;
+}
+
+/** A search's rank: its words' full-text rank, with an exact SKU's product first. */
+function searchRank(q: string | undefined, terms: string[]): SQL {
+  const words = sql`ts_rank(${products.searchVector}, ${tsQuery(terms)})`;
+  const sku = skuOf(q);
+  // Word ranks of a product's name and description stay far below 1000: the SKU's product comes ahead of them all.
+  // Cast back to real, as the cursor keeps ranks: the sum would otherwise be a double.
+  return sku ? sql`(${words} + case when ${products.id} = ${productWithSku(sku)} then 1000 else 0 end)::real` : words;
 }
 
 const productFields = {
@@ -98,15 +145,18 @@ const productFields = {
   archived: sql<boolean>`${products.archivedAt} is not null`,
 };
 
-function sortOrder(sort: CatalogueSort, terms: string[]): KeysetOrder {
+function sortOrder(sort: CatalogueSort, q: string | undefined, terms: string[]): KeysetOrder {
   const id = { expression: products.id, type: "uuid", validate: isUuid };
   switch (sort) {
     case "relevance":
       return {
         // Ranks belong to one search: a cursor of another search is refused, not misread.
-        list: `relevance:${createHash("sha256").update(terms.join(" ")).digest("base64url").slice(0, 12)}`,
+        list: `relevance:${createHash("sha256")
+          .update(`${terms.join(" ")}\n${skuOf(q)?.toLowerCase() ?? ""}`)
+          .digest("base64url")
+          .slice(0, 12)}`,
         direction: "desc",
-        keys: [{ expression: sql`ts_rank(${products.searchVector}, ${tsQuery(terms)})`, type: "real", validate: isRank }, id],
+        keys: [{ expression: searchRank(q, terms), type: "real", validate: isRank }, id],
       };
     case "newest":
       return { list: "newest", direction: "desc", keys: [{ expression: products.createdAt, type: "timestamptz", validate: isUtcTimestamp }, id] };
@@ -119,7 +169,7 @@ function sortOrder(sort: CatalogueSort, terms: string[]): KeysetOrder {
   }
 }
 
-type ProductRow = ProductView & { createdKey: string; rank: number };
+type ProductRow = ProductListItem & { createdKey: string; rank: number };
 
 function keysOf(sort: CatalogueSort, row: ProductRow): KeyValue[] {
   switch (sort) {
@@ -146,7 +196,7 @@ export async function listProducts(query: ProductQuery = {}): Promise<ProductPag
   // Relevance means nothing without a search: fall back to the name order.
   const sort: CatalogueSort = query.sort && !(query.sort === "relevance" && !searching) ? query.sort : searching ? "relevance" : "name";
   const limit = Math.min(Math.max(1, query.limit ?? MAX_PRODUCTS_PER_PAGE), MAX_PRODUCTS_PER_PAGE);
-  const order = sortOrder(sort, terms);
+  const order = sortOrder(sort, query.q, terms);
   const cursor = query.cursor ? decodeCursor(query.cursor, order.list, order.keys.length) : null;
   const viewerId = query.viewerId ?? null;
 
@@ -170,14 +220,28 @@ export async function listProducts(query: ProductQuery = {}): Promise<ProductPag
     .limit(limit + 1)
     .as("page");
 
-  const { levels, holds, fields } = viewerAvailability(viewerId);
+  const onSale = variantsOnSaleSummary(viewerId);
   const pageOrder = sort === "relevance" ? { ...order, keys: [{ expression: page.rank, type: "real" }, order.keys[1]!] } : order;
   const rows = await db
-    .select({ ...productFields, ...fields, createdKey: utcText(products.createdAt), rank: page.rank })
+    .select({
+      ...productFields,
+      available: onSale.available,
+      held: onSale.held,
+      nextReleaseAt: onSale.nextReleaseAt,
+      priceFromCents: sql<number>`coalesce(${onSale.minPrice}, ${products.priceCents})`.mapWith(Number),
+      maxPriceCents: sql<number>`coalesce(${onSale.maxPrice}, ${products.priceCents})`.mapWith(Number),
+      variantCount: onSale.count,
+      optionNames: sql<string[]>`array(${db
+        .select({ name: productOptions.name })
+        .from(productOptions)
+        .where(eq(productOptions.productId, products.id))
+        .orderBy(asc(productOptions.position))})`,
+      createdKey: utcText(products.createdAt),
+      rank: page.rank,
+    })
     .from(page)
     .innerJoin(products, eq(products.id, page.id))
-    .innerJoinLateral(levels, sql`true`)
-    .innerJoinLateral(holds, sql`true`)
+    .innerJoinLateral(onSale, sql`true`)
     .orderBy(...keysetOrderBy(pageOrder, cursor?.direction));
   const paged = toPage(rows, limit, order, cursor, (row) => keysOf(sort, row));
   return {
@@ -186,6 +250,29 @@ export async function listProducts(query: ProductQuery = {}): Promise<ProductPag
     prevCursor: paged.prevCursor,
     sort,
   };
+}
+
+/**
+ * The variants on sale of the product in scope (`products`), summed up for one viewer in one aggregate over its
+ * few variants: to join laterally (exactly one row, even for a product with none on sale). Each variant's figures
+ * are its own (lib/inventory/availability, variant scope); a retired variant's stock is not for sale, so not counted.
+ */
+function variantsOnSaleSummary(viewerId: string | null) {
+  const perVariant = viewerAvailability(viewerId, "variant");
+  return db
+    .select({
+      available: sql<number>`coalesce(sum(${perVariant.fields.available}), 0)::int`.as("available"),
+      held: sql<number>`coalesce(sum(${perVariant.fields.held}), 0)::int`.as("held"),
+      nextReleaseAt: sql<string | null>`min(${perVariant.holds.nextReleaseAt})`.mapWith(isoTime).as("next_release_at"),
+      minPrice: sql<number | null>`min(${productVariants.priceCents})`.as("min_price"),
+      maxPrice: sql<number | null>`max(${productVariants.priceCents})`.as("max_price"),
+      count: sql<number>`count(*)::int`.as("variant_count"),
+    })
+    .from(productVariants)
+    .innerJoin(stockLevels, eq(stockLevels.variantId, productVariants.id))
+    .innerJoinLateral(perVariant.holds, sql`true`)
+    .where(and(eq(productVariants.productId, products.id), isNull(productVariants.retiredAt)))
+    .as("on_sale");
 }
 
 /** One variant on a product's page: its SKU, option values, price and availability for the viewer. */
@@ -239,7 +326,17 @@ async function findProduct(where: SQL, viewerId: string | null, withRetired = fa
       .where(and(eq(productVariants.productId, product.id), withRetired ? undefined : isNull(productVariants.retiredAt)))
       .orderBy(asc(productVariants.position), asc(productVariants.id)),
   ]);
-  return { ...product, options, variants };
+  if (withRetired) return { ...product, options, variants };
+  // A shopper's figures are those of the variants on sale: a retired variant's stock is not for sale.
+  const releases = variants.flatMap((v) => (v.nextReleaseAt ? [v.nextReleaseAt] : [])).sort();
+  return {
+    ...product,
+    available: variants.reduce((sum, v) => sum + v.available, 0),
+    held: variants.reduce((sum, v) => sum + v.held, 0),
+    nextReleaseAt: releases[0] ?? null,
+    options,
+    variants,
+  };
 }
 
 export async function getProductBySlug(slug: string, viewerId: string | null = null): Promise<ProductDetail> {

@@ -115,7 +115,7 @@ describe("the hard cap over HTTP", () => {
 
     const refused = await late.post(`/api/checkout/${checkout.id}/pay`, { cardNumber: "4242424242424242" }, { "Idempotency-Key": randomUUID() });
     expectError(refused, 409, "insufficient_stock");
-    expect(refused.body.error.lines).toEqual([{ productId: product.id, requested: 2, available: 0 }]);
+    expect(refused.body.error.lines).toEqual([{ productId: product.id, variantId: product.variantId, sku: product.slug.toUpperCase(), requested: 2, available: 0 }]);
     const read = await late.get<{ checkout: Capped }>(`/api/checkout/${checkout.id}`);
     expect(read.body.checkout.status).toBe("expired");
     expect(read.body.checkout.orderId).toBeUndefined();

@@ -93,7 +93,7 @@ describe("what the shopper keeps", () => {
 
     const refused = await client.post("/api/checkout", { email: "again@example.test" });
     expectError(refused, 409, "insufficient_stock");
-    expect(refused.body.error.lines).toEqual([{ productId: soldOut.id, requested: 1, available: 0 }]);
+    expect(refused.body.error.lines).toEqual([{ productId: soldOut.id, variantId: soldOut.variantId, sku: soldOut.slug.toUpperCase(), requested: 1, available: 0 }]);
     expect(refused.body.error.message).toContain(soldOut.name);
 
     expect((await client.get(`/api/checkout/${checkout.id}`)).body.checkout.status).toBe("active");

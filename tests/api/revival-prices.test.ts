@@ -74,8 +74,8 @@ describe("paying a lapsed checkout re-reads what it sells", () => {
         newTotalCents: 3300,
         oldTotalCents: 2700,
         lines: expect.arrayContaining([
-          { productId: raised.id, name: raised.name, quantity: 2, oldUnitPriceCents: 1000, unitPriceCents: 1300 },
-          { productId: same.id, name: same.name, quantity: 1, oldUnitPriceCents: 700, unitPriceCents: 700 },
+          { productId: raised.id, variantId: raised.variantId, sku: raised.slug.toUpperCase(), name: raised.name, quantity: 2, oldUnitPriceCents: 1000, unitPriceCents: 1300 },
+          { productId: same.id, variantId: same.variantId, sku: same.slug.toUpperCase(), name: same.name, quantity: 1, oldUnitPriceCents: 700, unitPriceCents: 700 },
         ]),
       },
     });

@@ -63,7 +63,7 @@ describe("POST /api/checkout", () => {
     ]);
     const result = await client.post("/api/checkout", { email: "late@example.test" });
     expectError(result, 409, "insufficient_stock");
-    expect(result.body.error.lines).toEqual([{ productId: scarce.id, requested: 2, available: 1 }]);
+    expect(result.body.error.lines).toEqual([{ productId: scarce.id, variantId: scarce.variantId, sku: scarce.slug.toUpperCase(), requested: 2, available: 1 }]);
     expect(await levels(plenty.id)).toMatchObject({ reserved: 0 });
     expect(await levels(scarce.id)).toMatchObject({ reserved: 2 });
   });

@@ -151,7 +151,7 @@ describe("POST /api/checkout/{id}/pay", () => {
 
     const result = await pay(late, checkout.id, CARDS.pays);
     expectError(result, 409, "insufficient_stock");
-    expect(result.body.error.lines).toEqual([{ productId: product.id, requested: 2, available: 0 }]);
+    expect(result.body.error.lines).toEqual([{ productId: product.id, variantId: product.variantId, sku: product.slug.toUpperCase(), requested: 2, available: 0 }]);
     expect(await ordersOf(checkout.id)).toBe(0);
     expect(await levels(product.id)).toMatchObject({ on_hand: 2, reserved: 2, allocated: 0 });
   });

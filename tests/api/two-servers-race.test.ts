@@ -46,7 +46,7 @@ describe("two app servers, one database", () => {
     for (const refused of answers.filter((r) => r.status === 409)) {
       expect(refused.body.error).toMatchObject({
         code: "insufficient_stock",
-        lines: [{ productId: product.id, requested: 1, available: 0 }],
+        lines: [{ productId: product.id, variantId: product.variantId, sku: product.slug.toUpperCase(), requested: 1, available: 0 }],
       });
     }
     expect(await levels(product.id)).toEqual({ on_hand: LEFT + SOLD, reserved: LEFT, allocated: SOLD });
