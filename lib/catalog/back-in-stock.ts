@@ -119,8 +119,17 @@ export async function notifyBackInStock(): Promise<number> {
           isNull(backInStockRequests.notifiedAt),
         ),
       )
-      .returning({ id: backInStockRequests.id, email: backInStockRequests.email, slug: room.slug, name: room.name });
+      .returning({
+        id: backInStockRequests.id,
+        email: backInStockRequests.email,
+        slug: room.slug,
+        name: room.name,
+        productId: waiting.productId,
+        place: waiting.place,
+      });
     if (chosen.length === 0) return 0;
+    // An update returns its rows in no set order: the emails go out in each product's waiting order.
+    chosen.sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : a.place - b.place));
     await tx
       .insert(emailOutbox)
       .values(
