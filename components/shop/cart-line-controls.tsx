@@ -128,7 +128,6 @@ export function CartLineControls({
       <form action={removeAction}>
         <input type="hidden" name="productId" value={productId} />
         <input type="hidden" name="variantId" value={variantId} />
-        <input type="hidden" name="variantId" value={variantId} />
         <input type="hidden" name="quantity" value="0" />
         <SubmitButton variant="ghost" size="sm" pending={removing} aria-label={`Remove ${productName}`}>
           Remove

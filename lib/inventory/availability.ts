@@ -8,9 +8,9 @@
  *   if its checkout stays untouched.
  */
 import "server-only";
-import { and, eq, lte, sql, type SQL } from "drizzle-orm";
+import { and, eq, isNull, lte, sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
-import { checkouts, products, reservations, stockLevels } from "@/db/schema";
+import { checkouts, products, productVariants, reservations, stockLevels } from "@/db/schema";
 import { isoTime } from "../../db/sql-parts";
 
 /**
@@ -111,16 +111,26 @@ export function viewerAvailability(viewerId: string | null, scope: "product" | "
  * each test stops at its first row. For filtering many rows cheaply.
  */
 export function inStockForViewer(viewerId: string | null): SQL {
+  // Only variants on sale count: a retired size's units cannot be bought.
   const freeVariant = db
     .select({ one: sql`1` })
     .from(stockLevels)
-    .where(and(eq(stockLevels.productId, products.id), sql`${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} > 0`));
+    .innerJoin(productVariants, eq(productVariants.id, stockLevels.variantId))
+    .where(
+      and(
+        eq(stockLevels.productId, products.id),
+        isNull(productVariants.retiredAt),
+        sql`${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} > 0`,
+      ),
+    );
   const lapsedOrOwn = db
     .select({ one: sql`1` })
     .from(reservations)
+    .innerJoin(productVariants, eq(productVariants.id, reservations.variantId))
     .where(
       and(
         eq(reservations.productId, products.id),
+        isNull(productVariants.retiredAt),
         isActiveHold,
         sql`(${reservations.expiresAt} <= now() or ${reservations.shopperId} = ${viewerId}::uuid)`,
       ),
