@@ -49,7 +49,7 @@ export function StockDashboard({ initial, view, pageSize }: { initial: StockOver
     <>
       <dl className="admin-totals" aria-label="Totals">
         <Total label="Products" value={totals.products} />
-        {totals.variants > totals.products ? <Total label="Variants" value={totals.variants} /> : null}
+        {data.variantCount > totals.products ? <Total label="Variants" value={data.variantCount} /> : null}
         <Total label="On hand" value={totals.onHand} />
         <Total label="Reserved" value={totals.reserved} />
         <Total label="Allocated" value={totals.allocated} />

@@ -4,7 +4,7 @@
  * every change goes through lib/inventory.
  */
 import "server-only";
-import { and, asc, eq, gt, inArray, isNotNull, notInArray, sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import { and, asc, eq, exists, gt, inArray, isNotNull, notInArray, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { db } from "@/db/client";
 import { products, productVariants, reservations, stockLevels } from "@/db/schema";
 import { lapsedHold } from "../inventory/availability";
@@ -48,7 +48,6 @@ export type StockRow = StockLevelView & {
 
 export type StockTotals = {
   products: number;
-  variants: number;
   onHand: number;
   reserved: number;
   allocated: number;
@@ -65,6 +64,8 @@ export interface StockOverview {
   products: StockRow[];
   /** The whole shop's totals, whatever page or filter is shown. */
   totals: StockTotals;
+  /** How many variants the shop has (each product has one or more). */
+  variantCount: number;
   serverTime: string;
   /** Set when a page was asked for: the cursors of the pages around it (null at either end). */
   nextCursor?: string | null;
@@ -125,28 +126,57 @@ const countWhere = (condition: SQL) => sql<number>`(count(*) filter (where ${con
 /** Raw SQL: one "running low" test for a column, a CTE's field or an expression alike. */
 const isLow = (available: SQLWrapper) => sql`${available} between 1 and ${LOW_STOCK_THRESHOLD}`;
 
-/** Each product's sums over its variants (as float8: no integer overflow however many), and its flagged variants. */
-const productLevels = db.$with("product_levels").as(
-  db
-    .select({
-      productId: variantLevels.productId,
-      onHand: sql<number>`sum(${variantLevels.onHand})::float8`.as("on_hand"),
-      reserved: sql<number>`sum(${variantLevels.reserved})::float8`.as("reserved"),
-      allocated: sql<number>`sum(${variantLevels.allocated})::float8`.as("allocated"),
-      available: sql<number>`sum(${variantLevels.available})::float8`.as("available"),
-      lowVariants: countWhere(sql`not ${variantLevels.retired} and ${isLow(variantLevels.available)}`).as("low_variants"),
-      soldOutVariants: countWhere(sql`not ${variantLevels.retired} and ${eq(variantLevels.available, 0)}`).as("sold_out_variants"),
-      heldVariants: countWhere(gt(variantLevels.reserved, 0)).as("held_variants"),
-    })
-    .from(variantLevels)
-    .groupBy(variantLevels.productId),
-);
+/** Retired variants: not sold, so never counted low or sold out (few, read once as a hashed set). */
+const retiredVariantIds = db.select({ id: productVariants.id }).from(productVariants).where(isNotNull(productVariants.retiredAt));
+
+/** The lapsed holds per variant, read once per statement (every product's row and every filter use it). */
+const lapsed = db.$with("lapsed").as(lapsedByVariant);
+const lapsedUnits = sql<number>`coalesce(${lapsed.quantity}, 0)`;
+const reservedNow = sql<number>`${stockLevels.reserved} - ${lapsedUnits}`;
+const availableNow = sql<number>`greatest(0, ${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} + ${lapsedUnits})`;
+const onSale = notInArray(stockLevels.variantId, retiredVariantIds);
+
+/** What each filter looks for in a variant (holds whose time is up count as released). */
+const variantFlag: Record<Exclude<StockFilter, "all">, SQL> = {
+  low: and(onSale, isLow(availableNow))!,
+  sold_out: and(onSale, sql`${availableNow} = 0`)!,
+  held: sql`${reservedNow} > 0`,
+};
+
+/**
+ * Each product's sums over its variants (as float8: no integer overflow however many) and its flagged variants,
+ * computed for the products of the page only (a lateral join: one index read of each one's stock rows).
+ */
+const productLevels = db
+  .select({
+    onHand: sql<number>`sum(${stockLevels.onHand})::float8`.as("on_hand"),
+    reserved: sql<number>`sum(${reservedNow})::float8`.as("reserved"),
+    allocated: sql<number>`sum(${stockLevels.allocated})::float8`.as("allocated"),
+    available: sql<number>`sum(${availableNow})::float8`.as("available"),
+    lowVariants: countWhere(variantFlag.low).as("low_variants"),
+    soldOutVariants: countWhere(variantFlag.sold_out).as("sold_out_variants"),
+    heldVariants: countWhere(variantFlag.held).as("held_variants"),
+  })
+  .from(stockLevels)
+  .leftJoin(lapsed, eq(lapsed.variantId, stockLevels.variantId))
+  .where(eq(stockLevels.productId, products.id))
+  .as("product_levels");
+
+/** A product with a variant the filter looks for. */
+const hasVariant = (flag: SQL) =>
+  exists(
+    db
+      .select({ one: sql`1` })
+      .from(stockLevels)
+      .leftJoin(lapsed, eq(lapsed.variantId, stockLevels.variantId))
+      .where(and(eq(stockLevels.productId, products.id), flag)),
+  );
 
 const filterCondition: Record<StockFilter, SQL | undefined> = {
   all: undefined,
-  low: gt(productLevels.lowVariants, 0),
-  sold_out: gt(productLevels.soldOutVariants, 0),
-  held: gt(productLevels.heldVariants, 0),
+  low: hasVariant(variantFlag.low),
+  sold_out: hasVariant(variantFlag.sold_out),
+  held: hasVariant(variantFlag.held),
 };
 
 const stockOrder: KeysetOrder = {
@@ -158,18 +188,13 @@ const stockOrder: KeysetOrder = {
   ],
 };
 
-/** Retired variants: not sold, so never counted low or sold out (few, read once as a hashed set). */
-const retiredVariantIds = db.select({ id: productVariants.id }).from(productVariants).where(isNotNull(productVariants.retiredAt));
-
 /**
  * The whole shop's totals, summed in SQL over stock_levels alone (one row per variant), then corrected for the
  * few variants with holds whose time is up (they count as released already), so 10,000 products of several
  * variants cost one plain scan. Needs no greatest(0, …): the table's CHECK keeps reserved + allocated ≤ on hand.
  */
-async function stockTotals(): Promise<{ totals: StockTotals; serverTime: string }> {
+async function stockTotals(): Promise<{ totals: StockTotals; variantCount: number; serverTime: string }> {
   const free = sql<number>`${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved}`;
-  const onSale = notInArray(stockLevels.variantId, retiredVariantIds);
-  const lapsed = db.$with("lapsed").as(lapsedByVariant);
   // Sums as float8: exact for whole numbers up to 2^53, and no integer overflow however large the shop.
   const plain = db.$with("plain").as(
     db
@@ -215,7 +240,7 @@ async function stockTotals(): Promise<{ totals: StockTotals; serverTime: string 
     .with(lapsed, plain, changed, correction)
     .select({
       products: sql<number>`(${db.select({ n: sql<number>`count(*)::int` }).from(products)})`,
-      variants: plain.variants,
+      variantCount: plain.variants,
       onHand: plain.onHand,
       reserved: sql<number>`${plain.reserved} - ${correction.lapsed}`,
       allocated: plain.allocated,
@@ -227,8 +252,8 @@ async function stockTotals(): Promise<{ totals: StockTotals; serverTime: string 
     })
     .from(plain)
     .crossJoin(correction);
-  const { serverTime, ...totals } = row!;
-  return { totals, serverTime };
+  const { serverTime, variantCount, ...totals } = row!;
+  return { totals, variantCount, serverTime };
 }
 
 const lowOrSoldOut = (available: number, retired = false) => ({
@@ -239,7 +264,7 @@ const lowOrSoldOut = (available: number, retired = false) => ({
 /** The products' levels (summed) and their flagged variants: a page of them, or every product. */
 function productRows(where: SQL | undefined, order: SQL[], limit?: number) {
   const query = db
-    .with(variantLevels, productLevels)
+    .with(lapsed)
     .select({
       id: products.id,
       slug: products.slug,
@@ -254,7 +279,7 @@ function productRows(where: SQL | undefined, order: SQL[], limit?: number) {
       heldVariants: productLevels.heldVariants,
     })
     .from(products)
-    .innerJoin(productLevels, eq(productLevels.productId, products.id))
+    .innerJoinLateral(productLevels, sql`true`)
     .where(where)
     .orderBy(...order);
   return limit === undefined ? query : query.limit(limit);
@@ -301,16 +326,16 @@ const withVariants = (rows: ProductLevelRow[], variants: Map<string, VariantStoc
  */
 export async function stockOverview(page?: StockPageQuery): Promise<StockOverview> {
   if (!page) {
-    const [rows, variants, { totals, serverTime }] = await Promise.all([
+    const [rows, variants, { totals, variantCount, serverTime }] = await Promise.all([
       productRows(undefined, [asc(products.name), asc(products.id)]),
       variantRowsOf(),
       stockTotals(),
     ]);
-    return { products: withVariants(rows, variants), totals, serverTime };
+    return { products: withVariants(rows, variants), totals, variantCount, serverTime };
   }
   const limit = Math.min(Math.max(1, page.limit ?? STOCK_PAGE_SIZE), MAX_STOCK_PAGE);
   const cursor = page.cursor ? decodeCursor(page.cursor, stockOrder.list, stockOrder.keys.length) : null;
-  const [rows, { totals, serverTime }] = await Promise.all([
+  const [rows, { totals, variantCount, serverTime }] = await Promise.all([
     productRows(
       and(filterCondition[page.filter ?? "all"], searchCondition(page.q), cursor ? keysetCondition(stockOrder, cursor) : undefined),
       keysetOrderBy(stockOrder, cursor?.direction),
@@ -320,5 +345,5 @@ export async function stockOverview(page?: StockPageQuery): Promise<StockOvervie
   ]);
   const paged = toPage(rows, limit, stockOrder, cursor, (row) => [row.name, row.id]);
   const variants = await variantRowsOf(paged.rows.map((p) => p.id));
-  return { products: withVariants(paged.rows, variants), totals, serverTime, nextCursor: paged.nextCursor, prevCursor: paged.prevCursor };
+  return { products: withVariants(paged.rows, variants), totals, variantCount, serverTime, nextCursor: paged.nextCursor, prevCursor: paged.prevCursor };
 }
