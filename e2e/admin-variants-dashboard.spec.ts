@@ -1,6 +1,7 @@
 /**
  * The stock dashboard with a product sold in sizes: one row of sums that expands to each size's levels; the
- * sold-out filter finds the product by its sold-out size and opens on it. Screenshots at 1280 and 390 px.
+ * sold-out filter finds the product by its sold-out size and opens on it; its ledger names each size's SKU.
+ * Screenshots at 1280 and 390 px.
  */
 import { expect, test } from "./fixtures";
 import { expectNoSidewaysScroll, PHONE, snap } from "./phone";
@@ -49,4 +50,11 @@ test("the admin expands a product to its variants and finds the sold-out size", 
   await snap(page, testInfo, "dashboard-variants-390");
   await page.getByRole("button", { name: `Hide the 3 variants of ${name}` }).click();
   await expect(sizes).toHaveCount(0);
+
+  // The product's ledger names each movement's variant and SKU.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.getByRole("link", { name, exact: true }).click();
+  await expect(page.getByRole("columnheader", { name: "Variant" })).toBeVisible();
+  await expect(page.getByRole("table").last()).toContainText(`DS-${unique}-L`);
+  await snap(page, testInfo, "ledger-variants-1280");
 });

@@ -56,7 +56,6 @@ export function StockDashboard({ initial, view, pageSize }: { initial: StockOver
         <Total label="Available" value={totals.available} />
         <Total label="Low" value={totals.low} tone={totals.low > 0 ? "low" : undefined} />
         <Total label="Sold out" value={totals.soldOut} tone={totals.soldOut > 0 ? "zero" : undefined} />
-        <Total label="Held" value={totals.held} />
       </dl>
 
       <div className="admin-toolbar">
