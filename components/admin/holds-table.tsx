@@ -67,7 +67,7 @@ export function HoldsTable({ initial, release, view = {} }: { initial: ActiveHol
                       )}
                     </td>
                     <td>
-                      <span>{name}</span> <code className="small muted admin-break">{hold.sku}</code>
+                      <span>{name}</span> <code className="small muted admin-sku">{hold.sku}</code>
                     </td>
                     <td className="num">{hold.quantity}</td>
                     <td className="num">

@@ -40,12 +40,12 @@ export function LedgerTable({ movements, showProduct }: { movements: MovementVie
             <td className="admin-nowrap">{formatTime(m.createdAt)}</td>
             {showProduct ? (
               <td>
-                <span>{variantName(m.productName, m.options)}</span> <code className="small muted admin-break">{m.sku}</code>
+                <span>{variantName(m.productName, m.options)}</span> <code className="small muted admin-sku">{m.sku}</code>
               </td>
             ) : null}
             {showVariant ? (
               <td>
-                <span>{Object.values(m.options).join(" / ")}</span> <code className="small muted admin-break">{m.sku}</code>
+                <span>{Object.values(m.options).join(" / ")}</span> <code className="small muted admin-sku">{m.sku}</code>
               </td>
             ) : null}
             <td>

@@ -152,7 +152,7 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
                 <tr key={line.variantId}>
                   <th scope="row">
                     <Link href={`/admin/ledger?productId=${line.productId}`}>{variantName(line.name, line.options)}</Link>{" "}
-                    <code className="small muted admin-break">{line.sku}</code>
+                    <code className="small muted admin-sku">{line.sku}</code>
                   </th>
                   <td className="num">{line.quantity}</td>
                   <td className="num">{formatMoney(line.unitPriceCents)}</td>
