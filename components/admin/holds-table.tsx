@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import { useClientClock } from "@/components/shop/use-client-clock";
 import { clockOffsetMs, countdown } from "@/lib/checkout/countdown";
 import { ActionButton, type AdminAction } from "./action-button";
-import { formatTime, shortId } from "./format";
+import { formatTime, shortId, variantName } from "./format";
 import { ListSearch, listHref } from "./list-search";
 import { activeHoldsQuery, adminKeys, type ActiveHolds, type ListView } from "./queries";
 import { Pager } from "./stock-dashboard";
@@ -24,7 +24,7 @@ export function HoldsTable({ initial, release, view = {} }: { initial: ActiveHol
 
   return (
     <>
-      <ListSearch action="/admin/holds" label="Search holds" placeholder="Product or shopper email" q={view.q} />
+      <ListSearch action="/admin/holds" label="Search holds" placeholder="Product, SKU or shopper email" q={view.q} />
       <p className="muted small" aria-live="polite">
         {isRefetchError
           ? `Could not refresh: ${error?.message ?? "the server did not answer"}. Retrying…`
@@ -54,6 +54,7 @@ export function HoldsTable({ initial, release, view = {} }: { initial: ActiveHol
             <tbody>
               {data.reservations.map((hold) => {
                 const left = countdown(hold.expiresAt, offset, now);
+                const name = variantName(hold.productName, hold.options);
                 return (
                   <tr key={hold.id} className={left.phase === "running" ? undefined : "is-low"}>
                     <td>
@@ -65,7 +66,9 @@ export function HoldsTable({ initial, release, view = {} }: { initial: ActiveHol
                         hold.shopper.email
                       )}
                     </td>
-                    <td>{hold.productName}</td>
+                    <td>
+                      <span>{name}</span> <code className="small muted admin-sku">{hold.sku}</code>
+                    </td>
                     <td className="num">{hold.quantity}</td>
                     <td className="num">
                       <time dateTime={hold.expiresAt} title={left.words} suppressHydrationWarning>
@@ -82,7 +85,7 @@ export function HoldsTable({ initial, release, view = {} }: { initial: ActiveHol
                         value={hold.id}
                         label="Release"
                         confirm={{
-                          question: `Release ${hold.quantity} × ${hold.productName}? The checkout ends and the units go back on sale.`,
+                          question: `Release ${hold.quantity} × ${name} (${hold.sku})? The checkout ends and the units go back on sale.`,
                           yes: "Yes, release",
                         }}
                         refresh={[adminKeys.activeHolds(), adminKeys.stock()]}

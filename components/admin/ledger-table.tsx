@@ -1,5 +1,5 @@
 import type { MovementView } from "@/lib/admin/ledger";
-import { formatTime, shortId, signed } from "./format";
+import { formatTime, shortId, signed, variantName } from "./format";
 
 const kindLabels: Record<MovementView["kind"], string> = {
   receive: "Received",
@@ -11,15 +11,20 @@ const kindLabels: Record<MovementView["kind"], string> = {
   fulfil: "Shipped",
 };
 
-/** Stock movements, newest first, with who or what caused each one. */
+/**
+ * Stock movements, newest first, with who or what caused each one. Each names its variant by SKU: beside the
+ * product's name, or (one product's ledger) in a column of its own when the product comes in several.
+ */
 export function LedgerTable({ movements, showProduct }: { movements: MovementView[]; showProduct: boolean }) {
   if (movements.length === 0) return <p className="muted">No stock movements yet.</p>;
+  const showVariant = !showProduct && movements.some((m) => Object.keys(m.options).length > 0);
   return (
     <table className="table admin-table">
       <thead>
         <tr>
           <th scope="col">When</th>
           {showProduct ? <th scope="col">Product</th> : null}
+          {showVariant ? <th scope="col">Variant</th> : null}
           <th scope="col">Movement</th>
           <th scope="col" className="num">On hand</th>
           <th scope="col" className="num">Reserved</th>
@@ -33,7 +38,16 @@ export function LedgerTable({ movements, showProduct }: { movements: MovementVie
         {movements.map((m) => (
           <tr key={m.id}>
             <td className="admin-nowrap">{formatTime(m.createdAt)}</td>
-            {showProduct ? <td>{m.productName}</td> : null}
+            {showProduct ? (
+              <td>
+                <span>{variantName(m.productName, m.options)}</span> <code className="small muted admin-sku">{m.sku}</code>
+              </td>
+            ) : null}
+            {showVariant ? (
+              <td>
+                <span>{Object.values(m.options).join(" / ")}</span> <code className="small muted admin-sku">{m.sku}</code>
+              </td>
+            ) : null}
             <td>
               {kindLabels[m.kind]}
               {m.orderId ? (

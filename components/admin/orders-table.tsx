@@ -6,7 +6,7 @@ import { ActionButton, type AdminAction } from "./action-button";
 import { paymentTrouble } from "@/lib/orders/payment-state";
 import { OrderStatusBadge } from "./order-payment-badge";
 import { formatMoney } from "@/components/ui/money";
-import { formatTime, shortId } from "./format";
+import { formatTime, shortId, variantName } from "./format";
 import { ListSearch, listHref } from "./list-search";
 import { adminKeys, ordersQuery, type ListView, type OrdersPage } from "./queries";
 import { Pager } from "./stock-dashboard";
@@ -54,8 +54,8 @@ export function OrdersTable({ initial, fulfil, view = {} }: { initial: OrdersPag
                   <td>{order.shopper.guest ? `guest${order.email ? ` (${order.email})` : ""}` : order.shopper.email}</td>
                   <td>
                     {order.lines.map((line) => (
-                      <div key={line.productId}>
-                        {line.quantity} × {line.name}
+                      <div key={line.variantId}>
+                        {line.quantity} × {variantName(line.name, line.options)} <code className="small muted">{line.sku}</code>
                       </div>
                     ))}
                   </td>

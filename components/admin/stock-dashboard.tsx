@@ -2,9 +2,10 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
+import { useState } from "react";
 import { Badge } from "@/components/ui/badge";
 import { buttonClass } from "@/components/ui/button";
-import type { StockFilter, StockOverview } from "@/lib/admin/stock";
+import type { StockFilter, StockOverview, StockRow, VariantStockRow } from "@/lib/admin/stock";
 import { formatTime } from "./format";
 import { LIVE_REFRESH_MS, searchOf, stockQuery, type StockView } from "./queries";
 
@@ -15,20 +16,40 @@ const hrefOf = (view: StockView) => {
   return search ? `/admin?${search}` : "/admin";
 };
 
+/** A variant's name on the dashboard: its option values ("M / Red"). */
+const variantLabel = (v: VariantStockRow) => Object.values(v.options).join(" / ") || v.sku;
+
+/** Whether a variant is what the filter looks for (it is highlighted in the expanded product). */
+const meetsFilter = (v: VariantStockRow, filter: StockFilter) =>
+  filter === "low" ? v.low : filter === "sold_out" ? v.soldOut : filter === "held" ? v.reserved > 0 : false;
+
 /**
  * A page of products' stock, polled about every two seconds (only that page, plus the shop's totals); search
- * and the low / sold-out / held filters live in the URL. Low and sold-out rows stand out.
+ * and the low / sold-out / held filters live in the URL. Low and sold-out rows stand out. A product sold in
+ * several variants is one row of sums that expands to its variants' rows; the filters list a product when any
+ * of its variants is low, sold out or held, and show it expanded with those variants marked. The counts on the
+ * filters and in the totals count variants.
  */
 export function StockDashboard({ initial, view, pageSize }: { initial: StockOverview; view: StockView; pageSize: number }) {
   const { data, error, isRefetchError } = useQuery({ ...stockQuery(view, pageSize), initialData: initial });
   const { totals } = data;
   const filter = view.filter ?? "all";
   const counts: Record<StockFilter, number> = { all: totals.products, low: totals.low, sold_out: totals.soldOut, held: totals.held };
+  // Under a filter, products open on the variants it found; the admin may fold or unfold any of them.
+  const [toggled, setToggled] = useState<ReadonlySet<string>>(new Set());
+  const isOpen = (id: string) => toggled.has(id) !== (filter !== "all");
+  const toggle = (id: string) =>
+    setToggled((current) => {
+      const next = new Set(current);
+      if (!next.delete(id)) next.add(id);
+      return next;
+    });
 
   return (
     <>
       <dl className="admin-totals" aria-label="Totals">
         <Total label="Products" value={totals.products} />
+        {data.variantCount > totals.products ? <Total label="Variants" value={data.variantCount} /> : null}
         <Total label="On hand" value={totals.onHand} />
         <Total label="Reserved" value={totals.reserved} />
         <Total label="Allocated" value={totals.allocated} />
@@ -73,7 +94,10 @@ export function StockDashboard({ initial, view, pageSize }: { initial: StockOver
       ) : (
         <div className="admin-scroll">
           <table className="table admin-table">
-            <caption>On hand = on the shelf; reserved = held by open checkouts; allocated = sold, not yet shipped.</caption>
+            <caption>
+              On hand = on the shelf; reserved = held by open checkouts; allocated = sold, not yet shipped. Low, sold-out
+              and held counts are of variants.
+            </caption>
             <thead>
               <tr>
                 <th scope="col">Product</th>
@@ -84,28 +108,9 @@ export function StockDashboard({ initial, view, pageSize }: { initial: StockOver
                 <th scope="col">State</th>
               </tr>
             </thead>
-            <tbody>
-              {data.products.map((p) => (
-                <tr key={p.id} className={p.soldOut ? "is-zero" : p.low ? "is-low" : undefined}>
-                  <th scope="row">
-                    <Link href={`/admin/ledger?productId=${p.id}`}>{p.name}</Link>
-                  </th>
-                  <td className="num">{p.onHand}</td>
-                  <td className="num">{p.reserved}</td>
-                  <td className="num">{p.allocated}</td>
-                  <td className="num strong">{p.available}</td>
-                  <td>
-                    {p.soldOut ? (
-                      <Badge tone="danger">Sold out</Badge>
-                    ) : p.low ? (
-                      <Badge tone="warning">Low</Badge>
-                    ) : (
-                      <Badge tone="success">In stock</Badge>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
+            {data.products.map((p) => (
+              <ProductRows key={p.id} product={p} filter={filter} open={isOpen(p.id)} onToggle={() => toggle(p.id)} />
+            ))}
           </table>
         </div>
       )}
@@ -114,6 +119,90 @@ export function StockDashboard({ initial, view, pageSize }: { initial: StockOver
         next={data.nextCursor ? hrefOf({ ...view, cursor: data.nextCursor }) : null}
       />
     </>
+  );
+}
+
+/** How a row's stock reads: sold out, low or in stock (a retired variant is no longer sold). */
+function StateBadge({ row, retired = false }: { row: { low: boolean; soldOut: boolean }; retired?: boolean }) {
+  if (retired) return <Badge>Retired</Badge>;
+  if (row.soldOut) return <Badge tone="danger">Sold out</Badge>;
+  if (row.low) return <Badge tone="warning">Low</Badge>;
+  return <Badge tone="success">In stock</Badge>;
+}
+
+const rowTone = (row: { low: boolean; soldOut: boolean }) => (row.soldOut ? "is-zero" : row.low ? "is-low" : undefined);
+
+/**
+ * One product: a row of its sums and, for a product sold in several variants, its variants' rows, which the
+ * product's button shows or hides. A tbody of its own keeps a product and its variants together.
+ */
+function ProductRows({ product: p, filter, open, onToggle }: { product: StockRow; filter: StockFilter; open: boolean; onToggle: () => void }) {
+  const several = p.variants.length > 1;
+  const only = several ? undefined : p.variants[0];
+  const rowId = (v: VariantStockRow) => `variant-${v.id}`;
+  // What the product's sum hides: some of its variants sold out or low.
+  const flagged = [
+    p.soldOutVariants > 0 && !p.soldOut ? `${p.soldOutVariants} sold out` : null,
+    p.lowVariants > 0 ? `${p.lowVariants} low` : null,
+  ].filter(Boolean);
+  return (
+    <tbody className={several ? "stock-product has-variants" : "stock-product"}>
+      <tr className={rowTone(p)}>
+        <th scope="row">
+          <div className="stock-name">
+            {several ? (
+              <button
+                type="button"
+                className="stock-toggle"
+                aria-expanded={open}
+                aria-controls={p.variants.map(rowId).join(" ")}
+                aria-label={`${open ? "Hide" : "Show"} the ${p.variants.length} variants of ${p.name}`}
+                onClick={onToggle}
+              >
+                <span aria-hidden="true">{open ? "▾" : "▸"}</span>
+              </button>
+            ) : null}
+            <span className="stock-name-text">
+              <Link href={`/admin/ledger?productId=${p.id}`}>{p.name}</Link>
+              <span className="muted small stock-sku">{several ? `${p.variants.length} variants` : only?.sku}</span>
+            </span>
+          </div>
+        </th>
+        <td className="num">{p.onHand}</td>
+        <td className="num">{p.reserved}</td>
+        <td className="num">{p.allocated}</td>
+        <td className="num strong">{p.available}</td>
+        <td>
+          <div className="stock-badges">
+            <StateBadge row={p} />
+            {several && flagged.length > 0 ? <Badge tone={p.soldOutVariants > 0 ? "danger" : "warning"}>{flagged.join(", ")}</Badge> : null}
+          </div>
+        </td>
+      </tr>
+      {several
+        ? p.variants.map((v) => (
+            <tr
+              key={v.id}
+              id={rowId(v)}
+              hidden={!open}
+              className={["stock-variant", rowTone(v), meetsFilter(v, filter) ? "is-match" : undefined].filter(Boolean).join(" ")}
+            >
+              <th scope="row">
+                <span className="stock-variant-name">
+                  <span>{variantLabel(v)}</span> <code className="small stock-sku">{v.sku}</code>
+                </span>
+              </th>
+              <td className="num">{v.onHand}</td>
+              <td className="num">{v.reserved}</td>
+              <td className="num">{v.allocated}</td>
+              <td className="num strong">{v.available}</td>
+              <td>
+                <StateBadge row={v} retired={v.retired} />
+              </td>
+            </tr>
+          ))
+        : null}
+    </tbody>
   );
 }
 

@@ -138,7 +138,12 @@ export const newProductSchema = z.object({
   variants: z.array(newVariantSchema).min(1, "Give at least one variant.").max(250, "Use at most 250 variants.").optional(),
 })
   // Without variants the product is one variant holding `onHand`; with options, the variants must be listed.
-  .refine((p) => p.variants !== undefined || p.onHand !== undefined, { path: ["onHand"], message: "Give the opening stock (onHand)." })
+  // Checked even when other fields are wrong, so one answer names every missing field.
+  .refine((p) => p.variants !== undefined || p.onHand !== undefined, {
+    path: ["onHand"],
+    message: "Give the opening stock (onHand).",
+    when: (payload) => typeof payload.value === "object" && payload.value !== null,
+  })
   .refine((p) => p.variants !== undefined || (p.options ?? []).length === 0, { path: ["variants"], message: "List the variants of a product with options." });
 
 export const variantChangesSchema = z

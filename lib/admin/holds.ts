@@ -1,11 +1,11 @@
 /**
- * The holds (reservations) admins read: each with its product, its shopper and its time left, as shoppers see it.
+ * The holds (reservations) admins read: each with its product and variant (SKU), its shopper and its time left, as shoppers see it.
  * Read-only; releasing one goes through lib/inventory.
  */
 import "server-only";
 import { and, asc, eq, gt, ilike, or, sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
-import { checkouts, products, reservations, users, type ReservationStatus } from "@/db/schema";
+import { checkouts, products, productVariants, reservations, users, type ReservationStatus } from "@/db/schema";
 import { isActiveHold, lapsedHold } from "../inventory/availability";
 import { notFound } from "../platform/errors";
 import { anchoredCondition, anchoredOrderBy, containsPattern, decodeAnchoredCursor, toAnchoredPage, type AnchoredOrder } from "../platform/paging";
@@ -24,6 +24,10 @@ export type ReservationView = {
   productId: string;
   productName: string;
   productSlug: string;
+  variantId: string;
+  sku: string;
+  /** The variant's option values ({} for a product without options). */
+  options: Record<string, string>;
   quantity: number;
   shopper: { id: string; email: string | null; guest: boolean };
   /** As shoppers see it: an active hold whose time is up reads as expired before anyone sweeps it. */
@@ -54,6 +58,9 @@ async function queryReservations(where: SQL | undefined, order: SQL, limit: numb
       productId: reservations.productId,
       productName: products.name,
       productSlug: products.slug,
+      variantId: reservations.variantId,
+      sku: productVariants.sku,
+      options: productVariants.options,
       quantity: reservations.quantity,
       shopper: { id: users.id, email: sql<string | null>`coalesce(${users.email}, ${checkouts.email})`, guest: sql<boolean>`${users.kind} = 'guest'` },
       status: sql<ReservationStatus>`case when ${lapsedHold} then 'expired' else ${reservations.status} end`,
@@ -65,6 +72,7 @@ async function queryReservations(where: SQL | undefined, order: SQL, limit: numb
     .innerJoin(users, eq(users.id, reservations.shopperId))
     .innerJoin(checkouts, eq(checkouts.id, reservations.checkoutId))
     .innerJoin(products, eq(products.id, reservations.productId))
+    .innerJoin(productVariants, eq(productVariants.id, reservations.variantId))
     .where(where)
     .orderBy(order)
     .limit(limit);
@@ -79,7 +87,7 @@ async function queryReservations(where: SQL | undefined, order: SQL, limit: numb
 export interface ReservationQuery {
   status?: ReservationStatus;
   productId?: string;
-  /** Part of the product's name or the shopper's email. */
+  /** Part of the product's name, the variant's SKU or the shopper's email. */
   q?: string;
   cursor?: string;
   limit?: number;
@@ -114,7 +122,9 @@ export async function listReservations(
   const where = and(
     statusFilter(filter.status),
     filter.productId ? eq(reservations.productId, filter.productId) : undefined,
-    pattern ? or(ilike(products.name, pattern), ilike(sql`coalesce(${users.email}, ${checkouts.email})`, pattern)) : undefined,
+    pattern
+      ? or(ilike(products.name, pattern), ilike(productVariants.sku, pattern), ilike(sql`coalesce(${users.email}, ${checkouts.email})`, pattern))
+      : undefined,
     cursor ? anchoredCondition(order, cursor) : undefined,
   );
   const [rows, serverTime] = await Promise.all([

@@ -1,18 +1,22 @@
 /**
- * The stock ledger admins read: every movement with who or what caused it, one product's, every product's or one
+ * The stock ledger admins read: every movement (of one variant, named by its SKU) with who or what caused it, one product's, every product's or one
  * order's. Read-only; lib/inventory alone writes the ledger.
  */
 import "server-only";
 import { and, desc, eq, or, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { db } from "@/db/client";
-import { checkouts, orders, products, stockMovements, users, type MovementKind } from "@/db/schema";
+import { checkouts, orders, products, productVariants, stockMovements, users, type MovementKind } from "@/db/schema";
 import { decodeCursor, isWholeNumber, keysetCondition, keysetOrderBy, toPage, type KeysetOrder } from "../platform/paging";
 
 export interface MovementView {
   id: number;
   productId: string;
   productName: string;
+  variantId: string;
+  sku: string;
+  /** The variant's option values ({} for a product without options). */
+  options: Record<string, string>;
   kind: MovementKind;
   onHandDelta: number;
   reservedDelta: number;
@@ -86,6 +90,9 @@ export async function listMovements(
       id: m.id,
       productId: m.productId,
       productName: products.name,
+      variantId: m.variantId,
+      sku: productVariants.sku,
+      options: productVariants.options,
       kind: m.kind,
       onHandDelta: m.onHandDelta,
       reservedDelta: m.reservedDelta,
@@ -102,6 +109,7 @@ export async function listMovements(
     })
     .from(m)
     .innerJoin(products, eq(products.id, m.productId))
+    .innerJoin(productVariants, eq(productVariants.id, m.variantId))
     .leftJoin(actor, eq(actor.id, m.actorId))
     .leftJoin(checkouts, eq(checkouts.id, m.checkoutId))
     .leftJoin(checkoutShopper, eq(checkoutShopper.id, checkouts.shopperId))

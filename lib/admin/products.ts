@@ -7,9 +7,9 @@ import { and, eq, sql } from "drizzle-orm";
 import { z } from "zod";
 import { db } from "@/db/client";
 import { cartLines, products } from "@/db/schema";
-import { MAX_PRICE_CENTS, productFields } from "./access";
+import { MAX_PRICE_CENTS, productFields, productOptionsSchema } from "./access";
 import { getProductById, searchCondition, type ProductView } from "../catalog";
-import { repriceAllVariants } from "../catalog/products";
+import { repriceAllVariants, reviseOptionValues } from "../catalog/products";
 import { DomainError, notFound } from "../platform/errors";
 import { storableString } from "../store-schemas";
 
@@ -29,6 +29,8 @@ export const productChangesSchema = z
     description: productFields.description,
     imageUrl: imageUrlSchema.nullable(),
     archived: z.boolean(),
+    /** The product's options with their values: values may be added or reordered, never one a variant uses. */
+    options: productOptionsSchema,
   })
   .partial()
   .strict()
@@ -45,19 +47,19 @@ export type ProductChanges = z.infer<typeof productChangesSchema>;
 export async function updateProduct(productId: string, changes: ProductChanges): Promise<ProductView> {
   if (!z.uuid().safeParse(productId).success) throw notFound("product");
   await db.transaction(async (tx) => {
-    const { archived, imageUrl, ...fields } = changes;
-    const [updated] = await tx
-      .update(products)
-      .set({
-        ...fields,
-        ...(imageUrl !== undefined ? { imageUrl: imageUrl === "" ? null : imageUrl } : {}),
-        ...(archived !== undefined
-          ? { archivedAt: archived ? sql`coalesce(${products.archivedAt}, now())` : null }
-          : {}),
-      })
-      .where(eq(products.id, productId))
-      .returning({ id: products.id });
+    const { archived, imageUrl, options, ...fields } = changes;
+    const set = {
+      ...fields,
+      ...(imageUrl !== undefined ? { imageUrl: imageUrl === "" ? null : imageUrl } : {}),
+      ...(archived !== undefined ? { archivedAt: archived ? sql`coalesce(${products.archivedAt}, now())` : null } : {}),
+    };
+    // The product's row is locked either way, so option values and a new variant never pass each other.
+    const [updated] =
+      Object.keys(set).length > 0
+        ? await tx.update(products).set(set).where(eq(products.id, productId)).returning({ id: products.id })
+        : await tx.select({ id: products.id }).from(products).where(eq(products.id, productId)).for("update");
     if (!updated) throw notFound("product");
+    if (options !== undefined) await reviseOptionValues(tx, productId, options);
     if (fields.priceCents !== undefined) await repriceAllVariants(tx, productId, fields.priceCents);
     if (archived) await tx.delete(cartLines).where(eq(cartLines.productId, productId));
   });

@@ -230,3 +230,35 @@ export async function updateVariant(
 export async function repriceAllVariants(tx: Tx, productId: string, priceCents: number): Promise<void> {
   await tx.update(productVariants).set({ priceCents }).where(eq(productVariants.productId, productId));
 }
+
+/**
+ * Sets the values of a product's options, to add one ("XL") before adding its variant, or to reorder them. The
+ * options themselves stay (same names, same order): every variant has one value of each. A value a variant uses,
+ * retired ones included (their orders and ledger name it), may not go: 409. The caller holds the product's row.
+ */
+export async function reviseOptionValues(tx: Tx, productId: string, options: readonly ProductOptionInput[]): Promise<void> {
+  const current = await optionsOf(tx, productId);
+  const sameOptions = current.length === options.length && current.every((o, i) => o.name.toLowerCase() === options[i]!.name.toLowerCase());
+  if (!sameOptions) {
+    const names = current.map((o) => `"${o.name}"`).join(", ");
+    throw new DomainError(
+      "invalid_request",
+      current.length === 0
+        ? "This product has no options; only a product's existing options can take new values."
+        : `Keep this product's options (${names}) in their order; only their values can change.`,
+    );
+  }
+  const used = await tx.select({ options: productVariants.options }).from(productVariants).where(eq(productVariants.productId, productId));
+  for (const [position, option] of current.entries()) {
+    const values = options[position]!.values;
+    const inUse = new Set(used.map((v) => v.options[option.name]).filter((v): v is string => v !== undefined));
+    const dropped = [...inUse].filter((v) => !values.includes(v));
+    if (dropped.length > 0) {
+      throw new DomainError("conflict", `A variant uses ${dropped.map((v) => `"${v}"`).join(", ")} of "${option.name}": keep it.`);
+    }
+    await tx
+      .update(productOptions)
+      .set({ values })
+      .where(and(eq(productOptions.productId, productId), eq(productOptions.position, position)));
+  }
+}

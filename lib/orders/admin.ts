@@ -47,9 +47,12 @@ export async function getAdminOrderDetail(orderId: string): Promise<AdminOrderDe
     .where(eq(payments.checkoutId, order.checkoutId))
     .orderBy(desc(payments.createdAt));
   const paid = attempts.find((a) => a.orderId === orderId);
-  // The order's ledger rows name its products as the order does (as sold), not as the catalogue now does.
-  const soldAs = new Map(order.lines.map((l) => [l.productId, l.name]));
-  const movements = (await listMovements({ orderId, limit: 500 })).map((m) => ({ ...m, productName: soldAs.get(m.productId) ?? m.productName }));
+  // The order's ledger rows name its variants as the order does (as sold), not as the catalogue now does.
+  const soldAs = new Map(order.lines.map((l) => [l.variantId, l]));
+  const movements = (await listMovements({ orderId, limit: 500 })).map((m) => {
+    const line = soldAs.get(m.variantId);
+    return line ? { ...m, productName: line.name, sku: line.sku, options: line.options } : m;
+  });
   return {
     ...order,
     paymentFailed: paymentTrouble(order) === "failed",

@@ -2,7 +2,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { z } from "zod";
 import { ActionButton } from "@/components/admin/action-button";
-import { formatTime, shortId } from "@/components/admin/format";
+import { formatTime, shortId, variantName } from "@/components/admin/format";
 import { FailedPaymentActions } from "@/components/admin/failed-payment-actions";
 import { LedgerTable } from "@/components/admin/ledger-table";
 import { OrderStatusBadge } from "@/components/admin/order-payment-badge";
@@ -149,9 +149,10 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
             </thead>
             <tbody>
               {order.lines.map((line) => (
-                <tr key={line.productId}>
+                <tr key={line.variantId}>
                   <th scope="row">
-                    <Link href={`/admin/ledger?productId=${line.productId}`}>{line.name}</Link>
+                    <Link href={`/admin/ledger?productId=${line.productId}`}>{variantName(line.name, line.options)}</Link>{" "}
+                    <code className="small muted admin-sku">{line.sku}</code>
                   </th>
                   <td className="num">{line.quantity}</td>
                   <td className="num">{formatMoney(line.unitPriceCents)}</td>
