@@ -103,7 +103,7 @@ async function Variants({
       <h2 id="variants-title">Variants</h2>
       <VariantLevelsTable productId={product.id} optionNames={optionNames} variants={variants} selectedId={selected?.id} />
       {selected ? (
-        <section id="variant-panel" className="card stack variant-panel" aria-labelledby="variant-panel-title">
+        <section key={selected.id} id="variant-panel" className="card stack variant-panel" aria-labelledby="variant-panel-title">
           <div className="admin-order-head">
             <h2 id="variant-panel-title">
               {lineName(product.name, selected.options)} · <code>{selected.sku}</code>
