@@ -79,7 +79,14 @@ export function CreateProductForm({ action }: { action: AdminAction }) {
       <div>
         <SubmitButton>Create product</SubmitButton>
       </div>
-      <FormMessage state={state} />
+      {state?.code === "review_variants" ? (
+        // A step, not a refusal: the proposed rows are there to check.
+        <p className="form-message" role="status">
+          {state.message}
+        </p>
+      ) : (
+        <FormMessage state={state} />
+      )}
     </form>
   );
 }

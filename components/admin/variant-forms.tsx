@@ -38,7 +38,7 @@ export function AddOptionValueForm({
       </ul>
       <input type="hidden" name="productId" value={productId} />
       <input type="hidden" name="optionName" value={option.name} />
-      <div className="admin-inline-form">
+      <div className="admin-inline-form variant-add-value">
         <FormField form={`option-${index}`} name="value" label={`New value of ${option.name}`} state={state}>
           {(props) => <input {...props} className="input" type="text" required maxLength={40} autoComplete="off" />}
         </FormField>
@@ -126,7 +126,7 @@ export function EditVariantForm({ action, productId, variant }: { action: AdminA
       <h3 id="edit-variant-title">SKU and price</h3>
       <input type="hidden" name="productId" value={productId} />
       <input type="hidden" name="variantId" value={variant.id} />
-      <div className="variant-fields">
+      <div className="variant-fields variant-fields-wide">
         <FormField form="edit-variant" name="sku" label="SKU" state={state}>
           {({ defaultValue, ...props }) => (
             <input {...props} className="input" type="text" required maxLength={64} autoComplete="off" defaultValue={defaultValue ?? variant.sku} />

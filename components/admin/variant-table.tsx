@@ -53,7 +53,7 @@ export function VariantLevelsTable({
         <tbody>
           {variants.map((v) => (
             <tr key={v.id} className={v.id === selectedId ? "variant-selected" : undefined} aria-current={v.id === selectedId ? "true" : undefined}>
-              <th scope="row">
+              <th scope="row" className="variant-sku-cell">
                 <code>{v.sku}</code>
                 {v.retired ? (
                   <>

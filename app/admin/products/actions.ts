@@ -186,7 +186,15 @@ export async function adjustStockAction(_previous: FormState | null, formData: F
       // Units of a retired variant could never be sold: writing them off is fine, restocking is a mistake.
       if (variant.retired) throw new DomainError("conflict", `${variant.sku} is retired: put it back on sale before restocking it.`);
     }
-    const level = await adjustStock({ productId: input.productId, variantId: input.variantId, delta, reason: input.reason, actorId: admin.id });
+    const level = await adjustStock({ productId: input.productId, variantId: input.variantId, delta, reason: input.reason, actorId: admin.id }).catch(
+      (error: unknown) => {
+        // The products list names products; one sold in several variants is restocked per variant on its page.
+        if (error instanceof DomainError && error.code === "variant_required") {
+          throw new DomainError("variant_required", "This product comes in several variants: restock or write off each one on the product's page (Manage, under Variants).");
+        }
+        throw error;
+      },
+    );
     revalidatePath("/admin", "layout");
     const verb = delta > 0 ? "Restocked" : "Wrote off";
     if (input.variantId) {
