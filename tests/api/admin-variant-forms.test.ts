@@ -71,8 +71,9 @@ describe("New product with options", () => {
     delete rows["variants.3.sell"];
     const created = await post("createProductAction", rows);
     expect(created.state).toMatchObject({ ok: true, message: `Created Form Mug ${t} (/form-mug-${t}) with 3 variants and 4 in stock.` });
-    const product = (await listVariantLevels()).filter((v) => v.sku.startsWith(`FORM-MUG-${t.toUpperCase()}`));
-    expect(product.map((v) => [v.sku.slice(-5), v.options, v.priceCents, v.onHand])).toEqual([
+    const prefix = `FORM-MUG-${t.toUpperCase()}-`;
+    const product = (await listVariantLevels()).filter((v) => v.sku.startsWith(prefix));
+    expect(product.map((v) => [v.sku.slice(prefix.length), v.options, v.priceCents, v.onHand])).toEqual([
       ["RED-S", { Colour: "Red", Size: "S" }, 1200, 4],
       ["RED-L", { Colour: "Red", Size: "L" }, 1350, 0],
       ["BLUE-S", { Colour: "Blue", Size: "S" }, 1200, 0],
