@@ -6,6 +6,7 @@
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
 import { expectNoSidewaysScroll, PHONE, snap } from "./phone";
+import { ADMIN, BASE_URL } from "./test-env";
 
 /** A variant's row in the Variants table, found by its SKU. */
 const variantRow = (page: Page, sku: string) =>
@@ -117,4 +118,40 @@ test("the admin creates a product in sizes, adds a size, reprices one, retires o
   await snap(page, testInfo, "product-variants-390");
   await page.goto("/admin/products");
   await expectNoSidewaysScroll(page);
+});
+
+test("on a phone without JavaScript, the admin makes a mug in colours: proposed rows, one left out, created", async ({ browser }, testInfo) => {
+  const context = await browser.newContext({ baseURL: BASE_URL, javaScriptEnabled: false, viewport: PHONE });
+  const page = await context.newPage();
+  await page.goto("/signin");
+  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).not.toHaveURL(/\/signin/);
+
+  const tag = Math.random().toString(36).slice(2, 8);
+  await page.goto("/admin/products");
+  const form = page.getByRole("form", { name: "New product" });
+  await form.getByLabel("Name", { exact: true }).fill(`Camp Mug ${tag}`);
+  await form.getByLabel("Price (USD)").fill("14");
+  await form.getByText("Options: sizes, colours").click();
+  await form.getByLabel("Option 1", { exact: true }).fill("Colour");
+  await form.getByLabel("Values of option 1").fill("Red, Blue, Sand");
+  await form.getByRole("button", { name: "Make variants" }).click();
+  await expect(form.getByRole("status")).toHaveText(/Check the 3 variants below/);
+  await form.getByLabel("Opening stock of Red").fill("6");
+  await form.getByLabel("Price of Blue").fill("15.50");
+  await form.getByLabel("Sell Sand").uncheck();
+  await expectNoSidewaysScroll(page);
+  await snap(page, testInfo, "new-product-variants-390");
+  await form.getByRole("button", { name: "Create product" }).click();
+  await expect(form.getByRole("status")).toHaveText(`Created Camp Mug ${tag} (/camp-mug-${tag}) with 2 variants and 6 in stock.`);
+
+  await page.getByRole("link", { name: `Edit Camp Mug ${tag}` }).click();
+  const mug = (colour: string) => `CAMP-MUG-${tag.toUpperCase()}-${colour}`;
+  expect(await levelsOf(page, mug("RED"))).toEqual({ price: "$14.00", onHand: 6, reserved: 0, allocated: 0, available: 6 });
+  expect(await levelsOf(page, mug("BLUE"))).toEqual({ price: "$15.50", onHand: 0, reserved: 0, allocated: 0, available: 0 });
+  await expect(page.getByRole("table", { name: "Variants" }).getByRole("row")).toHaveCount(3);
+  await expectNoSidewaysScroll(page);
+  await context.close();
 });
