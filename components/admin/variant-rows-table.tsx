@@ -30,10 +30,10 @@ export function NewVariantRows({ rows, optionNames, state }: { rows: VariantRow[
               const errors = ["sku", "price", "onHand", "values"].flatMap((field) => errorOf(i, field) ?? []);
               return (
                 <tr key={`${i}-${label}`}>
-                  <td>
+                  <td className="variant-row-sell">
                     <input type="checkbox" name={`variants.${i}.sell`} defaultChecked={row.sell} aria-label={`Sell ${label}`} />
                   </td>
-                  <th scope="row">
+                  <th scope="row" className="variant-row-label">
                     {label}
                     {row.values.map((value, k) => (
                       <input key={k} type="hidden" name={`variants.${i}.value.${k}`} value={value} />
@@ -44,7 +44,7 @@ export function NewVariantRows({ rows, optionNames, state }: { rows: VariantRow[
                       </p>
                     ) : null}
                   </th>
-                  <td>
+                  <td data-label="SKU">
                     <input
                       className="input variant-sku"
                       name={`variants.${i}.sku`}
@@ -56,7 +56,7 @@ export function NewVariantRows({ rows, optionNames, state }: { rows: VariantRow[
                       autoComplete="off"
                     />
                   </td>
-                  <td>
+                  <td data-label="Price">
                     <input
                       className="input variant-price"
                       name={`variants.${i}.price`}
@@ -67,7 +67,7 @@ export function NewVariantRows({ rows, optionNames, state }: { rows: VariantRow[
                       placeholder="—"
                     />
                   </td>
-                  <td>
+                  <td data-label="Stock">
                     <input
                       className="input variant-stock"
                       name={`variants.${i}.onHand`}
