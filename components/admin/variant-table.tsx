@@ -21,7 +21,7 @@ export function VariantLevelsTable({
 }) {
   return (
     <div className="admin-scroll">
-      <table className="table admin-table" aria-labelledby="variants-title">
+      <table className="table admin-table variant-levels" aria-labelledby="variants-title">
         <thead>
           <tr>
             <th scope="col">SKU</th>
@@ -63,14 +63,26 @@ export function VariantLevelsTable({
                 ) : null}
               </th>
               {optionNames.map((name) => (
-                <td key={name}>{v.options[name] ?? "—"}</td>
+                <td key={name} data-label={name} className="variant-levels-option">
+                  {v.options[name] ?? "—"}
+                </td>
               ))}
-              <td className="num">{formatMoney(v.priceCents)}</td>
-              <td className="num">{v.onHand}</td>
-              <td className="num">{v.reserved}</td>
-              <td className="num">{v.allocated}</td>
-              <td className="num">{v.available}</td>
-              <td>
+              <td className="num variant-levels-option" data-label="Price">
+                {formatMoney(v.priceCents)}
+              </td>
+              <td className="num" data-label="On hand">
+                {v.onHand}
+              </td>
+              <td className="num" data-label="Reserved">
+                {v.reserved}
+              </td>
+              <td className="num" data-label="Allocated">
+                {v.allocated}
+              </td>
+              <td className="num" data-label="Available">
+                {v.available}
+              </td>
+              <td className="variant-levels-manage">
                 <Link href={`/admin/products/${productId}?variant=${v.id}#variant-panel`} aria-label={`Manage ${v.sku}`} scroll={false}>
                   Manage
                 </Link>
