@@ -146,3 +146,40 @@ describe("A product's variants", () => {
     expect((await post("adjustStockAction", restock)).state).toMatchObject({ ok: false, code: "variant_required" });
   });
 });
+
+describe("Unusable input to the variant forms", () => {
+  it("is answered with a form message, never an internal error, and changes nothing", async () => {
+    const { product, variants } = await shirt();
+    const page = `/admin/products/${product.id}`;
+    const [s] = variants;
+    const nul = "M\u0000L";
+    const long = "x".repeat(5000);
+    const bad: [string, Record<string, string>][] = [
+      ["addOptionValueAction", { productId: product.id, optionName: "Size", value: nul }],
+      ["addOptionValueAction", { productId: product.id, optionName: "Size", value: long }],
+      ["addOptionValueAction", { productId: "not-an-id", optionName: "Size", value: "XL" }],
+      ["addOptionValueAction", { productId: product.id, optionName: nul, value: "XL" }],
+      ["addVariantAction", { productId: product.id, sku: nul, "option.Size": "S", onHand: "1" }],
+      ["addVariantAction", { productId: product.id, sku: "OK-1", "option.Size": nul, onHand: "1" }],
+      ["addVariantAction", { productId: product.id, sku: "OK-1", "option.Size": "S", onHand: "-0" }],
+      ["editVariantAction", { productId: product.id, variantId: s!.id, sku: "has space", price: "1" }],
+      ["editVariantAction", { productId: product.id, variantId: randomUUID(), sku: "OK-2", price: "1" }],
+      ["retireVariantAction", { productId: randomUUID(), variantId: s!.id, retired: "true" }],
+      ["retireVariantAction", { productId: product.id, variantId: s!.id, retired: "maybe" }],
+      ["createProductAction", { name: "Nul", price: "1", "options.0.name": "Size", "options.0.values": nul }],
+      ["createProductAction", { name: "Nul", price: "1", "options.0.name": "Size", "options.0.values": "S", "variants.0.sku": "N-1", "variants.0.value.0": nul, "variants.0.onHand": "1", "variants.0.sell": "on" }],
+      ["createProductAction", { name: "Big", price: "1", ...Object.fromEntries([0, 1, 2].flatMap((i) => [[`options.${i}.name`, `O${i}`], [`options.${i}.values`, Array.from({ length: 20 }, (_, k) => `v${k}`).join(",")]])) }],
+    ];
+    for (const [name, fields] of bad) {
+      const answer = await post(name, fields, page);
+      const shown = `${name} ${JSON.stringify(fields).slice(0, 120)} → ${answer.status} ${answer.text.slice(0, 200)}`;
+      expect(answer.status, shown).toBe(200);
+      expect(answer.state, shown).toMatchObject({ ok: false });
+      expect(answer.state?.code, shown).not.toBe("internal_error");
+      expect(typeof answer.state?.message, shown).toBe("string");
+    }
+    const after = await getProductById(product.id);
+    expect(after?.options).toEqual([{ name: "Size", values: ["S", "M"] }]);
+    expect((await listVariantLevels(undefined, product.id)).map((v) => [v.sku, v.retired, v.onHand])).toEqual(variants.map((v) => [v.sku, false, v.onHand]));
+  });
+});

@@ -42,6 +42,9 @@ const priceInCents = z
   })
   .pipe(z.number().max(MAX_PRICE_CENTS, "That price is too high."));
 
+/** An option's name or value as typed into a form. */
+const optionText = storableString().trim().min(1, "Enter a value.").max(40, "Use at most 40 characters.");
+
 const emptyAsUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
 
 const createProductForm = z.object({
@@ -74,7 +77,7 @@ const productWithVariantsForm = createProductForm.omit({ onHand: true }).extend(
       z.object({
         sell: z.boolean(),
         sku: skuSchema,
-        values: z.array(z.string()),
+        values: z.array(optionText),
         price: z.preprocess(emptyAsUndefined, priceInCents.optional()),
         onHand: wholeNumber(0, MAX_UNITS, "Opening stock"),
       }),
@@ -212,9 +215,6 @@ async function variantOf(productId: string, variantId: string): Promise<VariantL
   return variant;
 }
 
-/** An option's name or value as typed into a form. */
-const optionText = storableString().trim().min(1, "Enter a value.").max(40, "Use at most 40 characters.");
-
 const addOptionValueForm = z.object({
   productId: z.uuid("No such product."),
   optionName: optionText,
@@ -230,6 +230,9 @@ export async function addOptionValueAction(_previous: FormState | null, formData
   });
 }
 
+/** The option values chosen for a new variant, by option name. */
+const variantOptionsForm = z.record(optionText, optionText);
+
 const addVariantForm = z.object({
   productId: z.uuid("No such product."),
   sku: skuSchema,
@@ -241,11 +244,15 @@ const addVariantForm = z.object({
 export async function addVariantAction(_previous: FormState | null, formData: FormData): Promise<FormState> {
   return runAdminForm(addVariantForm, formData, async (input, admin) => {
     // One select per option, named "option.<name>"; an unchosen one is left out, so the catalogue names it.
-    const options = Object.fromEntries(
-      [...formData.entries()].flatMap(([key, value]) =>
-        key.startsWith("option.") && typeof value === "string" && value.trim() !== "" ? [[key.slice("option.".length), value]] : [],
+    const chosen = variantOptionsForm.safeParse(
+      Object.fromEntries(
+        [...formData.entries()].flatMap(([key, value]) =>
+          key.startsWith("option.") && typeof value === "string" && value.trim() !== "" ? [[key.slice("option.".length), value]] : [],
+        ),
       ),
     );
+    if (!chosen.success) throw new DomainError("invalid_request", "Choose one of the listed values of each option.");
+    const options = chosen.data;
     const variant = await addVariant(input.productId, { sku: input.sku, options, priceCents: input.price, onHand: input.onHand }, admin.id);
     revalidatePath("/admin", "layout");
     revalidatePath("/", "layout");
