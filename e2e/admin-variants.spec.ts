@@ -14,6 +14,8 @@ const variantRow = (page: Page, sku: string) =>
 
 /** Price, on hand, reserved, allocated and available of a variant, as the table shows them. */
 async function levelsOf(page: Page, sku: string) {
+  // Reading cells does not wait: the row must be on the page first (a click may still be loading it).
+  await expect(variantRow(page, sku)).toBeVisible();
   const cells = await variantRow(page, sku).getByRole("cell").allTextContents();
   // SKU is the row header; then Size, Price, On hand, Reserved, Allocated, Available, Manage.
   const [, price, onHand, reserved, allocated, available] = cells;
@@ -148,6 +150,7 @@ test("on a phone without JavaScript, the admin makes a mug in colours: proposed 
   await expect(form.getByRole("status")).toHaveText(`Created Camp Mug ${tag} (/camp-mug-${tag}) with 2 variants and 6 in stock.`);
 
   await page.getByRole("link", { name: `Edit Camp Mug ${tag}` }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(`Camp Mug ${tag}`);
   const mug = (colour: string) => `CAMP-MUG-${tag.toUpperCase()}-${colour}`;
   expect(await levelsOf(page, mug("RED"))).toEqual({ price: "$14.00", onHand: 6, reserved: 0, allocated: 0, available: 6 });
   expect(await levelsOf(page, mug("BLUE"))).toEqual({ price: "$15.50", onHand: 0, reserved: 0, allocated: 0, available: 0 });
