@@ -262,3 +262,43 @@ export async function reviseOptionValues(tx: Tx, productId: string, options: rea
       .where(and(eq(productOptions.productId, productId), eq(productOptions.position, position)));
   }
 }
+
+/** The most values one option may have (the database's `product_options_have_values` check). */
+export const MAX_OPTION_VALUES = 100;
+
+/**
+ * Adds a value to one of a product's options ("XL" to "Size"), shown after the values it already has. A value it
+ * already has (in any case) is the admin's conflict (409). Variants using the value are added separately.
+ */
+export async function addOptionValue(productId: string, optionName: string, value: string): Promise<ProductOptionInput> {
+  if (!isUuid(productId)) throw notFound("product");
+  const wanted = value.trim();
+  if (!wanted) throw new DomainError("invalid_request", "Enter the value to add.");
+  return db.transaction(async (tx) => {
+    // Locked, so two admins adding values at once both keep theirs.
+    const options = await tx
+      .select({ position: productOptions.position, name: productOptions.name, values: productOptions.values })
+      .from(productOptions)
+      .where(eq(productOptions.productId, productId))
+      .orderBy(productOptions.position)
+      .for("update");
+    const option = options.find((o) => o.name.toLowerCase() === optionName.trim().toLowerCase());
+    if (!option) {
+      const [product] = await tx.select({ id: products.id }).from(products).where(eq(products.id, productId));
+      if (!product) throw notFound("product");
+      throw new DomainError("not_found", `This product has no option "${optionName.trim()}".`);
+    }
+    if (option.values.some((v) => v.toLowerCase() === wanted.toLowerCase())) {
+      throw new DomainError("conflict", `"${wanted}" is already a value of "${option.name}".`);
+    }
+    if (option.values.length >= MAX_OPTION_VALUES) {
+      throw new DomainError("invalid_request", `"${option.name}" already has ${MAX_OPTION_VALUES} values, the most an option may have.`);
+    }
+    const values = [...option.values, wanted];
+    await tx
+      .update(productOptions)
+      .set({ values })
+      .where(and(eq(productOptions.productId, productId), eq(productOptions.position, option.position)));
+    return { name: option.name, values };
+  });
+}

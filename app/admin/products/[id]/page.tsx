@@ -3,16 +3,38 @@ import { notFound } from "next/navigation";
 import { z } from "zod";
 import { ActionButton } from "@/components/admin/action-button";
 import { EditProductForm } from "@/components/admin/product-forms";
+import { AddOptionValueForm, AddVariantForm, EditVariantForm, VariantStockForm } from "@/components/admin/variant-forms";
+import { VariantLevelsTable } from "@/components/admin/variant-table";
 import { adminKeys } from "@/components/admin/queries";
 import { ProductArt } from "@/components/shop/product-art";
 import { Badge } from "@/components/ui/badge";
 import { requireAdminPage } from "@/lib/admin/access";
 import { getProductById } from "@/lib/catalog";
-import { archiveProductAction, editProductAction } from "../actions";
+import { lineName } from "@/lib/catalog/variants";
+import { listVariantLevels } from "@/lib/inventory/levels";
+import {
+  addOptionValueAction,
+  addVariantAction,
+  adjustStockAction,
+  archiveProductAction,
+  editProductAction,
+  editVariantAction,
+  retireVariantAction,
+} from "../actions";
 
-/** One product for the merchant: edit its details and picture, archive it (or put it back on sale). */
-export default async function AdminProductPage({ params }: { params: Promise<{ id: string }> }) {
-  const { id } = await params;
+/**
+ * One product for the merchant: edit its details and picture, archive it (or put it back on sale). A product
+ * with options also shows its variants with their levels, and lets the admin add a value or a variant, change
+ * a variant's SKU or price, restock it, and retire it (or put it back); a variant is never deleted.
+ */
+export default async function AdminProductPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ id: string }>;
+  searchParams: Promise<{ variant?: string | string[] }>;
+}) {
+  const [{ id }, query] = await Promise.all([params, searchParams]);
   await requireAdminPage(`/admin/products/${encodeURIComponent(id)}`);
   if (!z.uuid().safeParse(id).success) notFound();
   const product = await getProductById(id);
@@ -32,7 +54,7 @@ export default async function AdminProductPage({ params }: { params: Promise<{ i
         <Link href={`/admin/ledger?productId=${product.id}`}>Stock movements</Link>
       </p>
       <div className="admin-forms">
-        <EditProductForm action={editProductAction} product={product} />
+        <EditProductForm action={editProductAction} product={product} hasVariants={product.options.length > 0} />
         <section className="card stack" aria-labelledby="product-preview-title">
           <h2 id="product-preview-title">In the shop</h2>
           <div className="admin-preview">
@@ -58,6 +80,75 @@ export default async function AdminProductPage({ params }: { params: Promise<{ i
             refresh={[adminKeys.stock()]}
           />
         </section>
+      </div>
+      {product.options.length > 0 ? (
+        <Variants product={product} selectedId={typeof query.variant === "string" ? query.variant : undefined} />
+      ) : null}
+    </>
+  );
+}
+
+async function Variants({
+  product,
+  selectedId,
+}: {
+  product: { id: string; name: string; options: { name: string; values: string[] }[] };
+  selectedId: string | undefined;
+}) {
+  const variants = await listVariantLevels(undefined, product.id);
+  const selected = variants.find((v) => v.id === selectedId);
+  const optionNames = product.options.map((o) => o.name);
+  return (
+    <>
+      <h2 id="variants-title">Variants</h2>
+      <VariantLevelsTable productId={product.id} optionNames={optionNames} variants={variants} selectedId={selected?.id} />
+      {selected ? (
+        <section key={selected.id} id="variant-panel" className="card stack variant-panel" aria-labelledby="variant-panel-title">
+          <div className="admin-order-head">
+            <h2 id="variant-panel-title">
+              {lineName(product.name, selected.options)} · <code>{selected.sku}</code>
+            </h2>
+            {selected.retired ? <Badge tone="neutral">Retired</Badge> : <Badge tone="success">On sale</Badge>}
+          </div>
+          <div className="admin-forms">
+            <EditVariantForm
+              action={editVariantAction}
+              productId={product.id}
+              variant={{ id: selected.id, sku: selected.sku, priceCents: selected.priceCents, label: lineName(product.name, selected.options) }}
+            />
+            <VariantStockForm
+              action={adjustStockAction}
+              productId={product.id}
+              variant={{ id: selected.id, sku: selected.sku, priceCents: selected.priceCents, label: lineName(product.name, selected.options) }}
+            />
+            <div className="stack">
+              <h3>{selected.retired ? "Retired" : "Retire"}</h3>
+              <p className="muted small">
+                {selected.retired
+                  ? "No longer sold. Its orders, holds and ledger keep it; putting it back sells its stock again."
+                  : "Stops selling it: it leaves the shop and shoppers' carts. Holds already made may still be paid; its orders and ledger keep it."}
+              </p>
+              <ActionButton
+                action={retireVariantAction}
+                field="variantId"
+                value={selected.id}
+                extra={{ productId: product.id, retired: selected.retired ? "false" : "true" }}
+                label={selected.retired ? "Put back on sale" : "Retire"}
+                confirm={selected.retired ? undefined : { question: `Retire ${selected.sku}? It is no longer sold.`, yes: "Yes, retire" }}
+                refresh={[adminKeys.stock()]}
+              />
+            </div>
+          </div>
+        </section>
+      ) : null}
+      <div className="admin-forms">
+        <section className="card stack" aria-labelledby="options-title">
+          <h2 id="options-title">Options</h2>
+          {product.options.map((option, i) => (
+            <AddOptionValueForm key={option.name} action={addOptionValueAction} productId={product.id} option={option} index={i} />
+          ))}
+        </section>
+        <AddVariantForm action={addVariantAction} productId={product.id} options={product.options} />
       </div>
     </>
   );
