@@ -41,7 +41,7 @@ function addFieldError(fieldErrors: Record<string, string[]>, key: string, messa
   else fieldErrors[key] = [message];
 }
 
-function fieldErrorsOf(error: ZodError, values?: Record<string, string>): FormState {
+export function fieldErrorsOf(error: ZodError, values?: Record<string, string>): FormState {
   const fieldErrors: Record<string, string[]> = {};
   for (const issue of error.issues) addFieldError(fieldErrors, issue.path.map(String).join(".") || "form", issue.message);
   return { ok: false, message: "Please check the highlighted fields.", fieldErrors, values };

@@ -11,7 +11,7 @@ import { adjustStock } from "@/lib/inventory";
 import { listVariantLevels, type VariantLevelView } from "@/lib/inventory/levels";
 import { imageUrlSchema, updateProduct } from "@/lib/admin/products";
 import { DomainError } from "@/lib/platform/errors";
-import { formFields, storableString } from "@/lib/store-schemas";
+import { storableString } from "@/lib/store-schemas";
 import { allCombinations, optionRowsOf, suggestedSku, variantRowsOf } from "@/components/admin/variant-rows";
 
 /**
