@@ -1,7 +1,8 @@
 /**
  * Variants on the shop floor: a shirt in S, M and L (M has one unit left, L none). A shopper sees L sold out and
  * cannot add it, picks M (the URL says so), buys it; a second shopper who had M in their cart is refused with a
- * message naming "— M". And the same choosing and adding works without JavaScript.
+ * message naming "— M"; the admin's dashboard shows M's levels move as it happens. And the same choosing and adding
+ * works without JavaScript.
  */
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
@@ -11,6 +12,8 @@ interface Shirt {
   id: string;
   slug: string;
   name: string;
+  /** The SKU of each size. */
+  sku: Record<"S" | "M" | "L", string>;
 }
 
 /** Creates a shirt in S/M/L through the admin API: S 5 units, M 1, L none; L costs more. */
@@ -35,7 +38,8 @@ async function makeShirt(
     },
   });
   expect(response.status(), await response.text()).toBe(201);
-  return ((await response.json()) as { product: Shirt }).product;
+  const { product } = (await response.json()) as { product: Omit<Shirt, "sku"> };
+  return { ...product, sku: { S: `${skuBase}-S`, M: `${skuBase}-M`, L: `${skuBase}-L` } };
 }
 
 const sizePicker = (page: Page) => page.getByRole("group", { name: "Size" });
@@ -51,11 +55,17 @@ test("a sold-out size cannot be added; the last M is bought once and the second 
   playwright,
   shopper,
   newShopper,
+  admin,
 }, testInfo) => {
   const api = await playwright.request.newContext();
   const shirt = await makeShirt(api, testInfo.title);
   await api.dispose();
   const page = shopper.page;
+
+  // The admin watches the shirt's sizes on the live dashboard.
+  await admin.dashboard.goto(shirt.name);
+  await admin.page.getByRole("button", { name: `Show the 3 variants of ${shirt.name}` }).click();
+  await expect.poll(() => admin.dashboard.variantLevelsOf(shirt.sku.M)).toEqual({ onHand: 1, reserved: 0, allocated: 0, available: 1 });
 
   await shopper.product.goto(shirt.slug);
   // Nothing chosen yet: the sizes in order, "from" the lowest price, and nothing to add.
@@ -93,6 +103,9 @@ test("a sold-out size cannot be added; the last M is bought once and the second 
   await expect(page).toHaveURL(/\/orders\/[0-9a-f-]{36}$/);
   await expect(shopper.order.confirmation).toBeVisible();
   expect(await shopper.order.line(`${shirt.name} — M`)).toMatchObject({ Quantity: "1", Price: "$30.00" });
+  // The dashboard, untouched, has caught up by itself: M's unit is sold (allocated), S is as it was.
+  await expect.poll(() => admin.dashboard.variantLevelsOf(shirt.sku.M)).toEqual({ onHand: 1, reserved: 0, allocated: 1, available: 0 });
+  await expect.poll(() => admin.dashboard.variantLevelsOf(shirt.sku.S)).toEqual({ onHand: 5, reserved: 0, allocated: 0, available: 5 });
 
   // The second shopper's M is gone: their checkout is refused, naming the size.
   await second.cart.goto();

@@ -32,6 +32,15 @@ export class AdminDashboardPage {
     return this.table.getByRole("row").filter({ has: this.page.getByText(productName, { exact: true }) });
   }
 
+  /** A variant's levels, by its SKU, as the expanded product shows them now (null while it has no row). */
+  async variantLevelsOf(sku: string): Promise<StockRow | null> {
+    const row = this.table.getByRole("row").filter({ hasText: sku });
+    if ((await row.count()) !== 1) return null;
+    const cells = await readRow(this.table, row);
+    const number = (heading: string) => Number.parseInt(cells[heading] ?? "", 10);
+    return { onHand: number("On hand"), reserved: number("Reserved"), allocated: number("Allocated"), available: number("Available") };
+  }
+
   /** The product's levels as the table shows them now (null while it has no row), for `expect.poll`. */
   async levelsOf(productName: string): Promise<StockRow | null> {
     const row = this.row(productName);
