@@ -3,14 +3,13 @@
  * starts (lib/inventory).
  */
 import "server-only";
-import { and, eq, gt, isNull, lte, notInArray, sql } from "drizzle-orm";
+import { and, eq, gt, lte, notInArray, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
 import { cartLines, carts, products, productVariants, stockLevels } from "@/db/schema";
 import { viewerAvailability } from "../inventory/availability";
 import { lineName, resolveLineKey, resolveVariant, type VariantChoice, type VariantRef } from "../catalog/variants";
 import { env } from "../platform/env";
-import { DomainError, notFound } from "../platform/errors";
-import { isUuid } from "../platform/ids";
+import { DomainError } from "../platform/errors";
 import { excluded } from "@/db/sql-parts";
 
 export type CartLineView = {
