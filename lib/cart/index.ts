@@ -7,21 +7,12 @@ import { and, eq, gt, lte, notInArray, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
 import { cartLines, carts, products, productVariants, stockLevels } from "@/db/schema";
 import { viewerAvailability } from "../inventory/availability";
-import { lineName, resolveLineKey, resolveVariant, type VariantChoice, type VariantRef } from "../catalog/variants";
+import { lineName, resolveLineKey, resolveVariant, type VariantChoice, type VariantLine, type VariantRef } from "../catalog/variants";
 import { env } from "../platform/env";
 import { DomainError } from "../platform/errors";
 import { excluded } from "@/db/sql-parts";
 
-export type CartLineView = {
-  productId: string;
-  variantId: string;
-  sku: string;
-  /** The variant's option values ({} for a product without options). */
-  options: Record<string, string>;
-  slug: string;
-  name: string;
-  quantity: number;
-  unitPriceCents: number;
+export type CartLineView = VariantLine & {
   /** Units this shopper could have right now (their own live hold included); the cart notes a line asking more. */
   available: number;
   /** Units in other shoppers' live holds, and when the soonest of them lapses if untouched (or null). */

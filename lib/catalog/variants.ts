@@ -9,6 +9,21 @@ import { products, productVariants } from "@/db/schema";
 import { DomainError, notFound } from "../platform/errors";
 import { isUuid } from "../platform/ids";
 
+/**
+ * A line of a cart, checkout or order: the product and its variant (SKU and option values; {} for a product
+ * without options), how shoppers read it (`name` is the product's: show it with `lineName`), how many and at what price.
+ */
+export interface VariantLine {
+  productId: string;
+  variantId: string;
+  sku: string;
+  options: Record<string, string>;
+  slug: string;
+  name: string;
+  quantity: number;
+  unitPriceCents: number;
+}
+
 export type VariantRef = { productId: string; variantId: string; sku: string; options: Record<string, string>; priceCents: number };
 
 /** How a request names what it wants: a variant, or a product (for its only variant). */

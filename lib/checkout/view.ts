@@ -6,19 +6,10 @@ import { checkouts, orders, payments, products, productVariants, reservations, t
 import { notFound } from "../platform/errors";
 import { isUuid } from "../platform/ids";
 import type { HeldCheckout } from "../inventory";
+import type { VariantLine } from "../catalog/variants";
 
 
-export interface CheckoutLineView {
-  productId: string;
-  variantId: string;
-  sku: string;
-  /** The variant's option values ({} for a product without options). */
-  options: Record<string, string>;
-  slug: string;
-  name: string;
-  quantity: number;
-  unitPriceCents: number;
-}
+export type CheckoutLineView = VariantLine;
 
 export interface CheckoutView {
   id: string;

@@ -7,18 +7,10 @@ import { DomainError, notFound } from "../platform/errors";
 import { isUuid } from "../platform/ids";
 import { fulfilOrderUnits } from "../inventory";
 import { anchoredCondition, anchoredOrderBy, containsPattern, decodeAnchoredCursor, toAnchoredPage, type AnchoredOrder, type Page } from "../platform/paging";
+import type { VariantLine } from "../catalog/variants";
 
-export interface OrderLineView {
-  productId: string;
-  variantId: string;
-  sku: string;
-  /** The variant's option values when it was sold ({} for a product without options). */
-  options: Record<string, string>;
-  slug: string;
-  name: string;
-  quantity: number;
-  unitPriceCents: number;
-}
+/** A line as it was sold: its name, SKU, options and unit price are the line's own, whatever the product becomes. */
+export type OrderLineView = VariantLine;
 
 export interface OrderView {
   id: string;

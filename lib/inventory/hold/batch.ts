@@ -34,6 +34,7 @@ import { excluded } from "../../../db/sql-parts";
 import { moveTo } from "../../checkout/states";
 import { DomainError } from "../../platform/errors";
 import { applyLedger, expireStaleHoldsOf, expiredLedger, lockStockRowsOf, type EndedHold, type LedgerEntry, type ShortLine } from "../stock";
+import type { VariantLine } from "../../catalog/variants";
 
 export interface HoldRequest {
   shopperId: string;
@@ -50,17 +51,7 @@ export interface HoldRequest {
   clientAddress?: string;
 }
 
-export interface HeldLine {
-  productId: string;
-  variantId: string;
-  sku: string;
-  /** The variant's option values ({} for a product without options). */
-  options: Record<string, string>;
-  slug: string;
-  name: string;
-  quantity: number;
-  unitPriceCents: number;
-}
+export type HeldLine = VariantLine;
 
 /** A checkout as the hold returns it: what `getCheckout` would read (lib/checkout), without a second query. */
 export interface HeldCheckout {
