@@ -19,7 +19,7 @@ test("adding to the cart leaves availability unchanged for everyone", async ({ m
   await shopper.product.goto(product.slug);
   await expect(shopper.product.availability).toHaveText("3 in stock");
   await observer.product.expectAvailability("3 in stock");
-  await observer.catalog.goto();
+  await observer.catalog.goto(product.name);
   await expect(observer.catalog.availabilityOf(product.name)).toHaveText("3 in stock");
 });
 
@@ -41,7 +41,7 @@ test("checkout holds the stock and shows a ticking countdown", async ({ makeProd
 
   await observer.product.goto(product.slug);
   await observer.product.expectAvailability("1 in stock");
-  await observer.catalog.goto();
+  await observer.catalog.goto(product.name);
   await expect(observer.catalog.availabilityOf(product.name)).toHaveText("1 in stock");
 });
 
