@@ -4,6 +4,9 @@
  * server page and the live client view read the choice the same way (and without JavaScript it is only links).
  */
 
+/** "Trail Shirt — M": the one way lines name their variant, shared with the server (lib/catalog/line-name.ts). */
+export { lineName, optionsLabel } from "@/lib/catalog/line-name";
+
 export type ProductOption = { name: string; values: string[] };
 
 /** What the pickers need of a variant (the product page's VariantDetail). */
@@ -80,20 +83,6 @@ export function choiceHref(slug: string, options: ProductOption[], choice: Optio
   }
   const query = params.toString();
   return `/products/${slug}${query ? `?${query}` : ""}`;
-}
-
-/** A variant's options as shoppers read them: "M", "M / Red"; "" for a product without options. */
-export function optionsLabel(options: Record<string, string>): string {
-  return Object.values(options).join(" / ");
-}
-
-/**
- * A line's name with its variant: "Trail Shirt — M" (as lib/catalog/variants.ts lineName says it, for client
- * components, which cannot import that server-only module); a product without options keeps its plain name.
- */
-export function lineName(name: string, options: Record<string, string> | undefined): string {
-  const label = options ? optionsLabel(options) : "";
-  return label ? `${name} — ${label}` : name;
 }
 
 /** Options whose values are colours get swatches; others a row of buttons. */

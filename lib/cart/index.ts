@@ -38,7 +38,7 @@ export async function getOrCreateCart(shopperId: string, executor: Db | Tx = db)
 
 export async function getCart(shopperId: string | null, executor: Db | Tx = db): Promise<CartView> {
   if (!shopperId) return { id: null, lines: [], subtotalCents: 0, itemCount: 0 };
-  const { holds, fields } = viewerAvailability(shopperId, "variant");
+  const { holds, fields } = viewerAvailability(shopperId);
   const lines = await executor
     .select({
       cartId: carts.id,

@@ -258,7 +258,7 @@ export async function listProducts(query: ProductQuery = {}): Promise<ProductPag
  * are its own (lib/inventory/availability, variant scope); a retired variant's stock is not for sale, so not counted.
  */
 function variantsOnSaleSummary(viewerId: string | null) {
-  const perVariant = viewerAvailability(viewerId, "variant");
+  const perVariant = viewerAvailability(viewerId);
   return db
     .select({
       available: sql<number>`coalesce(sum(${perVariant.fields.available}), 0)::int`.as("available"),
@@ -296,15 +296,9 @@ export type ProductDetail = ProductView & { options: { name: string; values: str
  * only, unless `withRetired`) each with its own availability.
  */
 async function findProduct(where: SQL, viewerId: string | null, withRetired = false): Promise<ProductDetail | undefined> {
-  const { levels, holds, fields } = viewerAvailability(viewerId);
-  const [product] = await db
-    .select({ ...productFields, ...fields })
-    .from(products)
-    .innerJoinLateral(levels, sql`true`)
-    .innerJoinLateral(holds, sql`true`)
-    .where(where);
+  const [product] = await db.select(productFields).from(products).where(where);
   if (!product) return undefined;
-  const perVariant = viewerAvailability(viewerId, "variant");
+  const perVariant = viewerAvailability(viewerId);
   const [options, variants] = await Promise.all([
     db
       .select({ name: productOptions.name, values: productOptions.values })
@@ -326,8 +320,8 @@ async function findProduct(where: SQL, viewerId: string | null, withRetired = fa
       .where(and(eq(productVariants.productId, product.id), withRetired ? undefined : isNull(productVariants.retiredAt)))
       .orderBy(asc(productVariants.position), asc(productVariants.id)),
   ]);
-  if (withRetired) return { ...product, options, variants };
-  // A shopper's figures are those of the variants on sale: a retired variant's stock is not for sale.
+  // The product's figures are the sums of the variants read: for a shopper those on sale (a retired variant's
+  // stock is not for sale), for the admin all of them.
   const releases = variants.flatMap((v) => (v.nextReleaseAt ? [v.nextReleaseAt] : [])).sort();
   return {
     ...product,

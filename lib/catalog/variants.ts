@@ -8,6 +8,9 @@ import type { Db, Tx } from "@/db/client";
 import { products, productVariants } from "@/db/schema";
 import { DomainError, notFound } from "../platform/errors";
 import { isUuid } from "../platform/ids";
+import { lineName } from "./line-name";
+
+export { lineName, optionsLabel } from "./line-name";
 
 /**
  * A line of a cart, checkout or order: the product and its variant (SKU and option values; {} for a product
@@ -77,17 +80,6 @@ export async function resolveLineKey(executor: Db | Tx, id: string, options: { f
   return resolveVariant(executor, asVariant ? { variantId: id } : { productId: id }, options);
 }
 
-/** A variant's options as shoppers read them: "M", "M / Red"; "" for a product without options. */
-export function optionsLabel(options: Record<string, string>): string {
-  return Object.values(options).join(" / ");
-}
-
-/** A line's name with its variant: "Trail Shirt — M"; a product without options keeps its plain name. */
-export function lineName(name: string, options: Record<string, string>): string {
-  const label = optionsLabel(options);
-  return label ? `${name} — ${label}` : name;
-}
-
 /** What shoppers call these variants ("Trail Shirt — M") and their SKUs, by variant id. */
 export async function variantLabels(executor: Db | Tx, variantIds: readonly string[]): Promise<Record<string, { name: string; sku: string }>> {
   if (variantIds.length === 0) return {};
@@ -97,13 +89,4 @@ export async function variantLabels(executor: Db | Tx, variantIds: readonly stri
     .innerJoin(products, eq(products.id, productVariants.productId))
     .where(inArray(productVariants.id, [...variantIds]));
   return Object.fromEntries(rows.map((r) => [r.id, { name: lineName(r.name, r.options), sku: r.sku }]));
-}
-
-/** The variants of one product on sale, in the shop's order (for option pickers and the Store API). */
-export function variantsOnSale(executor: Db | Tx, productId: string) {
-  return executor
-    .select()
-    .from(productVariants)
-    .where(and(eq(productVariants.productId, productId), isNull(productVariants.retiredAt)))
-    .orderBy(asc(productVariants.position), asc(productVariants.id));
 }

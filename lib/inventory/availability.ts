@@ -60,12 +60,12 @@ export const productFreeUnits = sql<number>`(${db
   .where(eq(stockLevels.productId, products.id))})`;
 
 /**
- * Availability for one viewer (null: a visitor without a cart), of each product in scope (`products`; a product's
- * figures are the sums over its variants) or, with `scope: "variant"`, of each variant in scope (its `stock_levels`
- * row, joined by the caller). To join: `levels` (product scope only) and `holds`, each with
- * `innerJoinLateral(…, sql\`true\`)` (aggregates without GROUP BY: exactly one row each); `fields` read them.
+ * Availability of each variant in scope (its `stock_levels` row, joined by the caller) for one viewer (null: a
+ * visitor without a cart): `holds`, its live-hold figures, to join with `innerJoinLateral(holds, sql\`true\`)` (an
+ * aggregate without GROUP BY: exactly one row per variant), and the fields that read them. A product's figures are
+ * the sums over its variants.
  */
-export function viewerAvailability(viewerId: string | null, scope: "product" | "variant" = "product") {
+export function viewerAvailability(viewerId: string | null) {
   const viewer = sql`${viewerId}::uuid`;
   const othersLive = sql`${isLive} and ${reservations.shopperId} is distinct from ${viewer}`;
   const holds = db
@@ -80,25 +80,13 @@ export function viewerAvailability(viewerId: string | null, scope: "product" | "
       lapsed: sql<number>`coalesce(sum(${reservations.quantity}) filter (where ${lapsedHold}), 0)::int`.as("lapsed"),
     })
     .from(reservations)
-    .where(
-      and(scope === "product" ? eq(reservations.productId, products.id) : eq(reservations.variantId, stockLevels.variantId), isActiveHold),
-    )
+    .where(and(eq(reservations.variantId, stockLevels.variantId), isActiveHold))
     .as("h");
-  // A product's stock is the sum of its variants' rows (each row's free units are ≥ 0 by its constraints).
-  const levels = db
-    .select({
-      free: sql<number>`coalesce(sum(${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved}), 0)::int`.as("free"),
-    })
-    .from(stockLevels)
-    .where(eq(stockLevels.productId, products.id))
-    .as("levels");
-  const free = scope === "product" ? levels.free : sql`${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved}`;
   return {
-    levels,
     holds,
     fields: {
       /** Units this viewer could have now: free for a new hold, plus what their own live hold already holds. */
-      available: sql<number>`greatest(0, ${free} + ${holds.lapsed} + ${holds.own})::int`,
+      available: sql<number>`greatest(0, ${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} + ${holds.lapsed} + ${holds.own})::int`,
       held: holds.others,
       nextReleaseAt: holds.nextReleaseAt,
     },

@@ -44,9 +44,10 @@ export async function shopperWithCart(lines: { productId: string; quantity: numb
 /**
  * Many guest shoppers with carts at once, written in three statements: the cart is not what the races test, and
  * creating hundreds one by one through lib/cart would dominate the run. Lines still pass the database's checks.
+ * A line names a variant, or a product (for its first variant: the one variant of the products these tests make).
  */
 export async function shoppersWithCarts(
-  carts: { productId: string; quantity: number }[][],
+  carts: ({ productId: string; variantId?: undefined; quantity: number } | { productId?: undefined; variantId: string; quantity: number })[][],
 ): Promise<(Shopper & { email: string; cartId: string })[]> {
   const guests = await db.execute<{ id: string }>(sql`
     insert into users (kind) select 'guest' from generate_series(1, ${carts.length}) returning id`);
@@ -56,17 +57,18 @@ export async function shoppersWithCarts(
   const cartOf = new Map(created.map((c) => [c.shopper_id, c.id]));
   const lines = ids.flatMap((id, i) => carts[i]!.map((l) => ({ cartId: cartOf.get(id)!, ...l })));
   if (lines.length > 0) {
-    // Each line is of its product's first variant (the one variant of the products these tests make).
     await db.execute(sql`
       insert into cart_lines (cart_id, product_id, variant_id, quantity)
-      select l.cart_id, l.product_id,
-             (select v.id from product_variants v where v.product_id = l.product_id order by v.position, v.id limit 1),
-             l.quantity
-      from unnest(${toUuidArray(lines.map((l) => l.cartId))}, ${toUuidArray(lines.map((l) => l.productId))},
+      select l.cart_id, v.product_id, v.id, l.quantity
+      from unnest(${toUuidArray(lines.map((l) => l.cartId))}, ${toUuidArray(lines.map((l) => l.productId ?? null))},
+                  ${toUuidArray(lines.map((l) => l.variantId ?? null))},
                   ${sql`array[${sql.join(
                     lines.map((l) => sql`${l.quantity}::int`),
                     sql`, `,
-                  )}]`}) as l(cart_id, product_id, quantity)`);
+                  )}]`}) as l(cart_id, product_id, variant_id, quantity)
+      join product_variants v on v.id = coalesce(
+        l.variant_id,
+        (select first.id from product_variants first where first.product_id = l.product_id order by first.position, first.id limit 1))`);
   }
   return ids.map((id) => ({
     id,
@@ -77,7 +79,7 @@ export async function shoppersWithCarts(
   }));
 }
 
-const toUuidArray = (ids: string[]) =>
+const toUuidArray = (ids: (string | null)[]) =>
   sql`array[${sql.join(
     ids.map((id) => sql`${id}::uuid`),
     sql`, `,

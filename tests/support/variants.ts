@@ -11,6 +11,7 @@ import { addToCart, getOrCreateCart } from "@/lib/cart";
 import { createProduct } from "@/lib/catalog/products";
 import { createGuest, type Shopper } from "@/lib/accounts/shoppers";
 import { TEST_AUTH_SECRET } from "./app-server";
+import { shoppersWithCarts } from "./fixtures";
 import { HttpClient } from "./http";
 
 let counter = 0;
@@ -52,45 +53,10 @@ export async function makeProductWithVariants(
   return { ...product, optionName, variants };
 }
 
-/**
- * Many guest shoppers whose carts name variants, written in three statements (as fixtures.ts shoppersWithCarts
- * does for products): the cart is not what the races test. Each line's product is its variant's.
- */
-export async function shoppersWithVariantCarts(
-  carts: { variantId: string; quantity: number }[][],
-): Promise<(Shopper & { email: string; cartId: string })[]> {
-  const guests = await db.execute<{ id: string }>(sql`
-    insert into users (kind) select 'guest' from generate_series(1, ${carts.length}) returning id`);
-  const ids = guests.map((g) => g.id);
-  const created = await db.execute<{ id: string; shopper_id: string }>(sql`
-    insert into carts (shopper_id) select unnest(${uuidArray(ids)}) returning id, shopper_id`);
-  const cartOf = new Map(created.map((c) => [c.shopper_id, c.id]));
-  const lines = ids.flatMap((id, i) => carts[i]!.map((l) => ({ cartId: cartOf.get(id)!, ...l })));
-  if (lines.length > 0) {
-    await db.execute(sql`
-      insert into cart_lines (cart_id, product_id, variant_id, quantity)
-      select l.cart_id, v.product_id, v.id, l.quantity
-      from unnest(${uuidArray(lines.map((l) => l.cartId))}, ${uuidArray(lines.map((l) => l.variantId))},
-                  ${sql`array[${sql.join(
-                    lines.map((l) => sql`${l.quantity}::int`),
-                    sql`, `,
-                  )}]`}) as l(cart_id, variant_id, quantity)
-      join product_variants v on v.id = l.variant_id`);
-  }
-  return ids.map((id) => ({
-    id,
-    kind: "guest" as const,
-    email: `guest-${id.slice(0, 8)}@example.test`,
-    name: null,
-    cartId: cartOf.get(id)!,
-  }));
+/** Many guest shoppers whose carts name variants, written in three statements (fixtures.ts shoppersWithCarts). */
+export function shoppersWithVariantCarts(carts: { variantId: string; quantity: number }[][]): Promise<(Shopper & { email: string; cartId: string })[]> {
+  return shoppersWithCarts(carts);
 }
-
-const uuidArray = (ids: string[]) =>
-  sql`array[${sql.join(
-    ids.map((id) => sql`${id}::uuid`),
-    sql`, `,
-  )}]::uuid[]`;
 
 /** One guest whose cart holds these variant lines, added through lib/cart (one addToCart per line, in order). */
 export async function shopperWithVariantCart(lines: { variantId: string; quantity: number }[]): Promise<Shopper & { email: string }> {
