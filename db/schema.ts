@@ -6,6 +6,7 @@ import { sql } from "drizzle-orm";
 import {
   type AnyPgColumn,
   bigint,
+  boolean,
   check,
   customType,
   foreignKey,
@@ -196,14 +197,39 @@ function variantOfProduct(name: string, t: { variantId: AnyPgColumn; productId: 
 }
 
 /**
- * One row per variant: the counters that every hold locks. available = on_hand - reserved - allocated.
+ * Where stock is kept: a warehouse, a back room, a shop floor. A hold takes each line from the active locations,
+ * lowest priority first (ties by id), splitting it when one is short. Every shop starts with one, "Main".
+ * A location is never deleted (its ledger names it); it is deactivated instead: no new holds there.
+ */
+export const locations = pgTable(
+  "locations",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    name: text("name").notNull(),
+    priority: integer("priority").notNull().default(0),
+    active: boolean("active").notNull().default(true),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    check("locations_name_valid", sql`length(btrim(${t.name})) between 1 and 80`),
+    check("locations_priority_range", sql`${t.priority} between -1000000 and 1000000`),
+    uniqueIndex("locations_name_unique").on(sql`lower(${t.name})`),
+  ],
+);
+export type Location = typeof locations.$inferSelect;
+
+/**
+ * One row per variant and location: the counters that every hold locks. available = on_hand - reserved - allocated.
  * `reserved` may include holds whose time ran out but that no one has released yet; readers subtract those
  * (see lib/inventory/stock.ts), and every writer releases them first while it holds the row lock.
  */
 export const stockLevels = pgTable(
   "stock_levels",
   {
-    variantId: uuid("variant_id").primaryKey(),
+    variantId: uuid("variant_id").notNull(),
+    locationId: uuid("location_id")
+      .notNull()
+      .references(() => locations.id),
     /** The variant's product, kept beside it so a product's sums need no join. */
     productId: uuid("product_id").notNull(),
     onHand: integer("on_hand").notNull().default(0),
@@ -216,8 +242,10 @@ export const stockLevels = pgTable(
     check("stock_reserved_not_negative", sql`${t.reserved} >= 0`),
     check("stock_allocated_not_negative", sql`${t.allocated} >= 0`),
     check("stock_never_oversold", sql`${t.reserved} + ${t.allocated} <= ${t.onHand}`),
+    primaryKey({ columns: [t.variantId, t.locationId] }),
     variantOfProduct("stock_levels_variant_fk", t),
     index("stock_levels_product_idx").on(t.productId),
+    index("stock_levels_location_idx").on(t.locationId),
   ],
 );
 export type StockLevel = typeof stockLevels.$inferSelect;
@@ -327,6 +355,8 @@ export const reservations = pgTable(
       .references(() => users.id, { onDelete: "cascade" }),
     productId: uuid("product_id").notNull(),
     variantId: uuid("variant_id").notNull(),
+    /** The location whose stock row this hold draws on; a line split over locations is one hold per location. */
+    locationId: uuid("location_id").notNull(),
     quantity: integer("quantity").notNull(),
     unitPriceCents: integer("unit_price_cents").notNull(),
     status: text("status", { enum: reservationStatuses }).notNull().default("active"),
@@ -338,8 +368,13 @@ export const reservations = pgTable(
     check("reservations_quantity_positive", sql`${t.quantity} > 0`),
     check("reservations_price_not_negative", sql`${t.unitPriceCents} >= 0`),
     check("reservations_status_valid", sql`${t.status} in ('active', 'released', 'expired', 'allocated')`),
-    uniqueIndex("reservations_one_per_variant_per_checkout").on(t.checkoutId, t.variantId),
+    uniqueIndex("reservations_one_per_stock_row_per_checkout").on(t.checkoutId, t.variantId, t.locationId),
     variantOfProduct("reservations_variant_fk", t),
+    foreignKey({
+      name: "reservations_stock_row_fk",
+      columns: [t.variantId, t.locationId],
+      foreignColumns: [stockLevels.variantId, stockLevels.locationId],
+    }).onDelete("cascade"),
     // Finds a variant's stale holds while its stock row is locked.
     index("reservations_active_variant_expiry_idx")
       .on(t.variantId, t.expiresAt)
@@ -353,8 +388,11 @@ export const reservations = pgTable(
 );
 export type Reservation = typeof reservations.$inferSelect;
 
-/** cancelled: the shop gave the order up (e.g. its payment failed after it was placed) and its units went back on sale. */
-export const orderStatuses = ["paid", "fulfilled", "cancelled"] as const;
+/**
+ * partially_fulfilled: some locations have shipped their units, others not yet.
+ * cancelled: the shop gave the order up (e.g. its payment failed after it was placed) and its units went back on sale.
+ */
+export const orderStatuses = ["paid", "partially_fulfilled", "fulfilled", "cancelled"] as const;
 export type OrderStatus = (typeof orderStatuses)[number];
 
 export const orders = pgTable(
@@ -378,7 +416,7 @@ export const orders = pgTable(
   (t) => [
     // One order per checkout: a replayed or doubled payment can never allocate twice.
     uniqueIndex("orders_one_per_checkout").on(t.checkoutId),
-    check("orders_status_valid", sql`${t.status} in ('paid', 'fulfilled', 'cancelled')`),
+    check("orders_status_valid", sql`${t.status} in ('paid', 'partially_fulfilled', 'fulfilled', 'cancelled')`),
     check("orders_total_not_negative", sql`${t.totalCents} >= 0`),
     index("orders_shopper_idx").on(t.shopperId),
     // Guest order lookup by email and joining guest orders to an account with the same email.
@@ -415,6 +453,39 @@ export const orderLines = pgTable(
   ],
 );
 export type OrderLine = typeof orderLines.$inferSelect;
+
+/**
+ * Where an order line's units are allocated: one row per location the hold drew on (written by lib/inventory when
+ * the order is placed). Fulfilling takes them from there; `fulfilled` counts the units shipped from that location.
+ */
+export const orderAllocations = pgTable(
+  "order_allocations",
+  {
+    orderId: uuid("order_id").notNull(),
+    productId: uuid("product_id").notNull(),
+    variantId: uuid("variant_id").notNull(),
+    locationId: uuid("location_id")
+      .notNull()
+      .references(() => locations.id),
+    quantity: integer("quantity").notNull(),
+    fulfilled: integer("fulfilled").notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.orderId, t.variantId, t.locationId] }),
+    foreignKey({
+      name: "order_allocations_line_fk",
+      columns: [t.orderId, t.variantId],
+      foreignColumns: [orderLines.orderId, orderLines.variantId],
+    }).onDelete("cascade"),
+    check("order_allocations_quantity_positive", sql`${t.quantity} > 0`),
+    check("order_allocations_fulfilled_range", sql`${t.fulfilled} between 0 and ${t.quantity}`),
+    // The packing view: what is still to ship from each location.
+    index("order_allocations_unshipped_idx")
+      .on(t.locationId, t.orderId)
+      .where(sql`${t.fulfilled} < ${t.quantity}`),
+  ],
+);
+export type OrderAllocation = typeof orderAllocations.$inferSelect;
 
 export const paymentStatuses = ["processing", "authorized", "captured", "declined", "voided", "refunded", "failed"] as const;
 export type PaymentStatus = (typeof paymentStatuses)[number];
@@ -529,6 +600,7 @@ export const movementKinds = [
   "expire",
   "allocate", // a paid hold becomes an order's stock
   "fulfil", // an order's stock leaves the shelf
+  "transfer", // free units move between locations: one row out (negative), one row in
 ] as const;
 export type MovementKind = (typeof movementKinds)[number];
 
@@ -543,6 +615,9 @@ export const stockMovements = pgTable(
     id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
     productId: uuid("product_id").notNull(),
     variantId: uuid("variant_id").notNull(),
+    locationId: uuid("location_id")
+      .notNull()
+      .references(() => locations.id),
     kind: text("kind", { enum: movementKinds }).notNull(),
     onHandDelta: integer("on_hand_delta").notNull().default(0),
     reservedDelta: integer("reserved_delta").notNull().default(0),
@@ -556,7 +631,7 @@ export const stockMovements = pgTable(
   (t) => [
     check(
       "stock_movements_kind_valid",
-      sql`${t.kind} in ('receive', 'write_off', 'reserve', 'release', 'expire', 'allocate', 'fulfil')`,
+      sql`${t.kind} in ('receive', 'write_off', 'reserve', 'release', 'expire', 'allocate', 'fulfil', 'transfer')`,
     ),
     variantOfProduct("stock_movements_variant_fk", t),
     index("stock_movements_product_idx").on(t.productId, t.id),
