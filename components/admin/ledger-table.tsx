@@ -9,6 +9,7 @@ const kindLabels: Record<MovementView["kind"], string> = {
   expire: "Hold expired",
   allocate: "Sold",
   fulfil: "Shipped",
+  transfer: "Moved",
 };
 
 /**

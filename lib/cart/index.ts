@@ -5,7 +5,7 @@
 import "server-only";
 import { and, eq, gt, lte, notInArray, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
-import { cartLines, carts, products, productVariants, stockLevels } from "@/db/schema";
+import { cartLines, carts, products, productVariants } from "@/db/schema";
 import { viewerAvailability } from "../inventory/availability";
 import { lineName, resolveLineKey, resolveVariant, type VariantChoice, type VariantLine, type VariantRef } from "../catalog/variants";
 import { env } from "../platform/env";
@@ -38,7 +38,7 @@ export async function getOrCreateCart(shopperId: string, executor: Db | Tx = db)
 
 export async function getCart(shopperId: string | null, executor: Db | Tx = db): Promise<CartView> {
   if (!shopperId) return { id: null, lines: [], subtotalCents: 0, itemCount: 0 };
-  const { holds, fields } = viewerAvailability(shopperId);
+  const { stock, fields } = viewerAvailability(shopperId, cartLines.variantId);
   const lines = await executor
     .select({
       cartId: carts.id,
@@ -56,8 +56,7 @@ export async function getCart(shopperId: string | null, executor: Db | Tx = db):
     .innerJoin(cartLines, eq(cartLines.cartId, carts.id))
     .innerJoin(products, eq(products.id, cartLines.productId))
     .innerJoin(productVariants, eq(productVariants.id, cartLines.variantId))
-    .innerJoin(stockLevels, eq(stockLevels.variantId, cartLines.variantId))
-    .innerJoinLateral(holds, sql`true`)
+    .innerJoinLateral(stock, sql`true`)
     .where(eq(carts.shopperId, shopperId))
     .orderBy(cartLines.addedAt, products.name, productVariants.position);
   const [cart] = lines.length

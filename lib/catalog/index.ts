@@ -6,7 +6,7 @@ import "server-only";
 import { createHash } from "node:crypto";
 import { and, asc, eq, isNull, sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
-import { productOptions, products, productVariants, stockLevels } from "@/db/schema";
+import { productOptions, products, productVariants } from "@/db/schema";
 import { inStockForViewer, viewerAvailability } from "../inventory/availability";
 import { isoTime } from "../../db/sql-parts";
 import { notFound } from "../platform/errors";
@@ -258,19 +258,18 @@ export async function listProducts(query: ProductQuery = {}): Promise<ProductPag
  * are its own (lib/inventory/availability, variant scope); a retired variant's stock is not for sale, so not counted.
  */
 function variantsOnSaleSummary(viewerId: string | null) {
-  const perVariant = viewerAvailability(viewerId);
+  const perVariant = viewerAvailability(viewerId, productVariants.id);
   return db
     .select({
       available: sql<number>`coalesce(sum(${perVariant.fields.available}), 0)::int`.as("available"),
       held: sql<number>`coalesce(sum(${perVariant.fields.held}), 0)::int`.as("held"),
-      nextReleaseAt: sql<string | null>`min(${perVariant.holds.nextReleaseAt})`.mapWith(isoTime).as("next_release_at"),
+      nextReleaseAt: sql<string | null>`min(${perVariant.stock.nextReleaseAt})`.mapWith(isoTime).as("next_release_at"),
       minPrice: sql<number | null>`min(${productVariants.priceCents})`.as("min_price"),
       maxPrice: sql<number | null>`max(${productVariants.priceCents})`.as("max_price"),
       count: sql<number>`count(*)::int`.as("variant_count"),
     })
     .from(productVariants)
-    .innerJoin(stockLevels, eq(stockLevels.variantId, productVariants.id))
-    .innerJoinLateral(perVariant.holds, sql`true`)
+    .innerJoinLateral(perVariant.stock, sql`true`)
     .where(and(eq(productVariants.productId, products.id), isNull(productVariants.retiredAt)))
     .as("on_sale");
 }
@@ -298,7 +297,7 @@ export type ProductDetail = ProductView & { options: { name: string; values: str
 async function findProduct(where: SQL, viewerId: string | null, withRetired = false): Promise<ProductDetail | undefined> {
   const [product] = await db.select(productFields).from(products).where(where);
   if (!product) return undefined;
-  const perVariant = viewerAvailability(viewerId);
+  const perVariant = viewerAvailability(viewerId, productVariants.id);
   const [options, variants] = await Promise.all([
     db
       .select({ name: productOptions.name, values: productOptions.values })
@@ -315,8 +314,7 @@ async function findProduct(where: SQL, viewerId: string | null, withRetired = fa
         retired: sql<boolean>`${productVariants.retiredAt} is not null`,
       })
       .from(productVariants)
-      .innerJoin(stockLevels, eq(stockLevels.variantId, productVariants.id))
-      .innerJoinLateral(perVariant.holds, sql`true`)
+      .innerJoinLateral(perVariant.stock, sql`true`)
       .where(and(eq(productVariants.productId, product.id), withRetired ? undefined : isNull(productVariants.retiredAt)))
       .orderBy(asc(productVariants.position), asc(productVariants.id)),
   ]);

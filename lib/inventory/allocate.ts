@@ -2,14 +2,23 @@
  * A checkout's holds on their way to an order: extended while the shopper works or pays, renewed when they
  * lapsed, re-priced when the shopper accepted new prices, and allocated to the order once it is paid. Every
  * function takes the caller's transaction, which holds the checkout's row lock (the lock order: checkout → its
- * reservations → stock rows, by variant id).
+ * reservations → stock rows, by variant id and location id). A checkout's line may be held at several
+ * locations: one hold row per location.
  */
 import "server-only";
-import { and, asc, count, eq, gt, sql, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
 import type { Tx } from "@/db/client";
 import { products, productVariants, reservations } from "@/db/schema";
-import { freeUnitsOf } from "./availability";
-import { applyLedger, expireStaleHoldsOn, expiredLedger, lockStockRows, type LedgerEntry, type ShortLine } from "./stock";
+import { FreeStock } from "./free-stock";
+import {
+  applyLedger,
+  expireStaleHoldsOn,
+  expiredLedger,
+  lockStockRows,
+  type LedgerEntry,
+  type OrderAllocationDraft,
+  type ShortLine,
+} from "./stock";
 
 /**
  * Extends every hold of the checkout to `until` (with `keepLater`, a hold that already lasts longer keeps its
@@ -39,10 +48,16 @@ export async function renewHolds(tx: Tx, checkoutId: string, until: SQL): Promis
 
 /**
  * Allocates a checkout's lines to its order (authorize, allocate, then capture): live holds become allocated
- * units, lapsed ones are taken afresh from free stock, all or nothing. Returns the short lines if it could not.
+ * units where they are held, lapsed ones are taken afresh from free stock by the holding rule, all or nothing.
+ * Returns the short lines if it could not, or else where each unit is allocated (for `recordOrderAllocations`
+ * once the order's lines exist).
  */
-export async function allocateToOrder(tx: Tx, checkoutId: string, order: { orderId: string; actorId: string }): Promise<ShortLine[]> {
-  return (await takeLines(tx, checkoutId, { reserve: false, ...order })).short;
+export async function allocateToOrder(
+  tx: Tx,
+  checkoutId: string,
+  order: { orderId: string; actorId: string },
+): Promise<{ short: ShortLine[]; allocations: OrderAllocationDraft[] }> {
+  return takeLines(tx, checkoutId, { reserve: false, ...order });
 }
 
 /** A revived checkout's holds take the prices the shopper accepted. */
@@ -58,8 +73,9 @@ export async function repriceHolds(tx: Tx, checkoutId: string, lines: readonly {
 }
 
 /**
- * What a checkout holds (or held), line by line, with each product's name, the variant's SKU and options, and what
- * it sells for now. A variant no longer sold (retired) reads as archived, as its product would.
+ * What a checkout holds (or held), line by line (a line held at several locations is one line), with each
+ * product's name, the variant's SKU and options, and what it sells for now. A variant no longer sold (retired)
+ * reads as archived, as its product would.
  */
 export function heldLines(tx: Tx, checkoutId: string) {
   return tx
@@ -69,8 +85,9 @@ export function heldLines(tx: Tx, checkoutId: string) {
       name: products.name,
       sku: productVariants.sku,
       options: productVariants.options,
-      quantity: reservations.quantity,
-      unitPriceCents: reservations.unitPriceCents,
+      quantity: sql<number>`sum(${reservations.quantity})::int`,
+      // One price per line: every hold row of a line is priced (and re-priced) together.
+      unitPriceCents: sql<number>`max(${reservations.unitPriceCents})::int`,
       priceNowCents: productVariants.priceCents,
       // Raw SQL: a boolean of the timestamps, read in the same select.
       archived: sql<boolean>`(${products.archivedAt} is not null or ${productVariants.retiredAt} is not null)`,
@@ -79,78 +96,146 @@ export function heldLines(tx: Tx, checkoutId: string) {
     .innerJoin(products, eq(products.id, reservations.productId))
     .innerJoin(productVariants, eq(productVariants.id, reservations.variantId))
     .where(eq(reservations.checkoutId, checkoutId))
+    .groupBy(reservations.productId, reservations.variantId, products.id, productVariants.id)
     .orderBy(asc(reservations.variantId));
 }
 
+type HoldRow = {
+  id: string;
+  shopperId: string;
+  productId: string;
+  variantId: string;
+  locationId: string;
+  quantity: number;
+  status: string;
+  unitPriceCents: number;
+};
+
 /**
- * Under the stock rows' locks (variant-id order), makes this checkout's lines its own again: its live holds
- * stay, lapsed ones are taken afresh from free stock, all or nothing. With `reserve`, they become active holds
- * until `until`; otherwise they are allocated to `orderId` at once.
+ * Under the stock rows' locks ((variant, location) order), makes this checkout's lines its own again: its live
+ * holds stay where they are, lapsed ones are taken afresh from free stock by the holding rule (which may pick
+ * other locations), all or nothing. With `reserve`, they become active holds until `until`; otherwise they are
+ * allocated to `orderId` at once.
  */
 async function takeLines(
   tx: Tx,
   checkoutId: string,
   mode: { reserve: true; until: SQL } | { reserve: false; orderId: string; actorId: string },
-): Promise<{ short: ShortLine[] }> {
+): Promise<{ short: ShortLine[]; allocations: OrderAllocationDraft[] }> {
   // The checkout's own holds first (the lock order: checkout → its reservations → stock rows), so no sweep can
   // change one of them between this read and the writes below.
-  const lines = await tx
+  const rows: HoldRow[] = await tx
     .select({
       id: reservations.id,
+      shopperId: reservations.shopperId,
       productId: reservations.productId,
       variantId: reservations.variantId,
+      locationId: reservations.locationId,
       quantity: reservations.quantity,
       status: reservations.status,
+      unitPriceCents: reservations.unitPriceCents,
     })
     .from(reservations)
     .where(eq(reservations.checkoutId, checkoutId))
-    .orderBy(asc(reservations.variantId))
+    .orderBy(asc(reservations.variantId), asc(reservations.locationId))
     .for("update");
-  const ids = lines.map((l) => l.variantId);
+  const ids = [...new Set(rows.map((l) => l.variantId))];
   const [stock, expired] = await Promise.all([lockStockRows(tx, ids), expireStaleHoldsOn(tx, ids)]);
-  const expiredHere = new Set(expired.filter((e) => e.checkoutId === checkoutId).map((e) => e.variantId));
-  const free = new Map(stock.map((s) => [s.variantId, freeUnitsOf(s)]));
-  for (const e of expired) free.set(e.variantId, (free.get(e.variantId) ?? 0) + e.quantity);
-  const isLiveHold = (l: (typeof lines)[number]) => l.status === "active" && !expiredHere.has(l.variantId);
-  const short = lines
-    .filter((l) => !isLiveHold(l) && l.quantity > (free.get(l.variantId) ?? 0))
-    .map((l) => ({
-      productId: l.productId,
-      variantId: l.variantId,
-      requested: l.quantity,
-      available: Math.max(0, free.get(l.variantId) ?? 0),
-    }));
-  if (short.length > 0) {
+  const expiredHere = new Set(expired.filter((e) => e.checkoutId === checkoutId).map((e) => `${e.variantId} ${e.locationId}`));
+  const free = new FreeStock(stock);
+  for (const e of expired) free.giveBack(e.variantId, e.locationId, e.quantity);
+  const isLive = (r: HoldRow) => r.status === "active" && !expiredHere.has(`${r.variantId} ${r.locationId}`);
+  const live = rows.filter(isLive);
+  const lapsed = rows.filter((r) => !isLive(r));
+  // What each lapsed line needs afresh, taken by the rule.
+  const needed = new Map<string, HoldRow & { quantity: number }>();
+  for (const r of lapsed) {
+    const n = needed.get(r.variantId);
+    needed.set(r.variantId, n ? { ...n, quantity: n.quantity + r.quantity } : { ...r });
+  }
+  const took = free.takeAll([...needed.values()]);
+  if ("short" in took) {
     await applyLedger(tx, expiredLedger(expired));
-    return { short };
+    const short = took.short.map((s) => {
+      const n = needed.get(s.variantId)!;
+      return { productId: n.productId, variantId: n.variantId, requested: n.quantity, available: s.available };
+    });
+    return { short, allocations: [] };
+  }
+  const retaken = took.taken;
+  // The new holds: live ones as they are, lapsed lines at the locations the rule gave them (merged with a live
+  // hold of the same line at the same location).
+  const held = new Map<string, OrderAllocationDraft & { unitPriceCents: number; fresh: number }>();
+  const add = (r: { productId: string; variantId: string; unitPriceCents: number }, locationId: string, quantity: number, fresh: boolean) => {
+    const key = `${r.variantId} ${locationId}`;
+    const h = held.get(key) ?? { productId: r.productId, variantId: r.variantId, locationId, quantity: 0, unitPriceCents: r.unitPriceCents, fresh: 0 };
+    h.quantity += quantity;
+    if (fresh) h.fresh += quantity;
+    held.set(key, h);
+  };
+  for (const r of live) add(r, r.locationId, r.quantity, false);
+  for (const [variantId, portions] of retaken) {
+    for (const p of portions) add(needed.get(variantId)!, p.locationId, p.quantity, true);
   }
   const ledger: LedgerEntry[] = [...expiredLedger(expired)];
-  for (const l of lines) {
-    const live = isLiveHold(l);
+  for (const h of held.values()) {
+    const liveUnits = h.quantity - h.fresh;
     if (mode.reserve) {
-      if (!live) {
-        ledger.push({ productId: l.productId, variantId: l.variantId, kind: "reserve", reservedDelta: l.quantity, checkoutId, reason: "hold renewed for payment" });
+      if (h.fresh > 0) {
+        ledger.push({ ...pick(h), kind: "reserve", reservedDelta: h.fresh, checkoutId, reason: "hold renewed for payment" });
       }
     } else {
       ledger.push({
-        productId: l.productId,
-        variantId: l.variantId,
+        ...pick(h),
         kind: "allocate",
-        reservedDelta: live ? -l.quantity : 0,
-        allocatedDelta: l.quantity,
+        reservedDelta: -liveUnits,
+        allocatedDelta: h.quantity,
         checkoutId,
         orderId: mode.orderId,
         actorId: mode.actorId,
-        reason: live ? "order paid" : "order paid after its hold lapsed",
+        reason: h.fresh === 0 ? "order paid" : "order paid after its hold lapsed",
       });
     }
   }
+  // The lapsed rows give way to the new ones; the live rows take their line's new quantity at their location.
+  const now = mode.reserve ? { status: "active" as const, endedAt: null, expiresAt: mode.until } : { status: "allocated" as const, endedAt: sql`now()` };
+  const liveIds = new Set(live.map((r) => r.id));
+  const liveAt = new Map(live.map((r) => [`${r.variantId} ${r.locationId}`, r.id]));
   await Promise.all([
-    tx
-      .update(reservations)
-      .set(mode.reserve ? { status: "active", endedAt: null, expiresAt: mode.until } : { status: "allocated", endedAt: sql`now()` })
-      .where(eq(reservations.checkoutId, checkoutId)),
+    lapsed.length > 0 &&
+      tx.delete(reservations).where(
+        inArray(
+          reservations.id,
+          lapsed.map((r) => r.id),
+        ),
+      ),
+    live.length > 0 && tx.update(reservations).set(now).where(inArray(reservations.id, [...liveIds])),
+    ...[...held.values()]
+      .filter((h) => h.fresh > 0 && liveAt.has(`${h.variantId} ${h.locationId}`))
+      .map((h) => tx.update(reservations).set({ quantity: h.quantity }).where(eq(reservations.id, liveAt.get(`${h.variantId} ${h.locationId}`)!))),
+  ]);
+  const inserts = [...held.values()].filter((h) => h.fresh > 0 && !liveAt.has(`${h.variantId} ${h.locationId}`));
+  await Promise.all([
+    inserts.length > 0 &&
+      tx.insert(reservations).values(
+        inserts.map((h) => ({
+          checkoutId,
+          shopperId: rows[0]!.shopperId,
+          productId: h.productId,
+          variantId: h.variantId,
+          locationId: h.locationId,
+          quantity: h.fresh,
+          unitPriceCents: h.unitPriceCents,
+          ...(mode.reserve ? { expiresAt: mode.until } : { status: "allocated" as const, endedAt: sql`now()`, expiresAt: sql`now()` }),
+        })),
+      ),
     applyLedger(tx, ledger),
   ]);
-  return { short: [] };
+  return { short: [], allocations: [...held.values()].map((h) => ({ ...pick(h), quantity: h.quantity })) };
 }
+
+const pick = (h: { productId: string; variantId: string; locationId: string }) => ({
+  productId: h.productId,
+  variantId: h.variantId,
+  locationId: h.locationId,
+});

@@ -6,11 +6,13 @@
  * - A shopper's own live hold is theirs: it is not counted against them (their cart still shows it in stock).
  * - Other shoppers' live holds are `held`, and may come back: `nextReleaseAt` is when the soonest of them lapses
  *   if its checkout stays untouched.
+ * - Stock is kept per (variant, location): what a shopper may buy is the sum over active locations. A live hold
+ *   at a location since deactivated stays its holder's, but its units will not come back on sale.
  */
 import "server-only";
-import { and, eq, isNull, lte, sql, type SQL } from "drizzle-orm";
+import { and, eq, isNull, lte, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
-import { checkouts, products, productVariants, reservations, stockLevels } from "@/db/schema";
+import { checkouts, locations, products, productVariants, reservations, stockLevels } from "@/db/schema";
 import { isoTime } from "../../db/sql-parts";
 
 /**
@@ -37,15 +39,24 @@ export const lapsedHold = and(isActiveHold, lte(reservations.expiresAt, sql`now(
 /** `lapsedHold` on a hold already read, at the database time `now` read with it. */
 export const holdHasLapsed = (hold: { status: string; expiresAt: Date }, now: Date) => hold.status === "active" && hold.expiresAt <= now;
 
+/** The most units one stock row may have on hand (a 32-bit integer column); a restock past it is a 409. */
+export const MAX_ON_HAND = 2_147_483_647;
+
 /** The one free-units rule: what a stock row can still give to a new hold or order (before lapsed holds come back). */
 export const freeUnitsOf = (row: { onHand: number; reserved: number; allocated: number }) => row.onHand - row.reserved - row.allocated;
 
-/** Units in active holds on the stock row in scope (one variant's) whose time is up. */
+/** Units in active holds on the stock row in scope (one variant at one location) whose time is up. */
 const lapsedHolds = db
   .select({ units: sql<number>`sum(${reservations.quantity})::int` })
   .from(reservations)
-  .where(and(eq(reservations.variantId, stockLevels.variantId), lapsedHold));
+  .where(and(eq(reservations.variantId, stockLevels.variantId), eq(reservations.locationId, stockLevels.locationId), lapsedHold));
 const lapsedUnits = sql<number>`coalesce(${lapsedHolds}, 0)`;
+
+/** Whether the stock row in scope is at an active location (new holds may draw on it). */
+export const atActiveLocation = sql<boolean>`(${db.select({ active: locations.active }).from(locations).where(eq(locations.id, stockLevels.locationId))})`;
+
+/** Whether the hold in scope draws on an active location. */
+const holdAtActiveLocation = sql<boolean>`(${db.select({ active: locations.active }).from(locations).where(eq(locations.id, reservations.locationId))})`;
 
 /** Units reserved on the stock row in scope, holds whose time is up left out. */
 export const reservedUnits = sql<number>`${stockLevels.reserved} - ${lapsedUnits}`;
@@ -53,42 +64,59 @@ export const reservedUnits = sql<number>`${stockLevels.reserved} - ${lapsedUnits
 /** Units of the stock row in scope free for a new hold (holds whose time is up count as free), at least 0. */
 export const freeUnits = sql<number>`greatest(0, ${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} + ${lapsedUnits})`;
 
-/** Units of the product in scope free for a new hold: the sum of its variants' `freeUnits`. */
+/** Units of the stock row in scope that shoppers may buy: its free units at an active location, else none. */
+export const saleableUnits = sql<number>`(case when ${atActiveLocation} then ${freeUnits} else 0 end)`;
+
+/** Units of the product in scope free for a new hold: the sum of its stock rows' `saleableUnits`. */
 export const productFreeUnits = sql<number>`(${db
-  .select({ units: sql<number>`coalesce(sum(${freeUnits}), 0)::int` })
+  .select({ units: sql<number>`coalesce(sum(${saleableUnits}), 0)::int` })
   .from(stockLevels)
   .where(eq(stockLevels.productId, products.id))})`;
 
 /**
- * Availability of each variant in scope (its `stock_levels` row, joined by the caller) for one viewer (null: a
- * visitor without a cart): `holds`, its live-hold figures, to join with `innerJoinLateral(holds, sql\`true\`)` (an
- * aggregate without GROUP BY: exactly one row per variant), and the fields that read them. A product's figures are
- * the sums over its variants.
+ * Availability of the variant in scope (`variantId`, a column of the caller's query) for one viewer (null: a
+ * visitor without a cart): `stock`, to join with `innerJoinLateral(stock, sql\`true\`)` (an aggregate without
+ * GROUP BY over the variant's stock rows: exactly one row per variant), and the fields that read it. A product's
+ * figures are the sums over its variants.
  */
-export function viewerAvailability(viewerId: string | null) {
+export function viewerAvailability(viewerId: string | null, variantId: AnyColumn) {
   const viewer = sql`${viewerId}::uuid`;
   const othersLive = sql`${isLive} and ${reservations.shopperId} is distinct from ${viewer}`;
+  // Each stock row's live holds: other shoppers', the viewer's own, and those whose time is up.
   const holds = db
     .select({
       others: sql<number>`coalesce(sum(${reservations.quantity}) filter (where ${othersLive}), 0)::int`.as("others"),
-      nextReleaseAt: sql<string | null>`min(${reservations.expiresAt}) filter (where ${othersLive})`
-        .mapWith(isoTime)
-        .as("next_release_at"),
+      nextReleaseAt: sql<Date | null>`min(${reservations.expiresAt}) filter (where ${othersLive})`.as("next_release_at"),
       own: sql<number>`coalesce(sum(${reservations.quantity}) filter (where ${isLive} and ${reservations.shopperId} = ${viewer}), 0)::int`.as(
         "own",
       ),
       lapsed: sql<number>`coalesce(sum(${reservations.quantity}) filter (where ${lapsedHold}), 0)::int`.as("lapsed"),
     })
     .from(reservations)
-    .where(and(eq(reservations.variantId, stockLevels.variantId), isActiveHold))
+    .where(and(eq(reservations.variantId, stockLevels.variantId), eq(reservations.locationId, stockLevels.locationId), isActiveHold))
     .as("h");
+  // Summed over the variant's locations: an active one gives its free units and the viewer's own hold; an
+  // inactive one only the viewer's own hold (no new hold draws on it, and what others hold there stays off sale).
+  const stock = db
+    .select({
+      available: sql<number>`coalesce(sum(case when ${locations.active}
+        then greatest(0, ${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} + ${holds.lapsed} + ${holds.own})
+        else ${holds.own} end), 0)::int`.as("available"),
+      held: sql<number>`coalesce(sum(${holds.others}) filter (where ${locations.active}), 0)::int`.as("held"),
+      nextReleaseAt: sql<string | null>`min(${holds.nextReleaseAt}) filter (where ${locations.active})`.mapWith(isoTime).as("next_release_at"),
+    })
+    .from(stockLevels)
+    .innerJoin(locations, eq(locations.id, stockLevels.locationId))
+    .innerJoinLateral(holds, sql`true`)
+    .where(eq(stockLevels.variantId, variantId))
+    .as("stock");
   return {
-    holds,
+    stock,
     fields: {
       /** Units this viewer could have now: free for a new hold, plus what their own live hold already holds. */
-      available: sql<number>`greatest(0, ${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} + ${holds.lapsed} + ${holds.own})::int`,
-      held: holds.others,
-      nextReleaseAt: holds.nextReleaseAt,
+      available: stock.available,
+      held: stock.held,
+      nextReleaseAt: stock.nextReleaseAt,
     },
   };
 }
@@ -108,6 +136,7 @@ export function inStockForViewer(viewerId: string | null): SQL {
       and(
         eq(stockLevels.productId, products.id),
         isNull(productVariants.retiredAt),
+        atActiveLocation,
         sql`${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} > 0`,
       ),
     );
@@ -120,7 +149,8 @@ export function inStockForViewer(viewerId: string | null): SQL {
         eq(reservations.productId, products.id),
         isNull(productVariants.retiredAt),
         isActiveHold,
-        sql`(${reservations.expiresAt} <= now() or ${reservations.shopperId} = ${viewerId}::uuid)`,
+        // A lapsed hold frees units only at an active location; the viewer's own hold is theirs wherever it is.
+        sql`((${reservations.expiresAt} <= now() and ${holdAtActiveLocation}) or ${reservations.shopperId} = ${viewerId}::uuid)`,
       ),
     );
   return sql`(exists ${freeVariant} or exists ${lapsedOrOwn})`;

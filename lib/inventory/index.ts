@@ -9,6 +9,8 @@
  * - release (with why), expire (stock.ts: `releaseCheckoutHolds`, `releaseOrderUnits`; levels.ts: the sweep
  *   `expireStaleHolds`), fulfil (`fulfilOrderUnits`);
  * - adjust, opening stock, what the admin sees, reconciliation (levels.ts);
+ * - locations: where stock is kept and the order holds draw on them, and transfers between them (locations.ts;
+ *   the holding rule itself: free-stock.ts);
  * - the shared rules, free units and "has this hold lapsed", and availability as shoppers see it (availability.ts).
  */
 export { holdCarts, holdQueueSettings, holdQueueStats, requestHold, type HeldCheckout, type HoldOutcome, type HoldRequest } from "./hold";
@@ -16,10 +18,12 @@ export { allocateToOrder, extendHolds, heldLines, renewHolds, repriceHolds } fro
 export {
   fulfilOrderUnits,
   holdOwner,
+  recordOrderAllocations,
   releaseCheckoutHolds,
   releaseOrderUnits,
   unitsHeldBy,
   type LedgerEntry,
+  type OrderAllocationDraft,
   type ReleaseKind,
   type ShortLine,
 } from "./stock";
@@ -34,3 +38,13 @@ export {
   type ReconcileProblem,
   type StockLevelView,
 } from "./levels";
+export {
+  createLocation,
+  listLocations,
+  resolveLocation,
+  transferStock,
+  updateLocation,
+  type LocationView,
+  type TransferSide,
+} from "./locations";
+export type { LocationLevelView, VariantLevelView } from "./levels";

@@ -4,31 +4,35 @@
 import "server-only";
 import { and, asc, eq, inArray, lte, notExists, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
-import { checkouts, orderLines, orders, products, productVariants, reservations, stockLevels, stockMovements } from "@/db/schema";
-import { freeUnits, isActiveHold, lapsedHold, reservedUnits } from "./availability";
+import { checkouts, locations, orderAllocations, orders, products, productVariants, reservations, stockLevels, stockMovements } from "@/db/schema";
+import { isActiveHold, lapsedHold, MAX_ON_HAND, reservedUnits, saleableUnits } from "./availability";
+import { inactiveLocation, resolveLocation, stockRowsForNewVariant } from "./locations";
 import { moveTo } from "../checkout/states";
 import { DomainError, notFound } from "../platform/errors";
 import { recordExpired } from "../platform/metrics";
-import { applyLedger, expireStaleHoldsOn, expiredLedger, lockStockRows } from "./stock";
+import { applyLedger, expireStaleHoldsOn, expireStaleHoldsOnRows, expiredLedger, lockStockRows } from "./stock";
 import { resolveVariant, type VariantChoice } from "../catalog/variants";
 
 type Executor = Db | Tx;
 
-/** A new variant's stock row, with what it starts with on hand (and its ledger row, if any). */
+/**
+ * A new variant's stock rows, one per location, with what it starts with on hand at the first location by
+ * priority (and its ledger row, if any).
+ */
 export async function receiveOpeningStock(
   tx: Tx,
   variant: { productId: string; variantId: string },
   onHand: number,
   actorId: string | null,
 ): Promise<void> {
-  await tx.insert(stockLevels).values({ ...variant, onHand });
+  await stockRowsForNewVariant(tx, variant);
   if (onHand > 0) {
-    await tx.insert(stockMovements).values({ ...variant, kind: "receive", onHandDelta: onHand, actorId, reason: "opening stock" });
+    const location = await resolveLocation(tx, undefined);
+    await applyLedger(tx, [{ ...variant, locationId: location.id, kind: "receive", onHandDelta: onHand, actorId, reason: "opening stock" }]);
   }
 }
 
-/** The most units one variant may have on hand (a 32-bit integer column); a restock past it is a 409. */
-export const MAX_ON_HAND = 2_147_483_647;
+export { MAX_ON_HAND };
 
 export type StockLevelView = {
   id: string;
@@ -42,8 +46,8 @@ export type StockLevelView = {
 };
 
 /**
- * Products with their levels as shoppers see them, summed over their variants: holds whose time is up count as
- * released already.
+ * Products with their levels as shoppers see them, summed over their variants and locations: holds whose time is
+ * up count as released already, and only active locations' free units are available.
  */
 const levelsOf = (executor: Executor) =>
   executor
@@ -55,7 +59,7 @@ const levelsOf = (executor: Executor) =>
       onHand: sql<number>`sum(${stockLevels.onHand})::int`,
       reserved: sql<number>`sum(${reservedUnits})::int`,
       allocated: sql<number>`sum(${stockLevels.allocated})::int`,
-      available: sql<number>`sum(${freeUnits})::int`,
+      available: sql<number>`sum(${saleableUnits})::int`,
     })
     .from(products)
     .innerJoin(stockLevels, eq(stockLevels.productId, products.id))
@@ -71,6 +75,17 @@ export async function getStockLevel(executor: Executor, productId: string): Prom
   return level;
 }
 
+/** One variant's levels at one location. */
+export type LocationLevelView = {
+  locationId: string;
+  name: string;
+  active: boolean;
+  onHand: number;
+  reserved: number;
+  allocated: number;
+  available: number;
+};
+
 export type VariantLevelView = {
   id: string;
   productId: string;
@@ -82,11 +97,16 @@ export type VariantLevelView = {
   reserved: number;
   allocated: number;
   available: number;
+  /** Its levels at each location, in the order holds draw on them. */
+  locations: LocationLevelView[];
 };
 
-/** Each variant's levels as shoppers see them (of one product, or of every product), in the shop's order. */
-export function listVariantLevels(executor: Executor = db, productId?: string): Promise<VariantLevelView[]> {
-  return executor
+/**
+ * Each variant's levels as shoppers see them (of one product, or of every product), in the shop's order, with its
+ * levels per location: its figures are the sums over locations (available: over active ones).
+ */
+export async function listVariantLevels(executor: Executor = db, productId?: string): Promise<VariantLevelView[]> {
+  const rows = await executor
     .select({
       id: productVariants.id,
       productId: productVariants.productId,
@@ -95,15 +115,32 @@ export function listVariantLevels(executor: Executor = db, productId?: string): 
       priceCents: productVariants.priceCents,
       // Raw SQL: a boolean of the timestamp, read in the same select.
       retired: sql<boolean>`${productVariants.retiredAt} is not null`,
+      locationId: locations.id,
+      name: locations.name,
+      active: locations.active,
       onHand: stockLevels.onHand,
       reserved: reservedUnits,
       allocated: stockLevels.allocated,
-      available: freeUnits,
+      available: saleableUnits,
     })
     .from(productVariants)
     .innerJoin(stockLevels, eq(stockLevels.variantId, productVariants.id))
+    .innerJoin(locations, eq(locations.id, stockLevels.locationId))
     .where(productId === undefined ? undefined : eq(productVariants.productId, productId))
-    .orderBy(asc(productVariants.productId), asc(productVariants.position), asc(productVariants.id));
+    .orderBy(asc(productVariants.productId), asc(productVariants.position), asc(productVariants.id), asc(locations.priority), asc(locations.id));
+  const variants = new Map<string, VariantLevelView>();
+  for (const r of rows) {
+    const v =
+      variants.get(r.id) ??
+      ({ id: r.id, productId: r.productId, sku: r.sku, options: r.options, priceCents: r.priceCents, retired: r.retired, onHand: 0, reserved: 0, allocated: 0, available: 0, locations: [] } satisfies VariantLevelView);
+    v.onHand += r.onHand;
+    v.reserved += r.reserved;
+    v.allocated += r.allocated;
+    v.available += r.available;
+    v.locations.push({ locationId: r.locationId, name: r.name, active: r.active, onHand: r.onHand, reserved: r.reserved, allocated: r.allocated, available: r.available });
+    variants.set(r.id, v);
+  }
+  return [...variants.values()];
 }
 
 /**
@@ -117,26 +154,33 @@ export async function adjustStock(
     delta: number;
     reason: string;
     actorId: string | null;
+    /** Where: the first location by priority unless named. */
+    locationId?: string | undefined;
   },
-): Promise<StockLevelView & { variant: VariantLevelView }> {
+): Promise<StockLevelView & { variant: VariantLevelView; location: { id: string; name: string } }> {
   return db.transaction(async (tx) => {
-    const { variantId } = await resolveVariant(tx, input, { forSale: false });
-    const [[row], expired] = await Promise.all([lockStockRows(tx, [variantId]), expireStaleHoldsOn(tx, [variantId])]);
+    const [{ variantId }, location] = await Promise.all([
+      resolveVariant(tx, input, { forSale: false }),
+      resolveLocation(tx, input.locationId),
+    ]);
+    if (input.delta > 0 && !location.active) throw inactiveLocation(location);
+    const [rows, expired] = await Promise.all([lockStockRows(tx, [variantId]), expireStaleHoldsOn(tx, [variantId])]);
+    const row = rows.find((r) => r.locationId === location.id);
     if (!row) throw notFound("product");
-    const reserved = row.reserved - expired.reduce((n, h) => n + h.quantity, 0);
+    const reserved = row.reserved - expired.filter((h) => h.locationId === location.id).reduce((n, h) => n + h.quantity, 0);
     const newOnHand = row.onHand + input.delta;
     if (newOnHand < reserved + row.allocated) {
       throw new DomainError(
         "invariant_violation",
         `Cannot write off ${-input.delta}: only ${Math.max(0, row.onHand - reserved - row.allocated)} ` +
-          `of ${row.onHand} on hand are neither held nor sold.`,
+          `of ${row.onHand} on hand at ${location.name} are neither held nor sold.`,
         { onHand: row.onHand, reserved, allocated: row.allocated },
       );
     }
     if (newOnHand > MAX_ON_HAND) {
       throw new DomainError(
         "invariant_violation",
-        `Cannot restock ${input.delta}: ${row.onHand} are on hand and one variant can have at most ${MAX_ON_HAND}.`,
+        `Cannot restock ${input.delta}: ${row.onHand} are on hand at ${location.name} and one variant can have at most ${MAX_ON_HAND} there.`,
         { onHand: row.onHand, maxOnHand: MAX_ON_HAND },
       );
     }
@@ -145,6 +189,7 @@ export async function adjustStock(
       {
         productId: row.productId,
         variantId,
+        locationId: location.id,
         kind: input.delta >= 0 ? "receive" : "write_off",
         onHandDelta: input.delta,
         actorId: input.actorId,
@@ -152,7 +197,7 @@ export async function adjustStock(
       },
     ]);
     const [level, variants] = await Promise.all([getStockLevel(tx, row.productId), listVariantLevels(tx, row.productId)]);
-    return { ...level!, variant: variants.find((v) => v.id === variantId)! };
+    return { ...level!, variant: variants.find((v) => v.id === variantId)!, location: { id: location.id, name: location.name } };
   });
 }
 
@@ -174,12 +219,12 @@ export async function expireStaleHolds(options: { batchSize?: number; maxBatches
         .limit(batchSize);
       if (candidates.length === 0) return { expired: 0, variants: 0 };
       const locked = await tx
-        .select({ variantId: stockLevels.variantId })
+        .select({ variantId: stockLevels.variantId, locationId: stockLevels.locationId })
         .from(stockLevels)
         .where(inArray(stockLevels.variantId, candidates.map((c) => c.variantId)))
-        .orderBy(asc(stockLevels.variantId))
+        .orderBy(asc(stockLevels.variantId), asc(stockLevels.locationId))
         .for("update", { skipLocked: true });
-      const holds = await expireStaleHoldsOn(tx, locked.map((l) => l.variantId));
+      const holds = await expireStaleHoldsOnRows(tx, locked);
       await applyLedger(tx, expiredLedger(holds));
       return { expired: holds.length, variants: candidates.length };
     });
@@ -221,35 +266,47 @@ export async function expireStaleHolds(options: { batchSize?: number; maxBatches
 export interface ReconcileProblem {
   productId: string;
   variantId: string;
+  locationId: string;
   problem: string;
 }
 
-/** Every variant's stock row against its ledger, holds and unshipped orders (`products` counts the rows checked). */
+/**
+ * Every stock row (variant at a location) against its ledger, holds and unshipped allocations (`products` counts
+ * the rows checked).
+ */
 export async function reconcileStock(executor: Executor = db): Promise<{ ok: boolean; products: number; problems: ReconcileProblem[] }> {
   const m = stockMovements;
   const ledger = executor
     .select({
       variantId: m.variantId,
+      locationId: m.locationId,
       onHand: sql`sum(${m.onHandDelta})`.as("ledger_on_hand"),
       reserved: sql`sum(${m.reservedDelta})`.as("ledger_reserved"),
       allocated: sql`sum(${m.allocatedDelta})`.as("ledger_allocated"),
     })
     .from(m)
-    .groupBy(m.variantId)
+    .groupBy(m.variantId, m.locationId)
     .as("m");
   const activeHolds = executor
     .select({ units: sql`sum(${reservations.quantity})` })
     .from(reservations)
-    .where(and(eq(reservations.variantId, stockLevels.variantId), isActiveHold));
+    .where(and(eq(reservations.variantId, stockLevels.variantId), eq(reservations.locationId, stockLevels.locationId), isActiveHold));
   const openAllocations = executor
-    .select({ units: sql`sum(${orderLines.quantity})` })
-    .from(orderLines)
-    .innerJoin(orders, eq(orders.id, orderLines.orderId))
-    .where(and(eq(orderLines.variantId, stockLevels.variantId), sql`${orders.status} = 'paid'`));
+    .select({ units: sql`sum(${orderAllocations.quantity} - ${orderAllocations.fulfilled})` })
+    .from(orderAllocations)
+    .innerJoin(orders, eq(orders.id, orderAllocations.orderId))
+    .where(
+      and(
+        eq(orderAllocations.variantId, stockLevels.variantId),
+        eq(orderAllocations.locationId, stockLevels.locationId),
+        sql`${orders.status} in ('paid', 'partially_fulfilled')`,
+      ),
+    );
   const rows = await executor
     .select({
       productId: stockLevels.productId,
       variantId: stockLevels.variantId,
+      locationId: stockLevels.locationId,
       onHand: stockLevels.onHand,
       reserved: stockLevels.reserved,
       allocated: stockLevels.allocated,
@@ -260,12 +317,12 @@ export async function reconcileStock(executor: Executor = db): Promise<{ ok: boo
       openAllocations: sql<number>`coalesce(${openAllocations}, 0)::int`,
     })
     .from(stockLevels)
-    .leftJoin(ledger, eq(ledger.variantId, stockLevels.variantId))
-    .orderBy(stockLevels.productId, stockLevels.variantId);
+    .leftJoin(ledger, and(eq(ledger.variantId, stockLevels.variantId), eq(ledger.locationId, stockLevels.locationId)))
+    .orderBy(stockLevels.productId, stockLevels.variantId, stockLevels.locationId);
 
   const problems: ReconcileProblem[] = [];
   for (const r of rows) {
-    const report = (problem: string) => problems.push({ productId: r.productId, variantId: r.variantId, problem });
+    const report = (problem: string) => problems.push({ productId: r.productId, variantId: r.variantId, locationId: r.locationId, problem });
     if (r.onHand !== r.ledgerOnHand) report(`on hand ${r.onHand} but ledger says ${r.ledgerOnHand}`);
     if (r.reserved !== r.ledgerReserved) report(`reserved ${r.reserved} but ledger says ${r.ledgerReserved}`);
     if (r.allocated !== r.ledgerAllocated) report(`allocated ${r.allocated} but ledger says ${r.ledgerAllocated}`);

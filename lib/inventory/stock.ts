@@ -3,14 +3,16 @@
  * inside the caller's transaction and writes its ledger rows (stock_movements) there too.
  *
  * Lock order, the same in every transaction, so that no two can deadlock:
- *   cart → checkout → that checkout's reservations → stock rows (by variant id) → other shoppers' stale holds
- * (the stale ones only with SKIP LOCKED). Holding a stock row lock, code never waits for another row.
+ *   cart → checkout → that checkout's reservations → stock rows (by variant id, then location id) → other
+ *   shoppers' stale holds
+ * (the stale ones only with SKIP LOCKED). Holding a stock row lock, code never waits for another row. A verb
+ * locks every location's row of the variants it touches (a superset of what it writes, in the same order).
  */
 import "server-only";
 import { and, asc, eq, inArray, is, Placeholder, sql, type SQLWrapper } from "drizzle-orm";
 import { db, type Tx } from "@/db/client";
 import { anyOf, anyOfSubquery, insertRows, jsonRows, preparedOnce } from "@/db/batch-statements";
-import { checkouts, reservations, stockLevels, stockMovements, type CheckoutEnder } from "@/db/schema";
+import { checkouts, locations, orderAllocations, reservations, stockLevels, stockMovements, type CheckoutEnder } from "@/db/schema";
 import { lapsedHold } from "./availability";
 import { moveTo } from "../checkout/states";
 import { recordExpired, recordReleased } from "../platform/metrics";
@@ -23,7 +25,17 @@ export interface ShortLine {
   available: number;
 }
 
-export type LockedStockRow = { variantId: string; productId: string; onHand: number; reserved: number; allocated: number };
+/** A locked stock row: one variant at one location, with the location's place in the holding rule. */
+export type LockedStockRow = {
+  variantId: string;
+  locationId: string;
+  productId: string;
+  priority: number;
+  active: boolean;
+  onHand: number;
+  reserved: number;
+  allocated: number;
+};
 
 /**
  * Which variants a statement is about: a placeholder for a list of ids, or a subquery selecting them (so the
@@ -34,34 +46,50 @@ export type VariantIds = Placeholder | SQLWrapper;
 const variantIn = (column: typeof stockLevels.variantId | typeof reservations.variantId, variantIds: VariantIds) =>
   is(variantIds, Placeholder) ? anyOf(column, variantIds) : anyOfSubquery(column, variantIds);
 
-/** Locks these variants' stock rows in variant-id order (the deadlock-free order) and returns them. */
+/**
+ * Locks these variants' stock rows at every location, in (variant id, location id) order (the deadlock-free
+ * order), and returns them with their locations' priority and state (read, not locked: a location deactivated
+ * meanwhile takes effect for the next hold).
+ */
 export const lockStockRowsOf = (variantIds: VariantIds) =>
   preparedOnce(() =>
     db
       .select({
         variantId: stockLevels.variantId,
+        locationId: stockLevels.locationId,
         productId: stockLevels.productId,
+        priority: locations.priority,
+        active: locations.active,
         onHand: stockLevels.onHand,
         reserved: stockLevels.reserved,
         allocated: stockLevels.allocated,
       })
       .from(stockLevels)
+      .innerJoin(locations, eq(locations.id, stockLevels.locationId))
       .where(variantIn(stockLevels.variantId, variantIds))
-      .orderBy(asc(stockLevels.variantId))
-      .for("update")
+      .orderBy(asc(stockLevels.variantId), asc(stockLevels.locationId))
+      .for("update", { of: stockLevels })
       .prepare("lock_stock_rows"),
   );
 
 const lockListedStockRows = lockStockRowsOf(sql.placeholder("variantIds"));
 
-/** Locks the stock rows of these variants in variant-id order and returns them. */
+/** Locks the stock rows of these variants (every location's) in (variant, location) order and returns them. */
 export function lockStockRows(tx: Tx, variantIds: readonly string[]): Promise<LockedStockRow[]> {
   if (variantIds.length === 0) return Promise.resolve([]);
   return lockListedStockRows(tx, { variantIds });
 }
 
 /** A hold that was ended, as the ledger and the stock rows need to know it. */
-export type EndedHold = { variantId: string; productId: string; quantity: number; checkoutId: string };
+export type EndedHold = { variantId: string; locationId: string; productId: string; quantity: number; checkoutId: string };
+
+const endedHoldFields = {
+  variantId: reservations.variantId,
+  locationId: reservations.locationId,
+  productId: reservations.productId,
+  quantity: reservations.quantity,
+  checkoutId: reservations.checkoutId,
+};
 
 /**
  * Marks these variants' holds whose time is up as expired and returns them. The caller holds the stock rows'
@@ -80,12 +108,7 @@ export const expireStaleHoldsOf = (variantIds: VariantIds) =>
       .update(reservations)
       .set({ status: "expired", endedAt: sql`now()` })
       .where(inArray(reservations.id, stale))
-      .returning({
-        variantId: reservations.variantId,
-        productId: reservations.productId,
-        quantity: reservations.quantity,
-        checkoutId: reservations.checkoutId,
-      })
+      .returning(endedHoldFields)
       .prepare("expire_stale_holds");
   });
 
@@ -97,12 +120,39 @@ export function expireStaleHoldsOn(tx: Tx, variantIds: readonly string[]): Promi
   return expireListedStaleHolds(tx, { variantIds });
 }
 
+/**
+ * Expires the stale holds on exactly these stock rows, which the caller has locked (the sweep locks with SKIP
+ * LOCKED, so it may hold some of a variant's rows and not others).
+ */
+export async function expireStaleHoldsOnRows(tx: Tx, rows: readonly { variantId: string; locationId: string }[]): Promise<EndedHold[]> {
+  if (rows.length === 0) return [];
+  // Raw SQL: a row comparison against the JSON list of (variant, location) pairs, which the builder cannot say.
+  const lockedRows = jsonRows("locked", { variant_id: stockLevels.variantId, location_id: stockLevels.locationId }, sql.placeholder("rows"));
+  const stale = tx
+    .select({ id: reservations.id })
+    .from(reservations)
+    .where(
+      and(
+        sql`(${reservations.variantId}, ${reservations.locationId}) in (select locked.variant_id, locked.location_id from ${lockedRows})`,
+        lapsedHold,
+      ),
+    )
+    .for("update", { skipLocked: true });
+  return tx
+    .update(reservations)
+    .set({ status: "expired", endedAt: sql`now()` })
+    .where(inArray(reservations.id, stale))
+    .returning(endedHoldFields)
+    .execute({ rows: JSON.stringify(rows.map((r) => ({ variant_id: r.variantId, location_id: r.locationId }))) });
+}
+
 export type LedgerEntry = typeof stockMovements.$inferInsert;
 
 // Raw SQL: insertRows (db/batch-statements.ts), one statement text for any number of entries.
 const insertLedgerRows = insertRows(stockMovements, [
   "productId",
   "variantId",
+  "locationId",
   "kind",
   "onHandDelta",
   "reservedDelta",
@@ -126,32 +176,39 @@ const updateStockLevels = preparedOnce(() =>
     .from(
       jsonRows(
         "change",
-        { variant_id: stockLevels.variantId, reserved: stockLevels.reserved, allocated: stockLevels.allocated, on_hand: stockLevels.onHand },
+        {
+          variant_id: stockLevels.variantId,
+          location_id: stockLevels.locationId,
+          reserved: stockLevels.reserved,
+          allocated: stockLevels.allocated,
+          on_hand: stockLevels.onHand,
+        },
         sql.placeholder("changes"),
       ),
     )
-    .where(sql`${stockLevels.variantId} = change.variant_id`)
+    .where(sql`${stockLevels.variantId} = change.variant_id and ${stockLevels.locationId} = change.location_id`)
     .prepare("update_stock_levels"),
 );
 
 /**
  * Writes a set of hold changes to the ledger and to the stock rows (whose locks the caller holds): one
- * multi-row insert and one update of every changed stock row. `reservedDelta` per variant is the sum of the
+ * multi-row insert and one update of every changed stock row. `reservedDelta` per stock row is the sum of the
  * entries' reserved deltas, so the levels always equal the ledger.
  */
 export async function applyLedger(tx: Tx, entries: LedgerEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  const delta = new Map<string, { reserved: number; allocated: number; onHand: number }>();
+  const delta = new Map<string, { variantId: string; locationId: string; reserved: number; allocated: number; onHand: number }>();
   for (const e of entries) {
-    const d = delta.get(e.variantId) ?? { reserved: 0, allocated: 0, onHand: 0 };
+    const key = `${e.variantId} ${e.locationId}`;
+    const d = delta.get(key) ?? { variantId: e.variantId, locationId: e.locationId, reserved: 0, allocated: 0, onHand: 0 };
     d.reserved += e.reservedDelta ?? 0;
     d.allocated += e.allocatedDelta ?? 0;
     d.onHand += e.onHandDelta ?? 0;
-    delta.set(e.variantId, d);
+    delta.set(key, d);
   }
-  const changes = [...delta]
-    .filter(([, d]) => d.reserved !== 0 || d.allocated !== 0 || d.onHand !== 0)
-    .map(([variantId, d]) => ({ variant_id: variantId, reserved: d.reserved, allocated: d.allocated, on_hand: d.onHand }));
+  const changes = [...delta.values()]
+    .filter((d) => d.reserved !== 0 || d.allocated !== 0 || d.onHand !== 0)
+    .map((d) => ({ variant_id: d.variantId, location_id: d.locationId, reserved: d.reserved, allocated: d.allocated, on_hand: d.onHand }));
   // Sent together: postgres.js pipelines them on the transaction's connection, one round trip in all.
   await Promise.all([
     insertLedgerRows(
@@ -159,6 +216,7 @@ export async function applyLedger(tx: Tx, entries: LedgerEntry[]): Promise<void>
       entries.map((e) => ({
         productId: e.productId,
         variantId: e.variantId,
+        locationId: e.locationId,
         kind: e.kind,
         onHandDelta: e.onHandDelta ?? 0,
         reservedDelta: e.reservedDelta ?? 0,
@@ -177,6 +235,7 @@ export const expiredLedger = (holds: EndedHold[]): LedgerEntry[] =>
   holds.map((h) => ({
     productId: h.productId,
     variantId: h.variantId,
+    locationId: h.locationId,
     kind: "expire" as const,
     reservedDelta: -h.quantity,
     checkoutId: h.checkoutId,
@@ -212,13 +271,19 @@ export async function releaseCheckoutHolds(
     .update(reservations)
     .set({ status: options.kind === "expire" ? "expired" : "released", endedAt: sql`now()` })
     .where(and(eq(reservations.checkoutId, checkoutId), eq(reservations.status, "active")))
-    .returning({ productId: reservations.productId, variantId: reservations.variantId, quantity: reservations.quantity });
+    .returning({
+      productId: reservations.productId,
+      variantId: reservations.variantId,
+      locationId: reservations.locationId,
+      quantity: reservations.quantity,
+    });
   (options.kind === "expire" ? recordExpired : recordReleased)(freed.length);
   await applyLedger(
     tx,
     freed.map((f) => ({
       productId: f.productId,
       variantId: f.variantId,
+      locationId: f.locationId,
       kind: options.kind,
       reservedDelta: -f.quantity,
       checkoutId,
@@ -230,51 +295,107 @@ export async function releaseCheckoutHolds(
   return freed.length;
 }
 
-type OrderUnits = readonly { productId: string; variantId: string; quantity: number }[];
-
 /**
- * An order's allocated units leave `allocated`: back on sale, or off the shelf with them (on hand drops too). The
- * caller holds the order's row lock; the stock rows are locked here, in variant-id order.
+ * An order's units not yet shipped leave `allocated` at the locations they were allocated at (all of them, or
+ * `atLocation`'s): back on sale, or off the shelf with them (on hand drops too, and they count as shipped). The
+ * caller holds the order's row lock; the stock rows are locked here, in (variant, location) order. Returns the
+ * units settled, per allocation.
  */
 async function settleOrderUnits(
   tx: Tx,
   orderId: string,
-  lines: OrderUnits,
-  change: { kind: "release" | "fulfil"; offTheShelf: boolean; actorId: string | null; reason: string },
-): Promise<void> {
+  change: { kind: "release" | "fulfil"; offTheShelf: boolean; actorId: string | null; reason: string; atLocation?: string },
+): Promise<{ variantId: string; locationId: string; quantity: number }[]> {
+  const unshipped = await tx
+    .select({
+      productId: orderAllocations.productId,
+      variantId: orderAllocations.variantId,
+      locationId: orderAllocations.locationId,
+      quantity: sql<number>`${orderAllocations.quantity} - ${orderAllocations.fulfilled}`.mapWith(Number),
+    })
+    .from(orderAllocations)
+    .where(
+      and(
+        eq(orderAllocations.orderId, orderId),
+        sql`${orderAllocations.fulfilled} < ${orderAllocations.quantity}`,
+        change.atLocation === undefined ? undefined : eq(orderAllocations.locationId, change.atLocation),
+      ),
+    )
+    .orderBy(asc(orderAllocations.variantId), asc(orderAllocations.locationId))
+    .for("update");
+  if (unshipped.length === 0) return [];
   await lockStockRows(
     tx,
-    lines.map((l) => l.variantId),
+    [...new Set(unshipped.map((l) => l.variantId))],
   );
-  await applyLedger(
-    tx,
-    lines.map((l) => ({
-      productId: l.productId,
-      variantId: l.variantId,
-      kind: change.kind,
-      ...(change.offTheShelf ? { onHandDelta: -l.quantity } : {}),
-      allocatedDelta: -l.quantity,
-      orderId,
-      actorId: change.actorId,
-      reason: change.reason,
-    })),
-  );
+  await Promise.all([
+    applyLedger(
+      tx,
+      unshipped.map((l) => ({
+        productId: l.productId,
+        variantId: l.variantId,
+        locationId: l.locationId,
+        kind: change.kind,
+        ...(change.offTheShelf ? { onHandDelta: -l.quantity } : {}),
+        allocatedDelta: -l.quantity,
+        orderId,
+        actorId: change.actorId,
+        reason: change.reason,
+      })),
+    ),
+    // Shipped units count as fulfilled; released ones stay unfulfilled on a cancelled order.
+    change.offTheShelf &&
+      tx
+        .update(orderAllocations)
+        .set({ fulfilled: orderAllocations.quantity })
+        .where(
+          and(
+            eq(orderAllocations.orderId, orderId),
+            change.atLocation === undefined ? undefined : eq(orderAllocations.locationId, change.atLocation),
+          ),
+        ),
+  ]);
+  return unshipped;
 }
 
 /** Puts an unshipped order's allocated units back on sale (the order was given up: its payment failed). */
-export function releaseOrderUnits(
-  tx: Tx,
-  orderId: string,
-  lines: OrderUnits,
-  options: { actorId: string | null; reason: string },
-): Promise<void> {
-  return settleOrderUnits(tx, orderId, lines, { kind: "release", offTheShelf: false, ...options });
+export async function releaseOrderUnits(tx: Tx, orderId: string, options: { actorId: string | null; reason: string }): Promise<void> {
+  await settleOrderUnits(tx, orderId, { kind: "release", offTheShelf: false, ...options });
 }
 
-/** Ships an order's units: they leave the shelf (on hand and allocated both drop). */
-export function fulfilOrderUnits(tx: Tx, orderId: string, lines: OrderUnits, actorId: string | null): Promise<void> {
-  return settleOrderUnits(tx, orderId, lines, { kind: "fulfil", offTheShelf: true, actorId, reason: "order fulfilled" });
+/**
+ * Ships an order's units, from every location or from one (`locationId`): they leave the shelf (on hand and
+ * allocated both drop). Returns whether any unit is still to ship after this, and what shipped.
+ */
+export async function fulfilOrderUnits(
+  tx: Tx,
+  orderId: string,
+  options: { actorId: string | null; locationId?: string },
+): Promise<{ shipped: { variantId: string; locationId: string; quantity: number }[]; unitsLeft: number }> {
+  const shipped = await settleOrderUnits(tx, orderId, {
+    kind: "fulfil",
+    offTheShelf: true,
+    actorId: options.actorId,
+    reason: "order fulfilled",
+    atLocation: options.locationId,
+  });
+  const [left] = await tx
+    .select({ units: sql<number>`coalesce(sum(${orderAllocations.quantity} - ${orderAllocations.fulfilled}), 0)`.mapWith(Number) })
+    .from(orderAllocations)
+    .where(eq(orderAllocations.orderId, orderId));
+  return { shipped, unitsLeft: left!.units };
 }
+
+/**
+ * Records where a new order's units are allocated, once its lines exist: the stock rows each hold drew on
+ * (`allocateToOrder` returns them).
+ */
+export async function recordOrderAllocations(tx: Tx, orderId: string, allocations: readonly OrderAllocationDraft[]): Promise<void> {
+  if (allocations.length === 0) return;
+  await tx.insert(orderAllocations).values(allocations.map((a) => ({ orderId, ...a })));
+}
+
+export type OrderAllocationDraft = { productId: string; variantId: string; locationId: string; quantity: number };
 
 /** The checkout and shopper a hold belongs to, or undefined for an unknown hold. */
 export async function holdOwner(reservationId: string): Promise<{ checkoutId: string; shopperId: string } | undefined> {

@@ -9,7 +9,7 @@ import type { Tx } from "@/db/client";
 import { checkouts, orderLines, orders } from "@/db/schema";
 import { removeBoughtLines } from "../cart";
 import { moveTo } from "../checkout/states";
-import { allocateToOrder, heldLines, type ShortLine } from "../inventory";
+import { allocateToOrder, heldLines, recordOrderAllocations, type ShortLine } from "../inventory";
 
 /** The checkout being paid, as placing its order needs it. */
 export interface PaidCheckout {
@@ -31,7 +31,7 @@ export async function placeOrder(
   reference: string,
 ): Promise<{ orderId: string } | { short: ShortLine[] }> {
   const orderId = crypto.randomUUID();
-  const short = await allocateToOrder(tx, checkout.id, { orderId, actorId: payment.shopperId });
+  const { short, allocations } = await allocateToOrder(tx, checkout.id, { orderId, actorId: payment.shopperId });
   if (short.length > 0) return { short };
   // The name, SKU and options are copied onto the order line: a later change never rewrites what was sold.
   const bought = (await heldLines(tx, checkout.id)).map((l) => ({
@@ -51,8 +51,10 @@ export async function placeOrder(
     totalCents: checkout.totalCents,
     paymentReference: reference,
   });
+  await tx.insert(orderLines).values(bought.map((b) => ({ orderId, ...b })));
   await Promise.all([
-    tx.insert(orderLines).values(bought.map((b) => ({ orderId, ...b }))),
+    // Where each unit is allocated: the locations its holds drew on.
+    recordOrderAllocations(tx, orderId, allocations),
     moveTo(tx, eq(checkouts.id, checkout.id), "completed", { endedBy: "payment", endedAt: sql`now()` }),
     removeBoughtLines(tx, checkout.cartId, bought),
   ]);

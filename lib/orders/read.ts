@@ -2,15 +2,21 @@
 import "server-only";
 import { and, desc, eq, ilike, or, sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
-import { checkouts, orderLines, orders, payments, products, users, type OrderStatus, type PaymentStatus } from "@/db/schema";
+import { checkouts, locations, orderAllocations, orderLines, orders, payments, products, users, type OrderStatus, type PaymentStatus } from "@/db/schema";
 import { DomainError, notFound } from "../platform/errors";
 import { isUuid } from "../platform/ids";
 import { fulfilOrderUnits } from "../inventory";
 import { anchoredCondition, anchoredOrderBy, containsPattern, decodeAnchoredCursor, toAnchoredPage, type AnchoredOrder, type Page } from "../platform/paging";
 import type { VariantLine } from "../catalog/variants";
 
-/** A line as it was sold: its name, SKU, options and unit price are the line's own, whatever the product becomes. */
-export type OrderLineView = VariantLine;
+/** Units of a line allocated at one location, and how many of them have shipped from there. */
+export type LineAllocation = { locationId: string; name: string; quantity: number; fulfilled: number };
+
+/**
+ * A line as it was sold: its name, SKU, options and unit price are the line's own, whatever the product becomes;
+ * `allocations` says where its units are allocated (in the order holds drew on the locations).
+ */
+export type OrderLineView = VariantLine & { allocations: LineAllocation[] };
 
 export interface OrderView {
   id: string;
@@ -40,12 +46,22 @@ export interface OrderView {
  * options and unit price are the line's own, as sold: a later rename or price change never rewrites a past order. The product
  * is joined only for its slug (the link to its page).
  */
+const allocationsJson = db
+  .select({
+    allocations: sql`coalesce(json_agg(json_build_object(
+      'locationId', ${orderAllocations.locationId}, 'name', ${locations.name},
+      'quantity', ${orderAllocations.quantity}, 'fulfilled', ${orderAllocations.fulfilled}) order by ${locations.priority}, ${locations.id}), '[]')`,
+  })
+  .from(orderAllocations)
+  .innerJoin(locations, eq(locations.id, orderAllocations.locationId))
+  .where(and(eq(orderAllocations.orderId, orderLines.orderId), eq(orderAllocations.variantId, orderLines.variantId)));
 const linesJson = db
   .select({
     lines: sql<OrderLineView[]>`coalesce(json_agg(json_build_object(
       'productId', ${orderLines.productId}, 'variantId', ${orderLines.variantId}, 'sku', ${orderLines.sku},
       'options', ${orderLines.options}, 'slug', ${products.slug}, 'name', ${orderLines.name},
-      'quantity', ${orderLines.quantity}, 'unitPriceCents', ${orderLines.unitPriceCents}) order by ${orderLines.name}, ${orderLines.sku}), '[]')`,
+      'quantity', ${orderLines.quantity}, 'unitPriceCents', ${orderLines.unitPriceCents},
+      'allocations', (${allocationsJson})) order by ${orderLines.name}, ${orderLines.sku}), '[]')`,
   })
   .from(orderLines)
   .innerJoin(products, eq(products.id, orderLines.productId))
@@ -138,9 +154,14 @@ export async function listOrdersPage(
   return toAnchoredPage(rows, limit, ordersOrder, cursor);
 }
 
-/** Ships an order: its allocated units leave the shelf (on hand and allocated both drop). Idempotent. */
-export async function fulfilOrder(orderId: string, actorId: string | null): Promise<OrderView> {
+/**
+ * Ships an order, or (with `locationId`) the part of it allocated at one location: those units leave the shelf
+ * (on hand and allocated both drop). The order is `fulfilled` once every unit has shipped, `partially_fulfilled`
+ * before. Idempotent: shipping what has shipped changes nothing.
+ */
+export async function fulfilOrder(orderId: string, actorId: string | null, options: { locationId?: string | undefined } = {}): Promise<OrderView> {
   if (!isUuid(orderId)) throw notFound("order");
+  if (options.locationId !== undefined && !isUuid(options.locationId)) throw notFound("location");
   await db.transaction(async (tx) => {
     const [order] = await tx.select({ status: orders.status }).from(orders).where(eq(orders.id, orderId)).for("update");
     if (!order) throw notFound("order");
@@ -150,12 +171,12 @@ export async function fulfilOrder(orderId: string, actorId: string | null): Prom
     if (payment && payment.status !== "captured") {
       throw new DomainError("conflict", "This order's payment has not been captured: retry the capture (or cancel the order) before shipping it.");
     }
-    const lines = await tx
-      .select({ productId: orderLines.productId, variantId: orderLines.variantId, quantity: orderLines.quantity })
-      .from(orderLines)
-      .where(eq(orderLines.orderId, orderId));
-    await fulfilOrderUnits(tx, orderId, lines, actorId);
-    await tx.update(orders).set({ status: "fulfilled", fulfilledAt: sql`now()` }).where(eq(orders.id, orderId));
+    const { shipped, unitsLeft } = await fulfilOrderUnits(tx, orderId, { actorId, locationId: options.locationId });
+    if (shipped.length === 0 && unitsLeft > 0) return;
+    await tx
+      .update(orders)
+      .set(unitsLeft === 0 ? { status: "fulfilled", fulfilledAt: sql`now()` } : { status: "partially_fulfilled" })
+      .where(eq(orders.id, orderId));
   });
   const [order] = await queryOrders(eq(orders.id, orderId), 1);
   if (!order) throw new DomainError("not_found", "No such order.");

@@ -9,7 +9,7 @@
 import "server-only";
 import { eq, sql } from "drizzle-orm";
 import { db, type Tx } from "@/db/client";
-import { orderLines, orders, payments } from "@/db/schema";
+import { orders, payments } from "@/db/schema";
 import { DomainError, notFound } from "../platform/errors";
 import { isUuid } from "../platform/ids";
 import { FAILED_PAYMENT_STATUSES } from "../orders/payment-state";
@@ -88,19 +88,16 @@ export async function cancelOrderWithFailedPayment(orderId: string, actorId: str
   await db.transaction(async (tx) => {
     const { order, payment } = await lockOrderPayment(tx, orderId);
     if (order.status === "cancelled") return;
-    if (order.status === "fulfilled") throw new DomainError("conflict", "This order was shipped; it can no longer be cancelled.");
+    if (order.status === "fulfilled" || order.status === "partially_fulfilled") {
+      throw new DomainError("conflict", "This order was shipped (in part or in full); it can no longer be cancelled.");
+    }
     if (!payment || !FAILED_PAYMENT_STATUSES.includes(payment.status) || payment.claimed) {
       throw new DomainError(
         "payment_not_failed",
         "This order's payment has not failed, so it cannot be cancelled here (cancelling a paid order with a refund is not available yet).",
       );
     }
-    const lines = await tx
-      .select({ productId: orderLines.productId, variantId: orderLines.variantId, quantity: orderLines.quantity })
-      .from(orderLines)
-      .where(eq(orderLines.orderId, orderId))
-      .orderBy(orderLines.variantId);
-    await releaseOrderUnits(tx, orderId, lines, { actorId, reason: `order cancelled (payment failed): ${reason}` });
+    await releaseOrderUnits(tx, orderId, { actorId, reason: `order cancelled (payment failed): ${reason}` });
     await tx.update(orders).set({ status: "cancelled", cancelledAt: sql`now()` }).where(eq(orders.id, orderId));
   });
   return orderView(orderId);

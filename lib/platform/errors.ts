@@ -25,6 +25,7 @@ export type ErrorCode =
   | "product_unavailable"
   | "invariant_violation"
   | "conflict"
+  | "location_inactive"
   | "payload_too_large"
   | "unsupported_media_type"
   | "rate_limited"
@@ -49,6 +50,7 @@ const statusOf: Record<ErrorCode, number> = {
   product_unavailable: 409,
   invariant_violation: 409,
   conflict: 409,
+  location_inactive: 409,
   checkout_closed: 410,
   checkout_expired: 410,
   payload_too_large: 413,

@@ -190,12 +190,13 @@ describe("one of a kind", () => {
     ).toMatchObject({ code: "23505", constraint: "orders_one_per_checkout" });
   });
 
-  it("refuses a second hold of the same product in one checkout", async () => {
+  it("refuses a second hold of the same product at the same location in one checkout", async () => {
     expect(
       await refused(raw`
-        insert into reservations (checkout_id, shopper_id, product_id, variant_id, quantity, unit_price_cents, expires_at)
-        select ${checkoutId}, ${shopperId}, ${productId}, id, 1, 700, now() + interval '1 minute' from product_variants where product_id = ${productId}`),
-    ).toMatchObject({ code: "23505", constraint: "reservations_one_per_variant_per_checkout" });
+        insert into reservations (checkout_id, shopper_id, product_id, variant_id, location_id, quantity, unit_price_cents, expires_at)
+        select ${checkoutId}, ${shopperId}, ${productId}, variant_id, location_id, 1, 700, now() + interval '1 minute'
+        from stock_levels where product_id = ${productId}`),
+    ).toMatchObject({ code: "23505", constraint: "reservations_one_per_stock_row_per_checkout" });
   });
 
   it("refuses an expiry past the checkout's hard cap", async () => {

@@ -9,7 +9,7 @@ import { adjustStock, reconcileStock } from "@/lib/inventory";
 import { fulfilOrder } from "@/lib/orders";
 import { getCheckout, recordCheckoutActivity, releaseReservation, startCheckout } from "@/lib/checkout";
 import { rawSql } from "../support/db";
-import { expectDomainError, levels, makeProduct, movements, sellUnits, shopperWithCart, timeTravelHolds } from "../support/fixtures";
+import { expectDomainError, levels, MAIN_LOCATION_ID, makeProduct, movements, sellUnits, shopperWithCart, timeTravelHolds } from "../support/fixtures";
 
 const raw = rawSql({ max: 2 });
 
@@ -154,13 +154,13 @@ describe("reconciling the levels with the ledger", () => {
     await raw`update stock_levels set on_hand = on_hand + 2 where product_id = ${product.id}`;
     const onHandDrift = await reconcileStock();
     expect(onHandDrift.ok).toBe(false);
-    expect(onHandDrift.problems).toEqual([{ productId: product.id, variantId: product.variantId, problem: "on hand 10 but ledger says 8" }]);
+    expect(onHandDrift.problems).toEqual([{ productId: product.id, variantId: product.variantId, locationId: MAIN_LOCATION_ID, problem: "on hand 10 but ledger says 8" }]);
 
     await raw`update stock_levels set on_hand = on_hand - 2, reserved = reserved + 1 where product_id = ${product.id}`;
     const reservedDrift = await reconcileStock();
     expect(reservedDrift.problems).toEqual([
-      { productId: product.id, variantId: product.variantId, problem: "reserved 1 but ledger says 0" },
-      { productId: product.id, variantId: product.variantId, problem: "reserved 1 but active holds total 0" },
+      { productId: product.id, variantId: product.variantId, locationId: MAIN_LOCATION_ID, problem: "reserved 1 but ledger says 0" },
+      { productId: product.id, variantId: product.variantId, locationId: MAIN_LOCATION_ID, problem: "reserved 1 but active holds total 0" },
     ]);
 
     // Back to what the ledger says: reconcile is ok again.

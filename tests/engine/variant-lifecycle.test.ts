@@ -21,7 +21,7 @@ import { adjustStock, reconcileStock } from "@/lib/inventory";
 import { listVariantLevels } from "@/lib/inventory/levels";
 import { findOrderById, fulfilOrder } from "@/lib/orders";
 import { TEST_CARDS } from "@/lib/payments";
-import { checkoutStatus, expectDomainError, makeProduct, payInFull, timeTravelHolds } from "../support/fixtures";
+import { checkoutStatus, expectDomainError, MAIN_LOCATION_ID, makeProduct, payInFull, timeTravelHolds } from "../support/fixtures";
 import { activeHoldsOf, makeProductWithVariants, shopperWithVariantCart, variantLevels, variantMovements } from "../support/variants";
 
 afterAll(() => pool.end());
@@ -250,7 +250,7 @@ describe("the admin's stock changes and the reconciliation", () => {
     try {
       const report = await reconcileStock();
       expect(report.ok).toBe(false);
-      expect(report.problems).toEqual([{ productId: shirt.id, variantId: M!.id, problem: "on hand 3 but ledger says 1" }]);
+      expect(report.problems).toEqual([{ productId: shirt.id, variantId: M!.id, locationId: MAIN_LOCATION_ID, problem: "on hand 3 but ledger says 1" }]);
       expect(report.problems.some((p) => p.variantId === S!.id || p.variantId === L!.id)).toBe(false);
     } finally {
       await db.execute(sql`update stock_levels set on_hand = on_hand - 2 where variant_id = ${M!.id}`);

@@ -5,7 +5,8 @@
  * on one product takes its row lock once per batch rather than once per shopper. In that transaction, read top
  * to bottom:
  *   1. lock the shoppers' carts, their live checkouts, then the stock rows of every variant those carts want
- *      or those checkouts hold (SELECT … FOR UPDATE, in variant-id order), expiring the holds on them whose time
+ *      or those checkouts hold, at every location (SELECT … FOR UPDATE, in (variant, location) order), expiring
+ *      the holds on them whose time
  *      is up — whether or not any cron has run; read the cart lines and what the checkouts hold; count each
  *      shopper's checkout start against their rate limit; lock and read what each client address has held this
  *      hour, as if every start were held (`countClientHolds`). All of it in one round trip;
@@ -13,8 +14,9 @@
  *      changed), or a new hold (replacing a checkout whose cart changed or lapsed);
  *   3. work out the free units of each locked stock row;
  *   4. decide each request in order, all or nothing: within what its client address may still hold, then on
- *      the free units as the batch takes them; a checkout being replaced gives back its units only if its
- *      replacement is held (a refused restart keeps the old hold);
+ *      the free units as the batch takes them, each line from the active locations in priority order
+ *      (free-stock.ts); a checkout being replaced gives back its units only if its replacement is held (a
+ *      refused restart keeps the old hold);
  *   5. write the batch: a few multi-row inserts and one update of the stock rows, none per shopper (and, when
  *      some start was not held, one taking back what step 1 counted for it per client address).
  * Every statement has the same text whatever the batch size (db/batch-statements.ts), so each is prepared once
@@ -28,7 +30,8 @@ import { union } from "drizzle-orm/pg-core";
 import { db, type Db, type Tx } from "@/db/client";
 import { anyOf, anyOfSubquery, bareName, insertRows, jsonRows, preparedOnce, rawStatement } from "@/db/batch-statements";
 import { cartLines, carts, checkouts, products, productVariants, rateLimits, reservations } from "@/db/schema";
-import { freeUnitsOf, holdHasLapsed, isLiveCheckout } from "../availability";
+import { holdHasLapsed, isLiveCheckout } from "../availability";
+import { FreeStock, type Portion } from "../free-stock";
 import { env } from "../../platform/env";
 import { excluded } from "../../../db/sql-parts";
 import { moveTo } from "../../checkout/states";
@@ -82,7 +85,7 @@ type CartLine = HeldLine & { cartId: string };
 type Plan =
   | { kind: "answer"; outcome: HoldOutcome }
   | { kind: "repeat"; of: number }
-  | { kind: "hold"; cartId: string; lines: CartLine[]; replaces: LiveCheckout | undefined };
+  | { kind: "hold"; cartId: string; lines: CartLine[]; replaces: LiveCheckout | undefined; portions?: Map<string, Portion[]> };
 
 const RATE_WINDOW_SECONDS = 60;
 /** The window of the per-address bounds (RATE_LIMIT_…_PER_IP_…_PER_HOUR). */
@@ -146,6 +149,7 @@ const batchReads = (() => {
           checkoutId: reservations.checkoutId,
           productId: reservations.productId,
           variantId: reservations.variantId,
+          locationId: reservations.locationId,
           sku: productVariants.sku,
           options: productVariants.options,
           quantity: reservations.quantity,
@@ -224,9 +228,9 @@ export async function holdCarts(
     });
 
     // 3. The free units of each locked stock row, with the stale holds just expired given back. A variant
-    //    whose row is not locked (a cart line removed between the reads above) counts as none free.
-    const free = new Map(stock.map((s) => [s.variantId, freeUnitsOf(s)]));
-    for (const e of expired) free.set(e.variantId, (free.get(e.variantId) ?? 0) + e.quantity);
+    //    whose rows are not locked (a cart line removed between the reads above) counts as none free.
+    const free = new FreeStock(stock);
+    for (const e of expired) free.giveBack(e.variantId, e.locationId, e.quantity);
 
     // 4. Decide each request in order, all or nothing.
     const expiresAt = new Date(now.getTime() + Math.min(env.RESERVATION_TTL_SECONDS, env.RESERVATION_MAX_SECONDS) * 1000);
@@ -240,21 +244,23 @@ export async function holdCarts(
         return void (outcomes[i] = first.outcome === "held" ? { ...first, outcome: "existing" } : first);
       }
       // What the replaced checkout still holds (and has not lapsed) comes back if, and only if, this is held.
-      const givenBack = new Map<string, number>();
-      for (const h of plan.replaces ? (holdsOf.get(plan.replaces.id) ?? []) : []) {
-        if (h.status === "active" && !holdHasLapsed(h, now)) givenBack.set(h.variantId, (givenBack.get(h.variantId) ?? 0) + h.quantity);
-      }
+      const givenBack = (plan.replaces ? (holdsOf.get(plan.replaces.id) ?? []) : []).filter(
+        (h) => h.status === "active" && !holdHasLapsed(h, now),
+      );
       // What this client address may still hold comes first: a refused start holds nothing.
       const address = requests[i]!.clientAddress;
       const overAddress = address === undefined ? undefined : clientCounts.refusal(address, plan.lines);
       if (overAddress) return void (outcomes[i] = overAddress);
-      const freeFor = (variantId: string) => (free.get(variantId) ?? 0) + (givenBack.get(variantId) ?? 0);
-      const short = plan.lines
-        .filter((l) => l.quantity > freeFor(l.variantId))
-        .map((l) => ({ productId: l.productId, variantId: l.variantId, requested: l.quantity, available: Math.max(0, freeFor(l.variantId)) }));
-      if (short.length > 0) return void (outcomes[i] = { outcome: "insufficient_stock", lines: short });
-      for (const [variantId, quantity] of givenBack) free.set(variantId, (free.get(variantId) ?? 0) + quantity);
-      for (const l of plan.lines) free.set(l.variantId, free.get(l.variantId)! - l.quantity);
+      const took = free.takeAll(plan.lines, givenBack);
+      if ("short" in took) {
+        const lineOf = new Map(plan.lines.map((l) => [l.variantId, l]));
+        const short = took.short.map((s) => {
+          const l = lineOf.get(s.variantId)!;
+          return { productId: l.productId, variantId: l.variantId, requested: l.quantity, available: s.available };
+        });
+        return void (outcomes[i] = { outcome: "insufficient_stock", lines: short });
+      }
+      plan.portions = took.taken;
       if (address !== undefined) clientCounts.take(address, plan.lines);
       const checkout: HeldCheckout = {
         id: crypto.randomUUID(),
@@ -285,16 +291,23 @@ export async function holdCarts(
 
 const answer = (outcome: "empty_cart" | "not_found" | "line_limit"): Plan => ({ kind: "answer", outcome: { outcome } });
 
-type LiveHold = HeldLine & { checkoutId: string; status: string; expiresAt: Date };
+type LiveHold = HeldLine & { checkoutId: string; locationId: string; status: string; expiresAt: Date };
+
+/** A checkout's units per variant (a line held at several locations is several holds). */
+function unitsPerVariant(holds: readonly { variantId: string; quantity: number }[]): Map<string, number> {
+  const units = new Map<string, number>();
+  for (const h of holds) units.set(h.variantId, (units.get(h.variantId) ?? 0) + h.quantity);
+  return units;
+}
 
 /** A checkout's lines in the order shoppers read them: by product name, then SKU. */
 const byName = (a: HeldLine, b: HeldLine) => a.name.localeCompare(b.name) || a.sku.localeCompare(b.sku);
 
 /** Still in time, every hold live, holding exactly the cart's lines: starting again changes nothing. */
 function isSameHold(live: LiveCheckout, holds: LiveHold[], lines: CartLine[], now: Date): boolean {
-  if (live.expiresAt <= now || holds.some((h) => h.status !== "active") || holds.length !== lines.length) return false;
-  const held = new Map(holds.map((h) => [h.variantId, h.quantity]));
-  return lines.every((l) => held.get(l.variantId) === l.quantity);
+  if (live.expiresAt <= now || holds.some((h) => h.status !== "active")) return false;
+  const held = unitsPerVariant(holds);
+  return held.size === lines.length && lines.every((l) => held.get(l.variantId) === l.quantity);
 }
 
 function existing(live: LiveCheckout, holds: LiveHold[], serverTime: Date): HoldOutcome {
@@ -311,8 +324,8 @@ function existing(live: LiveCheckout, holds: LiveHold[], serverTime: Date): Hold
       expiresAt: live.expiresAt,
       hardExpiresAt: live.hardExpiresAt,
       serverTime,
-      lines: holds
-        .map(({ checkoutId: _checkoutId, status: _status, expiresAt: _expiresAt, ...line }) => line)
+      lines: [...new Map(holds.map(({ checkoutId: _c, locationId: _l, status: _s, expiresAt: _e, ...line }) => [line.variantId, line])).values()]
+        .map((line) => ({ ...line, quantity: unitsPerVariant(holds).get(line.variantId)! }))
         .sort(byName),
     },
   };
@@ -333,12 +346,16 @@ async function writeBatch(
   clientCorrections: { bucket: string; hits: number }[],
 ): Promise<{ written: Promise<void> }> {
   const replaced = granted.flatMap((g) => (g.plan.replaces ? [g.plan.replaces] : []));
+  // Each line's portions, one per location it draws on.
+  const heldAt = (plan: Extract<Plan, { kind: "hold" }>) =>
+    plan.lines.flatMap((l) => plan.portions!.get(l.variantId)!.map((p) => ({ line: l, locationId: p.locationId, quantity: p.quantity })));
   const reserved: LedgerEntry[] = granted.flatMap(({ request, plan, checkout }) =>
-    plan.lines.map((l) => ({
-      productId: l.productId,
-      variantId: l.variantId,
+    heldAt(plan).map(({ line, locationId, quantity }) => ({
+      productId: line.productId,
+      variantId: line.variantId,
+      locationId,
       kind: "reserve" as const,
-      reservedDelta: l.quantity,
+      reservedDelta: quantity,
       checkoutId: checkout.id,
       actorId: request.shopperId,
       reason: "checkout started",
@@ -356,6 +373,7 @@ async function writeBatch(
       .returning({
         productId: reservations.productId,
         variantId: reservations.variantId,
+        locationId: reservations.locationId,
         quantity: reservations.quantity,
         checkoutId: reservations.checkoutId,
         shopperId: reservations.shopperId,
@@ -364,6 +382,7 @@ async function writeBatch(
         freed.map((f) => ({
           productId: f.productId,
           variantId: f.variantId,
+          locationId: f.locationId,
           kind: "release" as const,
           reservedDelta: -f.quantity,
           checkoutId: f.checkoutId,
@@ -405,13 +424,14 @@ async function writeBatch(
           insertHolds(
             tx,
             granted.flatMap(({ request, plan, checkout }) =>
-              plan.lines.map((l) => ({
+              heldAt(plan).map(({ line, locationId, quantity }) => ({
                 checkoutId: checkout.id,
                 shopperId: request.shopperId,
-                productId: l.productId,
-                variantId: l.variantId,
-                quantity: l.quantity,
-                unitPriceCents: l.unitPriceCents,
+                productId: line.productId,
+                variantId: line.variantId,
+                locationId,
+                quantity,
+                unitPriceCents: line.unitPriceCents,
                 expiresAt: checkout.expiresAt,
               })),
             ),
@@ -429,7 +449,7 @@ async function writeBatch(
     const releasedEntries = await released;
     ledger = applyLedger(tx, [...expiredLedger(expired), ...releasedEntries, ...reserved]);
   }
-  const expectedHolds = granted.reduce((n, g) => n + g.plan.lines.length, 0);
+  const expectedHolds = granted.reduce((n, g) => n + heldAt(g.plan).length, 0);
   const written = Promise.all([sentSoFar, ledger]).then(([[, [checkoutsWritten, holdsWritten]]]) => {
     // Defence in depth: what the database wrote must be exactly what was decided, or nothing is answered "held".
     if (checkoutsWritten !== granted.length || holdsWritten !== expectedHolds) {
@@ -460,7 +480,16 @@ const insertCheckouts = insertRows(checkouts, [
   "expiresAt",
   "hardExpiresAt",
 ]);
-const insertHolds = insertRows(reservations, ["checkoutId", "shopperId", "productId", "variantId", "quantity", "unitPriceCents", "expiresAt"]);
+const insertHolds = insertRows(reservations, [
+  "checkoutId",
+  "shopperId",
+  "productId",
+  "variantId",
+  "locationId",
+  "quantity",
+  "unitPriceCents",
+  "expiresAt",
+]);
 
 // Raw SQL: insertRows (db/batch-statements.ts) with an upsert, one statement text for any number of shoppers.
 const countStarts = insertRows<typeof rateLimits, "bucket" | "hits", "windowStart", { bucket: string; hits: number; retryAfter: number }>(

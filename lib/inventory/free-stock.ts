@@ -1,0 +1,85 @@
+/**
+ * The one holding rule over locations: a line takes its units from the active locations in priority order
+ * (lowest first, ties by location id), splitting when one is short; what a line may have is the sum of their free
+ * units. Used under the stock rows' locks by every verb that takes units (the hold batch, renewing, allocating).
+ */
+import { freeUnitsOf } from "./availability";
+
+/** A locked stock row as the rule needs it. */
+export type StockRowForRule = {
+  variantId: string;
+  locationId: string;
+  priority: number;
+  active: boolean;
+  onHand: number;
+  reserved: number;
+  allocated: number;
+};
+
+/** Units of one variant taken from one location. */
+export type Portion = { locationId: string; quantity: number };
+
+type Row = { locationId: string; priority: number; active: boolean; free: number };
+
+export class FreeStock {
+  /** Each variant's rows, in the order the rule takes from them. */
+  private readonly rows = new Map<string, Row[]>();
+
+  constructor(locked: readonly StockRowForRule[]) {
+    for (const s of locked) {
+      const rows = this.rows.get(s.variantId) ?? [];
+      rows.push({ locationId: s.locationId, priority: s.priority, active: s.active, free: freeUnitsOf(s) });
+      this.rows.set(s.variantId, rows);
+    }
+    for (const rows of this.rows.values()) {
+      rows.sort((a, b) => a.priority - b.priority || (a.locationId < b.locationId ? -1 : a.locationId > b.locationId ? 1 : 0));
+    }
+  }
+
+  /** Units come back to one stock row (a hold ended, or is about to be given back). */
+  giveBack(variantId: string, locationId: string, quantity: number): void {
+    const row = this.rows.get(variantId)?.find((r) => r.locationId === locationId);
+    if (row) row.free += quantity;
+  }
+
+  /** What a line of this variant may have now: the free units at its active locations. */
+  available(variantId: string): number {
+    return (this.rows.get(variantId) ?? []).reduce((sum, r) => sum + (r.active ? Math.max(0, r.free) : 0), 0);
+  }
+
+  /**
+   * Takes every line or none: each line's portions by the rule, or (nothing taken) the lines that are short with
+   * what their variants have. `givenBack` units (a replaced checkout's holds) count as free for this take only,
+   * and come back for good only if it succeeds.
+   */
+  takeAll(
+    lines: readonly { variantId: string; quantity: number }[],
+    givenBack: readonly { variantId: string; locationId: string; quantity: number }[] = [],
+  ): { taken: Map<string, Portion[]> } | { short: { variantId: string; available: number }[] } {
+    const touched = new Set([...lines.map((l) => l.variantId), ...givenBack.map((g) => g.variantId)]);
+    const saved = new Map([...touched].map((v) => [v, (this.rows.get(v) ?? []).map((r) => ({ ...r }))]));
+    for (const g of givenBack) this.giveBack(g.variantId, g.locationId, g.quantity);
+    const short = lines
+      .filter((l) => l.quantity > this.available(l.variantId))
+      .map((l) => ({ variantId: l.variantId, available: this.available(l.variantId) }));
+    if (short.length > 0) {
+      for (const [v, rows] of saved) this.rows.set(v, rows);
+      return { short };
+    }
+    const taken = new Map<string, Portion[]>();
+    for (const line of lines) {
+      const portions: Portion[] = [];
+      let left = line.quantity;
+      for (const row of this.rows.get(line.variantId) ?? []) {
+        if (left === 0) break;
+        if (!row.active || row.free <= 0) continue;
+        const n = Math.min(left, row.free);
+        row.free -= n;
+        left -= n;
+        portions.push({ locationId: row.locationId, quantity: n });
+      }
+      taken.set(line.variantId, [...(taken.get(line.variantId) ?? []), ...portions]);
+    }
+    return { taken };
+  }
+}
