@@ -191,7 +191,7 @@ describe("migration 0008 (variants: the unit of stock)", () => {
     // Two variants of one product each keep their own stock row.
     const [second] = await sql`insert into product_variants (product_id, sku, options, price_cents)
       values (${ids.mug}, 'OLD-MUG-RED', ${sql.json({ Colour: "Red" })}, 900) returning id`;
-    await sql`insert into stock_levels (variant_id, product_id, on_hand) values (${second!.id}, ${ids.mug}, 1)`;
+    await sql`insert into stock_levels (variant_id, location_id, product_id, on_hand) values (${second!.id}, ${MAIN}, ${ids.mug}, 1)`;
     await expect(sql`update stock_levels set reserved = 2 where variant_id = ${second!.id}`).rejects.toThrow(/stock_never_oversold/);
   });
 });
