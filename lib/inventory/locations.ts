@@ -69,6 +69,11 @@ export async function createLocation(input: { name: string; priority?: number | 
         .insert(locations)
         .values({ name: input.name.trim(), priority: input.priority ?? last!.priority + 1 })
         .returning(locationFields);
+      // A variant being made meanwhile reads the locations before this one commits, and this insert would not see
+      // it: SHARE waits for variants being made to commit and holds new ones back until this location is there,
+      // so every variant gets a row here, from this insert or from its own.
+      // Raw SQL: LOCK TABLE, which the builder cannot say.
+      await tx.execute(sql`lock table ${productVariants} in share mode`);
       // Raw SQL: insert … select of every variant, which the builder says only as a select of its own.
       await tx.insert(stockLevels).select(
         tx
@@ -103,7 +108,10 @@ export async function updateLocation(
   try {
     return await db.transaction(async (tx) => {
       // Every location row locked, in id order: two admins deactivating the last two at once cannot both succeed.
-      const all = await tx.select(locationFields).from(locations).orderBy(asc(locations.id)).for("update");
+      // NO KEY UPDATE, not UPDATE: every ledger row, allocation and stock row takes a key-share lock on its
+      // location (the foreign key), in the order of its own entries; FOR UPDATE would make each stock write at
+      // these locations wait for this edit, and deadlock with one that had already written at a later location.
+      const all = await tx.select(locationFields).from(locations).orderBy(asc(locations.id)).for("no key update");
       const location = all.find((l) => l.id === locationId);
       if (!location) throw notFound("location");
       if (change.active === false && location.active && !all.some((l) => l.id !== locationId && l.active)) {
