@@ -24,7 +24,7 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 describe("editing a location while stock is written there", () => {
   it("neither waits for nor deadlocks with a transaction writing ledger rows at two locations in its own order", async () => {
     const [one, two] = await makeLocations([90, 91]);
-    const [lo, hi] = [one!, two!].sort((x, y) => (x.id < y.id ? -1 : 1));
+    const [lo, hi] = [one!, two!].sort((x, y) => (x.id < y.id ? -1 : 1)) as [typeof one & {}, typeof two & {}];
     const product = await makeProduct(0);
     const raw = rawSql({ max: 1 });
     try {
@@ -58,7 +58,7 @@ describe("editing a location while stock is written there", () => {
     ]);
   });
 
-  it("a deactivation and a hold batch drawing on that location both finish, whatever the order of their locks", async () => {
+  it("deactivating never waits for a transaction key-share-locking locations (a foreign key check), and holds then skip it", async () => {
     const [near, far] = await makeLocations([95, 96]);
     const product = await makeProduct(0);
     await stockAt(product.id, product.variantId, { [near!.id]: 5, [far!.id]: 5 });

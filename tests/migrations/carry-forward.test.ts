@@ -10,6 +10,8 @@ import { runMigrations } from "@/db/migrate";
 const serverUrl = inject("serverUrl");
 const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
 const created: string[] = [];
+/** The location migration 0009 puts every shop's stock at, "Main". */
+const MAIN = "00000000-0000-4000-8000-000000000001";
 
 /** A new, empty database on the test server, with the first `count` migrations applied. */
 async function databaseAt(count: number): Promise<{ url: string; sql: postgres.Sql }> {
