@@ -14,6 +14,7 @@ vi.hoisted(() => {
   process.env.RATE_LIMIT_CHECKOUTS_PER_MINUTE = "0";
 });
 
+import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { db } from "@/db/client";
@@ -288,6 +289,10 @@ describe("an order over several locations", () => {
       [at(variant.id, a!.id)]: { quantity: 2, fulfilled: 0 },
       [at(variant.id, b!.id)]: { quantity: 3, fulfilled: 0 },
     });
+
+    // A location that does not exist: 404, nothing shipped.
+    await expectDomainError(fulfilOrder(order.id, null, { locationId: randomUUID() }), "not_found");
+    expect(await movementsAt(variant.id, a!.id, "fulfil")).toHaveLength(0);
 
     const part = await fulfilOrder(order.id, null, { locationId: b!.id });
     expect(part.status).toBe("partially_fulfilled");
