@@ -163,6 +163,10 @@ export async function transferStock(input: {
   reason: string;
   actorId: string | null;
 }): Promise<{ variantId: string; from: TransferSide; to: TransferSide }> {
+  // Zod checks this at the boundary; here too, since a negative move would slip past the free-units check.
+  if (!Number.isInteger(input.quantity) || input.quantity <= 0) {
+    throw new DomainError("invalid_request", "Move a whole number of units, at least 1.", { field: "quantity" });
+  }
   if (input.fromLocationId === input.toLocationId) {
     throw new DomainError("invalid_request", "Choose two different locations to move stock between.", { field: "toLocationId" });
   }

@@ -7,10 +7,10 @@ import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { db } from "@/db/client";
 import { createProduct } from "@/lib/catalog/products";
-import { createLocation, holdCarts, reconcileStock, updateLocation } from "@/lib/inventory";
+import { createLocation, holdCarts, reconcileStock, transferStock, updateLocation } from "@/lib/inventory";
 import { postgresErrorOf, rawSql } from "../support/db";
-import { makeProduct, shoppersWithCarts } from "../support/fixtures";
-import { makeLocations, stockAt } from "../support/locations";
+import { expectDomainError, makeProduct, shoppersWithCarts } from "../support/fixtures";
+import { levelsAtOnly, makeLocations, stockAt } from "../support/locations";
 
 /** Resolves with the promise's value, or rejects if it takes longer than `ms`. */
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -96,6 +96,38 @@ describe("locations and variants made at the same moment", () => {
       select count(*)::int as n from product_variants v cross join locations l
       where not exists (select 1 from stock_levels s where s.variant_id = v.id and s.location_id = l.id)`);
     expect(missing!.n).toBe(0);
+    expect((await reconcileStock()).problems).toEqual([]);
+  });
+});
+
+describe("a transfer the shop cannot make", () => {
+  it("is refused with the contract's error, and nothing moves", async () => {
+    const [from, to, closed] = await makeLocations([150, 151, 152]);
+    const product = await makeProduct(0);
+    await stockAt(product.id, product.variantId, { [from!.id]: 5 });
+    await updateLocation(closed!.id, { active: false });
+    const [shopper] = await shoppersWithCarts([[{ productId: product.id, quantity: 2 }]]);
+    await holdCarts(db, [{ shopperId: shopper!.id, cartId: shopper!.cartId, email: shopper!.email }]);
+    const move = (change: Partial<Parameters<typeof transferStock>[0]>) =>
+      transferStock({ variantId: product.variantId, fromLocationId: from!.id, toLocationId: to!.id, quantity: 1, reason: "rebalance", actorId: null, ...change });
+    const before = await levelsAtOnly(product.variantId, [from!.id, to!.id, closed!.id]);
+
+    for (const quantity of [0, -2, 1.5]) await expectDomainError(move({ quantity }), "invalid_request");
+    await expectDomainError(move({ toLocationId: from!.id }), "invalid_request");
+    await expectDomainError(move({ toLocationId: "00000000-0000-4000-8000-0000000000ff" }), "not_found");
+    await expectDomainError(move({ fromLocationId: "not-a-location" }), "not_found");
+    await expectDomainError(move({ toLocationId: closed!.id }), "location_inactive");
+    // Two of the five are held: three are free.
+    const tooMany = await expectDomainError(move({ quantity: 4 }), "invariant_violation");
+    expect(tooMany.details).toMatchObject({ free: 3 });
+
+    expect(await levelsAtOnly(product.variantId, [from!.id, to!.id, closed!.id])).toEqual(before);
+    const [transfers] = await db.execute<{ n: number }>(sql`select count(*)::int as n from stock_movements where variant_id = ${product.variantId} and kind = 'transfer'`);
+    expect(transfers!.n).toBe(0);
+    // What is free moves, both ledger rows at once.
+    const moved = await move({ quantity: 3 });
+    expect(moved.from).toMatchObject({ locationId: from!.id, onHand: 2, reserved: 2, available: 0 });
+    expect(moved.to).toMatchObject({ locationId: to!.id, onHand: 3, available: 3 });
     expect((await reconcileStock()).problems).toEqual([]);
   });
 });
