@@ -18,6 +18,7 @@ import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { db } from "@/db/client";
+import { setCartLineQuantity } from "@/lib/cart";
 import { InsufficientStockError, startCheckout } from "@/lib/checkout";
 import { adjustStock, reconcileStock, updateLocation } from "@/lib/inventory";
 import { fulfilOrder } from "@/lib/orders";
@@ -121,6 +122,41 @@ describe("a line takes from the active locations in priority order", () => {
       [at(S.id, a!.id)]: 1,
       [at(M.id, b!.id)]: 1,
       [at(M.id, a!.id)]: 1,
+    });
+    await expectReconciled();
+  });
+});
+
+describe("a checkout started again after its cart changed", () => {
+  it("is held afresh by the rule, its old holds counting as free; refused, it keeps the old holds where they were", async () => {
+    const [first, second] = await makeLocations([35, 36]);
+    const { product, variant } = await emptyProduct();
+    await stockAt(product.id, variant.id, { [first!.id]: 2, [second!.id]: 3 });
+    const where = [first!.id, second!.id];
+    const buyer = await startFor([{ variantId: variant.id, quantity: 3 }]);
+    expect(await holdRowsOf(buyer.checkout.id)).toEqual({ [at(variant.id, first!.id)]: 2, [at(variant.id, second!.id)]: 1 });
+    const other = await startFor([{ variantId: variant.id, quantity: 1 }]);
+    expect(await holdRowsOf(other.checkout.id)).toEqual({ [at(variant.id, second!.id)]: 1 });
+
+    // One more: the 3 it holds come back for the new hold, which takes 4 by the rule (2 + 2).
+    await setCartLineQuantity(buyer.shopper.id, variant.id, 4);
+    const { checkout: again } = await startCheckout(buyer.shopper, { email: buyer.shopper.email });
+    expect(again.id).not.toBe(buyer.checkout.id);
+    expect(await holdRowsOf(again.id)).toEqual({ [at(variant.id, first!.id)]: 2, [at(variant.id, second!.id)]: 2 });
+    expect(await holdRowsOf(buyer.checkout.id)).toEqual({});
+    expect(await levelsAtOnly(variant.id, where)).toEqual({
+      [first!.id]: { on_hand: 2, reserved: 2, allocated: 0 },
+      [second!.id]: { on_hand: 3, reserved: 3, allocated: 0 },
+    });
+    await expectReconciled();
+
+    // One more again is more than there is: refused, and the hold it has stays where it was.
+    await setCartLineQuantity(buyer.shopper.id, variant.id, 5);
+    await expectDomainError(startCheckout(buyer.shopper, { email: buyer.shopper.email }), "insufficient_stock");
+    expect(await holdRowsOf(again.id)).toEqual({ [at(variant.id, first!.id)]: 2, [at(variant.id, second!.id)]: 2 });
+    expect(await levelsAtOnly(variant.id, where)).toEqual({
+      [first!.id]: { on_hand: 2, reserved: 2, allocated: 0 },
+      [second!.id]: { on_hand: 3, reserved: 3, allocated: 0 },
     });
     await expectReconciled();
   });
