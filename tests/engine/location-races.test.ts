@@ -128,11 +128,15 @@ describe("shoppers for the last units spread over three locations", () => {
 
 describe("holds racing a transfer and a write-off at the same location", () => {
   it("no oversell, no negative level; every transfer is done in full or refused with 409", async () => {
-    const [a, b, c] = await makeLocations([30, 31, 32]);
+    const [a, b, c, d] = await makeLocations([30, 31, 32, 33]);
     const product = await makeProductWithVariants({ One: 0 });
     const variant = product.variants.One!;
-    const start = { [a!.id]: 40, [b!.id]: 20, [c!.id]: 0 };
+    const start = { [a!.id]: 40, [b!.id]: 20, [c!.id]: 0, [d!.id]: 30 };
     await stockAt(product.id, variant.id, start);
+    // A store room no hold draws on: its units can only leave by transfer, so moving them into the hot location
+    // always succeeds, however fast the shoppers empty it.
+    await updateLocation(d!.id, { active: false });
+    const all = [a!.id, b!.id, c!.id, d!.id];
     const shoppers = await shoppersWithVariantCarts(Array.from({ length: 100 }, (_, i) => [{ variantId: variant.id, quantity: 1 + (i % 2) }]));
 
     type Move = { from: string; to: string; quantity: number; done: boolean };
@@ -159,6 +163,7 @@ describe("holds racing a transfer and a write-off at the same location", () => {
       }
     };
     const operatorTasks = Array.from({ length: 12 }, (_, j) => [
+      () => transfer(d!.id, a!.id, 2),
       () => transfer(a!.id, c!.id, 3),
       () => transfer(b!.id, a!.id, 2),
       () => transfer(c!.id, b!.id, 1),
@@ -182,8 +187,9 @@ describe("holds racing a transfer and a write-off at the same location", () => {
       onHand[m.to]! += m.quantity;
     }
     for (const w of writeOffs.filter((w) => w.done)) onHand[w.at]! -= w.quantity;
-    const levels = await levelsAtOnly(variant.id, [a!.id, b!.id, c!.id]);
-    for (const id of [a!.id, b!.id, c!.id]) expect(levels[id]!.on_hand).toBe(onHand[id]);
+    const levels = await levelsAtOnly(variant.id, all);
+    for (const id of all) expect(levels[id]!.on_hand).toBe(onHand[id]);
+    expect(levels[d!.id]).toEqual({ on_hand: 6, reserved: 0, allocated: 0 });
     const transferRows = await db.execute<{ location_id: string; on_hand_delta: number }>(sql`
       select location_id, on_hand_delta from stock_movements where variant_id = ${variant.id} and kind = 'transfer'`);
     expect(transferRows).toHaveLength(2 * moves.filter((m) => m.done).length);
