@@ -18,7 +18,7 @@ import { describe, expect, it } from "vitest";
 import { db } from "@/db/client";
 import { addToCart } from "@/lib/cart";
 import { cancelCheckout, InsufficientStockError, startCheckout } from "@/lib/checkout";
-import { adjustStock, expireStaleHolds, holdCarts, reconcileStock, transferStock, updateLocation } from "@/lib/inventory";
+import { adjustStock, expireStaleHolds, holdCarts, holdQueueStats, reconcileStock, transferStock, updateLocation } from "@/lib/inventory";
 import { fulfilOrder } from "@/lib/orders";
 import { TEST_CARDS } from "@/lib/payments";
 import { DomainError } from "@/lib/platform/errors";
@@ -103,7 +103,13 @@ describe("shoppers for the last units spread over three locations", () => {
     const quantities = Array.from({ length: 60 }, (_, i) => 1 + (i % 3));
     const shoppers = await shoppersWithVariantCarts(quantities.map((quantity) => [{ variantId: variant.id, quantity }]));
 
+    const before = holdQueueStats();
     const settled = await Promise.allSettled(shoppers.map((s) => startCheckout(s, { email: s.email })));
+
+    // Starts over several locations still travel together: a few batches, not one transaction per shopper.
+    const after = holdQueueStats();
+    expect(after.requests - before.requests).toBe(60);
+    expect(after.batches - before.batches).toBeLessThan(60 / 5);
 
     const failures = settled.flatMap((s) => (s.status === "rejected" ? [s.reason as unknown] : []));
     for (const f of failures) expect(f).toBeInstanceOf(InsufficientStockError);
