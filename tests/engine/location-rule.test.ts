@@ -22,11 +22,13 @@ import { setCartLineQuantity } from "@/lib/cart";
 import { InsufficientStockError, startCheckout } from "@/lib/checkout";
 import { adjustStock, reconcileStock, updateLocation } from "@/lib/inventory";
 import { fulfilOrder } from "@/lib/orders";
-import { TEST_CARDS } from "@/lib/payments";
+import { setPaymentProvider, TEST_CARDS } from "@/lib/payments";
+import { testPaymentProvider } from "@/lib/payments/test-provider";
 import { cancelOrderWithFailedPayment } from "@/lib/payments/after-order";
-import { expectDomainError, MAIN_LOCATION_ID, payInFull, timeTravelHolds } from "../support/fixtures";
+import { checkoutStatus, expectDomainError, MAIN_LOCATION_ID, payInFull, timeTravelHolds } from "../support/fixtures";
 import { allocationsOf, at, holdRowsOf, levelsAtOnly, makeLocations, movementsAt, stockAt } from "../support/locations";
 import { makeProductWithVariants, shopperWithVariantCart } from "../support/variants";
+import { until } from "../support/wait";
 
 async function expectReconciled() {
   const report = await reconcileStock();
@@ -261,6 +263,45 @@ describe("a checkout whose holds lapsed", () => {
       [second!.id]: { on_hand: 2, reserved: 0, allocated: 0 },
     });
     await expectReconciled();
+  });
+});
+
+describe("a payment the bank confirms after the checkout's holds lapsed", () => {
+  it("allocates the order by the rule from what is free when it is placed", async () => {
+    const [first, second] = await makeLocations([55, 56]);
+    const { product, variant } = await emptyProduct();
+    await stockAt(product.id, variant.id, { [first!.id]: 2, [second!.id]: 4 });
+    const buyer = await startFor([{ variantId: variant.id, quantity: 3 }]);
+    expect(await holdRowsOf(buyer.checkout.id)).toEqual({ [at(variant.id, first!.id)]: 2, [at(variant.id, second!.id)]: 1 });
+    // The provider's answer waits while the holds lapse and another shopper takes the first location's units.
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    setPaymentProvider({
+      ...testPaymentProvider,
+      authorize: async (request) => {
+        await answered;
+        return testPaymentProvider.authorize(request);
+      },
+    });
+    try {
+      const paying = payInFull({ checkoutId: buyer.checkout.id, shopperId: buyer.shopper.id, cardNumber: TEST_CARDS.succeeds, idempotencyKey: "slow" });
+      await until("the checkout being paid", async () => (await checkoutStatus(buyer.checkout.id)) === "paying");
+      await timeTravelHolds(buyer.checkout.id);
+      const other = await startFor([{ variantId: variant.id, quantity: 2 }]);
+      expect(await holdRowsOf(other.checkout.id)).toEqual({ [at(variant.id, first!.id)]: 2 });
+      answer();
+      const order = await paying;
+
+      expect(await allocationsOf(order.id)).toEqual({ [at(variant.id, second!.id)]: { quantity: 3, fulfilled: 0 } });
+      expect(await levelsAtOnly(variant.id, [first!.id, second!.id])).toEqual({
+        [first!.id]: { on_hand: 2, reserved: 2, allocated: 0 },
+        [second!.id]: { on_hand: 4, reserved: 0, allocated: 3 },
+      });
+      await expectReconciled();
+    } finally {
+      answer();
+      setPaymentProvider(undefined);
+    }
   });
 });
 
