@@ -55,11 +55,29 @@ function nameTaken(name: string): DomainError {
 
 const isUniqueViolation = (error: unknown) => (error as { code?: string } | null)?.code === "23505";
 
+/** The most a priority may be either side of zero (the table's check). */
+const MAX_PRIORITY = 1_000_000;
+
+/**
+ * A name and priority the table would refuse are a 400 here, not a database error: zod checks them at the
+ * boundary, and this keeps every other caller (scripts, seeds) to the same rule.
+ */
+function checkLocationInput(input: { name?: string | undefined; priority?: number | undefined }): void {
+  if (input.name !== undefined) {
+    const length = input.name.trim().length;
+    if (length < 1 || length > 80) throw new DomainError("invalid_request", "A location's name is 1 to 80 characters.", { field: "name" });
+  }
+  if (input.priority !== undefined && (!Number.isInteger(input.priority) || Math.abs(input.priority) > MAX_PRIORITY)) {
+    throw new DomainError("invalid_request", `A priority is a whole number from -${MAX_PRIORITY} to ${MAX_PRIORITY}.`, { field: "priority" });
+  }
+}
+
 /**
  * A new location, active, with an empty stock row for every variant. Without a priority it comes after every
  * other (it is drawn on last).
  */
 export async function createLocation(input: { name: string; priority?: number | undefined }): Promise<LocationView> {
+  checkLocationInput(input);
   try {
     return await db.transaction(async (tx) => {
       const [last] = await tx
@@ -105,6 +123,7 @@ export async function updateLocation(
   change: { name?: string | undefined; priority?: number | undefined; active?: boolean | undefined },
 ): Promise<LocationView> {
   if (!isUuid(locationId)) throw notFound("location");
+  checkLocationInput(change);
   try {
     return await db.transaction(async (tx) => {
       // Every location row locked, in id order: two admins deactivating the last two at once cannot both succeed.

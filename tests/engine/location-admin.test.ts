@@ -131,3 +131,26 @@ describe("a transfer the shop cannot make", () => {
     expect((await reconcileStock()).problems).toEqual([]);
   });
 });
+
+describe("a location the table would refuse", () => {
+  it("is a 400 naming the field, and nothing is written", async () => {
+    const [kept] = await makeLocations([160]);
+    const count = async () => (await db.execute<{ n: number }>(sql`select count(*)::int as n from locations`))[0]!.n;
+    const before = await count();
+    for (const name of ["", "   ", "x".repeat(81)]) {
+      expect((await expectDomainError(createLocation({ name }), "invalid_request")).details).toEqual({ field: "name" });
+      expect((await expectDomainError(updateLocation(kept!.id, { name }), "invalid_request")).details).toEqual({ field: "name" });
+    }
+    for (const priority of [1.5, 1_000_001, -1_000_001, Number.NaN]) {
+      expect((await expectDomainError(createLocation({ name: "Annex", priority }), "invalid_request")).details).toEqual({ field: "priority" });
+      expect((await expectDomainError(updateLocation(kept!.id, { priority }), "invalid_request")).details).toEqual({ field: "priority" });
+    }
+    expect(await count()).toBe(before);
+    const [row] = await db.execute<{ name: string; priority: number }>(sql`select name, priority from locations where id = ${kept!.id}`);
+    expect(row).toEqual({ name: kept!.name, priority: 160 });
+    // The bounds themselves are fine.
+    const edge = await createLocation({ name: `${"y".repeat(78)}${Math.random().toString(36).slice(2, 4)}`, priority: -1_000_000 });
+    expect(edge).toMatchObject({ priority: -1_000_000, active: true });
+    await updateLocation(edge.id, { active: false });
+  });
+});
