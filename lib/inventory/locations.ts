@@ -55,11 +55,29 @@ function nameTaken(name: string): DomainError {
 
 const isUniqueViolation = (error: unknown) => (error as { code?: string } | null)?.code === "23505";
 
+/** The most a priority may be either side of zero (the table's check). */
+const MAX_PRIORITY = 1_000_000;
+
+/**
+ * A name and priority the table would refuse are a 400 here, not a database error: zod checks them at the
+ * boundary, and this keeps every other caller (scripts, seeds) to the same rule.
+ */
+function checkLocationInput(input: { name?: string | undefined; priority?: number | undefined }): void {
+  if (input.name !== undefined) {
+    const length = input.name.trim().length;
+    if (length < 1 || length > 80) throw new DomainError("invalid_request", "A location's name is 1 to 80 characters.", { field: "name" });
+  }
+  if (input.priority !== undefined && (!Number.isInteger(input.priority) || Math.abs(input.priority) > MAX_PRIORITY)) {
+    throw new DomainError("invalid_request", `A priority is a whole number from -${MAX_PRIORITY} to ${MAX_PRIORITY}.`, { field: "priority" });
+  }
+}
+
 /**
  * A new location, active, with an empty stock row for every variant. Without a priority it comes after every
  * other (it is drawn on last).
  */
 export async function createLocation(input: { name: string; priority?: number | undefined }): Promise<LocationView> {
+  checkLocationInput(input);
   try {
     return await db.transaction(async (tx) => {
       const [last] = await tx
@@ -69,6 +87,11 @@ export async function createLocation(input: { name: string; priority?: number | 
         .insert(locations)
         .values({ name: input.name.trim(), priority: input.priority ?? last!.priority + 1 })
         .returning(locationFields);
+      // A variant being made meanwhile reads the locations before this one commits, and this insert would not see
+      // it: SHARE waits for variants being made to commit and holds new ones back until this location is there,
+      // so every variant gets a row here, from this insert or from its own.
+      // Raw SQL: LOCK TABLE, which the builder cannot say.
+      await tx.execute(sql`lock table ${productVariants} in share mode`);
       // Raw SQL: insert … select of every variant, which the builder says only as a select of its own.
       await tx.insert(stockLevels).select(
         tx
@@ -100,10 +123,14 @@ export async function updateLocation(
   change: { name?: string | undefined; priority?: number | undefined; active?: boolean | undefined },
 ): Promise<LocationView> {
   if (!isUuid(locationId)) throw notFound("location");
+  checkLocationInput(change);
   try {
     return await db.transaction(async (tx) => {
       // Every location row locked, in id order: two admins deactivating the last two at once cannot both succeed.
-      const all = await tx.select(locationFields).from(locations).orderBy(asc(locations.id)).for("update");
+      // NO KEY UPDATE, not UPDATE: every ledger row, allocation and stock row takes a key-share lock on its
+      // location (the foreign key), in the order of its own entries; FOR UPDATE would make each stock write at
+      // these locations wait for this edit, and deadlock with one that had already written at a later location.
+      const all = await tx.select(locationFields).from(locations).orderBy(asc(locations.id)).for("no key update");
       const location = all.find((l) => l.id === locationId);
       if (!location) throw notFound("location");
       if (change.active === false && location.active && !all.some((l) => l.id !== locationId && l.active)) {
@@ -155,6 +182,10 @@ export async function transferStock(input: {
   reason: string;
   actorId: string | null;
 }): Promise<{ variantId: string; from: TransferSide; to: TransferSide }> {
+  // Zod checks this at the boundary; here too, since a negative move would slip past the free-units check.
+  if (!Number.isInteger(input.quantity) || input.quantity <= 0) {
+    throw new DomainError("invalid_request", "Move a whole number of units, at least 1.", { field: "quantity" });
+  }
   if (input.fromLocationId === input.toLocationId) {
     throw new DomainError("invalid_request", "Choose two different locations to move stock between.", { field: "toLocationId" });
   }

@@ -5,7 +5,7 @@ import { db } from "@/db/client";
 import { checkouts, locations, orderAllocations, orderLines, orders, payments, products, users, type OrderStatus, type PaymentStatus } from "@/db/schema";
 import { DomainError, notFound } from "../platform/errors";
 import { isUuid } from "../platform/ids";
-import { fulfilOrderUnits } from "../inventory";
+import { fulfilOrderUnits, resolveLocation } from "../inventory";
 import { anchoredCondition, anchoredOrderBy, containsPattern, decodeAnchoredCursor, toAnchoredPage, type AnchoredOrder, type Page } from "../platform/paging";
 import type { VariantLine } from "../catalog/variants";
 
@@ -171,6 +171,8 @@ export async function fulfilOrder(orderId: string, actorId: string | null, optio
     if (payment && payment.status !== "captured") {
       throw new DomainError("conflict", "This order's payment has not been captured: retry the capture (or cancel the order) before shipping it.");
     }
+    // A location that does not exist is a 404, not an order with nothing to ship there.
+    if (options.locationId !== undefined) await resolveLocation(tx, options.locationId);
     const { shipped, unitsLeft } = await fulfilOrderUnits(tx, orderId, { actorId, locationId: options.locationId });
     if (shipped.length === 0 && unitsLeft > 0) return;
     await tx

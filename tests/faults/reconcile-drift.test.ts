@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pool } from "@/db/client";
 import { cancelCheckout, startCheckout } from "@/lib/checkout";
 import { endTestProviderConnections } from "@/lib/payments/test-provider";
-import { makeProduct, sellUnits, shopperWithCart } from "../support/fixtures";
+import { MAIN_LOCATION_ID, makeProduct, sellUnits, shopperWithCart } from "../support/fixtures";
 import { runReconcileCli } from "./support";
 
 const fileDatabase = process.env.TEST_DATABASE_NAME!;
@@ -159,8 +159,8 @@ const drifts: [string, (sql: postgres.Sql) => Promise<unknown>, string, RegExp][
   [
     "a checkout's ledger that is not what it holds (the product's total unchanged)",
     (sql) => sql`
-      insert into stock_movements (product_id, variant_id, kind, reserved_delta, checkout_id)
-      select ${shop.product}, v.id, m.kind, m.delta, m.checkout_id::uuid
+      insert into stock_movements (product_id, variant_id, location_id, kind, reserved_delta, checkout_id)
+      select ${shop.product}, v.id, ${MAIN_LOCATION_ID}, m.kind, m.delta, m.checkout_id::uuid
       from product_variants v, (values ('reserve', 1, ${shop.active}), ('release', -1, ${shop.cancelled})) as m(kind, delta, checkout_id)
       where v.product_id = ${shop.product}`,
     "each checkout's ledger equals what it still holds",
@@ -169,8 +169,8 @@ const drifts: [string, (sql: postgres.Sql) => Promise<unknown>, string, RegExp][
   [
     "an order's ledger that is not what it has allocated (the product's total unchanged)",
     (sql) => sql`
-      insert into stock_movements (product_id, variant_id, kind, allocated_delta, order_id)
-      select ${shop.product}, v.id, m.kind, m.delta, m.order_id::uuid
+      insert into stock_movements (product_id, variant_id, location_id, kind, allocated_delta, order_id)
+      select ${shop.product}, v.id, ${MAIN_LOCATION_ID}, m.kind, m.delta, m.order_id::uuid
       from product_variants v, (values ('allocate', 1, ${shop.firstOrder}), ('fulfil', -1, ${shop.secondOrder})) as m(kind, delta, order_id)
       where v.product_id = ${shop.product}`,
     "each order's ledger equals what it still has allocated",

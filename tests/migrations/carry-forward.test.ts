@@ -6,10 +6,20 @@ import crypto from "node:crypto";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { runMigrations } from "@/db/migrate";
+import { pool } from "@/db/client";
+import { startCheckout } from "@/lib/checkout";
+import { reconcileStock } from "@/lib/inventory";
+import { fulfilOrder } from "@/lib/orders";
+import { TEST_CARDS } from "@/lib/payments";
+import { endTestProviderConnections } from "@/lib/payments/test-provider";
+import { payInFull } from "../support/fixtures";
+import { shopperWithVariantCart } from "../support/variants";
 
 const serverUrl = inject("serverUrl");
 const admin = postgres(serverUrl, { max: 1, onnotice: () => {} });
 const created: string[] = [];
+/** The location migration 0009 puts every shop's stock at, "Main". */
+const MAIN = "00000000-0000-4000-8000-000000000001";
 
 /** A new, empty database on the test server, with the first `count` migrations applied. */
 async function databaseAt(count: number): Promise<{ url: string; sql: postgres.Sql }> {
@@ -191,7 +201,156 @@ describe("migration 0008 (variants: the unit of stock)", () => {
     // Two variants of one product each keep their own stock row.
     const [second] = await sql`insert into product_variants (product_id, sku, options, price_cents)
       values (${ids.mug}, 'OLD-MUG-RED', ${sql.json({ Colour: "Red" })}, 900) returning id`;
-    await sql`insert into stock_levels (variant_id, product_id, on_hand) values (${second!.id}, ${ids.mug}, 1)`;
+    await sql`insert into stock_levels (variant_id, location_id, product_id, on_hand) values (${second!.id}, ${MAIN}, ${ids.mug}, 1)`;
     await expect(sql`update stock_levels set reserved = 2 where variant_id = ${second!.id}`).rejects.toThrow(/stock_never_oversold/);
+  });
+});
+
+describe("migration 0009 (locations: every shop's stock at Main)", () => {
+  // This case checks the migrated shop with lib/ itself, whose pool connects (lazily) to this file's database:
+  // that database is made afresh here at 0000–0008, filled, and migrated, before anything of lib/ connects.
+  const fileDatabase = process.env.TEST_DATABASE_NAME!;
+  const fileUrl = process.env.DATABASE_URL!;
+  let sql: postgres.Sql;
+  const ids = { shopper: "", lamp: "", shirt: "", lampV: "", shirtS: "", shirtM: "", live: "", paid: "", shipped: "", paidOrder: "", shippedOrder: "" };
+  let ledgerRows = 0;
+
+  beforeAll(async () => {
+    await admin.unsafe(`drop database if exists ${fileDatabase} with (force)`);
+    await admin.unsafe(`create database ${fileDatabase}`);
+    await runMigrations(fileUrl, { count: 9 });
+    sql = postgres(fileUrl, { max: 1, onnotice: () => {} });
+    // A shop under 0008: a lamp (one variant) and a shirt in two sizes, a live checkout holding both, a paid
+    // order not yet shipped and a shipped one, with the ledger that made every level.
+    const [s] = await sql`insert into users (kind) values ('guest') returning id`;
+    ids.shopper = s!.id;
+    const [lamp] = await sql`insert into products (slug, name, price_cents) values ('brass-lamp', 'Brass Lamp', 4000) returning id`;
+    const [shirt] = await sql`insert into products (slug, name, price_cents) values ('linen-shirt', 'Linen Shirt', 3000) returning id`;
+    ids.lamp = lamp!.id;
+    ids.shirt = shirt!.id;
+    await sql`insert into product_options (product_id, position, name, values) values (${ids.shirt}, 0, 'Size', ${["S", "M"]})`;
+    const [lv] = await sql`insert into product_variants (product_id, sku, price_cents) values (${ids.lamp}, 'BRASS-LAMP', 4000) returning id`;
+    const [sv] = await sql`insert into product_variants (product_id, sku, options, price_cents, position)
+      values (${ids.shirt}, 'LINEN-S', ${sql.json({ Size: "S" })}, 3000, 0) returning id`;
+    const [mv] = await sql`insert into product_variants (product_id, sku, options, price_cents, position)
+      values (${ids.shirt}, 'LINEN-M', ${sql.json({ Size: "M" })}, 3000, 1) returning id`;
+    ids.lampV = lv!.id;
+    ids.shirtS = sv!.id;
+    ids.shirtM = mv!.id;
+    await sql`insert into stock_levels (variant_id, product_id, on_hand, reserved, allocated) values
+      (${ids.lampV}, ${ids.lamp}, 10, 2, 3), (${ids.shirtS}, ${ids.shirt}, 3, 0, 0), (${ids.shirtM}, ${ids.shirt}, 4, 1, 0)`;
+    const [theCart] = await sql`insert into carts (shopper_id) values (${ids.shopper}) returning id`;
+    const cart = async () => theCart!.id as string;
+    // Started at a whole millisecond, as the hold batch writes it (from a JavaScript Date).
+    const [live] = await sql`insert into checkouts (cart_id, shopper_id, email, total_cents, started_at, expires_at, hard_expires_at)
+      values (${await cart()}, ${ids.shopper}, 'live@shop.test', 11000, date_trunc('milliseconds', now()),
+              now() + interval '10 minutes', now() + interval '1 hour') returning id`;
+    ids.live = live!.id;
+    const ended = async (total: number) =>
+      (
+        await sql`insert into checkouts (cart_id, shopper_id, status, ended_by, email, total_cents, started_at, expires_at, hard_expires_at, ended_at)
+          values (${await cart()}, ${ids.shopper}, 'completed', 'payment', 'paid@shop.test', ${total},
+                  now() - interval '1 day', now() - interval '1 day', now() - interval '1 day', now() - interval '1 day') returning id`
+      )[0]!.id as string;
+    ids.paid = await ended(12000);
+    ids.shipped = await ended(11000);
+    await sql`insert into reservations (checkout_id, shopper_id, product_id, variant_id, quantity, unit_price_cents, status, expires_at) values
+      (${ids.live}, ${ids.shopper}, ${ids.lamp}, ${ids.lampV}, 2, 4000, 'active', now() + interval '10 minutes'),
+      (${ids.live}, ${ids.shopper}, ${ids.shirt}, ${ids.shirtM}, 1, 3000, 'active', now() + interval '10 minutes'),
+      (${ids.paid}, ${ids.shopper}, ${ids.lamp}, ${ids.lampV}, 3, 4000, 'allocated', now()),
+      (${ids.shipped}, ${ids.shopper}, ${ids.lamp}, ${ids.lampV}, 2, 4000, 'allocated', now()),
+      (${ids.shipped}, ${ids.shopper}, ${ids.shirt}, ${ids.shirtM}, 1, 3000, 'allocated', now())`;
+    const [paidOrder] = await sql`insert into orders (checkout_id, shopper_id, email, total_cents, payment_reference)
+      values (${ids.paid}, ${ids.shopper}, 'paid@shop.test', 12000, 'ref_paid') returning id`;
+    const [shippedOrder] = await sql`insert into orders (checkout_id, shopper_id, email, status, total_cents, payment_reference, fulfilled_at)
+      values (${ids.shipped}, ${ids.shopper}, 'paid@shop.test', 'fulfilled', 11000, 'ref_shipped', now()) returning id`;
+    ids.paidOrder = paidOrder!.id;
+    ids.shippedOrder = shippedOrder!.id;
+    await sql`insert into order_lines (order_id, product_id, variant_id, name, sku, options, quantity, unit_price_cents) values
+      (${ids.paidOrder}, ${ids.lamp}, ${ids.lampV}, 'Brass Lamp', 'BRASS-LAMP', '{}', 3, 4000),
+      (${ids.shippedOrder}, ${ids.lamp}, ${ids.lampV}, 'Brass Lamp', 'BRASS-LAMP', '{}', 2, 4000),
+      (${ids.shippedOrder}, ${ids.shirt}, ${ids.shirtM}, 'Linen Shirt', 'LINEN-M', ${sql.json({ Size: "M" })}, 1, 3000)`;
+    const move = (product: string, variant: string, kind: string, d: { onHand?: number; reserved?: number; allocated?: number }, refs: { checkout?: string; order?: string } = {}) =>
+      sql`insert into stock_movements (product_id, variant_id, kind, on_hand_delta, reserved_delta, allocated_delta, checkout_id, order_id)
+        values (${product}, ${variant}, ${kind}, ${d.onHand ?? 0}, ${d.reserved ?? 0}, ${d.allocated ?? 0}, ${refs.checkout ?? null}, ${refs.order ?? null})`;
+    const lampMoves = [
+      move(ids.lamp, ids.lampV, "receive", { onHand: 12 }),
+      move(ids.lamp, ids.lampV, "reserve", { reserved: 3 }, { checkout: ids.paid }),
+      move(ids.lamp, ids.lampV, "allocate", { reserved: -3, allocated: 3 }, { checkout: ids.paid, order: ids.paidOrder }),
+      move(ids.lamp, ids.lampV, "reserve", { reserved: 2 }, { checkout: ids.shipped }),
+      move(ids.lamp, ids.lampV, "allocate", { reserved: -2, allocated: 2 }, { checkout: ids.shipped, order: ids.shippedOrder }),
+      move(ids.lamp, ids.lampV, "fulfil", { onHand: -2, allocated: -2 }, { order: ids.shippedOrder }),
+      move(ids.lamp, ids.lampV, "reserve", { reserved: 2 }, { checkout: ids.live }),
+    ];
+    const shirtMoves = [
+      move(ids.shirt, ids.shirtS, "receive", { onHand: 3 }),
+      move(ids.shirt, ids.shirtM, "receive", { onHand: 5 }),
+      move(ids.shirt, ids.shirtM, "reserve", { reserved: 1 }, { checkout: ids.shipped }),
+      move(ids.shirt, ids.shirtM, "allocate", { reserved: -1, allocated: 1 }, { checkout: ids.shipped, order: ids.shippedOrder }),
+      move(ids.shirt, ids.shirtM, "fulfil", { onHand: -1, allocated: -1 }, { order: ids.shippedOrder }),
+      move(ids.shirt, ids.shirtM, "reserve", { reserved: 1 }, { checkout: ids.live }),
+    ];
+    for (const m of [...lampMoves, ...shirtMoves]) await m;
+    ledgerRows = lampMoves.length + shirtMoves.length;
+
+    await runMigrations(fileUrl);
+  });
+
+  afterAll(async () => {
+    await sql?.end();
+    await pool.end();
+    await endTestProviderConnections();
+  });
+
+  it("has one location, Main, holding every level as it was", async () => {
+    expect(await sql`select id, name, priority, active from locations`).toEqual([{ id: MAIN, name: "Main", priority: 0, active: true }]);
+    expect(await sql`select variant_id, location_id, on_hand, reserved, allocated from stock_levels order by on_hand`).toEqual([
+      { variant_id: ids.shirtS, location_id: MAIN, on_hand: 3, reserved: 0, allocated: 0 },
+      { variant_id: ids.shirtM, location_id: MAIN, on_hand: 4, reserved: 1, allocated: 0 },
+      { variant_id: ids.lampV, location_id: MAIN, on_hand: 10, reserved: 2, allocated: 3 },
+    ]);
+  });
+
+  it("puts every hold and every ledger row at Main, and allocates every order line there (shipped ones shipped)", async () => {
+    const holds = await sql`select checkout_id, variant_id, location_id, quantity, status from reservations order by checkout_id, variant_id`;
+    expect(holds).toHaveLength(5);
+    expect(holds.every((h) => h.location_id === MAIN)).toBe(true);
+    expect(await sql`select count(*)::int as n, count(*) filter (where location_id = ${MAIN})::int as at_main from stock_movements`).toEqual([
+      { n: ledgerRows, at_main: ledgerRows },
+    ]);
+    const allocations = await sql`select order_id, variant_id, location_id, product_id, quantity, fulfilled from order_allocations`;
+    expect(allocations).toHaveLength(3);
+    expect(allocations).toEqual(
+      expect.arrayContaining([
+        { order_id: ids.paidOrder, variant_id: ids.lampV, location_id: MAIN, product_id: ids.lamp, quantity: 3, fulfilled: 0 },
+        { order_id: ids.shippedOrder, variant_id: ids.lampV, location_id: MAIN, product_id: ids.lamp, quantity: 2, fulfilled: 2 },
+        { order_id: ids.shippedOrder, variant_id: ids.shirtM, location_id: MAIN, product_id: ids.shirt, quantity: 1, fulfilled: 1 },
+      ]),
+    );
+  });
+
+  it("reconciles, and holds, pays and ships as before, at Main", async () => {
+    expect(await reconcileStock()).toMatchObject({ ok: true, problems: [] });
+    // The live checkout from before the migration is paid: its holds are allocated at Main.
+    const liveOrder = await payInFull({ checkoutId: ids.live, shopperId: ids.shopper, cardNumber: TEST_CARDS.succeeds, idempotencyKey: "after-0009" });
+    expect(
+      await sql`select variant_id, location_id, quantity from order_allocations where order_id = ${liveOrder.id} order by quantity`,
+    ).toEqual([
+      { variant_id: ids.shirtM, location_id: MAIN, quantity: 1 },
+      { variant_id: ids.lampV, location_id: MAIN, quantity: 2 },
+    ]);
+    // A new shopper holds and pays; the order from before the migration and the new one ship.
+    const shopper = await shopperWithVariantCart([{ variantId: ids.shirtS, quantity: 2 }]);
+    const { checkout } = await startCheckout(shopper, { email: shopper.email });
+    expect(await sql`select location_id, quantity from reservations where checkout_id = ${checkout.id}`).toEqual([{ location_id: MAIN, quantity: 2 }]);
+    const order = await payInFull({ checkoutId: checkout.id, shopperId: shopper.id, cardNumber: TEST_CARDS.succeeds, idempotencyKey: "new-after-0009" });
+    expect((await fulfilOrder(ids.paidOrder, null)).status).toBe("fulfilled");
+    expect((await fulfilOrder(order.id, null, { locationId: MAIN })).status).toBe("fulfilled");
+    expect(await sql`select variant_id, on_hand, reserved, allocated from stock_levels where location_id = ${MAIN} order by on_hand`).toEqual([
+      { variant_id: ids.shirtS, on_hand: 1, reserved: 0, allocated: 0 },
+      { variant_id: ids.shirtM, on_hand: 4, reserved: 0, allocated: 1 },
+      { variant_id: ids.lampV, on_hand: 7, reserved: 0, allocated: 2 },
+    ]);
+    expect(await reconcileStock()).toMatchObject({ ok: true, problems: [] });
   });
 });

@@ -1,8 +1,8 @@
 /**
  * Products with opening stock, written in one statement the way lib/catalog.ts createProduct writes them
- * (product, stock level, and an opening-stock ledger row when there is stock). The one way tests, fault tests
- * and the bench make products on a database of their own; engine tests on the file's database use
- * tests/support/fixtures.ts makeProduct, which calls createProduct itself.
+ * (product, a stock row at every location, and an opening-stock ledger row at the first location by priority when
+ * there is stock). The one way tests, fault tests and the bench make products on a database of their own; engine
+ * tests on the file's database use tests/support/fixtures.ts makeProduct, which calls createProduct itself.
  */
 import postgres, { type Sql } from "postgres";
 
@@ -35,13 +35,17 @@ export async function insertProducts(sql: Sql, specs: ProductSpec[]): Promise<Se
       insert into product_variants (product_id, sku, price_cents)
       select p.id, upper(p.slug), s.price_cents from product p join spec s using (slug)
       returning id, product_id
+    ), first_location as (
+      select id from locations order by active desc, priority, id limit 1
     ), level as (
-      insert into stock_levels (product_id, variant_id, on_hand)
-      select p.id, v.id, s.on_hand from product p join spec s using (slug) join variant v on v.product_id = p.id
+      insert into stock_levels (product_id, variant_id, location_id, on_hand)
+      select p.id, v.id, l.id, case when l.id = f.id then s.on_hand else 0 end
+      from product p join spec s using (slug) join variant v on v.product_id = p.id
+      cross join locations l cross join first_location f
     ), ledger as (
-      insert into stock_movements (product_id, variant_id, kind, on_hand_delta, reason)
-      select p.id, v.id, 'receive', s.on_hand, 'opening stock'
-      from product p join spec s using (slug) join variant v on v.product_id = p.id where s.on_hand > 0
+      insert into stock_movements (product_id, variant_id, location_id, kind, on_hand_delta, reason)
+      select p.id, v.id, f.id, 'receive', s.on_hand, 'opening stock'
+      from product p join spec s using (slug) join variant v on v.product_id = p.id cross join first_location f where s.on_hand > 0
     )
     select id, slug from product`;
   const idOf = new Map(rows.map((r) => [r.slug, r.id]));
