@@ -148,6 +148,8 @@ const variantSums = (where?: SQL) =>
   db
     .select({
       variantId: stockLevels.variantId,
+      // Tested once per variant (not once per flag).
+      onSale: sql<boolean>`${notInArray(stockLevels.variantId, retiredVariantIds)}`.as("on_sale"),
       onHand: sql<number>`sum(${stockLevels.onHand})::float8`.as("on_hand"),
       reserved: sql<number>`sum(${reservedNow})::float8`.as("reserved"),
       allocated: sql<number>`sum(${stockLevels.allocated})::float8`.as("allocated"),
@@ -162,14 +164,11 @@ const variantSums = (where?: SQL) =>
 type VariantSums = ReturnType<typeof variantSums>;
 
 /** What each filter looks for in a variant's sums: low and sold out only of variants on sale; held anywhere. */
-const variantFlags = (v: { variantId: SQLWrapper; available: SQLWrapper; reserved: SQLWrapper }): Record<Exclude<StockFilter, "all">, SQL> => {
-  const onSale = notInArray(v.variantId, retiredVariantIds);
-  return {
-    low: and(onSale, isLow(v.available))!,
-    sold_out: and(onSale, sql`${v.available} = 0`)!,
-    held: sql`${v.reserved} > 0`,
-  };
-};
+const variantFlags = (v: { onSale: SQLWrapper; available: SQLWrapper; reserved: SQLWrapper }): Record<Exclude<StockFilter, "all">, SQL> => ({
+  low: and(sql`${v.onSale}`, isLow(v.available))!,
+  sold_out: and(sql`${v.onSale}`, sql`${v.available} = 0`)!,
+  held: sql`${v.reserved} > 0`,
+});
 
 /** The variants of the product in scope (the outer query's `products` row). */
 const ofProductInScope = (): ReturnType<VariantSums["as"]> => variantSums(eq(stockLevels.productId, products.id)).as("v");
