@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { db } from "@/db/client";
+import { availableSeries, availableSeriesForAll } from "@/lib/admin/ledger-charts";
 import { reconcileStock } from "@/lib/inventory";
 import { MAIN_LOCATION_ID, makeProduct, timeTravelHolds } from "../support/fixtures";
 import { HttpClient } from "../support/http";
@@ -221,6 +222,10 @@ describe("POST /api/admin/stock/transfer", () => {
       expect.objectContaining({ locationId: MAIN_LOCATION_ID, onHand: 6, available: 6 }),
       expect.objectContaining({ locationId: backRoom, onHand: 4, available: 4 }),
     ]);
+    // On the ledger's chart a transfer is one change that leaves the product's available stock as it was: no dip.
+    expect((await availableSeries(product.id)).map((p) => p.available)).toEqual([10, 10]);
+    const everyProduct = await availableSeriesForAll(60, 1000);
+    expect(everyProduct.find((s) => s.productId === product.id)!.points.map((p) => p.available)).toEqual([10, 10]);
     expect((await reconcileStock()).problems).toEqual([]);
   });
 
