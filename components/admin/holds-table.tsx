@@ -24,7 +24,7 @@ export function HoldsTable({ initial, release, view = {} }: { initial: ActiveHol
 
   return (
     <>
-      <ListSearch action="/admin/holds" label="Search holds" placeholder="Product, SKU or shopper email" q={view.q} />
+      <ListSearch action="/admin/holds" label="Search holds" placeholder="Product, SKU, location or email" q={view.q} />
       <p className="muted small" aria-live="polite">
         {isRefetchError
           ? `Could not refresh: ${error?.message ?? "the server did not answer"}. Retrying…`

@@ -105,8 +105,8 @@ export function StockDashboard({ initial, view, pageSize }: { initial: StockOver
         <div className="admin-scroll">
           <table className="table admin-table">
             <caption>
-              On hand = on the shelf; reserved = held by open checkouts; allocated = sold, not yet shipped. Low, sold-out
-              and held counts are of variants.
+              On hand = on the shelf; reserved = held by open checkouts; allocated = sold, not yet shipped; available =
+              free at active locations. Low, sold-out and held counts are of variants.
             </caption>
             <thead>
               <tr>

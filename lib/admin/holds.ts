@@ -95,7 +95,7 @@ async function queryReservations(where: SQL | undefined, order: SQL, limit: numb
 export interface ReservationQuery {
   status?: ReservationStatus;
   productId?: string;
-  /** Part of the product's name, the variant's SKU or the shopper's email. */
+  /** Part of the product's name, the variant's SKU, the location's name or the shopper's email. */
   q?: string;
   cursor?: string;
   limit?: number;
@@ -131,7 +131,12 @@ export async function listReservations(
     statusFilter(filter.status),
     filter.productId ? eq(reservations.productId, filter.productId) : undefined,
     pattern
-      ? or(ilike(products.name, pattern), ilike(productVariants.sku, pattern), ilike(sql`coalesce(${users.email}, ${checkouts.email})`, pattern))
+      ? or(
+          ilike(products.name, pattern),
+          ilike(productVariants.sku, pattern),
+          ilike(locations.name, pattern),
+          ilike(sql`coalesce(${users.email}, ${checkouts.email})`, pattern),
+        )
       : undefined,
     cursor ? anchoredCondition(order, cursor) : undefined,
   );

@@ -338,6 +338,9 @@ describe("GET /api/admin/stock per location", () => {
       expect.objectContaining({ checkoutId: checkout.id, variantId: product.variantId, sku: variant!.sku, locationId: backRoom, locationName: "Back room", quantity: 2 }),
       expect.objectContaining({ checkoutId: checkout.id, variantId: product.variantId, sku: variant!.sku, locationId: MAIN_LOCATION_ID, locationName: "Main", quantity: 2 }),
     ]);
+    // Searching holds by a location's name finds those drawing on it.
+    const atBackRoom = await get(`/api/admin/reservations?status=active&productId=${product.id}&q=back%20ro`);
+    expect(atBackRoom.body.reservations.map((r: { locationId: string }) => r.locationId)).toEqual([backRoom]);
     const reserves = ((await get(`/api/admin/movements?productId=${product.id}`)).body.movements as Movement[]).filter((m) => m.kind === "reserve");
     expect(reserves.map((m) => [m.locationName, m.variantId, m.sku]).sort()).toEqual([
       ["Back room", product.variantId, variant!.sku],
