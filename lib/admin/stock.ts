@@ -126,7 +126,10 @@ const lapsedUnits = sql<number>`coalesce(${lapsed.quantity}, 0)`;
 
 /** A stock row's levels as shoppers see them: holds whose time is up count as released. */
 const reservedNow = sql<number>`${stockLevels.reserved} - ${lapsedUnits}`;
-/** Its units on sale: free ones at an active location; none at an inactive one (no new hold draws on it). */
+/**
+ * Its units on sale: free ones at an active location; none at an inactive one (no new hold draws on it).
+ * Raw SQL: CASE and greatest(), which the query builder has no words for.
+ */
 const availableNow = sql<number>`(case when ${locations.active}
   then greatest(0, ${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} + ${lapsedUnits}) else 0 end)`;
 
