@@ -10,9 +10,9 @@ import { activeHoldsQuery, adminKeys, type ActiveHolds, type ListView } from "./
 import { Pager } from "./stock-dashboard";
 
 /**
- * Every active hold with a live countdown, measured on the database's clock: the offset between the response's
- * serverTime and the browser's clock when it arrived corrects every later reading, so a wrong browser clock
- * does not matter.
+ * Every active hold with the location it draws on (a line split over locations is a hold at each) and a live
+ * countdown, measured on the database's clock: the offset between the response's serverTime and the browser's
+ * clock when it arrived corrects every later reading, so a wrong browser clock does not matter.
  */
 export function HoldsTable({ initial, release, view = {} }: { initial: ActiveHolds; release: AdminAction; view?: ListView }) {
   const { data, dataUpdatedAt, error, isRefetchError } = useQuery({ ...activeHoldsQuery(view), initialData: initial });
@@ -24,7 +24,7 @@ export function HoldsTable({ initial, release, view = {} }: { initial: ActiveHol
 
   return (
     <>
-      <ListSearch action="/admin/holds" label="Search holds" placeholder="Product, SKU or shopper email" q={view.q} />
+      <ListSearch action="/admin/holds" label="Search holds" placeholder="Product, SKU, location or email" q={view.q} />
       <p className="muted small" aria-live="polite">
         {isRefetchError
           ? `Could not refresh: ${error?.message ?? "the server did not answer"}. Retrying…`
@@ -39,6 +39,7 @@ export function HoldsTable({ initial, release, view = {} }: { initial: ActiveHol
               <tr>
                 <th scope="col">Shopper</th>
                 <th scope="col">Product</th>
+                <th scope="col">Location</th>
                 <th scope="col" className="num">
                   Quantity
                 </th>
@@ -69,6 +70,7 @@ export function HoldsTable({ initial, release, view = {} }: { initial: ActiveHol
                     <td>
                       <span>{name}</span> <code className="small muted admin-sku">{hold.sku}</code>
                     </td>
+                    <td>{hold.locationName}</td>
                     <td className="num">{hold.quantity}</td>
                     <td className="num">
                       <time dateTime={hold.expiresAt} title={left.words} suppressHydrationWarning>

@@ -12,9 +12,12 @@ const kindLabels: Record<MovementView["kind"], string> = {
   transfer: "Moved",
 };
 
+/** A movement in words; a transfer is two movements, one out of a location and one into another. */
+const movementLabel = (m: MovementView) => (m.kind === "transfer" ? (m.onHandDelta < 0 ? "Moved out" : "Moved in") : kindLabels[m.kind]);
+
 /**
- * Stock movements, newest first, with who or what caused each one. Each names its variant by SKU: beside the
- * product's name, or (one product's ledger) in a column of its own when the product comes in several.
+ * Stock movements, newest first, with where and who or what caused each one. Each names its variant by SKU: beside
+ * the product's name, or (one product's ledger) in a column of its own when the product comes in several.
  */
 export function LedgerTable({ movements, showProduct }: { movements: MovementView[]; showProduct: boolean }) {
   if (movements.length === 0) return <p className="muted">No stock movements yet.</p>;
@@ -27,6 +30,7 @@ export function LedgerTable({ movements, showProduct }: { movements: MovementVie
           {showProduct ? <th scope="col">Product</th> : null}
           {showVariant ? <th scope="col">Variant</th> : null}
           <th scope="col">Movement</th>
+          <th scope="col">Location</th>
           <th scope="col" className="num">On hand</th>
           <th scope="col" className="num">Reserved</th>
           <th scope="col" className="num">Allocated</th>
@@ -50,13 +54,14 @@ export function LedgerTable({ movements, showProduct }: { movements: MovementVie
               </td>
             ) : null}
             <td>
-              {kindLabels[m.kind]}
+              {movementLabel(m)}
               {m.orderId ? (
                 <span className="muted"> · order {shortId(m.orderId)}</span>
               ) : m.checkoutId ? (
                 <span className="muted"> · checkout {shortId(m.checkoutId)}</span>
               ) : null}
             </td>
+            <td>{m.locationName}</td>
             <td className="num">{signed(m.onHandDelta)}</td>
             <td className="num">{signed(m.reservedDelta)}</td>
             <td className="num">{signed(m.allocatedDelta)}</td>

@@ -2,12 +2,13 @@
 
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState } from "react";
+import { Fragment, useState } from "react";
 import { Badge } from "@/components/ui/badge";
 import { buttonClass } from "@/components/ui/button";
-import type { StockFilter, StockOverview, StockRow, VariantStockRow } from "@/lib/admin/stock";
+import type { StockFilter, StockOverview, StockRow, VariantLocationRow, VariantStockRow } from "@/lib/admin/stock";
 import { formatTime } from "./format";
 import { LIVE_REFRESH_MS, searchOf, stockQuery, type StockView } from "./queries";
+import "./stock-locations.css";
 
 const filterLabels: Record<StockFilter, string> = { all: "All", low: "Low", sold_out: "Sold out", held: "Held" };
 
@@ -19,6 +20,13 @@ const hrefOf = (view: StockView) => {
 /** A variant's name on the dashboard: its option values ("M / Red"). */
 const variantLabel = (v: VariantStockRow) => Object.values(v.options).join(" / ") || v.sku;
 
+/**
+ * The locations a variant's expanded rows list: none in a one-location shop (its row says it all); otherwise every
+ * active location, and an inactive one only while it still has units (they are not on sale).
+ */
+const shownLocations = (v: VariantStockRow): VariantLocationRow[] =>
+  v.locations.length > 1 ? v.locations.filter((l) => l.active || l.onHand > 0) : [];
+
 /** Whether a variant is what the filter looks for (it is highlighted in the expanded product). */
 const meetsFilter = (v: VariantStockRow, filter: StockFilter) =>
   filter === "low" ? v.low : filter === "sold_out" ? v.soldOut : filter === "held" ? v.reserved > 0 : false;
@@ -26,9 +34,11 @@ const meetsFilter = (v: VariantStockRow, filter: StockFilter) =>
 /**
  * A page of products' stock, polled about every two seconds (only that page, plus the shop's totals); search
  * and the low / sold-out / held filters live in the URL. Low and sold-out rows stand out. A product sold in
- * several variants is one row of sums that expands to its variants' rows; the filters list a product when any
- * of its variants is low, sold out or held, and show it expanded with those variants marked. The counts on the
- * filters and in the totals count variants.
+ * several variants is one row of sums that expands to its variants' rows, and in a shop with several locations
+ * each variant's row is followed by its levels at each location (a one-variant product expands to those); the
+ * filters list a product when any of its variants is low, sold out or held, and show it expanded with those
+ * variants marked. The counts on the filters and in the totals count variants; available counts active
+ * locations only.
  */
 export function StockDashboard({ initial, view, pageSize }: { initial: StockOverview; view: StockView; pageSize: number }) {
   const { data, error, isRefetchError } = useQuery({ ...stockQuery(view, pageSize), initialData: initial });
@@ -95,8 +105,8 @@ export function StockDashboard({ initial, view, pageSize }: { initial: StockOver
         <div className="admin-scroll">
           <table className="table admin-table">
             <caption>
-              On hand = on the shelf; reserved = held by open checkouts; allocated = sold, not yet shipped. Low, sold-out
-              and held counts are of variants.
+              On hand = on the shelf; reserved = held by open checkouts; allocated = sold, not yet shipped; available =
+              free at active locations. Low, sold-out and held counts are of variants.
             </caption>
             <thead>
               <tr>
@@ -133,30 +143,35 @@ function StateBadge({ row, retired = false }: { row: { low: boolean; soldOut: bo
 const rowTone = (row: { low: boolean; soldOut: boolean }) => (row.soldOut ? "is-zero" : row.low ? "is-low" : undefined);
 
 /**
- * One product: a row of its sums and, for a product sold in several variants, its variants' rows, which the
- * product's button shows or hides. A tbody of its own keeps a product and its variants together.
+ * One product: a row of its sums and, for a product sold in several variants, its variants' rows, each followed by
+ * its levels per location when the shop has several; the product's button shows or hides them. A tbody of its own
+ * keeps a product and its rows together.
  */
 function ProductRows({ product: p, filter, open, onToggle }: { product: StockRow; filter: StockFilter; open: boolean; onToggle: () => void }) {
   const several = p.variants.length > 1;
   const only = several ? undefined : p.variants[0];
   const rowId = (v: VariantStockRow) => `variant-${v.id}`;
+  const locationRowId = (v: VariantStockRow, l: VariantLocationRow) => `variant-${v.id}-at-${l.locationId}`;
+  // The rows the product's button shows or hides: its variants' and their locations'.
+  const hiddenRows = p.variants.flatMap((v) => [...(several ? [rowId(v)] : []), ...shownLocations(v).map((l) => locationRowId(v, l))]);
   // What the product's sum hides: some of its variants sold out or low.
   const flagged = [
     p.soldOutVariants > 0 && !p.soldOut ? `${p.soldOutVariants} sold out` : null,
     p.lowVariants > 0 ? `${p.lowVariants} low` : null,
   ].filter(Boolean);
+  const what = several ? `the ${p.variants.length} variants of ${p.name}` : `${p.name} by location`;
   return (
-    <tbody className={several ? "stock-product has-variants" : "stock-product"}>
+    <tbody className={hiddenRows.length > 0 ? "stock-product has-variants" : "stock-product"}>
       <tr className={rowTone(p)}>
         <th scope="row">
           <div className="stock-name">
-            {several ? (
+            {hiddenRows.length > 0 ? (
               <button
                 type="button"
                 className="stock-toggle"
                 aria-expanded={open}
-                aria-controls={p.variants.map(rowId).join(" ")}
-                aria-label={`${open ? "Hide" : "Show"} the ${p.variants.length} variants of ${p.name}`}
+                aria-controls={hiddenRows.join(" ")}
+                aria-label={`${open ? "Hide" : "Show"} ${what}`}
                 onClick={onToggle}
               >
                 <span aria-hidden="true">{open ? "▾" : "▸"}</span>
@@ -179,10 +194,10 @@ function ProductRows({ product: p, filter, open, onToggle }: { product: StockRow
           </div>
         </td>
       </tr>
-      {several
-        ? p.variants.map((v) => (
+      {p.variants.map((v) => (
+        <Fragment key={v.id}>
+          {several ? (
             <tr
-              key={v.id}
               id={rowId(v)}
               hidden={!open}
               className={["stock-variant", rowTone(v), meetsFilter(v, filter) ? "is-match" : undefined].filter(Boolean).join(" ")}
@@ -200,8 +215,24 @@ function ProductRows({ product: p, filter, open, onToggle }: { product: StockRow
                 <StateBadge row={v} retired={v.retired} />
               </td>
             </tr>
-          ))
-        : null}
+          ) : null}
+          {shownLocations(v).map((l) => (
+            <tr key={l.locationId} id={locationRowId(v, l)} hidden={!open} className={several ? "stock-location under-variant" : "stock-location"}>
+              <th scope="row">
+                <span className="stock-location-name">
+                  <span className="muted">at</span> {l.name}
+                  {several ? <span className="visually-hidden"> ({variantLabel(v)})</span> : null}
+                </span>
+              </th>
+              <td className="num">{l.onHand}</td>
+              <td className="num">{l.reserved}</td>
+              <td className="num">{l.allocated}</td>
+              <td className="num">{l.available}</td>
+              <td>{l.active ? null : <Badge>Inactive</Badge>}</td>
+            </tr>
+          ))}
+        </Fragment>
+      ))}
     </tbody>
   );
 }

@@ -4,7 +4,8 @@ import "./variant-forms.css";
 
 /**
  * The proposed variants of a new product, one row per combination: whether to sell it, its SKU, its price (the
- * product's when empty) and its opening stock. Each cell shows its own error after a refused submit.
+ * product's when empty) and its opening stock (received at the first active location by priority). Each cell shows
+ * its own error after a refused submit.
  */
 export function NewVariantRows({ rows, optionNames, state }: { rows: VariantRow[]; optionNames: string[]; state: FormState | null }) {
   const errorOf = (i: number, field: string) => state?.fieldErrors?.[`variants.${i}.${field}`];
@@ -12,7 +13,10 @@ export function NewVariantRows({ rows, optionNames, state }: { rows: VariantRow[
   return (
     <fieldset className="variant-rows">
       <legend className="field-label">Variants</legend>
-      <p className="field-hint">Untick a combination you do not sell. An empty price is the product&apos;s price.</p>
+      <p className="field-hint">
+        Untick a combination you do not sell. An empty price is the product&apos;s price. Opening stock arrives at the
+        first active location.
+      </p>
       <div className="admin-scroll">
         <table className="table admin-table variant-rows-table">
           <thead>

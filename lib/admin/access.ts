@@ -165,3 +165,30 @@ export const stockAdjustmentSchema = z.object({
     .refine((delta) => delta !== 0, "The change must not be zero."),
   reason: productFields.reason,
 });
+
+/** The stock the admin moves between locations: a whole number of units (a string such as "2" is refused). */
+export const unitCountSchema = z.number().int("Give a whole number of units.").min(1, "Move at least one unit.").max(MAX_UNITS);
+
+/** A location's name and place in the order holds draw on locations (lowest priority first). */
+export const locationFields = {
+  name: storableString().trim().min(1, "Enter a name.").max(80, "Use at most 80 characters."),
+  priority: z.number().int("Give a whole number.").min(-1_000_000).max(1_000_000),
+};
+
+export const newLocationSchema = z.object({ name: locationFields.name, priority: locationFields.priority.optional() });
+
+/** Rename, reorder or (de)activate a location: any of its fields, at least one. */
+export const locationChangesSchema = z
+  .object({ ...locationFields, active: z.boolean() })
+  .partial()
+  .strict()
+  .refine((changes) => Object.keys(changes).length > 0, "Send at least one field to change.");
+
+/** Free units of one variant moved from one location to another, with a reason for the ledger. */
+export const stockTransferSchema = z.object({
+  variantId: z.uuid("variantId is a variant's id."),
+  fromLocationId: z.uuid("fromLocationId is a location's id."),
+  toLocationId: z.uuid("toLocationId is a location's id."),
+  quantity: unitCountSchema,
+  reason: productFields.reason,
+});

@@ -1,11 +1,13 @@
 /**
- * The holds (reservations) admins read: each with its product and variant (SKU), its shopper and its time left, as shoppers see it.
+ * The holds (reservations) admins read: each with its product and variant (SKU), the location its units are held at
+ * (a cart line held over several locations is one hold per location), its shopper and its time left, as shoppers
+ * see it.
  * Read-only; releasing one goes through lib/inventory.
  */
 import "server-only";
 import { and, asc, eq, gt, ilike, or, sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
-import { checkouts, products, productVariants, reservations, users, type ReservationStatus } from "@/db/schema";
+import { checkouts, locations, products, productVariants, reservations, users, type ReservationStatus } from "@/db/schema";
 import { isActiveHold, lapsedHold } from "../inventory/availability";
 import { notFound } from "../platform/errors";
 import { anchoredCondition, anchoredOrderBy, containsPattern, decodeAnchoredCursor, toAnchoredPage, type AnchoredOrder } from "../platform/paging";
@@ -28,6 +30,9 @@ export type ReservationView = {
   sku: string;
   /** The variant's option values ({} for a product without options). */
   options: Record<string, string>;
+  /** Where the held units are: a line split over locations is one hold at each. */
+  locationId: string;
+  locationName: string;
   quantity: number;
   shopper: { id: string; email: string | null; guest: boolean };
   /** As shoppers see it: an active hold whose time is up reads as expired before anyone sweeps it. */
@@ -61,6 +66,8 @@ async function queryReservations(where: SQL | undefined, order: SQL, limit: numb
       variantId: reservations.variantId,
       sku: productVariants.sku,
       options: productVariants.options,
+      locationId: reservations.locationId,
+      locationName: locations.name,
       quantity: reservations.quantity,
       shopper: { id: users.id, email: sql<string | null>`coalesce(${users.email}, ${checkouts.email})`, guest: sql<boolean>`${users.kind} = 'guest'` },
       status: sql<ReservationStatus>`case when ${lapsedHold} then 'expired' else ${reservations.status} end`,
@@ -73,6 +80,7 @@ async function queryReservations(where: SQL | undefined, order: SQL, limit: numb
     .innerJoin(checkouts, eq(checkouts.id, reservations.checkoutId))
     .innerJoin(products, eq(products.id, reservations.productId))
     .innerJoin(productVariants, eq(productVariants.id, reservations.variantId))
+    .innerJoin(locations, eq(locations.id, reservations.locationId))
     .where(where)
     .orderBy(order)
     .limit(limit);
@@ -87,7 +95,7 @@ async function queryReservations(where: SQL | undefined, order: SQL, limit: numb
 export interface ReservationQuery {
   status?: ReservationStatus;
   productId?: string;
-  /** Part of the product's name, the variant's SKU or the shopper's email. */
+  /** Part of the product's name, the variant's SKU, the location's name or the shopper's email. */
   q?: string;
   cursor?: string;
   limit?: number;
@@ -123,7 +131,12 @@ export async function listReservations(
     statusFilter(filter.status),
     filter.productId ? eq(reservations.productId, filter.productId) : undefined,
     pattern
-      ? or(ilike(products.name, pattern), ilike(productVariants.sku, pattern), ilike(sql`coalesce(${users.email}, ${checkouts.email})`, pattern))
+      ? or(
+          ilike(products.name, pattern),
+          ilike(productVariants.sku, pattern),
+          ilike(locations.name, pattern),
+          ilike(sql`coalesce(${users.email}, ${checkouts.email})`, pattern),
+        )
       : undefined,
     cursor ? anchoredCondition(order, cursor) : undefined,
   );

@@ -3,7 +3,7 @@
  * ledger's small multiples.
  */
 import "server-only";
-import { and, desc, eq, inArray, lte, sql } from "drizzle-orm";
+import { and, desc, eq, inArray, lte, sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
 import { products, stockMovements } from "@/db/schema";
 import { availableDelta } from "./ledger";
@@ -15,18 +15,39 @@ export type AvailablePoint = {
 };
 
 /**
- * Available stock after each of the product's latest movements, oldest first: the running sum of the ledger's
- * deltas (on hand − reserved − allocated). Holds past their time count until the sweep or a writer ends them.
+ * The ledger's changes: movements written together (in one transaction, so at one `created_at`) are one change,
+ * such as a transfer's two sides or a hold split over several locations. Drawn one by one, a transfer would dip
+ * and come back though nothing was ever unavailable. Each change is known by its last movement's id.
+ */
+function ledgerChanges(where: SQL | undefined) {
+  const m = stockMovements;
+  return db
+    .select({
+      productId: m.productId,
+      id: sql<number>`max(${m.id})`.mapWith(Number).as("change_id"),
+      createdAt: m.createdAt,
+      delta: sql<number>`sum(${availableDelta})`.as("change_delta"),
+    })
+    .from(m)
+    .where(where)
+    .groupBy(m.productId, m.createdAt)
+    .as("changes");
+}
+
+/**
+ * Available stock after each of the product's latest changes, oldest first: the running sum of the ledger's
+ * deltas (on hand − reserved − allocated, over every location). Holds past their time count until the sweep or a
+ * writer ends them.
  */
 export async function availableSeries(productId: string, points = 200): Promise<AvailablePoint[]> {
+  const changes = ledgerChanges(eq(stockMovements.productId, productId));
   const ledger = db
     .select({
-      id: stockMovements.id,
-      createdAt: stockMovements.createdAt,
-      available: sql<number>`(sum(${availableDelta}) over (order by ${stockMovements.id}))::int`.as("available"),
+      id: changes.id,
+      createdAt: changes.createdAt,
+      available: sql<number>`(sum(${changes.delta}) over (order by ${changes.id}))::int`.as("available"),
     })
-    .from(stockMovements)
-    .where(eq(stockMovements.productId, productId))
+    .from(changes)
     .as("ledger");
   const rows = await db
     .select({ movementId: ledger.id, at: ledger.createdAt, available: ledger.available })
@@ -36,7 +57,6 @@ export async function availableSeries(productId: string, points = 200): Promise<
   return rows.reverse().map((r) => ({ ...r, at: r.at.toISOString() }));
 }
 
-
 export interface ProductSeries {
   productId: string;
   name: string;
@@ -45,7 +65,7 @@ export interface ProductSeries {
 }
 
 /**
- * Each product's available stock after each of its latest `points` movements, oldest first (the running sum of
+ * Each product's available stock after each of its latest `points` changes, oldest first (the running sum of
  * the ledger's deltas), in one query. Products without movements come with no points.
  */
 export async function availableSeriesForAll(points = 60, productCount = 24): Promise<ProductSeries[]> {
@@ -59,17 +79,17 @@ export async function availableSeriesForAll(points = 60, productCount = 24): Pro
       .orderBy(sql`${lastMovement} desc nulls last`, products.name)
       .limit(productCount),
   );
-  // Each product's running sum of the ledger, and each movement's place counted from the latest.
+  // Each product's running sum of the ledger's changes, and each change's place counted from the latest.
+  const changes = ledgerChanges(inArray(m.productId, db.select({ id: recent.id }).from(recent)));
   const ledger = db
     .select({
-      productId: m.productId,
-      id: m.id,
-      createdAt: m.createdAt,
-      available: sql<number>`(sum(${availableDelta}) over (partition by ${m.productId} order by ${m.id}))::int`.as("available"),
-      back: sql<number>`row_number() over (partition by ${m.productId} order by ${m.id} desc)`.as("back"),
+      productId: changes.productId,
+      id: changes.id,
+      createdAt: changes.createdAt,
+      available: sql<number>`(sum(${changes.delta}) over (partition by ${changes.productId} order by ${changes.id}))::int`.as("available"),
+      back: sql<number>`row_number() over (partition by ${changes.productId} order by ${changes.id} desc)`.as("back"),
     })
-    .from(m)
-    .where(inArray(m.productId, db.select({ id: recent.id }).from(recent)))
+    .from(changes)
     .as("l");
   const archived = sql<boolean>`${recent.archivedAt} is not null`;
   const rows = await db

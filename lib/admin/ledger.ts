@@ -1,12 +1,13 @@
 /**
- * The stock ledger admins read: every movement (of one variant, named by its SKU) with who or what caused it, one product's, every product's or one
- * order's. Read-only; lib/inventory alone writes the ledger.
+ * The stock ledger admins read: every movement (of one variant, named by its SKU, at one location) with who or what
+ * caused it, one product's, every product's or one order's. A transfer is two movements, out of one location and
+ * into the other. Read-only; lib/inventory alone writes the ledger.
  */
 import "server-only";
 import { and, desc, eq, or, sql, type SQL } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { db } from "@/db/client";
-import { checkouts, orders, products, productVariants, stockMovements, users, type MovementKind } from "@/db/schema";
+import { checkouts, locations, orders, products, productVariants, stockMovements, users, type MovementKind } from "@/db/schema";
 import { decodeCursor, isWholeNumber, keysetCondition, keysetOrderBy, toPage, type KeysetOrder } from "../platform/paging";
 
 export interface MovementView {
@@ -17,6 +18,9 @@ export interface MovementView {
   sku: string;
   /** The variant's option values ({} for a product without options). */
   options: Record<string, string>;
+  /** The location whose stock moved. */
+  locationId: string;
+  locationName: string;
   kind: MovementKind;
   onHandDelta: number;
   reservedDelta: number;
@@ -93,6 +97,8 @@ export async function listMovements(
       variantId: m.variantId,
       sku: productVariants.sku,
       options: productVariants.options,
+      locationId: m.locationId,
+      locationName: locations.name,
       kind: m.kind,
       onHandDelta: m.onHandDelta,
       reservedDelta: m.reservedDelta,
@@ -110,6 +116,7 @@ export async function listMovements(
     .from(m)
     .innerJoin(products, eq(products.id, m.productId))
     .innerJoin(productVariants, eq(productVariants.id, m.variantId))
+    .innerJoin(locations, eq(locations.id, m.locationId))
     .leftJoin(actor, eq(actor.id, m.actorId))
     .leftJoin(checkouts, eq(checkouts.id, m.checkoutId))
     .leftJoin(checkoutShopper, eq(checkoutShopper.id, checkouts.shopperId))

@@ -1,12 +1,13 @@
 /**
  * Stock at a glance, for the admin's dashboard and the admin API: every product's levels as shoppers see them
- * (holds whose time is up count as released), flagged low or sold out, and the whole shop's totals. Read-only;
- * every change goes through lib/inventory.
+ * (holds whose time is up count as released), each variant's levels per location, flagged low or sold out, and
+ * the whole shop's totals. A variant's figures are the sums over its locations, and only active locations' free
+ * units are available. Read-only; every change goes through lib/inventory.
  */
 import "server-only";
-import { and, asc, eq, exists, gt, inArray, isNotNull, notInArray, sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import { and, asc, eq, exists, inArray, isNotNull, notInArray, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { db } from "@/db/client";
-import { products, productVariants, reservations, stockLevels } from "@/db/schema";
+import { locations, products, productVariants, reservations, stockLevels } from "@/db/schema";
 import { lapsedHold } from "../inventory/availability";
 import { searchCondition } from "../catalog";
 import type { StockLevelView } from "../inventory";
@@ -19,7 +20,21 @@ const LOW_STOCK_THRESHOLD = 3;
 /** The database's clock now, as ISO 8601. */
 const clockNow = () => sql<string>`clock_timestamp()`.mapWith(isoTime);
 
-/** One variant's levels as shoppers see them; a retired variant is neither low nor sold out (it is not sold). */
+/** One variant's levels at one location; available is 0 at an inactive location (nothing new is held there). */
+export type VariantLocationRow = {
+  locationId: string;
+  name: string;
+  active: boolean;
+  onHand: number;
+  reserved: number;
+  allocated: number;
+  available: number;
+};
+
+/**
+ * One variant's levels as shoppers see them, summed over its locations (available: over active ones), and its
+ * levels at each location; a retired variant is neither low nor sold out (it is not sold).
+ */
 export type VariantStockRow = {
   id: string;
   sku: string;
@@ -29,8 +44,12 @@ export type VariantStockRow = {
   reserved: number;
   allocated: number;
   available: number;
+  /** Units on their way (pre-orders); none until the shop records incoming stock. */
+  incoming: number;
   low: boolean;
   soldOut: boolean;
+  /** In the order holds draw on the locations. */
+  locations: VariantLocationRow[];
 };
 
 /**
@@ -87,38 +106,32 @@ export interface StockPageQuery {
 export const STOCK_PAGE_SIZE = 50;
 export const MAX_STOCK_PAGE = 500;
 
-/** Units in active holds whose time is up, per variant (the stock row they sit on). */
-const lapsedByVariant = db
-  .select({ variantId: reservations.variantId, quantity: sql<number>`sum(${reservations.quantity})::int`.as("lapsed_quantity") })
-  .from(reservations)
-  .where(lapsedHold)
-  .groupBy(reservations.variantId);
-
 /**
- * Levels of every variant as shoppers see them (holds whose time is up count as released): one grouped read of
- * the lapsed holds instead of a lookup per variant, so 10,000 products of several variants each stay cheap.
+ * Units in active holds whose time is up, per stock row (a variant at a location): few rows, read once per
+ * statement as a CTE and hash-joined, instead of a lookup per stock row, so 10,000 products stay cheap.
  */
-const lapsedHolds = lapsedByVariant.as("l");
-const variantLevels = db.$with("variant_levels").as(
+const lapsed = db.$with("lapsed").as(
   db
     .select({
-      productId: stockLevels.productId,
-      variantId: stockLevels.variantId,
-      sku: productVariants.sku,
-      options: productVariants.options,
-      position: productVariants.position,
-      retired: sql<boolean>`${productVariants.retiredAt} is not null`.as("retired"),
-      onHand: stockLevels.onHand,
-      reserved: sql<number>`${stockLevels.reserved} - coalesce(${lapsedHolds.quantity}, 0)`.as("reserved"),
-      allocated: stockLevels.allocated,
-      available: sql<number>`greatest(0, ${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} + coalesce(${lapsedHolds.quantity}, 0))`.as(
-        "available",
-      ),
+      variantId: reservations.variantId,
+      locationId: reservations.locationId,
+      quantity: sql<number>`sum(${reservations.quantity})::int`.as("lapsed_quantity"),
     })
-    .from(stockLevels)
-    .innerJoin(productVariants, eq(productVariants.id, stockLevels.variantId))
-    .leftJoin(lapsedHolds, eq(lapsedHolds.variantId, stockLevels.variantId)),
+    .from(reservations)
+    .where(lapsedHold)
+    .groupBy(reservations.variantId, reservations.locationId),
 );
+const lapsedOfRow = and(eq(lapsed.variantId, stockLevels.variantId), eq(lapsed.locationId, stockLevels.locationId));
+const lapsedUnits = sql<number>`coalesce(${lapsed.quantity}, 0)`;
+
+/** A stock row's levels as shoppers see them: holds whose time is up count as released. */
+const reservedNow = sql<number>`${stockLevels.reserved} - ${lapsedUnits}`;
+/**
+ * Its units on sale: free ones at an active location; none at an inactive one (no new hold draws on it).
+ * Raw SQL: CASE and greatest(), which the query builder has no words for.
+ */
+const availableNow = sql<number>`(case when ${locations.active}
+  then greatest(0, ${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} + ${lapsedUnits}) else 0 end)`;
 
 /** How many rows of the group meet the condition. */
 const countWhere = (condition: SQL) => sql<number>`(count(*) filter (where ${condition}))::int`;
@@ -129,54 +142,70 @@ const isLow = (available: SQLWrapper) => sql`${available} between 1 and ${LOW_ST
 /** Retired variants: not sold, so never counted low or sold out (few, read once as a hashed set). */
 const retiredVariantIds = db.select({ id: productVariants.id }).from(productVariants).where(isNotNull(productVariants.retiredAt));
 
-/** The lapsed holds per variant, read once per statement (every product's row and every filter use it). */
-const lapsed = db.$with("lapsed").as(lapsedByVariant);
-const lapsedUnits = sql<number>`coalesce(${lapsed.quantity}, 0)`;
-const reservedNow = sql<number>`${stockLevels.reserved} - ${lapsedUnits}`;
-const availableNow = sql<number>`greatest(0, ${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} + ${lapsedUnits})`;
-const onSale = notInArray(stockLevels.variantId, retiredVariantIds);
+/**
+ * Each variant's levels summed over its locations (one product's, or every product's): a variant has a stock row
+ * at every location, so its flags are of these sums, never of one row. Sums as float8: whole numbers stay exact
+ * up to 2^53 and never overflow, however many locations.
+ */
+const variantSums = (where?: SQL) =>
+  db
+    .select({
+      variantId: stockLevels.variantId,
+      // Tested once per variant (not once per flag).
+      onSale: sql<boolean>`${notInArray(stockLevels.variantId, retiredVariantIds)}`.as("on_sale"),
+      onHand: sql<number>`sum(${stockLevels.onHand})::float8`.as("on_hand"),
+      reserved: sql<number>`sum(${reservedNow})::float8`.as("reserved"),
+      allocated: sql<number>`sum(${stockLevels.allocated})::float8`.as("allocated"),
+      available: sql<number>`sum(${availableNow})::float8`.as("available"),
+    })
+    .from(stockLevels)
+    .innerJoin(locations, eq(locations.id, stockLevels.locationId))
+    .leftJoin(lapsed, lapsedOfRow)
+    .where(where)
+    .groupBy(stockLevels.variantId);
 
-/** What each filter looks for in a variant (holds whose time is up count as released). */
-const variantFlag: Record<Exclude<StockFilter, "all">, SQL> = {
-  low: and(onSale, isLow(availableNow))!,
-  sold_out: and(onSale, sql`${availableNow} = 0`)!,
-  held: sql`${reservedNow} > 0`,
-};
+type VariantSums = ReturnType<typeof variantSums>;
+
+/** What each filter looks for in a variant's sums: low and sold out only of variants on sale; held anywhere. */
+const variantFlags = (v: { onSale: SQLWrapper; available: SQLWrapper; reserved: SQLWrapper }): Record<Exclude<StockFilter, "all">, SQL> => ({
+  low: and(sql`${v.onSale}`, isLow(v.available))!,
+  sold_out: and(sql`${v.onSale}`, sql`${v.available} = 0`)!,
+  held: sql`${v.reserved} > 0`,
+});
+
+/** The variants of the product in scope (the outer query's `products` row). */
+const ofProductInScope = (): ReturnType<VariantSums["as"]> => variantSums(eq(stockLevels.productId, products.id)).as("v");
 
 /**
- * Each product's sums over its variants (as float8: no integer overflow however many) and its flagged variants,
- * computed for the products of the page only (a lateral join: one index read of each one's stock rows).
+ * Each product's sums over its variants and its flagged variants, computed for the products of the page only (a
+ * lateral join: one index read of each one's stock rows).
  */
+const productVariantSums = ofProductInScope();
+const productFlags = variantFlags(productVariantSums);
 const productLevels = db
   .select({
-    onHand: sql<number>`sum(${stockLevels.onHand})::float8`.as("on_hand"),
-    reserved: sql<number>`sum(${reservedNow})::float8`.as("reserved"),
-    allocated: sql<number>`sum(${stockLevels.allocated})::float8`.as("allocated"),
-    available: sql<number>`sum(${availableNow})::float8`.as("available"),
-    lowVariants: countWhere(variantFlag.low).as("low_variants"),
-    soldOutVariants: countWhere(variantFlag.sold_out).as("sold_out_variants"),
-    heldVariants: countWhere(variantFlag.held).as("held_variants"),
+    onHand: sql<number>`coalesce(sum(${productVariantSums.onHand}), 0)::float8`.as("on_hand"),
+    reserved: sql<number>`coalesce(sum(${productVariantSums.reserved}), 0)::float8`.as("reserved"),
+    allocated: sql<number>`coalesce(sum(${productVariantSums.allocated}), 0)::float8`.as("allocated"),
+    available: sql<number>`coalesce(sum(${productVariantSums.available}), 0)::float8`.as("available"),
+    lowVariants: countWhere(productFlags.low).as("low_variants"),
+    soldOutVariants: countWhere(productFlags.sold_out).as("sold_out_variants"),
+    heldVariants: countWhere(productFlags.held).as("held_variants"),
   })
-  .from(stockLevels)
-  .leftJoin(lapsed, eq(lapsed.variantId, stockLevels.variantId))
-  .where(eq(stockLevels.productId, products.id))
+  .from(productVariantSums)
   .as("product_levels");
 
 /** A product with a variant the filter looks for. */
-const hasVariant = (flag: SQL) =>
-  exists(
-    db
-      .select({ one: sql`1` })
-      .from(stockLevels)
-      .leftJoin(lapsed, eq(lapsed.variantId, stockLevels.variantId))
-      .where(and(eq(stockLevels.productId, products.id), flag)),
-  );
+const hasVariant = (flag: Exclude<StockFilter, "all">) => {
+  const v = ofProductInScope();
+  return exists(db.select({ one: sql`1` }).from(v).where(variantFlags(v)[flag]));
+};
 
 const filterCondition: Record<StockFilter, SQL | undefined> = {
   all: undefined,
-  low: hasVariant(variantFlag.low),
-  sold_out: hasVariant(variantFlag.sold_out),
-  held: hasVariant(variantFlag.held),
+  low: hasVariant("low"),
+  sold_out: hasVariant("sold_out"),
+  held: hasVariant("held"),
 };
 
 const stockOrder: KeysetOrder = {
@@ -189,69 +218,27 @@ const stockOrder: KeysetOrder = {
 };
 
 /**
- * The whole shop's totals, summed in SQL over stock_levels alone (one row per variant), then corrected for the
- * few variants with holds whose time is up (they count as released already), so 10,000 products of several
- * variants cost one plain scan. Needs no greatest(0, …): the table's CHECK keeps reserved + allocated ≤ on hand.
+ * The whole shop's totals, summed in SQL: each variant's sums over its locations (one grouped scan of
+ * stock_levels, the locations and lapsed holds hash-joined), then counted and summed over the variants.
  */
 async function stockTotals(): Promise<{ totals: StockTotals; variantCount: number; serverTime: string }> {
-  const free = sql<number>`${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved}`;
-  // Sums as float8: exact for whole numbers up to 2^53, and no integer overflow however large the shop.
-  const plain = db.$with("plain").as(
-    db
-      .select({
-        variants: sql<number>`count(*)::int`.as("variants"),
-        onHand: sql<number>`coalesce(sum(${stockLevels.onHand}), 0)::float8`.as("on_hand"),
-        reserved: sql<number>`coalesce(sum(${stockLevels.reserved}), 0)::float8`.as("reserved"),
-        allocated: sql<number>`coalesce(sum(${stockLevels.allocated}), 0)::float8`.as("allocated"),
-        low: countWhere(and(onSale, isLow(free))!).as("low"),
-        soldOut: countWhere(and(onSale, eq(free, 0))!).as("sold_out"),
-        held: countWhere(gt(stockLevels.reserved, 0)).as("held"),
-      })
-      .from(stockLevels),
-  );
-  // The variants with lapsed holds, before and after counting those holds as released.
-  const changed = db.$with("lapsed_levels").as(
-    db
-      .select({
-        before: sql<number>`${free}`.as("before"),
-        after: sql<number>`${free} + ${lapsed.quantity}`.as("after"),
-        reservedBefore: sql<number>`${stockLevels.reserved}`.as("reserved_before"),
-        reservedAfter: sql<number>`${stockLevels.reserved} - ${lapsed.quantity}`.as("reserved_after"),
-        onSale: sql<boolean>`${onSale}`.as("on_sale"),
-        quantity: lapsed.quantity,
-      })
-      .from(lapsed)
-      .innerJoin(stockLevels, eq(stockLevels.variantId, lapsed.variantId)),
-  );
-  // How a count changes when the lapsed holds are released: the variants counted after, less those before.
-  const change = (before: SQL, after: SQL) => sql<number>`${countWhere(after)} - ${countWhere(before)}`;
-  const onSaleAnd = (condition: SQL) => and(sql`${changed.onSale}`, condition)!;
-  const correction = db.$with("correction").as(
-    db
-      .select({
-        lapsed: sql<number>`coalesce(sum(${changed.quantity}), 0)::float8`.as("lapsed_units"),
-        low: change(onSaleAnd(isLow(changed.before)), onSaleAnd(isLow(changed.after))).as("low_change"),
-        soldOut: change(onSaleAnd(eq(changed.before, 0)), onSaleAnd(eq(changed.after, 0))).as("sold_out_change"),
-        held: change(gt(changed.reservedBefore, 0), gt(changed.reservedAfter, 0)).as("held_change"),
-      })
-      .from(changed),
-  );
+  const variants = db.$with("variants").as(variantSums());
+  const flags = variantFlags(variants);
   const [row] = await db
-    .with(lapsed, plain, changed, correction)
+    .with(lapsed, variants)
     .select({
       products: sql<number>`(${db.select({ n: sql<number>`count(*)::int` }).from(products)})`,
-      variantCount: plain.variants,
-      onHand: plain.onHand,
-      reserved: sql<number>`${plain.reserved} - ${correction.lapsed}`,
-      allocated: plain.allocated,
-      available: sql<number>`${plain.onHand} - ${plain.allocated} - ${plain.reserved} + ${correction.lapsed}`,
-      low: sql<number>`${plain.low} + ${correction.low}`,
-      soldOut: sql<number>`${plain.soldOut} + ${correction.soldOut}`,
-      held: sql<number>`${plain.held} + ${correction.held}`,
+      variantCount: sql<number>`count(*)::int`,
+      onHand: sql<number>`coalesce(sum(${variants.onHand}), 0)::float8`,
+      reserved: sql<number>`coalesce(sum(${variants.reserved}), 0)::float8`,
+      allocated: sql<number>`coalesce(sum(${variants.allocated}), 0)::float8`,
+      available: sql<number>`coalesce(sum(${variants.available}), 0)::float8`,
+      low: countWhere(flags.low),
+      soldOut: countWhere(flags.sold_out),
+      held: countWhere(flags.held),
       serverTime: clockNow(),
     })
-    .from(plain)
-    .crossJoin(correction);
+    .from(variants);
   const { serverTime, variantCount, ...totals } = row!;
   return { totals, variantCount, serverTime };
 }
@@ -285,31 +272,48 @@ function productRows(where: SQL | undefined, order: SQL[], limit?: number) {
   return limit === undefined ? query : query.limit(limit);
 }
 
-/** The variants' levels of these products (of every product when not given), in the shop's order. */
+/**
+ * The variants' levels of these products (of every product when not given), in the shop's order, each with its
+ * levels at every location (in the order holds draw on them): one read of their stock rows.
+ */
 async function variantRowsOf(productIds?: string[]): Promise<Map<string, VariantStockRow[]>> {
   if (productIds?.length === 0) return new Map();
   const rows = await db
-    .with(variantLevels)
+    .with(lapsed)
     .select({
-      productId: variantLevels.productId,
-      id: variantLevels.variantId,
-      sku: variantLevels.sku,
-      options: variantLevels.options,
-      retired: variantLevels.retired,
-      onHand: variantLevels.onHand,
-      reserved: variantLevels.reserved,
-      allocated: variantLevels.allocated,
-      available: variantLevels.available,
+      productId: stockLevels.productId,
+      id: stockLevels.variantId,
+      sku: productVariants.sku,
+      options: productVariants.options,
+      retired: sql<boolean>`${productVariants.retiredAt} is not null`,
+      locationId: stockLevels.locationId,
+      name: locations.name,
+      active: locations.active,
+      onHand: stockLevels.onHand,
+      reserved: reservedNow,
+      allocated: stockLevels.allocated,
+      available: availableNow,
     })
-    .from(variantLevels)
-    .where(productIds ? inArray(variantLevels.productId, productIds) : undefined)
-    .orderBy(variantLevels.productId, variantLevels.position, variantLevels.variantId);
+    .from(stockLevels)
+    .innerJoin(productVariants, eq(productVariants.id, stockLevels.variantId))
+    .innerJoin(locations, eq(locations.id, stockLevels.locationId))
+    .leftJoin(lapsed, lapsedOfRow)
+    .where(productIds ? inArray(stockLevels.productId, productIds) : undefined)
+    .orderBy(stockLevels.productId, productVariants.position, stockLevels.variantId, locations.priority, locations.id);
   const byProduct = new Map<string, VariantStockRow[]>();
-  for (const { productId, ...variant } of rows) {
-    const list = byProduct.get(productId) ?? [];
-    list.push({ ...variant, ...lowOrSoldOut(variant.available, variant.retired) });
-    byProduct.set(productId, list);
+  let variant: VariantStockRow | undefined;
+  for (const { productId, id, sku, options, retired, locationId, name, active, ...level } of rows) {
+    if (variant?.id !== id) {
+      variant = { id, sku, options, retired, onHand: 0, reserved: 0, allocated: 0, available: 0, incoming: 0, low: false, soldOut: false, locations: [] };
+      byProduct.set(productId, [...(byProduct.get(productId) ?? []), variant]);
+    }
+    variant.onHand += level.onHand;
+    variant.reserved += level.reserved;
+    variant.allocated += level.allocated;
+    variant.available += level.available;
+    variant.locations.push({ locationId, name, active, ...level });
   }
+  for (const variants of byProduct.values()) for (const v of variants) Object.assign(v, lowOrSoldOut(v.available, v.retired));
   return byProduct;
 }
 

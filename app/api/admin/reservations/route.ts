@@ -16,8 +16,9 @@ const querySchema = z.object({
 });
 
 /**
- * Holds with their shoppers; `?status=active` for the live ones, soonest to expire first. Optional `q` (product
- * name or shopper email) and `cursor` (a `nextCursor` of an earlier answer) page through many.
+ * Holds with their shoppers and the location each draws on; `?status=active` for the live ones, soonest to expire
+ * first. Optional `q` (product name, SKU, location name or shopper email) and `cursor` (a `nextCursor` of an
+ * earlier answer) page through many.
  */
 export const GET = handler(async (request) => {
   await authoriseAdminRequest(request);
