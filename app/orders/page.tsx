@@ -5,7 +5,6 @@ import { resendVerificationAction } from "@/app/account/verify/actions";
 import { ResendVerificationForm } from "@/components/account/resend-verification-form";
 import { OrderLookupForm } from "@/components/shop/order-lookup-form";
 import { Alert } from "@/components/ui/alert";
-import { Badge } from "@/components/ui/badge";
 import { ButtonLink } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -14,6 +13,7 @@ import { Price } from "@/components/ui/price";
 import { emailStatus } from "@/lib/accounts";
 import { currentAccount, currentGuest } from "@/lib/accounts/identity";
 import { lineName } from "@/lib/catalog/variants";
+import { OrderStatusText } from "./status";
 import { listOrdersForShopper, type OrderView } from "@/lib/orders";
 import { lookupOrderAction } from "./actions";
 
@@ -46,7 +46,7 @@ function OrdersTable({ orders }: { orders: OrderView[] }) {
                 </td>
                 <td>{order.lines.map((line) => `${line.quantity} × ${lineName(line.name, line.options)}`).join(", ")}</td>
                 <td>
-                  <Badge tone={order.status === "fulfilled" ? "success" : "info"}>{order.status}</Badge>
+                  <OrderStatusText status={order.status} />
                 </td>
                 <td className="num">
                   <Price cents={order.totalCents} />

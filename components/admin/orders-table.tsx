@@ -11,7 +11,10 @@ import { ListSearch, listHref } from "./list-search";
 import { adminKeys, ordersQuery, type ListView, type OrdersPage } from "./queries";
 import { Pager } from "./stock-dashboard";
 
-/** A page of orders, newest first, kept current; a paid order can be fulfilled (its stock leaves the shelf). */
+/**
+ * A page of orders, newest first, kept current; a paid order can be fulfilled (its stock leaves the shelf), and
+ * one shipped from some locations only can have the rest shipped. A line split over locations says where from.
+ */
 export function OrdersTable({ initial, fulfil, view = {} }: { initial: OrdersPage; fulfil: AdminAction; view?: ListView }) {
   const { data, error, isRefetchError } = useQuery({ ...ordersQuery(view), initialData: initial });
   const { orders } = data;
@@ -56,6 +59,9 @@ export function OrdersTable({ initial, fulfil, view = {} }: { initial: OrdersPag
                     {order.lines.map((line) => (
                       <div key={line.variantId}>
                         {line.quantity} × {variantName(line.name, line.options)} <code className="small muted">{line.sku}</code>
+                        {line.allocations.length > 1 ? (
+                          <div className="small muted">{line.allocations.map((a) => `${a.quantity} from ${a.name}`).join(", ")}</div>
+                        ) : null}
                       </div>
                     ))}
                   </td>
@@ -66,13 +72,19 @@ export function OrdersTable({ initial, fulfil, view = {} }: { initial: OrdersPag
                   <td>
                     {paymentTrouble(order) ? (
                       <Link href={`/admin/orders/${order.id}`}>Resolve</Link>
-                    ) : order.status === "paid" ? (
+                    ) : order.status === "paid" || order.status === "partially_fulfilled" ? (
                       <ActionButton
                         action={fulfil}
                         field="orderId"
                         value={order.id}
-                        label="Fulfil"
-                        confirm={{ question: `Ship order ${shortId(order.id)}? Its units leave the shelf.`, yes: "Yes, fulfil" }}
+                        label={order.status === "paid" ? "Fulfil" : "Fulfil the rest"}
+                        confirm={{
+                          question:
+                            order.status === "paid"
+                              ? `Ship order ${shortId(order.id)}? Its units leave the shelf.`
+                              : `Ship what is left of order ${shortId(order.id)}, from every location?`,
+                          yes: "Yes, fulfil",
+                        }}
                         refresh={[adminKeys.orders(), adminKeys.stock()]}
                       />
                     ) : order.fulfilledAt ? (
