@@ -3,19 +3,19 @@ import { AdjustStockForm, CreateProductForm } from "@/components/admin/product-f
 import { Badge } from "@/components/ui/badge";
 import { formatMoney } from "@/components/ui/money";
 import { requireAdminPage } from "@/lib/admin/access";
-import { listStockLevels } from "@/lib/inventory";
+import { listLocations, listStockLevels } from "@/lib/inventory";
 import { archivedProductIds } from "@/lib/admin/products";
 import { adjustStockAction, createProductAction } from "./actions";
 
 export default async function ProductsPage() {
   await requireAdminPage("/admin/products");
-  const [products, archived] = await Promise.all([listStockLevels(), archivedProductIds()]);
+  const [products, archived, locations] = await Promise.all([listStockLevels(), archivedProductIds(), listLocations()]);
   return (
     <>
       <h1>Products</h1>
       <div className="admin-forms">
         <CreateProductForm action={createProductAction} />
-        <AdjustStockForm action={adjustStockAction} products={products.map(({ id, name }) => ({ id, name }))} />
+        <AdjustStockForm action={adjustStockAction} products={products.map(({ id, name }) => ({ id, name }))} locations={locations} />
       </div>
       <div className="admin-scroll">
         <table className="table admin-table">
