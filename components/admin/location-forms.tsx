@@ -11,13 +11,13 @@ import { FormField } from "./form-field";
 export function AddLocationForm({ action }: { action: AdminAction }) {
   const [state, formAction] = useActionState<FormState | null, FormData>(action, null);
   return (
-    <form action={formAction} className="card stack" aria-labelledby="add-location-title" noValidate>
+    <form action={formAction} className="card stack location-add" aria-labelledby="add-location-title" noValidate>
       <h2 id="add-location-title">Add a location</h2>
       <div className="location-fields">
         <FormField form="add-location" name="name" label="Name" hint="Such as Back room or Warehouse East." state={state}>
           {(props) => <input {...props} className="input" type="text" required maxLength={80} autoComplete="off" />}
         </FormField>
-        <FormField form="add-location" name="priority" label="Priority (optional)" hint="Empty: after the others." state={state}>
+        <FormField form="add-location" name="priority" label="Priority" hint="Optional: empty puts it after the others." state={state}>
           {(props) => <input {...props} className="input" type="number" step={1} inputMode="numeric" />}
         </FormField>
         <div>

@@ -154,7 +154,7 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
       <section aria-labelledby="order-lines">
         <h2 id="order-lines">Lines</h2>
         <div className="admin-scroll">
-          <table className="table admin-table">
+          <table className="table admin-table order-lines">
             <thead>
               <tr>
                 <th scope="col">Product</th>
@@ -171,13 +171,13 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
                     <Link href={`/admin/ledger?productId=${line.productId}`}>{variantName(line.name, line.options)}</Link>{" "}
                     <code className="small muted admin-sku">{line.sku}</code>
                   </th>
-                  <td className="num">{line.quantity}</td>
-                  <td>
+                  <td className="num" data-label="Quantity">{line.quantity}</td>
+                  <td data-label="From">
                     {allocationText(line)}
                     {shippedText(line) ? <div className="small muted">{shippedText(line)}</div> : null}
                   </td>
-                  <td className="num">{formatMoney(line.unitPriceCents)}</td>
-                  <td className="num">{formatMoney(line.quantity * line.unitPriceCents)}</td>
+                  <td className="num" data-label="Unit price">{formatMoney(line.unitPriceCents)}</td>
+                  <td className="num" data-label="Line total">{formatMoney(line.quantity * line.unitPriceCents)}</td>
                 </tr>
               ))}
             </tbody>
@@ -229,6 +229,7 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
 
       <section aria-labelledby="order-ledger">
         <h2 id="order-ledger">Ledger rows of this order, newest first</h2>
+        <p className="small muted location-scroll-cue">The table is wider than the screen: scroll it sideways for every column.</p>
         <div className="admin-scroll">
           <LedgerTable movements={order.movements} showProduct />
         </div>
