@@ -4,7 +4,8 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { shopperAction } from "@/lib/platform/action-state";
 import { adminForm } from "@/lib/admin/access";
-import { createLocation, updateLocation } from "@/lib/inventory";
+import { createLocation, listLocations, updateLocation } from "@/lib/inventory";
+import { DomainError } from "@/lib/platform/errors";
 import { storableString } from "@/lib/store-schemas";
 
 /** A location's name as the admin types it: "Back room", "Warehouse East". */
@@ -33,10 +34,20 @@ function revalidateStockPages() {
   revalidatePath("/admin", "layout");
 }
 
+/**
+ * A name another location has (in any letter case) is refused in words before it reaches the database, whose
+ * unique index stays the real guard (two admins typing the same name at once).
+ */
+async function refuseTakenName(name: string, exceptId?: string): Promise<void> {
+  const taken = (await listLocations()).find((l) => l.id !== exceptId && l.name.toLowerCase() === name.toLowerCase());
+  if (taken) throw new DomainError("conflict", `There is already a location called "${taken.name}".`, { issues: [{ path: ["name"], message: "Choose another name." }] });
+}
+
 const addLocationForm = z.object({ name: locationName, priority });
 
 /** Adds a location, active, with nothing on hand; without a priority it is drawn on after every other. */
 export const addLocationAction = shopperAction({ ...adminForm, schema: addLocationForm }, async (input) => {
+  await refuseTakenName(input.name);
   const location = await createLocation({ name: input.name, priority: input.priority });
   revalidateStockPages();
   return { ok: true, message: `Added ${location.name} (priority ${location.priority}). Restock it from a product's page, or move stock to it there.` };
@@ -46,6 +57,7 @@ const editLocationForm = z.object({ locationId, name: locationName, priority: pr
 
 /** Renames a location and changes its priority (where it comes in the order holds draw on locations). */
 export const editLocationAction = shopperAction({ ...adminForm, schema: editLocationForm, hidden: stale }, async (input) => {
+  await refuseTakenName(input.name, input.locationId);
   const location = await updateLocation(input.locationId, { name: input.name, priority: input.priority });
   revalidateStockPages();
   return { ok: true, message: `Saved ${location.name} (priority ${location.priority}).` };
