@@ -32,12 +32,14 @@ export function LocationActionButton({
 }) {
   const queryClient = useQueryClient();
   const questionId = useId();
-  const [asking, setAsking] = useState(false);
   const [state, formAction] = useActionState<FormState | null, FormData>(action, null);
+  // The question stands for the answer it was asked after: a new answer (the form was sent) closes it.
+  const [askedAfter, setAskedAfter] = useState<FormState | null | undefined>(undefined);
+  const asking = confirm !== undefined && askedAfter === state;
+  const setAsking = (on: boolean) => setAskedAfter(on ? state : undefined);
 
   useEffect(() => {
     if (!state?.ok) return;
-    setAsking(false);
     for (const queryKey of refresh) void queryClient.invalidateQueries({ queryKey });
     // Only a new answer refreshes; `refresh` is a fresh array on every render.
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -53,13 +55,13 @@ export function LocationActionButton({
       {Object.entries(fields).map(([name, value]) => (
         <input key={name} type="hidden" name={name} value={value} />
       ))}
-      {asking && confirm ? (
+      {asking ? (
         <>
           <span id={questionId} className="admin-confirm-question">
-            {confirm.question}
+            {confirm?.question}
           </span>
           <SubmitButton variant="primary" size="sm" autoFocus>
-            {confirm.yes}
+            {confirm?.yes}
           </SubmitButton>
           <Button variant="ghost" size="sm" onClick={() => setAsking(false)}>
             Cancel

@@ -10,6 +10,8 @@ import { formatTime, shortId, variantName } from "./format";
 import { ListSearch, listHref } from "./list-search";
 import { adminKeys, ordersQuery, type ListView, type OrdersPage } from "./queries";
 import { Pager } from "./stock-dashboard";
+// The table's phone layout (each order a small card) lives with the other order-shipping styles.
+import "./location-pages.css";
 
 /**
  * A page of orders, newest first, kept current; a paid order can be fulfilled (its stock leaves the shelf), and
@@ -31,7 +33,7 @@ export function OrdersTable({ initial, fulfil, view = {} }: { initial: OrdersPag
         <p className="muted">{view.q ? "No order matches." : "No orders yet."}</p>
       ) : (
         <div className="admin-scroll">
-          <table className="table admin-table">
+          <table className="table admin-table orders-cards">
             <thead>
               <tr>
                 <th scope="col">Order</th>
@@ -48,14 +50,18 @@ export function OrdersTable({ initial, fulfil, view = {} }: { initial: OrdersPag
             <tbody>
               {orders.map((order) => (
                 <tr key={order.id}>
-                  <td>
+                  <td className="orders-card-id">
                     <Link href={`/admin/orders/${order.id}`} aria-label={`Order ${shortId(order.id)}, details`}>
                       <code>{shortId(order.id)}</code>
                     </Link>
                   </td>
-                  <td className="admin-nowrap">{formatTime(order.createdAt)}</td>
-                  <td>{order.shopper.guest ? `guest${order.email ? ` (${order.email})` : ""}` : order.shopper.email}</td>
-                  <td>
+                  <td className="admin-nowrap orders-card-wide" data-label="Placed">
+                    {formatTime(order.createdAt)}
+                  </td>
+                  <td className="orders-card-wide" data-label="Shopper">
+                    {order.shopper.guest ? `guest${order.email ? ` (${order.email})` : ""}` : order.shopper.email}
+                  </td>
+                  <td className="orders-card-wide" data-label="Items">
                     {order.lines.map((line) => (
                       <div key={line.variantId}>
                         {line.quantity} × {variantName(line.name, line.options)} <code className="small muted">{line.sku}</code>
@@ -65,11 +71,13 @@ export function OrdersTable({ initial, fulfil, view = {} }: { initial: OrdersPag
                       </div>
                     ))}
                   </td>
-                  <td className="num">{formatMoney(order.totalCents)}</td>
-                  <td>
+                  <td className="num orders-card-total" data-label="Total">
+                    {formatMoney(order.totalCents)}
+                  </td>
+                  <td className="orders-card-status">
                     <OrderStatusBadge order={order} />
                   </td>
-                  <td>
+                  <td className="orders-card-action">
                     {paymentTrouble(order) ? (
                       <Link href={`/admin/orders/${order.id}`}>Resolve</Link>
                     ) : order.status === "paid" || order.status === "partially_fulfilled" ? (

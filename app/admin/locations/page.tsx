@@ -17,7 +17,8 @@ export default async function LocationsPage() {
   // Where a restock goes when none is chosen: the first active location by priority.
   const restockTo = locations.find((l) => l.active)?.id;
   const activeCount = locations.filter((l) => l.active).length;
-  let rank = 0;
+  // Holds draw on active locations only: their place in that order.
+  const rank = new Map(locations.filter((l) => l.active).map((l, i) => [l.id, i + 1]));
   return (
     <>
       <h1>Locations</h1>
@@ -31,13 +32,12 @@ export default async function LocationsPage() {
       <h2 id="locations-title">In priority order</h2>
       <ol className="location-list" aria-labelledby="locations-title">
         {locations.map((location) => {
-          if (location.active) rank += 1;
           const lastActive = location.active && activeCount === 1;
           return (
             <li key={location.id} className={location.active ? "card location-card" : "card location-card is-inactive"} aria-label={location.name}>
               <div className="location-card-head">
                 <h3>
-                  {location.active ? <span className="location-rank">{rank}. </span> : null}
+                  {location.active ? <span className="location-rank">{rank.get(location.id)}. </span> : null}
                   {location.name}
                 </h3>
                 {location.active ? <Badge tone="success">Active</Badge> : <Badge tone="neutral">Inactive: no new holds</Badge>}
