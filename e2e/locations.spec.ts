@@ -2,12 +2,13 @@
  * Stock in two locations: the admin adds a second location and restocks a lamp there; a shopper buys more lamps
  * than the first location has, so the order is allocated from both; the admin sees where each unit is, packs and
  * ships it location by location (partly shipped, then fulfilled), and the packing view lists the order at a
- * location until its units there have shipped. Screenshots at 1280 and 390 px land in the test's output.
+ * location until its units there have shipped. Screenshots at 1280 and 390 px land in the test's output. And the
+ * same forms work without JavaScript.
  */
 import type { Page } from "@playwright/test";
 import { expect, test } from "./fixtures";
 import { expectNoSidewaysScroll, PHONE, snap } from "./phone";
-import { CARDS } from "./test-env";
+import { ADMIN, BASE_URL, CARDS } from "./test-env";
 
 /** The packing list of one location, chosen by its link. */
 async function packingAt(page: Page, location: string) {
@@ -114,4 +115,64 @@ test("a quantity that needs two locations is allocated from both and shipped fro
     await expectNoSidewaysScroll(page);
     await snap(page, testInfo, `${name}-390`);
   }
+});
+
+test("without JavaScript the admin adds and deactivates a location, restocks there and ships an order location by location", async ({
+  browser,
+  makeProduct,
+  shopper,
+}) => {
+  const context = await browser.newContext({ baseURL: BASE_URL, javaScriptEnabled: false });
+  const page = await context.newPage();
+  await page.goto("/signin");
+  await page.getByLabel("Email").fill(ADMIN.email);
+  await page.getByLabel("Password").fill(ADMIN.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).not.toHaveURL(/\/signin/);
+
+  const mug = await makeProduct({ onHand: 1, label: "Loft Mug" });
+  const loft = `Loft ${mug.name.split(" ").pop()}`;
+  await page.goto("/admin/locations");
+  const add = page.getByRole("form", { name: "Add a location" });
+  await add.getByLabel("Name").fill(loft);
+  await add.getByRole("button", { name: "Add location" }).click();
+  await expect(page.getByRole("form", { name: "Add a location" }).getByRole("status")).toContainText(`Added ${loft}`);
+
+  await page.goto(`/admin/products/${mug.id}`);
+  const restock = page.getByRole("form", { name: "Restock or write off" });
+  await restock.getByLabel("Location").selectOption({ label: loft });
+  await restock.getByLabel("Units").fill("2");
+  await restock.getByLabel("Reason").fill("delivery to the loft");
+  await restock.getByRole("button", { name: "Save stock change" }).click();
+  await expect(page.getByRole("form", { name: "Restock or write off" }).getByRole("status")).toContainText(`at ${loft}`);
+
+  // A shopper (with JavaScript) buys all 3: 1 from Main, 2 from the loft.
+  await shopper.addToCart(mug, 3);
+  await shopper.startCheckout();
+  await shopper.checkout.pay(CARDS.ok);
+  await expect(shopper.order.confirmation).toBeVisible();
+  const orderId = shopper.page.url().match(/\/orders\/([0-9a-f-]{36})/)![1]!;
+  const number = orderId.slice(0, 8);
+
+  // The loft's packing list: Fulfil from here ships at once (nothing to ask without JavaScript).
+  await page.goto("/admin/packing");
+  await page.getByRole("navigation", { name: "Locations" }).getByRole("link", { name: new RegExp(`^${loft}`) }).click();
+  await page.getByRole("listitem", { name: `Order ${number}` }).getByRole("button", { name: "Fulfil from here" }).click();
+  await expect(page.getByRole("status").filter({ hasText: `Shipped order ${number} from ${loft}` })).toBeVisible();
+  await expect(page.getByRole("listitem", { name: `Order ${number}` })).toHaveCount(0);
+
+  await page.goto(`/admin/orders/${orderId}`);
+  await expect(page.getByText("Partly shipped")).toBeVisible();
+  await page.getByRole("button", { name: "Fulfil everything" }).click();
+  await expect(page.getByText("Fulfilled", { exact: true })).toBeVisible();
+
+  // Deactivated, the loft stays listed, marked; activated again.
+  await page.goto("/admin/locations");
+  await page.getByRole("listitem", { name: loft, exact: true }).getByRole("button", { name: "Deactivate" }).click();
+  const card = page.getByRole("listitem", { name: loft, exact: true });
+  await expect(card.getByRole("status")).toContainText("new holds no longer draw on it");
+  await expect(card).toContainText("Inactive: no new holds");
+  await card.getByRole("button", { name: "Activate" }).click();
+  await expect(page.getByRole("listitem", { name: loft, exact: true })).toContainText("Active");
+  await context.close();
 });

@@ -203,8 +203,10 @@ export const adjustStockAction = shopperAction({ ...adminForm, schema: adjustSto
   revalidatePath("/admin", "layout");
   const verb = delta > 0 ? "Restocked" : "Wrote off";
   const v = level.variant;
-  // Said per location only when there are several; a one-location shop reads as it always has.
-  const there = v.locations.length > 1 ? v.locations.find((l) => l.locationId === level.location.id) : undefined;
+  // The location is named when it is not where restocks go anyway (the first active one by priority): a shop that
+  // restocks one place reads as it always has.
+  const usual = v.locations.find((l) => l.active)?.locationId;
+  const there = level.location.id !== usual ? v.locations.find((l) => l.locationId === level.location.id) : undefined;
   const at = there ? ` at ${there.name}` : "";
   const atThere = there ? ` (${there.onHand} on hand at ${there.name})` : "";
   if (input.variantId) {
