@@ -65,16 +65,6 @@ describe("Locations page", () => {
     const all = await listLocations();
     expect(all.at(-1)).toMatchObject({ name: last, priority: Math.max(...before.map((l) => l.priority), 5) + 1 });
 
-    // Only an admin adds one: a visitor's post is turned away (sent to sign in) and adds nothing; so is a shopper's.
-    const visitor = new HttpClient(app.baseUrl);
-    const refused = await callAction(visitor, "/admin/locations", action("locations", "addLocationAction"), { name: `Sneaky ${unique()}` });
-    expect(refused.status).toBeLessThan(500);
-    const shopper = await signedInClient(app.baseUrl, await makeAccount("shopper"));
-    const forbidden = await callAction(shopper, "/admin/locations", action("locations", "addLocationAction"), { name: `Sneaky ${unique()}` });
-    expect(forbidden.state).toMatchObject({ ok: false, code: "forbidden" });
-    expect((await listLocations()).some((l) => l.name.startsWith("Sneaky"))).toBe(false);
-    expect((await visitor.get("/admin/locations")).text).not.toContain("Add a location");
-
     // The page lists them in priority order, Main first, where restocks go.
     const page = await admin.get("/admin/locations");
     expect(page.status).toBe(200);
@@ -126,6 +116,39 @@ describe("Locations page", () => {
     }
     const odd = await locationsForm("setLocationActiveAction", { locationId: location.id, active: "maybe" });
     expect(odd.state).toMatchObject({ ok: false, fieldErrors: { active: ["Choose activate or deactivate."] } });
+  });
+});
+
+describe("Only admins", () => {
+  it("see the locations and packing pages and run their forms: a visitor is sent to sign in, a shopper is refused", async () => {
+    const product = await makeProduct(3);
+    const { order } = await paidOrder(product.id, 1);
+    const before = { locations: await listLocations(), levels: await levelsAt(product.id), order: (await findOrderById(order.id))?.status };
+    const shopper = await signedInClient(app.baseUrl, await makeAccount("shopper"));
+    for (const page of ["/admin/locations", "/admin/packing", `/admin/packing?location=${MAIN_LOCATION_ID}`]) {
+      const visitor = await new HttpClient(app.baseUrl).get(page);
+      expect(visitor.status, `visitor ${page}`).toBe(302);
+      expect(new URL(visitor.headers.get("location") ?? "", app.baseUrl).pathname).toBe("/signin");
+      expect((await shopper.get(page)).status, `shopper ${page}`).toBe(403);
+      expect((await admin.get(page)).status, `admin ${page}`).toBe(200);
+    }
+    const forms: [string, string, string, Record<string, string>][] = [
+      ["locations", "addLocationAction", "/admin/locations", { name: `Sneaky ${unique()}` }],
+      ["locations", "editLocationAction", "/admin/locations", { locationId: MAIN_LOCATION_ID, name: "Sneaky", priority: "9" }],
+      ["locations", "setLocationActiveAction", "/admin/locations", { locationId: MAIN_LOCATION_ID, active: "false" }],
+      ["products", "transferStockAction", `/admin/products/${product.id}`, {
+        productId: product.id, variantId: product.variantId, fromLocationId: MAIN_LOCATION_ID, toLocationId: randomUUID(), quantity: "1", reason: "theft",
+      }],
+      ["orders", "fulfilOrderAction", `/admin/orders/${order.id}`, { orderId: order.id, locationId: MAIN_LOCATION_ID }],
+      ["packing", "fulfilFromHereAction", "/admin/packing", { orderId: order.id, locationId: MAIN_LOCATION_ID }],
+    ];
+    for (const [file, name, page, fields] of forms) {
+      const visitor = await callAction(new HttpClient(app.baseUrl), page, action(file, name), fields);
+      expect(visitor.status, `visitor ${name}`).toBe(302);
+      const refused = await callAction(shopper, page, action(file, name), fields);
+      expect(refused.state, `shopper ${name}`).toMatchObject({ ok: false, code: "forbidden" });
+    }
+    expect({ locations: await listLocations(), levels: await levelsAt(product.id), order: (await findOrderById(order.id))?.status }).toEqual(before);
   });
 });
 
