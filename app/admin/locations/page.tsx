@@ -5,7 +5,14 @@ import "@/components/admin/location-pages.css";
 import { Badge } from "@/components/ui/badge";
 import { requireAdminPage } from "@/lib/admin/access";
 import { listLocations } from "@/lib/inventory";
+import { listVariantLevels } from "@/lib/inventory/levels";
 import { addLocationAction, editLocationAction, setLocationActiveAction } from "./actions";
+
+/** "12 units on hand · 2 held in checkouts · 1 sold, to ship"; at an inactive location its holds stay valid. */
+function keptText(sum: { onHand: number; reserved: number; allocated: number } = { onHand: 0, reserved: 0, allocated: 0 }, active: boolean): string {
+  const held = active ? `${sum.reserved} held in checkouts` : `${sum.reserved} still held in checkouts (those holds stay valid)`;
+  return `${sum.onHand} units on hand · ${held} · ${sum.allocated} sold, to ship`;
+}
 
 /**
  * Where the shop keeps stock, in the order holds draw on it: add a location, rename it, change its priority,
@@ -13,7 +20,16 @@ import { addLocationAction, editLocationAction, setLocationActiveAction } from "
  */
 export default async function LocationsPage() {
   await requireAdminPage("/admin/locations");
-  const locations = await listLocations();
+  const [locations, variants] = await Promise.all([listLocations(), listVariantLevels()]);
+  // What each location keeps, summed over every variant's stock row there (one row per variant and location).
+  const kept = new Map<string, { onHand: number; reserved: number; allocated: number }>();
+  for (const level of variants.flatMap((v) => v.locations)) {
+    const sum = kept.get(level.locationId) ?? { onHand: 0, reserved: 0, allocated: 0 };
+    sum.onHand += level.onHand;
+    sum.reserved += level.reserved;
+    sum.allocated += level.allocated;
+    kept.set(level.locationId, sum);
+  }
   // Where a restock goes when none is chosen: the first active location by priority.
   const restockTo = locations.find((l) => l.active)?.id;
   const activeCount = locations.filter((l) => l.active).length;
@@ -43,6 +59,9 @@ export default async function LocationsPage() {
                 {location.active ? <Badge tone="success">Active</Badge> : <Badge tone="neutral">Inactive: no new holds</Badge>}
                 {location.id === restockTo ? <Badge tone="info">Restocks go here</Badge> : null}
               </div>
+              <p className="small muted location-kept">
+                {keptText(kept.get(location.id), location.active)}
+              </p>
               <EditLocationForm action={editLocationAction} location={location} />
               <div className="location-card-head">
                 {lastActive ? (
