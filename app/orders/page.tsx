@@ -5,7 +5,6 @@ import { resendVerificationAction } from "@/app/account/verify/actions";
 import { ResendVerificationForm } from "@/components/account/resend-verification-form";
 import { OrderLookupForm } from "@/components/shop/order-lookup-form";
 import { Alert } from "@/components/ui/alert";
-import { Badge } from "@/components/ui/badge";
 import { ButtonLink } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -14,6 +13,8 @@ import { Price } from "@/components/ui/price";
 import { emailStatus } from "@/lib/accounts";
 import { currentAccount, currentGuest } from "@/lib/accounts/identity";
 import { lineName } from "@/lib/catalog/variants";
+import { OrderStatusText } from "./status";
+import "./orders.css";
 import { listOrdersForShopper, type OrderView } from "@/lib/orders";
 import { lookupOrderAction } from "./actions";
 
@@ -23,7 +24,7 @@ function OrdersTable({ orders }: { orders: OrderView[] }) {
   return (
     <Card>
       <div className="table-scroll">
-        <table className="table">
+        <table className="table orders-history">
           <thead>
             <tr>
               <th scope="col">Order</th>
@@ -38,17 +39,19 @@ function OrdersTable({ orders }: { orders: OrderView[] }) {
           <tbody>
             {orders.map((order) => (
               <tr key={order.id}>
-                <td>
+                <td className="orders-history-id">
                   <Link href={`/orders/${order.id}`}>{`#${order.id.slice(0, 8)}`}</Link>
                 </td>
-                <td>
+                <td className="orders-history-wide" data-label="Placed">
                   <LocalTime iso={order.createdAt} />
                 </td>
-                <td>{order.lines.map((line) => `${line.quantity} × ${lineName(line.name, line.options)}`).join(", ")}</td>
-                <td>
-                  <Badge tone={order.status === "fulfilled" ? "success" : "info"}>{order.status}</Badge>
+                <td className="orders-history-wide" data-label="Items">
+                  {order.lines.map((line) => `${line.quantity} × ${lineName(line.name, line.options)}`).join(", ")}
                 </td>
-                <td className="num">
+                <td className="orders-history-status">
+                  <OrderStatusText status={order.status} />
+                </td>
+                <td className="num orders-history-total" data-label="Total">
                   <Price cents={order.totalCents} />
                 </td>
               </tr>

@@ -7,7 +7,9 @@ const links = [
   { href: "/admin", label: "Stock" },
   { href: "/admin/holds", label: "Holds" },
   { href: "/admin/orders", label: "Orders" },
+  { href: "/admin/packing", label: "Packing" },
   { href: "/admin/products", label: "Products" },
+  { href: "/admin/locations", label: "Locations" },
   { href: "/admin/ledger", label: "Ledger" },
   { href: "/admin/outbox", label: "Outbox" },
 ];

@@ -6,6 +6,7 @@ import { FormMessage } from "@/components/ui/form-message";
 import { SubmitButton } from "@/components/ui/submit-button";
 import type { AdminAction } from "./action-button";
 import { FormField } from "./form-field";
+import { LocationSelect, type LocationChoice } from "./location-choice";
 import { NewVariantRows } from "./variant-rows-table";
 import { OPTION_ROWS, optionRowsOf, variantRowsOf } from "./variant-rows";
 
@@ -91,8 +92,19 @@ export function CreateProductForm({ action }: { action: AdminAction }) {
   );
 }
 
-/** Restocks a product or writes units off, always with a reason for the ledger. */
-export function AdjustStockForm({ action, products }: { action: AdminAction; products: { id: string; name: string }[] }) {
+/**
+ * Restocks a product or writes units off, always with a reason for the ledger; with several locations, at the
+ * one chosen (the first active one by priority at first).
+ */
+export function AdjustStockForm({
+  action,
+  products,
+  locations = [],
+}: {
+  action: AdminAction;
+  products: { id: string; name: string }[];
+  locations?: readonly LocationChoice[];
+}) {
   const [state, formAction] = useActionState<FormState | null, FormData>(action, null);
   const direction = state?.ok === false ? state.values?.direction : undefined;
   const directionErrors = state?.fieldErrors?.direction;
@@ -130,6 +142,13 @@ export function AdjustStockForm({ action, products }: { action: AdminAction; pro
           </p>
         ) : null}
       </fieldset>
+      {locations.length > 1 ? (
+        <FormField form="adjust" name="locationId" label="Location" state={state}>
+          {(props) => (
+            <LocationSelect props={props} locations={locations} chosen={locations.find((l) => l.active)?.id ?? ""} inactiveNote="inactive: write-offs only" />
+          )}
+        </FormField>
+      ) : null}
       <FormField form="adjust" name="quantity" label="Units" state={state}>
         {(props) => <input {...props} className="input" type="number" min={1} step={1} required />}
       </FormField>

@@ -6,6 +6,7 @@ import { FormMessage } from "@/components/ui/form-message";
 import { SubmitButton } from "@/components/ui/submit-button";
 import type { AdminAction } from "./action-button";
 import { FormField } from "./form-field";
+import { LocationSelect, type LocationChoice } from "./location-choice";
 import "./variant-forms.css";
 
 const priceText = (cents: number) => `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, "0")}`;
@@ -147,8 +148,21 @@ export function EditVariantForm({ action, productId, variant }: { action: AdminA
   );
 }
 
-/** Restocks one variant or writes units of it off, with a reason for the ledger. */
-export function VariantStockForm({ action, productId, variant }: { action: AdminAction; productId: string; variant: EditableVariant }) {
+/**
+ * Restocks one variant or writes units of it off, at a location (the first active one by priority unless another
+ * is chosen; the choice is shown only when the shop has several), with a reason for the ledger.
+ */
+export function VariantStockForm({
+  action,
+  productId,
+  variant,
+  locations = [],
+}: {
+  action: AdminAction;
+  productId: string;
+  variant: EditableVariant;
+  locations?: readonly LocationChoice[];
+}) {
   const [state, formAction] = useFormState(action);
   const direction = state?.ok === false ? state.values?.direction : undefined;
   return (
@@ -165,6 +179,13 @@ export function VariantStockForm({ action, productId, variant }: { action: Admin
           <input type="radio" name="direction" value="write_off" defaultChecked={direction === "write_off"} /> Write off
         </label>
       </fieldset>
+      {locations.length > 1 ? (
+        <FormField form="variant-stock" name="locationId" label="Location" state={state}>
+          {(props) => (
+            <LocationSelect props={props} locations={locations} chosen={locations.find((l) => l.active)?.id ?? ""} inactiveNote="inactive: write-offs only" />
+          )}
+        </FormField>
+      ) : null}
       <div className="variant-fields">
         <FormField form="variant-stock" name="quantity" label="Units" state={state}>
           {(props) => <input {...props} className="input" type="number" min={1} step={1} required />}

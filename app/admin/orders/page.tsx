@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { listHref } from "@/components/admin/list-search";
 import { OrdersTable } from "@/components/admin/orders-table";
 import { ADMIN_PAGE_SIZE, type ListView } from "@/components/admin/queries";
@@ -34,7 +35,10 @@ export default async function OrdersPage({ searchParams }: { searchParams: Promi
   return (
     <>
       <h1>Orders</h1>
-      <p className="muted">Fulfilling an order ships it: its allocated units leave the shelf.</p>
+      <p className="muted">
+        Fulfilling an order ships it: its allocated units leave the shelf. An order allocated at several locations can
+        also be shipped location by location, from its page or from <Link href="/admin/packing">Packing</Link>.
+      </p>
       <OrdersTable key={JSON.stringify(shown)} initial={orders} fulfil={fulfilOrderAction} view={shown} />
     </>
   );

@@ -6,7 +6,7 @@ import { fieldErrorsOf, shopperAction, type FormState } from "@/lib/platform/act
 import { MAX_PRICE_CENTS, MAX_UNITS, adminForm, productFields, productOptionsSchema, skuSchema } from "@/lib/admin/access";
 import { addOptionValue, addVariant, createProduct, slugify, updateVariant } from "@/lib/catalog/products";
 import { lineName } from "@/lib/catalog/variants";
-import { adjustStock } from "@/lib/inventory";
+import { adjustStock, transferStock } from "@/lib/inventory";
 // The per-variant levels are read straight from their module (the inventory index does not list them).
 import { listVariantLevels, type VariantLevelView } from "@/lib/inventory/levels";
 import { imageUrlSchema, updateProduct } from "@/lib/admin/products";
@@ -173,6 +173,8 @@ const adjustStockForm = z.object({
   direction: z.enum(["restock", "write_off"], "Choose restock or write off."),
   quantity: wholeNumber(1, MAX_UNITS, "Units"),
   reason: productFields.reason,
+  /** Where the units arrive or leave; empty: the first active location by priority. */
+  locationId: z.preprocess(emptyAsUndefined, z.uuid("Choose a location.").optional()),
 });
 
 export const adjustStockAction = shopperAction({ ...adminForm, schema: adjustStockForm }, async (input, admin) => {
@@ -182,7 +184,14 @@ export const adjustStockAction = shopperAction({ ...adminForm, schema: adjustSto
     // Units of a retired variant could never be sold: writing them off is fine, restocking is a mistake.
     if (variant.retired) throw new DomainError("conflict", `${variant.sku} is retired: put it back on sale before restocking it.`);
   }
-  const level = await adjustStock({ productId: input.productId, variantId: input.variantId, delta, reason: input.reason, actorId: admin.id }).catch(
+  const level = await adjustStock({
+    productId: input.productId,
+    variantId: input.variantId,
+    locationId: input.locationId,
+    delta,
+    reason: input.reason,
+    actorId: admin.id,
+  }).catch(
     (error: unknown) => {
       // The products list names products; one sold in several variants is restocked per variant on its page.
       if (error instanceof DomainError && error.code === "variant_required") {
@@ -193,11 +202,49 @@ export const adjustStockAction = shopperAction({ ...adminForm, schema: adjustSto
   );
   revalidatePath("/admin", "layout");
   const verb = delta > 0 ? "Restocked" : "Wrote off";
+  const v = level.variant;
+  // The location is named when it is not where restocks go anyway (the first active one by priority): a shop that
+  // restocks one place reads as it always has.
+  const usual = v.locations.find((l) => l.active)?.locationId;
+  const there = level.location.id !== usual ? v.locations.find((l) => l.locationId === level.location.id) : undefined;
+  const at = there ? ` at ${there.name}` : "";
+  const atThere = there ? ` (${there.onHand} on hand at ${there.name})` : "";
   if (input.variantId) {
-    const v = level.variant;
-    return { ok: true, message: `${verb} ${input.quantity} of ${v.sku} (${lineName(level.name, v.options)}): ${v.onHand} on hand, ${v.available} available.` };
+    return { ok: true, message: `${verb} ${input.quantity} of ${v.sku} (${lineName(level.name, v.options)})${at}: ${v.onHand} on hand, ${v.available} available${atThere}.` };
   }
-  return { ok: true, message: `${verb} ${input.quantity} of ${level.name}: ${level.onHand} on hand, ${level.available} available.` };
+  return { ok: true, message: `${verb} ${input.quantity} of ${level.name}${at}: ${level.onHand} on hand, ${level.available} available${atThere}.` };
+});
+
+const transferStockForm = z
+  .object({
+    productId: z.uuid("No such product."),
+    variantId: z.uuid("Choose a variant."),
+    fromLocationId: z.uuid("Choose where the units are."),
+    toLocationId: z.uuid("Choose where they go."),
+    quantity: wholeNumber(1, MAX_UNITS, "Units"),
+    reason: productFields.reason,
+  })
+  .refine((input) => input.fromLocationId !== input.toLocationId, { path: ["toLocationId"], message: "Choose a location other than the one they leave." });
+
+/**
+ * Moves free units of a variant from one location to another (never held or sold ones: the answer says how many
+ * are free there). The same lib call as the admin API; the ledger gets a row out and a row in.
+ */
+export const transferStockAction = shopperAction({ ...adminForm, schema: transferStockForm, hidden: { productId: "This product is not known: reload the page." } }, async (input, admin) => {
+  const variant = await variantOf(input.productId, input.variantId);
+  const moved = await transferStock({
+    variantId: variant.id,
+    fromLocationId: input.fromLocationId,
+    toLocationId: input.toLocationId,
+    quantity: input.quantity,
+    reason: input.reason,
+    actorId: admin.id,
+  });
+  revalidatePath("/admin", "layout");
+  return {
+    ok: true,
+    message: `Moved ${input.quantity} of ${variant.sku} from ${moved.from.name} to ${moved.to.name}: ${moved.from.onHand} on hand at ${moved.from.name}, ${moved.to.onHand} at ${moved.to.name}.`,
+  };
 });
 
 /** One variant of a product with its levels, or 404. */

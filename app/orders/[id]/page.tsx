@@ -3,7 +3,6 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { connection } from "next/server";
 import { Alert } from "@/components/ui/alert";
-import { Badge } from "@/components/ui/badge";
 import { ButtonLink } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { Price } from "@/components/ui/price";
@@ -14,6 +13,7 @@ import { isOrderAccessKey } from "@/lib/orders";
 import { getOrderForShopper, getOrderWithAccess, type OrderView } from "@/lib/orders";
 import { countryName } from "@/lib/checkout/countries";
 import { lineName } from "@/lib/catalog/variants";
+import { OrderStatusText } from "../status";
 
 export const metadata: Metadata = { title: "Your order" };
 
@@ -63,7 +63,7 @@ export default async function OrderPage({
       <Card>
         <div className="row row-between">
           <h1 style={{ margin: 0 }}>Order #{order.id.slice(0, 8)}</h1>
-          <Badge tone={order.status === "fulfilled" ? "success" : "info"}>{order.status}</Badge>
+          <OrderStatusText status={order.status} />
         </div>
         <p className="muted small">
           Placed <LocalTime iso={order.createdAt} />

@@ -1,12 +1,13 @@
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { z } from "zod";
-import { ActionButton } from "@/components/admin/action-button";
 import { formatTime, shortId, variantName } from "@/components/admin/format";
 import { FailedPaymentActions } from "@/components/admin/failed-payment-actions";
 import { LedgerTable } from "@/components/admin/ledger-table";
+import { LocationActionButton } from "@/components/admin/location-action-button";
 import { OrderStatusBadge } from "@/components/admin/order-payment-badge";
 import { adminKeys } from "@/components/admin/queries";
+import "@/components/admin/location-pages.css";
 import { Badge } from "@/components/ui/badge";
 import { formatMoney } from "@/components/ui/money";
 import { requireAdminPage } from "@/lib/admin/access";
@@ -15,6 +16,7 @@ import { DomainError } from "@/lib/platform/errors";
 import { countryName } from "@/lib/checkout/countries";
 import { paymentTrouble } from "@/lib/orders/payment-state";
 import { cancelOrderAction, fulfilOrderAction, retryCaptureAction } from "../actions";
+import { allocationText, shippedText, shippingByLocation, units } from "../shipping";
 
 const deliveryFields = [
   ["name", "Name"],
@@ -24,7 +26,10 @@ const deliveryFields = [
   ["country", "Country"],
 ] as const;
 
-/** One order for the merchant: what was bought, by whom, where it goes, how it was paid, and its ledger rows. */
+/**
+ * One order for the merchant: what was bought, by whom, where it goes, how it was paid, where its units are
+ * allocated (and shipping them location by location, or all at once), and its ledger rows.
+ */
 export default async function AdminOrderPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   await requireAdminPage(`/admin/orders/${encodeURIComponent(id)}`);
@@ -35,6 +40,11 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
   });
 
   const trouble = paymentTrouble(order);
+  const shipFrom = shippingByLocation(order.lines);
+  // Only an order whose money is in is shipped; a cancelled or shipped one has nothing left to ship.
+  const shippable = (order.status === "paid" || order.status === "partially_fulfilled") && !trouble;
+  // Units at several locations ship location by location (or all at once); from one, the one Fulfil ships them.
+  const split = shipFrom.length > 1;
 
   return (
     <>
@@ -44,13 +54,19 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
       <div className="admin-order-head">
         <h1>Order {shortId(order.id)}</h1>
         <OrderStatusBadge order={order} />
-        {order.status === "paid" && !trouble ? (
-          <ActionButton
+        {shippable ? (
+          <LocationActionButton
             action={fulfilOrderAction}
-            field="orderId"
-            value={order.id}
-            label="Fulfil"
-            confirm={{ question: `Ship order ${shortId(order.id)}? Its units leave the shelf.`, yes: "Yes, fulfil" }}
+            fields={{ orderId: order.id }}
+            label={split ? "Fulfil everything" : "Fulfil"}
+            variant={split ? "primary" : "secondary"}
+            confirm={{
+              question:
+                split
+                  ? `Ship every unit of order ${shortId(order.id)} left to ship, from ${shipFrom.filter((s) => s.left > 0).map((s) => s.name).join(" and ")}?`
+                  : `Ship order ${shortId(order.id)}? Its units leave the shelf.`,
+              yes: "Yes, fulfil",
+            }}
             refresh={[adminKeys.orders(), adminKeys.stock()]}
           />
         ) : null}
@@ -138,11 +154,12 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
       <section aria-labelledby="order-lines">
         <h2 id="order-lines">Lines</h2>
         <div className="admin-scroll">
-          <table className="table admin-table">
+          <table className="table admin-table order-lines">
             <thead>
               <tr>
                 <th scope="col">Product</th>
                 <th scope="col" className="num">Quantity</th>
+                <th scope="col">From</th>
                 <th scope="col" className="num">Unit price</th>
                 <th scope="col" className="num">Line total</th>
               </tr>
@@ -154,15 +171,19 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
                     <Link href={`/admin/ledger?productId=${line.productId}`}>{variantName(line.name, line.options)}</Link>{" "}
                     <code className="small muted admin-sku">{line.sku}</code>
                   </th>
-                  <td className="num">{line.quantity}</td>
-                  <td className="num">{formatMoney(line.unitPriceCents)}</td>
-                  <td className="num">{formatMoney(line.quantity * line.unitPriceCents)}</td>
+                  <td className="num" data-label="Quantity">{line.quantity}</td>
+                  <td data-label="From">
+                    {allocationText(line)}
+                    {shippedText(line) ? <div className="small muted">{shippedText(line)}</div> : null}
+                  </td>
+                  <td className="num" data-label="Unit price">{formatMoney(line.unitPriceCents)}</td>
+                  <td className="num" data-label="Line total">{formatMoney(line.quantity * line.unitPriceCents)}</td>
                 </tr>
               ))}
             </tbody>
             <tfoot>
               <tr>
-                <th scope="row" colSpan={3}>
+                <th scope="row" colSpan={4}>
                   Total
                 </th>
                 <td className="num strong">{formatMoney(order.totalCents)}</td>
@@ -172,8 +193,43 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
         </div>
       </section>
 
+      {shipFrom.length > 0 && order.status !== "cancelled" ? (
+        <section aria-labelledby="order-shipping">
+          <h2 id="order-shipping">Shipping, by location</h2>
+          <ul className="location-ship-list">
+            {shipFrom.map((at) => (
+              <li key={at.locationId} className="location-ship card" aria-label={at.name}>
+                <div>
+                  <strong>{at.name}</strong>
+                  <p className="small muted location-ship-count">
+                    {at.left === 0
+                      ? `All ${units(at.allocated)} shipped`
+                      : at.shipped > 0
+                        ? `${units(at.left)} to ship (${at.shipped} of ${at.allocated} shipped)`
+                        : `${units(at.left)} to ship`}
+                  </p>
+                </div>
+                {split && shippable && at.left > 0 ? (
+                  <LocationActionButton
+                    action={fulfilOrderAction}
+                    fields={{ orderId: order.id, locationId: at.locationId }}
+                    label={`Fulfil from ${at.name}`}
+                    confirm={{ question: `Ship the ${units(at.left)} allocated at ${at.name}? They leave its shelf.`, yes: "Yes, fulfil" }}
+                    refresh={[adminKeys.orders(), adminKeys.stock()]}
+                  />
+                ) : at.left === 0 ? (
+                  <Badge tone="success">Shipped</Badge>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+          {trouble ? <p className="small muted">Settle the payment before shipping.</p> : null}
+        </section>
+      ) : null}
+
       <section aria-labelledby="order-ledger">
         <h2 id="order-ledger">Ledger rows of this order, newest first</h2>
+        <p className="small muted location-scroll-cue">The table is wider than the screen: scroll it sideways for every column.</p>
         <div className="admin-scroll">
           <LedgerTable movements={order.movements} showProduct />
         </div>

@@ -5,13 +5,16 @@ import { ActionButton } from "@/components/admin/action-button";
 import { EditProductForm } from "@/components/admin/product-forms";
 import { AddOptionValueForm, AddVariantForm, EditVariantForm, VariantStockForm } from "@/components/admin/variant-forms";
 import { VariantLevelsTable } from "@/components/admin/variant-table";
+import { StockByLocation } from "@/components/admin/location-levels";
+import { TransferStockForm } from "@/components/admin/transfer-form";
 import { adminKeys } from "@/components/admin/queries";
 import { ProductArt } from "@/components/shop/product-art";
 import { Badge } from "@/components/ui/badge";
 import { requireAdminPage } from "@/lib/admin/access";
 import { getProductById } from "@/lib/catalog";
 import { lineName } from "@/lib/catalog/variants";
-import { listVariantLevels } from "@/lib/inventory/levels";
+import { listLocations, type LocationView } from "@/lib/inventory";
+import { listVariantLevels, type VariantLevelView } from "@/lib/inventory/levels";
 import {
   addOptionValueAction,
   addVariantAction,
@@ -20,12 +23,15 @@ import {
   editProductAction,
   editVariantAction,
   retireVariantAction,
+  transferStockAction,
 } from "../actions";
 
 /**
  * One product for the merchant: edit its details and picture, archive it (or put it back on sale). A product
  * with options also shows its variants with their levels, and lets the admin add a value or a variant, change
- * a variant's SKU or price, restock it, and retire it (or put it back); a variant is never deleted.
+ * a variant's SKU or price, restock it, and retire it (or put it back); a variant is never deleted. A shop with
+ * several locations also sees each variant's levels per location, restocks or writes off at a chosen location,
+ * and moves free units between locations.
  */
 export default async function AdminProductPage({
   params,
@@ -37,8 +43,9 @@ export default async function AdminProductPage({
   const [{ id }, query] = await Promise.all([params, searchParams]);
   await requireAdminPage(`/admin/products/${encodeURIComponent(id)}`);
   if (!z.uuid().safeParse(id).success) notFound();
-  const product = await getProductById(id);
+  const [product, variants, locations] = await Promise.all([getProductById(id), listVariantLevels(undefined, id), listLocations()]);
   if (!product) notFound();
+  const labelled = variants.map((v) => ({ ...v, label: `${lineName(product.name, v.options)} · ${v.sku}` }));
 
   return (
     <>
@@ -81,21 +88,49 @@ export default async function AdminProductPage({
           />
         </section>
       </div>
+      {locations.length > 1 ? (
+        <section aria-labelledby="stock-locations-title">
+          <h2 id="stock-locations-title">Stock by location</h2>
+          <StockByLocation variants={labelled} />
+          <div className="admin-forms">
+            {variants.length === 1 && product.options.length === 0 ? (
+              <div className="card">
+                <VariantStockForm
+                  action={adjustStockAction}
+                  productId={product.id}
+                  variant={{ id: variants[0]!.id, sku: variants[0]!.sku, priceCents: variants[0]!.priceCents, label: product.name }}
+                  locations={locations}
+                />
+              </div>
+            ) : null}
+            <TransferStockForm
+              action={transferStockAction}
+              productId={product.id}
+              variants={labelled.map((v) => ({ id: v.id, label: v.retired ? `${v.label} (retired)` : v.label }))}
+              locations={locations}
+              variantId={typeof query.variant === "string" ? query.variant : undefined}
+            />
+          </div>
+        </section>
+      ) : null}
       {product.options.length > 0 ? (
-        <Variants product={product} selectedId={typeof query.variant === "string" ? query.variant : undefined} />
+        <Variants product={product} variants={variants} locations={locations} selectedId={typeof query.variant === "string" ? query.variant : undefined} />
       ) : null}
     </>
   );
 }
 
-async function Variants({
+function Variants({
   product,
+  variants,
+  locations,
   selectedId,
 }: {
   product: { id: string; name: string; options: { name: string; values: string[] }[] };
+  variants: VariantLevelView[];
+  locations: LocationView[];
   selectedId: string | undefined;
 }) {
-  const variants = await listVariantLevels(undefined, product.id);
   const selected = variants.find((v) => v.id === selectedId);
   const optionNames = product.options.map((o) => o.name);
   return (
@@ -120,6 +155,7 @@ async function Variants({
               action={adjustStockAction}
               productId={product.id}
               variant={{ id: selected.id, sku: selected.sku, priceCents: selected.priceCents, label: lineName(product.name, selected.options) }}
+              locations={locations}
             />
             <div className="stack">
               <h3>{selected.retired ? "Retired" : "Retire"}</h3>
