@@ -754,8 +754,8 @@ function renderLocationsSection(report: BenchReport, source: string): string {
   const held = (r: LocationRun) => r.locations.map((l) => `${l.name} ${l.reservedDelta} of ${l.onHand}`).join(", ");
   const unit = (r: LocationRun) => (r.linesPerCart > 1 ? "checkout starts/s" : "holds/s");
   return [
-    `Run of ${report.date.slice(0, 16).replace("T", " ")} UTC (\`${source}\`), the same run as the tables above: same machine, ` +
-      `same PostgreSQL; load average (1 min) ${report.loadAverage.atStart} at the start, ${report.loadAverage.atEnd} at the end.`,
+    `Run of ${report.date.slice(0, 16).replace("T", " ")} UTC (\`${source}\`): pgbench, both engines and the runs below in one run, ` +
+      `on one machine and one PostgreSQL; load average (1 min) ${report.loadAverage.atStart} at the start, ${report.loadAverage.atEnd} at the end.`,
     "",
     ...(comparison
       ? [
