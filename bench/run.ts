@@ -157,7 +157,10 @@ export interface BenchReport {
 const log = (line: string) => console.log(line);
 const round2 = (value: number) => Math.round(value * 100) / 100;
 
-/** BENCH_ONLY=baseline,engine runs only those parts, for quick iterations; the full run is the default. */
+/**
+ * BENCH_ONLY=baseline,engine runs only those parts, for quick iterations (BENCH_ONLY=pgbench,locations: the
+ * locations runs and the pgbench they are measured against); the full run is the default.
+ */
 const only = new Set((process.env.BENCH_ONLY ?? "baseline,pgbench,engine,variants,http,locations").split(",").map((s) => s.trim()));
 
 function summarise(
@@ -899,11 +902,12 @@ async function main(): Promise<void> {
     const file = path.join(dir, `${report.date.slice(0, 19).replace(/:/g, "-")}Z.json`);
     fs.writeFileSync(file, JSON.stringify(report, null, 2) + "\n", { flag: "wx" });
     fs.writeFileSync(path.join(dir, "latest.json"), JSON.stringify(report, null, 2) + "\n");
-    writeBenchmarksTable(path.join(process.cwd(), "BENCHMARKS.md"), report, path.relative(process.cwd(), file));
-    replaceSection(path.join(process.cwd(), "BENCHMARKS.md"), "variants", renderVariantsSection(report, path.relative(process.cwd(), file)));
-    if (only.has("locations")) {
-      replaceSection(path.join(process.cwd(), "BENCHMARKS.md"), "locations", renderLocationsSection(report, path.relative(process.cwd(), file)));
-    }
+    // A part left out by BENCH_ONLY leaves its section of the page as it was.
+    const page = path.join(process.cwd(), "BENCHMARKS.md");
+    const source = path.relative(process.cwd(), file);
+    if (results.length > 0) writeBenchmarksTable(page, report, source);
+    if (only.has("variants")) replaceSection(page, "variants", renderVariantsSection(report, source));
+    if (only.has("locations")) replaceSection(page, "locations", renderLocationsSection(report, source));
     log(`Saved ${path.relative(process.cwd(), file)} and bench/results/latest.json; BENCHMARKS.md updated (${report.durationSeconds} s).`);
     // Every hold was meant to succeed: a refusal or an error is as much a failure as an oversell.
     if (
