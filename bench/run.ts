@@ -651,45 +651,65 @@ function targetsOf(
   // The hot product is a one-variant product: its one variant is the hot variant.
   const engineVsPgbench = engine && pgbench ? round2(engine.holdsPerSecond / pgbench.tps) : 0;
   const cartVsPgbench = carts[0]?.ratioToPgbench ?? 0;
-  return [
-    {
-      name: "Engine, one hot variant, 64 shoppers: holds/s vs pgbench's FOR UPDATE transaction",
-      value: engineVsPgbench,
-      target: "≥ 5×",
-      met: engineVsPgbench >= 5,
-    },
-    {
-      name: `Engine, ${CART_LINES}-line carts of ${CART_LINES} variants of one product, 64 shoppers: checkout starts/s vs pgbench`,
-      value: cartVsPgbench,
-      target: "≥ 2×",
-      met: cartVsPgbench >= 2,
-    },
-    {
-      name: "Store API over HTTP, hot product, 64 shoppers: holds/s vs baseline",
-      value: http?.ratioToBaseline ?? 0,
-      target: "≥ 1.0× (aim 2×)",
-      met: (http?.ratioToBaseline ?? 0) >= 1,
-    },
-    {
-      name: "Engine, hot product, 64 shoppers: holds/s vs baseline",
-      value: engine?.ratioToBaseline ?? 0,
-      target: "≥ 1.5×",
-      met: (engine?.ratioToBaseline ?? 0) >= 1.5,
-    },
-    {
-      name: "p99 of a checkout start over HTTP, hot product, 64 shoppers (ms)",
-      value: http?.p99Ms ?? Number.NaN,
-      target: "< 250 ms",
-      met: (http?.p99Ms ?? Infinity) < 250,
-    },
-    {
-      name: "p99 of a checkout start in the engine, hot product, 64 shoppers (ms)",
-      value: engine?.p99Ms ?? Number.NaN,
-      target: "< 250 ms",
-      met: (engine?.p99Ms ?? Infinity) < 250,
-    },
-    ...locationTargets(locations),
+  // Only the targets of the parts that ran (BENCH_ONLY): a part left out is not a target missed.
+  const ran = { engine: engine !== undefined, http: http !== undefined, carts: carts.length > 0 };
+  const tagged: [boolean, BenchReport["targets"][number]][] = [
+    [
+      ran.engine,
+      {
+        name: "Engine, one hot variant, 64 shoppers: holds/s vs pgbench's FOR UPDATE transaction",
+        value: engineVsPgbench,
+        target: "≥ 5×",
+        met: engineVsPgbench >= 5,
+      },
+    ],
+    [
+      ran.carts,
+      {
+        name: `Engine, ${CART_LINES}-line carts of ${CART_LINES} variants of one product, 64 shoppers: checkout starts/s vs pgbench`,
+        value: cartVsPgbench,
+        target: "≥ 2×",
+        met: cartVsPgbench >= 2,
+      },
+    ],
+    [
+      ran.http,
+      {
+        name: "Store API over HTTP, hot product, 64 shoppers: holds/s vs baseline",
+        value: http?.ratioToBaseline ?? 0,
+        target: "≥ 1.0× (aim 2×)",
+        met: (http?.ratioToBaseline ?? 0) >= 1,
+      },
+    ],
+    [
+      ran.engine,
+      {
+        name: "Engine, hot product, 64 shoppers: holds/s vs baseline",
+        value: engine?.ratioToBaseline ?? 0,
+        target: "≥ 1.5×",
+        met: (engine?.ratioToBaseline ?? 0) >= 1.5,
+      },
+    ],
+    [
+      ran.http,
+      {
+        name: "p99 of a checkout start over HTTP, hot product, 64 shoppers (ms)",
+        value: http?.p99Ms ?? Number.NaN,
+        target: "< 250 ms",
+        met: (http?.p99Ms ?? Infinity) < 250,
+      },
+    ],
+    [
+      ran.engine,
+      {
+        name: "p99 of a checkout start in the engine, hot product, 64 shoppers (ms)",
+        value: engine?.p99Ms ?? Number.NaN,
+        target: "< 250 ms",
+        met: (engine?.p99Ms ?? Infinity) < 250,
+      },
+    ],
   ];
+  return [...tagged.filter(([partRan]) => partRan).map(([, target]) => target), ...locationTargets(locations)];
 }
 
 /** Issue 28's targets, when the locations runs ran. */
