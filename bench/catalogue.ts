@@ -178,7 +178,8 @@ const nouns = [
 
 /**
  * The large catalogue in one statement (the admin API would take minutes for 10,000): distinct names from word
- * lists, a description each, prices and stock spread out, opening stock in the ledger as the admin API records it.
+ * lists, a description each, prices and stock spread out, opening stock in the ledger as the admin API records it:
+ * a stock row at every location, the units at the first active one by priority.
  */
 export async function addProducts(sql: Sql, count: number): Promise<void> {
   await sql`
@@ -199,12 +200,16 @@ export async function addProducts(sql: Sql, count: number): Promise<void> {
     ), variant as (
       insert into product_variants (product_id, sku, price_cents) select id, upper(slug), price_cents from made
       returning id, product_id
+    ), first_location as (
+      select id from locations where active order by priority, id limit 1
     ), stock as (
-      insert into stock_levels (product_id, variant_id, on_hand)
-      select made.id, variant.id, on_hand from made join variant on variant.product_id = made.id
+      insert into stock_levels (product_id, variant_id, location_id, on_hand)
+      select made.id, variant.id, l.id, case when l.id = f.id then on_hand else 0 end
+      from made join variant on variant.product_id = made.id cross join locations l cross join first_location f
     )
-    insert into stock_movements (product_id, variant_id, kind, on_hand_delta, reason)
-    select made.id, variant.id, 'receive', on_hand, 'opening stock' from made join variant on variant.product_id = made.id
+    insert into stock_movements (product_id, variant_id, location_id, kind, on_hand_delta, reason)
+    select made.id, variant.id, f.id, 'receive', on_hand, 'opening stock'
+    from made join variant on variant.product_id = made.id cross join first_location f
     where on_hand > 0`;
   await sql`analyze`;
 }
@@ -212,7 +217,7 @@ export async function addProducts(sql: Sql, count: number): Promise<void> {
 /**
  * Adds `variantsEach` variants to every product whose slug starts with "bench-" (one variant each so far): an
  * option Size, the existing variant becoming the first size, the others added beside it (the last size 5.00
- * dearer), each with its stock level and opening stock in the ledger. One product (MANY_VARIANTS_SLUG) also comes
+ * dearer), each with its stock rows (one per location, the units at the first) and opening stock in the ledger. One product (MANY_VARIANTS_SLUG) also comes
  * in 10 colours: 50 variants. The product's price stays its lowest variant's.
  */
 export async function addVariantsToProducts(sql: Sql): Promise<void> {
@@ -248,11 +253,15 @@ export async function addVariantsToProducts(sql: Sql): Promise<void> {
                (coalesce(colour_n, 1) - 1) * ${SIZES.length}::int + size_n - 1
         from combination
         returning id, product_id, (hashtext(id::text) & 65535) % 12 as on_hand
+      ), first_location as (
+        select id from locations where active order by priority, id limit 1
       ), stock as (
-        insert into stock_levels (product_id, variant_id, on_hand) select product_id, id, on_hand from variant
+        insert into stock_levels (product_id, variant_id, location_id, on_hand)
+        select v.product_id, v.id, l.id, case when l.id = f.id then v.on_hand else 0 end
+        from variant v cross join locations l cross join first_location f
       )
-      insert into stock_movements (product_id, variant_id, kind, on_hand_delta, reason)
-      select product_id, id, 'receive', on_hand, 'opening stock' from variant where on_hand > 0`;
+      insert into stock_movements (product_id, variant_id, location_id, kind, on_hand_delta, reason)
+      select v.product_id, v.id, f.id, 'receive', v.on_hand, 'opening stock' from variant v cross join first_location f where v.on_hand > 0`;
   });
   await sql`analyze`;
 }

@@ -5,7 +5,7 @@
 import { pool } from "../db/client";
 import { startCheckout } from "../lib/checkout";
 import { env } from "../lib/platform/env";
-import { holdQueueSettings, reconcileStock } from "../lib/inventory";
+import { createLocation, holdQueueSettings, listLocations, reconcileStock } from "../lib/inventory";
 import type { BenchShopper } from "./fixtures";
 import { runLoad, type LoadResult } from "./load";
 
@@ -35,7 +35,7 @@ export async function runEngine(
   );
 }
 
-export { holdQueueSettings, reconcileStock };
+export { createLocation, holdQueueSettings, listLocations, reconcileStock };
 export const poolSize = env.DATABASE_POOL_SIZE;
 
 export async function closeEnginePool(): Promise<void> {

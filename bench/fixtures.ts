@@ -1,11 +1,15 @@
 /**
  * Bench data made in bulk with plain SQL, shaped exactly as the app makes it (lib/catalog/products.ts
  * createProduct): products with opening stock recorded in the ledger, products sold in variants (an option, one
- * variant per value, each with its own stock), guest shoppers with one cart each. Also the baseline's own two
- * tables.
+ * variant per value, each with its own stock), guest shoppers with one cart each. Every variant gets a stock row
+ * at every location (lib/inventory/locations.ts), its opening stock where the bench puts it: by default all at the
+ * first active location by priority, as createProduct does, or spread over locations for the locations runs.
+ * Also the baseline's own two tables.
  */
 import type { Sql } from "postgres";
-import { insertProducts } from "../tests/support/products";
+
+/** Main, the location every shop has (its id fixed by migration 0009). */
+const MAIN_LOCATION_ID = "00000000-0000-4000-8000-000000000001";
 
 export interface BenchShopper {
   id: string;
@@ -14,15 +18,45 @@ export interface BenchShopper {
   email: string;
 }
 
-/** `count` products with `onHand` units each, returned in id order. */
-export async function createProducts(sql: Sql, prefix: string, count: number, onHand: number): Promise<string[]> {
-  const specs = Array.from({ length: count }, (_, i) => ({
-    slug: `${prefix}-${i + 1}`,
-    name: `Bench ${prefix} ${i + 1}`,
-    priceCents: 1000,
-    onHand,
-  }));
-  return (await insertProducts(sql, specs)).map((p) => p.id).sort();
+/** A variant's opening stock: units per location. */
+export type StockAt = { locationId: string; onHand: number }[];
+
+/** A number: that many units at the first active location by priority (where createProduct puts opening stock). */
+type OpeningStock = number | StockAt;
+
+async function spreadOf(sql: Sql, stock: OpeningStock): Promise<StockAt> {
+  if (typeof stock !== "number") return stock;
+  const [first] = await sql<{ id: string }[]>`select id from locations where active order by priority, id limit 1`;
+  return [{ locationId: first!.id, onHand: stock }];
+}
+
+/**
+ * `count` one-variant products (SKU <SLUG>) with `stock` units each, returned in id order: a stock row per
+ * location, a ledger row per location given units.
+ */
+export async function createProducts(sql: Sql, prefix: string, count: number, stock: OpeningStock): Promise<string[]> {
+  const at = await spreadOf(sql, stock);
+  const rows = await sql<{ id: string }[]>`
+    with product as (
+      insert into products (slug, name, price_cents)
+      select ${prefix} || '-' || i, 'Bench ' || ${prefix} || ' ' || i, 1000 from generate_series(1, ${count}::int) as i
+      returning id, slug
+    ), variant as (
+      insert into product_variants (product_id, sku, price_cents) select id, upper(slug), 1000 from product
+      returning id, product_id
+    ), stock as (
+      select * from unnest(${at.map((a) => a.locationId)}::uuid[], ${at.map((a) => a.onHand)}::int[]) as s(location_id, on_hand)
+    ), level as (
+      insert into stock_levels (product_id, variant_id, location_id, on_hand)
+      select v.product_id, v.id, l.id, coalesce(s.on_hand, 0)
+      from variant v cross join locations l left join stock s on s.location_id = l.id
+    ), ledger as (
+      insert into stock_movements (product_id, variant_id, location_id, kind, on_hand_delta, reason)
+      select v.product_id, v.id, s.location_id, 'receive', s.on_hand, 'opening stock'
+      from variant v cross join stock s where s.on_hand > 0
+    )
+    select id from product`;
+  return rows.map((r) => r.id).sort();
 }
 
 /**
@@ -62,18 +96,24 @@ export interface BenchVariantProduct {
 }
 
 /**
- * `count` products sold in `variantsEach` sizes ("Size": V1 … Vn, SKU <SLUG>-V<n>), each variant with `onHand`
- * units received as opening stock, as createProduct makes a product with options: the option row, one variant
- * per value, a stock level and a ledger row per variant, the product's price the lowest of its variants'.
+ * `count` products sold in `variantsEach` sizes ("Size": V1 … Vn, SKU <SLUG>-V<n>), each variant with `stock`
+ * units received as opening stock (`perVariant`: the stock of each size in turn), as createProduct makes a product
+ * with options: the option row, one variant per value, a stock row per variant and location, a ledger row per
+ * variant and location given units, the product's price the lowest of its variants'.
  */
 export async function createVariantProducts(
   sql: Sql,
   prefix: string,
   count: number,
   variantsEach: number,
-  onHand: number,
+  stock: OpeningStock | { perVariant: OpeningStock[] },
 ): Promise<BenchVariantProduct[]> {
   const values = Array.from({ length: variantsEach }, (_, i) => `V${i + 1}`);
+  const perVariant = await Promise.all(
+    values.map((_, i) => spreadOf(sql, typeof stock === "object" && "perVariant" in stock ? (stock.perVariant[i] ?? 0) : stock)),
+  );
+  // (size position, location, units) triples.
+  const triples = perVariant.flatMap((at, i) => at.map((a) => ({ n: i + 1, ...a })));
   const rows = await sql<{ product_id: string; variant_id: string }[]>`
     with product as (
       insert into products (slug, name, price_cents)
@@ -87,11 +127,17 @@ export async function createVariantProducts(
       select p.id, upper(p.slug) || '-' || v.value, jsonb_build_object('Size', v.value), 1000, v.n - 1
       from product p cross join unnest(${values}::text[]) with ordinality as v(value, n)
       returning id, product_id, position
+    ), stock as (
+      select * from unnest(${triples.map((t) => t.n)}::int[], ${triples.map((t) => t.locationId)}::uuid[], ${triples.map((t) => t.onHand)}::int[])
+        as s(n, location_id, on_hand)
     ), level as (
-      insert into stock_levels (product_id, variant_id, on_hand) select product_id, id, ${onHand}::int from variant
+      insert into stock_levels (product_id, variant_id, location_id, on_hand)
+      select v.product_id, v.id, l.id, coalesce(s.on_hand, 0)
+      from variant v cross join locations l left join stock s on s.n = v.position + 1 and s.location_id = l.id
     ), ledger as (
-      insert into stock_movements (product_id, variant_id, kind, on_hand_delta, reason)
-      select product_id, id, 'receive', ${onHand}::int, 'opening stock' from variant where ${onHand}::int > 0
+      insert into stock_movements (product_id, variant_id, location_id, kind, on_hand_delta, reason)
+      select v.product_id, v.id, s.location_id, 'receive', s.on_hand, 'opening stock'
+      from variant v join stock s on s.n = v.position + 1 where s.on_hand > 0
     )
     select product_id, id as variant_id from variant order by product_id, position`;
   const byProduct = new Map<string, string[]>();
@@ -123,12 +169,15 @@ export async function createShoppersWithVariantCarts(sql: Sql, variantIds: strin
 
 /**
  * The baseline's tables: copies of stock_levels and reservations with the same columns, checks and indexes
- * (LIKE … INCLUDING ALL), so the bare transaction pays the same per-row costs as the engine.
+ * (LIKE … INCLUDING ALL), so the bare transaction pays the same per-row costs as the engine. The bare design
+ * knows one location: its rows are all at Main (a column default), so its statements stay as they were.
  */
 export async function createBaselineTables(sql: Sql): Promise<void> {
   await sql.unsafe(`
     create table if not exists bench_baseline_stock (like stock_levels including all);
-    create table if not exists bench_baseline_holds (like reservations including all);`);
+    create table if not exists bench_baseline_holds (like reservations including all);
+    alter table bench_baseline_stock alter column location_id set default '${MAIN_LOCATION_ID}';
+    alter table bench_baseline_holds alter column location_id set default '${MAIN_LOCATION_ID}';`);
 }
 
 export async function createBaselineProducts(sql: Sql, count: number, onHand: number): Promise<string[]> {

@@ -57,6 +57,15 @@ const flashSaleFile = z.object({
     z.object({ path: z.string(), layout: z.string(), concurrency: z.number(), holdsPerSecond: z.number(), p50Ms: z.number(), p99Ms: z.number() }),
   ),
   references: z.array(z.object({ name: z.string(), requestsPerSecond: z.number(), p99Ms: z.number() })),
+  /** Since issue 28: the engine beside the commit before locations, and the runs over several locations. */
+  locations: z
+    .object({
+      comparison: z
+        .object({ previousCommit: z.string(), previousHoldsPerSecond: z.number(), currentHoldsPerSecond: z.number(), ratioToPrevious: z.number() })
+        .optional(),
+      runs: z.array(z.object({ name: z.string(), holdsPerSecond: z.number(), p99Ms: z.number(), ratioToPgbench: z.number().optional() })),
+    })
+    .optional(),
 });
 
 const catalogueFile = z.object({
@@ -242,7 +251,11 @@ function main(): void {
     .map((file) => {
       const run = flashSaleFile.parse(readJson(file));
       const hot64 = run.results.filter((r) => r.layout === "hot" && r.concurrency === 64);
-      return { file: path.join(RESULTS, file), date: run.date, loadAverage: run.loadAverage, hot64, references: run.references };
+      const locations = run.locations && {
+        ...(run.locations.comparison ? { comparison: run.locations.comparison } : {}),
+        runs: run.locations.runs.map((r) => ({ name: r.name, holdsPerSecond: r.holdsPerSecond, p99Ms: r.p99Ms, ratioToPgbench: r.ratioToPgbench })),
+      };
+      return { file: path.join(RESULTS, file), date: run.date, loadAverage: run.loadAverage, hot64, references: run.references, ...(locations ? { locations } : {}) };
     });
   const catalogue = files
     .filter((f) => f.startsWith("catalogue-"))

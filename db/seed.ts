@@ -1,9 +1,12 @@
 /**
  * Demo data for a fresh embedded database: a dozen products, several with only a few units so that holds and
  * shortages are easy to see, and two sold in variants: a shirt in sizes (one size sold out) and a mug in colours
- * (one dearer). Written the way lib/catalog/products.ts createProduct writes a product: its options, one variant
- * per SKU with its own stock level and an opening-stock ledger row, and the product's price the lowest of its
- * variants'. Runs only when the catalogue is empty. Plain SQL, so scripts can run it too.
+ * (one dearer). The shop keeps stock in two locations: "Main" (every shop has it) and a "Back room" drawn on after
+ * it (priority 1) that holds part of some products' stock, so a shopper buying more than Main holds gets units
+ * from both. Written the way lib/catalog/products.ts createProduct and lib/inventory's transfers leave a product:
+ * its options, one variant per SKU with a stock row at every location, an opening-stock ledger row per location
+ * that received units, and the product's price the lowest of its variants'. Runs only when the catalogue is
+ * empty. Plain SQL, so scripts can run it too.
  */
 import postgres from "postgres";
 import { scriptClientOptions } from "./connection-settings";
@@ -13,7 +16,10 @@ export interface DemoVariant {
   options: Record<string, string>;
   /** Defaults to the product's price. */
   priceCents?: number;
+  /** Units in all, over both locations. */
   onHand: number;
+  /** Of `onHand`, the units kept in the Back room (the rest are at Main); none by default. */
+  backRoom?: number;
 }
 
 export interface DemoProduct {
@@ -24,13 +30,15 @@ export interface DemoProduct {
   description: string;
   /** A one-variant product's stock; a product with variants keeps it on each variant. */
   onHand?: number;
+  /** A one-variant product's units in the Back room, out of `onHand`. */
+  backRoom?: number;
   options?: { name: string; values: string[] }[];
   variants?: DemoVariant[];
 }
 
 export const demoProducts: DemoProduct[] = [
   { slug: "aurora-desk-lamp", name: "Aurora Desk Lamp", priceCents: 4900, onHand: 25, description: "Warm, dimmable light for late work." },
-  { slug: "fjord-wool-blanket", name: "Fjord Wool Blanket", priceCents: 8900, onHand: 12, description: "Heavy Norwegian wool, woven in one piece." },
+  { slug: "fjord-wool-blanket", name: "Fjord Wool Blanket", priceCents: 8900, onHand: 12, backRoom: 8, description: "Heavy Norwegian wool, woven in one piece." },
   { slug: "kettle-no-9", name: "Kettle No. 9", priceCents: 6500, onHand: 3, description: "Stovetop kettle in brushed steel. Small batch." },
   {
     slug: "trail-shirt",
@@ -42,11 +50,11 @@ export const demoProducts: DemoProduct[] = [
       { sku: "TRAIL-SHIRT-S", options: { Size: "S" }, onHand: 6 },
       { sku: "TRAIL-SHIRT-M", options: { Size: "M" }, onHand: 0 },
       { sku: "TRAIL-SHIRT-L", options: { Size: "L" }, onHand: 3 },
-      { sku: "TRAIL-SHIRT-XL", options: { Size: "XL" }, onHand: 8 },
+      { sku: "TRAIL-SHIRT-XL", options: { Size: "XL" }, onHand: 8, backRoom: 5 },
     ],
   },
   { slug: "meridian-watch", name: "Meridian Watch", priceCents: 24900, onHand: 1, description: "The last one of a limited run." },
-  { slug: "oak-cutting-board", name: "Oak Cutting Board", priceCents: 5400, onHand: 18, description: "End-grain oak, oiled by hand." },
+  { slug: "oak-cutting-board", name: "Oak Cutting Board", priceCents: 5400, onHand: 18, backRoom: 10, description: "End-grain oak, oiled by hand." },
   { slug: "pour-over-set", name: "Pour-Over Set", priceCents: 4200, onHand: 2, description: "Ceramic dripper with a glass carafe." },
   { slug: "ridge-backpack", name: "Ridge Backpack", priceCents: 11900, onHand: 9, description: "Waxed canvas, 22 litres." },
   {
@@ -56,20 +64,26 @@ export const demoProducts: DemoProduct[] = [
     description: "Holds 350 ml. Speckled or sage glaze; the hand-painted cobalt is made to order in small runs.",
     options: [{ name: "Colour", values: ["Speckled", "Sage", "Cobalt"] }],
     variants: [
-      { sku: "MUG-SPECKLED", options: { Colour: "Speckled" }, onHand: 40 },
+      { sku: "MUG-SPECKLED", options: { Colour: "Speckled" }, onHand: 40, backRoom: 24 },
       { sku: "MUG-SAGE", options: { Colour: "Sage" }, onHand: 20 },
       { sku: "MUG-COBALT", options: { Colour: "Cobalt" }, priceCents: 2400, onHand: 2 },
     ],
   },
   { slug: "tidal-print", name: "Tidal Print", priceCents: 7500, onHand: 2, description: "Signed giclée print, 50 × 70 cm." },
   { slug: "walnut-bookends", name: "Walnut Bookends", priceCents: 3900, onHand: 15, description: "A pair, solid walnut." },
-  { slug: "zen-tea-tin", name: "Zen Tea Tin", priceCents: 1500, onHand: 30, description: "Airtight tin with a sencha sample." },
+  { slug: "zen-tea-tin", name: "Zen Tea Tin", priceCents: 1500, onHand: 30, backRoom: 18, description: "Airtight tin with a sencha sample." },
 ];
+
+/** Main, the location every shop has (its id fixed by migration 0009). */
+const MAIN_LOCATION_ID = "00000000-0000-4000-8000-000000000001";
+
+/** The second location of the demo shop, drawn on when Main (priority 0) runs short. */
+export const DEMO_BACK_ROOM = { name: "Back room", priority: 1 } as const;
 
 /** A demo product's variants: the ones listed, or its one variant (SKU from the slug, as createProduct makes it). */
 export function demoVariantsOf(p: DemoProduct): Required<DemoVariant>[] {
-  const variants = p.variants ?? [{ sku: p.slug.toUpperCase(), options: {}, onHand: p.onHand ?? 0 }];
-  return variants.map((v) => ({ ...v, priceCents: v.priceCents ?? p.priceCents }));
+  const variants = p.variants ?? [{ sku: p.slug.toUpperCase(), options: {}, onHand: p.onHand ?? 0, backRoom: p.backRoom ?? 0 }];
+  return variants.map((v) => ({ ...v, priceCents: v.priceCents ?? p.priceCents, backRoom: v.backRoom ?? 0 }));
 }
 
 /** Inserts the demo catalogue if there are no products yet. Returns true if it seeded. */
@@ -81,6 +95,11 @@ export async function seedDemoCatalogue(databaseUrl: string): Promise<boolean> {
       await tx`select pg_advisory_xact_lock(7262002)`;
       const [existing] = await tx<{ count: number }[]>`select count(*)::int as count from products`;
       if ((existing?.count ?? 0) > 0) return false;
+      // Main exists in every shop (migration 0009); the Back room is the demo's own.
+      await tx`insert into locations (name, priority) values (${DEMO_BACK_ROOM.name}, ${DEMO_BACK_ROOM.priority})
+               on conflict (lower(name)) do nothing`;
+      const stockAt = await tx<{ id: string; name: string }[]>`select id, name from locations`;
+      const backRoomId = stockAt.find((l) => l.name.toLowerCase() === DEMO_BACK_ROOM.name.toLowerCase())!.id;
       for (const p of demoProducts) {
         const variants = demoVariantsOf(p);
         // The listing price is the lowest variant price, as syncListingPrice keeps it.
@@ -96,11 +115,16 @@ export async function seedDemoCatalogue(databaseUrl: string): Promise<boolean> {
           const [variant] = await tx<{ id: string }[]>`
             insert into product_variants (product_id, sku, options, price_cents, position)
             values (${product!.id}, ${v.sku}, ${tx.json(v.options)}, ${v.priceCents}, ${position}) returning id`;
-          await tx`insert into stock_levels (product_id, variant_id, on_hand) values (${product!.id}, ${variant!.id}, ${v.onHand})`;
-          // As receiveOpeningStock: a ledger row only for stock actually received.
-          if (v.onHand > 0) {
-            await tx`insert into stock_movements (product_id, variant_id, kind, on_hand_delta, reason)
-                     values (${product!.id}, ${variant!.id}, 'receive', ${v.onHand}, 'opening stock')`;
+          // A stock row at every location; the units at Main and in the Back room as listed.
+          const units = (locationId: string) => (locationId === backRoomId ? v.backRoom : locationId === MAIN_LOCATION_ID ? v.onHand - v.backRoom : 0);
+          for (const location of stockAt) {
+            await tx`insert into stock_levels (product_id, variant_id, location_id, on_hand)
+                     values (${product!.id}, ${variant!.id}, ${location.id}, ${units(location.id)})`;
+            // As receiveOpeningStock: a ledger row only for stock actually received, where it was received.
+            if (units(location.id) > 0) {
+              await tx`insert into stock_movements (product_id, variant_id, location_id, kind, on_hand_delta, reason)
+                       values (${product!.id}, ${variant!.id}, ${location.id}, 'receive', ${units(location.id)}, 'opening stock')`;
+            }
           }
         }
       }

@@ -1,11 +1,13 @@
 /**
  * The demo catalogue shows variants the way the app makes them: a shirt in sizes with one size sold out, a mug
  * in colours with one dearer, each variant with its own SKU, stock level and opening stock in the ledger, and the
- * product's price the lowest of its variants'. `npm run reconcile` passes on the freshly seeded database.
+ * product's price the lowest of its variants'. The shop keeps stock at Main and in a Back room drawn on after it,
+ * which holds part of some products' stock: every variant has a stock row at both, each level equal to what the
+ * ledger received there. `npm run reconcile` passes on the freshly seeded database.
  */
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
-import { seedDemoCatalogue } from "../db/seed";
+import { demoProducts, demoVariantsOf, seedDemoCatalogue } from "../db/seed";
 import { runReconcileCli } from "./faults/support";
 
 const url = process.env.DATABASE_URL!;
@@ -28,9 +30,10 @@ async function variantsOf(slug: string): Promise<{ price: number; options: { nam
   const options = await sql<{ name: string; values: string[] }[]>`
     select name, values from product_options where product_id = ${product!.id} order by position`;
   const variants = await sql<VariantRow[]>`
-    select v.sku, v.options, v.price_cents, s.on_hand,
+    select v.sku, v.options, v.price_cents,
+           (select sum(s.on_hand)::int from stock_levels s where s.variant_id = v.id) as on_hand,
            (select coalesce(sum(m.on_hand_delta), 0)::int from stock_movements m where m.variant_id = v.id) as received
-    from product_variants v join stock_levels s on s.variant_id = v.id
+    from product_variants v
     where v.product_id = ${product!.id} order by v.position`;
   return { price: product!.price_cents, options: [...options], variants: [...variants] };
 }
@@ -67,6 +70,35 @@ describe("the demo catalogue", () => {
     const reconcile = await runReconcileCli(url);
     expect(reconcile.output).toMatch(/OK: every level equals the ledger/);
     expect(reconcile.code, reconcile.output).toBe(0);
+  });
+
+  it("keeps stock at Main and in a Back room drawn on after it, part of some products' stock in each", async () => {
+    const locations = await sql<{ id: string; name: string; priority: number; active: boolean }[]>`
+      select id, name, priority, active from locations order by priority, id`;
+    expect(locations.map((l) => [l.name, l.priority, l.active])).toEqual([
+      ["Main", 0, true],
+      ["Back room", 1, true],
+    ]);
+    const rows = await sql<{ sku: string; location: string; on_hand: number; received: number }[]>`
+      select v.sku, l.name as location, s.on_hand,
+             (select coalesce(sum(m.on_hand_delta), 0)::int from stock_movements m
+              where m.variant_id = v.id and m.location_id = l.id) as received
+      from product_variants v cross join locations l
+      left join stock_levels s on s.variant_id = v.id and s.location_id = l.id`;
+    // Every variant has a row at every location, each what the ledger received there.
+    expect(rows.every((r) => r.on_hand !== null)).toBe(true);
+    for (const r of rows) expect(r.on_hand, `${r.sku} at ${r.location}`).toBe(r.received);
+
+    const at = (sku: string, location: string) => rows.find((r) => r.sku === sku && r.location === location)!.on_hand;
+    const listed = demoProducts.flatMap(demoVariantsOf);
+    const split = listed.filter((v) => at(v.sku, "Main") > 0 && at(v.sku, "Back room") > 0);
+    expect(split.length).toBeGreaterThanOrEqual(3);
+    // Some one-variant product can be bought beyond what Main holds (up to the 50 a line may take) by drawing on both.
+    expect(split.some((v) => Object.keys(v.options).length === 0 && v.onHand <= 50)).toBe(true);
+    for (const v of listed) {
+      expect(at(v.sku, "Main") + at(v.sku, "Back room"), v.sku).toBe(v.onHand);
+      expect(at(v.sku, "Back room"), v.sku).toBe(v.backRoom);
+    }
   });
 
   it("seeds nothing into a shop that has products", async () => {

@@ -1,0 +1,77 @@
+/**
+ * The project's API document (docs/store-api.md) keeps up with the routes: every route handler under app/api has
+ * its path there (Auth.js's own routes aside), and the public contract's "Locations" part is mirrored: its paths,
+ * the `locationId` the existing endpoints take, the location on holds and movements, where an order line's units
+ * are allocated, the status a partly shipped order has and the error an inactive location answers.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+
+const doc = fs.readFileSync("docs/store-api.md", "utf8");
+const readme = fs.readFileSync("README.md", "utf8");
+
+/** `/api/admin/locations/{id}` and `/api/admin/locations/[locationId]` alike: every path parameter as `{}`. */
+const shape = (apiPath: string) => apiPath.replace(/\{[^}]+\}|\[[^\]]+\]/g, "{}");
+
+function routePaths(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return routePaths(full);
+    return entry.name === "route.ts" ? [`/${path.relative("app", dir).split(path.sep).join("/")}`] : [];
+  });
+}
+
+/** The section of a page under a `## ` heading, up to the next one, its line breaks and indents as single spaces. */
+function section(page: string, heading: string): string {
+  const from = page.indexOf(`\n## ${heading}\n`);
+  expect(from, `a "## ${heading}" section`).toBeGreaterThan(-1);
+  const to = page.indexOf("\n## ", from + 1);
+  return page.slice(from, to < 0 ? undefined : to).replace(/\s+/g, " ");
+}
+
+describe("docs/store-api.md", () => {
+  it("names the path of every route handler under app/api", () => {
+    const documented = new Set([...doc.matchAll(/\/api\/[\w{}\-./]+/g)].map((m) => shape(m[0].replace(/[.]$/, ""))));
+    const missing = routePaths(path.join("app", "api"))
+      .filter((p) => !p.startsWith("/api/auth/"))
+      .map(shape)
+      .filter((p) => !documented.has(p));
+    expect(missing).toEqual([]);
+  });
+
+  it("mirrors the contract's Locations: endpoints, fields, the partly shipped status and location_inactive", () => {
+    const locations = section(doc, "Locations");
+    for (const endpoint of [
+      "GET /api/admin/locations",
+      "POST /api/admin/locations",
+      "PATCH /api/admin/locations/{id}",
+      "POST /api/admin/stock/transfer",
+      "POST /api/admin/stock/{productId}/adjust",
+      "POST /api/admin/orders/{id}/fulfil",
+      "GET /api/admin/stock",
+    ]) {
+      expect(locations, endpoint).toContain(endpoint);
+    }
+    for (const words of [
+      "{ name, priority? }",
+      "{ name?, priority?, active? }",
+      "{ variantId, fromLocationId, toLocationId, quantity, reason }",
+      "locations: [{ locationId, name, active, onHand, reserved, allocated, available }]",
+      "`variantId`, `sku`, `locationId` and `locationName`",
+      "allocations: [{ locationId, name, quantity, fulfilled }]",
+      "{ locationId }",
+      "partially_fulfilled",
+      "409 `location_inactive`",
+    ]) {
+      expect(locations, words).toContain(words);
+    }
+  });
+});
+
+describe("README.md", () => {
+  it("says what locations are and where the admin works with them", () => {
+    const part = section(readme, "Stock locations");
+    for (const words of ["priority", "active", "/admin/locations", "/admin/packing", "transfer", "Main"]) expect(part, words).toContain(words);
+  });
+});
