@@ -10,7 +10,7 @@ import { db, type Tx } from "@/db/client";
 import { cartLines, productOptions, products, productVariants, type ProductVariant } from "@/db/schema";
 import type { newVariantSchema } from "../admin/access";
 import { receiveOpeningStock } from "../inventory";
-import { DomainError, notFound } from "../platform/errors";
+import { DomainError, notFound, uniqueViolation } from "../platform/errors";
 import { isUuid } from "../platform/ids";
 import { getProductById, type ProductView } from ".";
 
@@ -24,17 +24,6 @@ export function slugify(name: string): string {
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "")
     .slice(0, 80);
-}
-
-/** PostgreSQL's unique-violation code, and the constraint it names. */
-function uniqueViolation(error: unknown): string | null {
-  let current: unknown = error;
-  for (let depth = 0; depth < 5 && current; depth += 1) {
-    const e = current as { code?: unknown; constraint_name?: unknown; constraint?: unknown; cause?: unknown };
-    if (e.code === "23505") return String(e.constraint_name ?? e.constraint ?? "");
-    current = e.cause;
-  }
-  return null;
 }
 
 /** A duplicate SKU or option combination is the admin's conflict (409), never a 500. */

@@ -32,6 +32,7 @@ export {
   expireStaleHolds,
   getStockLevel,
   listStockLevels,
+  listVariantLevels,
   MAX_ON_HAND,
   receiveOpeningStock,
   reconcileStock,

@@ -7,7 +7,7 @@ import "server-only";
 import { asc, eq, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
 import { locations, productVariants, stockLevels } from "@/db/schema";
-import { DomainError, notFound } from "../platform/errors";
+import { DomainError, notFound, uniqueViolation } from "../platform/errors";
 import { isUuid } from "../platform/ids";
 import { applyLedger, expireStaleHoldsOn, expiredLedger, lockStockRows } from "./stock";
 import { freeUnitsOf, MAX_ON_HAND } from "./availability";
@@ -53,7 +53,7 @@ function nameTaken(name: string): DomainError {
   return new DomainError("conflict", `There is already a location called "${name}".`, { field: "name" });
 }
 
-const isUniqueViolation = (error: unknown) => (error as { code?: string } | null)?.code === "23505";
+const isUniqueViolation = (error: unknown) => uniqueViolation(error) !== null;
 
 /** The most a priority may be either side of zero (the table's check). */
 const MAX_PRIORITY = 1_000_000;

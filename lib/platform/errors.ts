@@ -163,3 +163,17 @@ export function toDomainError(error: unknown): DomainError {
   );
   return new DomainError("internal_error", "Something went wrong on our side. Please try again.");
 }
+
+/**
+ * The constraint a PostgreSQL unique violation (23505) names, or null for any other error. Drizzle wraps the
+ * driver's error, so the code may sit on a `cause`.
+ */
+export function uniqueViolation(error: unknown): string | null {
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current; depth += 1) {
+    const e = current as { code?: unknown; constraint_name?: unknown; constraint?: unknown; cause?: unknown };
+    if (e.code === "23505") return String(e.constraint_name ?? e.constraint ?? "");
+    current = e.cause;
+  }
+  return null;
+}

@@ -29,11 +29,15 @@ let existingEmail: string;
 let before: Record<string, string[]>;
 const actions = new Map<string, string>();
 const tried = new Map<string, number>();
+/** The location every shop starts with (its id is fixed by migration 0009). */
+const MAIN_LOCATION_ID = "00000000-0000-4000-8000-000000000001";
+let variantId: string;
 
 beforeAll(async () => {
   app = await startApp();
   for (const [name, id] of serverActions()) actions.set(name.replace(/^app\//, "").replace(/\/actions\.ts#/, "#"), id);
   [product] = (await seedProducts(url, [{ slug: "action-fuzz-mug", priceCents: 1800, onHand: 100 }])) as [SeededProduct];
+  [{ id: variantId }] = (await sql<{ id: string }[]>`select id from product_variants where product_id = ${product.id}`) as unknown as [{ id: string }];
 
   shopper = new HttpClient(app.baseUrl, 30_000);
   expect((await shopper.send("PUT", `/api/cart/lines/${product.id}`, { quantity: 2 })).status).toBe(200);
@@ -244,6 +248,55 @@ const targets: Record<string, { page: () => string; as: () => HttpClient; fields
         fc.record({ productId: fc.constant(product.id), direction: fc.constant("write_off"), quantity: fc.constantFrom("100", "99", "1000000"), reason: fc.constant("fuzz") }),
         // A reason PostgreSQL cannot store.
         fc.record({ productId: fc.constant(product.id), direction: fc.constant("restock"), quantity: fc.constant("5"), reason: nulText }),
+      ),
+  },
+  "admin/locations#addLocationAction": {
+    page: () => "/admin/locations",
+    as: () => admin,
+    fields: () =>
+      fc.oneof(
+        fc.record({ name: anyText.filter((n) => n.trim().length === 0 || n.trim().length > 80), priority: fc.constant("") }),
+        fc.record({ name: nulText, priority: fc.constant("") }),
+        fc.record({ name: fc.constant("Fuzz room"), priority: anyText.filter((p) => p.trim() !== "" && (!/^-?\d+$/.test(p.trim()) || Math.abs(Number(p)) > 1_000_000)) }),
+        // A name Main already has, in another letter case.
+        fc.record({ name: fc.constantFrom("main", "MAIN", " Main "), priority: fc.constant("") }),
+      ),
+  },
+  "admin/locations#editLocationAction": {
+    page: () => "/admin/locations",
+    as: () => admin,
+    fields: () =>
+      fc.oneof(
+        fc.record({ locationId: badIdText, name: fc.constant("Renamed"), priority: fc.constant("0") }),
+        fc.record({ locationId: fc.constant(MAIN_LOCATION_ID), name: nulText, priority: fc.constant("0") }),
+        fc.record({ locationId: fc.constant(MAIN_LOCATION_ID), name: fc.constant("Main"), priority: anyText.filter((p) => !/^-?\d+$/.test(p.trim()) || Math.abs(Number(p)) > 1_000_000) }),
+      ),
+  },
+  "admin/locations#setLocationActiveAction": {
+    page: () => "/admin/locations",
+    as: () => admin,
+    fields: () =>
+      fc.oneof(
+        fc.record({ locationId: badIdText, active: fc.constant("false") }),
+        fc.record({ locationId: fc.constant(MAIN_LOCATION_ID), active: anyText.filter((a) => a !== "true" && a !== "false") }),
+        // The only active location cannot be deactivated.
+        fc.constant({ locationId: MAIN_LOCATION_ID, active: "false" }),
+      ),
+  },
+  "admin/packing#fulfilFromHereAction": {
+    page: () => "/admin/packing",
+    as: () => admin,
+    fields: () => fc.record({ orderId: badIdText, locationId: fc.constant(MAIN_LOCATION_ID) }),
+  },
+  "admin/products#transferStockAction": {
+    page: () => `/admin/products/${product.id}`,
+    as: () => admin,
+    fields: () =>
+      fc.oneof(
+        fc.record({ productId: badIdText, variantId: fc.constant(variantId), fromLocationId: fc.constant(MAIN_LOCATION_ID), toLocationId: fc.uuid(), quantity: fc.constant("1"), reason: fc.constant("fuzz") }),
+        // The same location, or one that does not exist.
+        fc.record({ productId: fc.constant(product.id), variantId: fc.constant(variantId), fromLocationId: fc.constant(MAIN_LOCATION_ID), toLocationId: fc.constantFrom(MAIN_LOCATION_ID, randomUUID()), quantity: fc.constant("1"), reason: fc.constant("fuzz") }),
+        fc.record({ productId: fc.constant(product.id), variantId: fc.constant(variantId), fromLocationId: fc.constant(MAIN_LOCATION_ID), toLocationId: fc.uuid(), quantity: anyText.filter((q) => !/^\s*\d+\s*$/.test(q) || Number(q) < 1), reason: fc.constant("fuzz") }),
       ),
   },
   "admin/products#createProductAction": {

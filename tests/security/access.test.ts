@@ -137,6 +137,9 @@ describe("another shopper's checkout and order", () => {
   });
 });
 
+/** The location every shop starts with (its id is fixed by migration 0009). */
+const MAIN_LOCATION_ID = "00000000-0000-4000-8000-000000000001";
+
 describe("admin API, pages and actions", () => {
   it("refuse visitors (401 or sign-in), shoppers (403) and wrong tokens (403), and change nothing", async () => {
     const [reservation] = await sql<{ id: string }[]>`
@@ -150,6 +153,10 @@ describe("admin API, pages and actions", () => {
       ["POST", `/api/admin/stock/${product.id}/adjust`, { delta: -50, reason: "theft" }],
       ["POST", `/api/admin/reservations/${reservation!.id}/release`, {}],
       ["POST", `/api/admin/orders/${victim.order}/fulfil`, {}],
+      ["GET", "/api/admin/locations"],
+      ["POST", "/api/admin/locations", { name: "Sneaky room" }],
+      ["PATCH", `/api/admin/locations/${MAIN_LOCATION_ID}`, { active: false }],
+      ["POST", "/api/admin/stock/transfer", { variantId: MAIN_LOCATION_ID, fromLocationId: MAIN_LOCATION_ID, toLocationId: MAIN_LOCATION_ID, quantity: 1, reason: "theft" }],
     ];
     const before = await snapshotShop(sql);
     const callers: [string, () => HttpClient, Record<string, string>, number, string][] = [
@@ -177,7 +184,7 @@ describe("admin API, pages and actions", () => {
     }
 
     // Pages: a visitor is sent to sign in, a shopper gets 403; the admin gets in.
-    for (const page of ["/admin", "/admin/holds", "/admin/ledger", "/admin/orders", "/admin/products"]) {
+    for (const page of ["/admin", "/admin/holds", "/admin/ledger", "/admin/orders", "/admin/products", "/admin/locations", "/admin/packing"]) {
       const visitor = await new HttpClient(app.baseUrl).send("GET", page);
       expect(visitor.status, `visitor ${page}`).toBe(302);
       expect(new URL(visitor.headers.get("location") ?? "", app.baseUrl).searchParams.get("callbackUrl")).toBe(page);
@@ -195,6 +202,10 @@ describe("admin API, pages and actions", () => {
       ["app/admin/orders/actions.ts#fulfilOrderAction", "/admin/orders", { orderId: victim.order }],
       ["app/admin/products/actions.ts#adjustStockAction", "/admin/products", { productId: product.id, delta: "-50", reason: "theft" }],
       ["app/admin/products/actions.ts#createProductAction", "/admin/products", { name: "Sneaky", priceCents: "1", onHand: "1" }],
+      ["app/admin/locations/actions.ts#addLocationAction", "/admin/locations", { name: "Sneaky room" }],
+      ["app/admin/locations/actions.ts#setLocationActiveAction", "/admin/locations", { locationId: MAIN_LOCATION_ID, active: "false" }],
+      ["app/admin/packing/actions.ts#fulfilFromHereAction", "/admin/packing", { orderId: victim.order, locationId: MAIN_LOCATION_ID }],
+      ["app/admin/products/actions.ts#transferStockAction", "/admin/products", { productId: product.id, variantId: MAIN_LOCATION_ID, fromLocationId: MAIN_LOCATION_ID, toLocationId: MAIN_LOCATION_ID, quantity: "1", reason: "theft" }],
     ];
     for (const [name, page, fields] of adminActions) {
       const id = actions.get(name);
