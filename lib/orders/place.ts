@@ -51,10 +51,9 @@ export async function placeOrder(
     totalCents: checkout.totalCents,
     paymentReference: reference,
   });
-  // Sent together, in this order (postgres.js pipelines them on the transaction's connection): the allocations'
-  // foreign key finds the lines inserted just before them.
+  // The lines first: the allocations' foreign key names them.
+  await tx.insert(orderLines).values(bought.map((b) => ({ orderId, ...b })));
   await Promise.all([
-    tx.insert(orderLines).values(bought.map((b) => ({ orderId, ...b }))),
     // Where each unit is allocated: the locations its holds drew on.
     recordOrderAllocations(tx, orderId, allocations),
     moveTo(tx, eq(checkouts.id, checkout.id), "completed", { endedBy: "payment", endedAt: sql`now()` }),

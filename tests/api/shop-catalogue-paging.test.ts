@@ -56,13 +56,15 @@ async function bulkProducts(items: { name: string; description?: string; priceCe
     ), variant as (
       insert into product_variants (product_id, sku, price_cents)
       select made.id, upper(made.slug), input."priceCents" from made join input using (slug) returning id, product_id
+    ), main as (
+      select id from locations order by priority, id limit 1
     ), stock as (
-      insert into stock_levels (product_id, variant_id, on_hand)
-      select made.id, variant.id, input."onHand" from made join input using (slug) join variant on variant.product_id = made.id
+      insert into stock_levels (product_id, variant_id, location_id, on_hand)
+      select made.id, variant.id, main.id, input."onHand" from made join input using (slug) join variant on variant.product_id = made.id cross join main
     ), ledger as (
-      insert into stock_movements (product_id, variant_id, kind, on_hand_delta, reason)
-      select made.id, variant.id, 'receive', input."onHand", 'opening stock'
-      from made join input using (slug) join variant on variant.product_id = made.id where input."onHand" > 0
+      insert into stock_movements (product_id, variant_id, location_id, kind, on_hand_delta, reason)
+      select made.id, variant.id, main.id, 'receive', input."onHand", 'opening stock'
+      from made join input using (slug) join variant on variant.product_id = made.id cross join main where input."onHand" > 0
     )
     select id from made`);
   return rows.map((r) => r.id);
