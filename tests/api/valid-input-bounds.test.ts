@@ -19,8 +19,8 @@ async function productNearTheLimit(room: number) {
   const extra = MAX_ON_HAND - room - 1;
   await db.execute(sql`update stock_levels set on_hand = on_hand + ${extra} where product_id = ${product.id}`);
   await db.execute(sql`
-    insert into stock_movements (product_id, variant_id, kind, on_hand_delta, reason)
-    select ${product.id}, v.id, 'receive', ${extra}, 'a very large delivery' from product_variants v where v.product_id = ${product.id}`);
+    insert into stock_movements (product_id, variant_id, location_id, kind, on_hand_delta, reason)
+    select product_id, variant_id, location_id, 'receive', ${extra}, 'a very large delivery' from stock_levels where product_id = ${product.id}`);
   return product;
 }
 
