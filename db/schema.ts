@@ -197,6 +197,18 @@ function variantOfProduct(name: string, t: { variantId: AnyPgColumn; productId: 
 }
 
 /**
+ * The (variant, location, product) foreign key of a hold or ledger row: its stock row exists, and the variant
+ * belongs to that product (the stock row's own key says so).
+ */
+function stockRowOf(name: string, t: { variantId: AnyPgColumn; locationId: AnyPgColumn; productId: AnyPgColumn }) {
+  return foreignKey({
+    name,
+    columns: [t.variantId, t.locationId, t.productId],
+    foreignColumns: [stockLevels.variantId, stockLevels.locationId, stockLevels.productId],
+  }).onDelete("cascade");
+}
+
+/**
  * Where stock is kept: a warehouse, a back room, a shop floor. A hold takes each line from the active locations,
  * lowest priority first (ties by id), splitting it when one is short. Every shop starts with one, "Main".
  * A location is never deleted (its ledger names it); it is deactivated instead: no new holds there.
@@ -246,6 +258,8 @@ export const stockLevels = pgTable(
     variantOfProduct("stock_levels_variant_fk", t),
     index("stock_levels_product_idx").on(t.productId),
     index("stock_levels_location_idx").on(t.locationId),
+    // What a hold or ledger row's one foreign key names: its stock row and, with it, the variant's product.
+    uniqueIndex("stock_levels_row_of_product").on(t.variantId, t.locationId, t.productId),
   ],
 );
 export type StockLevel = typeof stockLevels.$inferSelect;
@@ -369,12 +383,9 @@ export const reservations = pgTable(
     check("reservations_price_not_negative", sql`${t.unitPriceCents} >= 0`),
     check("reservations_status_valid", sql`${t.status} in ('active', 'released', 'expired', 'allocated')`),
     uniqueIndex("reservations_one_per_stock_row_per_checkout").on(t.checkoutId, t.variantId, t.locationId),
-    variantOfProduct("reservations_variant_fk", t),
-    foreignKey({
-      name: "reservations_stock_row_fk",
-      columns: [t.variantId, t.locationId],
-      foreignColumns: [stockLevels.variantId, stockLevels.locationId],
-    }).onDelete("cascade"),
+    // One key for three facts: the stock row exists, at that location, of a variant of that product (one check
+    // per hold written, on a row the writer holds locked already).
+    stockRowOf("reservations_stock_row_fk", t),
     // Finds a variant's stale holds while its stock row is locked.
     index("reservations_active_variant_expiry_idx")
       .on(t.variantId, t.expiresAt)
@@ -615,9 +626,7 @@ export const stockMovements = pgTable(
     id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
     productId: uuid("product_id").notNull(),
     variantId: uuid("variant_id").notNull(),
-    locationId: uuid("location_id")
-      .notNull()
-      .references(() => locations.id),
+    locationId: uuid("location_id").notNull(),
     kind: text("kind", { enum: movementKinds }).notNull(),
     onHandDelta: integer("on_hand_delta").notNull().default(0),
     reservedDelta: integer("reserved_delta").notNull().default(0),
@@ -633,7 +642,7 @@ export const stockMovements = pgTable(
       "stock_movements_kind_valid",
       sql`${t.kind} in ('receive', 'write_off', 'reserve', 'release', 'expire', 'allocate', 'fulfil', 'transfer')`,
     ),
-    variantOfProduct("stock_movements_variant_fk", t),
+    stockRowOf("stock_movements_stock_row_fk", t),
     index("stock_movements_product_idx").on(t.productId, t.id),
     index("stock_movements_variant_idx").on(t.variantId, t.id),
   ],

@@ -23,10 +23,15 @@ ALTER TABLE "stock_levels" DROP CONSTRAINT "stock_levels_pkey";--> statement-bre
 ALTER TABLE "stock_levels" ADD CONSTRAINT "stock_levels_variant_id_location_id_pk" PRIMARY KEY("variant_id","location_id");--> statement-breakpoint
 ALTER TABLE "stock_levels" ADD CONSTRAINT "stock_levels_location_id_locations_id_fk" FOREIGN KEY ("location_id") REFERENCES "public"."locations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "stock_levels_location_idx" ON "stock_levels" USING btree ("location_id");--> statement-breakpoint
+-- A hold or ledger row names its stock row and the variant's product with one foreign key (one check per row
+-- written, on a row its writer holds locked already) instead of a key to the variant and another to the location.
+CREATE UNIQUE INDEX "stock_levels_row_of_product" ON "stock_levels" USING btree ("variant_id","location_id","product_id");--> statement-breakpoint
 DROP INDEX "reservations_one_per_variant_per_checkout";--> statement-breakpoint
 CREATE UNIQUE INDEX "reservations_one_per_stock_row_per_checkout" ON "reservations" USING btree ("checkout_id","variant_id","location_id");--> statement-breakpoint
-ALTER TABLE "reservations" ADD CONSTRAINT "reservations_stock_row_fk" FOREIGN KEY ("variant_id","location_id") REFERENCES "public"."stock_levels"("variant_id","location_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
-ALTER TABLE "stock_movements" ADD CONSTRAINT "stock_movements_location_id_locations_id_fk" FOREIGN KEY ("location_id") REFERENCES "public"."locations"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "reservations" DROP CONSTRAINT "reservations_variant_fk";--> statement-breakpoint
+ALTER TABLE "reservations" ADD CONSTRAINT "reservations_stock_row_fk" FOREIGN KEY ("variant_id","location_id","product_id") REFERENCES "public"."stock_levels"("variant_id","location_id","product_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "stock_movements" DROP CONSTRAINT "stock_movements_variant_fk";--> statement-breakpoint
+ALTER TABLE "stock_movements" ADD CONSTRAINT "stock_movements_stock_row_fk" FOREIGN KEY ("variant_id","location_id","product_id") REFERENCES "public"."stock_levels"("variant_id","location_id","product_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "stock_movements" DROP CONSTRAINT "stock_movements_kind_valid";--> statement-breakpoint
 ALTER TABLE "stock_movements" ADD CONSTRAINT "stock_movements_kind_valid" CHECK ("stock_movements"."kind" in ('receive', 'write_off', 'reserve', 'release', 'expire', 'allocate', 'fulfil', 'transfer'));--> statement-breakpoint
 ALTER TABLE "orders" DROP CONSTRAINT "orders_status_valid";--> statement-breakpoint
