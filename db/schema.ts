@@ -230,6 +230,9 @@ export const locations = pgTable(
 );
 export type Location = typeof locations.$inferSelect;
 
+/** "Main", the location every shop starts with: migration 0009 creates it with this id. */
+export const MAIN_LOCATION_ID = "00000000-0000-4000-8000-000000000001";
+
 /**
  * One row per variant and location: the counters that every hold locks. available = on_hand - reserved - allocated.
  * `reserved` may include holds whose time ran out but that no one has released yet; readers subtract those

@@ -10,6 +10,7 @@
  */
 import postgres from "postgres";
 import { scriptClientOptions } from "./connection-settings";
+import { MAIN_LOCATION_ID } from "./schema";
 
 export interface DemoVariant {
   sku: string;
@@ -73,9 +74,6 @@ export const demoProducts: DemoProduct[] = [
   { slug: "walnut-bookends", name: "Walnut Bookends", priceCents: 3900, onHand: 15, description: "A pair, solid walnut." },
   { slug: "zen-tea-tin", name: "Zen Tea Tin", priceCents: 1500, onHand: 30, backRoom: 18, description: "Airtight tin with a sencha sample." },
 ];
-
-/** Main, the location every shop has (its id fixed by migration 0009). */
-const MAIN_LOCATION_ID = "00000000-0000-4000-8000-000000000001";
 
 /** The second location of the demo shop, drawn on when Main (priority 0) runs short. */
 export const DEMO_BACK_ROOM = { name: "Back room", priority: 1 } as const;

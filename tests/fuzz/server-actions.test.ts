@@ -16,6 +16,7 @@ import { seedProducts, type SeededProduct } from "../support/products";
 import { HttpClient, sessionCookieOf, signIn } from "../support/http";
 import { runCount } from "./run-count";
 import { acceptableCard, acceptableEmail, acceptableKey, acceptableQuantity, hostileString, injections, missingPartReference, nulText } from "./hostile-input";
+import { MAIN_LOCATION_ID } from "@/db/schema";
 
 const RUNS = runCount("FUZZ_ACTION_RUNS");
 const url = process.env.DATABASE_URL!;
@@ -29,8 +30,6 @@ let existingEmail: string;
 let before: Record<string, string[]>;
 const actions = new Map<string, string>();
 const tried = new Map<string, number>();
-/** The location every shop starts with (its id is fixed by migration 0009). */
-const MAIN_LOCATION_ID = "00000000-0000-4000-8000-000000000001";
 let variantId: string;
 
 beforeAll(async () => {

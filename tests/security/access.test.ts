@@ -12,6 +12,7 @@ import { startApp, TEST_ADMIN_TOKEN, TEST_CRON_SECRET, type RunningApp } from ".
 import { callAction, serverActions, snapshotShop } from "../faults/support";
 import { seedProducts, type SeededProduct } from "../support/products";
 import { HttpClient, sessionCookieOf, signIn } from "../support/http";
+import { MAIN_LOCATION_ID } from "@/db/schema";
 
 const url = process.env.DATABASE_URL!;
 const sql = postgres(url, { max: 2, onnotice: () => {} });
@@ -136,9 +137,6 @@ describe("another shopper's checkout and order", () => {
     console.log(`Ownership: ${seen.length} intrusion checks, all 404 / not_found`);
   });
 });
-
-/** The location every shop starts with (its id is fixed by migration 0009). */
-const MAIN_LOCATION_ID = "00000000-0000-4000-8000-000000000001";
 
 describe("admin API, pages and actions", () => {
   it("refuse visitors (401 or sign-in), shoppers (403) and wrong tokens (403), and change nothing", async () => {

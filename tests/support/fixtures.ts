@@ -15,8 +15,7 @@ import { createGuest, type Shopper } from "@/lib/accounts/shoppers";
 
 let counter = 0;
 
-/** The location every shop starts with, "Main" (its id is fixed by migration 0009). */
-export const MAIN_LOCATION_ID = "00000000-0000-4000-8000-000000000001";
+export { MAIN_LOCATION_ID } from "@/db/schema";
 
 /** A product sold as one variant, with that variant's id beside the product's fields. */
 export async function makeProduct(onHand: number, priceCents = 1000) {
