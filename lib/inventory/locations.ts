@@ -92,7 +92,7 @@ export async function createLocation(input: { name: string; priority?: number | 
       // so every variant gets a row here, from this insert or from its own.
       // Raw SQL: LOCK TABLE, which the builder cannot say.
       await tx.execute(sql`lock table ${productVariants} in share mode`);
-      // Raw SQL: insert … select of every variant, which the builder says only as a select of its own.
+      // An empty stock row here for every variant, in one insert … select.
       await tx.insert(stockLevels).select(
         tx
           .select({
