@@ -199,7 +199,6 @@ async function takeLines(
   }
   // The lapsed rows give way to the new ones; the live rows take their line's new quantity at their location.
   const now = mode.reserve ? { status: "active" as const, endedAt: null, expiresAt: mode.until } : { status: "allocated" as const, endedAt: sql`now()` };
-  const liveIds = new Set(live.map((r) => r.id));
   const liveAt = new Map(live.map((r) => [`${r.variantId} ${r.locationId}`, r.id]));
   await Promise.all([
     lapsed.length > 0 &&
@@ -209,7 +208,16 @@ async function takeLines(
           lapsed.map((r) => r.id),
         ),
       ),
-    live.length > 0 && tx.update(reservations).set(now).where(inArray(reservations.id, [...liveIds])),
+    live.length > 0 &&
+      tx
+        .update(reservations)
+        .set(now)
+        .where(
+          inArray(
+            reservations.id,
+            live.map((r) => r.id),
+          ),
+        ),
     ...[...held.values()]
       .filter((h) => h.fresh > 0 && liveAt.has(`${h.variantId} ${h.locationId}`))
       .map((h) => tx.update(reservations).set({ quantity: h.quantity }).where(eq(reservations.id, liveAt.get(`${h.variantId} ${h.locationId}`)!))),

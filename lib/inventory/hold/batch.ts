@@ -311,6 +311,7 @@ function isSameHold(live: LiveCheckout, holds: LiveHold[], lines: CartLine[], no
 }
 
 function existing(live: LiveCheckout, holds: LiveHold[], serverTime: Date): HoldOutcome {
+  const units = unitsPerVariant(holds);
   return {
     outcome: "existing",
     checkoutId: live.id,
@@ -325,7 +326,7 @@ function existing(live: LiveCheckout, holds: LiveHold[], serverTime: Date): Hold
       hardExpiresAt: live.hardExpiresAt,
       serverTime,
       lines: [...new Map(holds.map(({ checkoutId: _c, locationId: _l, status: _s, expiresAt: _e, ...line }) => [line.variantId, line])).values()]
-        .map((line) => ({ ...line, quantity: unitsPerVariant(holds).get(line.variantId)! }))
+        .map((line) => ({ ...line, quantity: units.get(line.variantId)! }))
         .sort(byName),
     },
   };
@@ -346,21 +347,22 @@ async function writeBatch(
   clientCorrections: { bucket: string; hits: number }[],
 ): Promise<{ written: Promise<void> }> {
   const replaced = granted.flatMap((g) => (g.plan.replaces ? [g.plan.replaces] : []));
-  // Each line's portions, one per location it draws on.
-  const heldAt = (plan: Extract<Plan, { kind: "hold" }>) =>
-    plan.lines.flatMap((l) => plan.portions!.get(l.variantId)!.map((p) => ({ line: l, locationId: p.locationId, quantity: p.quantity })));
-  const reserved: LedgerEntry[] = granted.flatMap(({ request, plan, checkout }) =>
-    heldAt(plan).map(({ line, locationId, quantity }) => ({
-      productId: line.productId,
-      variantId: line.variantId,
-      locationId,
-      kind: "reserve" as const,
-      reservedDelta: quantity,
-      checkoutId: checkout.id,
-      actorId: request.shopperId,
-      reason: "checkout started",
-    })),
+  // The new holds: each granted line's portions, one per location it draws on.
+  const newHolds = granted.flatMap(({ request, plan, checkout }) =>
+    plan.lines.flatMap((line) =>
+      plan.portions!.get(line.variantId)!.map((p) => ({ request, checkout, line, locationId: p.locationId, quantity: p.quantity })),
+    ),
   );
+  const reserved: LedgerEntry[] = newHolds.map(({ request, checkout, line, locationId, quantity }) => ({
+    productId: line.productId,
+    variantId: line.variantId,
+    locationId,
+    kind: "reserve" as const,
+    reservedDelta: quantity,
+    checkoutId: checkout.id,
+    actorId: request.shopperId,
+    reason: "checkout started",
+  }));
 
   const sent: PromiseLike<unknown>[] = [];
   let released: Promise<LedgerEntry[]> = Promise.resolve([]);
@@ -423,18 +425,16 @@ async function writeBatch(
           ).then((result) => result.count),
           insertHolds(
             tx,
-            granted.flatMap(({ request, plan, checkout }) =>
-              heldAt(plan).map(({ line, locationId, quantity }) => ({
-                checkoutId: checkout.id,
-                shopperId: request.shopperId,
-                productId: line.productId,
-                variantId: line.variantId,
-                locationId,
-                quantity,
-                unitPriceCents: line.unitPriceCents,
-                expiresAt: checkout.expiresAt,
-              })),
-            ),
+            newHolds.map(({ request, checkout, line, locationId, quantity }) => ({
+              checkoutId: checkout.id,
+              shopperId: request.shopperId,
+              productId: line.productId,
+              variantId: line.variantId,
+              locationId,
+              quantity,
+              unitPriceCents: line.unitPriceCents,
+              expiresAt: checkout.expiresAt,
+            })),
           ).then((result) => result.count),
         ]);
   // Without a replaced checkout (a flash sale's usual batch) the ledger goes in the same round trip; otherwise
@@ -449,7 +449,7 @@ async function writeBatch(
     const releasedEntries = await released;
     ledger = applyLedger(tx, [...expiredLedger(expired), ...releasedEntries, ...reserved]);
   }
-  const expectedHolds = granted.reduce((n, g) => n + heldAt(g.plan).length, 0);
+  const expectedHolds = newHolds.length;
   const written = Promise.all([sentSoFar, ledger]).then(([[, [checkoutsWritten, holdsWritten]]]) => {
     // Defence in depth: what the database wrote must be exactly what was decided, or nothing is answered "held".
     if (checkoutsWritten !== granted.length || holdsWritten !== expectedHolds) {
