@@ -142,27 +142,59 @@ const isLow = (available: SQLWrapper) => sql`${available} between 1 and ${LOW_ST
 /** Retired variants: not sold, so never counted low or sold out (few, read once as a hashed set). */
 const retiredVariantIds = db.select({ id: productVariants.id }).from(productVariants).where(isNotNull(productVariants.retiredAt));
 
+/** The active locations' ids (few: read once per statement as a hashed set). */
+const activeLocationIds = db.select({ id: locations.id }).from(locations).where(eq(locations.active, true));
+
 /**
- * Each variant's levels summed over its locations (one product's, or every product's): a variant has a stock row
- * at every location, so its flags are of these sums, never of one row. Sums as float8: whole numbers stay exact
- * up to 2^53 and never overflow, however many locations.
+ * Units in holds whose time is up, per variant: in all, and at active locations (the units they give back to
+ * sale). Derived from the few rows of `lapsed`.
  */
-const variantSums = (where?: SQL) =>
+const lapsedByVariant = db.$with("lapsed_by_variant").as(
   db
     .select({
+      variantId: lapsed.variantId,
+      quantity: sql<number>`sum(${lapsed.quantity})`.as("lapsed_all"),
+      atActive: sql<number>`sum(${lapsed.quantity}) filter (where ${inArray(lapsed.locationId, activeLocationIds)})`.as("lapsed_at_active"),
+    })
+    .from(lapsed)
+    .groupBy(lapsed.variantId),
+);
+
+/**
+ * Each variant's levels summed over its locations (one product's, or every product's): a variant has a stock row
+ * at every location, so its flags are of these sums, never of one row. The stock rows are summed first, with no
+ * join (a row's free units, on hand − allocated − reserved, are never negative: its CHECK says so), and the few
+ * lapsed holds are added back per variant after: 10,000 products' totals read their stock rows once and join
+ * nothing per row. Sums as float8: whole numbers stay exact up to 2^53 and never overflow, however many locations.
+ */
+const variantSums = (where?: SQL) => {
+  const levels = db
+    .select({
       variantId: stockLevels.variantId,
-      // Tested once per variant (not once per flag).
-      onSale: sql<boolean>`${notInArray(stockLevels.variantId, retiredVariantIds)}`.as("on_sale"),
       onHand: sql<number>`sum(${stockLevels.onHand})::float8`.as("on_hand"),
-      reserved: sql<number>`sum(${reservedNow})::float8`.as("reserved"),
+      reserved: sql<number>`sum(${stockLevels.reserved})::float8`.as("reserved"),
       allocated: sql<number>`sum(${stockLevels.allocated})::float8`.as("allocated"),
-      available: sql<number>`sum(${availableNow})::float8`.as("available"),
+      // Raw SQL: an aggregate FILTER, which the query builder has no words for.
+      free: sql<number>`coalesce(sum(${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved})
+        filter (where ${inArray(stockLevels.locationId, activeLocationIds)}), 0)::float8`.as("free"),
     })
     .from(stockLevels)
-    .innerJoin(locations, eq(locations.id, stockLevels.locationId))
-    .leftJoin(lapsed, lapsedOfRow)
     .where(where)
-    .groupBy(stockLevels.variantId);
+    .groupBy(stockLevels.variantId)
+    .as("levels");
+  return db
+    .select({
+      variantId: levels.variantId,
+      // Tested once per variant (not once per flag).
+      onSale: sql<boolean>`${notInArray(levels.variantId, retiredVariantIds)}`.as("on_sale"),
+      onHand: levels.onHand,
+      reserved: sql<number>`${levels.reserved} - coalesce(${lapsedByVariant.quantity}, 0)`.as("reserved_now"),
+      allocated: levels.allocated,
+      available: sql<number>`greatest(0, ${levels.free} + coalesce(${lapsedByVariant.atActive}, 0))`.as("available"),
+    })
+    .from(levels)
+    .leftJoin(lapsedByVariant, eq(lapsedByVariant.variantId, levels.variantId));
+};
 
 type VariantSums = ReturnType<typeof variantSums>;
 
@@ -225,7 +257,7 @@ async function stockTotals(): Promise<{ totals: StockTotals; variantCount: numbe
   const variants = db.$with("variants").as(variantSums());
   const flags = variantFlags(variants);
   const [row] = await db
-    .with(lapsed, variants)
+    .with(lapsed, lapsedByVariant, variants)
     .select({
       products: sql<number>`(${db.select({ n: sql<number>`count(*)::int` }).from(products)})`,
       variantCount: sql<number>`count(*)::int`,
@@ -251,7 +283,7 @@ const lowOrSoldOut = (available: number, retired = false) => ({
 /** The products' levels (summed) and their flagged variants: a page of them, or every product. */
 function productRows(where: SQL | undefined, order: SQL[], limit?: number) {
   const query = db
-    .with(lapsed)
+    .with(lapsed, lapsedByVariant)
     .select({
       id: products.id,
       slug: products.slug,
@@ -295,10 +327,11 @@ async function variantRowsOf(productIds?: string[]): Promise<Map<string, Variant
       available: availableNow,
     })
     .from(stockLevels)
-    .innerJoin(productVariants, eq(productVariants.id, stockLevels.variantId))
+    .innerJoin(productVariants, and(eq(productVariants.id, stockLevels.variantId), eq(productVariants.productId, stockLevels.productId)))
     .innerJoin(locations, eq(locations.id, stockLevels.locationId))
     .leftJoin(lapsed, lapsedOfRow)
-    .where(productIds ? inArray(stockLevels.productId, productIds) : undefined)
+    // The page's products on both sides: each table is read by its product index, never scanned whole.
+    .where(productIds ? and(inArray(stockLevels.productId, productIds), inArray(productVariants.productId, productIds)) : undefined)
     .orderBy(stockLevels.productId, productVariants.position, stockLevels.variantId, locations.priority, locations.id);
   const byProduct = new Map<string, VariantStockRow[]>();
   let variant: VariantStockRow | undefined;

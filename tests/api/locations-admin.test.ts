@@ -355,6 +355,18 @@ describe("GET /api/admin/stock per location", () => {
       expect.objectContaining({ locationId: MAIN_LOCATION_ID, reserved: 0, available: 2 }),
       expect.objectContaining({ locationId: backRoom, reserved: 0, available: 5 }),
     ]);
+    // Closed, the back room's lapsed units are no longer held, but not on sale either: the product, its variant
+    // and the shop's totals agree.
+    expect((await patch(`/api/admin/locations/${backRoom}`, { active: false })).status).toBe(200);
+    try {
+      const closed = await stockRowOf(product.id);
+      expect(closed).toMatchObject({ reserved: 0, available: 2 });
+      expect(closed.variants[0]).toMatchObject({ reserved: 0, available: 2 });
+      const held = await get(`/api/admin/stock?filter=held&q=${encodeURIComponent(closed.name)}`);
+      expect(held.body.products).toEqual([]);
+    } finally {
+      expect((await patch(`/api/admin/locations/${backRoom}`, { active: true })).status).toBe(200);
+    }
   });
 
   it("counts only active locations' units as available: sold out and low are judged on them, and the totals count variants", async () => {
