@@ -18,6 +18,7 @@ import {
   smallint,
   text,
   timestamp,
+  unique,
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
@@ -86,10 +87,18 @@ export type AccountToken = typeof accountTokens.$inferSelect;
 /** PostgreSQL's tsvector, which Drizzle has no built-in column type for. */
 const tsvector = customType<{ data: string }>({ dataType: () => "tsvector" });
 
+/**
+ * What a product is on the shelf: `stock`, units of its own counted per variant and location; or `kit`, a set of
+ * other products' variants (its components) with no stock of its own, held, sold and shipped as those components.
+ */
+export const productKinds = ["stock", "kit"] as const;
+export type ProductKind = (typeof productKinds)[number];
+
 export const products = pgTable(
   "products",
   {
     id: uuid("id").primaryKey().defaultRandom(),
+    kind: text("kind", { enum: productKinds }).notNull().default("stock"),
     slug: text("slug").notNull(),
     name: text("name").notNull(),
     description: text("description").notNull().default(""),
@@ -111,6 +120,9 @@ export const products = pgTable(
   },
   (t) => [
     uniqueIndex("products_slug_unique").on(t.slug),
+    check("products_kind_valid", sql`${t.kind} in ('stock', 'kit')`),
+    // The target of a variant's (product, kind) key: a variant is always of its product's kind.
+    uniqueIndex("products_id_kind").on(t.id, t.kind),
     check("products_price_not_negative", sql`${t.priceCents} >= 0`),
     check("products_slug_format", sql`${t.slug} ~ '^[a-z0-9]+(-[a-z0-9]+)*$'`),
     // fastupdate off: new products go straight into the index instead of a pending list that every search would
@@ -164,6 +176,8 @@ export const productVariants = pgTable(
     productId: uuid("product_id")
       .notNull()
       .references(() => products.id, { onDelete: "cascade" }),
+    /** Its product's kind (the (product, kind) key keeps them equal): only a `stock` variant has stock rows. */
+    kind: text("kind", { enum: productKinds }).notNull().default("stock"),
     sku: text("sku").notNull(),
     /** Option name → value, e.g. { "Size": "M" }; {} for a product without options. */
     options: jsonb("options").$type<Record<string, string>>().notNull().default({}),
@@ -180,6 +194,12 @@ export const productVariants = pgTable(
     // The target of the (variant, product) foreign keys: a line's variant always belongs to its product.
     uniqueIndex("product_variants_id_product").on(t.id, t.productId),
     index("product_variants_product_idx").on(t.productId, t.position),
+    // The target of the (variant, kind) keys: a stock row's variant is a stock one, a kit's component too.
+    uniqueIndex("product_variants_id_kind").on(t.id, t.kind),
+    foreignKey({ name: "product_variants_kind_of_product", columns: [t.productId, t.kind], foreignColumns: [products.id, products.kind] }).onDelete(
+      "cascade",
+    ),
+    check("product_variants_kind_valid", sql`${t.kind} in ('stock', 'kit')`),
     check("product_variants_price_not_negative", sql`${t.priceCents} >= 0`),
     check("product_variants_sku_format", sql`${t.sku} ~ '^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$'`),
     check("product_variants_options_object", sql`jsonb_typeof(${t.options}) = 'object'`),
@@ -195,6 +215,51 @@ function variantOfProduct(name: string, t: { variantId: AnyPgColumn; productId: 
     foreignColumns: [productVariants.id, productVariants.productId],
   }).onDelete("cascade");
 }
+
+/** A kit holds at most this many units of one component per kit. */
+export const MAX_KIT_COMPONENT_QUANTITY = 100;
+
+/**
+ * What one kit is made of: each component (a stock variant of another product) and how many of it one kit takes.
+ * A kit's variant is a `kit` one and each component a `stock` one (the (variant, kind) keys), so a kit inside a
+ * kit, or a kit of itself, cannot be written.
+ */
+export const kitComponents = pgTable(
+  "kit_components",
+  {
+    kitVariantId: uuid("kit_variant_id").notNull(),
+    kitKind: text("kit_kind", { enum: productKinds }).notNull().default("kit"),
+    componentVariantId: uuid("component_variant_id").notNull(),
+    componentProductId: uuid("component_product_id").notNull(),
+    componentKind: text("component_kind", { enum: productKinds }).notNull().default("stock"),
+    quantity: integer("quantity").notNull(),
+    position: integer("position").notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.kitVariantId, t.componentVariantId] }),
+    check("kit_components_kit_is_kit", sql`${t.kitKind} = 'kit'`),
+    check("kit_components_component_is_stock", sql`${t.componentKind} = 'stock'`),
+    check("kit_components_quantity_range", sql`${t.quantity} between 1 and ${sql.raw(String(MAX_KIT_COMPONENT_QUANTITY))}`),
+    foreignKey({
+      name: "kit_components_kit_fk",
+      columns: [t.kitVariantId, t.kitKind],
+      foreignColumns: [productVariants.id, productVariants.kind],
+    }).onDelete("cascade"),
+    foreignKey({
+      name: "kit_components_component_kind_fk",
+      columns: [t.componentVariantId, t.componentKind],
+      foreignColumns: [productVariants.id, productVariants.kind],
+    }),
+    foreignKey({
+      name: "kit_components_component_fk",
+      columns: [t.componentVariantId, t.componentProductId],
+      foreignColumns: [productVariants.id, productVariants.productId],
+    }),
+    // The kits a variant is part of (their availability moves with its stock).
+    index("kit_components_component_idx").on(t.componentVariantId),
+  ],
+);
+export type KitComponent = typeof kitComponents.$inferSelect;
 
 /**
  * The (variant, location, product) foreign key of a hold or ledger row: its stock row exists, and the variant
@@ -247,6 +312,8 @@ export const stockLevels = pgTable(
       .references(() => locations.id),
     /** The variant's product, kept beside it so a product's sums need no join. */
     productId: uuid("product_id").notNull(),
+    /** Always `stock`: the (variant, kind) key keeps a kit (no stock of its own) from having stock rows. */
+    variantKind: text("variant_kind", { enum: productKinds }).notNull().default("stock"),
     onHand: integer("on_hand").notNull().default(0),
     reserved: integer("reserved").notNull().default(0),
     allocated: integer("allocated").notNull().default(0),
@@ -259,6 +326,12 @@ export const stockLevels = pgTable(
     check("stock_never_oversold", sql`${t.reserved} + ${t.allocated} <= ${t.onHand}`),
     primaryKey({ columns: [t.variantId, t.locationId] }),
     variantOfProduct("stock_levels_variant_fk", t),
+    check("stock_levels_variant_is_stock", sql`${t.variantKind} = 'stock'`),
+    foreignKey({
+      name: "stock_levels_variant_kind_fk",
+      columns: [t.variantId, t.variantKind],
+      foreignColumns: [productVariants.id, productVariants.kind],
+    }).onDelete("cascade"),
     index("stock_levels_product_idx").on(t.productId),
     index("stock_levels_location_idx").on(t.locationId),
     // What a hold or ledger row's one foreign key names: its stock row and, with it, the variant's product.
@@ -375,7 +448,14 @@ export const reservations = pgTable(
     /** The location whose stock row this hold draws on; a line split over locations is one hold per location. */
     locationId: uuid("location_id").notNull(),
     quantity: integer("quantity").notNull(),
+    /**
+     * The line's unit price: a kit line's component holds each carry the kit's price (the line is priced once, by
+     * the kit, whatever its components).
+     */
     unitPriceCents: integer("unit_price_cents").notNull(),
+    /** Set on a kit line's holds (one per component and location): the kit, and how many kits the line has. */
+    kitVariantId: uuid("kit_variant_id").references(() => productVariants.id),
+    kitQuantity: integer("kit_quantity"),
     status: text("status", { enum: reservationStatuses }).notNull().default("active"),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     createdAt: createdAt(),
@@ -385,7 +465,10 @@ export const reservations = pgTable(
     check("reservations_quantity_positive", sql`${t.quantity} > 0`),
     check("reservations_price_not_negative", sql`${t.unitPriceCents} >= 0`),
     check("reservations_status_valid", sql`${t.status} in ('active', 'released', 'expired', 'allocated')`),
-    uniqueIndex("reservations_one_per_stock_row_per_checkout").on(t.checkoutId, t.variantId, t.locationId),
+    // One hold per line and stock row: a kit's component and the same variant bought alone are two lines.
+    unique("reservations_one_per_stock_row_per_line").on(t.checkoutId, t.variantId, t.locationId, t.kitVariantId).nullsNotDistinct(),
+    check("reservations_kit_line_complete", sql`(${t.kitVariantId} is null) = (${t.kitQuantity} is null)`),
+    check("reservations_kit_quantity_positive", sql`${t.kitQuantity} > 0`),
     // One key for three facts: the stock row exists, at that location, of a variant of that product (one check
     // per hold written, on a row the writer holds locked already).
     stockRowOf("reservations_stock_row_fk", t),
@@ -483,12 +566,18 @@ export const orderAllocations = pgTable(
       .references(() => locations.id),
     quantity: integer("quantity").notNull(),
     fulfilled: integer("fulfilled").notNull().default(0),
+    /** Set for a kit's component: the kit the order line sold. */
+    kitVariantId: uuid("kit_variant_id"),
+    /** The order line these units belong to: the kit's for a component, else the variant's own. */
+    lineVariantId: uuid("line_variant_id")
+      .notNull()
+      .generatedAlwaysAs(sql`coalesce(kit_variant_id, variant_id)`),
   },
   (t) => [
-    primaryKey({ columns: [t.orderId, t.variantId, t.locationId] }),
+    unique("order_allocations_one_per_stock_row_per_line").on(t.orderId, t.variantId, t.locationId, t.kitVariantId).nullsNotDistinct(),
     foreignKey({
       name: "order_allocations_line_fk",
-      columns: [t.orderId, t.variantId],
+      columns: [t.orderId, t.lineVariantId],
       foreignColumns: [orderLines.orderId, orderLines.variantId],
     }).onDelete("cascade"),
     check("order_allocations_quantity_positive", sql`${t.quantity} > 0`),
@@ -638,6 +727,8 @@ export const stockMovements = pgTable(
     actorId: uuid("actor_id").references(() => users.id, { onDelete: "set null" }),
     checkoutId: uuid("checkout_id"),
     orderId: uuid("order_id"),
+    /** The kit a component moved for (its hold, sale, release or shipment), when it was sold as part of one. */
+    kitVariantId: uuid("kit_variant_id"),
     createdAt: createdAt(),
   },
   (t) => [
