@@ -60,32 +60,38 @@ export async function allocateToOrder(
   return takeLines(tx, checkoutId, { reserve: false, ...order });
 }
 
-/** A revived checkout's holds take the prices the shopper accepted. */
+/**
+ * The variant of the line a hold belongs to: the kit, for a kit's component; the held variant otherwise (a kit has
+ * no stock rows, so the two never mix).
+ */
+const lineVariantOfHold = sql<string>`coalesce(${reservations.kitVariantId}, ${reservations.variantId})`;
+
+/** A revived checkout's holds take the prices the shopper accepted (a kit line's price on each of its holds). */
 export async function repriceHolds(tx: Tx, checkoutId: string, lines: readonly { variantId: string; unitPriceCents: number }[]): Promise<void> {
   await Promise.all(
     lines.map((l) =>
       tx
         .update(reservations)
         .set({ unitPriceCents: l.unitPriceCents })
-        .where(and(eq(reservations.checkoutId, checkoutId), eq(reservations.variantId, l.variantId))),
+        .where(and(eq(reservations.checkoutId, checkoutId), eq(lineVariantOfHold, l.variantId))),
     ),
   );
 }
 
 /**
- * What a checkout holds (or held), line by line (a line held at several locations is one line), with each
- * product's name, the variant's SKU and options, and what it sells for now. A variant no longer sold (retired)
- * reads as archived, as its product would.
+ * What a checkout holds (or held), line by line (a line held at several locations is one line; a kit line is its
+ * components' holds, each saying how many kits), with each product's name, the variant's SKU and options, and
+ * what it sells for now. A variant no longer sold (retired) reads as archived, as its product would.
  */
 export function heldLines(tx: Tx, checkoutId: string) {
   return tx
     .select({
-      productId: reservations.productId,
-      variantId: reservations.variantId,
+      productId: productVariants.productId,
+      variantId: productVariants.id,
       name: products.name,
       sku: productVariants.sku,
       options: productVariants.options,
-      quantity: sql<number>`sum(${reservations.quantity})::int`,
+      quantity: sql<number>`coalesce(max(${reservations.kitQuantity}), sum(${reservations.quantity}))::int`,
       // One price per line: every hold row of a line is priced (and re-priced) together.
       unitPriceCents: sql<number>`max(${reservations.unitPriceCents})::int`,
       priceNowCents: productVariants.priceCents,
@@ -93,11 +99,11 @@ export function heldLines(tx: Tx, checkoutId: string) {
       archived: sql<boolean>`(${products.archivedAt} is not null or ${productVariants.retiredAt} is not null)`,
     })
     .from(reservations)
-    .innerJoin(products, eq(products.id, reservations.productId))
-    .innerJoin(productVariants, eq(productVariants.id, reservations.variantId))
+    .innerJoin(productVariants, eq(productVariants.id, lineVariantOfHold))
+    .innerJoin(products, eq(products.id, productVariants.productId))
     .where(eq(reservations.checkoutId, checkoutId))
-    .groupBy(reservations.productId, reservations.variantId, products.id, productVariants.id)
-    .orderBy(asc(reservations.variantId));
+    .groupBy(products.id, productVariants.id)
+    .orderBy(asc(productVariants.id));
 }
 
 type HoldRow = {
@@ -109,7 +115,13 @@ type HoldRow = {
   quantity: number;
   status: string;
   unitPriceCents: number;
+  kitVariantId: string | null;
+  kitQuantity: number | null;
 };
+
+/** A hold's line and stock row: a kit's component is held apart from the same variant bought alone. */
+const lineOf = (h: { variantId: string; kitVariantId: string | null }) => `${h.variantId} ${h.kitVariantId ?? ""}`;
+const placeOf = (h: { variantId: string; locationId: string; kitVariantId: string | null }) => `${lineOf(h)} ${h.locationId}`;
 
 /**
  * Under the stock rows' locks ((variant, location) order), makes this checkout's lines its own again: its live
@@ -134,48 +146,60 @@ async function takeLines(
       quantity: reservations.quantity,
       status: reservations.status,
       unitPriceCents: reservations.unitPriceCents,
+      kitVariantId: reservations.kitVariantId,
+      kitQuantity: reservations.kitQuantity,
     })
     .from(reservations)
     .where(eq(reservations.checkoutId, checkoutId))
-    .orderBy(asc(reservations.variantId), asc(reservations.locationId))
+    .orderBy(asc(reservations.variantId), asc(reservations.locationId), asc(reservations.kitVariantId))
     .for("update");
   const ids = [...new Set(rows.map((l) => l.variantId))];
   const [stock, expired] = await Promise.all([lockStockRows(tx, ids), expireStaleHoldsOn(tx, ids)]);
-  const expiredHere = new Set(expired.filter((e) => e.checkoutId === checkoutId).map((e) => `${e.variantId} ${e.locationId}`));
+  const expiredHere = new Set(expired.filter((e) => e.checkoutId === checkoutId).map(placeOf));
   const free = new FreeStock(stock);
   for (const e of expired) free.giveBack(e.variantId, e.locationId, e.quantity);
-  const isLive = (r: HoldRow) => r.status === "active" && !expiredHere.has(`${r.variantId} ${r.locationId}`);
+  const isLive = (r: HoldRow) => r.status === "active" && !expiredHere.has(placeOf(r));
   const live = rows.filter(isLive);
   const lapsed = rows.filter((r) => !isLive(r));
-  // What each lapsed line needs afresh, taken by the rule.
+  // What each lapsed line needs afresh (a kit's component apart from the variant bought alone), taken by the rule.
   const needed = new Map<string, HoldRow & { quantity: number }>();
   for (const r of lapsed) {
-    const n = needed.get(r.variantId);
-    needed.set(r.variantId, n ? { ...n, quantity: n.quantity + r.quantity } : { ...r });
+    const n = needed.get(lineOf(r));
+    needed.set(lineOf(r), n ? { ...n, quantity: n.quantity + r.quantity } : { ...r });
   }
   const took = free.takeAll([...needed.values()]);
   if ("short" in took) {
     await applyLedger(tx, expiredLedger(expired));
+    // Each short variant once, as the checkout's line that needs it (a kit's component: the kit's line).
     const short = took.short.map((s) => {
-      const n = needed.get(s.variantId)!;
-      return { productId: n.productId, variantId: n.variantId, requested: n.quantity, available: s.available };
+      const n = [...needed.values()].find((l) => l.variantId === s.variantId)!;
+      return { productId: n.productId, variantId: n.variantId, requested: s.needed, available: s.available };
     });
     return { short, allocations: [] };
   }
-  const retaken = took.taken;
   // The new holds: live ones as they are, lapsed lines at the locations the rule gave them (merged with a live
   // hold of the same line at the same location).
-  const held = new Map<string, OrderAllocationDraft & { unitPriceCents: number; fresh: number }>();
-  const add = (r: { productId: string; variantId: string; unitPriceCents: number }, locationId: string, quantity: number, fresh: boolean) => {
-    const key = `${r.variantId} ${locationId}`;
-    const h = held.get(key) ?? { productId: r.productId, variantId: r.variantId, locationId, quantity: 0, unitPriceCents: r.unitPriceCents, fresh: 0 };
+  type Held = OrderAllocationDraft & { unitPriceCents: number; kitQuantity: number | null; fresh: number };
+  const held = new Map<string, Held>();
+  const add = (r: HoldRow, locationId: string, quantity: number, fresh: boolean) => {
+    const key = placeOf({ ...r, locationId });
+    const h: Held = held.get(key) ?? {
+      productId: r.productId,
+      variantId: r.variantId,
+      locationId,
+      kitVariantId: r.kitVariantId,
+      kitQuantity: r.kitQuantity,
+      quantity: 0,
+      unitPriceCents: r.unitPriceCents,
+      fresh: 0,
+    };
     h.quantity += quantity;
     if (fresh) h.fresh += quantity;
     held.set(key, h);
   };
   for (const r of live) add(r, r.locationId, r.quantity, false);
-  for (const [variantId, portions] of retaken) {
-    for (const p of portions) add(needed.get(variantId)!, p.locationId, p.quantity, true);
+  for (const [line, portions] of took.taken) {
+    for (const p of portions) add(line, p.locationId, p.quantity, true);
   }
   const ledger: LedgerEntry[] = [...expiredLedger(expired)];
   for (const h of held.values()) {
@@ -199,7 +223,7 @@ async function takeLines(
   }
   // The lapsed rows give way to the new ones; the live rows take their line's new quantity at their location.
   const now = mode.reserve ? { status: "active" as const, endedAt: null, expiresAt: mode.until } : { status: "allocated" as const, endedAt: sql`now()` };
-  const liveAt = new Map(live.map((r) => [`${r.variantId} ${r.locationId}`, r.id]));
+  const liveAt = new Map(live.map((r) => [placeOf(r), r.id]));
   await Promise.all([
     lapsed.length > 0 &&
       tx.delete(reservations).where(
@@ -219,10 +243,10 @@ async function takeLines(
           ),
         ),
     ...[...held.values()]
-      .filter((h) => h.fresh > 0 && liveAt.has(`${h.variantId} ${h.locationId}`))
-      .map((h) => tx.update(reservations).set({ quantity: h.quantity }).where(eq(reservations.id, liveAt.get(`${h.variantId} ${h.locationId}`)!))),
+      .filter((h) => h.fresh > 0 && liveAt.has(placeOf(h)))
+      .map((h) => tx.update(reservations).set({ quantity: h.quantity }).where(eq(reservations.id, liveAt.get(placeOf(h))!))),
   ]);
-  const inserts = [...held.values()].filter((h) => h.fresh > 0 && !liveAt.has(`${h.variantId} ${h.locationId}`));
+  const inserts = [...held.values()].filter((h) => h.fresh > 0 && !liveAt.has(placeOf(h)));
   await Promise.all([
     inserts.length > 0 &&
       tx.insert(reservations).values(
@@ -234,6 +258,8 @@ async function takeLines(
           locationId: h.locationId,
           quantity: h.fresh,
           unitPriceCents: h.unitPriceCents,
+          kitVariantId: h.kitVariantId,
+          kitQuantity: h.kitQuantity,
           ...(mode.reserve ? { expiresAt: mode.until } : { status: "allocated" as const, endedAt: sql`now()`, expiresAt: sql`now()` }),
         })),
       ),
@@ -242,8 +268,9 @@ async function takeLines(
   return { short: [], allocations: [...held.values()].map((h) => ({ ...pick(h), quantity: h.quantity })) };
 }
 
-const pick = (h: { productId: string; variantId: string; locationId: string }) => ({
+const pick = (h: { productId: string; variantId: string; locationId: string; kitVariantId: string | null }) => ({
   productId: h.productId,
   variantId: h.variantId,
   locationId: h.locationId,
+  kitVariantId: h.kitVariantId,
 });

@@ -48,25 +48,29 @@ export class FreeStock {
   }
 
   /**
-   * Takes every line or none: each line's portions by the rule, or (nothing taken) the lines that are short with
-   * what their variants have. `givenBack` units (a replaced checkout's holds) count as free for this take only,
-   * and come back for good only if it succeeds.
+   * Takes every line or none. Lines of the same variant (a kit's component and the same variant bought alone, or
+   * two kits sharing a component) are judged on what they need together, never one by one: each line gets its
+   * portions by the rule, or (nothing taken) the variants that are short, with what they need in all and what
+   * they have. `givenBack` units (a replaced checkout's holds) count as free for this take only, and come back
+   * for good only if it succeeds.
    */
-  takeAll(
-    lines: readonly { variantId: string; quantity: number }[],
+  takeAll<L extends { variantId: string; quantity: number }>(
+    lines: readonly L[],
     givenBack: readonly { variantId: string; locationId: string; quantity: number }[] = [],
-  ): { taken: Map<string, Portion[]> } | { short: { variantId: string; available: number }[] } {
-    const touched = new Set([...lines.map((l) => l.variantId), ...givenBack.map((g) => g.variantId)]);
+  ): { taken: Map<L, Portion[]> } | { short: { variantId: string; needed: number; available: number }[] } {
+    const needed = new Map<string, number>();
+    for (const l of lines) needed.set(l.variantId, (needed.get(l.variantId) ?? 0) + l.quantity);
+    const touched = new Set([...needed.keys(), ...givenBack.map((g) => g.variantId)]);
     const saved = new Map([...touched].map((v) => [v, (this.rows.get(v) ?? []).map((r) => ({ ...r }))]));
     for (const g of givenBack) this.giveBack(g.variantId, g.locationId, g.quantity);
-    const short = lines
-      .filter((l) => l.quantity > this.available(l.variantId))
-      .map((l) => ({ variantId: l.variantId, available: this.available(l.variantId) }));
+    const short = [...needed]
+      .filter(([variantId, n]) => n > this.available(variantId))
+      .map(([variantId, n]) => ({ variantId, needed: n, available: this.available(variantId) }));
     if (short.length > 0) {
       for (const [v, rows] of saved) this.rows.set(v, rows);
       return { short };
     }
-    const taken = new Map<string, Portion[]>();
+    const taken = new Map<L, Portion[]>();
     for (const line of lines) {
       const portions: Portion[] = [];
       let left = line.quantity;
@@ -78,7 +82,7 @@ export class FreeStock {
         left -= n;
         portions.push({ locationId: row.locationId, quantity: n });
       }
-      taken.set(line.variantId, [...(taken.get(line.variantId) ?? []), ...portions]);
+      taken.set(line, portions);
     }
     return { taken };
   }

@@ -23,6 +23,8 @@ export interface ShortLine {
   variantId: string;
   requested: number;
   available: number;
+  /** For a kit line: the component that is short, and its free units. */
+  component?: { productId: string; variantId: string; available: number };
 }
 
 /** A locked stock row: one variant at one location, with the location's place in the holding rule. */
@@ -81,7 +83,15 @@ export function lockStockRows(tx: Tx, variantIds: readonly string[]): Promise<Lo
 }
 
 /** A hold that was ended, as the ledger and the stock rows need to know it. */
-export type EndedHold = { variantId: string; locationId: string; productId: string; quantity: number; checkoutId: string };
+export type EndedHold = {
+  variantId: string;
+  locationId: string;
+  productId: string;
+  quantity: number;
+  checkoutId: string;
+  /** The kit the hold was for (a kit line's component), or null. */
+  kitVariantId: string | null;
+};
 
 const endedHoldFields = {
   variantId: reservations.variantId,
@@ -89,6 +99,7 @@ const endedHoldFields = {
   productId: reservations.productId,
   quantity: reservations.quantity,
   checkoutId: reservations.checkoutId,
+  kitVariantId: reservations.kitVariantId,
 };
 
 /**
@@ -161,6 +172,7 @@ const insertLedgerRows = insertRows(stockMovements, [
   "actorId",
   "checkoutId",
   "orderId",
+  "kitVariantId",
 ]);
 
 // Every changed row in one statement (one parameter), whatever the number of variants.
@@ -225,6 +237,7 @@ export async function applyLedger(tx: Tx, entries: LedgerEntry[]): Promise<void>
         actorId: e.actorId ?? null,
         checkoutId: e.checkoutId ?? null,
         orderId: e.orderId ?? null,
+        kitVariantId: e.kitVariantId ?? null,
       })),
     ),
     changes.length > 0 && updateStockLevels(tx, { changes: JSON.stringify(changes) }),
@@ -239,6 +252,7 @@ export const expiredLedger = (holds: EndedHold[]): LedgerEntry[] =>
     kind: "expire" as const,
     reservedDelta: -h.quantity,
     checkoutId: h.checkoutId,
+    kitVariantId: h.kitVariantId,
     reason: "hold expired",
   }));
 
@@ -276,6 +290,7 @@ export async function releaseCheckoutHolds(
       variantId: reservations.variantId,
       locationId: reservations.locationId,
       quantity: reservations.quantity,
+      kitVariantId: reservations.kitVariantId,
     });
   (options.kind === "expire" ? recordExpired : recordReleased)(freed.length);
   await applyLedger(
@@ -287,6 +302,7 @@ export async function releaseCheckoutHolds(
       kind: options.kind,
       reservedDelta: -f.quantity,
       checkoutId,
+      kitVariantId: f.kitVariantId,
       actorId: options.actorId,
       reason: options.reason,
     })),
@@ -311,6 +327,7 @@ async function settleOrderUnits(
       productId: orderAllocations.productId,
       variantId: orderAllocations.variantId,
       locationId: orderAllocations.locationId,
+      kitVariantId: orderAllocations.kitVariantId,
       quantity: sql<number>`${orderAllocations.quantity} - ${orderAllocations.fulfilled}`.mapWith(Number),
     })
     .from(orderAllocations)
@@ -339,6 +356,7 @@ async function settleOrderUnits(
         ...(change.offTheShelf ? { onHandDelta: -l.quantity } : {}),
         allocatedDelta: -l.quantity,
         orderId,
+        kitVariantId: l.kitVariantId,
         actorId: change.actorId,
         reason: change.reason,
       })),
@@ -395,7 +413,14 @@ export async function recordOrderAllocations(tx: Tx, orderId: string, allocation
   await tx.insert(orderAllocations).values(allocations.map((a) => ({ orderId, ...a })));
 }
 
-export type OrderAllocationDraft = { productId: string; variantId: string; locationId: string; quantity: number };
+export type OrderAllocationDraft = {
+  productId: string;
+  variantId: string;
+  locationId: string;
+  quantity: number;
+  /** The kit the units were sold in (a component's allocation), or null. */
+  kitVariantId: string | null;
+};
 
 /** The checkout and shopper a hold belongs to, or undefined for an unknown hold. */
 export async function holdOwner(reservationId: string): Promise<{ checkoutId: string; shopperId: string } | undefined> {

@@ -29,7 +29,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { union } from "drizzle-orm/pg-core";
 import { db, type Db, type Tx } from "@/db/client";
 import { anyOf, anyOfSubquery, bareName, insertRows, jsonRows, preparedOnce, rawStatement } from "@/db/batch-statements";
-import { cartLines, carts, checkouts, products, productVariants, rateLimits, reservations } from "@/db/schema";
+import { cartLines, carts, checkouts, kitComponents, products, productVariants, rateLimits, reservations, type ProductKind } from "@/db/schema";
 import { holdHasLapsed, isLiveCheckout } from "../availability";
 import { FreeStock, type Portion } from "../free-stock";
 import { env } from "../../platform/env";
@@ -80,12 +80,20 @@ export type HoldOutcome =
   | { outcome: "empty_cart" | "not_found" | "line_limit" };
 
 type LiveCheckout = typeof checkouts.$inferSelect;
-type CartLine = HeldLine & { cartId: string };
+type CartLine = HeldLine & { cartId: string; kind: ProductKind };
+
+/**
+ * What a cart line takes off the shelf: its own variant, or each of a kit's components (the kit's quantity times
+ * the component's). A line's needs are taken with every other line's of the cart, so a kit and its component in
+ * one cart are judged on what they need together.
+ */
+type StockNeed = { line: CartLine; productId: string; variantId: string; quantity: number; kitVariantId: string | null };
+type KitComponentRow = { kitVariantId: string; productId: string; variantId: string; quantity: number };
 
 type Plan =
   | { kind: "answer"; outcome: HoldOutcome }
   | { kind: "repeat"; of: number }
-  | { kind: "hold"; cartId: string; lines: CartLine[]; replaces: LiveCheckout | undefined; portions?: Map<string, Portion[]> };
+  | { kind: "hold"; cartId: string; lines: CartLine[]; replaces: LiveCheckout | undefined; portions?: Map<StockNeed, Portion[]> };
 
 const RATE_WINDOW_SECONDS = 60;
 /** The window of the per-address bounds (RATE_LIMIT_…_PER_IP_…_PER_HOUR). */
@@ -103,8 +111,14 @@ const batchReads = (() => {
   const shopperIds = sql.placeholder("shopperIds");
   const cartsOfShoppers = db.select({ id: carts.id }).from(carts).where(anyOf(carts.shopperId, shopperIds));
   const liveCheckoutsOfCarts = and(anyOfSubquery(checkouts.cartId, cartsOfShoppers), isLiveCheckout);
+  const cartVariants = db.select({ variantId: cartLines.variantId }).from(cartLines).where(anyOfSubquery(cartLines.cartId, cartsOfShoppers));
   const variantsOfBatch = union(
-    db.select({ variantId: cartLines.variantId }).from(cartLines).where(anyOfSubquery(cartLines.cartId, cartsOfShoppers)),
+    cartVariants,
+    // A kit line's components (a kit has no stock rows of its own).
+    db
+      .select({ variantId: kitComponents.componentVariantId })
+      .from(kitComponents)
+      .where(anyOfSubquery(kitComponents.kitVariantId, cartVariants)),
     db
       .select({ variantId: reservations.variantId })
       .from(reservations)
@@ -135,6 +149,7 @@ const batchReads = (() => {
           unitPriceCents: productVariants.priceCents,
           slug: products.slug,
           name: products.name,
+          kind: productVariants.kind,
         })
         .from(cartLines)
         .innerJoin(products, eq(products.id, cartLines.productId))
@@ -143,16 +158,32 @@ const batchReads = (() => {
         .orderBy(asc(cartLines.variantId))
         .prepare("hold_cart_lines"),
     ),
+    kitComponents: preparedOnce(() =>
+      db
+        .select({
+          kitVariantId: kitComponents.kitVariantId,
+          productId: kitComponents.componentProductId,
+          variantId: kitComponents.componentVariantId,
+          quantity: kitComponents.quantity,
+        })
+        .from(kitComponents)
+        .where(anyOfSubquery(kitComponents.kitVariantId, cartVariants))
+        .prepare("hold_kit_components"),
+    ),
+    // Each hold with its line: the variant it draws on, and the variant the shopper bought (the kit, for a
+    // component's hold), with that one's name and SKU.
     liveHolds: preparedOnce(() =>
       db
         .select({
           checkoutId: reservations.checkoutId,
-          productId: reservations.productId,
-          variantId: reservations.variantId,
+          productId: productVariants.productId,
+          variantId: productVariants.id,
+          stockVariantId: reservations.variantId,
           locationId: reservations.locationId,
           sku: productVariants.sku,
           options: productVariants.options,
           quantity: reservations.quantity,
+          kitQuantity: reservations.kitQuantity,
           unitPriceCents: reservations.unitPriceCents,
           status: reservations.status,
           expiresAt: reservations.expiresAt,
@@ -160,8 +191,8 @@ const batchReads = (() => {
           name: products.name,
         })
         .from(reservations)
-        .innerJoin(products, eq(products.id, reservations.productId))
-        .innerJoin(productVariants, eq(productVariants.id, reservations.variantId))
+        .innerJoin(productVariants, eq(productVariants.id, sql`coalesce(${reservations.kitVariantId}, ${reservations.variantId})`))
+        .innerJoin(products, eq(products.id, productVariants.productId))
         .innerJoin(checkouts, eq(checkouts.id, reservations.checkoutId))
         .where(liveCheckoutsOfCarts)
         .prepare("hold_live_holds"),
@@ -186,10 +217,11 @@ export async function holdCarts(
   const { outcomes, written } = await executor.transaction(async (tx) => {
     // 1. One round trip, in the lock order of every transaction here (see `batchReads` above).
     const shopperIds = [...new Set(requests.map((r) => r.shopperId))];
-    const [lockedCarts, liveCheckouts, lines, liveHolds, clock, limits, clientCounts, stock, expired] = await Promise.all([
+    const [lockedCarts, liveCheckouts, lines, kits, liveHolds, clock, limits, clientCounts, stock, expired] = await Promise.all([
       batchReads.lockCarts(tx, { shopperIds }),
       batchReads.lockLiveCheckouts(tx, { shopperIds }),
       batchReads.cartLines(tx, { shopperIds }),
+      batchReads.kitComponents(tx, { shopperIds }),
       batchReads.liveHolds(tx, { shopperIds }),
       batchReads.clock(tx),
       countCheckoutStarts(tx, requests),
@@ -206,6 +238,7 @@ export async function holdCarts(
     const liveOf = new Map(liveCheckouts.map((c) => [c.cartId, c]));
     const linesOf = groupBy(lines, (l) => l.cartId);
     const holdsOf = groupBy(liveHolds, (h) => h.checkoutId);
+    const componentsOf = groupBy(kits, (k) => k.kitVariantId);
     const firstForCart = new Map<string, number>();
     const plans: Plan[] = requests.map((request, i) => {
       const retryAfterSeconds = limits.get(i);
@@ -244,21 +277,17 @@ export async function holdCarts(
         return void (outcomes[i] = first.outcome === "held" ? { ...first, outcome: "existing" } : first);
       }
       // What the replaced checkout still holds (and has not lapsed) comes back if, and only if, this is held.
-      const givenBack = (plan.replaces ? (holdsOf.get(plan.replaces.id) ?? []) : []).filter(
-        (h) => h.status === "active" && !holdHasLapsed(h, now),
-      );
+      const givenBack = (plan.replaces ? (holdsOf.get(plan.replaces.id) ?? []) : [])
+        .filter((h) => h.status === "active" && !holdHasLapsed(h, now))
+        .map((h) => ({ variantId: h.stockVariantId, locationId: h.locationId, quantity: h.quantity }));
       // What this client address may still hold comes first: a refused start holds nothing.
       const address = requests[i]!.clientAddress;
       const overAddress = address === undefined ? undefined : clientCounts.refusal(address, plan.lines);
       if (overAddress) return void (outcomes[i] = overAddress);
-      const took = free.takeAll(plan.lines, givenBack);
+      const needs = stockNeeds(plan.lines, componentsOf);
+      const took = needs === null ? { short: [] } : free.takeAll(needs, givenBack);
       if ("short" in took) {
-        const lineOf = new Map(plan.lines.map((l) => [l.variantId, l]));
-        const short = took.short.map((s) => {
-          const l = lineOf.get(s.variantId)!;
-          return { productId: l.productId, variantId: l.variantId, requested: l.quantity, available: s.available };
-        });
-        return void (outcomes[i] = { outcome: "insufficient_stock", lines: short });
+        return void (outcomes[i] = { outcome: "insufficient_stock", lines: shortLines(plan.lines, needs ?? [], took.short) });
       }
       plan.portions = took.taken;
       if (address !== undefined) clientCounts.take(address, plan.lines);
@@ -272,7 +301,7 @@ export async function holdCarts(
         expiresAt,
         hardExpiresAt,
         serverTime,
-        lines: [...plan.lines].sort(byName).map(({ cartId: _cartId, ...line }) => line),
+        lines: [...plan.lines].sort(byName).map(({ cartId: _cartId, kind: _kind, ...line }) => line),
       };
       granted.push({ request: requests[i]!, plan, checkout });
       outcomes[i] = { outcome: "held", checkoutId: checkout.id, checkout };
@@ -291,13 +320,70 @@ export async function holdCarts(
 
 const answer = (outcome: "empty_cart" | "not_found" | "line_limit"): Plan => ({ kind: "answer", outcome: { outcome } });
 
-type LiveHold = HeldLine & { checkoutId: string; locationId: string; status: string; expiresAt: Date };
+type LiveHold = HeldLine & {
+  checkoutId: string;
+  stockVariantId: string;
+  locationId: string;
+  kitQuantity: number | null;
+  status: string;
+  expiresAt: Date;
+};
 
-/** A checkout's units per variant (a line held at several locations is several holds). */
-function unitsPerVariant(holds: readonly { variantId: string; quantity: number }[]): Map<string, number> {
+/**
+ * A checkout's units per line (a line held at several locations is several holds; a kit line is one hold per
+ * component and location, each saying how many kits the line has).
+ */
+function unitsPerLine(holds: readonly LiveHold[]): Map<string, number> {
   const units = new Map<string, number>();
-  for (const h of holds) units.set(h.variantId, (units.get(h.variantId) ?? 0) + h.quantity);
+  for (const h of holds) units.set(h.variantId, h.kitQuantity ?? (units.get(h.variantId) ?? 0) + h.quantity);
   return units;
+}
+
+/** Each line's needs of stock, or null when a kit line has no components to hold (nothing of it can be sold). */
+function stockNeeds(lines: readonly CartLine[], componentsOf: Map<string, KitComponentRow[]>): StockNeed[] | null {
+  const needs: StockNeed[] = [];
+  for (const line of lines) {
+    if (line.kind === "stock") {
+      needs.push({ line, productId: line.productId, variantId: line.variantId, quantity: line.quantity, kitVariantId: null });
+      continue;
+    }
+    const components = componentsOf.get(line.variantId) ?? [];
+    if (components.length === 0) return null;
+    for (const c of components) {
+      needs.push({ line, productId: c.productId, variantId: c.variantId, quantity: c.quantity * line.quantity, kitVariantId: line.variantId });
+    }
+  }
+  return needs;
+}
+
+/**
+ * The cart's lines that cannot be held, each once, with how many of it could be: a line of a short variant, or a
+ * kit with a short component (named, with what it has). A kit without components is short of everything.
+ */
+function shortLines(
+  lines: readonly CartLine[],
+  needs: readonly StockNeed[],
+  short: readonly { variantId: string; needed: number; available: number }[],
+): ShortLine[] {
+  const shortOf = new Map(short.map((s) => [s.variantId, s]));
+  return lines.flatMap((line): ShortLine[] => {
+    const own = needs.filter((n) => n.line === line);
+    if (own.length === 0) return [{ productId: line.productId, variantId: line.variantId, requested: line.quantity, available: 0 }];
+    const lacking = own.filter((n) => shortOf.has(n.variantId));
+    if (lacking.length === 0) return [];
+    // What this line could have on its own: the fewest kits its short components allow (units for a plain line).
+    const perLine = (n: StockNeed) => Math.floor((shortOf.get(n.variantId)!.available * line.quantity) / n.quantity);
+    const worst = lacking.reduce((a, b) => (perLine(b) < perLine(a) ? b : a));
+    return [
+      {
+        productId: line.productId,
+        variantId: line.variantId,
+        requested: line.quantity,
+        available: Math.min(line.quantity, perLine(worst)),
+        ...(worst.kitVariantId ? { component: { productId: worst.productId, variantId: worst.variantId, available: shortOf.get(worst.variantId)!.available } } : {}),
+      },
+    ];
+  });
 }
 
 /** A checkout's lines in the order shoppers read them: by product name, then SKU. */
@@ -306,12 +392,12 @@ const byName = (a: HeldLine, b: HeldLine) => a.name.localeCompare(b.name) || a.s
 /** Still in time, every hold live, holding exactly the cart's lines: starting again changes nothing. */
 function isSameHold(live: LiveCheckout, holds: LiveHold[], lines: CartLine[], now: Date): boolean {
   if (live.expiresAt <= now || holds.some((h) => h.status !== "active")) return false;
-  const held = unitsPerVariant(holds);
+  const held = unitsPerLine(holds);
   return held.size === lines.length && lines.every((l) => held.get(l.variantId) === l.quantity);
 }
 
 function existing(live: LiveCheckout, holds: LiveHold[], serverTime: Date): HoldOutcome {
-  const units = unitsPerVariant(holds);
+  const units = unitsPerLine(holds);
   return {
     outcome: "existing",
     checkoutId: live.id,
@@ -325,7 +411,11 @@ function existing(live: LiveCheckout, holds: LiveHold[], serverTime: Date): Hold
       expiresAt: live.expiresAt,
       hardExpiresAt: live.hardExpiresAt,
       serverTime,
-      lines: [...new Map(holds.map(({ checkoutId: _c, locationId: _l, status: _s, expiresAt: _e, ...line }) => [line.variantId, line])).values()]
+      lines: [
+        ...new Map(
+          holds.map(({ checkoutId: _c, stockVariantId: _v, locationId: _l, kitQuantity: _k, status: _s, expiresAt: _e, ...line }) => [line.variantId, line]),
+        ).values(),
+      ]
         .map((line) => ({ ...line, quantity: units.get(line.variantId)! }))
         .sort(byName),
     },
@@ -347,20 +437,22 @@ async function writeBatch(
   clientCorrections: { bucket: string; hits: number }[],
 ): Promise<{ written: Promise<void> }> {
   const replaced = granted.flatMap((g) => (g.plan.replaces ? [g.plan.replaces] : []));
-  // The new holds: each granted line's portions, one per location it draws on.
+  // The new holds: each granted line's needs (its own variant, or a kit's components), one per location each
+  // draws on.
   const newHolds = granted.flatMap(({ request, plan, checkout }) =>
-    plan.lines.flatMap((line) =>
-      plan.portions!.get(line.variantId)!.map((p) => ({ request, checkout, line, locationId: p.locationId, quantity: p.quantity })),
+    [...plan.portions!].flatMap(([need, portions]) =>
+      portions.map((p) => ({ request, checkout, need, locationId: p.locationId, quantity: p.quantity })),
     ),
   );
-  const reserved: LedgerEntry[] = newHolds.map(({ request, checkout, line, locationId, quantity }) => ({
-    productId: line.productId,
-    variantId: line.variantId,
+  const reserved: LedgerEntry[] = newHolds.map(({ request, checkout, need, locationId, quantity }) => ({
+    productId: need.productId,
+    variantId: need.variantId,
     locationId,
     kind: "reserve" as const,
     reservedDelta: quantity,
     checkoutId: checkout.id,
     actorId: request.shopperId,
+    kitVariantId: need.kitVariantId,
     reason: "checkout started",
   }));
 
@@ -379,6 +471,7 @@ async function writeBatch(
         quantity: reservations.quantity,
         checkoutId: reservations.checkoutId,
         shopperId: reservations.shopperId,
+        kitVariantId: reservations.kitVariantId,
       })
       .then((freed) =>
         freed.map((f) => ({
@@ -389,6 +482,7 @@ async function writeBatch(
           reservedDelta: -f.quantity,
           checkoutId: f.checkoutId,
           actorId: f.shopperId,
+          kitVariantId: f.kitVariantId,
           reason: "cart changed: checkout restarted",
         })),
       );
@@ -425,14 +519,17 @@ async function writeBatch(
           ).then((result) => result.count),
           insertHolds(
             tx,
-            newHolds.map(({ request, checkout, line, locationId, quantity }) => ({
+            newHolds.map(({ request, checkout, need, locationId, quantity }) => ({
               checkoutId: checkout.id,
               shopperId: request.shopperId,
-              productId: line.productId,
-              variantId: line.variantId,
+              productId: need.productId,
+              variantId: need.variantId,
               locationId,
               quantity,
-              unitPriceCents: line.unitPriceCents,
+              // The line's price (a kit's, on each of its components' holds).
+              unitPriceCents: need.line.unitPriceCents,
+              kitVariantId: need.kitVariantId,
+              kitQuantity: need.kitVariantId === null ? null : need.line.quantity,
               expiresAt: checkout.expiresAt,
             })),
           ).then((result) => result.count),
@@ -488,6 +585,8 @@ const insertHolds = insertRows(reservations, [
   "locationId",
   "quantity",
   "unitPriceCents",
+  "kitVariantId",
+  "kitQuantity",
   "expiresAt",
 ]);
 
