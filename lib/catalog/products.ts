@@ -12,6 +12,7 @@ import type { newVariantSchema } from "../admin/access";
 import { receiveOpeningStock } from "../inventory";
 import { DomainError, notFound, uniqueViolation } from "../platform/errors";
 import { isUuid } from "../platform/ids";
+import { defineKit, type KitComponentInput } from "./kits";
 import { getProductById, type ProductView } from ".";
 
 export type NewVariant = z.input<typeof newVariantSchema>;
@@ -124,20 +125,40 @@ export async function createProduct(input: {
   description?: string | undefined;
   options?: ProductOptionInput[] | undefined;
   variants?: NewVariant[] | undefined;
+  /** A kit: what one kit is made of. It has no stock, options or variants of its own. */
+  kit?: KitComponentInput[] | undefined;
   actorId: string | null;
 }): Promise<ProductView> {
   const slug = input.slug ?? slugify(input.name);
   if (!slug) throw new DomainError("invalid_request", "The product needs a name or slug with letters or digits.");
+  if (input.kit && (input.options?.length || input.variants || input.onHand)) {
+    throw new DomainError("invalid_request", "A kit has no stock, options or variants of its own: its components have them.");
+  }
   const options = input.options ?? [];
   if (options.length > 0 && !input.variants) throw new DomainError("invalid_request", "List the variants of a product with options.");
   const variants = input.variants ?? [{ sku: slug.toUpperCase(), options: {}, onHand: input.onHand ?? 0 }];
   const id = await db.transaction(async (tx) => {
+    const kind = input.kit ? ("kit" as const) : ("stock" as const);
     const [product] = await tx
       .insert(products)
-      .values({ slug, name: input.name, description: input.description ?? "", priceCents: input.priceCents })
+      .values({ slug, kind, name: input.name, description: input.description ?? "", priceCents: input.priceCents })
       .onConflictDoNothing({ target: products.slug })
       .returning({ id: products.id });
     if (!product) throw new DomainError("conflict", `A product with the slug "${slug}" already exists.`);
+    if (input.kit) {
+      // One variant, the kit itself, with no stock rows: its components hold the stock.
+      let kitVariant: { id: string } | undefined;
+      try {
+        [kitVariant] = await tx
+          .insert(productVariants)
+          .values({ productId: product.id, kind, sku: slug.toUpperCase(), priceCents: input.priceCents })
+          .returning({ id: productVariants.id });
+      } catch (error) {
+        conflictOf(error);
+      }
+      await defineKit(tx, kitVariant!.id, input.kit);
+      return product.id;
+    }
     if (options.length > 0) {
       await tx.insert(productOptions).values(options.map((o, position) => ({ productId: product.id, position, name: o.name, values: o.values })));
     }

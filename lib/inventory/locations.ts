@@ -99,12 +99,15 @@ export async function createLocation(input: { name: string; priority?: number | 
             variantId: productVariants.id,
             locationId: sql<string>`${location!.id}::uuid`.as("location_id"),
             productId: productVariants.productId,
+            variantKind: productVariants.kind,
             onHand: sql<number>`0`.as("on_hand"),
             reserved: sql<number>`0`.as("reserved"),
             allocated: sql<number>`0`.as("allocated"),
             updatedAt: sql<Date>`now()`.as("updated_at"),
           })
-          .from(productVariants),
+          .from(productVariants)
+          // A kit has no stock of its own.
+          .where(eq(productVariants.kind, "stock")),
       );
       return location!;
     });
@@ -161,6 +164,7 @@ export async function stockRowsForNewVariant(tx: Tx, variant: { productId: strin
         variantId: sql<string>`${variant.variantId}::uuid`.as("variant_id"),
         locationId: locations.id,
         productId: sql<string>`${variant.productId}::uuid`.as("product_id"),
+        variantKind: sql<"stock">`'stock'`.as("variant_kind"),
         onHand: sql<number>`0`.as("on_hand"),
         reserved: sql<number>`0`.as("reserved"),
         allocated: sql<number>`0`.as("allocated"),

@@ -11,6 +11,7 @@ export type ErrorCode =
   | "forbidden"
   | "not_found"
   | "variant_required"
+  | "kit_in_kit"
   | "empty_cart"
   | "insufficient_stock"
   | "quantity_limit"
@@ -35,6 +36,7 @@ export type ErrorCode =
 const statusOf: Record<ErrorCode, number> = {
   invalid_request: 400,
   variant_required: 400,
+  kit_in_kit: 400,
   empty_cart: 400,
   quantity_limit: 400,
   unauthenticated: 401,

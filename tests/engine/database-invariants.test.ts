@@ -196,7 +196,7 @@ describe("one of a kind", () => {
         insert into reservations (checkout_id, shopper_id, product_id, variant_id, location_id, quantity, unit_price_cents, expires_at)
         select ${checkoutId}, ${shopperId}, ${productId}, variant_id, location_id, 1, 700, now() + interval '1 minute'
         from stock_levels where product_id = ${productId}`),
-    ).toMatchObject({ code: "23505", constraint: "reservations_one_per_stock_row_per_checkout" });
+    ).toMatchObject({ code: "23505", constraint: "reservations_one_per_stock_row_per_line" });
   });
 
   it("refuses an expiry past the checkout's hard cap", async () => {

@@ -75,8 +75,16 @@ export async function variantLevels(variantId: string) {
 
 /** One variant's ledger rows, oldest first, optionally of one kind. */
 export async function variantMovements(variantId: string, kind?: MovementKind) {
-  return db.execute<{ kind: MovementKind; on_hand_delta: number; reserved_delta: number; allocated_delta: number; checkout_id: string | null; order_id: string | null }>(sql`
-    select kind, on_hand_delta, reserved_delta, allocated_delta, checkout_id, order_id from stock_movements
+  return db.execute<{
+    kind: MovementKind;
+    on_hand_delta: number;
+    reserved_delta: number;
+    allocated_delta: number;
+    checkout_id: string | null;
+    order_id: string | null;
+    kit_variant_id: string | null;
+  }>(sql`
+    select kind, on_hand_delta, reserved_delta, allocated_delta, checkout_id, order_id, kit_variant_id from stock_movements
     where variant_id = ${variantId} and (${kind ?? null}::text is null or kind = ${kind ?? null}::text)
     order by id`);
 }

@@ -111,14 +111,16 @@ const batchReads = (() => {
   const shopperIds = sql.placeholder("shopperIds");
   const cartsOfShoppers = db.select({ id: carts.id }).from(carts).where(anyOf(carts.shopperId, shopperIds));
   const liveCheckoutsOfCarts = and(anyOfSubquery(checkouts.cartId, cartsOfShoppers), isLiveCheckout);
-  const cartVariants = db.select({ variantId: cartLines.variantId }).from(cartLines).where(anyOfSubquery(cartLines.cartId, cartsOfShoppers));
+  // A new builder each time: `union` below extends the first query it is given.
+  const cartVariants = () =>
+    db.select({ variantId: cartLines.variantId }).from(cartLines).where(anyOfSubquery(cartLines.cartId, cartsOfShoppers));
   const variantsOfBatch = union(
-    cartVariants,
+    cartVariants(),
     // A kit line's components (a kit has no stock rows of its own).
     db
       .select({ variantId: kitComponents.componentVariantId })
       .from(kitComponents)
-      .where(anyOfSubquery(kitComponents.kitVariantId, cartVariants)),
+      .where(anyOfSubquery(kitComponents.kitVariantId, cartVariants())),
     db
       .select({ variantId: reservations.variantId })
       .from(reservations)
@@ -167,7 +169,7 @@ const batchReads = (() => {
           quantity: kitComponents.quantity,
         })
         .from(kitComponents)
-        .where(anyOfSubquery(kitComponents.kitVariantId, cartVariants))
+        .where(anyOfSubquery(kitComponents.kitVariantId, cartVariants()))
         .prepare("hold_kit_components"),
     ),
     // Each hold with its line: the variant it draws on, and the variant the shopper bought (the kit, for a

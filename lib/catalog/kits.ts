@@ -1,0 +1,63 @@
+/**
+ * Kits: a product sold as a set of other products' variants (a gift set, a bundle). A kit has no stock of its own;
+ * what it is made of is written here once, when the kit is made, and the hold engine (lib/inventory) holds, sells
+ * and ships its components.
+ */
+import "server-only";
+import { eq, inArray } from "drizzle-orm";
+import type { Tx } from "@/db/client";
+import { kitComponents, MAX_KIT_COMPONENT_QUANTITY, products, productVariants } from "@/db/schema";
+import { DomainError } from "../platform/errors";
+import { isUuid } from "../platform/ids";
+
+/** A kit lists at most this many components. */
+export const MAX_KIT_COMPONENTS = 20;
+
+export type KitComponentInput = { variantId: string; quantity: number };
+
+/**
+ * Writes what a new kit is made of, each component checked: a variant on sale of a product that is not itself a
+ * kit (a kit in a kit is refused, not flattened: its contents could change under it), listed once, 1 to
+ * MAX_KIT_COMPONENT_QUANTITY of it per kit. Nothing is written unless every component is right.
+ */
+export async function defineKit(tx: Tx, kitVariantId: string, components: readonly KitComponentInput[]): Promise<void> {
+  if (components.length === 0 || components.length > MAX_KIT_COMPONENTS) {
+    throw new DomainError("invalid_request", `A kit is made of 1 to ${MAX_KIT_COMPONENTS} components.`);
+  }
+  const ids = components.map((c) => c.variantId);
+  if (new Set(ids).size !== ids.length) throw new DomainError("invalid_request", "List each component once, with how many of it a kit takes.");
+  for (const c of components) {
+    if (!Number.isInteger(c.quantity) || c.quantity < 1 || c.quantity > MAX_KIT_COMPONENT_QUANTITY) {
+      throw new DomainError("invalid_request", `A kit takes 1 to ${MAX_KIT_COMPONENT_QUANTITY} of each component.`);
+    }
+  }
+  const unknown = ids.filter((id) => !isUuid(id));
+  const found = await tx
+    .select({
+      id: productVariants.id,
+      productId: productVariants.productId,
+      kind: productVariants.kind,
+      sku: productVariants.sku,
+      retired: productVariants.retiredAt,
+      archived: products.archivedAt,
+    })
+    .from(productVariants)
+    .innerJoin(products, eq(products.id, productVariants.productId))
+    .where(inArray(productVariants.id, ids.filter(isUuid)));
+  const byId = new Map(found.map((v) => [v.id, v]));
+  const missing = [...unknown, ...ids.filter((id) => isUuid(id) && !byId.has(id))];
+  if (missing.length > 0) throw new DomainError("invalid_request", `No variant ${missing.map((id) => `"${id}"`).join(", ")} to put in the kit.`);
+  for (const v of found) {
+    if (v.kind === "kit") throw new DomainError("kit_in_kit", `${v.sku} is a kit: a kit is made of products, not of other kits.`);
+    if (v.retired !== null || v.archived !== null) throw new DomainError("invalid_request", `${v.sku} is no longer sold and cannot go in a kit.`);
+  }
+  await tx.insert(kitComponents).values(
+    components.map((c, position) => ({
+      kitVariantId,
+      componentVariantId: c.variantId,
+      componentProductId: byId.get(c.variantId)!.productId,
+      quantity: c.quantity,
+      position,
+    })),
+  );
+}

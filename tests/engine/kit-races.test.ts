@@ -1,0 +1,250 @@
+/**
+ * Kits: a kit has no stock of its own; holding it holds its components in the same batch, transaction and lock
+ * order as any line. A kit and one of its components bought at once, or two kits sharing a component, are judged
+ * on what they need together, so no component is ever oversold (the failure of shops that check each line on
+ * its own).
+ */
+import { vi } from "vitest";
+
+vi.hoisted(() => {
+  process.env.RATE_LIMIT_CHECKOUTS_PER_MINUTE = "0";
+  process.env.DATABASE_POOL_SIZE = "16";
+});
+
+import { sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { db } from "@/db/client";
+import { createProduct } from "@/lib/catalog/products";
+import { cancelCheckout, startCheckout } from "@/lib/checkout";
+import { holdCarts, reconcileStock } from "@/lib/inventory";
+import { fulfilOrder } from "@/lib/orders";
+import { TEST_CARDS } from "@/lib/payments";
+import { separateDatabasesForFile } from "../support/db";
+import { expectDomainError, makeProduct, payInFull, type HoldVerdict } from "../support/fixtures";
+import { levelsAt, makeLocations, stockAt } from "../support/locations";
+import { shoppersWithVariantCarts, shopperWithVariantCart, variantLevels, variantMovements } from "../support/variants";
+
+const CONNECTIONS = 90;
+const connections = separateDatabasesForFile(CONNECTIONS);
+
+let kitCounter = 0;
+/** A kit of these components (variant id → units per kit), sold at `priceCents`. */
+async function makeKit(components: Record<string, number>, priceCents = 5000) {
+  kitCounter += 1;
+  const kit = await createProduct({
+    name: `Test kit ${kitCounter} ${Math.random().toString(36).slice(2, 8)}`,
+    priceCents,
+    kit: Object.entries(components).map(([variantId, quantity]) => ({ variantId, quantity })),
+    actorId: null,
+  });
+  const [variant] = await db.execute<{ id: string }>(sql`select id from product_variants where product_id = ${kit.id}`);
+  return { ...kit, variantId: variant!.id };
+}
+
+async function expectNothingOversold() {
+  expect((await reconcileStock()).problems).toEqual([]);
+  const [oversold] = await db.execute<{ count: number }>(sql`select count(*)::int as count from stock_levels where reserved + allocated > on_hand`);
+  expect(oversold!.count).toBe(0);
+}
+
+/** Each shopper's start in its own transaction on its own connection, all at once. */
+function startAllOnSeparateConnections(shoppers: { id: string; email: string; cartId: string }[]): Promise<HoldVerdict[]> {
+  return Promise.all(
+    shoppers.map(async (shopper, i) => {
+      const [outcome] = await holdCarts(connections.dbs[i % CONNECTIONS]!, [{ cartId: shopper.cartId, shopperId: shopper.id, email: shopper.email }]);
+      return outcome!;
+    }),
+  );
+}
+
+describe("a kit and its components bought at once", () => {
+  it("kits, a component alone and another kit sharing it, on separate connections: no component oversold, levels exact", async () => {
+    const mug = await makeProduct(20);
+    const spoon = await makeProduct(15);
+    const breakfast = await makeKit({ [mug.variantId]: 1, [spoon.variantId]: 2 });
+    const pair = await makeKit({ [mug.variantId]: 2 });
+    // What each kind of cart needs of the mug and the spoon.
+    const kinds = [
+      { lines: [{ variantId: breakfast.variantId, quantity: 1 }], mugs: 1, spoons: 2 },
+      { lines: [{ variantId: mug.variantId, quantity: 1 }], mugs: 1, spoons: 0 },
+      { lines: [{ variantId: pair.variantId, quantity: 1 }], mugs: 2, spoons: 0 },
+      { lines: [{ variantId: pair.variantId, quantity: 1 }, { variantId: mug.variantId, quantity: 1 }], mugs: 3, spoons: 0 },
+      { lines: [{ variantId: breakfast.variantId, quantity: 1 }, { variantId: spoon.variantId, quantity: 2 }], mugs: 1, spoons: 4 },
+    ];
+    const carts = Array.from({ length: CONNECTIONS }, (_, i) => kinds[i % kinds.length]!);
+    const shoppers = await shoppersWithVariantCarts(carts.map((c) => c.lines));
+
+    const verdicts = await startAllOnSeparateConnections(shoppers);
+
+    const held = carts.filter((_, i) => verdicts[i]!.outcome === "held");
+    const refused = carts.filter((_, i) => verdicts[i]!.outcome === "insufficient_stock");
+    expect(held.length + refused.length).toBe(CONNECTIONS);
+    const heldMugs = held.reduce((n, c) => n + c.mugs, 0);
+    const heldSpoons = held.reduce((n, c) => n + c.spoons, 0);
+    // Exactly what the held carts need is held: no more (oversold), no less (a hold without its components).
+    expect(await variantLevels(mug.variantId)).toEqual({ on_hand: 20, reserved: heldMugs, allocated: 0 });
+    expect(await variantLevels(spoon.variantId)).toEqual({ on_hand: 15, reserved: heldSpoons, allocated: 0 });
+    // Nothing was refused that would fit in what is left: free units only shrank during the race.
+    for (const c of refused) expect(c.mugs > 20 - heldMugs || c.spoons > 15 - heldSpoons).toBe(true);
+    // A kit's holds name the kit, in the holds and in the ledger.
+    const kitHolds = await db.execute<{ n: number }>(sql`
+      select count(*)::int as n from reservations where kit_variant_id = ${breakfast.variantId} and kit_quantity = 1`);
+    const breakfastsHeld = held.filter((c) => c.lines[0]!.variantId === breakfast.variantId).length;
+    expect(kitHolds[0]!.n).toBe(2 * breakfastsHeld);
+    expect((await variantMovements(spoon.variantId, "reserve")).filter((m) => m.kit_variant_id === breakfast.variantId)).toHaveLength(breakfastsHeld);
+    await expectNothingOversold();
+  });
+
+  it("one cart with a kit and its component is judged on what they need together", async () => {
+    const mug = await makeProduct(3);
+    const pair = await makeKit({ [mug.variantId]: 2 });
+    // Each line alone fits (2 and 2 of 3); together they need 4.
+    const shopper = await shopperWithVariantCart([
+      { variantId: pair.variantId, quantity: 1 },
+      { variantId: mug.variantId, quantity: 2 },
+    ]);
+    const refusal = await expectDomainError(startCheckout(shopper, { email: shopper.email }), "insufficient_stock");
+    expect(refusal.message).toMatch(/./);
+    expect(await variantLevels(mug.variantId)).toEqual({ on_hand: 3, reserved: 0, allocated: 0 });
+
+    // With a fourth mug, both lines are held: four mugs, two of them for the kit.
+    await stockAt(mug.id, mug.variantId, { [(await defaultLocation())]: 1 });
+    const { checkout } = await startCheckout(shopper, { email: shopper.email });
+    expect(checkout.lines.map((l) => [l.variantId, l.quantity]).sort()).toEqual(
+      [
+        [pair.variantId, 1],
+        [mug.variantId, 2],
+      ].sort(),
+    );
+    expect(await variantLevels(mug.variantId)).toEqual({ on_hand: 4, reserved: 4, allocated: 0 });
+    await expectNothingOversold();
+  });
+
+  it("names the short component when a kit cannot be held", async () => {
+    const mug = await makeProduct(5);
+    const spoon = await makeProduct(1);
+    const breakfast = await makeKit({ [mug.variantId]: 1, [spoon.variantId]: 2 });
+    const shopper = await shopperWithVariantCart([{ variantId: breakfast.variantId, quantity: 1 }]);
+    const [verdict] = await holdCarts(db, [{ shopperId: shopper.id, email: shopper.email }]);
+    expect(verdict).toMatchObject({
+      outcome: "insufficient_stock",
+      lines: [{ productId: breakfast.id, variantId: breakfast.variantId, requested: 1, available: 0, component: { variantId: spoon.variantId, available: 1 } }],
+    });
+  });
+});
+
+describe("a kit's life after the hold", () => {
+  it("is paid as one line and allocated as its components, cancelled or shipped as if bought one by one", async () => {
+    const mug = await makeProduct(6);
+    const spoon = await makeProduct(6);
+    const breakfast = await makeKit({ [mug.variantId]: 1, [spoon.variantId]: 2 }, 3000);
+
+    // Cancelled: every component's units back at once.
+    const first = await shopperWithVariantCart([{ variantId: breakfast.variantId, quantity: 2 }]);
+    const { checkout: cancelled } = await startCheckout(first, { email: first.email });
+    expect(cancelled.totalCents).toBe(6000);
+    expect(await variantLevels(spoon.variantId)).toEqual({ on_hand: 6, reserved: 4, allocated: 0 });
+    await cancelCheckout(cancelled.id, first.id);
+    expect(await variantLevels(mug.variantId)).toEqual({ on_hand: 6, reserved: 0, allocated: 0 });
+    expect(await variantLevels(spoon.variantId)).toEqual({ on_hand: 6, reserved: 0, allocated: 0 });
+
+    // Paid: the order has the kit's line at the kit's price; its components are what is allocated.
+    const buyer = await shopperWithVariantCart([
+      { variantId: breakfast.variantId, quantity: 2 },
+      { variantId: spoon.variantId, quantity: 1 },
+    ]);
+    const { checkout } = await startCheckout(buyer, { email: buyer.email });
+    const order = await payInFull({ checkoutId: checkout.id, shopperId: buyer.id, cardNumber: TEST_CARDS.succeeds, idempotencyKey: "kit" });
+    expect(order.totalCents).toBe(2 * 3000 + 1000);
+    expect(order.lines.map((l) => [l.variantId, l.quantity, l.unitPriceCents]).sort()).toEqual(
+      [
+        [breakfast.variantId, 2, 3000],
+        [spoon.variantId, 1, 1000],
+      ].sort(),
+    );
+    expect(await variantLevels(mug.variantId)).toEqual({ on_hand: 6, reserved: 0, allocated: 2 });
+    expect(await variantLevels(spoon.variantId)).toEqual({ on_hand: 6, reserved: 0, allocated: 5 });
+    const allocations = await db.execute<{ variant_id: string; kit_variant_id: string | null; line_variant_id: string; quantity: number }>(sql`
+      select variant_id, kit_variant_id, line_variant_id, quantity from order_allocations where order_id = ${order.id} order by quantity`);
+    expect(allocations.map((a) => [a.variant_id, a.kit_variant_id, a.line_variant_id, a.quantity]).sort()).toEqual(
+      [
+        [spoon.variantId, null, spoon.variantId, 1],
+        [mug.variantId, breakfast.variantId, breakfast.variantId, 2],
+        [spoon.variantId, breakfast.variantId, breakfast.variantId, 4],
+      ].sort(),
+    );
+
+    // Shipped: the components leave the shelf, and the ledger says for which kit.
+    await fulfilOrder(order.id, null);
+    expect(await variantLevels(mug.variantId)).toEqual({ on_hand: 4, reserved: 0, allocated: 0 });
+    expect(await variantLevels(spoon.variantId)).toEqual({ on_hand: 1, reserved: 0, allocated: 0 });
+    const shipped = await variantMovements(spoon.variantId, "fulfil");
+    expect(shipped.map((m) => [m.on_hand_delta, m.kit_variant_id]).sort()).toEqual([
+      [-1, null],
+      [-4, breakfast.variantId],
+    ].sort());
+    await expectNothingOversold();
+  });
+
+  it("a declined payment gives back every component at once", async () => {
+    const mug = await makeProduct(2);
+    const pair = await makeKit({ [mug.variantId]: 2 });
+    const shopper = await shopperWithVariantCart([{ variantId: pair.variantId, quantity: 1 }]);
+    const { checkout } = await startCheckout(shopper, { email: shopper.email });
+    expect(await variantLevels(mug.variantId)).toEqual({ on_hand: 2, reserved: 2, allocated: 0 });
+    await expectDomainError(
+      payInFull({ checkoutId: checkout.id, shopperId: shopper.id, cardNumber: TEST_CARDS.declined, idempotencyKey: "no" }),
+      "payment_declined",
+    );
+    expect(await variantLevels(mug.variantId)).toEqual({ on_hand: 2, reserved: 0, allocated: 0 });
+  });
+
+  it("a kit over components at two locations is held and paid where they are", async () => {
+    const [second] = await makeLocations([1000]);
+    const mug = await makeProduct(1);
+    await stockAt(mug.id, mug.variantId, { [second!.id]: 1 });
+    const pair = await makeKit({ [mug.variantId]: 2 });
+    const shopper = await shopperWithVariantCart([{ variantId: pair.variantId, quantity: 1 }]);
+    const { checkout } = await startCheckout(shopper, { email: shopper.email });
+    const rows = await levelsAt(mug.variantId);
+    expect(rows[second!.id]).toEqual({ on_hand: 1, reserved: 1, allocated: 0 });
+    expect(Object.values(rows).reduce((n, r) => n + r.reserved, 0)).toBe(2);
+    await payInFull({ checkoutId: checkout.id, shopperId: shopper.id, cardNumber: TEST_CARDS.succeeds, idempotencyKey: "two" });
+    expect(Object.values(await levelsAt(mug.variantId)).reduce((n, r) => n + r.allocated, 0)).toBe(2);
+    await expectNothingOversold();
+  });
+});
+
+describe("what a kit may be made of", () => {
+  it("refuses a kit in a kit, a retired component, a zero quantity and an unknown variant, writing nothing", async () => {
+    const mug = await makeProduct(5);
+    const pair = await makeKit({ [mug.variantId]: 2 });
+    const before = await db.execute<{ n: number }>(sql`select count(*)::int as n from products`);
+    await expectDomainError(makeKit({ [pair.variantId]: 1 }), "kit_in_kit");
+    await expectDomainError(makeKit({ [mug.variantId]: 0 }), "invalid_request");
+    await expectDomainError(makeKit({ [crypto.randomUUID()]: 1 }), "invalid_request");
+    await db.execute(sql`update product_variants set retired_at = now() where id = ${mug.variantId}`);
+    await expectDomainError(makeKit({ [mug.variantId]: 1 }), "invalid_request");
+    const after = await db.execute<{ n: number }>(sql`select count(*)::int as n from products`);
+    expect(after[0]!.n).toBe(before[0]!.n);
+  });
+
+  it("the database refuses a kit in a kit and stock rows for a kit, whatever the code does", async () => {
+    const mug = await makeProduct(5);
+    const pair = await makeKit({ [mug.variantId]: 2 });
+    const other = await makeKit({ [mug.variantId]: 1 });
+    await expect(
+      db.execute(sql`insert into kit_components (kit_variant_id, component_variant_id, component_product_id, quantity)
+        values (${other.variantId}, ${pair.variantId}, ${pair.id}, 1)`),
+    ).rejects.toMatchObject({ cause: expect.objectContaining({ code: "23503" }) });
+    await expect(
+      db.execute(sql`insert into stock_levels (variant_id, location_id, product_id, on_hand)
+        select ${pair.variantId}, id, ${pair.id}, 5 from locations limit 1`),
+    ).rejects.toMatchObject({ cause: expect.objectContaining({ code: "23503" }) });
+  });
+});
+
+async function defaultLocation(): Promise<string> {
+  const [row] = await db.execute<{ id: string }>(sql`select id from locations where active order by priority, id limit 1`);
+  return row!.id;
+}
