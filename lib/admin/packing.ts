@@ -6,12 +6,23 @@
 import "server-only";
 import { and, asc, countDistinct, eq, inArray, lt, sql } from "drizzle-orm";
 import { db } from "@/db/client";
-import { orderAllocations, orderLines, orders, payments, users, type OrderStatus, type PaymentStatus } from "@/db/schema";
+import { orderAllocations, orderLines, orders, payments, products, productVariants, users, type OrderStatus, type PaymentStatus } from "@/db/schema";
 import { notFound } from "../platform/errors";
 import { isUuid } from "../platform/ids";
 
-/** One line to pick: the variant as sold, and how many of it to ship from this location. */
-export type PackingLine = { variantId: string; name: string; sku: string; options: Record<string, string>; quantity: number; ordered: number };
+/**
+ * One line to pick: the variant as sold, and how many of it to ship from this location. A kit's line is picked as
+ * its components: one line each, naming the component (`sku`, `name`) and the kit it goes in (`kit`).
+ */
+export type PackingLine = {
+  variantId: string;
+  name: string;
+  sku: string;
+  options: Record<string, string>;
+  quantity: number;
+  ordered: number;
+  kit: { variantId: string; name: string; sku: string } | null;
+};
 
 export type PackingOrder = {
   id: string;
@@ -64,17 +75,24 @@ export async function listPackingOrders(locationId: string, limit = 100): Promis
       email: sql<string | null>`coalesce(${users.email}, ${orders.email})`,
       guest: sql<boolean>`${users.kind} = 'guest'`,
       paymentStatus: sql<PaymentStatus | null>`(${db.select({ status: payments.status }).from(payments).where(eq(payments.orderId, orders.id)).limit(1)})`,
-      variantId: orderLines.variantId,
-      name: orderLines.name,
-      sku: orderLines.sku,
-      options: orderLines.options,
+      variantId: orderAllocations.variantId,
+      kitVariantId: orderAllocations.kitVariantId,
+      lineName: orderLines.name,
+      lineSku: orderLines.sku,
+      lineOptions: orderLines.options,
+      // A component is named as it is now (an order line keeps the kit's name as sold).
+      componentName: products.name,
+      componentSku: productVariants.sku,
+      componentOptions: productVariants.options,
       ordered: orderLines.quantity,
       quantity: sql<number>`(${orderAllocations.quantity} - ${orderAllocations.fulfilled})::int`,
     })
     .from(orderAllocations)
     .innerJoin(orders, eq(orders.id, orderAllocations.orderId))
     .innerJoin(users, eq(users.id, orders.shopperId))
-    .innerJoin(orderLines, and(eq(orderLines.orderId, orderAllocations.orderId), eq(orderLines.variantId, orderAllocations.variantId)))
+    .innerJoin(orderLines, and(eq(orderLines.orderId, orderAllocations.orderId), eq(orderLines.variantId, orderAllocations.lineVariantId)))
+    .innerJoin(productVariants, eq(productVariants.id, orderAllocations.variantId))
+    .innerJoin(products, eq(products.id, productVariants.productId))
     .where(and(here, inArray(orderAllocations.orderId, shown.map((o) => o.id))))
     .orderBy(asc(orders.createdAt), asc(orders.id), asc(orderLines.name), asc(orderLines.sku));
   const byOrder = new Map<string, PackingOrder>();
@@ -82,7 +100,12 @@ export async function listPackingOrders(locationId: string, limit = 100): Promis
     const order =
       byOrder.get(r.orderId) ??
       ({ id: r.orderId, createdAt: r.createdAt.toISOString(), status: r.status, email: r.email, guest: r.guest, paymentStatus: r.paymentStatus, lines: [] } satisfies PackingOrder);
-    order.lines.push({ variantId: r.variantId, name: r.name, sku: r.sku, options: r.options, quantity: r.quantity, ordered: r.ordered });
+    const kit = r.kitVariantId === null ? null : { variantId: r.kitVariantId, name: r.lineName, sku: r.lineSku };
+    order.lines.push(
+      kit
+        ? { variantId: r.variantId, name: r.componentName, sku: r.componentSku, options: r.componentOptions, quantity: r.quantity, ordered: r.ordered, kit }
+        : { variantId: r.variantId, name: r.lineName, sku: r.lineSku, options: r.lineOptions, quantity: r.quantity, ordered: r.ordered, kit: null },
+    );
     byOrder.set(r.orderId, order);
   }
   return { orders: [...byOrder.values()], more: due.length > limit };

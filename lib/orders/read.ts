@@ -2,15 +2,30 @@
 import "server-only";
 import { and, desc, eq, ilike, or, sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
-import { checkouts, locations, orderAllocations, orderLines, orders, payments, products, users, type OrderStatus, type PaymentStatus } from "@/db/schema";
+import {
+  checkouts,
+  locations,
+  orderAllocations,
+  orderLines,
+  orders,
+  payments,
+  products,
+  productVariants,
+  users,
+  type OrderStatus,
+  type PaymentStatus,
+} from "@/db/schema";
 import { DomainError, notFound } from "../platform/errors";
 import { isUuid } from "../platform/ids";
 import { fulfilOrderUnits, resolveLocation } from "../inventory";
 import { anchoredCondition, anchoredOrderBy, containsPattern, decodeAnchoredCursor, toAnchoredPage, type AnchoredOrder, type Page } from "../platform/paging";
 import type { VariantLine } from "../catalog/variants";
 
-/** Units of a line allocated at one location, and how many of them have shipped from there. */
-export type LineAllocation = { locationId: string; name: string; quantity: number; fulfilled: number };
+/**
+ * Units of a line allocated at one location, and how many of them have shipped from there. For a kit's line, one
+ * per component and location: `variantId` and `sku` name the component (the line's own variant otherwise).
+ */
+export type LineAllocation = { locationId: string; name: string; variantId: string; sku: string; quantity: number; fulfilled: number };
 
 /**
  * A line as it was sold: its name, SKU, options and unit price are the line's own, whatever the product becomes;
@@ -50,11 +65,14 @@ const allocationsJson = db
   .select({
     allocations: sql`coalesce(json_agg(json_build_object(
       'locationId', ${orderAllocations.locationId}, 'name', ${locations.name},
-      'quantity', ${orderAllocations.quantity}, 'fulfilled', ${orderAllocations.fulfilled}) order by ${locations.priority}, ${locations.id}), '[]')`,
+      'variantId', ${orderAllocations.variantId}, 'sku', ${productVariants.sku},
+      'quantity', ${orderAllocations.quantity}, 'fulfilled', ${orderAllocations.fulfilled})
+      order by ${productVariants.sku}, ${locations.priority}, ${locations.id}), '[]')`,
   })
   .from(orderAllocations)
   .innerJoin(locations, eq(locations.id, orderAllocations.locationId))
-  .where(and(eq(orderAllocations.orderId, orderLines.orderId), eq(orderAllocations.variantId, orderLines.variantId)));
+  .innerJoin(productVariants, eq(productVariants.id, orderAllocations.variantId))
+  .where(and(eq(orderAllocations.orderId, orderLines.orderId), eq(orderAllocations.lineVariantId, orderLines.variantId)));
 const linesJson = db
   .select({
     lines: sql<OrderLineView[]>`coalesce(json_agg(json_build_object(

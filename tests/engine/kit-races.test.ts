@@ -17,10 +17,11 @@ import { db } from "@/db/client";
 import { createProduct } from "@/lib/catalog/products";
 import { cancelCheckout, startCheckout } from "@/lib/checkout";
 import { holdCarts, reconcileStock } from "@/lib/inventory";
-import { fulfilOrder } from "@/lib/orders";
+import { listPackingOrders } from "@/lib/admin/packing";
+import { findOrderById, fulfilOrder } from "@/lib/orders";
 import { TEST_CARDS } from "@/lib/payments";
 import { separateDatabasesForFile } from "../support/db";
-import { expectDomainError, makeProduct, payInFull, type HoldVerdict } from "../support/fixtures";
+import { expectDomainError, makeProduct, payInFull, timeTravelHolds, type HoldVerdict } from "../support/fixtures";
 import { levelsAt, makeLocations, stockAt } from "../support/locations";
 import { shoppersWithVariantCarts, shopperWithVariantCart, variantLevels, variantMovements } from "../support/variants";
 
@@ -174,6 +175,25 @@ describe("a kit's life after the hold", () => {
       ].sort(),
     );
 
+    // The order shows the kit with its components, and the packing list picks the components for the kit.
+    const shown = (await findOrderById(order.id))!;
+    const kitLine = shown.lines.find((l) => l.variantId === breakfast.variantId)!;
+    expect(kitLine.allocations.map((a) => [a.variantId, a.quantity]).sort()).toEqual(
+      [
+        [mug.variantId, 2],
+        [spoon.variantId, 4],
+      ].sort(),
+    );
+    const { orders: toPack } = await listPackingOrders(await defaultLocation());
+    const picks = toPack.find((o) => o.id === order.id)!.lines;
+    expect(picks.map((l) => [l.variantId, l.quantity, l.kit?.variantId ?? null]).sort()).toEqual(
+      [
+        [mug.variantId, 2, breakfast.variantId],
+        [spoon.variantId, 4, breakfast.variantId],
+        [spoon.variantId, 1, null],
+      ].sort(),
+    );
+
     // Shipped: the components leave the shelf, and the ledger says for which kit.
     await fulfilOrder(order.id, null);
     expect(await variantLevels(mug.variantId)).toEqual({ on_hand: 4, reserved: 0, allocated: 0 });
@@ -183,6 +203,34 @@ describe("a kit's life after the hold", () => {
       [-1, null],
       [-4, breakfast.variantId],
     ].sort());
+    await expectNothingOversold();
+  });
+
+  it("lapsed, is held afresh whole when paid, or refused whole when a component went to another shopper", async () => {
+    const mug = await makeProduct(3);
+    const spoon = await makeProduct(2);
+    const breakfast = await makeKit({ [mug.variantId]: 1, [spoon.variantId]: 2 });
+    const late = await shopperWithVariantCart([{ variantId: breakfast.variantId, quantity: 1 }]);
+    const { checkout } = await startCheckout(late, { email: late.email });
+    await timeTravelHolds(checkout.id);
+    // The stock is still there: paying takes the kit's components afresh and makes the order.
+    const order = await payInFull({ checkoutId: checkout.id, shopperId: late.id, cardNumber: TEST_CARDS.succeeds, idempotencyKey: "late" });
+    expect(order.lines.map((l) => [l.variantId, l.quantity])).toEqual([[breakfast.variantId, 1]]);
+    expect(await variantLevels(spoon.variantId)).toEqual({ on_hand: 2, reserved: 0, allocated: 2 });
+
+    // Now one spoon short: a lapsed kit hold cannot be paid, and no mug is taken for it either.
+    await stockAt(spoon.id, spoon.variantId, { [await defaultLocation()]: 1 });
+    const again = await shopperWithVariantCart([{ variantId: breakfast.variantId, quantity: 1 }]);
+    const other = await shopperWithVariantCart([{ variantId: spoon.variantId, quantity: 1 }]);
+    await stockAt(spoon.id, spoon.variantId, { [await defaultLocation()]: 1 });
+    const { checkout: lapsing } = await startCheckout(again, { email: again.email });
+    await timeTravelHolds(lapsing.id);
+    await startCheckout(other, { email: other.email });
+    await expectDomainError(
+      payInFull({ checkoutId: lapsing.id, shopperId: again.id, cardNumber: TEST_CARDS.succeeds, idempotencyKey: "short" }),
+      "insufficient_stock",
+    );
+    expect(await variantLevels(mug.variantId)).toEqual({ on_hand: 3, reserved: 0, allocated: 1 });
     await expectNothingOversold();
   });
 
