@@ -9,7 +9,8 @@ import { z } from "zod";
 import { env } from "../platform/env";
 import { DomainError } from "../platform/errors";
 import { currentAccount } from "../accounts/identity";
-import { MAX_PRODUCT_OPTIONS } from "@/db/schema";
+import { MAX_KIT_COMPONENT_QUANTITY, MAX_PRODUCT_OPTIONS } from "@/db/schema";
+import { MAX_KIT_COMPONENTS } from "../catalog/kits";
 import { storableString } from "../store-schemas";
 import type { Shopper } from "../accounts/shoppers";
 
@@ -136,10 +137,25 @@ export const newProductSchema = z.object({
   description: productFields.description.optional(),
   options: productOptionsSchema.optional(),
   variants: z.array(newVariantSchema).min(1, "Give at least one variant.").max(250, "Use at most 250 variants.").optional(),
+  /** A kit: the variants it is made of and how many of each one kit takes (it has no stock of its own). */
+  kit: z
+    .array(
+      z.object({
+        variantId: z.string().max(64),
+        quantity: z.number().int().min(1, "A kit takes at least 1 of each component.").max(MAX_KIT_COMPONENT_QUANTITY),
+      }),
+    )
+    .min(1, "A kit is made of at least one component.")
+    .max(MAX_KIT_COMPONENTS, `A kit is made of at most ${MAX_KIT_COMPONENTS} components.`)
+    .optional(),
 })
+  .refine((p) => p.kit === undefined || (p.variants === undefined && (p.options ?? []).length === 0 && !p.onHand), {
+    path: ["kit"],
+    message: "A kit has no stock, options or variants of its own: its components have them.",
+  })
   // Without variants the product is one variant holding `onHand`; with options, the variants must be listed.
   // Checked even when other fields are wrong, so one answer names every missing field.
-  .refine((p) => p.variants !== undefined || p.onHand !== undefined, {
+  .refine((p) => p.kit !== undefined || p.variants !== undefined || p.onHand !== undefined, {
     path: ["onHand"],
     message: "Give the opening stock (onHand).",
     when: (payload) => typeof payload.value === "object" && payload.value !== null,
