@@ -12,7 +12,7 @@
 import "server-only";
 import { and, eq, isNull, lte, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
-import { checkouts, locations, products, productVariants, reservations, stockLevels } from "@/db/schema";
+import { checkouts, kitComponents, locations, products, productVariants, reservations, stockLevels } from "@/db/schema";
 import { isoTime } from "../../db/sql-parts";
 
 /**
@@ -67,19 +67,36 @@ export const freeUnits = sql<number>`greatest(0, ${stockLevels.onHand} - ${stock
 /** Units of the stock row in scope that shoppers may buy: its free units at an active location, else none. */
 export const saleableUnits = sql<number>`(case when ${atActiveLocation} then ${freeUnits} else 0 end)`;
 
-/** Units of the product in scope free for a new hold: the sum of its stock rows' `saleableUnits`. */
+/** Units of the component in scope (a kit_components row) that shoppers may buy: its stock rows' `saleableUnits`. */
+const componentSaleableUnits = db
+  .select({ units: sql<number>`coalesce(sum(${saleableUnits}), 0)` })
+  .from(stockLevels)
+  .where(eq(stockLevels.variantId, kitComponents.componentVariantId));
+
+/** Kits of the kit variant in scope (`product_variants`) that shoppers may buy: the fewest its components allow. */
+const kitSaleableUnits = db
+  .select({ kits: sql<number>`coalesce(min((${componentSaleableUnits}) / ${kitComponents.quantity}), 0)` })
+  .from(kitComponents)
+  .where(eq(kitComponents.kitVariantId, productVariants.id));
+
+/**
+ * Units of the product in scope free for a new hold: the sum of its stock rows' `saleableUnits`, or for a kit the
+ * kits its components allow.
+ */
 export const productFreeUnits = sql<number>`(${db
   .select({ units: sql<number>`coalesce(sum(${saleableUnits}), 0)::int` })
   .from(stockLevels)
-  .where(eq(stockLevels.productId, products.id))})`;
+  .where(eq(stockLevels.productId, products.id))} + ${db
+  .select({ units: sql<number>`coalesce(sum((${kitSaleableUnits})), 0)::int` })
+  .from(productVariants)
+  .where(and(eq(productVariants.productId, products.id), eq(productVariants.kind, "kit"), isNull(productVariants.retiredAt)))})`;
 
 /**
- * Availability of the variant in scope (`variantId`, a column of the caller's query) for one viewer (null: a
- * visitor without a cart): `stock`, to join with `innerJoinLateral(stock, sql\`true\`)` (an aggregate without
- * GROUP BY over the variant's stock rows: exactly one row per variant), and the fields that read it. A product's
- * figures are the sums over its variants.
+ * One stock variant's availability for one viewer (null: a visitor without a cart), summed over its locations:
+ * an aggregate without GROUP BY over the stock rows of `variantId` (a column of the caller's query), so exactly
+ * one row, to join laterally.
  */
-export function viewerAvailability(viewerId: string | null, variantId: AnyColumn) {
+function stockVariantAvailability(viewerId: string | null, variantId: AnyColumn | SQL, alias: string) {
   const viewer = sql`${viewerId}::uuid`;
   const othersLive = sql`${isLive} and ${reservations.shopperId} is distinct from ${viewer}`;
   // Each stock row's live holds: other shoppers', the viewer's own, and those whose time is up.
@@ -94,21 +111,60 @@ export function viewerAvailability(viewerId: string | null, variantId: AnyColumn
     })
     .from(reservations)
     .where(and(eq(reservations.variantId, stockLevels.variantId), eq(reservations.locationId, stockLevels.locationId), isActiveHold))
-    .as("h");
+    .as(`${alias}_holds`);
   // Summed over the variant's locations: an active one gives its free units and the viewer's own hold; an
   // inactive one only the viewer's own hold (no new hold draws on it, and what others hold there stays off sale).
-  const stock = db
+  return db
     .select({
       available: sql<number>`coalesce(sum(case when ${locations.active}
         then greatest(0, ${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} + ${holds.lapsed} + ${holds.own})
         else ${holds.own} end), 0)::int`.as("available"),
       held: sql<number>`coalesce(sum(${holds.others}) filter (where ${locations.active}), 0)::int`.as("held"),
-      nextReleaseAt: sql<string | null>`min(${holds.nextReleaseAt}) filter (where ${locations.active})`.mapWith(isoTime).as("next_release_at"),
+      nextReleaseAt: sql<Date | null>`min(${holds.nextReleaseAt}) filter (where ${locations.active})`.as("next_release_at"),
     })
     .from(stockLevels)
     .innerJoin(locations, eq(locations.id, stockLevels.locationId))
     .innerJoinLateral(holds, sql`true`)
     .where(eq(stockLevels.variantId, variantId))
+    .as(alias);
+}
+
+/**
+ * Availability of the variant in scope (`variantId`, a column of the caller's query) for one viewer (null: a
+ * visitor without a cart): `stock`, to join with `innerJoinLateral(stock, sql\`true\`)` (exactly one row per
+ * variant), and the fields that read it. A product's figures are the sums over its variants.
+ *
+ * A kit has no stock rows: its figures are its components', in kits. `available`: the fewest kits any component
+ * allows (its available units ÷ what one kit takes); `held`: the kits other shoppers' holds on its components
+ * keep from sale; `nextReleaseAt`: when the soonest of those holds lapses. A stock variant has no components, so
+ * its kit figures are null and its own stand.
+ */
+export function viewerAvailability(viewerId: string | null, variantId: AnyColumn) {
+  const own = stockVariantAvailability(viewerId, variantId, "own_stock");
+  const component = stockVariantAvailability(viewerId, kitComponents.componentVariantId, "component_stock");
+  // Raw SQL: floor division and FILTER, which the query builder has no words for.
+  const kit = db
+    .select({
+      available: sql<number | null>`min(${component.available} / ${kitComponents.quantity})::int`.as("kit_available"),
+      // Kits there would be if every other shopper's hold came back, less those there are.
+      held: sql<number | null>`(min((${component.available} + ${component.held}) / ${kitComponents.quantity})
+        - min(${component.available} / ${kitComponents.quantity}))::int`.as("kit_held"),
+      nextReleaseAt: sql<Date | null>`min(${component.nextReleaseAt})`.as("kit_next_release_at"),
+    })
+    .from(kitComponents)
+    .innerJoinLateral(component, sql`true`)
+    .where(eq(kitComponents.kitVariantId, variantId))
+    .as("kit_stock");
+  const stock = db
+    .select({
+      available: sql<number>`coalesce(${kit.available}, ${own.available})`.as("available"),
+      held: sql<number>`coalesce(${kit.held}, ${own.held})`.as("held"),
+      nextReleaseAt: sql<string | null>`case when ${kit.available} is null then ${own.nextReleaseAt} else ${kit.nextReleaseAt} end`
+        .mapWith(isoTime)
+        .as("next_release_at"),
+    })
+    .from(own)
+    .crossJoinLateral(kit)
     .as("stock");
   return {
     stock,
@@ -153,5 +209,17 @@ export function inStockForViewer(viewerId: string | null): SQL {
         sql`((${reservations.expiresAt} <= now() and ${holdAtActiveLocation}) or ${reservations.shopperId} = ${viewerId}::uuid)`,
       ),
     );
-  return sql`(exists ${freeVariant} or exists ${lapsedOrOwn})`;
+  // A kit on sale whose every component has what one kit takes (its lapsed holds counted free).
+  const kitOnSale = db
+    .select({ one: sql`1` })
+    .from(productVariants)
+    .where(
+      and(
+        eq(productVariants.productId, products.id),
+        eq(productVariants.kind, "kit"),
+        isNull(productVariants.retiredAt),
+        sql`(${kitSaleableUnits}) > 0`,
+      ),
+    );
+  return sql`(exists ${freeVariant} or exists ${lapsedOrOwn} or exists ${kitOnSale})`;
 }

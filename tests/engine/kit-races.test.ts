@@ -14,6 +14,8 @@ vi.hoisted(() => {
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { db } from "@/db/client";
+import { getCart } from "@/lib/cart";
+import { getProductBySlug, listProducts } from "@/lib/catalog";
 import { createProduct } from "@/lib/catalog/products";
 import { cancelCheckout, startCheckout } from "@/lib/checkout";
 import { holdCarts, reconcileStock } from "@/lib/inventory";
@@ -296,3 +298,52 @@ async function defaultLocation(): Promise<string> {
   const [row] = await db.execute<{ id: string }>(sql`select id from locations where active order by priority, id limit 1`);
   return row!.id;
 }
+
+describe("a kit's availability, wherever a product's is shown", () => {
+  it("is the fewest kits its components allow; held components say when they may be back", async () => {
+    const mug = await makeProduct(7);
+    const spoon = await makeProduct(9);
+    const breakfast = await makeKit({ [mug.variantId]: 1, [spoon.variantId]: 2 });
+    const page = async (viewerId: string | null = null) => {
+      const product = await getProductBySlug(breakfast.slug, viewerId);
+      return { available: product.available, variant: product.variants[0]! };
+    };
+    // 7 mugs, 9 spoons: 4 kits (spoons run out first).
+    expect((await page()).available).toBe(4);
+    expect((await page()).variant).toMatchObject({ available: 4, held: 0, nextReleaseAt: null });
+
+    // Another shopper holds 3 spoons alone: 3 kits left, 1 kit held, back when that hold lapses.
+    const other = await shopperWithVariantCart([{ variantId: spoon.variantId, quantity: 3 }]);
+    const { checkout } = await startCheckout(other, { email: other.email });
+    const held = await page();
+    expect(held.variant).toMatchObject({ available: 3, held: 1 });
+    expect(held.variant.nextReleaseAt).toBe(new Date(checkout.expiresAt).toISOString());
+
+    // The shopper's own kit hold stays theirs: still 3 for them, 2 for everyone else.
+    const me = await shopperWithVariantCart([{ variantId: breakfast.variantId, quantity: 1 }]);
+    await startCheckout(me, { email: me.email });
+    expect((await page(me.id)).variant.available).toBe(3);
+    expect((await page()).variant.available).toBe(2);
+
+    // In the cart too.
+    const cart = await getCart(me.id);
+    expect(cart.lines.find((l) => l.variantId === breakfast.variantId)).toMatchObject({ available: 3 });
+  });
+
+  it("is listed in stock while every component has what one kit takes, and out of stock once one runs out", async () => {
+    const mug = await makeProduct(1);
+    const spoon = await makeProduct(2);
+    const breakfast = await makeKit({ [mug.variantId]: 1, [spoon.variantId]: 2 });
+    const inStock = async () => (await listProducts({ q: breakfast.name, inStock: true })).products.map((p) => p.id);
+    const listed = (await listProducts({ q: breakfast.name })).products.find((p) => p.id === breakfast.id)!;
+    expect(listed.available).toBe(1);
+    expect(await inStock()).toEqual([breakfast.id]);
+
+    // The last mug goes to someone buying it alone: the kit is out of stock, and says when it may be back.
+    const other = await shopperWithVariantCart([{ variantId: mug.variantId, quantity: 1 }]);
+    await startCheckout(other, { email: other.email });
+    expect(await inStock()).toEqual([]);
+    const gone = (await listProducts({ q: breakfast.name })).products.find((p) => p.id === breakfast.id)!;
+    expect(gone).toMatchObject({ available: 0, held: 1 });
+  });
+});
