@@ -8,7 +8,7 @@
  * orders of 2 lines (600,000 lines), 2,000,000 holds (the abandoned checkouts' carts hold 14 lines each), about
  * 4.6 million ledger rows. Every count scales linearly with `scale`.
  */
-import type { Sql } from "postgres";
+import type { Sql, TransactionSql } from "postgres";
 import { addProducts } from "./catalogue";
 
 export interface GrowthSize {
@@ -16,6 +16,8 @@ export interface GrowthSize {
   shoppers: number;
   checkouts: number;
   orders: number;
+  /** The days the history spreads over, ending now. */
+  days: number;
 }
 
 /** Lines in each paid checkout, and in each abandoned one (2 M holds at scale 1). */
@@ -25,14 +27,22 @@ const ABANDONED_LINES = 14;
 export function growthSize(scale: number): GrowthSize {
   const n = (full: number, least: number) => Math.max(least, Math.round(full * scale));
   const checkouts = n(400_000, 40);
-  return { products: n(5_000, 40), shoppers: n(200_000, 20), checkouts, orders: Math.floor((checkouts * 3) / 4) };
+  return { products: n(5_000, 40), shoppers: n(200_000, 20), checkouts, orders: ordersOf(checkouts), days: 365 };
 }
+
+/** The same catalogue as `growthSize(scale)` with its first week of trade: the fresh shop a year is measured against. */
+export function freshSize(scale: number): GrowthSize {
+  return { ...growthSize(scale), shoppers: 500, checkouts: 1_000, orders: ordersOf(1_000), days: 7 };
+}
+
+/** Paid checkouts: all but every fourth. */
+const ordersOf = (checkouts: number) => checkouts - Math.floor((checkouts + 1) / 4);
 
 /**
  * Sets every stock row to the sums of its ledger: the history below writes only ledger rows, holds and
  * allocations, and the levels follow from them as the engine's own writes would have left them.
  */
-export async function levelsFromLedger(sql: Sql): Promise<void> {
+export async function levelsFromLedger(sql: Sql | TransactionSql): Promise<void> {
   await sql`
     update stock_levels s
     set on_hand = l.on_hand, reserved = l.reserved, allocated = l.allocated
@@ -46,13 +56,12 @@ export async function levelsFromLedger(sql: Sql): Promise<void> {
 }
 
 /**
- * The year: `size` of history spread over the last 365 days (the newest a few minutes old), at the first active
+ * The year (or the week): `size` of history spread over the last `size.days` days (the newest a few minutes old), at the first active
  * location. Paid checkouts (3 in 4) became orders, fulfilled a day later unless younger than a day; the rest
  * expired or were cancelled, each with its declined payment. Writes a restock at the year's start of every unit
  * later sold, so no level ever goes below zero.
  */
-export async function growHistory(sql: Sql, scale: number, log: (line: string) => void = () => {}): Promise<GrowthSize> {
-  const size = growthSize(scale);
+export async function growHistory(sql: Sql, size: GrowthSize, log: (line: string) => void = () => {}): Promise<GrowthSize> {
   const step = async (what: string, run: () => Promise<unknown>) => {
     const started = Date.now();
     await run();
@@ -75,7 +84,7 @@ export async function growHistory(sql: Sql, scale: number, log: (line: string) =
       await tx`
         with u as (
           insert into users (kind, created_at)
-          select 'guest', now() - interval '366 days' + (i::float8 / ${size.shoppers}::int) * interval '365 days'
+          select 'guest', now() - ${size.days + 1}::int * interval '1 day' + (i::float8 / ${size.shoppers}::int) * ${size.days}::int * interval '1 day'
           from generate_series(0, ${size.shoppers - 1}::int) i
           returning id
         )
@@ -89,7 +98,7 @@ export async function growHistory(sql: Sql, scale: number, log: (line: string) =
       // i: the checkout's number, oldest first; paid unless i % 4 = 3; at: when it started.
       await tx`create temporary table grow_checkouts on commit drop as
         select i, gen_random_uuid() as id, s.id as shopper_id, s.cart_id, (i % 4 <> 3) as paid,
-               now() - interval '365 days' + (i::float8 / ${size.checkouts}::int) * (interval '365 days' - interval '30 minutes') as at
+               now() - ${size.days}::int * interval '1 day' + (i::float8 / ${size.checkouts}::int) * (${size.days}::int * interval '1 day' - interval '30 minutes') as at
         from generate_series(0, ${size.checkouts - 1}::int) i
         join grow_shoppers s on s.n = i % ${size.shoppers}::int`;
       await tx`create unique index on grow_checkouts (i)`;
@@ -169,7 +178,7 @@ export async function growHistory(sql: Sql, scale: number, log: (line: string) =
         from (
           select l.product_id, l.variant_id, g.id as location_id, 'receive' as kind, sum(l.quantity)::int as on_hand_delta,
                  0 as reserved_delta, 0 as allocated_delta, 'restock' as reason, null::uuid as checkout_id, null::uuid as order_id,
-                 now() - interval '366 days' as at
+                 now() - ${size.days + 1}::int * interval '1 day' as at
           from grow_lines l cross join grow_location g where l.paid group by l.product_id, l.variant_id, g.id
           union all
           select l.product_id, l.variant_id, g.id, 'reserve', 0, l.quantity, 0, null, l.checkout_id, null, l.at
