@@ -250,3 +250,32 @@ export async function addLiveHolds(sql: Sql, count: number, options: { lapsed?: 
       where h.variant_id = s.variant_id and h.location_id = s.location_id`;
   });
 }
+
+/**
+ * The last hours of a busy day, the same in every shop measured: `products` products (bench-1, bench-2, …) each
+ * restocked a unit at a time, `changesEach` times, one a minute, and the first `busiest` times. The ledger's pages
+ * then draw as many points and rows in a fresh shop as in a grown one, so the two compare what history costs,
+ * not how much a page draws.
+ */
+export async function addRecentActivity(sql: Sql, options: { products?: number; changesEach?: number; busiest?: number } = {}): Promise<void> {
+  const products = options.products ?? 30;
+  const changesEach = options.changesEach ?? 80;
+  const busiest = options.busiest ?? 300;
+  await sql.begin(async (tx) => {
+    await tx`create temporary table recent_rows on commit drop as
+      select s.product_id, s.variant_id, s.location_id, g as n
+      from products p
+      join lateral (select variant_id, product_id, location_id from stock_levels s where s.product_id = p.id
+                    order by location_id = (select id from locations where active order by priority, id limit 1) desc, variant_id limit 1) s on true
+      cross join lateral generate_series(1, case when p.slug = 'bench-1' then ${busiest}::int else ${changesEach}::int end) g
+      where p.slug = any(select 'bench-' || i from generate_series(1, ${products}::int) i)`;
+    await tx`
+      insert into stock_movements (product_id, variant_id, location_id, kind, on_hand_delta, reason, created_at)
+      select product_id, variant_id, location_id, 'receive', 1, 'restock', now() - n * interval '1 minute'
+      from recent_rows order by n desc, product_id`;
+    await tx`
+      update stock_levels s set on_hand = s.on_hand + r.units
+      from (select variant_id, location_id, count(*)::int as units from recent_rows group by variant_id, location_id) r
+      where r.variant_id = s.variant_id and r.location_id = s.location_id`;
+  });
+}
