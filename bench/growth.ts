@@ -35,7 +35,7 @@ const GROWN_DATABASE = "stockhold_bench_grown";
 const WARM_UP = 5;
 const SAMPLES = Number(process.env.GROWTH_SAMPLES ?? 30);
 /** Rounds of the sweep with 500 lapsed holds, and of reconcile, per shop. */
-const LAPSED_ROUNDS = 5;
+const LAPSED_ROUNDS = 9;
 const RECONCILE_ROUNDS = 3;
 const LAPSED_HOLDS = 500;
 const LIVE_HOLDS = 500;
@@ -354,7 +354,7 @@ async function main(): Promise<void> {
         await addLiveHolds(sql, LIVE_HOLDS);
         // Last, so its products are the ones that moved last: the ledger's small multiples draw them.
         await addRecentActivity(sql);
-        await sql`analyze`;
+        await sql`vacuum analyze`;
       } finally {
         await sql.end();
       }
