@@ -435,6 +435,9 @@ export const orders = pgTable(
     index("orders_shopper_idx").on(t.shopperId),
     // Guest order lookup by email and joining guest orders to an account with the same email.
     index("orders_email_idx").on(sql`lower(${t.email})`),
+    // The admin's order list, newest first a page at a time (read backwards: desc, nulls first, as the list
+    // sorts), and the sweep's "orders of the last day" (0010).
+    index("orders_created_idx").on(t.createdAt, t.id),
   ],
 );
 export type Order = typeof orders.$inferSelect;
@@ -648,6 +651,9 @@ export const stockMovements = pgTable(
     stockRowOf("stock_movements_stock_row_fk", t),
     index("stock_movements_product_idx").on(t.productId, t.id),
     index("stock_movements_variant_idx").on(t.variantId, t.id),
+    // One order's ledger rows on its page: those naming the order, and its checkout's holds (0010).
+    index("stock_movements_order_idx").on(t.orderId).where(sql`${t.orderId} is not null`),
+    index("stock_movements_checkout_idx").on(t.checkoutId).where(sql`${t.checkoutId} is not null`),
   ],
 );
 export type StockMovement = typeof stockMovements.$inferSelect;
