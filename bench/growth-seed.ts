@@ -4,7 +4,7 @@
  * confirmation emails and the ledger rows every step writes, so `npm run reconcile` finds every level equal to
  * the ledger and every invariant holding. Used by `npm run bench:growth` and by the tests that need history.
  *
- * At scale 1 (the year of issue 30): 5,000 products, 200,000 shoppers, 400,000 checkouts and payments, 300,000
+ * At scale 1 (a year): 5,000 products, 200,000 shoppers, 400,000 checkouts and payments, 300,000
  * orders of 2 lines (600,000 lines), 2,000,000 holds (the abandoned checkouts' carts hold 14 lines each), about
  * 4.6 million ledger rows. Every count scales linearly with `scale`.
  */

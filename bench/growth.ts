@@ -284,7 +284,7 @@ function renderSection(report: GrowthReport, source: string): string {
     `${c(s.orders)} orders (${c(s.orderLines)} lines), ${c(s.holds)} holds (${c(s.liveHolds)} live), ${c(s.movements)} ledger rows`;
   return [
     `Run of ${report.date.slice(0, 16).replace("T", " ")} UTC, ${report.durationSeconds} s in all (\`${source}\`), ` +
-      `GROWTH_SCALE=${report.scale}${report.scale === 1 ? " (a year as issue 30 sizes it)" : ` (${report.scale} of a year)`}, ` +
+      `GROWTH_SCALE=${report.scale}${report.scale === 1 ? " (a year)" : ` (${report.scale} of a year)`}, ` +
       `seeded in ${report.seedSeconds} s. Machine: ${m.cpus} CPUs (\`nproc\`), ${m.cpuModel}, ${m.memoryGiB} GiB memory, ${m.os}; ` +
       `Node ${m.node}; PostgreSQL ${report.database.version} (${report.database.embedded ? "embedded, temporary cluster" : "DATABASE_URL"}, ` +
       `fsync ${report.database.fsync}). Load average (1 min) ${report.loadAverage.atStart} at the start, ${report.loadAverage.atEnd} at the end. ` +
