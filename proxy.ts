@@ -6,7 +6,9 @@
  * - refuses server-action requests whose body is not React's reply format with a 400: Next.js would otherwise
  *   fail to decode them and answer 500, as if the shop were broken; the same for paths with a broken %-escape;
  * - on account pages, optimistic sign-in checks from the session cookie alone (no database): the rules live
- *   in lib/accounts/auth.config.ts `authorized`; pages, actions and handlers check again.
+ *   in lib/accounts/auth.config.ts `authorized`; pages, actions and handlers check again;
+ * - serves the catalogue (`/?…`) and a product's page (`/products/<slug>?…`) from their cached pages, the query
+ *   moved into the path (lib/catalog/page-address.ts; README "Cached pages").
  */
 import NextAuth from "next-auth";
 import { NextResponse, type NextFetchEvent, type NextRequest } from "next/server";
