@@ -16,7 +16,7 @@ export const shopperQuery = queryOptions({
   },
 });
 
-const signedOut: ShopperSummary = { signedIn: false, email: null, admin: false, cartItems: 0 };
+const signedOut: ShopperSummary = { signedIn: false, email: null, admin: false, cartItems: 0, holding: false };
 
 /**
  * Cart (with its count), Orders, Admin for admins, and sign in or out. A page rendered for this request brings the

@@ -4,6 +4,7 @@ import type { ReactNode } from "react";
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import type { FormState } from "@/lib/platform/action-state";
 import type { ProductDetail } from "@/lib/catalog";
+import { shopperQuery } from "../shopper-nav";
 import { StockBadge } from "../ui/badge";
 import { Price } from "../ui/price";
 import { AddToCartForm } from "./add-to-cart-form";
@@ -19,11 +20,16 @@ type Action = (previous: FormState | null, formData: FormData) => Promise<FormSt
  */
 const REFRESH_MS = 1_000;
 
-export const productQuery = (slug: string) =>
+/**
+ * The product as this shopper sees it. A shopper holding nothing sees what everyone does: the shared answer
+ * (`/api/products/{slug}/stock`, at most half a second old), so a drop's crowd refreshing the page costs the
+ * database almost nothing. A shopper with a live hold (or not known yet) asks `/api/products/{slug}`, where their hold is theirs.
+ */
+export const productQuery = (slug: string, shared = false) =>
   queryOptions({
-    queryKey: ["product", slug],
+    queryKey: ["product", slug, shared ? "shared" : "own"],
     queryFn: async (): Promise<ProductDetail> => {
-      const response = await fetch(`/api/products/${encodeURIComponent(slug)}`, {
+      const response = await fetch(`/api/products/${encodeURIComponent(slug)}${shared ? "/stock" : ""}`, {
         cache: "no-store",
         headers: { accept: "application/json" },
       });
@@ -58,7 +64,8 @@ export function ProductAvailability({
 }) {
   // The page is cached and shared: its figures are everyone's and up to 2 s old. Asked again at once for this
   // shopper (whose own holds are theirs to buy), then every second.
-  const { data: product } = useQuery({ ...productQuery(initial.slug), initialData: initial, initialDataUpdatedAt: 0 });
+  const { data: shopper } = useQuery(shopperQuery);
+  const { data: product } = useQuery({ ...productQuery(initial.slug, shopper?.holding === false), initialData: initial, initialDataUpdatedAt: 0 });
   const options = product.options ?? [];
   const variants = product.variants ?? [];
   const variant = chosenVariant(options, variants, choice);

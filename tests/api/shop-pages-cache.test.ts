@@ -153,6 +153,12 @@ describe("the shop's pages on two servers", () => {
     expect((await first.get("/api/shopper")).body.shopper).toMatchObject({ cartItems: 3, signedIn: false });
     expect((await second.get("/api/shopper")).body.shopper).toMatchObject({ cartItems: 1, signedIn: false });
     expect((await new HttpClient(a.baseUrl).get("/api/shopper")).body.shopper).toMatchObject({ cartItems: 0 });
+    expect((await first.get("/api/shopper")).body.shopper).toMatchObject({ holding: true });
+    expect((await second.get("/api/shopper")).body.shopper).toMatchObject({ holding: false });
+    // The shared poll answers everyone alike: what a shopper holding nothing sees.
+    const shared = await first.get(`/api/products/${product.slug}/stock`);
+    expect(shared.body.product).toMatchObject({ available: 1, held: 3 });
+    expect(shared.headers.get("set-cookie")).toBeNull();
     expect((await first.get(`/api/products/${product.slug}`)).body.product).toMatchObject({ available: 4 });
     expect((await second.get(`/api/products/${product.slug}`)).body.product).toMatchObject({ available: 1, held: 3 });
     const shopperAnswer = await first.get("/api/shopper");
