@@ -5,7 +5,9 @@
  * and some shoppers holding stock throughout (so the pages have holds to show). Routes:
  *   - `GET /api/health` (one `select 1`): the framework's own ceiling on this machine, the yardstick of the targets;
  *   - the home page `/`, a product page (the demo Trail Shirt), the 50-variant product's page, the catalogue's
- *     second page (`/?cursor=…`) and a search (`/?q=…`).
+ *     second page (`/?cursor=…`) and a search (`/?q=…`);
+ *   - the product page's poll of a shopper who holds nothing (`GET /api/products/trail-shirt/stock`), which every
+ *     open product page sends each second.
  * Each route first has an untimed warm-up run, then ROUNDS rounds take every route in turn for ROUND_SECONDS each,
  * so a change in the shared machine's speed falls on all routes alike. The server's resident memory is sampled
  * throughout (its peak under load is a target). It prints the figures against the targets, saves
@@ -130,6 +132,7 @@ async function main() {
         product50: "/products/bench-1",
         secondPage: `/?cursor=${encodeURIComponent(firstPage.nextCursor)}`,
         search: `/?q=${SEARCH}`,
+        poll: "/api/products/trail-shirt/stock",
       };
       const bytes: Record<string, number> = {};
       for (const [name, urlPath] of Object.entries(routes)) {
@@ -205,6 +208,7 @@ async function main() {
           product50: "product page with 50 variants",
           secondPage: "catalogue's second page",
           search: `search \`/?q=${SEARCH}\``,
+          poll: "product page's poll `GET /api/products/trail-shirt/stock`",
         };
         replaceSection(
           "BENCHMARKS.md",
