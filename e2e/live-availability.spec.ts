@@ -39,3 +39,26 @@ test("an open product page follows a hold, its release and a restock within 2 s 
     await admin.dispose();
   }
 });
+
+test("a cart filled on a cached page stays that shopper's: another shopper's copy of the page never shows it", async ({ makeProduct, shopper, newShopper }) => {
+  const product = await makeProduct({ onHand: 5, label: "Own Cart Jug" });
+  const problems: string[] = [];
+  shopper.page.on("console", (message) => {
+    if (message.type() === "error") problems.push(message.text());
+  });
+  await shopper.addToCart(product, 2);
+  // The header counts the items at once, although the page was served from the shared cache.
+  await expect(shopper.page.getByRole("link", { name: "Cart, 2 items" })).toBeVisible();
+
+  const other = await newShopper();
+  const html = await (await other.page.request.get(`/products/${product.slug}`)).text();
+  expect(html).toContain("Cart, 0 items");
+  expect(html).not.toContain("Cart, 2 items");
+  await other.product.goto(product.slug);
+  await expect(other.product.availability).toHaveText("5 in stock");
+  await expect(other.page.getByRole("link", { name: "Cart, 0 items" })).toBeVisible();
+  // The first shopper's next visit still finds their own cart, on the very same cached page.
+  await shopper.product.goto(product.slug);
+  await expect(shopper.page.getByRole("link", { name: "Cart, 2 items" })).toBeVisible();
+  expect(problems).toEqual([]);
+});
