@@ -23,10 +23,10 @@ import { seedDemoCatalogue } from "../db/seed";
 import { ensureBuild } from "../tests/support/build";
 import { startApp } from "../tests/support/app-server";
 import { CookieJar } from "../tests/support/http";
-import { createHttpClient } from "./app";
+import { createHttpClient, findServerPid } from "./app";
 import { addProducts, addVariantsToProducts } from "./catalogue";
 import { prepareBenchDatabase } from "./database";
-import { childrenOf, round1, watchProcess } from "./load";
+import { round1, watchProcess } from "./load";
 import { describeMachine } from "./machine";
 import { replaceSection, saveResult } from "./report";
 import { runWrk, summarize, type WrkRun, type WrkSummary } from "./wrk";
@@ -50,25 +50,6 @@ function currentCommit(): string {
   } catch {
     return "unknown";
   }
-}
-
-function commandOf(pid: number): string {
-  try {
-    return fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
-  } catch {
-    return "";
-  }
-}
-
-/** The process that serves requests (titled next-server): the spawned one or a descendant. */
-function serverPidOf(rootPid: number): number {
-  const queue = [rootPid];
-  while (queue.length > 0) {
-    const pid = queue.shift()!;
-    if (commandOf(pid).startsWith("next-server")) return pid;
-    queue.push(...childrenOf(pid));
-  }
-  return rootPid;
 }
 
 /** Shoppers holding one unit of a few variants each (through the Store API), so pages have holds to show. */
@@ -114,7 +95,7 @@ async function main() {
       RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE: "100000000",
     });
     try {
-      const serverPid = serverPidOf(app.process.pid!);
+      const serverPid = findServerPid(app.process.pid!);
       const holdOn = await sql<{ id: string }[]>`
         select v.id from product_variants v join products p on p.id = v.product_id
         where p.slug in ('trail-shirt', 'bench-1')

@@ -1,3 +1,4 @@
+import { forShoppers } from "@/lib/catalog";
 import { sharedProductStock } from "@/lib/catalog/shared-stock";
 import { notFound } from "@/lib/platform/errors";
 import { handler, json, parseWith } from "@/lib/platform/http";
@@ -13,8 +14,5 @@ export const dynamic = "force-dynamic";
  */
 export const GET = handler<{ slug: string }>(async (_request, { params }) => {
   const slug = parseWith(productSlugSchema, (await params).slug, () => notFound("product"));
-  const { variants, ...product } = await sharedProductStock(slug);
-  return json({ product: { ...product, variants: variants.map(({ retired: _retired, ...variant }) => variant) } }, 200, {
-    "Cache-Control": "no-store",
-  });
+  return json({ product: forShoppers(await sharedProductStock(slug)) }, 200, { "Cache-Control": "no-store" });
 });
