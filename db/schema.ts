@@ -200,6 +200,9 @@ export const productVariants = pgTable(
       "cascade",
     ),
     check("product_variants_kind_valid", sql`${t.kind} in ('stock', 'kit')`),
+    // The few retired variants, read whole by the stock dashboard (a variant on sale is "not retired"): without it,
+    // each poll scanned every variant of a large catalogue to find none.
+    index("product_variants_retired_idx").on(t.id).where(sql`${t.retiredAt} is not null`),
     check("product_variants_price_not_negative", sql`${t.priceCents} >= 0`),
     check("product_variants_sku_format", sql`${t.sku} ~ '^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$'`),
     check("product_variants_options_object", sql`jsonb_typeof(${t.options}) = 'object'`),
@@ -518,6 +521,9 @@ export const orders = pgTable(
     index("orders_shopper_idx").on(t.shopperId),
     // Guest order lookup by email and joining guest orders to an account with the same email.
     index("orders_email_idx").on(sql`lower(${t.email})`),
+    // The admin's order list, newest first a page at a time (read backwards: desc, nulls first, as the list
+    // sorts), and the sweep's "orders of the last day" (0010).
+    index("orders_created_idx").on(t.createdAt, t.id),
   ],
 );
 export type Order = typeof orders.$inferSelect;
@@ -739,6 +745,9 @@ export const stockMovements = pgTable(
     stockRowOf("stock_movements_stock_row_fk", t),
     index("stock_movements_product_idx").on(t.productId, t.id),
     index("stock_movements_variant_idx").on(t.variantId, t.id),
+    // One order's ledger rows on its page: those naming the order, and its checkout's holds (0010).
+    index("stock_movements_order_idx").on(t.orderId).where(sql`${t.orderId} is not null`),
+    index("stock_movements_checkout_idx").on(t.checkoutId).where(sql`${t.checkoutId} is not null`),
   ],
 );
 export type StockMovement = typeof stockMovements.$inferSelect;

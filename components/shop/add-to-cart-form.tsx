@@ -2,7 +2,9 @@
 
 import Link from "next/link";
 import { useActionState, useEffect, useRef } from "react";
+import { useQueryClient } from "@tanstack/react-query";
 import type { FormState } from "@/lib/platform/action-state";
+import { shopperQuery } from "../shopper-nav";
 import { SubmitButton } from "../ui/submit-button";
 
 type Action = (previous: FormState | null, formData: FormData) => Promise<FormState>;
@@ -39,6 +41,12 @@ export function AddToCartForm({
   const refocus = useRef(false);
   const soldOut = available <= 0;
   const blocked = soldOut || chooseFirst !== null;
+  const client = useQueryClient();
+
+  // The header's cart count: a cached shop page cannot bring it back with the action's answer, so it is asked again.
+  useEffect(() => {
+    if (state?.ok) void client.invalidateQueries({ queryKey: shopperQuery.queryKey });
+  }, [state, client]);
 
   // The button is disabled while the action runs, which sends focus to the page body: give it back, so a
   // keyboard user stays on this card.

@@ -1,20 +1,24 @@
 "use client";
 
 import { useActionState } from "react";
+import { useQuery } from "@tanstack/react-query";
 import type { FormState } from "@/lib/platform/action-state";
 import { FormMessage } from "../ui/form-message";
+import { shopperQuery } from "../shopper-nav";
 import { SubmitButton } from "../ui/submit-button";
 
 type Action = (previous: FormState | null, formData: FormData) => Promise<FormState>;
 
 /**
  * "Notify me when it's back" on a sold-out product: one email when units come back, first come first served.
- * Prefilled with a signed-in shopper's email. Works without JavaScript (a plain form post to the action).
+ * Prefilled with a signed-in shopper's email (the header's figures: the page itself is shared, so it cannot bring
+ * it). Works without JavaScript (a plain form post to the action).
  */
-export function NotifyMeForm({ action, slug, productName, email }: { action: Action; slug: string; productName: string; email?: string | null }) {
+export function NotifyMeForm({ action, slug, productName }: { action: Action; slug: string; productName: string }) {
   const [state, formAction, pending] = useActionState(action, null);
+  const { data: shopper } = useQuery(shopperQuery);
   const errors = state?.fieldErrors?.email;
-  const defaultEmail = state?.values?.email ?? email ?? "";
+  const defaultEmail = state?.values?.email ?? shopper?.email ?? "";
   if (state?.ok) {
     return (
       <div className="notify-me">

@@ -4,6 +4,7 @@ import type { ReactNode } from "react";
 import { queryOptions, useQuery } from "@tanstack/react-query";
 import type { FormState } from "@/lib/platform/action-state";
 import type { ProductDetail } from "@/lib/catalog";
+import { shopperQuery } from "../shopper-nav";
 import { StockBadge } from "../ui/badge";
 import { Price } from "../ui/price";
 import { AddToCartForm } from "./add-to-cart-form";
@@ -13,29 +14,29 @@ import { VariantPicker } from "./variant-picker";
 
 type Action = (previous: FormState | null, formData: FormData) => Promise<FormState>;
 
-/** How often the product page asks again: sooner while other shoppers hold some, since those may come back. */
-const CALM_REFRESH_MS = 15_000;
-const WATCHFUL_REFRESH_MS = 5_000;
+/**
+ * How often the product page asks again: what it shows of stock and holds is never more than 2 s behind (a hold,
+ * a release or a restock by anyone). Only while the tab is visible (TanStack Query's default).
+ */
+const REFRESH_MS = 1_000;
 
-/** Polls until the soonest hold of another shopper lapses (a moment after), and at least every few seconds. */
-function refreshDelay(product: ProductDetail | undefined): number {
-  if (!product || product.held === 0) return CALM_REFRESH_MS;
-  const untilRelease = product.nextReleaseAt ? Date.parse(product.nextReleaseAt) - Date.now() + 500 : Infinity;
-  return Math.max(1_000, Math.min(WATCHFUL_REFRESH_MS, untilRelease));
-}
-
-export const productQuery = (slug: string) =>
+/**
+ * The product as this shopper sees it. A shopper holding nothing sees what everyone does: the shared answer
+ * (`/api/products/{slug}/stock`, at most half a second old), so a drop's crowd refreshing the page costs the
+ * database almost nothing. A shopper with a live hold (or not known yet) asks `/api/products/{slug}`, where their hold is theirs.
+ */
+export const productQuery = (slug: string, shared = false) =>
   queryOptions({
-    queryKey: ["product", slug],
+    queryKey: ["product", slug, shared ? "shared" : "own"],
     queryFn: async (): Promise<ProductDetail> => {
-      const response = await fetch(`/api/products/${encodeURIComponent(slug)}`, {
+      const response = await fetch(`/api/products/${encodeURIComponent(slug)}${shared ? "/stock" : ""}`, {
         cache: "no-store",
         headers: { accept: "application/json" },
       });
       if (!response.ok) throw new Error(`The server answered ${response.status}.`);
       return ((await response.json()) as { product: ProductDetail }).product;
     },
-    refetchInterval: (query) => refreshDelay(query.state.data),
+    refetchInterval: REFRESH_MS,
   });
 
 /**
@@ -61,7 +62,10 @@ export function ProductAvailability({
   /** "Notify me when it's back", shown while the product (or the chosen variant) is sold out. */
   notifyMe?: ReactNode;
 }) {
-  const { data: product } = useQuery({ ...productQuery(initial.slug), initialData: initial });
+  // The page is cached and shared: its figures are everyone's and up to 2 s old. Asked again at once for this
+  // shopper (whose own holds are theirs to buy), then every second.
+  const { data: shopper } = useQuery(shopperQuery);
+  const { data: product } = useQuery({ ...productQuery(initial.slug, shopper?.holding === false), initialData: initial, initialDataUpdatedAt: 0 });
   const options = product.options ?? [];
   const variants = product.variants ?? [];
   const variant = chosenVariant(options, variants, choice);

@@ -3,9 +3,10 @@
  * ledger's small multiples.
  */
 import "server-only";
-import { and, desc, eq, inArray, lte, sql, type SQL } from "drizzle-orm";
+import { desc, eq, inArray, sql } from "drizzle-orm";
 import { db } from "@/db/client";
-import { products, stockMovements } from "@/db/schema";
+import { products, stockLevels, stockMovements } from "@/db/schema";
+import { isoTime } from "../../db/sql-parts";
 import { availableDelta } from "./ledger";
 
 export type AvailablePoint = {
@@ -18,20 +19,57 @@ export type AvailablePoint = {
  * The ledger's changes: movements written together (in one transaction, so at one `created_at`) are one change,
  * such as a transfer's two sides or a hold split over several locations. Drawn one by one, a transfer would dip
  * and come back though nothing was ever unavailable. Each change is known by its last movement's id.
+ *
+ * Available stock after each of each product's latest `points` changes, newest first, read from its newest ledger
+ * rows only (its (product, id) index, backwards), never its whole history: counted back from what it has now (its
+ * stock rows' on hand − reserved − allocated, which equal the sums of its ledger: the engine writes both in one
+ * transaction, and `npm run reconcile` checks it), less each later change. A product's rows are read until they
+ * hold more than `points` changes (the oldest may be cut short, and is not drawn) or its whole history.
  */
-function ledgerChanges(where: SQL | undefined) {
-  const m = stockMovements;
-  return db
-    .select({
-      productId: m.productId,
-      id: sql<number>`max(${m.id})`.mapWith(Number).as("change_id"),
-      createdAt: m.createdAt,
-      delta: sql<number>`sum(${availableDelta})`.as("change_delta"),
-    })
-    .from(m)
-    .where(where)
-    .groupBy(m.productId, m.createdAt)
-    .as("changes");
+async function latestChanges(productIds: string[], points: number): Promise<Map<string, AvailablePoint[]>> {
+  const series = new Map<string, AvailablePoint[]>(productIds.map((id) => [id, []]));
+  let pending = productIds;
+  for (let window = points * 4 + 16; pending.length > 0; window *= 4) {
+    // Raw SQL: a lateral subquery with a limit per product, and window functions over its groups.
+    const rows = await db.execute<{ product_id: string; change_id: string; at: string; available: number; back: string; changes: string; window_rows: string }>(sql`
+      select p.product_id, c.change_id, c.at, c.available, c.back, c.changes, c.window_rows
+      from unnest(string_to_array(${pending.join(",")}, ',')::uuid[]) as p(product_id)
+      cross join lateral (
+        select w.change_id, w.at, w.changes, w.window_rows,
+               row_number() over (order by w.change_id desc) as back,
+               ((select coalesce(sum(${stockLevels.onHand} - ${stockLevels.reserved} - ${stockLevels.allocated}), 0)
+                 from ${stockLevels} where ${stockLevels.productId} = p.product_id)
+                - coalesce(sum(w.delta) over (order by w.change_id desc rows between unbounded preceding and 1 preceding), 0))::int as available
+        from (
+          select max(m.id) as change_id, m.created_at as at, sum(m.delta) as delta,
+                 count(*) over () as changes, sum(count(*)) over () as window_rows
+          from (
+            select ${stockMovements.id} as id, ${stockMovements.createdAt} as created_at, ${availableDelta} as delta
+            from ${stockMovements} where ${stockMovements.productId} = p.product_id
+            order by ${stockMovements.id} desc limit ${window}
+          ) m
+          group by m.created_at
+        ) w
+      ) c
+      where c.back <= ${points}
+      order by p.product_id, c.change_id`);
+    const complete = new Set<string>();
+    for (const row of rows) {
+      // Whole history read, or more changes than are drawn: the drawn ones are complete.
+      if (Number(row.window_rows) < window || Number(row.changes) > points) complete.add(row.product_id);
+    }
+    const done = pending.filter((id) => complete.has(id) || !rows.some((r) => r.product_id === id));
+    for (const id of done) {
+      series.set(
+        id,
+        rows
+          .filter((r) => r.product_id === id)
+          .map((r) => ({ movementId: Number(r.change_id), at: isoTime(r.at), available: r.available })),
+      );
+    }
+    pending = pending.filter((id) => !done.includes(id));
+  }
+  return series;
 }
 
 /**
@@ -40,21 +78,28 @@ function ledgerChanges(where: SQL | undefined) {
  * writer ends them.
  */
 export async function availableSeries(productId: string, points = 200): Promise<AvailablePoint[]> {
-  const changes = ledgerChanges(eq(stockMovements.productId, productId));
-  const ledger = db
-    .select({
-      id: changes.id,
-      createdAt: changes.createdAt,
-      available: sql<number>`(sum(${changes.delta}) over (order by ${changes.id}))::int`.as("available"),
-    })
-    .from(changes)
-    .as("ledger");
+  return (await latestChanges([productId], points)).get(productId)!;
+}
+
+/** The newest ledger rows read to find the products that moved last. */
+const RECENT_MOVEMENTS = 5000;
+
+/**
+ * The `productCount` products whose last movement is the newest, read from the newest ledger rows only (the
+ * primary key, backwards), not from every product's whole history. When those rows name fewer products (a small
+ * or quiet shop) the answer is null, and the caller ranks every product. Either way the same products: one whose
+ * last movement lies before the rows read ranks below every product named in them.
+ */
+async function recentlyMoved(productCount: number): Promise<string[] | null> {
+  const m = stockMovements;
+  const newest = db.select({ productId: m.productId, id: m.id }).from(m).orderBy(desc(m.id)).limit(RECENT_MOVEMENTS).as("newest");
   const rows = await db
-    .select({ movementId: ledger.id, at: ledger.createdAt, available: ledger.available })
-    .from(ledger)
-    .orderBy(desc(ledger.id))
-    .limit(points);
-  return rows.reverse().map((r) => ({ ...r, at: r.at.toISOString() }));
+    .select({ productId: newest.productId })
+    .from(newest)
+    .groupBy(newest.productId)
+    .orderBy(sql`max(${newest.id}) desc`)
+    .limit(productCount);
+  return rows.length === productCount ? rows.map((r) => r.productId) : null;
 }
 
 export interface ProductSeries {
@@ -71,43 +116,26 @@ export interface ProductSeries {
 export async function availableSeriesForAll(points = 60, productCount = 24): Promise<ProductSeries[]> {
   const m = stockMovements;
   // Only the products that moved most recently: a shop of thousands cannot be drawn at a glance.
+  const moved = await recentlyMoved(productCount);
   const lastMovement = db.select({ id: sql`max(${m.id})` }).from(m).where(eq(m.productId, products.id));
   const recent = db.$with("recent").as(
-    db
-      .select({ id: products.id, name: products.name, archivedAt: products.archivedAt })
-      .from(products)
-      .orderBy(sql`${lastMovement} desc nulls last`, products.name)
-      .limit(productCount),
+    moved
+      ? db.select({ id: products.id, name: products.name, archivedAt: products.archivedAt }).from(products).where(inArray(products.id, moved))
+      : db
+          .select({ id: products.id, name: products.name, archivedAt: products.archivedAt })
+          .from(products)
+          .orderBy(sql`${lastMovement} desc nulls last`, products.name)
+          .limit(productCount),
   );
-  // Each product's running sum of the ledger's changes, and each change's place counted from the latest.
-  const changes = ledgerChanges(inArray(m.productId, db.select({ id: recent.id }).from(recent)));
-  const ledger = db
-    .select({
-      productId: changes.productId,
-      id: changes.id,
-      createdAt: changes.createdAt,
-      available: sql<number>`(sum(${changes.delta}) over (partition by ${changes.productId} order by ${changes.id}))::int`.as("available"),
-      back: sql<number>`row_number() over (partition by ${changes.productId} order by ${changes.id} desc)`.as("back"),
-    })
-    .from(changes)
-    .as("l");
   const archived = sql<boolean>`${recent.archivedAt} is not null`;
-  const rows = await db
+  const shown = await db
     .with(recent)
-    .select({ productId: recent.id, name: recent.name, archived, movementId: ledger.id, at: ledger.createdAt, available: ledger.available })
+    .select({ productId: recent.id, name: recent.name, archived })
     .from(recent)
-    .leftJoin(ledger, and(eq(ledger.productId, recent.id), lte(ledger.back, points)))
-    .orderBy(archived, recent.name, recent.id, ledger.id);
-  const series = new Map<string, ProductSeries>();
-  for (const row of rows) {
-    let entry = series.get(row.productId);
-    if (!entry) {
-      entry = { productId: row.productId, name: row.name, archived: row.archived, points: [] };
-      series.set(row.productId, entry);
-    }
-    if (row.movementId !== null && row.at !== null && row.available !== null) {
-      entry.points.push({ movementId: row.movementId, at: row.at.toISOString(), available: row.available });
-    }
-  }
-  return [...series.values()];
+    .orderBy(archived, recent.name, recent.id);
+  const drawn = await latestChanges(
+    shown.map((p) => p.productId),
+    points,
+  );
+  return shown.map((p) => ({ ...p, points: drawn.get(p.productId)! }));
 }

@@ -331,6 +331,11 @@ async function findProduct(where: SQL, viewerId: string | null, withRetired = fa
   };
 }
 
+/** A product as the Store API answers shoppers: only variants on sale are listed, so whether one is retired says nothing. */
+export function forShoppers({ variants, ...product }: ProductDetail) {
+  return { ...product, variants: variants.map(({ retired: _retired, ...variant }) => variant) };
+}
+
 export async function getProductBySlug(slug: string, viewerId: string | null = null): Promise<ProductDetail> {
   const product = await findProduct(eq(products.slug, slug), viewerId);
   if (!product) throw notFound("product");

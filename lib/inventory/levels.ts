@@ -287,21 +287,29 @@ export async function reconcileStock(executor: Executor = db): Promise<{ ok: boo
     .from(m)
     .groupBy(m.variantId, m.locationId)
     .as("m");
+  // Each stock row's active holds and unshipped allocations, summed once over their tables and joined by stock row:
+  // one pass each, not a look-up per stock row (order_allocations has no index by variant, and needs none).
   const activeHolds = executor
-    .select({ units: sql`sum(${reservations.quantity})` })
+    .select({
+      variantId: reservations.variantId,
+      locationId: reservations.locationId,
+      units: sql`sum(${reservations.quantity})`.as("hold_units"),
+    })
     .from(reservations)
-    .where(and(eq(reservations.variantId, stockLevels.variantId), eq(reservations.locationId, stockLevels.locationId), isActiveHold));
+    .where(isActiveHold)
+    .groupBy(reservations.variantId, reservations.locationId)
+    .as("h");
   const openAllocations = executor
-    .select({ units: sql`sum(${orderAllocations.quantity} - ${orderAllocations.fulfilled})` })
+    .select({
+      variantId: orderAllocations.variantId,
+      locationId: orderAllocations.locationId,
+      units: sql`sum(${orderAllocations.quantity} - ${orderAllocations.fulfilled})`.as("open_units"),
+    })
     .from(orderAllocations)
     .innerJoin(orders, eq(orders.id, orderAllocations.orderId))
-    .where(
-      and(
-        eq(orderAllocations.variantId, stockLevels.variantId),
-        eq(orderAllocations.locationId, stockLevels.locationId),
-        sql`${orders.status} in ('paid', 'partially_fulfilled')`,
-      ),
-    );
+    .where(sql`${orders.status} in ('paid', 'partially_fulfilled')`)
+    .groupBy(orderAllocations.variantId, orderAllocations.locationId)
+    .as("a");
   const rows = await executor
     .select({
       productId: stockLevels.productId,
@@ -313,11 +321,13 @@ export async function reconcileStock(executor: Executor = db): Promise<{ ok: boo
       ledgerOnHand: sql<number>`coalesce(${ledger.onHand}, 0)::int`,
       ledgerReserved: sql<number>`coalesce(${ledger.reserved}, 0)::int`,
       ledgerAllocated: sql<number>`coalesce(${ledger.allocated}, 0)::int`,
-      activeHolds: sql<number>`coalesce(${activeHolds}, 0)::int`,
-      openAllocations: sql<number>`coalesce(${openAllocations}, 0)::int`,
+      activeHolds: sql<number>`coalesce(${activeHolds.units}, 0)::int`,
+      openAllocations: sql<number>`coalesce(${openAllocations.units}, 0)::int`,
     })
     .from(stockLevels)
     .leftJoin(ledger, and(eq(ledger.variantId, stockLevels.variantId), eq(ledger.locationId, stockLevels.locationId)))
+    .leftJoin(activeHolds, and(eq(activeHolds.variantId, stockLevels.variantId), eq(activeHolds.locationId, stockLevels.locationId)))
+    .leftJoin(openAllocations, and(eq(openAllocations.variantId, stockLevels.variantId), eq(openAllocations.locationId, stockLevels.locationId)))
     .orderBy(stockLevels.productId, stockLevels.variantId, stockLevels.locationId);
 
   const problems: ReconcileProblem[] = [];

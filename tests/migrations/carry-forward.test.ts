@@ -12,6 +12,8 @@ import { reconcileStock } from "@/lib/inventory";
 import { fulfilOrder } from "@/lib/orders";
 import { TEST_CARDS } from "@/lib/payments";
 import { endTestProviderConnections } from "@/lib/payments/test-provider";
+import { growHistory, growthSize } from "@/bench/growth-seed";
+import { runReconcileCli } from "../faults/support";
 import { payInFull } from "../support/fixtures";
 import { shopperWithVariantCart } from "../support/variants";
 
@@ -352,5 +354,97 @@ describe("migration 0009 (locations: every shop's stock at Main)", () => {
       { variant_id: ids.lampV, on_hand: 7, reserved: 0, allocated: 2 },
     ]);
     expect(await reconcileStock()).toMatchObject({ ok: true, problems: [] });
+  });
+});
+
+describe("migration 0010 (indexes for a year of history, built concurrently)", () => {
+  let shop: { url: string; sql: postgres.Sql };
+  const before: Record<string, number> = {};
+  const counted = ["orders", "order_lines", "payments", "reservations", "stock_movements", "email_outbox"];
+
+  beforeAll(async () => {
+    // 0000–0009, then a shop with history: 4,000 checkouts, 3,000 orders, 46,000 ledger rows.
+    shop = await databaseAt(10);
+    await growHistory(shop.sql, growthSize(0.01));
+    for (const table of counted) before[table] = (await shop.sql.unsafe(`select count(*)::int as n from ${table}`))[0]!.n as number;
+  });
+
+  afterAll(async () => {
+    await shop.sql.end();
+  });
+
+  it("builds its indexes while the shop keeps writing: a sale goes through while an older write is still open", async () => {
+    const [row] = await shop.sql`select product_id, variant_id, location_id from stock_levels limit 1`;
+    const stockRow = { product_id: row!.product_id as string, variant_id: row!.variant_id as string, location_id: row!.location_id as string };
+    // A write left open before the migration starts: no index build can finish before it ends.
+    const older = postgres(shop.url, { max: 1, onnotice: () => {} });
+    const newer = postgres(shop.url, { max: 1, onnotice: () => {} });
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const olderWrite = older
+      .begin(async (tx) => {
+        await tx`insert into stock_movements (product_id, variant_id, location_id, kind, reason) values
+                 (${stockRow.product_id}, ${stockRow.variant_id}, ${stockRow.location_id}, 'receive', 'open while migrating')`;
+        await held;
+        throw new Error("rolled back");
+      })
+      .catch(() => {});
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const migrating = runMigrations(shop.url);
+      migrating.catch(() => {}); // awaited below; a failure must not go unhandled while this test waits
+      // Wait until an index build waits for the older write.
+      for (let i = 0; ; i += 1) {
+        const [waiting] = await shop.sql`select count(*)::int as n from pg_stat_activity
+          where datname = current_database() and pid <> pg_backend_pid() and query ilike '%create index%'
+            and wait_event_type = 'Lock'`;
+        if (waiting!.n > 0) break;
+        if (i > 300) throw new Error("no index build started");
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      // Meanwhile the shop writes to the tables being indexed, and is not kept waiting.
+      await newer`set lock_timeout = '3s'`;
+      await newer.begin(async (tx) => {
+        await tx`insert into stock_movements (product_id, variant_id, location_id, kind, reason) values
+                 (${stockRow.product_id}, ${stockRow.variant_id}, ${stockRow.location_id}, 'receive', 'written while migrating')`;
+        await tx`update orders set email = email where id = (select id from orders limit 1)`;
+      });
+      release();
+      await olderWrite;
+      await migrating;
+    } finally {
+      release();
+      await older.end();
+      await newer.end();
+    }
+
+    const indexes = await shop.sql`select c.relname as name, i.indisvalid as valid from pg_index i join pg_class c on c.oid = i.indexrelid
+      where c.relname in ('orders_created_idx', 'stock_movements_order_idx', 'stock_movements_checkout_idx') order by c.relname`;
+    expect(indexes).toEqual([
+      { name: "orders_created_idx", valid: true },
+      { name: "stock_movements_checkout_idx", valid: true },
+      { name: "stock_movements_order_idx", valid: true },
+    ]);
+    expect(await shop.sql`select count(*)::int as n from drizzle.__drizzle_migrations`).toEqual([{ n: 11 }]);
+  });
+
+  it("keeps every record, and the shop reconciles", async () => {
+    for (const table of counted) {
+      const expected = before[table]! + (table === "stock_movements" ? 1 : 0);
+      expect((await shop.sql.unsafe(`select count(*)::int as n from ${table}`))[0]!.n, table).toBe(expected);
+    }
+    const run = await runReconcileCli(shop.url);
+    expect(run.code, run.output).toBe(0);
+  });
+
+  it("is applied once: a second start finds it recorded, and an index left invalid by a dead build is made again", async () => {
+    await shop.sql`delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)`;
+    // As a build cut off half-way leaves it: present but not valid.
+    await shop.sql`update pg_index set indisvalid = false where indexrelid = 'stock_movements_order_idx'::regclass`;
+    await runMigrations(shop.url);
+    await runMigrations(shop.url);
+    const [index] = await shop.sql`select i.indisvalid as valid from pg_index i where indexrelid = 'stock_movements_order_idx'::regclass`;
+    expect(index).toEqual({ valid: true });
+    expect(await shop.sql`select count(*)::int as n from drizzle.__drizzle_migrations`).toEqual([{ n: 11 }]);
   });
 });

@@ -1,6 +1,7 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
+import { shopPagesChanged } from "@/lib/catalog/page-cache";
 import { z } from "zod";
 import { fieldErrorsOf, shopperAction, type FormState } from "@/lib/platform/action-state";
 import { MAX_PRICE_CENTS, MAX_UNITS, adminForm, productFields, productOptionsSchema, skuSchema } from "@/lib/admin/access";
@@ -107,6 +108,7 @@ export const createProductAction = shopperAction({ ...adminForm }, async (_input
       actorId: admin.id,
     });
     revalidatePath("/admin", "layout");
+    shopPagesChanged();
     return { ok: true, message: `Created ${product.name} (/${product.slug}) with ${input.onHand} in stock.` };
   }
   if (values.intent === "variants" || rows.length === 0) return proposeVariants(values, options);
@@ -129,6 +131,7 @@ export const createProductAction = shopperAction({ ...adminForm }, async (_input
     actorId: admin.id,
   });
   revalidatePath("/admin", "layout");
+  shopPagesChanged();
   const units = sold.reduce((n, v) => n + v.onHand, 0);
   return { ok: true, message: `Created ${product.name} (/${product.slug}) with ${sold.length} variants and ${units} in stock.` };
 });
@@ -264,6 +267,7 @@ const addOptionValueForm = z.object({
 export const addOptionValueAction = shopperAction({ ...adminForm, schema: addOptionValueForm }, async (input) => {
   const option = await addOptionValue(input.productId, input.optionName, input.value);
   revalidatePath(`/admin/products/${input.productId}`);
+  shopPagesChanged();
   return { ok: true, message: `Added ${input.value} to ${option.name}. Add a variant with it below to sell it.` };
 });
 
@@ -291,7 +295,7 @@ export const addVariantAction = shopperAction({ ...adminForm, schema: addVariant
   const options = chosen.data;
   const variant = await addVariant(input.productId, { sku: input.sku, options, priceCents: input.price, onHand: input.onHand }, admin.id);
   revalidatePath("/admin", "layout");
-  revalidatePath("/", "layout");
+  shopPagesChanged();
   return { ok: true, message: `Added ${variant.sku} with ${input.onHand} in stock.` };
 });
 
@@ -306,7 +310,7 @@ const editVariantForm = z.object({
 export const editVariantAction = shopperAction({ ...adminForm, schema: editVariantForm }, async (input) => {
   const variant = await updateVariant(input.productId, input.variantId, { sku: input.sku, priceCents: input.price });
   revalidatePath("/admin", "layout");
-  revalidatePath("/", "layout");
+  shopPagesChanged();
   return { ok: true, message: `Saved ${variant.sku}.` };
 });
 
@@ -328,7 +332,7 @@ export const retireVariantAction = shopperAction({ ...adminForm, schema: retireV
   }
   const variant = await updateVariant(input.productId, input.variantId, { retired: retire });
   revalidatePath("/admin", "layout");
-  revalidatePath("/", "layout");
+  shopPagesChanged();
   return { ok: true, message: retire ? `${variant.sku} is retired: no longer sold. Its orders and ledger keep it.` : `${variant.sku} is on sale again.` };
 });
 
@@ -357,7 +361,7 @@ export const editProductAction = shopperAction({ ...adminForm, schema: editProdu
     imageUrl: input.imageUrl ?? null,
   });
   revalidatePath("/admin", "layout");
-  revalidatePath(`/products/${product.slug}`);
+  shopPagesChanged();
   return { ok: true, message: `Saved ${product.name}.` };
 });
 
@@ -367,6 +371,6 @@ const archiveForm = z.object({ productId: z.uuid("No such product."), archived: 
 export const archiveProductAction = shopperAction({ ...adminForm, schema: archiveForm }, async (input) => {
   const product = await updateProduct(input.productId, { archived: input.archived === "true" });
   revalidatePath("/admin", "layout");
-  revalidatePath("/");
+  shopPagesChanged();
   return { ok: true, message: product.archived ? `${product.name} is archived: no longer sold.` : `${product.name} is on sale again.` };
 });

@@ -1,4 +1,4 @@
-import { getProductBySlug } from "@/lib/catalog";
+import { forShoppers, getProductBySlug } from "@/lib/catalog";
 import { notFound } from "@/lib/platform/errors";
 import { handler, json, parseWith } from "@/lib/platform/http";
 import { currentShopper } from "@/lib/accounts/identity";
@@ -13,7 +13,5 @@ export const dynamic = "force-dynamic";
 export const GET = handler<{ slug: string }>(async (_request, { params }) => {
   const slug = parseWith(productSlugSchema, (await params).slug, () => notFound("product"));
   const shopper = await currentShopper();
-  const { variants, ...product } = await getProductBySlug(slug, shopper?.id ?? null);
-  // Only variants on sale are listed here, so whether one is retired says nothing.
-  return json({ product: { ...product, variants: variants.map(({ retired: _retired, ...variant }) => variant) } });
+  return json({ product: forShoppers(await getProductBySlug(slug, shopper?.id ?? null)) });
 });

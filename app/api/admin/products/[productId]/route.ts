@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { authoriseAdminRequest } from "@/lib/admin/access";
 import { notFound } from "@/lib/platform/errors";
+import { shopPagesChanged } from "@/lib/catalog/page-cache";
 import { handler, json, parseJsonBody, parseWith } from "@/lib/platform/http";
 import { productChangesSchema, updateProduct } from "@/lib/admin/products";
 
@@ -16,5 +17,7 @@ export const PATCH = handler<{ productId: string }>(async (request, { params }) 
   await authoriseAdminRequest(request);
   const productId = parseWith(z.uuid(), (await params).productId, () => notFound("product"));
   const changes = await parseJsonBody(request, productChangesSchema);
-  return json({ product: await updateProduct(productId, changes) });
+  const product = await updateProduct(productId, changes);
+  shopPagesChanged();
+  return json({ product });
 });

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { authoriseAdminRequest, newVariantSchema } from "@/lib/admin/access";
 import { addVariant } from "@/lib/catalog/products";
 import { notFound } from "@/lib/platform/errors";
+import { shopPagesChanged } from "@/lib/catalog/page-cache";
 import { handler, json, parseJsonBody, parseWith } from "@/lib/platform/http";
 
 export const dynamic = "force-dynamic";
@@ -14,5 +15,7 @@ export const POST = handler<{ productId: string }>(async (request, { params }) =
   const admin = await authoriseAdminRequest(request);
   const productId = parseWith(z.uuid(), (await params).productId, () => notFound("product"));
   const variant = await parseJsonBody(request, newVariantSchema);
-  return json({ variant: await addVariant(productId, variant, admin.actorId) }, 201);
+  const added = await addVariant(productId, variant, admin.actorId);
+  shopPagesChanged();
+  return json({ variant: added }, 201);
 });

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { authoriseAdminRequest, variantChangesSchema } from "@/lib/admin/access";
 import { updateVariant } from "@/lib/catalog/products";
 import { notFound } from "@/lib/platform/errors";
+import { shopPagesChanged } from "@/lib/catalog/page-cache";
 import { handler, json, parseJsonBody, parseWith } from "@/lib/platform/http";
 
 export const dynamic = "force-dynamic";
@@ -16,5 +17,7 @@ export const PATCH = handler<{ productId: string; variantId: string }>(async (re
   const productId = parseWith(z.uuid(), ids.productId, () => notFound("product"));
   const variantId = parseWith(z.uuid(), ids.variantId, () => notFound("variant"));
   const changes = await parseJsonBody(request, variantChangesSchema);
-  return json({ variant: await updateVariant(productId, variantId, changes) });
+  const variant = await updateVariant(productId, variantId, changes);
+  shopPagesChanged();
+  return json({ variant });
 });

@@ -1,30 +1,38 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { connection } from "next/server";
 import { NotifyMeForm } from "@/components/shop/notify-me-form";
 import { ProductArt } from "@/components/shop/product-art";
 import { ProductAvailability } from "@/components/shop/product-availability";
 import { choiceFromSearchParams } from "@/components/shop/variant-choice";
 import { addToCartAction } from "@/app/cart/actions";
 import { getProductBySlug, type ProductDetail } from "@/lib/catalog";
+import { paramsOfView } from "@/lib/catalog/page-address";
 import { formatDuration } from "@/lib/checkout/countdown";
 import { env } from "@/lib/platform/env";
 import { DomainError } from "@/lib/platform/errors";
-import { currentAccount, currentShopper } from "@/lib/accounts/identity";
 import { productSlugSchema } from "@/lib/store-schemas";
-import { notifyMeAction } from "./actions";
+import { notifyMeAction } from "../actions";
 
 type Props = {
-  params: Promise<{ slug: string }>;
-  /** The chosen variant: `?Size=M&Colour=Red` (one parameter per option), or `?variant=<sku>`. */
-  searchParams: Promise<Record<string, string | string[] | undefined>>;
+  /** `view`: the chosen variant, `?Size=M&Colour=Red` (one parameter per option) or `?variant=<sku>`, moved into the path by the proxy. */
+  params: Promise<{ slug: string; view: string }>;
 };
 
-async function findProduct(slug: string, viewerId: string | null = null): Promise<ProductDetail> {
+/**
+ * Cached whole and shared by every shopper, like the catalogue (app/catalogue/[view]/page.tsx): re-rendered in the
+ * background once 1 s old, never served older than 2 s, dropped at once on an admin's edit. Nothing is rendered at
+ * build time.
+ */
+export const dynamic = "force-static";
+export const revalidate = 1;
+export const generateStaticParams = async (): Promise<{ slug: string; view: string }[]> => [];
+
+/** The product as any shopper sees it: no shopper's own holds are read here (the page's live part asks for those). */
+async function findProduct(slug: string): Promise<ProductDetail> {
   if (!productSlugSchema.safeParse(slug).success) notFound();
   try {
-    return await getProductBySlug(slug, viewerId);
+    return await getProductBySlug(slug, null);
   } catch (error) {
     if (error instanceof DomainError && error.code === "not_found") notFound();
     throw error;
@@ -38,15 +46,13 @@ export async function generateMetadata({ params }: Props): Promise<Metadata> {
 }
 
 /**
- * One product with its live availability (kept current in the browser) and what other shoppers hold of it; for a
- * product sold in sizes or colours, the option pickers, whose choice lives in the URL.
+ * One product with its availability (kept current in the browser, for the shopper looking) and what other shoppers
+ * hold of it; for a product sold in sizes or colours, the option pickers, whose choice lives in the URL.
  */
-export default async function ProductPage({ params, searchParams }: Props) {
-  await connection();
-  const { slug } = await params;
-  const shopper = await currentShopper();
-  const product = await findProduct(slug, shopper?.id ?? null);
-  const choice = choiceFromSearchParams(product.options, product.variants, await searchParams);
+export default async function ProductPage({ params }: Props) {
+  const { slug, view } = await params;
+  const product = await findProduct(slug);
+  const choice = choiceFromSearchParams(product.options, product.variants, paramsOfView(view));
   return (
     <>
       <nav aria-label="Breadcrumb" className="breadcrumb">
@@ -62,16 +68,7 @@ export default async function ProductPage({ params, searchParams }: Props) {
             addToCart={addToCartAction}
             maxQuantity={env.MAX_QUANTITY_PER_LINE}
             holdMinutesText={formatDuration(env.RESERVATION_TTL_SECONDS)}
-            notifyMe={
-              product.archived ? null : (
-                <NotifyMeForm
-                  action={notifyMeAction}
-                  slug={product.slug}
-                  productName={product.name}
-                  email={(await currentAccount())?.email}
-                />
-              )
-            }
+            notifyMe={product.archived ? null : <NotifyMeForm action={notifyMeAction} slug={product.slug} productName={product.name} />}
           />
         </div>
       </article>

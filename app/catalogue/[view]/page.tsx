@@ -1,5 +1,4 @@
 import Link from "next/link";
-import { connection } from "next/server";
 import { CatalogueFilters } from "@/components/shop/catalogue-filters";
 import { ProductCard } from "@/components/shop/product-card";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -7,9 +6,9 @@ import { addToCartAction } from "@/app/cart/actions";
 import { CATALOGUE_PAGE_SIZE, listProducts, type ProductPage, type ProductQuery } from "@/lib/catalog";
 import { env } from "@/lib/platform/env";
 import { DomainError } from "@/lib/platform/errors";
-import { currentShopper } from "@/lib/accounts/identity";
 import { productListQuerySchema } from "@/lib/store-schemas";
 import { firstParam } from "@/lib/platform/search-params";
+import { paramsOfView } from "@/lib/catalog/page-address";
 
 type SearchParams = Record<string, string | string[] | undefined>;
 
@@ -40,14 +39,19 @@ function pageHref(filters: Pick<ProductQuery, "q" | "sort" | "inStock">, cursor:
 }
 
 /**
- * The catalogue: pages of 24, searched, sorted and filtered through the URL. Stock figures are read on every
- * request, never frozen at build time.
+ * One page of the catalogue as every shopper sees it (pages of 24, searched, sorted and filtered through the URL),
+ * cached whole and shared: no shopper's own data is read here. The proxy serves `/?…` from here, the query moved
+ * into `view` (lib/catalog/page-address.ts). A cached page is rendered again in the background once it is 1 s
+ * old and is never served older than next.config.mjs's `expireTime` (2 s), on any server; an admin's edit drops
+ * it at once on the server that made it (lib/catalog/page-cache.ts). Nothing is rendered at build time.
  */
-export default async function CataloguePage({ searchParams }: { searchParams: Promise<SearchParams> }) {
-  await connection();
-  const filters = filtersOf(await searchParams);
-  const shopper = await currentShopper();
-  const query = { ...filters, limit: CATALOGUE_PAGE_SIZE, viewerId: shopper?.id ?? null };
+export const dynamic = "force-static";
+export const revalidate = 1;
+export const generateStaticParams = async (): Promise<{ view: string }[]> => [];
+
+export default async function CataloguePage({ params }: { params: Promise<{ view: string }> }) {
+  const filters = filtersOf(paramsOfView((await params).view));
+  const query = { ...filters, limit: CATALOGUE_PAGE_SIZE, viewerId: null };
   let page: ProductPage;
   let staleLink = false;
   try {
