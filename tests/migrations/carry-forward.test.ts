@@ -391,7 +391,7 @@ describe("migration 0010 (indexes for a year of history, built concurrently)", (
       .catch(() => {});
     try {
       await new Promise((resolve) => setTimeout(resolve, 200));
-      const migrating = runMigrations(shop.url);
+      const migrating = runMigrations(shop.url, { count: 11 });
       migrating.catch(() => {}); // awaited below; a failure must not go unhandled while this test waits
       // Wait until an index build waits for the older write.
       for (let i = 0; ; i += 1) {
@@ -441,8 +441,8 @@ describe("migration 0010 (indexes for a year of history, built concurrently)", (
     await shop.sql`delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)`;
     // As a build cut off half-way leaves it: present but not valid.
     await shop.sql`update pg_index set indisvalid = false where indexrelid = 'stock_movements_order_idx'::regclass`;
-    await runMigrations(shop.url);
-    await runMigrations(shop.url);
+    await runMigrations(shop.url, { count: 11 });
+    await runMigrations(shop.url, { count: 11 });
     const [index] = await shop.sql`select i.indisvalid as valid from pg_index i where indexrelid = 'stock_movements_order_idx'::regclass`;
     expect(index).toEqual({ valid: true });
     expect(await shop.sql`select count(*)::int as n from drizzle.__drizzle_migrations`).toEqual([{ n: 11 }]);
