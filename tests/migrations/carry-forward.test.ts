@@ -448,3 +448,71 @@ describe("migration 0010 (indexes for a year of history, built concurrently)", (
     expect(await shop.sql`select count(*)::int as n from drizzle.__drizzle_migrations`).toEqual([{ n: 11 }]);
   });
 });
+
+describe("migration 0011 (kits: every existing product a stock product, every line its own)", () => {
+  let shop: { url: string; sql: postgres.Sql };
+  const ids = { shopper: "", lamp: "", lampV: "", checkout: "", order: "" };
+
+  beforeAll(async () => {
+    // 0000–0010: a product with stock, a live hold and a paid order allocated at Main.
+    shop = await databaseAt(11);
+    const { sql } = shop;
+    const [s] = await sql`insert into users (kind) values ('guest') returning id`;
+    ids.shopper = s!.id;
+    const [lamp] = await sql`insert into products (slug, name, price_cents) values ('kit-era-lamp', 'Lamp', 4000) returning id`;
+    ids.lamp = lamp!.id;
+    const [lv] = await sql`insert into product_variants (product_id, sku, price_cents) values (${ids.lamp}, 'KIT-ERA-LAMP', 4000) returning id`;
+    ids.lampV = lv!.id;
+    await sql`insert into stock_levels (variant_id, location_id, product_id, on_hand, reserved, allocated)
+      values (${ids.lampV}, ${MAIN}, ${ids.lamp}, 10, 2, 3)`;
+    const [cart] = await sql`insert into carts (shopper_id) values (${ids.shopper}) returning id`;
+    const [checkout] = await sql`insert into checkouts (cart_id, shopper_id, total_cents, expires_at, hard_expires_at)
+      values (${cart!.id}, ${ids.shopper}, 8000, now() + interval '10 minutes', now() + interval '1 hour') returning id`;
+    ids.checkout = checkout!.id;
+    await sql`insert into reservations (checkout_id, shopper_id, product_id, variant_id, location_id, quantity, unit_price_cents, expires_at)
+      values (${ids.checkout}, ${ids.shopper}, ${ids.lamp}, ${ids.lampV}, ${MAIN}, 2, 4000, now() + interval '10 minutes')`;
+    const [paid] = await sql`insert into checkouts (cart_id, shopper_id, status, ended_by, total_cents, expires_at, hard_expires_at, ended_at)
+      values (${cart!.id}, ${ids.shopper}, 'completed', 'payment', 12000, now(), now(), now()) returning id`;
+    const [order] = await sql`insert into orders (checkout_id, shopper_id, total_cents, payment_reference)
+      values (${paid!.id}, ${ids.shopper}, 12000, 'ref') returning id`;
+    ids.order = order!.id;
+    await sql`insert into order_lines (order_id, product_id, variant_id, name, sku, quantity, unit_price_cents)
+      values (${ids.order}, ${ids.lamp}, ${ids.lampV}, 'Lamp', 'KIT-ERA-LAMP', 3, 4000)`;
+    await sql`insert into order_allocations (order_id, product_id, variant_id, location_id, quantity)
+      values (${ids.order}, ${ids.lamp}, ${ids.lampV}, ${MAIN}, 3)`;
+    await runMigrations(shop.url);
+  });
+
+  afterAll(async () => {
+    await shop.sql.end();
+  });
+
+  it("makes every product, variant and stock row a stock one, and every hold and allocation its own line", async () => {
+    const { sql } = shop;
+    expect(await sql`select kind from products where id = ${ids.lamp}`).toEqual([{ kind: "stock" }]);
+    expect(await sql`select kind from product_variants where id = ${ids.lampV}`).toEqual([{ kind: "stock" }]);
+    expect(await sql`select variant_kind, on_hand, reserved, allocated from stock_levels where variant_id = ${ids.lampV}`).toEqual([
+      { variant_kind: "stock", on_hand: 10, reserved: 2, allocated: 3 },
+    ]);
+    expect(await sql`select kit_variant_id, kit_quantity, quantity from reservations where checkout_id = ${ids.checkout}`).toEqual([
+      { kit_variant_id: null, kit_quantity: null, quantity: 2 },
+    ]);
+    expect(await sql`select kit_variant_id, line_variant_id, quantity from order_allocations where order_id = ${ids.order}`).toEqual([
+      { kit_variant_id: null, line_variant_id: ids.lampV, quantity: 3 },
+    ]);
+  });
+
+  it("still refuses a second hold of the same line at the same stock row, and a kit of this stock product's variant is allowed", async () => {
+    const { sql } = shop;
+    await expect(
+      sql`insert into reservations (checkout_id, shopper_id, product_id, variant_id, location_id, quantity, unit_price_cents, expires_at)
+        values (${ids.checkout}, ${ids.shopper}, ${ids.lamp}, ${ids.lampV}, ${MAIN}, 1, 4000, now() + interval '10 minutes')`,
+    ).rejects.toMatchObject({ code: "23505", constraint_name: "reservations_one_per_stock_row_per_line" });
+    const [kit] = await sql`insert into products (slug, kind, name, price_cents) values ('lamp-pair', 'kit', 'Lamp pair', 7000) returning id`;
+    const [kv] = await sql`insert into product_variants (product_id, kind, sku, price_cents) values (${kit!.id}, 'kit', 'LAMP-PAIR', 7000) returning id`;
+    await sql`insert into kit_components (kit_variant_id, component_variant_id, component_product_id, quantity)
+      values (${kv!.id}, ${ids.lampV}, ${ids.lamp}, 2)`;
+    // A variant cannot change kind under its product.
+    await expect(sql`update product_variants set kind = 'kit' where id = ${ids.lampV}`).rejects.toMatchObject({ code: "23503" });
+  });
+});
