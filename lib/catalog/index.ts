@@ -6,7 +6,8 @@ import "server-only";
 import { createHash } from "node:crypto";
 import { and, asc, eq, isNull, sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
-import { productOptions, products, productVariants } from "@/db/schema";
+import { kitComponents, productOptions, products, productVariants } from "@/db/schema";
+import { alias } from "drizzle-orm/pg-core";
 import { inStockForViewer, viewerAvailability } from "../inventory/availability";
 import { isoTime } from "../../db/sql-parts";
 import { notFound } from "../platform/errors";
@@ -287,18 +288,32 @@ export type VariantDetail = {
   retired: boolean;
 };
 
-/** A product with its options (in order) and variants: what its page and `GET /api/products/{slug}` show. */
-export type ProductDetail = ProductView & { options: { name: string; values: string[] }[]; variants: VariantDetail[] };
+/** One component of a kit: a variant of another product, and how many of it one kit takes. */
+export type KitComponentView = { productId: string; variantId: string; slug: string; name: string; sku: string; options: Record<string, string>; quantity: number };
+
+/**
+ * A product with its options (in order) and variants: what its page and `GET /api/products/{slug}` show. A kit
+ * also lists what it is made of (`kit`, null for any other product).
+ */
+export type ProductDetail = ProductView & {
+  options: { name: string; values: string[] }[];
+  variants: VariantDetail[];
+  kit: { components: KitComponentView[] } | null;
+};
 
 /**
  * The product that `where` picks, with its availability for this viewer, its options, and its variants (on sale
  * only, unless `withRetired`) each with its own availability.
  */
 async function findProduct(where: SQL, viewerId: string | null, withRetired = false): Promise<ProductDetail | undefined> {
-  const [product] = await db.select(productFields).from(products).where(where);
-  if (!product) return undefined;
+  const [found] = await db
+    .select({ ...productFields, kind: products.kind })
+    .from(products)
+    .where(where);
+  if (!found) return undefined;
+  const { kind, ...product } = found;
   const perVariant = viewerAvailability(viewerId, productVariants.id);
-  const [options, variants] = await Promise.all([
+  const [options, variants, components] = await Promise.all([
     db
       .select({ name: productOptions.name, values: productOptions.values })
       .from(productOptions)
@@ -317,6 +332,7 @@ async function findProduct(where: SQL, viewerId: string | null, withRetired = fa
       .innerJoinLateral(perVariant.stock, sql`true`)
       .where(and(eq(productVariants.productId, product.id), withRetired ? undefined : isNull(productVariants.retiredAt)))
       .orderBy(asc(productVariants.position), asc(productVariants.id)),
+    kind === "kit" ? kitComponentsOf(product.id) : Promise.resolve(null),
   ]);
   // The product's figures are the sums of the variants read: for a shopper those on sale (a retired variant's
   // stock is not for sale), for the admin all of them.
@@ -328,7 +344,30 @@ async function findProduct(where: SQL, viewerId: string | null, withRetired = fa
     nextReleaseAt: releases[0] ?? null,
     options,
     variants,
+    kit: components && { components },
   };
+}
+
+/** What the kit product is made of, in the order the kit lists its components. */
+function kitComponentsOf(productId: string): Promise<KitComponentView[]> {
+  const component = alias(productVariants, "component");
+  const kit = alias(productVariants, "kit");
+  return db
+    .select({
+      productId: products.id,
+      variantId: component.id,
+      slug: products.slug,
+      name: products.name,
+      sku: component.sku,
+      options: component.options,
+      quantity: kitComponents.quantity,
+    })
+    .from(kitComponents)
+    .innerJoin(kit, eq(kit.id, kitComponents.kitVariantId))
+    .innerJoin(component, eq(component.id, kitComponents.componentVariantId))
+    .innerJoin(products, eq(products.id, component.productId))
+    .where(eq(kit.productId, productId))
+    .orderBy(asc(kitComponents.position));
 }
 
 /** A product as the Store API answers shoppers: only variants on sale are listed, so whether one is retired says nothing. */

@@ -308,6 +308,13 @@ describe("a kit's availability, wherever a product's is shown", () => {
       const product = await getProductBySlug(breakfast.slug, viewerId);
       return { available: product.available, variant: product.variants[0]! };
     };
+    // The kit says what it is made of; any other product says it is no kit.
+    const detail = await getProductBySlug(breakfast.slug);
+    expect(detail.kit?.components.map((c) => [c.variantId, c.quantity, c.name])).toEqual([
+      [mug.variantId, 1, mug.name],
+      [spoon.variantId, 2, spoon.name],
+    ]);
+    expect((await getProductBySlug(mug.slug)).kit).toBeNull();
     // 7 mugs, 9 spoons: 4 kits (spoons run out first).
     expect((await page()).available).toBe(4);
     expect((await page()).variant).toMatchObject({ available: 4, held: 0, nextReleaseAt: null });
