@@ -8,6 +8,7 @@ import { shopperQuery } from "../shopper-nav";
 import { StockBadge } from "../ui/badge";
 import { Price } from "../ui/price";
 import { AddToCartForm } from "./add-to-cart-form";
+import { KitContents } from "./kit-contents";
 import { HeldNote } from "./held-note";
 import { chosenVariant, lineName, openOption, type OptionChoice } from "./variant-choice";
 import { VariantPicker } from "./variant-picker";
@@ -91,6 +92,7 @@ export function ProductAvailability({
         <HeldNote held={shown.held} nextReleaseAt={shown.nextReleaseAt} />
       </div>
       {product.description ? <p>{product.description}</p> : null}
+      {product.kit ? <KitContents components={product.kit.components} /> : null}
       {options.length > 0 && !product.archived ? (
         <VariantPicker slug={product.slug} options={options} variants={variants} choice={choice} />
       ) : null}
