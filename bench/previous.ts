@@ -44,13 +44,20 @@ export function ensurePreviousTree(log: (line: string) => void, commit = PREVIOU
     if (archive.status !== 0) throw new Error(`git archive ${sha} failed: ${archive.stderr.toString()}`);
     const untar = spawnSync("tar", ["-x", "-C", dir], { input: archive.stdout });
     if (untar.status !== 0) throw new Error(`unpacking ${sha} failed: ${untar.stderr.toString()}`);
-    // Against this working tree: the same lock file and patches give the same node_modules.
-    if (spawnSync("git", ["diff", "--quiet", sha, "--", "package-lock.json", "patches"]).status === 0) {
-      fs.symlinkSync(path.join(process.cwd(), "node_modules"), path.join(dir, "node_modules"), "dir");
-    } else {
-      run("npm", ["ci", "--no-audit", "--no-fund", "--prefer-offline"], dir);
-    }
     fs.writeFileSync(path.join(dir, READY_MARK), `${sha}\n`);
+  }
+  // Its dependencies, checked on every run: the tree that first unpacked it (and whose node_modules it may link)
+  // can be gone since, or have other dependencies by now.
+  const modules = path.join(dir, "node_modules");
+  const sameDependencies = spawnSync("git", ["diff", "--quiet", sha, "--", "package-lock.json", "patches"]).status === 0;
+  const linked = fs.lstatSync(modules, { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
+  if (sameDependencies) {
+    // Against this working tree: the same lock file and patches give the same node_modules.
+    fs.rmSync(modules, { recursive: true, force: true });
+    fs.symlinkSync(path.join(process.cwd(), "node_modules"), modules, "dir");
+  } else if (linked || !fs.existsSync(path.join(modules, ".bin", "tsx"))) {
+    fs.rmSync(modules, { recursive: true, force: true });
+    run("npm", ["ci", "--no-audit", "--no-fund", "--prefer-offline"], dir);
   }
   // This driver, not the earlier commit's (it may have none): the same work on both sides.
   fs.copyFileSync(path.join(process.cwd(), "bench", "engine-rounds.ts"), path.join(dir, "bench", "engine-rounds.ts"));

@@ -89,6 +89,9 @@ async function invalidIndexes(sql: postgres.Sql | postgres.TransactionSql, names
   return names.filter((name) => !valid.some((v) => v.name === name));
 }
 
+/** What a concurrent build answers when another server's build of the same index began at the same moment. */
+const RACED_BUILD = new Set(["40P01", "23505", "42P07"]);
+
 /**
  * Builds a migration's indexes one by one, each outside any transaction, without blocking writes to its table. An
  * index another server is building is waited for; one left invalid by a build that died is dropped (concurrently)
@@ -110,8 +113,16 @@ async function buildConcurrently(client: postgres.Sql, migration: MigrationMeta,
       }
       // Raw SQL: the index's name is an identifier, known only from the migration's own text.
       if (builds >= 3) throw new Error(`Index ${name} is still not valid after ${builds} builds.`);
-      if (state) await client.unsafe(`drop index concurrently if exists "${name.replace(/"/g, '""')}"`);
-      await client.unsafe(statements[n]!);
+      try {
+        if (state) await client.unsafe(`drop index concurrently if exists "${name.replace(/"/g, '""')}"`);
+        await client.unsafe(statements[n]!);
+      } catch (error) {
+        // Two servers that start the same build at the same moment: one of them is refused (a deadlock between the
+        // two builds, or the index's name taken under it). It looks again, and finds the other's build under way.
+        if (!RACED_BUILD.has((error as { code?: string }).code ?? "")) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200 + Math.random() * 300));
+        continue;
+      }
       builds += 1;
     }
   }

@@ -23,6 +23,9 @@ export class ProductPage {
 
   async addToCart(quantity = 1): Promise<void> {
     await this.quantity.fill(String(quantity));
+    // The page is cached and may open with figures up to 2 s old (a restock a moment ago not in them yet): its own
+    // poll brings them up to date within a second, and until then the browser holds a quantity above them back.
+    await expect.poll(() => this.quantity.evaluate((input) => (input as HTMLInputElement).checkValidity())).toBe(true);
     await this.addToCartButton.click();
     // The action answers with what the cart now holds.
     await expect(this.addedMessage).toContainText(`You have ${quantity} of`);

@@ -1,11 +1,11 @@
 /** A checkout as its shopper sees it: the one read every answer about a checkout is built from. */
 import "server-only";
-import { and, asc, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
-import { checkouts, orders, payments, products, productVariants, reservations, type CheckoutEnder, type CheckoutStatus } from "@/db/schema";
+import { checkouts, orders, payments, type CheckoutEnder, type CheckoutStatus } from "@/db/schema";
 import { notFound } from "../platform/errors";
 import { isUuid } from "../platform/ids";
-import type { HeldCheckout } from "../inventory";
+import { heldLines, type HeldCheckout } from "../inventory";
 import type { VariantLine } from "../catalog/variants";
 
 
@@ -50,22 +50,8 @@ export async function getCheckout(checkoutId: string, shopperId: string, executo
       .from(checkouts)
       .leftJoin(orders, eq(orders.checkoutId, checkouts.id))
       .where(and(eq(checkouts.id, checkoutId), eq(checkouts.shopperId, shopperId))),
-    executor
-      .select({
-        productId: reservations.productId,
-        variantId: reservations.variantId,
-        sku: productVariants.sku,
-        options: productVariants.options,
-        slug: products.slug,
-        name: products.name,
-        quantity: reservations.quantity,
-        unitPriceCents: reservations.unitPriceCents,
-      })
-      .from(reservations)
-      .innerJoin(products, eq(products.id, reservations.productId))
-      .innerJoin(productVariants, eq(productVariants.id, reservations.variantId))
-      .where(eq(reservations.checkoutId, checkoutId))
-      .orderBy(asc(products.name), asc(productVariants.sku)),
+    // Line by line: a line held at several locations is several holds, and still one line.
+    heldLines(executor, checkoutId),
     executor
       .select({ status: payments.status, declineCode: payments.declineCode, message: payments.declineMessage })
       .from(payments)
@@ -77,7 +63,9 @@ export async function getCheckout(checkoutId: string, shopperId: string, executo
   return {
     id: row.id,
     status: row.status,
-    lines,
+    lines: lines
+      .map(({ productId, variantId, sku, options, slug, name, quantity, unitPriceCents }) => ({ productId, variantId, sku, options, slug, name, quantity, unitPriceCents }))
+      .sort((a, b) => a.name.localeCompare(b.name) || a.sku.localeCompare(b.sku)),
     totalCents: row.totalCents,
     email: row.email,
     details: row.details,

@@ -7,7 +7,7 @@
  */
 import "server-only";
 import { and, asc, count, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
-import type { Tx } from "@/db/client";
+import type { Db, Tx } from "@/db/client";
 import { products, productVariants, reservations } from "@/db/schema";
 import { FreeStock } from "./free-stock";
 import {
@@ -83,11 +83,12 @@ export async function repriceHolds(tx: Tx, checkoutId: string, lines: readonly {
  * components' holds, each saying how many kits), with each product's name, the variant's SKU and options, and
  * what it sells for now. A variant no longer sold (retired) reads as archived, as its product would.
  */
-export function heldLines(tx: Tx, checkoutId: string) {
+export function heldLines(tx: Db | Tx, checkoutId: string) {
   return tx
     .select({
       productId: productVariants.productId,
       variantId: productVariants.id,
+      slug: products.slug,
       name: products.name,
       sku: productVariants.sku,
       options: productVariants.options,

@@ -19,7 +19,7 @@ import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { db } from "@/db/client";
 import { setCartLineQuantity } from "@/lib/cart";
-import { InsufficientStockError, startCheckout } from "@/lib/checkout";
+import { getCheckout, InsufficientStockError, startCheckout } from "@/lib/checkout";
 import { adjustStock, reconcileStock, updateLocation } from "@/lib/inventory";
 import { fulfilOrder } from "@/lib/orders";
 import { setPaymentProvider, TEST_CARDS } from "@/lib/payments";
@@ -62,6 +62,10 @@ describe("a line takes from the active locations in priority order", () => {
       [at(variant.id, z!.id)]: 1,
     });
     expect(first.checkout.lines).toEqual([expect.objectContaining({ variantId: variant.id, quantity: 4 })]);
+    // Read back, as the checkout page and GET /api/checkout/{id} show it: still one line of 4.
+    expect((await getCheckout(first.checkout.id, first.shopper.id)).lines).toEqual([
+      expect.objectContaining({ variantId: variant.id, quantity: 4, unitPriceCents: first.checkout.lines[0]!.unitPriceCents }),
+    ]);
     expect(await levelsAtOnly(variant.id, where)).toEqual({
       [MAIN_LOCATION_ID]: { on_hand: 1, reserved: 1, allocated: 0 },
       [y!.id]: { on_hand: 2, reserved: 2, allocated: 0 },
