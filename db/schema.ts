@@ -7,6 +7,7 @@ import {
   type AnyPgColumn,
   bigint,
   boolean,
+  date,
   check,
   customType,
   foreignKey,
@@ -185,6 +186,8 @@ export const productVariants = pgTable(
     position: integer("position").notNull().default(0),
     /** Set when the variant is no longer sold; its holds, orders and ledger rows keep it. */
     retiredAt: timestamp("retired_at", { withTimezone: true }),
+    /** Taking pre-orders: once the shelf is empty, holds and orders may draw on units on their way (incoming). */
+    preorder: boolean("preorder").notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [
@@ -302,7 +305,9 @@ export type Location = typeof locations.$inferSelect;
 export const MAIN_LOCATION_ID = "00000000-0000-4000-8000-000000000001";
 
 /**
- * One row per variant and location: the counters that every hold locks. available = on_hand - reserved - allocated.
+ * One row per variant and location: the counters that every hold locks. available = sellable - reserved - allocated,
+ * where sellable is what is on hand, plus (for a variant taking pre-orders) what is on its way (lib/inventory's
+ * `sellableUnits`).
  * `reserved` may include holds whose time ran out but that no one has released yet; readers subtract those
  * (see lib/inventory/stock.ts), and every writer releases them first while it holds the row lock.
  */
@@ -320,13 +325,19 @@ export const stockLevels = pgTable(
     onHand: integer("on_hand").notNull().default(0),
     reserved: integer("reserved").notNull().default(0),
     allocated: integer("allocated").notNull().default(0),
+    /** Units on their way here: the open incoming deliveries' units still expected (lib/inventory/incoming.ts). */
+    incoming: integer("incoming").notNull().default(0),
+    /** The variant's `preorder` flag, kept on the row the hold locks (set with it, by lib/inventory). */
+    preorder: boolean("preorder").notNull().default(false),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     check("stock_on_hand_not_negative", sql`${t.onHand} >= 0`),
     check("stock_reserved_not_negative", sql`${t.reserved} >= 0`),
     check("stock_allocated_not_negative", sql`${t.allocated} >= 0`),
-    check("stock_never_oversold", sql`${t.reserved} + ${t.allocated} <= ${t.onHand}`),
+    check("stock_incoming_not_negative", sql`${t.incoming} >= 0`),
+    // Pre-orders may be sold against units on their way, never against units that are not coming.
+    check("stock_never_oversold", sql`${t.reserved} + ${t.allocated} <= ${t.onHand} + ${t.incoming}`),
     primaryKey({ columns: [t.variantId, t.locationId] }),
     variantOfProduct("stock_levels_variant_fk", t),
     check("stock_levels_variant_is_stock", sql`${t.variantKind} = 'stock'`),
@@ -342,6 +353,42 @@ export const stockLevels = pgTable(
   ],
 );
 export type StockLevel = typeof stockLevels.$inferSelect;
+
+export const deliveryStatuses = ["expected", "received", "cancelled"] as const;
+
+/**
+ * Units on their way to a stock row, with the day they are expected. The row's `incoming` is the sum of its open
+ * deliveries' `quantity` (what is still expected); receiving moves units from here to on hand, oldest expected
+ * first. A variant taking pre-orders sells against them: its pre-orders wait for the deliveries in expected order.
+ */
+export const incomingDeliveries = pgTable(
+  "incoming_deliveries",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    productId: uuid("product_id").notNull(),
+    variantId: uuid("variant_id").notNull(),
+    locationId: uuid("location_id").notNull(),
+    /** Units still expected. */
+    quantity: integer("quantity").notNull(),
+    /** Units received so far. */
+    received: integer("received").notNull().default(0),
+    expectedOn: date("expected_on", { mode: "string" }).notNull(),
+    status: text("status", { enum: deliveryStatuses }).notNull().default("expected"),
+    actorId: uuid("actor_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    closedAt: timestamp("closed_at", { withTimezone: true }),
+  },
+  (t) => [
+    stockRowOf("incoming_deliveries_stock_row_fk", t),
+    check("incoming_deliveries_quantity_not_negative", sql`${t.quantity} >= 0`),
+    check("incoming_deliveries_received_not_negative", sql`${t.received} >= 0`),
+    check("incoming_deliveries_status_valid", sql`${t.status} in ('expected', 'received', 'cancelled')`),
+    // An open delivery expects something; a closed one expects nothing more.
+    check("incoming_deliveries_open_expects", sql`(${t.status} = 'expected') = (${t.quantity} > 0)`),
+    index("incoming_deliveries_open_idx").on(t.variantId, t.locationId, t.expectedOn).where(sql`${t.status} = 'expected'`),
+  ],
+);
+export type IncomingDelivery = typeof incomingDeliveries.$inferSelect;
 
 /** One cart per shopper. Adding to it reserves nothing. */
 export const carts = pgTable(
@@ -710,6 +757,7 @@ export const movementKinds = [
   "allocate", // a paid hold becomes an order's stock
   "fulfil", // an order's stock leaves the shelf
   "transfer", // free units move between locations: one row out (negative), one row in
+  "incoming", // units on their way are recorded (or a delivery is cancelled): only incoming changes
 ] as const;
 export type MovementKind = (typeof movementKinds)[number];
 
@@ -729,18 +777,21 @@ export const stockMovements = pgTable(
     onHandDelta: integer("on_hand_delta").notNull().default(0),
     reservedDelta: integer("reserved_delta").notNull().default(0),
     allocatedDelta: integer("allocated_delta").notNull().default(0),
+    incomingDelta: integer("incoming_delta").notNull().default(0),
     reason: text("reason"),
     actorId: uuid("actor_id").references(() => users.id, { onDelete: "set null" }),
     checkoutId: uuid("checkout_id"),
     orderId: uuid("order_id"),
     /** The kit a component moved for (its hold, sale, release or shipment), when it was sold as part of one. */
     kitVariantId: uuid("kit_variant_id"),
+    /** The incoming delivery recorded, received or cancelled. */
+    deliveryId: uuid("delivery_id"),
     createdAt: createdAt(),
   },
   (t) => [
     check(
       "stock_movements_kind_valid",
-      sql`${t.kind} in ('receive', 'write_off', 'reserve', 'release', 'expire', 'allocate', 'fulfil', 'transfer')`,
+      sql`${t.kind} in ('receive', 'write_off', 'reserve', 'release', 'expire', 'allocate', 'fulfil', 'transfer', 'incoming')`,
     ),
     stockRowOf("stock_movements_stock_row_fk", t),
     index("stock_movements_product_idx").on(t.productId, t.id),

@@ -10,6 +10,7 @@ const kindLabels: Record<MovementView["kind"], string> = {
   allocate: "Sold",
   fulfil: "Shipped",
   transfer: "Moved",
+  incoming: "On its way",
 };
 
 /** A movement in words; a transfer is two movements, one out of a location and one into another. */

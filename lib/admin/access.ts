@@ -127,6 +127,8 @@ export const newVariantSchema = z.object({
   options: z.record(optionText, optionText).default({}),
   priceCents: z.number().int().min(0).max(MAX_PRICE_CENTS).optional(),
   onHand: z.number().int().min(0).max(MAX_UNITS).optional(),
+  /** Takes pre-orders against units on their way once the shelf is empty. */
+  preorder: z.boolean().optional(),
 });
 
 export const newProductSchema = z.object({
@@ -167,6 +169,7 @@ export const variantChangesSchema = z
     sku: skuSchema,
     priceCents: z.number().int().min(0).max(MAX_PRICE_CENTS),
     retired: z.boolean(),
+    preorder: z.boolean(),
   })
   .partial()
   .strict()

@@ -9,6 +9,7 @@ import { db } from "@/db/client";
 import { kitComponents, productOptions, products, productVariants } from "@/db/schema";
 import { alias } from "drizzle-orm/pg-core";
 import { inStockForViewer, viewerAvailability } from "../inventory/availability";
+import { nextPreorderDates } from "../inventory/incoming";
 import { isoTime } from "../../db/sql-parts";
 import { notFound } from "../platform/errors";
 import {
@@ -284,6 +285,11 @@ export type VariantDetail = {
   available: number;
   held: number;
   nextReleaseAt: string | null;
+  /**
+   * Sold as a pre-order now (its shelves are empty, units are on their way): the day the next one is expected.
+   * Null while it is on the shelf, or when it takes no pre-orders.
+   */
+  preorder: { expectedAt: string } | null;
   /** No longer sold (only the admin's reads list retired variants). */
   retired: boolean;
 };
@@ -326,6 +332,7 @@ async function findProduct(where: SQL, viewerId: string | null, withRetired = fa
         options: productVariants.options,
         priceCents: productVariants.priceCents,
         ...perVariant.fields,
+        takesPreorders: productVariants.preorder,
         retired: sql<boolean>`${productVariants.retiredAt} is not null`,
       })
       .from(productVariants)
@@ -337,15 +344,36 @@ async function findProduct(where: SQL, viewerId: string | null, withRetired = fa
   // The product's figures are the sums of the variants read: for a shopper those on sale (a retired variant's
   // stock is not for sale), for the admin all of them.
   const releases = variants.flatMap((v) => (v.nextReleaseAt ? [v.nextReleaseAt] : [])).sort();
+  const shipDates = await preorderDates(variants, components);
   return {
     ...product,
     available: variants.reduce((sum, v) => sum + v.available, 0),
     held: variants.reduce((sum, v) => sum + v.held, 0),
     nextReleaseAt: releases[0] ?? null,
     options,
-    variants,
+    variants: variants.map(({ takesPreorders: _takes, ...v }) => {
+      const expectedAt = shipDates.get(v.id);
+      return { ...v, preorder: expectedAt ? { expectedAt } : null };
+    }),
     kit: components && { components },
   };
+}
+
+/**
+ * When each variant's next pre-order ships (read only for variants taking pre-orders): a kit's, the latest of its
+ * components' (a kit ships whole).
+ */
+async function preorderDates(
+  variants: readonly { id: string; takesPreorders: boolean }[],
+  components: readonly KitComponentView[] | null,
+): Promise<Map<string, string>> {
+  if (components) {
+    const dates = await nextPreorderDates(components.map((c) => c.variantId));
+    const latest = [...dates.values()].sort().at(-1);
+    return new Map(latest ? variants.map((v) => [v.id, latest]) : []);
+  }
+  const preordering = variants.filter((v) => v.takesPreorders).map((v) => v.id);
+  return preordering.length === 0 ? new Map() : nextPreorderDates(preordering);
 }
 
 /** What the kit product is made of, in the order the kit lists its components. */

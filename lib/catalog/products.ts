@@ -9,7 +9,7 @@ import type { z } from "zod";
 import { db, type Tx } from "@/db/client";
 import { cartLines, productOptions, products, productVariants, type ProductVariant } from "@/db/schema";
 import type { newVariantSchema } from "../admin/access";
-import { receiveOpeningStock } from "../inventory";
+import { receiveOpeningStock, setPreorder } from "../inventory";
 import { DomainError, notFound, uniqueViolation } from "../platform/errors";
 import { isUuid } from "../platform/ids";
 import { defineKit, type KitComponentInput } from "./kits";
@@ -96,6 +96,7 @@ async function insertVariants(
     options: checkVariantOptions(options, v.options ?? {}),
     priceCents: v.priceCents ?? defaults.priceCents,
     position: defaults.firstPosition + i,
+    preorder: v.preorder ?? false,
   }));
   const skus = new Set(rows.map((r) => r.sku.toLowerCase()));
   if (skus.size !== rows.length) throw new DomainError("invalid_request", "Each variant needs its own SKU.");
@@ -109,6 +110,7 @@ async function insertVariants(
   }
   for (const [i, variant] of created.entries()) {
     await receiveOpeningStock(tx, { productId, variantId: variant.id }, variants[i]!.onHand ?? 0, actorId);
+    if (variant.preorder) await setPreorder(tx, variant.id, true);
   }
   return created;
 }
@@ -169,7 +171,7 @@ export async function createProduct(input: {
   return (await getProductById(id))!;
 }
 
-export type VariantView = Pick<ProductVariant, "id" | "productId" | "sku" | "options" | "priceCents" | "position"> & { retired: boolean };
+export type VariantView = Pick<ProductVariant, "id" | "productId" | "sku" | "options" | "priceCents" | "position" | "preorder"> & { retired: boolean };
 
 const variantView = (v: ProductVariant): VariantView => ({
   id: v.id,
@@ -178,6 +180,7 @@ const variantView = (v: ProductVariant): VariantView => ({
   options: v.options,
   priceCents: v.priceCents,
   position: v.position,
+  preorder: v.preorder,
   retired: v.retiredAt !== null,
 });
 
@@ -211,7 +214,7 @@ export async function addVariant(productId: string, variant: NewVariant, actorId
 export async function updateVariant(
   productId: string,
   variantId: string,
-  changes: { sku?: string | undefined; priceCents?: number | undefined; retired?: boolean | undefined },
+  changes: { sku?: string | undefined; priceCents?: number | undefined; retired?: boolean | undefined; preorder?: boolean | undefined },
 ): Promise<VariantView> {
   if (!isUuid(productId) || !isUuid(variantId)) throw notFound("variant");
   return db.transaction(async (tx) => {
@@ -223,6 +226,7 @@ export async function updateVariant(
           ...(changes.sku !== undefined ? { sku: changes.sku.trim() } : {}),
           ...(changes.priceCents !== undefined ? { priceCents: changes.priceCents } : {}),
           ...(changes.retired !== undefined ? { retiredAt: changes.retired ? sql`coalesce(${productVariants.retiredAt}, now())` : null } : {}),
+          ...(changes.preorder !== undefined ? { preorder: changes.preorder } : {}),
         })
         .where(and(eq(productVariants.id, variantId), eq(productVariants.productId, productId)))
         .returning();
@@ -230,6 +234,10 @@ export async function updateVariant(
       conflictOf(error);
     }
     if (!updated) throw notFound("variant");
+    if (changes.preorder !== undefined) {
+      if (updated.kind === "kit") throw new DomainError("invalid_request", "A kit takes pre-orders when its components do.", { field: "preorder" });
+      await setPreorder(tx, variantId, changes.preorder);
+    }
     if (changes.retired) await tx.delete(cartLines).where(eq(cartLines.variantId, variantId));
     await syncListingPrice(tx, productId);
     return variantView(updated);

@@ -42,8 +42,23 @@ export const holdHasLapsed = (hold: { status: string; expiresAt: Date }, now: Da
 /** The most units one stock row may have on hand (a 32-bit integer column); a restock past it is a 409. */
 export const MAX_ON_HAND = 2_147_483_647;
 
-/** The one free-units rule: what a stock row can still give to a new hold or order (before lapsed holds come back). */
-export const freeUnitsOf = (row: { onHand: number; reserved: number; allocated: number }) => row.onHand - row.reserved - row.allocated;
+/**
+ * The one free-units rule: what a stock row can still give to a new hold or order (before lapsed holds come back).
+ * `sellable` is on hand, plus the units on their way for a variant taking pre-orders.
+ */
+export const freeUnitsOf = (row: { sellable: number; reserved: number; allocated: number }) => row.sellable - row.reserved - row.allocated;
+
+/**
+ * Of a row's free units, those on the shelf now (the rest, for a pre-order variant, are on their way): the
+ * pre-orders already sold wait for the first units on their way, so the shelf is free only past them.
+ */
+export const shelfUnitsOf = (row: { onHand: number; reserved: number; allocated: number }) => Math.max(0, row.onHand - row.reserved - row.allocated);
+
+/**
+ * What the stock row in scope may promise: its shelf, plus (for a variant taking pre-orders) the units on their
+ * way. `freeUnitsOf` in TypeScript, this in SQL.
+ */
+export const sellableUnits = sql<number>`(${stockLevels.onHand} + case when ${stockLevels.preorder} then ${stockLevels.incoming} else 0 end)`;
 
 /** Units in active holds on the stock row in scope (one variant at one location) whose time is up. */
 const lapsedHolds = db
@@ -62,7 +77,7 @@ const holdAtActiveLocation = sql<boolean>`(${db.select({ active: locations.activ
 export const reservedUnits = sql<number>`${stockLevels.reserved} - ${lapsedUnits}`;
 
 /** Units of the stock row in scope free for a new hold (holds whose time is up count as free), at least 0. */
-export const freeUnits = sql<number>`greatest(0, ${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} + ${lapsedUnits})`;
+export const freeUnits = sql<number>`greatest(0, ${sellableUnits} - ${stockLevels.allocated} - ${stockLevels.reserved} + ${lapsedUnits})`;
 
 /** Units of the stock row in scope that shoppers may buy: its free units at an active location, else none. */
 export const saleableUnits = sql<number>`(case when ${atActiveLocation} then ${freeUnits} else 0 end)`;
@@ -117,7 +132,7 @@ function stockVariantAvailability(viewerId: string | null, variantId: AnyColumn 
   return db
     .select({
       available: sql<number>`coalesce(sum(case when ${locations.active}
-        then greatest(0, ${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} + ${holds.lapsed} + ${holds.own})
+        then greatest(0, ${sellableUnits} - ${stockLevels.allocated} - ${stockLevels.reserved} + ${holds.lapsed} + ${holds.own})
         else ${holds.own} end), 0)::int`.as("available"),
       held: sql<number>`coalesce(sum(${holds.others}) filter (where ${locations.active}), 0)::int`.as("held"),
       nextReleaseAt: sql<Date | null>`min(${holds.nextReleaseAt}) filter (where ${locations.active})`.as("next_release_at"),
@@ -193,7 +208,7 @@ export function inStockForViewer(viewerId: string | null): SQL {
         eq(stockLevels.productId, products.id),
         isNull(productVariants.retiredAt),
         atActiveLocation,
-        sql`${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} > 0`,
+        sql`${sellableUnits} - ${stockLevels.allocated} - ${stockLevels.reserved} > 0`,
       ),
     );
   const lapsedOrOwn = db

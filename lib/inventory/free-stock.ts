@@ -1,9 +1,10 @@
 /**
  * The one holding rule over locations: a line takes its units from the active locations in priority order
  * (lowest first, ties by location id), splitting when one is short; what a line may have is the sum of their free
- * units. Used under the stock rows' locks by every verb that takes units (the hold batch, renewing, allocating).
+ * units. A variant taking pre-orders takes from every shelf first and only then from the units on their way.
+ * Used under the stock rows' locks by every verb that takes units (the hold batch, renewing, allocating).
  */
-import { freeUnitsOf } from "./availability";
+import { freeUnitsOf, shelfUnitsOf } from "./availability";
 
 /** A locked stock row as the rule needs it. */
 export type StockRowForRule = {
@@ -12,6 +13,7 @@ export type StockRowForRule = {
   priority: number;
   active: boolean;
   onHand: number;
+  sellable: number;
   reserved: number;
   allocated: number;
 };
@@ -19,7 +21,11 @@ export type StockRowForRule = {
 /** Units of one variant taken from one location. */
 export type Portion = { locationId: string; quantity: number };
 
-type Row = { locationId: string; priority: number; active: boolean; free: number };
+/** A row as the rule sees it: `reserved` counts every unit spoken for (held or sold), which changes as it takes. */
+type Row = { locationId: string; priority: number; active: boolean; onHand: number; sellable: number; reserved: number; allocated: number };
+
+const free = (r: Row) => Math.max(0, freeUnitsOf(r));
+const onShelf = (r: Row) => Math.min(free(r), shelfUnitsOf(r));
 
 export class FreeStock {
   /** Each variant's rows, in the order the rule takes from them. */
@@ -28,7 +34,15 @@ export class FreeStock {
   constructor(locked: readonly StockRowForRule[]) {
     for (const s of locked) {
       const rows = this.rows.get(s.variantId) ?? [];
-      rows.push({ locationId: s.locationId, priority: s.priority, active: s.active, free: freeUnitsOf(s) });
+      rows.push({
+        locationId: s.locationId,
+        priority: s.priority,
+        active: s.active,
+        onHand: s.onHand,
+        sellable: s.sellable,
+        reserved: s.reserved,
+        allocated: s.allocated,
+      });
       this.rows.set(s.variantId, rows);
     }
     for (const rows of this.rows.values()) {
@@ -39,12 +53,12 @@ export class FreeStock {
   /** Units come back to one stock row (a hold ended, or is about to be given back). */
   giveBack(variantId: string, locationId: string, quantity: number): void {
     const row = this.rows.get(variantId)?.find((r) => r.locationId === locationId);
-    if (row) row.free += quantity;
+    if (row) row.reserved -= quantity;
   }
 
   /** What a line of this variant may have now: the free units at its active locations. */
   available(variantId: string): number {
-    return (this.rows.get(variantId) ?? []).reduce((sum, r) => sum + (r.active ? Math.max(0, r.free) : 0), 0);
+    return (this.rows.get(variantId) ?? []).reduce((sum, r) => sum + (r.active ? free(r) : 0), 0);
   }
 
   /**
@@ -74,13 +88,18 @@ export class FreeStock {
     for (const line of lines) {
       const portions: Portion[] = [];
       let left = line.quantity;
-      for (const row of this.rows.get(line.variantId) ?? []) {
-        if (left === 0) break;
-        if (!row.active || row.free <= 0) continue;
-        const n = Math.min(left, row.free);
-        row.free -= n;
-        left -= n;
-        portions.push({ locationId: row.locationId, quantity: n });
+      // Every shelf first, then (a pre-order variant's) the units on their way, each pass in priority order.
+      for (const unitsOf of [onShelf, free]) {
+        for (const row of this.rows.get(line.variantId) ?? []) {
+          if (left === 0) break;
+          const n = row.active ? Math.min(left, unitsOf(row)) : 0;
+          if (n <= 0) continue;
+          row.reserved += n;
+          left -= n;
+          const portion = portions.find((p) => p.locationId === row.locationId);
+          if (portion) portion.quantity += n;
+          else portions.push({ locationId: row.locationId, quantity: n });
+        }
       }
       taken.set(line, portions);
     }

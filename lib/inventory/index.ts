@@ -11,6 +11,7 @@
  * - adjust, opening stock, what the admin sees, reconciliation (levels.ts);
  * - locations: where stock is kept and the order holds draw on them, and transfers between them (locations.ts;
  *   the holding rule itself: free-stock.ts);
+ * - incoming deliveries, pre-orders sold against them, receiving and cancelling them (incoming.ts);
  * - the shared rules, free units and "has this hold lapsed", and availability as shoppers see it (availability.ts).
  */
 export { holdCarts, holdQueueSettings, holdQueueStats, requestHold, type HeldCheckout, type HoldOutcome, type HoldRequest } from "./hold";
@@ -49,3 +50,13 @@ export {
   type TransferSide,
 } from "./locations";
 export type { LocationLevelView, VariantLevelView } from "./levels";
+export {
+  cancelDelivery,
+  listDeliveries,
+  nextPreorderDates,
+  orderShipDates,
+  receiveIncoming,
+  recordIncoming,
+  setPreorder,
+  type DeliveryView,
+} from "./incoming";

@@ -4,7 +4,7 @@
 import "server-only";
 import { and, asc, eq, inArray, lte, notExists, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
-import { checkouts, locations, orderAllocations, orders, products, productVariants, reservations, stockLevels, stockMovements } from "@/db/schema";
+import { checkouts, incomingDeliveries, locations, orderAllocations, orders, products, productVariants, reservations, stockLevels, stockMovements } from "@/db/schema";
 import { isActiveHold, lapsedHold, MAX_ON_HAND, reservedUnits, saleableUnits } from "./availability";
 import { inactiveLocation, resolveLocation, stockRowsForNewVariant } from "./locations";
 import { moveTo } from "../checkout/states";
@@ -169,7 +169,8 @@ export async function adjustStock(
     if (!row) throw notFound("product");
     const reserved = row.reserved - expired.filter((h) => h.locationId === location.id).reduce((n, h) => n + h.quantity, 0);
     const newOnHand = row.onHand + input.delta;
-    if (newOnHand < reserved + row.allocated) {
+    // Only free shelf units may be written off (a pre-order variant's shelf may be promised in full already).
+    if (input.delta < 0 && -input.delta > Math.max(0, row.onHand - reserved - row.allocated)) {
       throw new DomainError(
         "invariant_violation",
         `Cannot write off ${-input.delta}: only ${Math.max(0, row.onHand - reserved - row.allocated)} ` +
@@ -283,6 +284,7 @@ export async function reconcileStock(executor: Executor = db): Promise<{ ok: boo
       onHand: sql`sum(${m.onHandDelta})`.as("ledger_on_hand"),
       reserved: sql`sum(${m.reservedDelta})`.as("ledger_reserved"),
       allocated: sql`sum(${m.allocatedDelta})`.as("ledger_allocated"),
+      incoming: sql`sum(${m.incomingDelta})`.as("ledger_incoming"),
     })
     .from(m)
     .groupBy(m.variantId, m.locationId)
@@ -310,6 +312,16 @@ export async function reconcileStock(executor: Executor = db): Promise<{ ok: boo
     .where(sql`${orders.status} in ('paid', 'partially_fulfilled')`)
     .groupBy(orderAllocations.variantId, orderAllocations.locationId)
     .as("a");
+  const openDeliveries = executor
+    .select({
+      variantId: incomingDeliveries.variantId,
+      locationId: incomingDeliveries.locationId,
+      units: sql`sum(${incomingDeliveries.quantity})`.as("expected_units"),
+    })
+    .from(incomingDeliveries)
+    .where(eq(incomingDeliveries.status, "expected"))
+    .groupBy(incomingDeliveries.variantId, incomingDeliveries.locationId)
+    .as("d");
   const rows = await executor
     .select({
       productId: stockLevels.productId,
@@ -318,9 +330,12 @@ export async function reconcileStock(executor: Executor = db): Promise<{ ok: boo
       onHand: stockLevels.onHand,
       reserved: stockLevels.reserved,
       allocated: stockLevels.allocated,
+      incoming: stockLevels.incoming,
       ledgerOnHand: sql<number>`coalesce(${ledger.onHand}, 0)::int`,
       ledgerReserved: sql<number>`coalesce(${ledger.reserved}, 0)::int`,
       ledgerAllocated: sql<number>`coalesce(${ledger.allocated}, 0)::int`,
+      ledgerIncoming: sql<number>`coalesce(${ledger.incoming}, 0)::int`,
+      expected: sql<number>`coalesce(${openDeliveries.units}, 0)::int`,
       activeHolds: sql<number>`coalesce(${activeHolds.units}, 0)::int`,
       openAllocations: sql<number>`coalesce(${openAllocations.units}, 0)::int`,
     })
@@ -328,6 +343,7 @@ export async function reconcileStock(executor: Executor = db): Promise<{ ok: boo
     .leftJoin(ledger, and(eq(ledger.variantId, stockLevels.variantId), eq(ledger.locationId, stockLevels.locationId)))
     .leftJoin(activeHolds, and(eq(activeHolds.variantId, stockLevels.variantId), eq(activeHolds.locationId, stockLevels.locationId)))
     .leftJoin(openAllocations, and(eq(openAllocations.variantId, stockLevels.variantId), eq(openAllocations.locationId, stockLevels.locationId)))
+    .leftJoin(openDeliveries, and(eq(openDeliveries.variantId, stockLevels.variantId), eq(openDeliveries.locationId, stockLevels.locationId)))
     .orderBy(stockLevels.productId, stockLevels.variantId, stockLevels.locationId);
 
   const problems: ReconcileProblem[] = [];
@@ -339,8 +355,10 @@ export async function reconcileStock(executor: Executor = db): Promise<{ ok: boo
     if (r.reserved !== r.activeHolds) report(`reserved ${r.reserved} but active holds total ${r.activeHolds}`);
     if (r.allocated !== r.openAllocations)
       report(`allocated ${r.allocated} but unfulfilled orders total ${r.openAllocations}`);
-    if (r.onHand < 0 || r.reserved < 0 || r.allocated < 0) report("negative level");
-    if (r.reserved + r.allocated > r.onHand) report("reserved + allocated exceeds on hand");
+    if (r.incoming !== r.ledgerIncoming) report(`incoming ${r.incoming} but ledger says ${r.ledgerIncoming}`);
+    if (r.incoming !== r.expected) report(`incoming ${r.incoming} but open deliveries expect ${r.expected}`);
+    if (r.onHand < 0 || r.reserved < 0 || r.allocated < 0 || r.incoming < 0) report("negative level");
+    if (r.reserved + r.allocated > r.onHand + r.incoming) report("reserved + allocated exceeds on hand + incoming");
   }
   return { ok: problems.length === 0, products: rows.length, problems };
 }

@@ -10,7 +10,7 @@ import { locations, productVariants, stockLevels } from "@/db/schema";
 import { DomainError, notFound, uniqueViolation } from "../platform/errors";
 import { isUuid } from "../platform/ids";
 import { applyLedger, expireStaleHoldsOn, expiredLedger, lockStockRows } from "./stock";
-import { freeUnitsOf, MAX_ON_HAND } from "./availability";
+import { freeUnitsOf, MAX_ON_HAND, shelfUnitsOf } from "./availability";
 
 export type LocationView = { id: string; name: string; priority: number; active: boolean };
 
@@ -103,6 +103,9 @@ export async function createLocation(input: { name: string; priority?: number | 
             onHand: sql<number>`0`.as("on_hand"),
             reserved: sql<number>`0`.as("reserved"),
             allocated: sql<number>`0`.as("allocated"),
+            incoming: sql<number>`0`.as("incoming"),
+            // A variant taking pre-orders takes them here too.
+            preorder: productVariants.preorder,
             updatedAt: sql<Date>`now()`.as("updated_at"),
           })
           .from(productVariants)
@@ -168,6 +171,8 @@ export async function stockRowsForNewVariant(tx: Tx, variant: { productId: strin
         onHand: sql<number>`0`.as("on_hand"),
         reserved: sql<number>`0`.as("reserved"),
         allocated: sql<number>`0`.as("allocated"),
+        incoming: sql<number>`0`.as("incoming"),
+        preorder: sql<boolean>`false`.as("preorder"),
         updatedAt: sql<Date>`now()`.as("updated_at"),
       })
       .from(locations),
@@ -210,7 +215,8 @@ export async function transferStock(input: {
     if (!to.active) throw inactiveLocation(to);
     const source = rowAt(from.id);
     const target = rowAt(to.id);
-    const free = freeUnitsOf(source);
+    // Only shelf units move: units on their way (a pre-order variant's) are not here to move.
+    const free = shelfUnitsOf(source);
     if (input.quantity > free) {
       throw new DomainError(
         "invariant_violation",
@@ -231,7 +237,7 @@ export async function transferStock(input: {
       { ...move, locationId: from.id, onHandDelta: -input.quantity, reason: `${input.reason} (to ${to.name})` },
       { ...move, locationId: to.id, onHandDelta: input.quantity, reason: `${input.reason} (from ${from.name})` },
     ]);
-    const side = (location: LocationView, row: { onHand: number; reserved: number; allocated: number }, delta: number): TransferSide => ({
+    const side = (location: LocationView, row: { onHand: number; sellable: number; reserved: number; allocated: number }, delta: number): TransferSide => ({
       locationId: location.id,
       name: location.name,
       onHand: row.onHand + delta,

@@ -13,9 +13,10 @@ import { and, asc, eq, inArray, is, Placeholder, sql, type SQLWrapper } from "dr
 import { db, type Tx } from "@/db/client";
 import { anyOf, anyOfSubquery, insertRows, jsonRows, preparedOnce } from "@/db/batch-statements";
 import { checkouts, locations, orderAllocations, reservations, stockLevels, stockMovements, type CheckoutEnder } from "@/db/schema";
-import { lapsedHold } from "./availability";
+import { lapsedHold, sellableUnits } from "./availability";
 import { moveTo } from "../checkout/states";
 import { recordExpired, recordReleased } from "../platform/metrics";
+import { DomainError } from "../platform/errors";
 
 /** A line that could not be held or sold: the variant (and its product), what was asked and what is free. */
 export interface ShortLine {
@@ -35,6 +36,10 @@ export type LockedStockRow = {
   priority: number;
   active: boolean;
   onHand: number;
+  /** Units on their way (open deliveries). */
+  incoming: number;
+  /** On hand, plus the units on their way for a variant taking pre-orders. */
+  sellable: number;
   reserved: number;
   allocated: number;
 };
@@ -63,6 +68,8 @@ export const lockStockRowsOf = (variantIds: VariantIds) =>
         priority: locations.priority,
         active: locations.active,
         onHand: stockLevels.onHand,
+        incoming: stockLevels.incoming,
+        sellable: sellableUnits,
         reserved: stockLevels.reserved,
         allocated: stockLevels.allocated,
       })
@@ -173,6 +180,8 @@ const insertLedgerRows = insertRows(stockMovements, [
   "checkoutId",
   "orderId",
   "kitVariantId",
+  "incomingDelta",
+  "deliveryId",
 ]);
 
 // Every changed row in one statement (one parameter), whatever the number of variants.
@@ -183,6 +192,7 @@ const updateStockLevels = preparedOnce(() =>
       reserved: sql`${stockLevels.reserved} + change.reserved`,
       allocated: sql`${stockLevels.allocated} + change.allocated`,
       onHand: sql`${stockLevels.onHand} + change.on_hand`,
+      incoming: sql`${stockLevels.incoming} + change.incoming`,
       updatedAt: sql`now()`,
     })
     .from(
@@ -194,6 +204,7 @@ const updateStockLevels = preparedOnce(() =>
           reserved: stockLevels.reserved,
           allocated: stockLevels.allocated,
           on_hand: stockLevels.onHand,
+          incoming: stockLevels.incoming,
         },
         sql.placeholder("changes"),
       ),
@@ -209,18 +220,26 @@ const updateStockLevels = preparedOnce(() =>
  */
 export async function applyLedger(tx: Tx, entries: LedgerEntry[]): Promise<void> {
   if (entries.length === 0) return;
-  const delta = new Map<string, { variantId: string; locationId: string; reserved: number; allocated: number; onHand: number }>();
+  const delta = new Map<string, { variantId: string; locationId: string; reserved: number; allocated: number; onHand: number; incoming: number }>();
   for (const e of entries) {
     const key = `${e.variantId} ${e.locationId}`;
-    const d = delta.get(key) ?? { variantId: e.variantId, locationId: e.locationId, reserved: 0, allocated: 0, onHand: 0 };
+    const d = delta.get(key) ?? { variantId: e.variantId, locationId: e.locationId, reserved: 0, allocated: 0, onHand: 0, incoming: 0 };
     d.reserved += e.reservedDelta ?? 0;
     d.allocated += e.allocatedDelta ?? 0;
     d.onHand += e.onHandDelta ?? 0;
+    d.incoming += e.incomingDelta ?? 0;
     delta.set(key, d);
   }
   const changes = [...delta.values()]
-    .filter((d) => d.reserved !== 0 || d.allocated !== 0 || d.onHand !== 0)
-    .map((d) => ({ variant_id: d.variantId, location_id: d.locationId, reserved: d.reserved, allocated: d.allocated, on_hand: d.onHand }));
+    .filter((d) => d.reserved !== 0 || d.allocated !== 0 || d.onHand !== 0 || d.incoming !== 0)
+    .map((d) => ({
+      variant_id: d.variantId,
+      location_id: d.locationId,
+      reserved: d.reserved,
+      allocated: d.allocated,
+      on_hand: d.onHand,
+      incoming: d.incoming,
+    }));
   // Sent together: postgres.js pipelines them on the transaction's connection, one round trip in all.
   await Promise.all([
     insertLedgerRows(
@@ -238,6 +257,8 @@ export async function applyLedger(tx: Tx, entries: LedgerEntry[]): Promise<void>
         checkoutId: e.checkoutId ?? null,
         orderId: e.orderId ?? null,
         kitVariantId: e.kitVariantId ?? null,
+        incomingDelta: e.incomingDelta ?? 0,
+        deliveryId: e.deliveryId ?? null,
       })),
     ),
     changes.length > 0 && updateStockLevels(tx, { changes: JSON.stringify(changes) }),
@@ -341,10 +362,24 @@ async function settleOrderUnits(
     .orderBy(asc(orderAllocations.variantId), asc(orderAllocations.locationId))
     .for("update");
   if (unshipped.length === 0) return [];
-  await lockStockRows(
+  const rows = await lockStockRows(
     tx,
     [...new Set(unshipped.map((l) => l.variantId))],
   );
+  if (change.offTheShelf) {
+    // A pre-order ships once its units are here: shipping more than is on the shelf would take units on their way.
+    for (const l of unshipped) {
+      const row = rows.find((r) => r.variantId === l.variantId && r.locationId === l.locationId)!;
+      const needed = unshipped.filter((u) => u.variantId === l.variantId && u.locationId === l.locationId).reduce((n, u) => n + u.quantity, 0);
+      if (needed > row.onHand) {
+        throw new DomainError(
+          "awaiting_delivery",
+          `Only ${row.onHand} of the ${needed} units to ship are on the shelf: the rest are pre-ordered and on their way. Receive the delivery first.`,
+          { variantId: l.variantId, locationId: l.locationId, onHand: row.onHand, needed },
+        );
+      }
+    }
+  }
   await Promise.all([
     applyLedger(
       tx,

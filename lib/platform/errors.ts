@@ -27,6 +27,8 @@ export type ErrorCode =
   | "invariant_violation"
   | "conflict"
   | "location_inactive"
+  | "awaiting_delivery"
+  | "preorders_waiting"
   | "payload_too_large"
   | "unsupported_media_type"
   | "rate_limited"
@@ -53,6 +55,8 @@ const statusOf: Record<ErrorCode, number> = {
   invariant_violation: 409,
   conflict: 409,
   location_inactive: 409,
+  awaiting_delivery: 409,
+  preorders_waiting: 409,
   checkout_closed: 410,
   checkout_expired: 410,
   payload_too_large: 413,
