@@ -314,48 +314,57 @@ function coveringDelivery<D extends { quantity: number }>(deliveries: readonly D
 }
 
 /**
- * When an order's pre-ordered lines ship: per order line (its variant, or its kit), the day of the delivery that
- * brings its last unit still to come. Orders at a stock row ship in the order they were paid: the first units
- * promised there go on the shelf, the rest wait for the deliveries in expected order. Lines wholly on the shelf
- * are absent.
+ * When these orders' pre-ordered lines ship: per order, per order line (its variant, or its kit), the day of the
+ * delivery that brings its last unit still to come. Orders at a stock row ship in the order they were paid: the
+ * first units promised there go on the shelf, the rest wait for the deliveries in expected order. Lines wholly on
+ * the shelf are absent. Two reads when nothing of these orders is on its way.
  */
-export async function orderShipDates(orderId: string, executor: Db | Tx = db): Promise<Map<string, string>> {
+export async function orderShipDates(orderIds: readonly string[], executor: Db | Tx = db): Promise<Map<string, Map<string, string>>> {
+  const dates = new Map<string, Map<string, string>>();
+  if (orderIds.length === 0) return dates;
   const own = await executor
-    .select({ variantId: orderAllocations.variantId, locationId: orderAllocations.locationId, lineVariantId: orderAllocations.lineVariantId })
+    .select({
+      orderId: orderAllocations.orderId,
+      variantId: orderAllocations.variantId,
+      locationId: orderAllocations.locationId,
+      lineVariantId: orderAllocations.lineVariantId,
+    })
     .from(orderAllocations)
-    .where(and(eq(orderAllocations.orderId, orderId), sql`${orderAllocations.fulfilled} < ${orderAllocations.quantity}`));
-  const dates = new Map<string, string>();
+    .where(and(inArray(orderAllocations.orderId, [...orderIds]), sql`${orderAllocations.fulfilled} < ${orderAllocations.quantity}`));
   if (own.length === 0) return dates;
   const variantIds = [...new Set(own.map((a) => a.variantId))];
   const rows = await rowLevels(executor, variantIds);
   if (!rows.some((r) => r.incoming > 0)) return dates;
-  // Raw SQL: a running sum (a window), which the query builder has no words for: the units promised at each of
-  // this order's stock rows by the orders paid up to and including it.
-  const upTo = await executor
-    .select({
-      variantId: orderAllocations.variantId,
-      locationId: orderAllocations.locationId,
-      orderId: orderAllocations.orderId,
-      units: sql<number>`sum(${orderAllocations.quantity} - ${orderAllocations.fulfilled}) over (
-        partition by ${orderAllocations.variantId}, ${orderAllocations.locationId}
-        order by ${orders.createdAt}, ${orders.id} rows between unbounded preceding and current row)::int`,
-    })
-    .from(orderAllocations)
-    .innerJoin(orders, eq(orders.id, orderAllocations.orderId))
-    .where(and(inArray(orderAllocations.variantId, variantIds), sql`${orderAllocations.fulfilled} < ${orderAllocations.quantity}`));
-  const open = await openDeliveries(executor, variantIds);
+  const [upTo, open] = await Promise.all([
+    // Raw SQL: a running sum (a window), which the query builder has no words for: the units promised at each
+    // stock row by the orders paid up to and including each one.
+    executor
+      .select({
+        variantId: orderAllocations.variantId,
+        locationId: orderAllocations.locationId,
+        orderId: orderAllocations.orderId,
+        units: sql<number>`sum(${orderAllocations.quantity} - ${orderAllocations.fulfilled}) over (
+          partition by ${orderAllocations.variantId}, ${orderAllocations.locationId}
+          order by ${orders.createdAt}, ${orders.id} rows between unbounded preceding and current row)::int`,
+      })
+      .from(orderAllocations)
+      .innerJoin(orders, eq(orders.id, orderAllocations.orderId))
+      .where(and(inArray(orderAllocations.variantId, variantIds), sql`${orderAllocations.fulfilled} < ${orderAllocations.quantity}`)),
+    openDeliveries(executor, variantIds),
+  ]);
   for (const a of own) {
     const row = rows.find((r) => r.variantId === a.variantId && r.locationId === a.locationId);
-    const last = upTo.filter((u) => u.orderId === orderId && u.variantId === a.variantId && u.locationId === a.locationId);
-    const end = Math.max(0, ...last.map((u) => u.units));
+    const end = Math.max(0, ...upTo.filter((u) => u.orderId === a.orderId && u.variantId === a.variantId && u.locationId === a.locationId).map((u) => u.units));
     if (!row || end <= row.onHand) continue;
     const delivery = coveringDelivery(
       open.filter((d) => d.variantId === a.variantId && d.locationId === a.locationId),
       end - row.onHand,
     );
     if (!delivery) continue;
-    const known = dates.get(a.lineVariantId);
-    if (!known || delivery.expectedAt > known) dates.set(a.lineVariantId, delivery.expectedAt);
+    const lines = dates.get(a.orderId) ?? new Map<string, string>();
+    const known = lines.get(a.lineVariantId);
+    if (!known || delivery.expectedAt > known) lines.set(a.lineVariantId, delivery.expectedAt);
+    dates.set(a.orderId, lines);
   }
   return dates;
 }

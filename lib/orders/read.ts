@@ -17,7 +17,7 @@ import {
 } from "@/db/schema";
 import { DomainError, notFound } from "../platform/errors";
 import { isUuid } from "../platform/ids";
-import { fulfilOrderUnits, resolveLocation } from "../inventory";
+import { fulfilOrderUnits, orderShipDates, resolveLocation } from "../inventory";
 import { anchoredCondition, anchoredOrderBy, containsPattern, decodeAnchoredCursor, toAnchoredPage, type AnchoredOrder, type Page } from "../platform/paging";
 import type { VariantLine } from "../catalog/variants";
 
@@ -31,7 +31,11 @@ export type LineAllocation = { locationId: string; name: string; variantId: stri
  * A line as it was sold: its name, SKU, options and unit price are the line's own, whatever the product becomes;
  * `allocations` says where its units are allocated (in the order holds drew on the locations).
  */
-export type OrderLineView = VariantLine & { allocations: LineAllocation[] };
+export type OrderLineView = VariantLine & {
+  allocations: LineAllocation[];
+  /** A pre-ordered line still to come: the day its last unit is expected (YYYY-MM-DD); null once it is all here. */
+  shipsAt: string | null;
+};
 
 export interface OrderView {
   id: string;
@@ -112,8 +116,10 @@ export function ordersQuery(where: SQL | undefined, limit = 200, order: SQL[] = 
 
 async function queryOrders(where: SQL | undefined, limit = 200, order: SQL[] = [desc(orders.createdAt), desc(orders.id)]): Promise<OrderView[]> {
   const rows = await ordersQuery(where, limit, order);
+  const shipDates = await orderShipDates(rows.map((r) => r.id));
   return rows.map((r) => ({
     ...r,
+    lines: r.lines.map((line) => ({ ...line, shipsAt: shipDates.get(r.id)?.get(line.variantId) ?? null })),
     createdAt: r.createdAt.toISOString(),
     fulfilledAt: r.fulfilledAt?.toISOString() ?? null,
     cancelledAt: r.cancelledAt?.toISOString() ?? null,
