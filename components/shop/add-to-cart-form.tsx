@@ -24,6 +24,7 @@ export function AddToCartForm({
   maxQuantity,
   withQuantity = false,
   chooseFirst = null,
+  buttonText = "Add to cart",
 }: {
   action: Action;
   productId: string;
@@ -35,6 +36,8 @@ export function AddToCartForm({
   withQuantity?: boolean;
   /** "Choose a size": shown instead of "Add to cart" while no variant is chosen. */
   chooseFirst?: string | null;
+  /** The button's words once a variant is chosen: "Pre-order" for one sold against units on their way. */
+  buttonText?: string;
 }) {
   const [state, formAction, pending] = useActionState(action, null);
   const formRef = useRef<HTMLFormElement>(null);
@@ -95,9 +98,9 @@ export function AddToCartForm({
           className={withQuantity ? undefined : "btn-block"}
           title={chooseFirst ?? (soldOut ? `${productName} is out of stock` : undefined)}
           // The visible words first (so speech control finds it by them), then which product.
-          aria-label={chooseFirst ? `${chooseFirst}: ${productName}` : `Add to cart: ${productName}`}
+          aria-label={chooseFirst ? `${chooseFirst}: ${productName}` : `${buttonText}: ${productName}`}
         >
-          {chooseFirst ?? "Add to cart"}
+          {chooseFirst ?? buttonText}
         </SubmitButton>
       </div>
       <div className="add-to-cart-note">

@@ -12,6 +12,7 @@ import { KitContents } from "./kit-contents";
 import { HeldNote } from "./held-note";
 import { chosenVariant, lineName, openOption, type OptionChoice } from "./variant-choice";
 import { VariantPicker } from "./variant-picker";
+import { PreorderNote } from "./preorder-note";
 
 type Action = (previous: FormState | null, formData: FormData) => Promise<FormState>;
 
@@ -77,6 +78,8 @@ export function ProductAvailability({
   const pricesDiffer = !variant && prices.length > 1 && Math.min(...prices) !== Math.max(...prices);
   const unknownChoice = options.length > 0 && !open && !variant;
   const available = unknownChoice ? 0 : shown.available;
+  // The chosen variant sells past its empty shelf, against units on their way.
+  const preorder = variant?.preorder ?? null;
   return (
     <>
       <div className="row">
@@ -88,6 +91,7 @@ export function ProductAvailability({
           <StockBadge available={available} />
         </span>
       </div>
+      <div aria-live="polite">{preorder ? <PreorderNote expectedAt={preorder.expectedAt} /> : null}</div>
       <div aria-live="polite">
         <HeldNote held={shown.held} nextReleaseAt={shown.nextReleaseAt} />
       </div>
@@ -107,6 +111,7 @@ export function ProductAvailability({
           available={available}
           maxQuantity={maxQuantity}
           withQuantity
+          buttonText={preorder ? "Pre-order" : undefined}
           // With options, nothing can be added before a variant is chosen: the button says what is missing.
           chooseFirst={
             options.length === 0 || variant ? null : open ? `Choose a ${open.name.toLowerCase()}` : "Not available in this combination"

@@ -13,6 +13,7 @@ import { isOrderAccessKey } from "@/lib/orders";
 import { getOrderForShopper, getOrderWithAccess, type OrderView } from "@/lib/orders";
 import { countryName } from "@/lib/checkout/countries";
 import { lineName } from "@/lib/catalog/variants";
+import { ShipsAround } from "@/components/shop/ships-around";
 import { OrderStatusText } from "../status";
 
 export const metadata: Metadata = { title: "Your order" };
@@ -91,7 +92,8 @@ export default async function OrderPage({
               <tr key={line.variantId}>
                 <td>
                   {/* The variant as sold: "Trail Shirt — M". */}
-                  <Link href={`/products/${line.slug}`}>{lineName(line.name, line.options)}</Link>
+                  <Link href={`/products/${line.slug}`}>{lineName(line.name, line.options)}</Link>{" "}
+                  <ShipsAround day={line.shipsAt} />
                 </td>
                 <td className="num">{line.quantity}</td>
                 <td className="num">
