@@ -10,6 +10,7 @@ const links = [
   { href: "/admin/packing", label: "Packing" },
   { href: "/admin/products", label: "Products" },
   { href: "/admin/locations", label: "Locations" },
+  { href: "/admin/incoming", label: "Incoming" },
   { href: "/admin/ledger", label: "Ledger" },
   { href: "/admin/outbox", label: "Outbox" },
 ];
