@@ -8,6 +8,9 @@ export class ProductPage {
   readonly addedMessage: Locator;
   /** "2 held in other checkouts — may be back by 14:32". */
   readonly heldNote: Locator;
+  /** "Pre-order — ships around 14 March", and the button that takes the pre-order. */
+  readonly preorderNote: Locator;
+  readonly preorderButton: Locator;
 
   constructor(readonly page: Page) {
     this.availability = page.getByText(/^(\d+ in stock|Out of stock)$/);
@@ -15,18 +18,20 @@ export class ProductPage {
     this.addToCartButton = page.getByRole("button", { name: "Add to cart" });
     this.addedMessage = page.getByRole("status").filter({ hasText: /^Added/ });
     this.heldNote = page.getByText(/held in other checkouts/);
+    this.preorderNote = page.getByText(/^Pre-order — ships around /);
+    this.preorderButton = page.getByRole("button", { name: /^Pre-order: / });
   }
 
   async goto(slug: string): Promise<void> {
     await this.page.goto(`/products/${slug}`);
   }
 
-  async addToCart(quantity = 1): Promise<void> {
+  async addToCart(quantity = 1, button = this.addToCartButton): Promise<void> {
     await this.quantity.fill(String(quantity));
     // The page is cached and may open with figures up to 2 s old (a restock a moment ago not in them yet): its own
     // poll brings them up to date within a second, and until then the browser holds a quantity above them back.
     await expect.poll(() => this.quantity.evaluate((input) => (input as HTMLInputElement).checkValidity())).toBe(true);
-    await this.addToCartButton.click();
+    await button.click();
     // The action answers with what the cart now holds.
     await expect(this.addedMessage).toContainText(`You have ${quantity} of`);
   }

@@ -8,6 +8,7 @@ import { updateVariant } from "@/lib/catalog/products";
 import { shipDayInWords } from "@/lib/catalog/ship-date";
 import { cancelDelivery, receiveIncoming, recordIncoming } from "@/lib/inventory";
 import { shopperAction } from "@/lib/platform/action-state";
+import { DomainError } from "@/lib/platform/errors";
 
 const emptyAsUndefined = (value: unknown) => (typeof value === "string" && value.trim() === "" ? undefined : value);
 
@@ -46,7 +47,15 @@ const recordForm = z.object({
 
 /** Records units on their way to a variant at a location: the same lib call as `POST …/incoming`. */
 export const recordDeliveryAction = shopperAction({ ...adminForm, schema: recordForm, hidden: stale }, async (input, admin) => {
-  const delivery = await recordIncoming({ ...input, actorId: admin.id });
+  const delivery = await recordIncoming({ ...input, actorId: admin.id }).catch((error: unknown) => {
+    // The API names its field (expectedAt); the form says it beside the day it was given.
+    if (error instanceof DomainError && error.code === "invalid_request" && error.details.field === "expectedAt") {
+      throw new DomainError("invalid_request", "Please check the highlighted fields.", {
+        issues: [{ path: ["expectedAt"], message: "That day is past: choose today or a later day." }],
+      });
+    }
+    throw error;
+  });
   deliveriesChanged();
   return { ok: true, message: `Recorded ${delivery.quantity} on the way, expected ${shipDayInWords(delivery.expectedAt)}.` };
 });
