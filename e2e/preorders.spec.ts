@@ -46,6 +46,7 @@ test("a shopper pre-orders an empty shelf and is told when it ships: product pag
   await shopper.product.goto(product.slug);
   await expect(shopper.product.preorderNote).toHaveText(`Pre-order — ships around ${inWords(day)}`);
   await expect(shopper.product.preorderButton).toBeVisible();
+  await expect(shopper.page.getByText("5 to pre-order", { exact: true })).toBeVisible();
   await snap(shopper.page, testInfo, "product-preorder-1280");
   await shopper.page.setViewportSize(PHONE);
   await expectNoSidewaysScroll(shopper.page);

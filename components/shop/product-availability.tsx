@@ -5,7 +5,7 @@ import { queryOptions, useQuery } from "@tanstack/react-query";
 import type { FormState } from "@/lib/platform/action-state";
 import type { ProductDetail } from "@/lib/catalog";
 import { shopperQuery } from "../shopper-nav";
-import { StockBadge } from "../ui/badge";
+import { Badge, StockBadge } from "../ui/badge";
 import { Price } from "../ui/price";
 import { AddToCartForm } from "./add-to-cart-form";
 import { KitContents } from "./kit-contents";
@@ -88,7 +88,8 @@ export function ProductAvailability({
           <Price cents={pricesDiffer ? Math.min(...prices) : shown.priceCents} />
         </span>
         <span aria-live="polite">
-          <StockBadge available={available} />
+          {/* Units on their way are not "in stock": they are there to pre-order. */}
+          {preorder && available > 0 ? <Badge tone="info">{available} to pre-order</Badge> : <StockBadge available={available} />}
         </span>
       </div>
       <div aria-live="polite">{preorder ? <PreorderNote expectedAt={preorder.expectedAt} /> : null}</div>

@@ -1,7 +1,6 @@
 /** The words of each email, as plain text and as simple HTML (every value escaped). */
 import { formatMoney } from "@/components/ui/money";
 import { countryName } from "@/lib/checkout/countries";
-import { shipsAroundText } from "@/lib/catalog/ship-date";
 
 export interface RenderedEmail {
   subject: string;
@@ -19,8 +18,7 @@ const page = (body: string) =>
 export interface OrderConfirmationData {
   orderNumber: string;
   placedAt: Date;
-  /** `shipsAt`: a pre-ordered line's day (YYYY-MM-DD), said as "Ships around 14 March"; null when on the shelf. */
-  lines: { name: string; quantity: number; unitPriceCents: number; shipsAt?: string | null }[];
+  lines: { name: string; quantity: number; unitPriceCents: number }[];
   totalCents: number;
   delivery: { name?: string; address?: string; city?: string; postcode?: string; country?: string };
   orderUrl: string;
@@ -41,7 +39,7 @@ export function orderConfirmationEmail(data: OrderConfirmationData): RenderedEma
   const text = [
     `Thank you for your order #${data.orderNumber}, placed ${placedText(data.placedAt)}. It is paid.`,
     "",
-    ...data.lines.map((l) => `${l.quantity} × ${l.name} — ${formatMoney(l.quantity * l.unitPriceCents)}${l.shipsAt ? ` (${shipsAroundText(l.shipsAt)})` : ""}`),
+    ...data.lines.map((l) => `${l.quantity} × ${l.name} — ${formatMoney(l.quantity * l.unitPriceCents)}`),
     `Total: ${formatMoney(data.totalCents)}`,
     "",
     "Delivery to:",
@@ -52,7 +50,7 @@ export function orderConfirmationEmail(data: OrderConfirmationData): RenderedEma
   const rows = data.lines
     .map(
       (l) =>
-        `<tr><td>${l.quantity} × ${escapeHtml(l.name)}${l.shipsAt ? `<br><small>${escapeHtml(shipsAroundText(l.shipsAt))}</small>` : ""}</td>` +
+        `<tr><td>${l.quantity} × ${escapeHtml(l.name)}</td>` +
         `<td style="text-align:right">${formatMoney(l.quantity * l.unitPriceCents)}</td></tr>`,
     )
     .join("");

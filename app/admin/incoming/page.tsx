@@ -71,7 +71,7 @@ export default async function IncomingPage({ searchParams }: { searchParams: Pro
           <p className="muted">Nothing is on its way and no variant takes pre-orders. Find a product below to record a delivery.</p>
         ) : (
           <div className="admin-scroll">
-            <table className="table admin-table">
+            <table className="table admin-table incoming-table">
               <thead>
                 <tr>
                   <th scope="col">Product</th>
@@ -170,7 +170,7 @@ export default async function IncomingPage({ searchParams }: { searchParams: Pro
                         <p className="small muted">No delivery is open.</p>
                       ) : (
                         <div className="admin-scroll">
-                          <table className="table admin-table">
+                          <table className="table admin-table incoming-table">
                             <caption className="visually-hidden">Open deliveries of {v.sku}</caption>
                             <thead>
                               <tr>
@@ -199,7 +199,7 @@ export default async function IncomingPage({ searchParams }: { searchParams: Pro
                                   <td className="num" data-label="Pre-orders waiting">
                                     {d.preordered}
                                   </td>
-                                  <td>
+                                  <td className="incoming-cancel">
                                     <LocationActionButton
                                       action={cancelDeliveryAction}
                                       fields={{ productId: product.id, deliveryId: d.id }}
@@ -216,15 +216,16 @@ export default async function IncomingPage({ searchParams }: { searchParams: Pro
                           </table>
                         </div>
                       )}
-                      {expected > 0 ? (
+                      {/* Kept once the last delivery is in, so its answer stays in view. */}
+                      {v.retired && expected === 0 ? null : (
                         <ReceiveForm
                           action={receiveDeliveryAction}
                           productId={product.id}
                           variantId={v.id}
                           label={label}
-                          locations={everyLocation.filter((l) => v.deliveries.some((d) => d.locationId === l.id))}
+                          locations={expected > 0 ? everyLocation.filter((l) => v.deliveries.some((d) => d.locationId === l.id)) : everyLocation}
                         />
-                      ) : null}
+                      )}
                     </li>
                   );
                 })}
