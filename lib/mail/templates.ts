@@ -1,6 +1,7 @@
 /** The words of each email, as plain text and as simple HTML (every value escaped). */
 import { formatMoney } from "@/components/ui/money";
 import { countryName } from "@/lib/checkout/countries";
+import { shipsAroundText } from "@/lib/catalog/ship-date";
 
 export interface RenderedEmail {
   subject: string;
@@ -18,7 +19,8 @@ const page = (body: string) =>
 export interface OrderConfirmationData {
   orderNumber: string;
   placedAt: Date;
-  lines: { name: string; quantity: number; unitPriceCents: number }[];
+  /** `shipsAt`: a pre-ordered line's day (YYYY-MM-DD), said as "Ships around 14 March"; null when on the shelf. */
+  lines: { name: string; quantity: number; unitPriceCents: number; shipsAt?: string | null }[];
   totalCents: number;
   delivery: { name?: string; address?: string; city?: string; postcode?: string; country?: string };
   orderUrl: string;
@@ -39,7 +41,7 @@ export function orderConfirmationEmail(data: OrderConfirmationData): RenderedEma
   const text = [
     `Thank you for your order #${data.orderNumber}, placed ${placedText(data.placedAt)}. It is paid.`,
     "",
-    ...data.lines.map((l) => `${l.quantity} × ${l.name} — ${formatMoney(l.quantity * l.unitPriceCents)}`),
+    ...data.lines.map((l) => `${l.quantity} × ${l.name} — ${formatMoney(l.quantity * l.unitPriceCents)}${l.shipsAt ? ` (${shipsAroundText(l.shipsAt)})` : ""}`),
     `Total: ${formatMoney(data.totalCents)}`,
     "",
     "Delivery to:",
@@ -50,7 +52,7 @@ export function orderConfirmationEmail(data: OrderConfirmationData): RenderedEma
   const rows = data.lines
     .map(
       (l) =>
-        `<tr><td>${l.quantity} × ${escapeHtml(l.name)}</td>` +
+        `<tr><td>${l.quantity} × ${escapeHtml(l.name)}${l.shipsAt ? `<br><small>${escapeHtml(shipsAroundText(l.shipsAt))}</small>` : ""}</td>` +
         `<td style="text-align:right">${formatMoney(l.quantity * l.unitPriceCents)}</td></tr>`,
     )
     .join("");
