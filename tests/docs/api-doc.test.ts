@@ -67,11 +67,35 @@ describe("docs/store-api.md", () => {
       expect(locations, words).toContain(words);
     }
   });
+  it("mirrors the contract's Pre-orders: the delivery endpoints, preorder, the ship days and their error codes", () => {
+    const preorders = section(doc, "Pre-orders");
+    for (const words of [
+      "GET /api/admin/stock/{productId}/incoming",
+      "POST /api/admin/stock/{productId}/incoming",
+      "POST /api/admin/stock/{productId}/receive",
+      "POST /api/admin/stock/{productId}/incoming/{deliveryId}/cancel",
+      "{ variantId, locationId?, quantity, expectedAt }",
+      "{ variantId, locationId?, quantity }",
+      "preordered",
+      "`preorder`",
+      "preorder: { expectedAt } | null",
+      "`shipsAt`",
+      "409 `preorders_waiting`",
+      "409 `awaiting_delivery`",
+    ]) {
+      expect(preorders, words).toContain(words);
+    }
+  });
 });
 
 describe("README.md", () => {
   it("says what locations are and where the admin works with them", () => {
     const part = section(readme, "Stock locations");
     for (const words of ["priority", "active", "/admin/locations", "/admin/packing", "transfer", "Main"]) expect(part, words).toContain(words);
+  });
+
+  it("says what pre-orders are and where the admin records and receives deliveries", () => {
+    const part = section(readme, "Pre-orders");
+    for (const words of ["/admin/incoming", "Pre-order — ships around", "Ships around", "Receive", "preorders_waiting", "awaiting_delivery"]) expect(part, words).toContain(words);
   });
 });
