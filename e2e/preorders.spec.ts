@@ -61,6 +61,9 @@ test("a shopper pre-orders an empty shelf and is told when it ships: product pag
   await expect(shopper.order.confirmation).toBeVisible();
   expect((await shopper.order.line(product.name)).Item).toContain(`Ships around ${inWords(day)}`);
   await snap(shopper.page, testInfo, "order-preorder-1280");
+  await shopper.page.setViewportSize(PHONE);
+  await expectNoSidewaysScroll(shopper.page);
+  await snap(shopper.page, testInfo, "order-preorder-390");
 
   // The confirmation email says it too (the e2e server keeps its emails in the outbox).
   await shopAdmin.page.goto("/admin/outbox");
@@ -75,6 +78,9 @@ test("a shopper pre-orders an empty shelf and is told when it ships: product pag
   await incoming.goto(product.id);
   const delivery = incoming.variant(variant.sku).getByRole("row").filter({ hasText: `${inWords(day)} ${day.slice(0, 4)}` });
   await expect(delivery.getByRole("cell").nth(2)).toHaveText("2");
+  await shopAdmin.page.goto("/admin/incoming");
+  await expect(shopAdmin.page.getByRole("link", { name: product.name })).toBeVisible();
+  await looksRight(shopAdmin.page, testInfo, "admin-incoming-overview");
 });
 
 test("the admin records a delivery on the Incoming page, cannot cancel it under a pre-order, and receives it", async ({
