@@ -50,6 +50,8 @@ test("no admin page scrolls sideways at 390 px", async ({ makeProduct, admin }, 
     ["product-edit", `/admin/products/${product.id}`],
     ["ledger", "/admin/ledger"],
     ["ledger-product", `/admin/ledger?productId=${product.id}`],
+    ["incoming", "/admin/incoming"],
+    ["incoming-product", `/admin/incoming?productId=${product.id}`],
     ["outbox", "/admin/outbox"],
   ] as const) {
     await admin.page.goto(path);
