@@ -216,16 +216,15 @@ export default async function IncomingPage({ searchParams }: { searchParams: Pro
                           </table>
                         </div>
                       )}
-                      {/* Kept once the last delivery is in, so its answer stays in view. */}
-                      {v.retired && expected === 0 ? null : (
-                        <ReceiveForm
-                          action={receiveDeliveryAction}
-                          productId={product.id}
-                          variantId={v.id}
-                          label={label}
-                          locations={expected > 0 ? everyLocation.filter((l) => v.deliveries.some((d) => d.locationId === l.id)) : everyLocation}
-                        />
-                      )}
+                      {/* Mounted once the last delivery is in too, so its answer stays in view. */}
+                      <ReceiveForm
+                        action={receiveDeliveryAction}
+                        productId={product.id}
+                        variantId={v.id}
+                        label={label}
+                        open={expected > 0}
+                        locations={everyLocation.filter((l) => v.deliveries.some((d) => d.locationId === l.id))}
+                      />
                     </li>
                   );
                 })}

@@ -91,16 +91,20 @@ export function ReceiveForm({
   variantId,
   label,
   locations,
+  open,
 }: {
   action: AdminAction;
   productId: string;
   variantId: string;
+  /** Units are on their way: the form is shown. Once none are, only its last answer stays ("Received 3 …"). */
+  open: boolean;
   /** "Trail Shirt — M": which variant, for the form's name. */
   label: string;
   locations: LocationChoiceOption[];
 }) {
   const [state, formAction] = useActionState<FormState | null, FormData>(action, null);
   const form = `receive-${variantId.slice(0, 8)}`;
+  if (!open) return state?.ok ? <FormMessage state={state} /> : null;
   return (
     <form action={formAction} className="stack incoming-receive" aria-label={`Receive ${label}`} noValidate>
       <input type="hidden" name="productId" value={productId} />
