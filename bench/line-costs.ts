@@ -11,7 +11,7 @@ import { createShoppersWithVariantCarts, createVariantProducts, type BenchShoppe
 import { percentile, round1, type LoadResult } from "./load";
 
 const STARTS = 600;
-const ROUNDS = 3;
+const ROUNDS = 5;
 const CONCURRENCY = 64;
 const TIME_LIMIT_MS = 30_000;
 
