@@ -9,6 +9,7 @@ import { and, asc, eq, exists, inArray, isNotNull, notInArray, sql, type SQL, ty
 import { db } from "@/db/client";
 import { locations, products, productVariants, reservations, stockLevels } from "@/db/schema";
 import { lapsedHold } from "../inventory/availability";
+import { kitLevelsOf, type KitStockView } from "./kits";
 import { searchCondition } from "../catalog";
 import type { StockLevelView } from "../inventory";
 import { decodeCursor, isText, isUuid, keysetCondition, keysetOrderBy, toPage, type KeysetOrder } from "../platform/paging";
@@ -57,6 +58,12 @@ export type VariantStockRow = {
  * many of its variants on sale are low or sold out and how many are held, and each variant's own levels.
  */
 export type StockRow = StockLevelView & {
+  /**
+   * A kit (no stock rows of its own): its variant and components with their live figures. Its on hand, reserved
+   * and allocated are 0 (its components' rows hold them, under their own products), its `available` is the kits
+   * its components allow, and it is left out of the totals, so nothing is counted twice.
+   */
+  kit: KitStockView | null;
   low: boolean;
   soldOut: boolean;
   lowVariants: number;
@@ -289,6 +296,7 @@ function productRows(where: SQL | undefined, order: SQL[], limit?: number) {
       slug: products.slug,
       name: products.name,
       priceCents: products.priceCents,
+      kind: products.kind,
       onHand: productLevels.onHand,
       reserved: productLevels.reserved,
       allocated: productLevels.allocated,
@@ -350,10 +358,17 @@ async function variantRowsOf(productIds?: string[]): Promise<Map<string, Variant
   return byProduct;
 }
 
-type ProductLevelRow = Omit<StockRow, "low" | "soldOut" | "variants">;
+type ProductLevelRow = Omit<StockRow, "low" | "soldOut" | "variants" | "kit"> & { kind: "stock" | "kit" };
 
-const withVariants = (rows: ProductLevelRow[], variants: Map<string, VariantStockRow[]>): StockRow[] =>
-  rows.map((p) => ({ ...p, ...lowOrSoldOut(p.available), variants: variants.get(p.id) ?? [] }));
+/** The products' rows with their variants, and a kit's with its components and the kits they allow. */
+async function withVariants(rows: ProductLevelRow[], variants: Map<string, VariantStockRow[]>): Promise<StockRow[]> {
+  const kits = await kitLevelsOf(rows.filter((p) => p.kind === "kit").map((p) => p.id));
+  return rows.map(({ kind: _kind, ...p }) => {
+    const kit = kits.get(p.id) ?? null;
+    const available = kit ? kit.available : p.available;
+    return { ...p, available, ...lowOrSoldOut(available), kit, variants: variants.get(p.id) ?? [] };
+  });
+}
 
 /**
  * Stock at a glance: products with their variants (holds whose time is up count as released), flagged low or
@@ -368,7 +383,7 @@ export async function stockOverview(page?: StockPageQuery): Promise<StockOvervie
       variantRowsOf(),
       stockTotals(),
     ]);
-    return { products: withVariants(rows, variants), totals, variantCount, serverTime };
+    return { products: await withVariants(rows, variants), totals, variantCount, serverTime };
   }
   const limit = Math.min(Math.max(1, page.limit ?? STOCK_PAGE_SIZE), MAX_STOCK_PAGE);
   const cursor = page.cursor ? decodeCursor(page.cursor, stockOrder.list, stockOrder.keys.length) : null;
@@ -382,5 +397,5 @@ export async function stockOverview(page?: StockPageQuery): Promise<StockOvervie
   ]);
   const paged = toPage(rows, limit, stockOrder, cursor, (row) => [row.name, row.id]);
   const variants = await variantRowsOf(paged.rows.map((p) => p.id));
-  return { products: withVariants(paged.rows, variants), totals, variantCount, serverTime, nextCursor: paged.nextCursor, prevCursor: paged.prevCursor };
+  return { products: await withVariants(paged.rows, variants), totals, variantCount, serverTime, nextCursor: paged.nextCursor, prevCursor: paged.prevCursor };
 }

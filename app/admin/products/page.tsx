@@ -1,22 +1,32 @@
 import Link from "next/link";
 import { AdjustStockForm, CreateProductForm } from "@/components/admin/product-forms";
+import { CreateKitForm } from "@/components/admin/kit-form";
 import { Badge } from "@/components/ui/badge";
 import { formatMoney } from "@/components/ui/money";
 import { requireAdminPage } from "@/lib/admin/access";
 import { listLocations, listStockLevels } from "@/lib/inventory";
 import { archivedProductIds } from "@/lib/admin/products";
-import { adjustStockAction, createProductAction } from "./actions";
+import { kitComponentChoices, kitLevelsOf } from "@/lib/admin/kits";
+import { adjustStockAction, createKitAction, createProductAction } from "./actions";
 import "./products.css";
 
 export default async function ProductsPage() {
   await requireAdminPage("/admin/products");
-  const [products, archived, locations] = await Promise.all([listStockLevels(), archivedProductIds(), listLocations()]);
+  const [products, archived, locations, kits, choices] = await Promise.all([
+    listStockLevels(),
+    archivedProductIds(),
+    listLocations(),
+    kitLevelsOf(),
+    kitComponentChoices(),
+  ]);
   return (
     <>
       <h1>Products</h1>
       <div className="admin-forms">
         <CreateProductForm action={createProductAction} />
-        <AdjustStockForm action={adjustStockAction} products={products.map(({ id, name }) => ({ id, name }))} locations={locations} />
+        <CreateKitForm action={createKitAction} choices={choices} />
+        {/* A kit has no stock of its own to restock or write off: its components do. */}
+        <AdjustStockForm action={adjustStockAction} products={products.filter((p) => !kits.has(p.id)).map(({ id, name }) => ({ id, name }))} locations={locations} />
       </div>
       <div className="admin-scroll">
         <table className="table admin-table products-cards">
@@ -39,6 +49,12 @@ export default async function ProductsPage() {
               <tr key={p.id}>
                 <th scope="row">
                   {p.name}
+                  {kits.has(p.id) ? (
+                    <>
+                      {" "}
+                      <Badge tone="info">Kit</Badge>
+                    </>
+                  ) : null}
                   {archived.has(p.id) ? (
                     <>
                       {" "}
@@ -56,7 +72,8 @@ export default async function ProductsPage() {
                   {p.onHand}
                 </td>
                 <td className="num" data-label="Available">
-                  {p.available}
+                  {/* A kit's: the kits its components allow. */}
+                  {kits.get(p.id)?.available ?? p.available}
                 </td>
                 <td className="products-card-ledger">
                   <Link href={`/admin/ledger?productId=${p.id}`}>Movements</Link>
