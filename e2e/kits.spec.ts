@@ -47,7 +47,7 @@ test("the kit's buyer is told its component is held elsewhere, buys it once it i
   makeKit,
   newShopper,
   admin,
-}) => {
+}, testInfo) => {
   const tin = await makeProduct({ onHand: 4, label: "Kit Tea Tin" });
   const cup = await makeProduct({ onHand: 1, label: "Kit Tea Cup" });
   const kit = await makeKit({ label: "Kit Tea Set", priceCents: 3000, components: [{ product: tin, quantity: 1 }, { product: cup, quantity: 1 }] });
@@ -61,6 +61,8 @@ test("the kit's buyer is told its component is held elsewhere, buys it once it i
   await cupBuyer.startCheckout();
   await kitBuyer.cart.requestCheckout("kit-buyer-2@example.test");
   await expect(kitBuyer.cart.shortLine(kit.name)).toContainText(`its ${cup.name} is sold out`);
+  await expect(kitBuyer.cart.line(kit.name)).toContainText(`Contains 1 × ${tin.name}, 1 × ${cup.name}`);
+  await kitBuyer.page.screenshot({ path: testInfo.outputPath("kit-cart-refused-1280.png"), fullPage: true });
 
   // The cup's buyer gives up: the cup is back, and the kit can be held and paid.
   await cupBuyer.checkout.cancel();
@@ -68,13 +70,66 @@ test("the kit's buyer is told its component is held elsewhere, buys it once it i
   await kitBuyer.cart.goto();
   await kitBuyer.cart.checkout("kit-buyer-2@example.test");
   await expect(kitBuyer.checkout.heldItems).toContainText(`Contains 1 × ${tin.name}, 1 × ${cup.name}`);
+  await kitBuyer.page.setViewportSize({ width: 390, height: 844 });
+  await kitBuyer.page.screenshot({ path: testInfo.outputPath("kit-checkout-390.png"), fullPage: true });
+  await kitBuyer.page.setViewportSize({ width: 1280, height: 720 });
   await kitBuyer.checkout.pay(CARDS.ok);
   await expect(kitBuyer.page).toHaveURL(/\/orders\/[0-9a-f-]{36}$/);
   expect(await kitBuyer.order.line(kit.name)).toMatchObject({ Quantity: "1", Price: "$30.00" });
   await expect(kitBuyer.order.table).toContainText(`Contains 1 × ${tin.name}, 1 × ${cup.name}`);
+  await kitBuyer.page.screenshot({ path: testInfo.outputPath("kit-order-1280.png"), fullPage: true });
+  await kitBuyer.page.setViewportSize({ width: 390, height: 844 });
+  await kitBuyer.page.screenshot({ path: testInfo.outputPath("kit-order-390.png"), fullPage: true });
 
   // The dashboard lists the kit with what its components allow now (no cup left: none) and no stock of its own.
   await admin.dashboard.goto(kit.name);
   await expect(admin.dashboard.row(kit.name)).toContainText("Kit");
   await expect.poll(() => admin.dashboard.levelsOf(kit.name)).toMatchObject({ available: 0 });
+});
+
+test("the admin builds a kit from components, seeing how many could be sold while picking, and the dashboard lists it", async ({
+  makeProduct,
+  admin,
+}, testInfo) => {
+  const brush = await makeProduct({ onHand: 9, label: "Kit Brush" });
+  const soap = await makeProduct({ onHand: 4, label: "Kit Soap" });
+  await admin.page.goto("/admin/products");
+  const form = admin.page.getByRole("form", { name: "New kit" });
+  await form.getByLabel("Name").fill(`Bath Kit ${brush.name.split(" ").pop()}`);
+  await form.getByLabel("Price (USD)").fill("24.00");
+  const status = form.getByRole("status", { name: "Kits available" });
+  await expect(status).toContainText("Choose what goes in the kit");
+
+  await form.getByLabel("Product 1", { exact: true }).selectOption({ label: `${brush.name} (${brush.slug.toUpperCase()})` });
+  await form.getByLabel("How many of product 1 one kit takes").fill("2");
+  // 9 brushes, 2 a kit: 4 kits, read live as the row is filled in.
+  await expect(status).toContainText("4 kits could be sold now");
+  await form.getByLabel("Product 2", { exact: true }).selectOption({ label: `${soap.name} (${soap.slug.toUpperCase()})` });
+  await expect(status).toContainText("4 kits could be sold now");
+  await form.getByLabel("How many of product 2 one kit takes").fill("2");
+  // 4 soaps, 2 a kit: the soap now sets the limit.
+  await expect(status).toContainText("2 kits could be sold now");
+  await expect(status).toContainText(`${soap.name} allows the fewest`);
+  await admin.page.screenshot({ path: testInfo.outputPath("kit-builder-1280.png"), fullPage: true });
+
+  await form.getByRole("button", { name: "Create kit" }).click();
+  await expect(form.getByRole("status").filter({ hasText: "Created the kit" })).toContainText(`of 2 × ${brush.name}, 2 × ${soap.name}: 2 can be sold now`);
+
+  const kitName = `Bath Kit ${brush.name.split(" ").pop()}`;
+  // The product list has it too, with the kits it can sell (it has no stock of its own).
+  const listed = admin.page.getByRole("row").filter({ hasText: kitName });
+  await expect(listed).toContainText("Kit");
+  await expect(listed.getByRole("cell").nth(3)).toHaveText("2");
+  await admin.dashboard.goto(kitName);
+  await expect.poll(() => admin.dashboard.levelsOf(kitName)).toMatchObject({ available: 2 });
+  await admin.page.getByRole("button", { name: `Show what is in ${kitName}` }).click();
+  await expect(admin.dashboard.table).toContainText(`2 × ${soap.name}`);
+  await expect(admin.dashboard.table).toContainText("sets the limit");
+  await admin.page.screenshot({ path: testInfo.outputPath("kit-dashboard-1280.png"), fullPage: true });
+
+  await admin.page.setViewportSize({ width: 390, height: 844 });
+  await admin.page.screenshot({ path: testInfo.outputPath("kit-dashboard-390.png"), fullPage: true });
+  await admin.page.goto("/admin/products");
+  await admin.page.getByRole("form", { name: "New kit" }).scrollIntoViewIfNeeded();
+  await admin.page.screenshot({ path: testInfo.outputPath("kit-builder-390.png"), fullPage: true });
 });

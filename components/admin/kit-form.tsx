@@ -115,10 +115,12 @@ export function CreateKitForm({ action, choices }: { action: AdminAction; choice
                     aria-invalid={quantityErrors ? true : undefined}
                     onChange={(event) => setRow(row.key, { quantity: event.target.value })}
                   />
-                  {quantityErrors ? <p className="field-error">{quantityErrors.join(" ")}</p> : null}
+                  <span className="muted small" aria-hidden="true">
+                    per kit
+                  </span>
                 </div>
                 <span className="kit-row-level muted small" aria-live="polite">
-                  {level ? `${level.available} available: enough for ${level.kits}` : ""}
+                  {quantityErrors ? <span className="field-error">{quantityErrors.join(" ")}</span> : level ? `${level.available} available: enough for ${level.kits}` : ""}
                 </span>
                 <Button
                   variant="ghost"

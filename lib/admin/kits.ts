@@ -149,3 +149,19 @@ export function kitComponentChoices(): Promise<KitComponentChoice[]> {
     .orderBy(asc(products.name), asc(productVariants.position), asc(productVariants.id))
     .then((rows) => rows.map((r) => ({ variantId: r.variantId, sku: r.sku, name: lineName(r.productName, r.options) })));
 }
+
+/** A kit product as the admin's product list shows it: its name, slug and price, and the kits it can sell now. */
+export type KitProductRow = { id: string; slug: string; name: string; priceCents: number; kit: KitStockView | null };
+
+/** Every kit product, by name (they have no stock rows, so the stock levels' list does not have them). */
+export async function listKitProducts(): Promise<KitProductRow[]> {
+  const [rows, levels] = await Promise.all([
+    db
+      .select({ id: products.id, slug: products.slug, name: products.name, priceCents: products.priceCents })
+      .from(products)
+      .where(eq(products.kind, "kit"))
+      .orderBy(asc(products.name), asc(products.id)),
+    kitLevelsOf(),
+  ]);
+  return rows.map((p) => ({ ...p, kit: levels.get(p.id) ?? null }));
+}

@@ -6,19 +6,25 @@ import { formatMoney } from "@/components/ui/money";
 import { requireAdminPage } from "@/lib/admin/access";
 import { listLocations, listStockLevels } from "@/lib/inventory";
 import { archivedProductIds } from "@/lib/admin/products";
-import { kitComponentChoices, kitLevelsOf } from "@/lib/admin/kits";
+import { kitComponentChoices, listKitProducts } from "@/lib/admin/kits";
 import { adjustStockAction, createKitAction, createProductAction } from "./actions";
 import "./products.css";
 
 export default async function ProductsPage() {
   await requireAdminPage("/admin/products");
-  const [products, archived, locations, kits, choices] = await Promise.all([
+  const [stocked, archived, locations, kitProducts, choices] = await Promise.all([
     listStockLevels(),
     archivedProductIds(),
     listLocations(),
-    kitLevelsOf(),
+    listKitProducts(),
     kitComponentChoices(),
   ]);
+  // Kits have no stock rows of their own: they join the list with the kits their components allow.
+  const kits = new Map(kitProducts.map((k) => [k.id, k]));
+  const products = [
+    ...stocked,
+    ...kitProducts.map(({ kit, ...k }) => ({ ...k, onHand: 0, reserved: 0, allocated: 0, available: kit?.available ?? 0 })),
+  ].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   return (
     <>
       <h1>Products</h1>
@@ -26,7 +32,7 @@ export default async function ProductsPage() {
         <CreateProductForm action={createProductAction} />
         <CreateKitForm action={createKitAction} choices={choices} />
         {/* A kit has no stock of its own to restock or write off: its components do. */}
-        <AdjustStockForm action={adjustStockAction} products={products.filter((p) => !kits.has(p.id)).map(({ id, name }) => ({ id, name }))} locations={locations} />
+        <AdjustStockForm action={adjustStockAction} products={stocked.map(({ id, name }) => ({ id, name }))} locations={locations} />
       </div>
       <div className="admin-scroll">
         <table className="table admin-table products-cards">
@@ -69,11 +75,18 @@ export default async function ProductsPage() {
                   {formatMoney(p.priceCents)}
                 </td>
                 <td className="num" data-label="On hand">
-                  {p.onHand}
+                  {kits.has(p.id) ? (
+                    <>
+                      <span aria-hidden="true">–</span>
+                      <span className="visually-hidden">none of its own</span>
+                    </>
+                  ) : (
+                    p.onHand
+                  )}
                 </td>
                 <td className="num" data-label="Available">
                   {/* A kit's: the kits its components allow. */}
-                  {kits.get(p.id)?.available ?? p.available}
+                  {p.available}
                 </td>
                 <td className="products-card-ledger">
                   <Link href={`/admin/ledger?productId=${p.id}`}>Movements</Link>
