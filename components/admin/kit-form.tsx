@@ -16,18 +16,11 @@ import "./kit-form.css";
 /** A component row as the admin fills it in: the variant chosen ("" for none yet) and how many one kit takes. */
 type Row = { key: number; variantId: string; quantity: string };
 
-/** The most component rows the form offers (a kit lists at most 20 components). */
+/** The most component rows the form offers (a kit lists at most MAX_KIT_COMPONENTS). */
 const MAX_ROWS = 20;
 
-/** The rows a refused form sent back, or two empty ones. */
-function initialRows(values: Record<string, string> | undefined): Row[] {
-  const sent = Array.from({ length: MAX_ROWS }, (_, i) => ({
-    key: i,
-    variantId: values?.[`kit.${i}.variantId`] ?? "",
-    quantity: values?.[`kit.${i}.quantity`] ?? "1",
-  })).filter((row) => row.variantId !== "");
-  return sent.length > 0 ? sent : [0, 1].map((key) => ({ key, variantId: "", quantity: "1" }));
-}
+/** Two empty rows: where a new kit starts (a refused one keeps the rows picked: they are this form's state). */
+const emptyRows = (): Row[] => [0, 1].map((key) => ({ key, variantId: "", quantity: "1" }));
 
 /** The rows that name a variant and a whole number ≥ 1: what the live availability is asked about. */
 function draftOf(rows: readonly Row[]): KitDraft {
@@ -43,13 +36,13 @@ function draftOf(rows: readonly Row[]): KitDraft {
  * available units ÷ what one kit takes; the fewest is the kit's). Without JavaScript the two rows still submit.
  */
 export function CreateKitForm({ action, choices }: { action: AdminAction; choices: readonly KitComponentChoice[] }) {
+  const [rows, setRows] = useState<Row[]>(emptyRows);
   const [state, formAction] = useActionState<FormState | null, FormData>(async (previous: FormState | null, data: FormData) => {
     const next = await action(previous, data);
     // A kit made: the next one starts from empty rows.
-    if (next.ok) setRows(initialRows(undefined));
+    if (next.ok) setRows(emptyRows());
     return next;
   }, null);
-  const [rows, setRows] = useState<Row[]>(() => initialRows(undefined));
   const draft = draftOf(rows);
   const { data, error, isFetching } = useQuery(kitAvailabilityQuery(draft));
   const names = new Map(choices.map((c) => [c.variantId, c]));
