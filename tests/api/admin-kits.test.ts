@@ -65,8 +65,8 @@ describe("kits on the stock dashboard (GET /api/admin/stock)", () => {
         ],
       },
     });
-    // The held units are counted once, on the components; the kit adds nothing.
-    expect(response.body.totals).toEqual({ products: 3, onHand: 13, reserved: 3, allocated: 0, available: 10, low: 1, soldOut: 0, held: 2 });
+    // The held units are counted once, on the components; the kit adds no units. It is low (2 kits), as the lamp is.
+    expect(response.body.totals).toEqual({ products: 3, onHand: 13, reserved: 3, allocated: 0, available: 10, low: 2, soldOut: 0, held: 2 });
 
     // The dashboard's own page (searched) answers the same for the kit.
     const page = await get(`/api/admin/stock?q=${encodeURIComponent("Desk Gift")}&limit=10`);
@@ -74,6 +74,16 @@ describe("kits on the stock dashboard (GET /api/admin/stock)", () => {
     expect(page.body.products).toHaveLength(1);
     expect(page.body.products[0]).toMatchObject({ id: made.body.product.id, available: 2, kit: { available: 2 } });
     expect(page.body.totals).toEqual(response.body.totals);
+
+    // The low filter lists it beside the lamp; once its lamps are gone, the sold-out filter does.
+    const low = await get("/api/admin/stock?filter=low");
+    expect(low.body.products.map((p: KitRow) => p.id).sort()).toEqual([lamp.id, made.body.product.id].sort());
+    const lampHolder = await shopperWithVariantCart([{ variantId: lamp.variantId, quantity: 2 }]);
+    await startCheckout(lampHolder, { email: lampHolder.email });
+    const soldOut = await get("/api/admin/stock?filter=sold_out");
+    expect(soldOut.body.products.map((p: KitRow) => p.id).sort()).toEqual([lamp.id, made.body.product.id].sort());
+    expect(soldOut.body.products.find((p: KitRow) => p.id === made.body.product.id)).toMatchObject({ available: 0, soldOut: true });
+    expect(soldOut.body.totals).toMatchObject({ onHand: 13, reserved: 5, available: 8, low: 0, soldOut: 2 });
   });
 });
 
