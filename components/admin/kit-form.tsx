@@ -13,7 +13,10 @@ import { FormField } from "./form-field";
 import { kitAvailabilityQuery, type KitDraft } from "./queries";
 import "./kit-form.css";
 
-/** A component row as the admin fills it in: the variant chosen ("" for none yet) and how many one kit takes. */
+/**
+ * A component row as the admin fills it in: the variant chosen ("" for none yet) and how many one kit takes. `key`
+ * only keeps React's rows apart; the fields are named by position (`kit.0.variantId`, …), as the action reads them.
+ */
 type Row = { key: number; variantId: string; quantity: string };
 
 /** The most component rows the form offers (a kit lists at most MAX_KIT_COMPONENTS). */
@@ -68,8 +71,8 @@ export function CreateKitForm({ action, choices }: { action: AdminAction; choice
         <ul className="kit-row-list">
           {rows.map((row, i) => {
             const level = data?.kit.components.find((c) => c.variantId === row.variantId);
-            const variantErrors = state?.fieldErrors?.[`kit.${row.key}.variantId`];
-            const quantityErrors = state?.fieldErrors?.[`kit.${row.key}.quantity`];
+            const variantErrors = state?.fieldErrors?.[`kit.${i}.variantId`];
+            const quantityErrors = state?.fieldErrors?.[`kit.${i}.quantity`];
             return (
               <li key={row.key} className="kit-row">
                 <div className="field">
@@ -78,7 +81,7 @@ export function CreateKitForm({ action, choices }: { action: AdminAction; choice
                   </label>
                   <select
                     id={`kit-${row.key}-variant`}
-                    name={`kit.${row.key}.variantId`}
+                    name={`kit.${i}.variantId`}
                     className="select"
                     value={row.variantId}
                     aria-invalid={variantErrors ? true : undefined}
@@ -99,7 +102,7 @@ export function CreateKitForm({ action, choices }: { action: AdminAction; choice
                   </label>
                   <input
                     id={`kit-${row.key}-quantity`}
-                    name={`kit.${row.key}.quantity`}
+                    name={`kit.${i}.quantity`}
                     className="input"
                     type="number"
                     min={1}
