@@ -6,7 +6,7 @@
  * from both. Written the way lib/catalog/products.ts createProduct and lib/inventory's transfers leave a product:
  * its options, one variant per SKU with a stock row at every location, an opening-stock ledger row per location
  * that received units, and the product's price the lowest of its variants'. Runs only when the catalogue is
- * empty. Plain SQL, so scripts can run it too.
+ * empty. One kit, "Tea for Two", is made of two of the demo products. Plain SQL, so scripts can run it too.
  */
 import postgres from "postgres";
 import { scriptClientOptions } from "./connection-settings";
@@ -75,6 +75,29 @@ export const demoProducts: DemoProduct[] = [
   { slug: "zen-tea-tin", name: "Zen Tea Tin", priceCents: 1500, onHand: 30, backRoom: 18, description: "Airtight tin with a sencha sample." },
 ];
 
+/** A demo kit: a product with no stock of its own, made of demo variants (by SKU) and how many of each one kit takes. */
+export interface DemoKit {
+  slug: string;
+  name: string;
+  priceCents: number;
+  description: string;
+  components: { sku: string; quantity: number }[];
+}
+
+/** A gift set made of two demo products, so the demo shows a kit's page, cart line and order. */
+export const demoKits: DemoKit[] = [
+  {
+    slug: "tea-for-two",
+    name: "Tea for Two",
+    priceCents: 4500,
+    description: "Two sage stoneware mugs and a tin of sencha, boxed as a gift.",
+    components: [
+      { sku: "MUG-SAGE", quantity: 2 },
+      { sku: "ZEN-TEA-TIN", quantity: 1 },
+    ],
+  },
+];
+
 /** The second location of the demo shop, drawn on when Main (priority 0) runs short. */
 export const DEMO_BACK_ROOM = { name: "Back room", priority: 1 } as const;
 
@@ -124,6 +147,20 @@ export async function seedDemoCatalogue(databaseUrl: string): Promise<boolean> {
                        values (${product!.id}, ${variant!.id}, ${location.id}, 'receive', ${units(location.id)}, 'opening stock')`;
             }
           }
+        }
+      }
+      // Kits last, from the variants just made, as createProduct makes one: one variant of kind 'kit', no stock
+      // rows, its components listed in order.
+      for (const k of demoKits) {
+        const [product] = await tx<{ id: string }[]>`
+          insert into products (slug, name, description, price_cents, kind)
+          values (${k.slug}, ${k.name}, ${k.description}, ${k.priceCents}, 'kit') returning id`;
+        const [variant] = await tx<{ id: string }[]>`
+          insert into product_variants (product_id, sku, options, price_cents, position, kind)
+          values (${product!.id}, ${k.slug.toUpperCase()}, ${tx.json({})}, ${k.priceCents}, 0, 'kit') returning id`;
+        for (const [position, c] of k.components.entries()) {
+          await tx`insert into kit_components (kit_variant_id, component_variant_id, component_product_id, quantity, position)
+                   select ${variant!.id}, id, product_id, ${c.quantity}, ${position} from product_variants where sku = ${c.sku}`;
         }
       }
       return true;

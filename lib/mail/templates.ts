@@ -18,7 +18,8 @@ const page = (body: string) =>
 export interface OrderConfirmationData {
   orderNumber: string;
   placedAt: Date;
-  lines: { name: string; quantity: number; unitPriceCents: number }[];
+  /** `contents`: what a kit's line holds ("Contains 2 × Mug, 1 × Lamp"). */
+  lines: { name: string; quantity: number; unitPriceCents: number; contents?: string }[];
   totalCents: number;
   delivery: { name?: string; address?: string; city?: string; postcode?: string; country?: string };
   orderUrl: string;
@@ -39,7 +40,10 @@ export function orderConfirmationEmail(data: OrderConfirmationData): RenderedEma
   const text = [
     `Thank you for your order #${data.orderNumber}, placed ${placedText(data.placedAt)}. It is paid.`,
     "",
-    ...data.lines.map((l) => `${l.quantity} × ${l.name} — ${formatMoney(l.quantity * l.unitPriceCents)}`),
+    ...data.lines.flatMap((l) => [
+      `${l.quantity} × ${l.name} — ${formatMoney(l.quantity * l.unitPriceCents)}`,
+      ...(l.contents ? [`    ${l.contents}`] : []),
+    ]),
     `Total: ${formatMoney(data.totalCents)}`,
     "",
     "Delivery to:",
@@ -50,7 +54,9 @@ export function orderConfirmationEmail(data: OrderConfirmationData): RenderedEma
   const rows = data.lines
     .map(
       (l) =>
-        `<tr><td>${l.quantity} × ${escapeHtml(l.name)}</td>` +
+        `<tr><td>${l.quantity} × ${escapeHtml(l.name)}` +
+        (l.contents ? `<br><span style="color:#5b6470;font-size:13px">${escapeHtml(l.contents)}</span>` : "") +
+        `</td>` +
         `<td style="text-align:right">${formatMoney(l.quantity * l.unitPriceCents)}</td></tr>`,
     )
     .join("");

@@ -13,6 +13,8 @@ import { isOrderAccessKey } from "@/lib/orders";
 import { getOrderForShopper, getOrderWithAccess, type OrderView } from "@/lib/orders";
 import { countryName } from "@/lib/checkout/countries";
 import { lineName } from "@/lib/catalog/variants";
+import { kitContentsOf, kitContentsText } from "@/lib/catalog/kits";
+import { KitLineContents } from "@/components/shop/kit-line-contents";
 import { OrderStatusText } from "../status";
 
 export const metadata: Metadata = { title: "Your order" };
@@ -43,6 +45,7 @@ export default async function OrderPage({
   const { id } = await params;
   const { key } = await searchParams;
   const { order, guest } = await findOrder(id, typeof key === "string" ? key : undefined);
+  const kits = await kitContentsOf(order.lines.map((line) => line.variantId));
   const delivery = [order.delivery.name, order.delivery.address, [order.delivery.postcode, order.delivery.city].filter(Boolean).join(" "), countryName(order.delivery.country)]
     .filter((line) => line && line.trim())
     .join("\n");
@@ -92,6 +95,7 @@ export default async function OrderPage({
                 <td>
                   {/* The variant as sold: "Trail Shirt — M". */}
                   <Link href={`/products/${line.slug}`}>{lineName(line.name, line.options)}</Link>
+                  <KitLineContents text={kits.has(line.variantId) ? kitContentsText(kits.get(line.variantId)!) : undefined} />
                 </td>
                 <td className="num">{line.quantity}</td>
                 <td className="num">
