@@ -8,7 +8,7 @@ import "server-only";
 import { and, asc, eq, exists, inArray, isNotNull, isNull, notInArray, or, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { db } from "@/db/client";
 import { kitComponents, locations, products, productVariants, reservations, stockLevels } from "@/db/schema";
-import { lapsedHold, productFreeUnits } from "../inventory/availability";
+import { lapsedHold, productFreeUnits, sellableUnits } from "../inventory/availability";
 import { kitLevelsOf, type KitStockView } from "./kits";
 import { searchCondition } from "../catalog";
 import type { StockLevelView } from "../inventory";
@@ -45,7 +45,7 @@ export type VariantStockRow = {
   reserved: number;
   allocated: number;
   available: number;
-  /** Units on their way (pre-orders); none until the shop records incoming stock. */
+  /** Units on their way (open incoming deliveries), over every location. */
   incoming: number;
   low: boolean;
   soldOut: boolean;
@@ -138,7 +138,7 @@ const reservedNow = sql<number>`${stockLevels.reserved} - ${lapsedUnits}`;
  * Raw SQL: CASE and greatest(), which the query builder has no words for.
  */
 const availableNow = sql<number>`(case when ${locations.active}
-  then greatest(0, ${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} + ${lapsedUnits}) else 0 end)`;
+  then greatest(0, ${sellableUnits} - ${stockLevels.allocated} - ${stockLevels.reserved} + ${lapsedUnits}) else 0 end)`;
 
 /** How many rows of the group meet the condition. */
 const countWhere = (condition: SQL) => sql<number>`(count(*) filter (where ${condition}))::int`;
@@ -170,7 +170,7 @@ const lapsedByVariant = db.$with("lapsed_by_variant").as(
 /**
  * Each variant's levels summed over its locations (one product's, or every product's): a variant has a stock row
  * at every location, so its flags are of these sums, never of one row. The stock rows are summed first, with no
- * join (a row's free units, on hand − allocated − reserved, are never negative: its CHECK says so), and the few
+ * join (a row's free units, sellable − allocated − reserved: what is on hand, and for a pre-order variant on its way), and the few
  * lapsed holds are added back per variant after: 10,000 products' totals read their stock rows once and join
  * nothing per row. Sums as float8: whole numbers stay exact up to 2^53 and never overflow, however many locations.
  */
@@ -182,7 +182,7 @@ const variantSums = (where?: SQL) => {
       reserved: sql<number>`sum(${stockLevels.reserved})::float8`.as("reserved"),
       allocated: sql<number>`sum(${stockLevels.allocated})::float8`.as("allocated"),
       // Raw SQL: an aggregate FILTER, which the query builder has no words for.
-      free: sql<number>`coalesce(sum(${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved})
+      free: sql<number>`coalesce(sum(greatest(0, ${sellableUnits} - ${stockLevels.allocated} - ${stockLevels.reserved}))
         filter (where ${inArray(stockLevels.locationId, activeLocationIds)}), 0)::float8`.as("free"),
     })
     .from(stockLevels)
@@ -356,6 +356,7 @@ async function variantRowsOf(productIds?: string[]): Promise<Map<string, Variant
       reserved: reservedNow,
       allocated: stockLevels.allocated,
       available: availableNow,
+      incoming: stockLevels.incoming,
     })
     .from(stockLevels)
     .innerJoin(productVariants, and(eq(productVariants.id, stockLevels.variantId), eq(productVariants.productId, stockLevels.productId)))
@@ -366,7 +367,7 @@ async function variantRowsOf(productIds?: string[]): Promise<Map<string, Variant
     .orderBy(stockLevels.productId, productVariants.position, stockLevels.variantId, locations.priority, locations.id);
   const byProduct = new Map<string, VariantStockRow[]>();
   let variant: VariantStockRow | undefined;
-  for (const { productId, id, sku, options, retired, locationId, name, active, ...level } of rows) {
+  for (const { productId, id, sku, options, retired, locationId, name, active, incoming, ...level } of rows) {
     if (variant?.id !== id) {
       variant = { id, sku, options, retired, onHand: 0, reserved: 0, allocated: 0, available: 0, incoming: 0, low: false, soldOut: false, locations: [] };
       byProduct.set(productId, [...(byProduct.get(productId) ?? []), variant]);
@@ -375,6 +376,7 @@ async function variantRowsOf(productIds?: string[]): Promise<Map<string, Variant
     variant.reserved += level.reserved;
     variant.allocated += level.allocated;
     variant.available += level.available;
+    variant.incoming += incoming;
     variant.locations.push({ locationId, name, active, ...level });
   }
   for (const variants of byProduct.values()) for (const v of variants) Object.assign(v, lowOrSoldOut(v.available, v.retired));

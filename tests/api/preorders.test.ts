@@ -61,6 +61,9 @@ describe("pre-orders over the admin and Store APIs", () => {
     const incoming = await post(`/api/admin/stock/${dock.id}/incoming`, { variantId: dock.variantId, quantity: 4, expectedAt });
     expect(incoming.status, incoming.text).toBe(201);
     expect(incoming.body.delivery).toMatchObject({ variantId: dock.variantId, quantity: 4, expectedAt, status: "expected", preordered: 0 });
+    const stock = await get("/api/admin/stock");
+    const row = stock.body.products.find((p: { id: string }) => p.id === dock.id);
+    expect(row.variants).toMatchObject([{ id: dock.variantId, onHand: 1, available: 1, incoming: 4 }]);
 
     // Not taking pre-orders yet: only the shelf is for sale.
     let product = await new HttpClient(baseUrl()).get(`/api/products/${dock.slug}`);
@@ -77,6 +80,9 @@ describe("pre-orders over the admin and Store APIs", () => {
     // The order's line says when it ships.
     expect(paid.body.order.lines).toMatchObject([{ variantId: dock.variantId, quantity: 3, expectedAt }]);
     expect(await rowOf(dock.variantId)).toEqual({ on_hand: 1, incoming: 4, reserved: 0, allocated: 3 });
+    // The dashboard's figures are the shopper's: the 2 still on their way are for sale as pre-orders.
+    const after = (await get("/api/admin/stock")).body.products.find((p: { id: string }) => p.id === dock.id);
+    expect(after).toMatchObject({ available: 2, variants: [{ onHand: 1, allocated: 3, available: 2, incoming: 4 }] });
 
     // The shelf is empty now: the product is a pre-order, the order's line says when it ships.
     product = await new HttpClient(baseUrl()).get(`/api/products/${dock.slug}`);
