@@ -8,6 +8,7 @@
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
 import { demoKits, demoProducts, demoVariantsOf, seedDemoCatalogue } from "../db/seed";
+import { MAIN_LOCATION_ID } from "../db/schema";
 import { runReconcileCli } from "./faults/support";
 
 const url = process.env.DATABASE_URL!;
@@ -45,8 +46,9 @@ describe("the demo catalogue", () => {
       select count(*)::int as products,
              count(*) filter (where (select count(*) from product_variants v where v.product_id = p.id) = 1)::int as one_variant
       from products p`;
-    // Twelve products with stock, and one kit made of two of them (one variant, the kit itself).
-    expect(counts).toEqual({ products: 13, one_variant: 11 });
+    // Thirteen products with stock (one of them taking pre-orders), and one kit made of two of them (one variant,
+    // the kit itself).
+    expect(counts).toEqual({ products: 14, one_variant: 12 });
 
     const shirt = await variantsOf("trail-shirt");
     expect(shirt.options).toEqual([{ name: "Size", values: ["S", "M", "L", "XL"] }]);
@@ -94,6 +96,17 @@ describe("the demo catalogue", () => {
       },
     ]);
     expect(demoKits.flatMap((k) => k.components.map((c) => c.sku)).every((sku) => demoProducts.flatMap(demoVariantsOf).some((v) => v.sku === sku))).toBe(true);
+  });
+
+  it("seeds a sold-out product taking pre-orders against a delivery on its way to Main", async () => {
+    const rows = await sql<{ preorder: boolean; on_hand: number; incoming: number; expected_in: number; quantity: number; ledger: number }[]>`
+      select v.preorder, s.on_hand, s.incoming, d.expected_on - current_date as expected_in, d.quantity,
+             (select sum(m.incoming_delta)::int from stock_movements m where m.variant_id = v.id and m.location_id = s.location_id) as ledger
+      from product_variants v
+      join stock_levels s on s.variant_id = v.id and s.location_id = ${MAIN_LOCATION_ID}
+      join incoming_deliveries d on d.variant_id = v.id and d.status = 'expected'
+      where v.sku = 'FIELD-LANTERN'`;
+    expect(rows).toEqual([{ preorder: true, on_hand: 0, incoming: 12, expected_in: 21, quantity: 12, ledger: 12 }]);
   });
 
   it("keeps stock at Main and in a Back room drawn on after it, part of some products' stock in each", async () => {
