@@ -3,9 +3,10 @@
  * it did itself; Prometheus scrapes every one and adds them up. The metrics live on globalThis so development
  * reloads and every bundle that imports this module count in one place instead of registering twice.
  *
- * The text exposition is written here rather than taken from a client library: the one we used brought
- * @opentelemetry/api into node_modules, and Next.js's tracer uses that package whenever it can resolve it, so
- * every request built spans and contexts nobody read. Callers use the small record* functions below.
+ * The text exposition is written here rather than taken from a client library: the one we used (prom-client)
+ * brought @opentelemetry/api into node_modules, and Next.js's tracer uses an installed copy of that package on every
+ * request whenever it can resolve one, instead of its own bundled one (tests/platform/next-tracer.test.ts). Callers
+ * use the small record* functions below.
  */
 import "server-only";
 import fs from "node:fs";

@@ -1,9 +1,8 @@
 /**
- * Next.js's tracer (next/dist/server/lib/trace/tracer) uses an installed @opentelemetry/api whenever it can resolve
- * one, instead of its own bundled copy, and every request then builds spans and contexts that nothing reads: the
- * health check served about 0.9x the build before logs and metrics came in (BENCHMARKS.md, #26). The shop exports
- * no traces, so no dependency may bring that package in (prom-client did; lib/platform/metrics.ts writes the
- * Prometheus text itself).
+ * Next.js's tracer (next/dist/server/lib/trace/tracer) uses an installed @opentelemetry/api on every request whenever
+ * it can resolve one, instead of its own bundled copy. The shop exports no traces, and its health check is measured
+ * against the build from before logs and metrics came in (BENCHMARKS.md, #26), so no dependency may bring that
+ * package in (prom-client did; lib/platform/metrics.ts writes the Prometheus text itself).
  */
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
