@@ -21,7 +21,7 @@ import path from "node:path";
 import postgres from "postgres";
 import { ensureBuild } from "../tests/support/build";
 import { CookieJar } from "../tests/support/http";
-import { createHttpClient, startBenchApp, type BenchApp } from "./app";
+import { createHttpClient, startBenchApp, stopOnceOrOnSignal, type BenchApp } from "./app";
 import { checkBaseline, runBaseline } from "./baseline";
 import { prepareBenchDatabase, type BenchDatabase } from "./database";
 import {
@@ -835,22 +835,12 @@ async function main(): Promise<void> {
   const sql = postgres(database.url, { max: 4, onnotice: () => {} });
   let app: BenchApp | undefined;
   let engine: Context["engine"] | undefined;
-  let stopping: Promise<void> | undefined;
-  // Once, whichever comes first: the end of the run, or Ctrl-C / SIGTERM (which would otherwise leave the app
-  // server and the temporary PostgreSQL running).
-  const shutdown = () =>
-    (stopping ??= (async () => {
-      await app?.stop();
-      await engine?.closeEnginePool().catch(() => {});
-      await sql.end();
-      await database.stop();
-    })());
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      log(`${signal}: stopping the app and the database …`);
-      void shutdown().finally(() => process.exit(130));
-    });
-  }
+  const shutdown = stopOnceOrOnSignal(log, "the app and the database", async () => {
+    await app?.stop();
+    await engine?.closeEnginePool().catch(() => {});
+    await sql.end();
+    await database.stop();
+  });
   try {
     engine = await import("./engine");
     log("Starting the built app (next start) …");
