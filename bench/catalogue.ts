@@ -27,7 +27,7 @@ import { seedDemoCatalogue } from "../db/seed";
 import { TEST_ADMIN_TOKEN } from "../tests/support/app-server";
 import { ensureBuild } from "../tests/support/build";
 import { CookieJar } from "../tests/support/http";
-import { createHttpClient, startBenchApp, type BenchApp } from "./app";
+import { createHttpClient, startBenchApp, stopOnceOrOnSignal, type BenchApp } from "./app";
 import { prepareBenchDatabase } from "./database";
 import { percentile, round1 } from "./load";
 import { describeMachine, type Machine } from "./machine";
@@ -487,19 +487,11 @@ async function main(): Promise<void> {
     await admin.end();
   };
   const apps: BenchApp[] = [];
-  let stopping: Promise<void> | undefined;
-  const shutdown = () =>
-    (stopping ??= (async () => {
-      await Promise.all(apps.map((app) => app.stop()));
-      await dropLarge();
-      await database.stop();
-    })());
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      log(`${signal}: stopping the apps and the database …`);
-      void shutdown().finally(() => process.exit(130));
-    });
-  }
+  const shutdown = stopOnceOrOnSignal(log, "the apps and the database", async () => {
+    await Promise.all(apps.map((app) => app.stop()));
+    await dropLarge();
+    await database.stop();
+  });
   try {
     await dropLarge();
     for (const name of [LARGE_DATABASE, VARIANTS_DATABASE]) await createDatabaseIfMissing(maintenanceUrl, name);

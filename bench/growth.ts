@@ -24,7 +24,7 @@ import { seedDemoCatalogue, upsertAdmin } from "../db/seed";
 import { TEST_ADMIN_TOKEN, TEST_CRON_SECRET } from "../tests/support/app-server";
 import { ensureBuild } from "../tests/support/build";
 import { CookieJar, sessionCookieOf, signedInClient } from "../tests/support/http";
-import { createHttpClient, startBenchApp, type BenchApp } from "./app";
+import { createHttpClient, startBenchApp, stopOnceOrOnSignal, type BenchApp } from "./app";
 import { prepareBenchDatabase } from "./database";
 import { addLiveHolds, addRecentActivity, freshSize, growHistory, growthSize, type GrowthSize } from "./growth-seed";
 import { percentile, round1 } from "./load";
@@ -323,20 +323,12 @@ async function main(): Promise<void> {
   };
   const apps: BenchApp[] = [];
   const shops: Shop[] = [];
-  let stopping: Promise<void> | undefined;
-  const shutdown = () =>
-    (stopping ??= (async () => {
-      await Promise.all(shops.map((s) => s.sql.end()));
-      await Promise.all(apps.map((app) => app.stop()));
-      await dropGrown();
-      await database.stop();
-    })());
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      log(`${signal}: stopping the apps and the database …`);
-      void shutdown().finally(() => process.exit(130));
-    });
-  }
+  const shutdown = stopOnceOrOnSignal(log, "the apps and the database", async () => {
+    await Promise.all(shops.map((s) => s.sql.end()));
+    await Promise.all(apps.map((app) => app.stop()));
+    await dropGrown();
+    await database.stop();
+  });
   try {
     await dropGrown();
     await createDatabaseIfMissing(maintenanceUrl, GROWN_DATABASE);

@@ -21,7 +21,7 @@ import path from "node:path";
 import postgres from "postgres";
 import { ensureBuild } from "../tests/support/build";
 import { CookieJar } from "../tests/support/http";
-import { createHttpClient, startBenchApp, type BenchApp } from "./app";
+import { createHttpClient, startBenchApp, stopOnceOrOnSignal, type BenchApp } from "./app";
 import { checkBaseline, runBaseline } from "./baseline";
 import { prepareBenchDatabase, type BenchDatabase } from "./database";
 import {
@@ -37,6 +37,7 @@ import { describeMachine, type Machine } from "./machine";
 import type { EngineRound } from "./engine-rounds";
 import { ensurePreviousTree, PREVIOUS_COMMIT, startEngineSide, type EngineSide } from "./previous";
 import { replaceSection, writeBenchmarksTable } from "./report";
+import { measureLineCosts, renderLineCostsSection, type LineCostReport } from "./line-costs";
 
 /** Holds attempted per level: fixed counts, so each level does the same work whatever the machine. */
 const HOLDS_AT: Record<number, number> = { 1: 300, 8: 1000, 64: 2000 };
@@ -147,6 +148,8 @@ export interface BenchReport {
   references: Reference[];
   pgbench?: PgbenchRun | null;
   variantCarts?: VariantCartRun[];
+  /** Kits and pre-orders against the lines they stand for (bench/line-costs.ts). */
+  lineCosts?: LineCostReport;
   locations?: LocationsReport;
   reconcile: { ok: boolean; products: number; problems: number };
   baselineCheck: { ok: boolean; reserved: number; holds: number };
@@ -161,7 +164,7 @@ const round2 = (value: number) => Math.round(value * 100) / 100;
  * BENCH_ONLY=baseline,engine runs only those parts, for quick iterations (BENCH_ONLY=pgbench,locations: the
  * locations runs and the pgbench they are measured against); the full run is the default.
  */
-const only = new Set((process.env.BENCH_ONLY ?? "baseline,pgbench,engine,variants,http,locations").split(",").map((s) => s.trim()));
+const only = new Set((process.env.BENCH_ONLY ?? "baseline,pgbench,engine,variants,kits,http,locations").split(",").map((s) => s.trim()));
 
 function summarise(
   run: LoadResult,
@@ -227,7 +230,7 @@ interface HoldTotals {
 async function holdTotals(sql: postgres.Sql, productIds: string[]): Promise<HoldTotals> {
   const [row] = await sql<{ reserved: number; holders: number; oversold: number }[]>`
     select coalesce(sum(reserved), 0)::int as reserved,
-           count(*) filter (where reserved + allocated > on_hand)::int as oversold,
+           count(*) filter (where reserved + allocated > on_hand + incoming)::int as oversold,
            (select count(distinct shopper_id)::int from reservations
              where status = 'active' and product_id = any(${productIds}::uuid[])) as holders
     from stock_levels where product_id = any(${productIds}::uuid[])`;
@@ -832,22 +835,12 @@ async function main(): Promise<void> {
   const sql = postgres(database.url, { max: 4, onnotice: () => {} });
   let app: BenchApp | undefined;
   let engine: Context["engine"] | undefined;
-  let stopping: Promise<void> | undefined;
-  // Once, whichever comes first: the end of the run, or Ctrl-C / SIGTERM (which would otherwise leave the app
-  // server and the temporary PostgreSQL running).
-  const shutdown = () =>
-    (stopping ??= (async () => {
-      await app?.stop();
-      await engine?.closeEnginePool().catch(() => {});
-      await sql.end();
-      await database.stop();
-    })());
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      log(`${signal}: stopping the app and the database …`);
-      void shutdown().finally(() => process.exit(130));
-    });
-  }
+  const shutdown = stopOnceOrOnSignal(log, "the app and the database", async () => {
+    await app?.stop();
+    await engine?.closeEnginePool().catch(() => {});
+    await sql.end();
+    await database.stop();
+  });
   try {
     engine = await import("./engine");
     log("Starting the built app (next start) …");
@@ -883,11 +876,13 @@ async function main(): Promise<void> {
     if (only.has("pgbench")) context.pgbench = await measurePgbench(context);
     if (only.has("engine")) await measureEngine(context);
     if (only.has("variants")) await measureVariantCarts(context);
+    const lineCosts = only.has("kits") ? await measureLineCosts(sql, engine, log) : undefined;
     if (only.has("http")) await measureHttp(context);
     if (only.has("locations")) await measureLocations(context);
 
     const reconcile = await engine.reconcileStock();
-    const baselineCheck = await checkBaseline(database.url);
+    // The baseline's tables exist only when it ran (BENCH_ONLY may leave it out).
+    const baselineCheck = only.has("baseline") ? await checkBaseline(database.url) : { ok: true, reserved: 0, holds: 0 };
     log(`Reconcile (levels = ledger = active holds): ${reconcile.ok ? "ok" : "FAILED"} over ${reconcile.products} products`);
     log(`Baseline check (reserved = hold rows): ${baselineCheck.ok ? "ok" : "FAILED"}`);
     const targets = targetsOf(results, context.pgbench, context.variantCarts, context.locations);
@@ -910,6 +905,7 @@ async function main(): Promise<void> {
       references,
       ...(context.pgbench !== undefined ? { pgbench: context.pgbench } : {}),
       variantCarts: context.variantCarts,
+      ...(lineCosts ? { lineCosts } : {}),
       locations: context.locations,
       reconcile: { ok: reconcile.ok, products: reconcile.products, problems: reconcile.problems.length },
       baselineCheck,
@@ -927,6 +923,7 @@ async function main(): Promise<void> {
     const source = path.relative(process.cwd(), file);
     if (results.length > 0) writeBenchmarksTable(page, report, source);
     if (only.has("variants")) replaceSection(page, "variants", renderVariantsSection(report, source));
+    if (lineCosts) replaceSection(page, "line-costs", renderLineCostsSection(lineCosts, source));
     if (only.has("locations")) replaceSection(page, "locations", renderLocationsSection(report, source));
     log(`Saved ${path.relative(process.cwd(), file)} and bench/results/latest.json; BENCHMARKS.md updated (${report.durationSeconds} s).`);
     // Every hold was meant to succeed: a refusal or an error is as much a failure as an oversell.
@@ -934,6 +931,7 @@ async function main(): Promise<void> {
       !reconcile.ok ||
       !baselineCheck.ok ||
       [...results, ...context.variantCarts, ...context.locations.runs].some((r) => !r.oversellCheck.ok || r.failed > 0) ||
+      (lineCosts?.runs ?? []).some((r) => !r.checked || r.failed > 0) ||
       context.locations.runs.some((r) => !r.perLocationOk) ||
       (context.locations.comparison?.rounds ?? []).some((r) => !r.checked || r.failed > 0)
     ) {

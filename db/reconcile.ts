@@ -35,19 +35,20 @@ type Check = { check: string; query: (tx: Tx) => Promise<{ subject: string; prob
  */
 const recordChecks: Check[] = [
   {
-    check: "every product has stock levels",
+    // A kit has no stock of its own (its components hold it); the database refuses stock rows for one.
+    check: "every stock product has stock levels",
     query: (tx) =>
       tx
         .select({ subject: products.id, problem: sql<string>`'product has no stock_levels row'` })
         .from(products)
         .leftJoin(stockLevels, eq(stockLevels.productId, products.id))
-        .where(isNull(stockLevels.productId))
+        .where(and(isNull(stockLevels.productId), eq(products.kind, "stock")))
         .unionAll(
           tx
             .select({ subject: productVariants.id, problem: sql<string>`'variant has no stock_levels row'` })
             .from(productVariants)
             .leftJoin(stockLevels, eq(stockLevels.variantId, productVariants.id))
-            .where(isNull(stockLevels.variantId)),
+            .where(and(isNull(stockLevels.variantId), eq(productVariants.kind, "stock"))),
         ),
   },
   {

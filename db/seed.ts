@@ -6,7 +6,8 @@
  * from both. Written the way lib/catalog/products.ts createProduct and lib/inventory's transfers leave a product:
  * its options, one variant per SKU with a stock row at every location, an opening-stock ledger row per location
  * that received units, and the product's price the lowest of its variants'. Runs only when the catalogue is
- * empty. Plain SQL, so scripts can run it too.
+ * empty. One kit, "Tea for Two", is made of two of the demo products; one product, "Field Lantern", is sold out
+ * and taking pre-orders against a delivery on its way. Plain SQL, so scripts can run it too.
  */
 import postgres from "postgres";
 import { scriptClientOptions } from "./connection-settings";
@@ -21,6 +22,8 @@ export interface DemoVariant {
   onHand: number;
   /** Of `onHand`, the units kept in the Back room (the rest are at Main); none by default. */
   backRoom?: number;
+  /** Takes pre-orders against a delivery of `incoming` units to Main, expected `inDays` from the seeding day. */
+  preorder?: { incoming: number; inDays: number } | null;
 }
 
 export interface DemoProduct {
@@ -73,6 +76,36 @@ export const demoProducts: DemoProduct[] = [
   { slug: "tidal-print", name: "Tidal Print", priceCents: 7500, onHand: 2, description: "Signed giclée print, 50 × 70 cm." },
   { slug: "walnut-bookends", name: "Walnut Bookends", priceCents: 3900, onHand: 15, description: "A pair, solid walnut." },
   { slug: "zen-tea-tin", name: "Zen Tea Tin", priceCents: 1500, onHand: 30, backRoom: 18, description: "Airtight tin with a sencha sample." },
+  {
+    slug: "field-lantern",
+    name: "Field Lantern",
+    priceCents: 6900,
+    description: "Brass storm lantern. The first batch sold out; the next is on its way: pre-order one now.",
+    variants: [{ sku: "FIELD-LANTERN", options: {}, onHand: 0, preorder: { incoming: 12, inDays: 21 } }],
+  },
+];
+
+/** A demo kit: a product with no stock of its own, made of demo variants (by SKU) and how many of each one kit takes. */
+export interface DemoKit {
+  slug: string;
+  name: string;
+  priceCents: number;
+  description: string;
+  components: { sku: string; quantity: number }[];
+}
+
+/** A gift set made of two demo products, so the demo shows a kit's page, cart line and order. */
+export const demoKits: DemoKit[] = [
+  {
+    slug: "tea-for-two",
+    name: "Tea for Two",
+    priceCents: 4500,
+    description: "Two sage stoneware mugs and a tin of sencha, boxed as a gift.",
+    components: [
+      { sku: "MUG-SAGE", quantity: 2 },
+      { sku: "ZEN-TEA-TIN", quantity: 1 },
+    ],
+  },
 ];
 
 /** The second location of the demo shop, drawn on when Main (priority 0) runs short. */
@@ -81,7 +114,7 @@ export const DEMO_BACK_ROOM = { name: "Back room", priority: 1 } as const;
 /** A demo product's variants: the ones listed, or its one variant (SKU from the slug, as createProduct makes it). */
 export function demoVariantsOf(p: DemoProduct): Required<DemoVariant>[] {
   const variants = p.variants ?? [{ sku: p.slug.toUpperCase(), options: {}, onHand: p.onHand ?? 0, backRoom: p.backRoom ?? 0 }];
-  return variants.map((v) => ({ ...v, priceCents: v.priceCents ?? p.priceCents, backRoom: v.backRoom ?? 0 }));
+  return variants.map((v) => ({ ...v, priceCents: v.priceCents ?? p.priceCents, backRoom: v.backRoom ?? 0, preorder: v.preorder ?? null }));
 }
 
 /** Inserts the demo catalogue if there are no products yet. Returns true if it seeded. */
@@ -124,6 +157,35 @@ export async function seedDemoCatalogue(databaseUrl: string): Promise<boolean> {
                        values (${product!.id}, ${variant!.id}, ${location.id}, 'receive', ${units(location.id)}, 'opening stock')`;
             }
           }
+          // As lib/inventory's recordIncoming and setPreorder leave it: the flag on the variant and its rows, the
+          // delivery, Main's incoming units and their ledger row.
+          if (v.preorder) {
+            await tx`update product_variants set preorder = true where id = ${variant!.id}`;
+            await tx`update stock_levels set preorder = true,
+                       incoming = case when location_id = ${MAIN_LOCATION_ID} then ${v.preorder.incoming}::int else 0 end
+                     where variant_id = ${variant!.id}`;
+            const [delivery] = await tx<{ id: string; expected_on: string }[]>`
+              insert into incoming_deliveries (product_id, variant_id, location_id, quantity, expected_on)
+              values (${product!.id}, ${variant!.id}, ${MAIN_LOCATION_ID}, ${v.preorder.incoming}, current_date + ${v.preorder.inDays}::int)
+              returning id, expected_on::text`;
+            await tx`insert into stock_movements (product_id, variant_id, location_id, kind, incoming_delta, delivery_id, reason)
+                     values (${product!.id}, ${variant!.id}, ${MAIN_LOCATION_ID}, 'incoming', ${v.preorder.incoming}, ${delivery!.id},
+                             ${`expected ${delivery!.expected_on}`})`;
+          }
+        }
+      }
+      // Kits last, from the variants just made, as createProduct makes one: one variant of kind 'kit', no stock
+      // rows, its components listed in order.
+      for (const k of demoKits) {
+        const [product] = await tx<{ id: string }[]>`
+          insert into products (slug, name, description, price_cents, kind)
+          values (${k.slug}, ${k.name}, ${k.description}, ${k.priceCents}, 'kit') returning id`;
+        const [variant] = await tx<{ id: string }[]>`
+          insert into product_variants (product_id, sku, options, price_cents, position, kind)
+          values (${product!.id}, ${k.slug.toUpperCase()}, ${tx.json({})}, ${k.priceCents}, 0, 'kit') returning id`;
+        for (const [position, c] of k.components.entries()) {
+          await tx`insert into kit_components (kit_variant_id, component_variant_id, component_product_id, quantity, position)
+                   select ${variant!.id}, id, product_id, ${c.quantity}, ${position} from product_variants where sku = ${c.sku}`;
         }
       }
       return true;

@@ -71,6 +71,8 @@ async function openVisitor<T extends Visitor>(browser: Browser, make: (c: Browse
 interface Fixtures {
   /** Creates a product no other test uses, with this many units on hand. */
   makeProduct: (options: { onHand: number; label?: string; priceCents?: number }) => Promise<TestProduct>;
+  /** Creates a kit (no stock of its own) of these products' only variants, each with how many one kit takes. */
+  makeKit: (options: { components: { product: TestProduct; quantity: number }[]; label?: string; priceCents?: number }) => Promise<TestProduct>;
   /** Opens another fresh guest shopper in a new browser context (closed after the test). */
   newShopper: () => Promise<Visitor>;
   /** A fresh guest shopper. */
@@ -99,6 +101,31 @@ export const test = base.extend<Fixtures>({
       expect(response.status(), await response.text()).toBe(201);
       const { product } = (await response.json()) as { product: TestProduct };
       return product;
+    });
+    await api.dispose();
+  },
+
+  makeKit: async ({ playwright }, provide, testInfo) => {
+    const api = await playwright.request.newContext({
+      baseURL: BASE_URL,
+      extraHTTPHeaders: { Authorization: `Bearer ${ADMIN_API_TOKEN}` },
+    });
+    let made = 0;
+    await provide(async ({ components, label = "Journey Kit", priceCents = 4000 }) => {
+      made += 1;
+      const kit = await Promise.all(
+        components.map(async ({ product, quantity }) => {
+          const read = await api.get(`/api/products/${product.slug}`);
+          const { product: detail } = (await read.json()) as { product: { variants: { id: string }[] } };
+          return { variantId: detail.variants[0]!.id, quantity };
+        }),
+      );
+      const unique = `${testInfo.testId.slice(0, 6)}${testInfo.retry}${made}${Date.now().toString(36).slice(-4)}`;
+      const response = await api.post("/api/admin/products", {
+        data: { name: `${label} ${unique}`, priceCents, kit, description: `Made by the e2e test "${testInfo.title}".` },
+      });
+      expect(response.status(), await response.text()).toBe(201);
+      return ((await response.json()) as { product: TestProduct }).product;
     });
     await api.dispose();
   },

@@ -7,7 +7,8 @@
  */
 import postgres from "postgres";
 import { afterAll, describe, expect, it } from "vitest";
-import { demoProducts, demoVariantsOf, seedDemoCatalogue } from "../db/seed";
+import { demoKits, demoProducts, demoVariantsOf, seedDemoCatalogue } from "../db/seed";
+import { MAIN_LOCATION_ID } from "../db/schema";
 import { runReconcileCli } from "./faults/support";
 
 const url = process.env.DATABASE_URL!;
@@ -45,7 +46,9 @@ describe("the demo catalogue", () => {
       select count(*)::int as products,
              count(*) filter (where (select count(*) from product_variants v where v.product_id = p.id) = 1)::int as one_variant
       from products p`;
-    expect(counts).toEqual({ products: 12, one_variant: 10 });
+    // Thirteen products with stock (one of them taking pre-orders), and one kit made of two of them (one variant,
+    // the kit itself).
+    expect(counts).toEqual({ products: 14, one_variant: 12 });
 
     const shirt = await variantsOf("trail-shirt");
     expect(shirt.options).toEqual([{ name: "Size", values: ["S", "M", "L", "XL"] }]);
@@ -72,6 +75,40 @@ describe("the demo catalogue", () => {
     expect(reconcile.code, reconcile.output).toBe(0);
   });
 
+  it("seeds a kit of two demo products: no stock rows of its own, its components in order, available as its components allow", async () => {
+    const rows = await sql<{ kind: string; sku: string; components: { sku: string; quantity: number }[]; stock_rows: number }[]>`
+      select p.kind, v.sku,
+             (select json_agg(json_build_object('sku', c.sku, 'quantity', k.quantity) order by k.position)
+              from kit_components k join product_variants c on c.id = k.component_variant_id
+              where k.kit_variant_id = v.id) as components,
+             (select count(*)::int from stock_levels s where s.variant_id = v.id) as stock_rows
+      from products p join product_variants v on v.product_id = p.id
+      where p.slug = 'tea-for-two'`;
+    expect(rows).toEqual([
+      {
+        kind: "kit",
+        sku: "TEA-FOR-TWO",
+        components: [
+          { sku: "MUG-SAGE", quantity: 2 },
+          { sku: "ZEN-TEA-TIN", quantity: 1 },
+        ],
+        stock_rows: 0,
+      },
+    ]);
+    expect(demoKits.flatMap((k) => k.components.map((c) => c.sku)).every((sku) => demoProducts.flatMap(demoVariantsOf).some((v) => v.sku === sku))).toBe(true);
+  });
+
+  it("seeds a sold-out product taking pre-orders against a delivery on its way to Main", async () => {
+    const rows = await sql<{ preorder: boolean; on_hand: number; incoming: number; expected_in: number; quantity: number; ledger: number }[]>`
+      select v.preorder, s.on_hand, s.incoming, d.expected_on - current_date as expected_in, d.quantity,
+             (select sum(m.incoming_delta)::int from stock_movements m where m.variant_id = v.id and m.location_id = s.location_id) as ledger
+      from product_variants v
+      join stock_levels s on s.variant_id = v.id and s.location_id = ${MAIN_LOCATION_ID}
+      join incoming_deliveries d on d.variant_id = v.id and d.status = 'expected'
+      where v.sku = 'FIELD-LANTERN'`;
+    expect(rows).toEqual([{ preorder: true, on_hand: 0, incoming: 12, expected_in: 21, quantity: 12, ledger: 12 }]);
+  });
+
   it("keeps stock at Main and in a Back room drawn on after it, part of some products' stock in each", async () => {
     const locations = await sql<{ id: string; name: string; priority: number; active: boolean }[]>`
       select id, name, priority, active from locations order by priority, id`;
@@ -84,8 +121,9 @@ describe("the demo catalogue", () => {
              (select coalesce(sum(m.on_hand_delta), 0)::int from stock_movements m
               where m.variant_id = v.id and m.location_id = l.id) as received
       from product_variants v cross join locations l
-      left join stock_levels s on s.variant_id = v.id and s.location_id = l.id`;
-    // Every variant has a row at every location, each what the ledger received there.
+      left join stock_levels s on s.variant_id = v.id and s.location_id = l.id
+      where v.kind = 'stock'`;
+    // Every variant with stock (a kit has none of its own) has a row at every location, each what the ledger received there.
     expect(rows.every((r) => r.on_hand !== null)).toBe(true);
     for (const r of rows) expect(r.on_hand, `${r.sku} at ${r.location}`).toBe(r.received);
 

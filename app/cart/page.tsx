@@ -4,6 +4,7 @@ import { connection } from "next/server";
 import { CartLineControls } from "@/components/shop/cart-line-controls";
 import { CheckoutPanel } from "@/components/shop/checkout-panel";
 import { HeldNote } from "@/components/shop/held-note";
+import { KitLineContents } from "@/components/shop/kit-line-contents";
 import { ButtonLink } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -11,6 +12,7 @@ import { Price } from "@/components/ui/price";
 import type { ShortLineNote } from "@/lib/platform/action-state";
 import { getCart } from "@/lib/cart";
 import { lineName } from "@/lib/catalog/variants";
+import { kitContentsOf, kitContentsText } from "@/lib/catalog/kits";
 import { env } from "@/lib/platform/env";
 import { formatDuration } from "@/lib/checkout/countdown";
 import { currentShopper } from "@/lib/accounts/identity";
@@ -32,6 +34,7 @@ export default async function CartPage() {
   await connection();
   const shopper = await currentShopper();
   const cart = await getCart(shopper?.id ?? null);
+  const kits = await kitContentsOf(cart.lines.map((line) => line.variantId));
 
   if (cart.lines.length === 0) {
     return (
@@ -62,6 +65,7 @@ export default async function CartPage() {
                   <Link href={variantHref(line.slug, line.options)} className="line-name">
                     {lineName(line.name, line.options)}
                   </Link>
+                  <KitLineContents text={kits.has(line.variantId) ? kitContentsText(kits.get(line.variantId)!) : undefined} />
                   <div className="muted small">
                     <Price cents={line.unitPriceCents} /> each
                   </div>

@@ -4,6 +4,7 @@
  */
 import { queryOptions } from "@tanstack/react-query";
 import type { ReservationView } from "@/lib/admin/holds";
+import type { KitLevel } from "@/lib/admin/kits";
 import type { StockFilter, StockOverview } from "@/lib/admin/stock";
 import type { OrderView } from "@/lib/orders";
 
@@ -15,6 +16,7 @@ export const adminKeys = {
   stock: () => [...adminKeys.all, "stock"] as const,
   activeHolds: () => [...adminKeys.all, "reservations", "active"] as const,
   orders: () => [...adminKeys.all, "orders"] as const,
+  kitAvailability: () => [...adminKeys.all, "kit-availability"] as const,
 };
 
 export interface ActiveHolds {
@@ -83,4 +85,17 @@ export const ordersQuery = (view: ListView = {}) =>
     queryKey: [...adminKeys.orders(), view],
     queryFn: () => getJson<OrdersPage>(`/api/admin/orders?${searchOf({ limit: ADMIN_PAGE_SIZE, ...view })}`),
     refetchInterval: LIVE_REFRESH_MS * 2,
+  });
+
+/** A kit being put together: each chosen component and how many one kit takes. */
+export type KitDraft = readonly { variantId: string; quantity: number }[];
+
+/** How many of the kit being built could be sold now, polled while the admin picks its components. */
+export const kitAvailabilityQuery = (components: KitDraft) =>
+  queryOptions({
+    queryKey: [...adminKeys.kitAvailability(), components],
+    queryFn: () =>
+      getJson<{ kit: KitLevel }>(`/api/admin/kits/availability?${searchOf({ components: components.map((c) => `${c.variantId}:${c.quantity}`).join(",") })}`),
+    refetchInterval: LIVE_REFRESH_MS,
+    enabled: components.length > 0,
   });

@@ -106,7 +106,8 @@ export function StockDashboard({ initial, view, pageSize }: { initial: StockOver
           <table className="table admin-table">
             <caption>
               On hand = on the shelf; reserved = held by open checkouts; allocated = sold, not yet shipped; available =
-              free at active locations. Low, sold-out and held counts are of variants.
+              free at active locations. Low, sold-out and held counts are of variants. A kit has no stock of its own: its
+              available is the kits its components allow, and it is not in the totals.
             </caption>
             <thead>
               <tr>
@@ -148,6 +149,7 @@ const rowTone = (row: { low: boolean; soldOut: boolean }) => (row.soldOut ? "is-
  * keeps a product and its rows together.
  */
 function ProductRows({ product: p, filter, open, onToggle }: { product: StockRow; filter: StockFilter; open: boolean; onToggle: () => void }) {
+  if (p.kit) return <KitRows product={p} kit={p.kit} open={open} onToggle={onToggle} />;
   const several = p.variants.length > 1;
   const only = several ? undefined : p.variants[0];
   const rowId = (v: VariantStockRow) => `variant-${v.id}`;
@@ -232,6 +234,76 @@ function ProductRows({ product: p, filter, open, onToggle }: { product: StockRow
             </tr>
           ))}
         </Fragment>
+      ))}
+    </tbody>
+  );
+}
+
+/**
+ * A kit: no stock of its own (its components' rows hold it, under their own products, so its on hand, reserved and
+ * allocated are dashes and it is not in the totals); available is the kits its components allow. Its button shows
+ * each component: how many one kit takes, its available units, and the kits they allow.
+ */
+function KitRows({ product: p, kit, open, onToggle }: { product: StockRow; kit: NonNullable<StockRow["kit"]>; open: boolean; onToggle: () => void }) {
+  const rowId = (c: { variantId: string }) => `kit-${p.id}-${c.variantId}`;
+  const none = (
+    <>
+      <span aria-hidden="true">–</span>
+      <span className="visually-hidden">none of its own</span>
+    </>
+  );
+  return (
+    <tbody className="stock-product has-variants stock-kit">
+      <tr className={rowTone(p)}>
+        <th scope="row">
+          <div className="stock-name">
+            {kit.components.length > 0 ? (
+              <button
+                type="button"
+                className="stock-toggle"
+                aria-expanded={open}
+                aria-controls={kit.components.map(rowId).join(" ")}
+                aria-label={`${open ? "Hide" : "Show"} what is in ${p.name}`}
+                onClick={onToggle}
+              >
+                <span aria-hidden="true">{open ? "▾" : "▸"}</span>
+              </button>
+            ) : null}
+            <span className="stock-name-text">
+              <Link href={`/admin/ledger?productId=${p.id}`}>{p.name}</Link>
+              <span className="muted small stock-sku">
+                Kit of {kit.components.length} · {kit.sku}
+              </span>
+            </span>
+          </div>
+        </th>
+        <td className="num muted">{none}</td>
+        <td className="num muted">{none}</td>
+        <td className="num muted">{none}</td>
+        <td className="num strong">{p.available}</td>
+        <td>
+          <div className="stock-badges">
+            <StateBadge row={p} />
+            <Badge tone="info">Kit</Badge>
+          </div>
+        </td>
+      </tr>
+      {kit.components.map((c) => (
+        <tr key={c.variantId} id={rowId(c)} hidden={!open} className={["stock-variant", c.kits === kit.available ? "is-match" : undefined].filter(Boolean).join(" ")}>
+          <th scope="row">
+            <span className="stock-variant-name">
+              <span>
+                {c.quantity} × {c.name}
+              </span>{" "}
+              <code className="small stock-sku">{c.sku}</code>
+            </span>
+          </th>
+          <td className="num muted" colSpan={3}>
+            <span className="small">{c.available} available</span>
+          </td>
+          <td className="num">{c.kits}</td>
+          <td>{c.kits === kit.available && kit.components.length > 1 ? <span className="small muted">sets the limit</span> : null}</td>
+        </tr>
       ))}
     </tbody>
   );

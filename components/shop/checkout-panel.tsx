@@ -16,9 +16,14 @@ function ShortLineList({ lines }: { lines: ShortLineNote[] }) {
       {lines.map((line) => (
         <li key={`${line.productId}:${line.name}`}>
           <strong>{line.name}</strong>:{" "}
-          {line.available === 0
-            ? `sold out (you asked for ${line.requested})`
-            : `only ${line.available} left (you asked for ${line.requested})`}
+          {line.component
+            ? // A kit is short of one of its components: name it, that is what ran out.
+              `its ${line.component.name} is ${line.component.available === 0 ? "sold out" : `short (only ${line.component.available} left)`}, so ${
+                line.available === 0 ? "no kit can be made" : `only ${line.available} can be made`
+              } (you asked for ${line.requested})`
+            : line.available === 0
+              ? `sold out (you asked for ${line.requested})`
+              : `only ${line.available} left (you asked for ${line.requested})`}
         </li>
       ))}
     </ul>

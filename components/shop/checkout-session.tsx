@@ -18,6 +18,7 @@ import { formatMoney } from "../ui/money";
 import { SubmitButton } from "../ui/submit-button";
 import { useClientClock } from "./use-client-clock";
 import { lineName } from "./variant-choice";
+import { KitLineContents } from "./kit-line-contents";
 
 // Loaded only when the shop takes payments with Stripe.
 const StripeCardField = dynamic(() => import("./stripe-card-field").then((m) => m.StripeCardField), { ssr: false });
@@ -127,6 +128,7 @@ export function CheckoutSession({
   restartAction,
   stripePublishableKey,
   shipsGoods,
+  kitContents = {},
 }: {
   initial: CheckoutView;
   /** Made when the page rendered: every submit of this form is the same payment attempt. */
@@ -138,6 +140,8 @@ export function CheckoutSession({
   stripePublishableKey?: string;
   /** The shop sends goods by post: the form asks where to (SHOP_SHIPS_GOODS). */
   shipsGoods: boolean;
+  /** What each kit line holds, by its variant ("Contains 2 × Mug, 1 × Lamp"). */
+  kitContents?: Record<string, string>;
 }) {
   const queryClient = useQueryClient();
   const queryKey = checkoutQueryKey(initial.id);
@@ -450,6 +454,7 @@ export function CheckoutSession({
             <li key={lineKey(line)} className="line">
               <div>
                 <span className="line-name">{shownName(line)}</span>
+                <KitLineContents text={"variantId" in line ? kitContents[line.variantId] : undefined} />
                 <div className="muted small">
                   {line.quantity} × {formatMoney(line.unitPriceCents)}
                 </div>

@@ -5,10 +5,11 @@
  * units are available. Read-only; every change goes through lib/inventory.
  */
 import "server-only";
-import { and, asc, eq, exists, inArray, isNotNull, notInArray, sql, type SQL, type SQLWrapper } from "drizzle-orm";
+import { and, asc, eq, exists, inArray, isNotNull, isNull, notInArray, or, sql, type SQL, type SQLWrapper } from "drizzle-orm";
 import { db } from "@/db/client";
-import { locations, products, productVariants, reservations, stockLevels } from "@/db/schema";
-import { lapsedHold } from "../inventory/availability";
+import { kitComponents, locations, products, productVariants, reservations, stockLevels } from "@/db/schema";
+import { lapsedHold, productFreeUnits, sellableUnits } from "../inventory/availability";
+import { kitLevelsOf, type KitStockView } from "./kits";
 import { searchCondition } from "../catalog";
 import type { StockLevelView } from "../inventory";
 import { decodeCursor, isText, isUuid, keysetCondition, keysetOrderBy, toPage, type KeysetOrder } from "../platform/paging";
@@ -44,7 +45,7 @@ export type VariantStockRow = {
   reserved: number;
   allocated: number;
   available: number;
-  /** Units on their way (pre-orders); none until the shop records incoming stock. */
+  /** Units on their way (open incoming deliveries), over every location. */
   incoming: number;
   low: boolean;
   soldOut: boolean;
@@ -57,6 +58,12 @@ export type VariantStockRow = {
  * many of its variants on sale are low or sold out and how many are held, and each variant's own levels.
  */
 export type StockRow = StockLevelView & {
+  /**
+   * A kit (no stock rows of its own): its variant and components with their live figures. Its on hand, reserved
+   * and allocated are 0 (its components' rows hold them, under their own products), its `available` is the kits
+   * its components allow, and it is left out of the totals, so nothing is counted twice.
+   */
+  kit: KitStockView | null;
   low: boolean;
   soldOut: boolean;
   lowVariants: number;
@@ -71,9 +78,9 @@ export type StockTotals = {
   reserved: number;
   allocated: number;
   available: number;
-  /** Variants on sale running low. */
+  /** Variants on sale running low, and kits whose components allow only a few. */
   low: number;
-  /** Variants on sale sold out. */
+  /** Variants on sale sold out, and kits whose components allow none. */
   soldOut: number;
   /** Variants with units in live holds right now. */
   held: number;
@@ -131,7 +138,7 @@ const reservedNow = sql<number>`${stockLevels.reserved} - ${lapsedUnits}`;
  * Raw SQL: CASE and greatest(), which the query builder has no words for.
  */
 const availableNow = sql<number>`(case when ${locations.active}
-  then greatest(0, ${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved} + ${lapsedUnits}) else 0 end)`;
+  then greatest(0, ${sellableUnits} - ${stockLevels.allocated} - ${stockLevels.reserved} + ${lapsedUnits}) else 0 end)`;
 
 /** How many rows of the group meet the condition. */
 const countWhere = (condition: SQL) => sql<number>`(count(*) filter (where ${condition}))::int`;
@@ -163,7 +170,7 @@ const lapsedByVariant = db.$with("lapsed_by_variant").as(
 /**
  * Each variant's levels summed over its locations (one product's, or every product's): a variant has a stock row
  * at every location, so its flags are of these sums, never of one row. The stock rows are summed first, with no
- * join (a row's free units, on hand − allocated − reserved, are never negative: its CHECK says so), and the few
+ * join (a row's free units, sellable − allocated − reserved: what is on hand, and for a pre-order variant on its way), and the few
  * lapsed holds are added back per variant after: 10,000 products' totals read their stock rows once and join
  * nothing per row. Sums as float8: whole numbers stay exact up to 2^53 and never overflow, however many locations.
  */
@@ -175,7 +182,7 @@ const variantSums = (where?: SQL) => {
       reserved: sql<number>`sum(${stockLevels.reserved})::float8`.as("reserved"),
       allocated: sql<number>`sum(${stockLevels.allocated})::float8`.as("allocated"),
       // Raw SQL: an aggregate FILTER, which the query builder has no words for.
-      free: sql<number>`coalesce(sum(${stockLevels.onHand} - ${stockLevels.allocated} - ${stockLevels.reserved})
+      free: sql<number>`coalesce(sum(greatest(0, ${sellableUnits} - ${stockLevels.allocated} - ${stockLevels.reserved}))
         filter (where ${inArray(stockLevels.locationId, activeLocationIds)}), 0)::float8`.as("free"),
     })
     .from(stockLevels)
@@ -233,12 +240,32 @@ const hasVariant = (flag: Exclude<StockFilter, "all">) => {
   return exists(db.select({ one: sql`1` }).from(v).where(variantFlags(v)[flag]));
 };
 
+/**
+ * A kit (no stock rows: no variant of it is ever low or sold out) whose kits are: the kits its components allow,
+ * as lib/inventory counts them for shoppers.
+ */
+const kitIs = (flag: "low" | "sold_out") =>
+  and(eq(products.kind, "kit"), flag === "low" ? isLow(productFreeUnits) : sql`${productFreeUnits} = 0`)!;
+
 const filterCondition: Record<StockFilter, SQL | undefined> = {
   all: undefined,
-  low: hasVariant("low"),
-  sold_out: hasVariant("sold_out"),
+  low: or(hasVariant("low"), kitIs("low")),
+  sold_out: or(hasVariant("sold_out"), kitIs("sold_out")),
   held: hasVariant("held"),
 };
+
+/**
+ * Kits on sale that are low or sold out, for the totals beside the variants that are (so each filter's count is
+ * what it lists). Read from the few kits' own rows (kit_components), never a scan of every product.
+ */
+async function kitFlagCounts(): Promise<{ low: number; soldOut: number }> {
+  const [row] = await db
+    .select({ low: countWhere(isLow(productFreeUnits)), soldOut: countWhere(sql`${productFreeUnits} = 0`) })
+    .from(productVariants)
+    .innerJoin(products, eq(products.id, productVariants.productId))
+    .where(and(inArray(productVariants.id, db.selectDistinct({ id: kitComponents.kitVariantId }).from(kitComponents)), isNull(productVariants.retiredAt)));
+  return row ?? { low: 0, soldOut: 0 };
+}
 
 const stockOrder: KeysetOrder = {
   list: "stock",
@@ -256,23 +283,26 @@ const stockOrder: KeysetOrder = {
 async function stockTotals(): Promise<{ totals: StockTotals; variantCount: number; serverTime: string }> {
   const variants = db.$with("variants").as(variantSums());
   const flags = variantFlags(variants);
-  const [row] = await db
-    .with(lapsed, lapsedByVariant, variants)
-    .select({
-      products: sql<number>`(${db.select({ n: sql<number>`count(*)::int` }).from(products)})`,
-      variantCount: sql<number>`count(*)::int`,
-      onHand: sql<number>`coalesce(sum(${variants.onHand}), 0)::float8`,
-      reserved: sql<number>`coalesce(sum(${variants.reserved}), 0)::float8`,
-      allocated: sql<number>`coalesce(sum(${variants.allocated}), 0)::float8`,
-      available: sql<number>`coalesce(sum(${variants.available}), 0)::float8`,
-      low: countWhere(flags.low),
-      soldOut: countWhere(flags.sold_out),
-      held: countWhere(flags.held),
-      serverTime: clockNow(),
-    })
-    .from(variants);
+  const [[row], kits] = await Promise.all([
+    db
+      .with(lapsed, lapsedByVariant, variants)
+      .select({
+        products: sql<number>`(${db.select({ n: sql<number>`count(*)::int` }).from(products)})`,
+        variantCount: sql<number>`count(*)::int`,
+        onHand: sql<number>`coalesce(sum(${variants.onHand}), 0)::float8`,
+        reserved: sql<number>`coalesce(sum(${variants.reserved}), 0)::float8`,
+        allocated: sql<number>`coalesce(sum(${variants.allocated}), 0)::float8`,
+        available: sql<number>`coalesce(sum(${variants.available}), 0)::float8`,
+        low: countWhere(flags.low),
+        soldOut: countWhere(flags.sold_out),
+        held: countWhere(flags.held),
+        serverTime: clockNow(),
+      })
+      .from(variants),
+    kitFlagCounts(),
+  ]);
   const { serverTime, variantCount, ...totals } = row!;
-  return { totals, variantCount, serverTime };
+  return { totals: { ...totals, low: totals.low + kits.low, soldOut: totals.soldOut + kits.soldOut }, variantCount, serverTime };
 }
 
 const lowOrSoldOut = (available: number, retired = false) => ({
@@ -289,6 +319,7 @@ function productRows(where: SQL | undefined, order: SQL[], limit?: number) {
       slug: products.slug,
       name: products.name,
       priceCents: products.priceCents,
+      kind: products.kind,
       onHand: productLevels.onHand,
       reserved: productLevels.reserved,
       allocated: productLevels.allocated,
@@ -325,6 +356,7 @@ async function variantRowsOf(productIds?: string[]): Promise<Map<string, Variant
       reserved: reservedNow,
       allocated: stockLevels.allocated,
       available: availableNow,
+      incoming: stockLevels.incoming,
     })
     .from(stockLevels)
     .innerJoin(productVariants, and(eq(productVariants.id, stockLevels.variantId), eq(productVariants.productId, stockLevels.productId)))
@@ -335,7 +367,7 @@ async function variantRowsOf(productIds?: string[]): Promise<Map<string, Variant
     .orderBy(stockLevels.productId, productVariants.position, stockLevels.variantId, locations.priority, locations.id);
   const byProduct = new Map<string, VariantStockRow[]>();
   let variant: VariantStockRow | undefined;
-  for (const { productId, id, sku, options, retired, locationId, name, active, ...level } of rows) {
+  for (const { productId, id, sku, options, retired, locationId, name, active, incoming, ...level } of rows) {
     if (variant?.id !== id) {
       variant = { id, sku, options, retired, onHand: 0, reserved: 0, allocated: 0, available: 0, incoming: 0, low: false, soldOut: false, locations: [] };
       byProduct.set(productId, [...(byProduct.get(productId) ?? []), variant]);
@@ -344,16 +376,24 @@ async function variantRowsOf(productIds?: string[]): Promise<Map<string, Variant
     variant.reserved += level.reserved;
     variant.allocated += level.allocated;
     variant.available += level.available;
+    variant.incoming += incoming;
     variant.locations.push({ locationId, name, active, ...level });
   }
   for (const variants of byProduct.values()) for (const v of variants) Object.assign(v, lowOrSoldOut(v.available, v.retired));
   return byProduct;
 }
 
-type ProductLevelRow = Omit<StockRow, "low" | "soldOut" | "variants">;
+type ProductLevelRow = Omit<StockRow, "low" | "soldOut" | "variants" | "kit"> & { kind: "stock" | "kit" };
 
-const withVariants = (rows: ProductLevelRow[], variants: Map<string, VariantStockRow[]>): StockRow[] =>
-  rows.map((p) => ({ ...p, ...lowOrSoldOut(p.available), variants: variants.get(p.id) ?? [] }));
+/** The products' rows with their variants, and a kit's with its components and the kits they allow. */
+async function withVariants(rows: ProductLevelRow[], variants: Map<string, VariantStockRow[]>): Promise<StockRow[]> {
+  const kits = await kitLevelsOf(rows.filter((p) => p.kind === "kit").map((p) => p.id));
+  return rows.map(({ kind: _kind, ...p }) => {
+    const kit = kits.get(p.id) ?? null;
+    const available = kit ? kit.available : p.available;
+    return { ...p, available, ...lowOrSoldOut(available), kit, variants: variants.get(p.id) ?? [] };
+  });
+}
 
 /**
  * Stock at a glance: products with their variants (holds whose time is up count as released), flagged low or
@@ -368,7 +408,7 @@ export async function stockOverview(page?: StockPageQuery): Promise<StockOvervie
       variantRowsOf(),
       stockTotals(),
     ]);
-    return { products: withVariants(rows, variants), totals, variantCount, serverTime };
+    return { products: await withVariants(rows, variants), totals, variantCount, serverTime };
   }
   const limit = Math.min(Math.max(1, page.limit ?? STOCK_PAGE_SIZE), MAX_STOCK_PAGE);
   const cursor = page.cursor ? decodeCursor(page.cursor, stockOrder.list, stockOrder.keys.length) : null;
@@ -382,5 +422,5 @@ export async function stockOverview(page?: StockPageQuery): Promise<StockOvervie
   ]);
   const paged = toPage(rows, limit, stockOrder, cursor, (row) => [row.name, row.id]);
   const variants = await variantRowsOf(paged.rows.map((p) => p.id));
-  return { products: withVariants(paged.rows, variants), totals, variantCount, serverTime, nextCursor: paged.nextCursor, prevCursor: paged.prevCursor };
+  return { products: await withVariants(paged.rows, variants), totals, variantCount, serverTime, nextCursor: paged.nextCursor, prevCursor: paged.prevCursor };
 }

@@ -4,11 +4,12 @@
  * and ships its components.
  */
 import "server-only";
-import { eq, inArray } from "drizzle-orm";
-import type { Tx } from "@/db/client";
+import { asc, eq, inArray } from "drizzle-orm";
+import { db, type Db, type Tx } from "@/db/client";
 import { kitComponents, MAX_KIT_COMPONENT_QUANTITY, products, productVariants } from "@/db/schema";
 import { DomainError } from "../platform/errors";
 import { isUuid } from "../platform/ids";
+import { lineName } from "./line-name";
 
 /** A kit lists at most this many components. */
 export const MAX_KIT_COMPONENTS = 20;
@@ -61,3 +62,39 @@ export async function defineKit(tx: Tx, kitVariantId: string, components: readon
     })),
   );
 }
+
+/** One component of a kit as a line shows it: "2 × Mug". */
+export type KitLineComponent = { variantId: string; sku: string; name: string; quantity: number };
+
+/**
+ * What each of these kit variants is made of (a plain variant has no entry), in the kit's order, each component
+ * named as a line is ("Trail Shirt — M"). A kit's components are fixed once it has sold, so this reads true for
+ * a cart, a checkout and a past order alike.
+ */
+export async function kitContentsOf(variantIds: readonly string[], executor: Db | Tx = db): Promise<Map<string, KitLineComponent[]>> {
+  const ids = [...new Set(variantIds)].filter(isUuid);
+  if (ids.length === 0) return new Map();
+  const rows = await executor
+    .select({
+      kitVariantId: kitComponents.kitVariantId,
+      variantId: productVariants.id,
+      sku: productVariants.sku,
+      options: productVariants.options,
+      name: products.name,
+      quantity: kitComponents.quantity,
+    })
+    .from(kitComponents)
+    .innerJoin(productVariants, eq(productVariants.id, kitComponents.componentVariantId))
+    .innerJoin(products, eq(products.id, kitComponents.componentProductId))
+    .where(inArray(kitComponents.kitVariantId, ids))
+    .orderBy(asc(kitComponents.kitVariantId), asc(kitComponents.position));
+  const contents = new Map<string, KitLineComponent[]>();
+  for (const { kitVariantId, options, name, ...component } of rows) {
+    contents.set(kitVariantId, [...(contents.get(kitVariantId) ?? []), { ...component, name: lineName(name, options) }]);
+  }
+  return contents;
+}
+
+/** "Contains 2 × Mug, 1 × Lamp": a kit line's short summary. */
+export const kitContentsText = (components: readonly KitLineComponent[]) =>
+  `Contains ${components.map((c) => `${c.quantity} × ${c.name}`).join(", ")}`;

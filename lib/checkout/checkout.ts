@@ -18,7 +18,7 @@ import { isUuid } from "../platform/ids";
 import { getCheckout, heldCheckoutView, type CheckoutView } from "./view";
 
 /** A short line as a refusal names it: the variant's SKU beside its product and variant ids. */
-export type ShortLineView = ShortLine & { sku?: string };
+export type ShortLineView = Omit<ShortLine, "component"> & { sku?: string; component?: NonNullable<ShortLine["component"]> & { sku?: string } };
 
 export class InsufficientStockError extends DomainError {
   constructor(
@@ -31,19 +31,30 @@ export class InsufficientStockError extends DomainError {
 
   /** The refusal of these short lines, each named by its variant (one read of their names and SKUs). */
   static async of(lines: readonly ShortLine[]): Promise<InsufficientStockError> {
-    const labels = await variantLabels(db, lines.flatMap((l) => (l.variantId ? [l.variantId] : [])));
+    // A kit's short line names its short component too: that is what the shopper cannot have.
+    const labels = await variantLabels(db, lines.flatMap((l) => [...(l.variantId ? [l.variantId] : []), ...(l.component ? [l.component.variantId] : [])]));
     return new InsufficientStockError(
-      lines.map((l) => ({ ...l, ...(labels[l.variantId] ? { sku: labels[l.variantId]!.sku } : {}) })),
+      lines.map((l) => ({
+        ...l,
+        ...(labels[l.variantId] ? { sku: labels[l.variantId]!.sku } : {}),
+        ...(l.component && labels[l.component.variantId] ? { component: { ...l.component, sku: labels[l.component.variantId]!.sku } } : {}),
+      })),
       Object.fromEntries(Object.entries(labels).map(([id, label]) => [id, label.name])),
     );
   }
 }
 
-/** "Not enough stock to hold your cart: Trail Shirt — M: only 1 left (you asked for 2); Mug is sold out." */
+/**
+ * "Not enough stock to hold your cart: Trail Shirt — M: only 1 left (you asked for 2); Mug is sold out; Gift Set:
+ * its Lamp is sold out."
+ */
 function describeShortage(lines: ShortLine[], names: Record<string, string>): string {
   const parts = lines.map((l) => {
     const what = names[l.variantId] ?? "one item";
-    return l.available === 0 ? `${what} is sold out` : `${what}: only ${l.available} left (you asked for ${l.requested})`;
+    const line = l.available === 0 ? `${what} is sold out` : `${what}: only ${l.available} left (you asked for ${l.requested})`;
+    if (!l.component) return line;
+    const component = names[l.component.variantId] ?? "a part of it";
+    return l.component.available === 0 ? `${what}: its ${component} is sold out` : `${line}: its ${component} is short`;
   });
   return `Not enough stock to hold your cart: ${parts.join("; ")}.`;
 }

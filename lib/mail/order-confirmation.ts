@@ -12,6 +12,7 @@ import { queueEmail, type Executor } from "./outbox";
 import { orderConfirmationEmail } from "./templates";
 import { lineName } from "../catalog/variants";
 import { orderShipDates } from "../inventory/incoming";
+import { kitContentsOf, kitContentsText } from "../catalog/kits";
 
 /**
  * Queues the confirmation of `orderId` (lines, total, delivery details, order link) to the order's email, or
@@ -36,17 +37,33 @@ export async function queueOrderConfirmation(tx: Executor, orderId: string): Pro
   if (!order || !recipient) return null;
   const lines = await tx
     // The lines as sold (name and unit price kept on the line), never the catalogue's current ones.
-    .select({ variantId: orderLines.variantId, name: orderLines.name, options: orderLines.options, quantity: orderLines.quantity, unitPriceCents: orderLines.unitPriceCents })
+    .select({
+      variantId: orderLines.variantId,
+      name: orderLines.name,
+      options: orderLines.options,
+      quantity: orderLines.quantity,
+      unitPriceCents: orderLines.unitPriceCents,
+    })
     .from(orderLines)
     .where(eq(orderLines.orderId, orderId))
     .orderBy(asc(orderLines.name), asc(orderLines.sku));
+  // A kit's line says what it holds: the components are what the parcel will have in it.
+  const kits = await kitContentsOf(lines.map((line) => line.variantId), tx);
   // A pre-ordered line says when it ships (the day its delivery is expected).
   const shipDates = (await orderShipDates([orderId], tx)).get(orderId);
   const email = orderConfirmationEmail({
     orderNumber: orderNumber(order.id),
     placedAt: order.createdAt,
     // "Trail Shirt — M": the variant as it was sold.
-    lines: lines.map(({ options, variantId, ...line }) => ({ ...line, name: lineName(line.name, options), shipsAt: shipDates?.get(variantId) ?? null })),
+    lines: lines.map(({ options, variantId, ...line }) => {
+      const kit = kits.get(variantId);
+      return {
+        ...line,
+        name: lineName(line.name, options),
+        expectedAt: shipDates?.get(variantId) ?? null,
+        ...(kit ? { contents: kitContentsText(kit) } : {}),
+      };
+    }),
     totalCents: order.totalCents,
     delivery: order.details,
     orderUrl: orderLink(order.id),

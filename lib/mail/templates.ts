@@ -19,8 +19,11 @@ const page = (body: string) =>
 export interface OrderConfirmationData {
   orderNumber: string;
   placedAt: Date;
-  /** `shipsAt`: a pre-ordered line's day (YYYY-MM-DD), said as "Ships around 14 March"; null when on the shelf. */
-  lines: { name: string; quantity: number; unitPriceCents: number; shipsAt?: string | null }[];
+  /**
+   * `expectedAt`: a pre-ordered line's day (YYYY-MM-DD), said as "Ships around 14 March"; null when on the shelf.
+   * `contents`: what a kit's line holds ("Contains 2 × Mug, 1 × Lamp").
+   */
+  lines: { name: string; quantity: number; unitPriceCents: number; expectedAt?: string | null; contents?: string }[];
   totalCents: number;
   delivery: { name?: string; address?: string; city?: string; postcode?: string; country?: string };
   orderUrl: string;
@@ -41,7 +44,10 @@ export function orderConfirmationEmail(data: OrderConfirmationData): RenderedEma
   const text = [
     `Thank you for your order #${data.orderNumber}, placed ${placedText(data.placedAt)}. It is paid.`,
     "",
-    ...data.lines.map((l) => `${l.quantity} × ${l.name} — ${formatMoney(l.quantity * l.unitPriceCents)}${l.shipsAt ? ` (${shipsAroundText(l.shipsAt)})` : ""}`),
+    ...data.lines.flatMap((l) => [
+      `${l.quantity} × ${l.name} — ${formatMoney(l.quantity * l.unitPriceCents)}${l.expectedAt ? ` (${shipsAroundText(l.expectedAt)})` : ""}`,
+      ...(l.contents ? [`    ${l.contents}`] : []),
+    ]),
     `Total: ${formatMoney(data.totalCents)}`,
     "",
     "Delivery to:",
@@ -52,7 +58,10 @@ export function orderConfirmationEmail(data: OrderConfirmationData): RenderedEma
   const rows = data.lines
     .map(
       (l) =>
-        `<tr><td>${l.quantity} × ${escapeHtml(l.name)}${l.shipsAt ? `<br><small>${escapeHtml(shipsAroundText(l.shipsAt))}</small>` : ""}</td>` +
+        `<tr><td>${l.quantity} × ${escapeHtml(l.name)}` +
+        (l.expectedAt ? `<br><small>${escapeHtml(shipsAroundText(l.expectedAt))}</small>` : "") +
+        (l.contents ? `<br><span style="color:#5b6470;font-size:13px">${escapeHtml(l.contents)}</span>` : "") +
+        `</td>` +
         `<td style="text-align:right">${formatMoney(l.quantity * l.unitPriceCents)}</td></tr>`,
     )
     .join("");

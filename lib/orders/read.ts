@@ -34,7 +34,7 @@ export type LineAllocation = { locationId: string; name: string; variantId: stri
 export type OrderLineView = VariantLine & {
   allocations: LineAllocation[];
   /** A pre-ordered line still to come: the day its last unit is expected (YYYY-MM-DD); null once it is all here. */
-  shipsAt: string | null;
+  expectedAt: string | null;
 };
 
 export interface OrderView {
@@ -119,7 +119,7 @@ async function queryOrders(where: SQL | undefined, limit = 200, order: SQL[] = [
   const shipDates = await orderShipDates(rows.map((r) => r.id));
   return rows.map((r) => ({
     ...r,
-    lines: r.lines.map((line) => ({ ...line, shipsAt: shipDates.get(r.id)?.get(line.variantId) ?? null })),
+    lines: r.lines.map((line) => ({ ...line, expectedAt: shipDates.get(r.id)?.get(line.variantId) ?? null })),
     createdAt: r.createdAt.toISOString(),
     fulfilledAt: r.fulfilledAt?.toISOString() ?? null,
     cancelledAt: r.cancelledAt?.toISOString() ?? null,

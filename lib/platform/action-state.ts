@@ -15,6 +15,8 @@ export interface ShortLineNote {
   name: string;
   requested: number;
   available: number;
+  /** For a kit's line: the component that is short ("Lamp"), and how many of it are left. */
+  component?: { name: string; available: number };
 }
 
 export interface FormState {
@@ -59,9 +61,10 @@ export function formStateOf(
   const domainError = toDomainError(error);
   const state: FormState = { ok: false, code: domainError.code, message: domainError.message, values: options.values };
   if (error instanceof InsufficientStockError) {
-    state.shortLines = error.lines.map((line) => ({
+    state.shortLines = error.lines.map(({ component, ...line }) => ({
       ...line,
       name: error.names[line.variantId] ?? options.names?.get(line.variantId) ?? options.names?.get(line.productId) ?? "An item",
+      ...(component ? { component: { name: error.names[component.variantId] ?? "a part of it", available: component.available } } : {}),
     }));
   }
   if (domainError.code === "price_changed") state.priceChange = domainError.details as FormState["priceChange"];

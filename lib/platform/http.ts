@@ -4,11 +4,11 @@
  */
 import "server-only";
 import { randomUUID } from "node:crypto";
-import { NextResponse, type NextRequest } from "next/server";
+import type { NextRequest } from "next/server";
 import type { z } from "zod";
 import { env } from "./env";
 import { DomainError, invalidRequest, toDomainError } from "./errors";
-import { log, REQUEST_ID_HEADER, saneRequestId, withRequestId } from "./log";
+import { currentRequestId, log, REQUEST_ID_HEADER, saneRequestId, withRequestId } from "./log";
 import { recordHttpRequest, routeOf } from "./metrics";
 import { clientAddress } from "./client-address";
 import { countRequestFromIp } from "./ip-limit";
@@ -17,16 +17,26 @@ export { clientAddress };
 
 export const MAX_JSON_BODY_BYTES = 16 * 1024;
 
-export function errorResponse(error: unknown): NextResponse {
+/*
+ * Answers are plain Responses (Response.json), not NextResponse.json: that one builds the Response and then copies
+ * it, headers and all, into a NextResponse with a cookie jar, which no route handler here uses (cookies are set
+ * through next/headers). The request's id goes into the headers the answer is made with, so the wrapper below
+ * finds it there instead of adding it afterwards.
+ */
+
+export function errorResponse(error: unknown): Response {
   const e = toDomainError(error);
-  return NextResponse.json(
-    { error: { code: e.code, message: e.message, ...e.details } },
-    { status: e.status, headers: e.headers },
-  );
+  return Response.json({ error: { code: e.code, message: e.message, ...e.details } }, { status: e.status, headers: withRequestIdHeader(e.headers) });
 }
 
-export function json(body: unknown, status = 200, headers: Record<string, string> = {}): NextResponse {
-  return NextResponse.json(body, { status, headers: { "Cache-Control": "no-store", ...headers } });
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return Response.json(body, { status, headers: withRequestIdHeader({ "Cache-Control": "no-store", ...headers }) });
+}
+
+/** These headers, and X-Request-Id when the answer is made while a request is served (inside `handler`). */
+function withRequestIdHeader(headers: Record<string, string> | undefined): Record<string, string> | undefined {
+  const requestId = currentRequestId();
+  return requestId === undefined ? headers : { ...headers, [REQUEST_ID_HEADER]: requestId };
 }
 
 /** Reads a JSON body (size- and type-checked) and validates it with `schema`. An empty body counts as `{}`. */
@@ -92,8 +102,10 @@ type RouteContext<P> = { params: Promise<P> };
  * Counts one API request against its IP address (RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE; 0 = off), in memory and
  * shared with the other servers in batches (lib/platform/ip-limit.ts): no database round trip per request.
  */
-export async function limitRequestsPerIp(request: Request): Promise<void> {
-  countRequestFromIp(clientAddress(request), env.RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE);
+export function limitRequestsPerIp(request: Request): void {
+  const limit = env.RATE_LIMIT_REQUESTS_PER_IP_PER_MINUTE;
+  // With the limit off, the address is not even read.
+  if (limit > 0) countRequestFromIp(clientAddress(request), limit);
 }
 
 /**
@@ -111,13 +123,15 @@ const QUIET_ROUTES = new Set(["/api/health"]);
 export function handler<P = Record<string, string>>(
   fn: (request: NextRequest, context: RouteContext<P>) => Promise<Response>,
 ) {
-  return async (request: NextRequest, context: RouteContext<P>): Promise<Response> => {
+  // Not async itself: the request's work is the one async function inside the request id's scope, so a request
+  // pays for one promise chain, not two.
+  return (request: NextRequest, context: RouteContext<P>): Promise<Response> => {
     const requestId = saneRequestId(request.headers.get(REQUEST_ID_HEADER)) ?? randomUUID();
     const started = performance.now();
     return withRequestId(requestId, async () => {
       let response: Response;
       try {
-        await limitRequestsPerIp(request);
+        limitRequestsPerIp(request);
         response = await fn(request, context);
       } catch (error) {
         response = errorResponse(error);

@@ -75,6 +75,11 @@ export function withRequestId<T>(requestId: string, work: () => T): T {
   return requestContext.run({ requestId }, work);
 }
 
+/** The id of the request being served here, if any. */
+export function currentRequestId(): string | undefined {
+  return requestContext.getStore()?.requestId;
+}
+
 /** Runs `work` outside any request: for work shared by many requests (a batch of holds), no single id fits. */
 export function outsideRequest<T>(work: () => T): T {
   return requestContext.exit(work);

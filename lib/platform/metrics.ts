@@ -1,49 +1,136 @@
 /**
- * Prometheus metrics of this app server (prom-client), read at GET /api/metrics with METRICS_TOKEN. Each app
- * server counts what it did itself; Prometheus scrapes every one and adds them up. The registry lives on
- * globalThis so development reloads keep counting instead of registering twice.
+ * Prometheus metrics of this app server, read at GET /api/metrics with METRICS_TOKEN. Each app server counts what
+ * it did itself; Prometheus scrapes every one and adds them up. The metrics live on globalThis so development
+ * reloads and every bundle that imports this module count in one place instead of registering twice.
  *
- * Callers use the small record* functions below, never prom-client itself.
+ * The text exposition is written here rather than taken from a client library: the one we used (prom-client)
+ * brought @opentelemetry/api into node_modules, and Next.js's tracer uses an installed copy of that package on every
+ * request whenever it can resolve one, instead of its own bundled one (tests/platform/next-tracer.test.ts). Callers
+ * use the small record* functions below.
  */
 import "server-only";
-import client from "prom-client";
+import fs from "node:fs";
 import { DomainError } from "./errors";
 import { errorFields, log, outsideRequest } from "./log";
 import { countHoldOutcomes } from "../inventory/hold-outcome-counts";
+
+/** Prometheus's text format, version 0.0.4. */
+const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+type MetricType = "counter" | "gauge" | "histogram";
+/** One exposed line: the name (with its suffix), its labels in order, and the value. */
+type Sample = readonly [name: string, labels: readonly (readonly [string, string])[], value: number];
+
+interface Metric {
+  readonly name: string;
+  readonly help: string;
+  readonly type: MetricType;
+  samples(): Sample[] | Promise<Sample[]>;
+}
+
+const escapeHelp = (help: string) => help.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
+const escapeLabel = (value: string) => value.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+
+function formatValue(value: number): string {
+  if (value === Infinity) return "+Inf";
+  if (value === -Infinity) return "-Inf";
+  if (Number.isNaN(value)) return "NaN";
+  return String(value);
+}
+
+function formatSample([name, labels, value]: Sample): string {
+  const inner = labels.map(([label, v]) => `${label}="${escapeLabel(v)}"`).join(",");
+  return `${name}${inner ? `{${inner}}` : ""} ${formatValue(value)}\n`;
+}
+
+class Registry {
+  private readonly all: Metric[] = [];
+  readonly contentType = CONTENT_TYPE;
+
+  register<M extends Metric>(metric: M): M {
+    this.all.push(metric);
+    return metric;
+  }
+
+  /** Every metric as HELP, TYPE and its samples, a blank line between two metrics. */
+  async metrics(): Promise<string> {
+    const blocks = await Promise.all(
+      this.all.map(async (metric) => {
+        const head = `# HELP ${metric.name} ${escapeHelp(metric.help)}\n# TYPE ${metric.name} ${metric.type}\n`;
+        return head + (await metric.samples()).map(formatSample).join("");
+      }),
+    );
+    return blocks.join("\n");
+  }
+}
+
+/** Label values in labelNames' order, joined: the key of one series. */
+const keyOf = (values: readonly string[]) => values.join("\u0000");
+
+/**
+ * A counter. One without labels shows 0 before its first count; one with labels shows a series once it counted.
+ */
+class Counter {
+  readonly type = "counter";
+  private readonly all = new Map<string, { labels: [string, string][]; value: number }>();
+
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    private readonly labelNames: readonly string[] = [],
+  ) {
+    if (labelNames.length === 0) this.all.set("", { labels: [], value: 0 });
+  }
+
+  inc(labelsOrBy?: Record<string, string> | number, by = 1): void {
+    const labels = typeof labelsOrBy === "object" ? labelsOrBy : {};
+    const amount = typeof labelsOrBy === "number" ? labelsOrBy : by;
+    if (!Number.isFinite(amount) || amount < 0) return; // a counter only goes up
+    const values = this.labelNames.map((name) => labels[name] ?? "");
+    const key = keyOf(values);
+    let series = this.all.get(key);
+    if (!series) {
+      series = { labels: this.labelNames.map((name, i) => [name, values[i]!]), value: 0 };
+      this.all.set(key, series);
+    }
+    series.value += amount;
+  }
+
+  samples(): Sample[] {
+    return [...this.all.values()].map(({ labels, value }) => [this.name, labels, value] as const);
+  }
+}
 
 interface HistogramSeries {
   observe(value: number): void;
 }
 
 /**
- * A histogram for the per-request and per-query paths: its observe finds the bucket and adds three numbers to
- * arrays made once per series, with no label object, hashing or allocation (prom-client's Histogram validates and
- * hashes its labels on every observe). Callers keep the series of their labels (`series(...)`). It is registered
- * in the same registry and exposed in the same text format as prom-client's own.
+ * A histogram whose observe finds the bucket and adds three numbers to arrays made once per series, with no
+ * label object, hashing or allocation. Callers on the per-request and per-query paths keep the series of their
+ * labels (`series(...)`); one without labels also takes `observe`, and shows its zeros before its first one.
  */
-class SeriesHistogram {
+class Histogram {
   readonly type = "histogram";
   /** Every series by its label values (joined): one per label set, whichever copy of this module asks for it. */
-  private readonly all = new Map<string, { labels: Record<string, string>; buckets: Float64Array; sum: number; count: number }>();
+  private readonly all = new Map<string, { labels: [string, string][]; buckets: Float64Array; sum: number; count: number }>();
+  private unlabelled: HistogramSeries | undefined;
 
   constructor(
     readonly name: string,
     readonly help: string,
     private readonly labelNames: readonly string[],
     private readonly upperBounds: readonly number[],
-    registry: client.Registry,
   ) {
-    registry.registerMetric(this as unknown as client.Metric);
-    // A histogram without labels shows its zeros before its first observation, as prom-client's does.
-    if (labelNames.length === 0) this.series();
+    if (labelNames.length === 0) this.unlabelled = this.series();
   }
 
   /** The series of these label values (in labelNames' order), made on first use: keep it. */
   series(...values: string[]): HistogramSeries {
-    const key = values.join("\u0000");
+    const key = keyOf(values);
     let data = this.all.get(key);
     if (!data) {
-      const labels = Object.fromEntries(this.labelNames.map((name, i) => [name, values[i] ?? ""]));
+      const labels = this.labelNames.map((name, i): [string, string] => [name, values[i] ?? ""]);
       data = { labels, buckets: new Float64Array(this.upperBounds.length), sum: 0, count: 0 };
       this.all.set(key, data);
     }
@@ -61,95 +148,128 @@ class SeriesHistogram {
     };
   }
 
-  /** What the registry prints: cumulative buckets, +Inf, sum and count of every series. */
-  async get() {
-    const values = [...this.all.values()].flatMap(({ labels, buckets, sum, count }) => {
-      let cumulative = 0;
-      return [
-        ...this.upperBounds.map((le, i) => {
-          cumulative += buckets[i]!;
-          return { labels: { le }, sharedLabels: labels, value: cumulative, metricName: `${this.name}_bucket` };
-        }),
-        { labels: { le: "+Inf" }, sharedLabels: labels, value: count, metricName: `${this.name}_bucket` },
-        { labels: {}, sharedLabels: labels, value: sum, metricName: `${this.name}_sum` },
-        { labels: {}, sharedLabels: labels, value: count, metricName: `${this.name}_count` },
-      ];
-    });
-    return { name: this.name, help: this.help, type: this.type, values, aggregator: "sum" as const };
+  /** For a histogram without labels. */
+  observe(value: number): void {
+    (this.unlabelled ??= this.series()).observe(value);
   }
 
-  reset(): void {
-    for (const series of this.all.values()) {
-      series.buckets.fill(0);
-      series.sum = 0;
-      series.count = 0;
-    }
+  /** Cumulative buckets (le first, then the series' labels), +Inf, sum and count of every series. */
+  samples(): Sample[] {
+    return [...this.all.values()].flatMap(({ labels, buckets, sum, count }) => {
+      let cumulative = 0;
+      return [
+        ...this.upperBounds.map((le, i): Sample => {
+          cumulative += buckets[i]!;
+          return [`${this.name}_bucket`, [["le", String(le)], ...labels], cumulative];
+        }),
+        [`${this.name}_bucket`, [["le", "+Inf"], ...labels], count] as const,
+        [`${this.name}_sum`, labels, sum] as const,
+        [`${this.name}_count`, labels, count] as const,
+      ];
+    });
   }
 }
 
+/** A value read when scraped (process figures): nothing is counted in between. */
+function gauge(name: string, help: string, read: () => Sample[] | Promise<Sample[]>, type: MetricType = "gauge"): Metric {
+  return { name, help, type, samples: read };
+}
+
+/** Open file descriptors, where /proc says (Linux); none elsewhere. */
+function openFds(): number | null {
+  try {
+    return fs.readdirSync("/proc/self/fd").length - 1; // less the one readdir held open
+  } catch {
+    return null;
+  }
+}
+
+/** The process's own figures (CPU, memory, event loop lag), each read only when Prometheus scrapes. */
+function processMetrics(registry: Registry, prefix: string): void {
+  const one = (name: string, value: number | null): Sample[] => (value === null ? [] : [[name, [], value]]);
+  const cpu = (pick: (usage: NodeJS.CpuUsage) => number) => () => pick(process.cpuUsage()) / 1e6;
+  const startTime = Math.round(Date.now() / 1000 - process.uptime());
+  const [major = "", minor = "", patch = ""] = process.version.slice(1).split(".");
+  const n = (name: string) => `${prefix}${name}`;
+  for (const [name, help, read, type] of [
+    ["process_cpu_user_seconds_total", "Total user CPU time spent in seconds.", cpu((u) => u.user), "counter"],
+    ["process_cpu_system_seconds_total", "Total system CPU time spent in seconds.", cpu((u) => u.system), "counter"],
+    ["process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", cpu((u) => u.user + u.system), "counter"],
+    ["process_start_time_seconds", "Start time of the process since unix epoch in seconds.", () => startTime, "gauge"],
+    ["process_resident_memory_bytes", "Resident memory size in bytes.", () => process.memoryUsage.rss(), "gauge"],
+    ["process_open_fds", "Number of open file descriptors.", openFds, "gauge"],
+    ["nodejs_heap_size_total_bytes", "Process heap size from Node.js in bytes.", () => process.memoryUsage().heapTotal, "gauge"],
+    ["nodejs_heap_size_used_bytes", "Process heap size used from Node.js in bytes.", () => process.memoryUsage().heapUsed, "gauge"],
+    ["nodejs_external_memory_bytes", "Node.js external memory size in bytes.", () => process.memoryUsage().external, "gauge"],
+  ] as const satisfies readonly (readonly [string, string, () => number | null, MetricType])[]) {
+    registry.register(gauge(n(name), help, () => one(n(name), read()), type));
+  }
+  // How late a callback queued now runs: the event loop's lag at the moment of the scrape.
+  registry.register(
+    gauge(n("nodejs_eventloop_lag_seconds"), "Lag of event loop in seconds.", async () => {
+      const queued = performance.now();
+      const ran = await new Promise<number>((resolve) => setImmediate(() => resolve(performance.now())));
+      return one(n("nodejs_eventloop_lag_seconds"), (ran - queued) / 1000);
+    }),
+  );
+  const version = [["version", process.version], ["major", major], ["minor", minor], ["patch", patch]] as const;
+  registry.register(gauge(n("nodejs_version_info"), "Node.js version info.", () => [[n("nodejs_version_info"), version, 1]]));
+}
+
 function createMetrics() {
-  const registry = new client.Registry();
-  client.collectDefaultMetrics({ register: registry, prefix: "stockhold_" });
+  const registry = new Registry();
+  processMetrics(registry, "stockhold_");
   const seconds = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
   return {
     registry,
-    holdRequests: new client.Counter({
-      name: "stockhold_hold_requests_total",
-      help: "Checkout starts by outcome: held (a new hold), existing (the shopper's open checkout), insufficient_stock, empty_cart, not_found, line_limit",
-      labelNames: ["outcome"] as const,
-      registers: [registry],
-    }),
-    holdBatchSize: new client.Histogram({
-      name: "stockhold_hold_batch_size",
-      help: "Checkout starts decided together in one transaction",
-      buckets: [1, 2, 4, 8, 16, 32, 64],
-      registers: [registry],
-    }),
-    holdBatchSeconds: new client.Histogram({
-      name: "stockhold_hold_batch_duration_seconds",
-      help: "Time of one batch of holds, from sending it to PostgreSQL to its commit (including lock waits)",
-      buckets: seconds,
-      registers: [registry],
-    }),
-    holdBatchFailures: new client.Counter({
-      name: "stockhold_hold_batch_failures_total",
-      help: "Batches of holds that failed as a whole (each request is then retried on its own)",
-      registers: [registry],
-    }),
-    holdsExpired: new client.Counter({
-      name: "stockhold_holds_expired_total",
-      help: "Holds released because their time was up (by the sweep or the cron)",
-      registers: [registry],
-    }),
-    holdsReleased: new client.Counter({
-      name: "stockhold_holds_released_total",
-      help: "Holds released before their time: cancelled checkouts, declined payments, admin releases",
-      registers: [registry],
-    }),
-    payments: new client.Counter({
-      name: "stockhold_payments_total",
-      help: "Payment attempts answered, by outcome (paid, declined, or the error code)",
-      labelNames: ["outcome"] as const,
-      registers: [registry],
-    }),
-    poolWaitSeconds: new SeriesHistogram(
-      "stockhold_db_pool_wait_seconds",
-      "Time a query or transaction waited for a free pooled database connection",
-      [],
-      [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-      registry,
+    holdRequests: registry.register(
+      new Counter(
+        "stockhold_hold_requests_total",
+        "Checkout starts by outcome: held (a new hold), existing (the shopper's open checkout), insufficient_stock, empty_cart, not_found, line_limit",
+        ["outcome"],
+      ),
     ),
-    poolWaitTimeouts: new client.Counter({
-      name: "stockhold_db_pool_wait_timeouts_total",
-      help: "Callers turned away (503) because no pooled connection was free in time",
-      registers: [registry],
-    }),
-    httpSeconds: new SeriesHistogram(
-      "stockhold_http_request_duration_seconds",
-      "API requests by method, route and status, from the handler's start to its answer",
-      ["method", "route", "status"],
-      seconds,
-      registry,
+    holdBatchSize: registry.register(
+      new Histogram("stockhold_hold_batch_size", "Checkout starts decided together in one transaction", [], [1, 2, 4, 8, 16, 32, 64]),
+    ),
+    holdBatchSeconds: registry.register(
+      new Histogram(
+        "stockhold_hold_batch_duration_seconds",
+        "Time of one batch of holds, from sending it to PostgreSQL to its commit (including lock waits)",
+        [],
+        seconds,
+      ),
+    ),
+    holdBatchFailures: registry.register(
+      new Counter("stockhold_hold_batch_failures_total", "Batches of holds that failed as a whole (each request is then retried on its own)"),
+    ),
+    holdsExpired: registry.register(
+      new Counter("stockhold_holds_expired_total", "Holds released because their time was up (by the sweep or the cron)"),
+    ),
+    holdsReleased: registry.register(
+      new Counter("stockhold_holds_released_total", "Holds released before their time: cancelled checkouts, declined payments, admin releases"),
+    ),
+    payments: registry.register(
+      new Counter("stockhold_payments_total", "Payment attempts answered, by outcome (paid, declined, or the error code)", ["outcome"]),
+    ),
+    poolWaitSeconds: registry.register(
+      new Histogram(
+        "stockhold_db_pool_wait_seconds",
+        "Time a query or transaction waited for a free pooled database connection",
+        [],
+        [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      ),
+    ),
+    poolWaitTimeouts: registry.register(
+      new Counter("stockhold_db_pool_wait_timeouts_total", "Callers turned away (503) because no pooled connection was free in time"),
+    ),
+    httpSeconds: registry.register(
+      new Histogram(
+        "stockhold_http_request_duration_seconds",
+        "API requests by method, route and status, from the handler's start to its answer",
+        ["method", "route", "status"],
+        seconds,
+      ),
     ),
   };
 }

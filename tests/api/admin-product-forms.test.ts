@@ -11,6 +11,7 @@ import { callAction, serverActions } from "../faults/support";
 import { startOrShareApp } from "../support/app-for-file";
 import type { RunningApp } from "../support/app-server";
 import { makeProduct } from "../support/fixtures";
+import { listKitProducts } from "@/lib/admin/kits";
 import { HttpClient, postForm } from "../support/http";
 
 let app: RunningApp;
@@ -42,6 +43,39 @@ describe("New product form", () => {
     expect(negative.state).toMatchObject({ ok: false, fieldErrors: { onHand: ["Opening stock cannot be negative."] } });
     const fraction = await callAction(admin, "/admin/products", action("createProductAction"), { name: "Half", price: "5", onHand: "1.5" });
     expect(fraction.state).toMatchObject({ ok: false, fieldErrors: { onHand: ["Enter a whole number."] } });
+  });
+});
+
+describe("New kit form", () => {
+  it("makes a kit of the rows chosen, and refuses no components, a zero on a row and a kit in a kit, making nothing", async () => {
+    const brush = await makeProduct(9);
+    const soap = await makeProduct(4);
+    const slug = `bath-kit-${randomUUID().slice(0, 8)}`;
+    const countKits = async () => (await listKitProducts()).filter((k) => k.slug === slug).length;
+
+    const empty = await callAction(admin, "/admin/products", action("createKitAction"), { name: "Bath Kit", slug, price: "24", "kit.0.variantId": "", "kit.0.quantity": "1" });
+    expect(empty.state).toMatchObject({ ok: false, fieldErrors: { kit: ["Choose at least one product to put in the kit."] } });
+    // The second row (the first left empty) is the one named.
+    const zero = await callAction(admin, "/admin/products", action("createKitAction"), {
+      name: "Bath Kit", slug, price: "24", "kit.0.variantId": "", "kit.1.variantId": brush.variantId, "kit.1.quantity": "0",
+    });
+    expect(zero.state).toMatchObject({ ok: false, fieldErrors: { "kit.1.quantity": ["Enter at least 1."] } });
+    expect(await countKits()).toBe(0);
+
+    const made = await callAction(admin, "/admin/products", action("createKitAction"), {
+      name: "Bath Kit", slug, price: "24.00",
+      "kit.0.variantId": brush.variantId, "kit.0.quantity": "2",
+      "kit.1.variantId": soap.variantId, "kit.1.quantity": "2",
+    });
+    expect(made.state).toMatchObject({ ok: true, message: `Created the kit Bath Kit (/${slug}) of 2 × ${brush.name}, 2 × ${soap.name}: 2 can be sold now.` });
+    const [kit] = (await listKitProducts()).filter((k) => k.slug === slug);
+    expect(kit).toMatchObject({ priceCents: 2400, kit: { available: 2 } });
+
+    const nested = await callAction(admin, "/admin/products", action("createKitAction"), {
+      name: "Kit of kits", slug: `${slug}-twice`, price: "40", "kit.0.variantId": kit!.kit!.variantId, "kit.0.quantity": "1",
+    });
+    expect(nested.state).toMatchObject({ ok: false, code: "kit_in_kit" });
+    expect((await listKitProducts()).filter((k) => k.slug === `${slug}-twice`)).toEqual([]);
   });
 });
 

@@ -241,8 +241,10 @@ describe("PATCH /api/admin/products/{productId}/variants/{variantId}", () => {
     const shirt = await makeShirt({ S: 1, M: 1, L: 1 });
     const other = await makeShirt({ S: 1, M: 1, L: 1 });
     const path = `/api/admin/products/${shirt.id}/variants/${shirt.M}`;
-    expectError(await patch(path, { preorder: true }), 400, "invalid_request");
-    expectError(await patch(path, { priceCents: 100, preorder: true }), 400, "invalid_request");
+    // A field the contract does not define (`preorder` is one now: pre-orders).
+    expectError(await patch(path, { backorder: true }), 400, "invalid_request");
+    expectError(await patch(path, { priceCents: 100, backorder: true }), 400, "invalid_request");
+    expectError(await patch(path, { preorder: "yes" }), 400, "invalid_request");
     expectError(await patch(path, {}), 400, "invalid_request");
     expectError(await patch(path, { priceCents: -5 }), 400, "invalid_request");
     expectError(await patch(`/api/admin/products/${shirt.id}/variants/${crypto.randomUUID()}`, { priceCents: 100 }), 404, "not_found");

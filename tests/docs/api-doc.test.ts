@@ -79,7 +79,7 @@ describe("docs/store-api.md", () => {
       "preordered",
       "`preorder`",
       "preorder: { expectedAt } | null",
-      "`shipsAt`",
+      "`expectedAt`",
       "409 `preorders_waiting`",
       "409 `awaiting_delivery`",
     ]) {
@@ -88,7 +88,41 @@ describe("docs/store-api.md", () => {
   });
 });
 
+describe("docs/store-api.md, Kits", () => {
+  /** The public contract's "Kits" item (store-api.md, "Inventory as shops keep it"), as it is written there. */
+  const contractKits =
+    "- **Kits.** `POST /api/admin/products` with `kit: [{ variantId, quantity }]` makes a product with no stock of its " +
+    "own: its `available` is the least, over its components, of (component available ÷ quantity), and holding, " +
+    "selling, cancelling and fulfilling it holds, sells, releases and ships its components, in the same transaction " +
+    "and lock order as any hold. A kit and its component bought at once never oversell the component.";
+
+  it("quotes the contract's Kits word for word", () => {
+    expect(section(doc, "Kits")).toContain(contractKits);
+  });
+
+  it("says how a kit is made, read, held and refused: its fields, the builder's read and kit_in_kit", () => {
+    const kits = section(doc, "Kits");
+    for (const words of [
+      "`POST /api/admin/products` with `kit: [{ variantId, quantity }]`",
+      "kit: { components: [{ productId, variantId, slug, name, sku, options, quantity }] }",
+      "component: { productId, variantId, sku, available }",
+      "`GET /api/admin/stock` gives every product `kit`",
+      "components: [{ productId, variantId, sku, name, quantity, available, kits }]",
+      "GET /api/admin/kits/availability?components=<variantId>:<quantity>",
+      "400 `kit_in_kit`",
+      "400 `invalid_request`",
+    ]) {
+      expect(kits, words).toContain(words);
+    }
+  });
+});
+
 describe("README.md", () => {
+  it("says what kits are, how they are held and where the admin builds them", () => {
+    const part = section(readme, "Kits");
+    for (const words of ["Tea for Two", "kit_in_kit", "need together", "Contains", "/api/admin/kits/availability", "no total"]) expect(part, words).toContain(words);
+  });
+
   it("says what locations are and where the admin works with them", () => {
     const part = section(readme, "Stock locations");
     for (const words of ["priority", "active", "/admin/locations", "/admin/packing", "transfer", "Main"]) expect(part, words).toContain(words);

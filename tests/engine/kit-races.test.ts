@@ -265,6 +265,35 @@ describe("a kit's life after the hold", () => {
   });
 });
 
+describe("a kit over components at two locations, raced", () => {
+  it("kits and single components bought at once by many shoppers: each location's rows exact, none oversold", async () => {
+    const [second] = await makeLocations([2000]);
+    const mug = await makeProduct(6);
+    const spoon = await makeProduct(3);
+    await stockAt(mug.id, mug.variantId, { [second!.id]: 6 });
+    await stockAt(spoon.id, spoon.variantId, { [second!.id]: 5 });
+    const set = await makeKit({ [mug.variantId]: 2, [spoon.variantId]: 1 });
+    const kinds = [
+      { lines: [{ variantId: set.variantId, quantity: 1 }], mugs: 2, spoons: 1 },
+      { lines: [{ variantId: mug.variantId, quantity: 3 }], mugs: 3, spoons: 0 },
+      { lines: [{ variantId: set.variantId, quantity: 1 }, { variantId: spoon.variantId, quantity: 1 }], mugs: 2, spoons: 2 },
+    ];
+    const carts = Array.from({ length: 30 }, (_, i) => kinds[i % kinds.length]!);
+    const verdicts = await startAllOnSeparateConnections(await shoppersWithVariantCarts(carts.map((c) => c.lines)));
+    const held = carts.filter((_, i) => verdicts[i]!.outcome === "held");
+    expect(held.length + carts.filter((_, i) => verdicts[i]!.outcome === "insufficient_stock").length).toBe(carts.length);
+    const total = (variantId: string) => levelsAt(variantId).then((rows) => Object.values(rows).reduce((n, r) => n + r.reserved, 0));
+    expect(await total(mug.variantId)).toBe(held.reduce((n, c) => n + c.mugs, 0));
+    expect(await total(spoon.variantId)).toBe(held.reduce((n, c) => n + c.spoons, 0));
+    // No location's row gives more than it has, and the rows were used: the shop's 12 mugs and 8 spoons lie at two.
+    for (const rows of [await levelsAt(mug.variantId), await levelsAt(spoon.variantId)]) {
+      for (const r of Object.values(rows)) expect(r.reserved + r.allocated).toBeLessThanOrEqual(r.on_hand);
+    }
+    expect(held.reduce((n, c) => n + c.mugs, 0)).toBeGreaterThan(6);
+    await expectNothingOversold();
+  });
+});
+
 describe("what a kit may be made of", () => {
   it("refuses a kit in a kit, a retired component, a zero quantity and an unknown variant, writing nothing", async () => {
     const mug = await makeProduct(5);

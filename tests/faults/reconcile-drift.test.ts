@@ -95,7 +95,7 @@ const drifts: [string, (sql: postgres.Sql) => Promise<unknown>, string, RegExp][
   [
     "a product without stock levels",
     (sql) => sql`insert into products (slug, name, price_cents) values ('levelless', 'No levels', 100)`,
-    "every product has stock levels",
+    "every stock product has stock levels",
     /product has no stock_levels row/,
   ],
   [

@@ -23,16 +23,19 @@ export function shippingByLocation(lines: readonly OrderLineView[]): ShipFrom[] 
 
 const units = (n: number) => `${n} ${n === 1 ? "unit" : "units"}`;
 
-/** "2 from Back room, 1 from Main": where a line's units are allocated. */
+/** What an allocation is of: nothing to say for the line's own variant; a kit's component by its SKU ("MUG-SAGE "). */
+const ofWhat = (line: OrderLineView, a: OrderLineView["allocations"][number]) => (a.variantId === line.variantId ? "" : `${a.sku} `);
+
+/** "2 from Back room, 1 from Main": where a line's units are allocated (a kit's: "2 MUG-SAGE from Main, …"). */
 export function allocationText(line: OrderLineView): string {
-  return line.allocations.map((a) => `${a.quantity} from ${a.name}`).join(", ");
+  return line.allocations.map((a) => `${a.quantity} ${ofWhat(line, a)}from ${a.name}`).join(", ");
 }
 
 /** "1 shipped from Main": what of a line has shipped, where some has; empty when none has. */
 export function shippedText(line: OrderLineView): string {
   return line.allocations
     .filter((a) => a.fulfilled > 0)
-    .map((a) => `${a.fulfilled} shipped from ${a.name}`)
+    .map((a) => `${a.fulfilled} ${ofWhat(line, a)}shipped from ${a.name}`)
     .join(", ");
 }
 

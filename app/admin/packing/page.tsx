@@ -72,9 +72,10 @@ export default async function PackingPage({ searchParams }: { searchParams: Prom
                 </p>
                 <ul className="packing-lines" aria-label="To pick">
                   {order.lines.map((line) => (
-                    <li key={line.variantId}>
+                    <li key={`${line.variantId}:${line.kit?.variantId ?? ""}`}>
                       <span className="packing-qty">{line.quantity} ×</span> {variantName(line.name, line.options)}{" "}
                       <code className="small muted">{line.sku}</code>
+                      {line.kit ? <span className="small muted"> for {line.kit.name}</span> : null}
                       {line.quantity < line.ordered ? <span className="small muted"> (of {line.ordered} ordered)</span> : null}
                     </li>
                   ))}

@@ -6,6 +6,9 @@ import { z } from "zod";
 import { fieldErrorsOf, shopperAction, type FormState } from "@/lib/platform/action-state";
 import { MAX_PRICE_CENTS, MAX_UNITS, adminForm, productFields, productOptionsSchema, skuSchema } from "@/lib/admin/access";
 import { addOptionValue, addVariant, createProduct, slugify, updateVariant } from "@/lib/catalog/products";
+import { MAX_KIT_COMPONENTS } from "@/lib/catalog/kits";
+import { kitLevelsOf } from "@/lib/admin/kits";
+import { MAX_KIT_COMPONENT_QUANTITY } from "@/db/schema";
 import { lineName } from "@/lib/catalog/variants";
 import { adjustStock, transferStock } from "@/lib/inventory";
 // The per-variant levels are read straight from their module (the inventory index does not list them).
@@ -168,6 +171,62 @@ function proposeVariants(values: Record<string, string>, options: { name: string
     values: { ...kept, ...proposed },
   };
 }
+
+/** How many component rows the kit form sends at most (a kit lists at most MAX_KIT_COMPONENTS). */
+const KIT_ROWS_READ = MAX_KIT_COMPONENTS + 5;
+
+/** The kit form's component rows (`kit.0.variantId`, `kit.0.quantity`, …), leaving out rows with no variant chosen. */
+function kitRowsOf(values: Record<string, string>) {
+  return Array.from({ length: KIT_ROWS_READ }, (_, i) => ({ variantId: values[`kit.${i}.variantId`]?.trim() ?? "", quantity: values[`kit.${i}.quantity`] ?? "" }))
+    .map((row, index) => ({ ...row, index }))
+    .filter((row) => row.variantId !== "");
+}
+
+const createKitForm = z.object({
+  name: productFields.name,
+  slug: z.preprocess(emptyAsUndefined, productFields.slug.optional()),
+  price: priceInCents,
+  description: z.preprocess(emptyAsUndefined, productFields.description.optional()),
+  kit: z
+    .array(z.object({ variantId: z.uuid("Choose a product."), quantity: wholeNumber(1, MAX_KIT_COMPONENT_QUANTITY, "How many") }))
+    .min(1, "Choose at least one product to put in the kit.")
+    .max(MAX_KIT_COMPONENTS, `A kit is made of at most ${MAX_KIT_COMPONENTS} products.`),
+});
+
+/**
+ * Makes a kit: a product with no stock of its own, made of other products' variants (each with how many one kit
+ * takes). The same lib call as `POST /api/admin/products` with `kit`: a kit in a kit, a retired or unknown
+ * component is refused there, and nothing is written.
+ */
+export const createKitAction = shopperAction({ ...adminForm }, async (_input, admin, { fields: values }) => {
+  const rows = kitRowsOf(values);
+  const parsed = createKitForm.safeParse({ ...values, kit: rows });
+  if (!parsed.success) {
+    const state = fieldErrorsOf(parsed.error, values);
+    // A row's error is shown on that row as the admin numbered it (rows left empty are not counted).
+    const fieldErrors = Object.fromEntries(
+      Object.entries(state.fieldErrors ?? {}).map(([key, messages]) => {
+        const match = /^kit\.(\d+)\.(\w+)$/.exec(key);
+        return [match ? `kit.${rows[Number(match[1])]!.index}.${match[2]}` : key, messages];
+      }),
+    );
+    return { ...state, fieldErrors };
+  }
+  const input = parsed.data;
+  const product = await createProduct({
+    name: input.name,
+    slug: input.slug,
+    priceCents: input.price,
+    description: input.description,
+    kit: input.kit,
+    actorId: admin.id,
+  });
+  revalidatePath("/admin", "layout");
+  shopPagesChanged();
+  const made = (await kitLevelsOf([product.id])).get(product.id);
+  const contents = made?.components.map((c) => `${c.quantity} × ${c.name}`).join(", ") ?? "";
+  return { ok: true, message: `Created the kit ${product.name} (/${product.slug}) of ${contents}: ${made?.available ?? 0} can be sold now.` };
+});
 
 const adjustStockForm = z.object({
   productId: z.uuid("Choose a product."),

@@ -1,22 +1,38 @@
 import Link from "next/link";
 import { AdjustStockForm, CreateProductForm } from "@/components/admin/product-forms";
+import { CreateKitForm } from "@/components/admin/kit-form";
 import { Badge } from "@/components/ui/badge";
 import { formatMoney } from "@/components/ui/money";
 import { requireAdminPage } from "@/lib/admin/access";
 import { listLocations, listStockLevels } from "@/lib/inventory";
 import { archivedProductIds } from "@/lib/admin/products";
-import { adjustStockAction, createProductAction } from "./actions";
+import { kitComponentChoices, listKitProducts } from "@/lib/admin/kits";
+import { adjustStockAction, createKitAction, createProductAction } from "./actions";
 import "./products.css";
 
 export default async function ProductsPage() {
   await requireAdminPage("/admin/products");
-  const [products, archived, locations] = await Promise.all([listStockLevels(), archivedProductIds(), listLocations()]);
+  const [stocked, archived, locations, kitProducts, choices] = await Promise.all([
+    listStockLevels(),
+    archivedProductIds(),
+    listLocations(),
+    listKitProducts(),
+    kitComponentChoices(),
+  ]);
+  // Kits have no stock rows of their own: they join the list with the kits their components allow.
+  const kits = new Map(kitProducts.map((k) => [k.id, k]));
+  const products = [
+    ...stocked,
+    ...kitProducts.map(({ kit, ...k }) => ({ ...k, onHand: 0, reserved: 0, allocated: 0, available: kit?.available ?? 0 })),
+  ].sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   return (
     <>
       <h1>Products</h1>
       <div className="admin-forms">
         <CreateProductForm action={createProductAction} />
-        <AdjustStockForm action={adjustStockAction} products={products.map(({ id, name }) => ({ id, name }))} locations={locations} />
+        <CreateKitForm action={createKitAction} choices={choices} />
+        {/* A kit has no stock of its own to restock or write off: its components do. */}
+        <AdjustStockForm action={adjustStockAction} products={stocked.map(({ id, name }) => ({ id, name }))} locations={locations} />
       </div>
       <div className="admin-scroll">
         <table className="table admin-table products-cards">
@@ -39,6 +55,12 @@ export default async function ProductsPage() {
               <tr key={p.id}>
                 <th scope="row">
                   {p.name}
+                  {kits.has(p.id) ? (
+                    <>
+                      {" "}
+                      <Badge tone="info">Kit</Badge>
+                    </>
+                  ) : null}
                   {archived.has(p.id) ? (
                     <>
                       {" "}
@@ -53,9 +75,17 @@ export default async function ProductsPage() {
                   {formatMoney(p.priceCents)}
                 </td>
                 <td className="num" data-label="On hand">
-                  {p.onHand}
+                  {kits.has(p.id) ? (
+                    <>
+                      <span aria-hidden="true">–</span>
+                      <span className="visually-hidden">none of its own</span>
+                    </>
+                  ) : (
+                    p.onHand
+                  )}
                 </td>
                 <td className="num" data-label="Available">
+                  {/* A kit's: the kits its components allow. */}
                   {p.available}
                 </td>
                 <td className="products-card-ledger">

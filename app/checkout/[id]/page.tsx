@@ -5,6 +5,7 @@ import { connection } from "next/server";
 import { startCheckoutAction } from "@/app/cart/actions";
 import { CheckoutSession } from "@/components/shop/checkout-session";
 import { getCheckout, type CheckoutView } from "@/lib/checkout";
+import { kitContentsOf, kitContentsText } from "@/lib/catalog/kits";
 import { env } from "@/lib/platform/env";
 import { DomainError } from "@/lib/platform/errors";
 import { currentShopper } from "@/lib/accounts/identity";
@@ -29,6 +30,7 @@ export default async function CheckoutPage({ params }: { params: Promise<{ id: s
   await connection();
   const { id } = await params;
   const checkout = await findCheckout(id);
+  const kits = await kitContentsOf(checkout.lines.map((line) => line.variantId));
   return (
     <>
       <nav aria-label="Breadcrumb" className="breadcrumb">
@@ -37,6 +39,7 @@ export default async function CheckoutPage({ params }: { params: Promise<{ id: s
       <h1>Checkout</h1>
       <CheckoutSession
         initial={checkout}
+        kitContents={Object.fromEntries([...kits].map(([variantId, components]) => [variantId, kitContentsText(components)]))}
         // A checkout is paid at most once (a declined one is over): its id names the one payment attempt, so a
         // double click, a reload or a retry after an error can never charge twice.
         idempotencyKey={`checkout-${checkout.id}`}

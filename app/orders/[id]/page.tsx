@@ -14,6 +14,8 @@ import { getOrderForShopper, getOrderWithAccess, type OrderView } from "@/lib/or
 import { countryName } from "@/lib/checkout/countries";
 import { lineName } from "@/lib/catalog/variants";
 import { ShipsAround } from "@/components/shop/ships-around";
+import { kitContentsOf, kitContentsText } from "@/lib/catalog/kits";
+import { KitLineContents } from "@/components/shop/kit-line-contents";
 import { OrderStatusText } from "../status";
 
 export const metadata: Metadata = { title: "Your order" };
@@ -44,6 +46,7 @@ export default async function OrderPage({
   const { id } = await params;
   const { key } = await searchParams;
   const { order, guest } = await findOrder(id, typeof key === "string" ? key : undefined);
+  const kits = await kitContentsOf(order.lines.map((line) => line.variantId));
   const delivery = [order.delivery.name, order.delivery.address, [order.delivery.postcode, order.delivery.city].filter(Boolean).join(" "), countryName(order.delivery.country)]
     .filter((line) => line && line.trim())
     .join("\n");
@@ -93,7 +96,8 @@ export default async function OrderPage({
                 <td>
                   {/* The variant as sold: "Trail Shirt — M". */}
                   <Link href={`/products/${line.slug}`}>{lineName(line.name, line.options)}</Link>{" "}
-                  <ShipsAround day={line.shipsAt} />
+                  <ShipsAround day={line.expectedAt} />
+                  <KitLineContents text={kits.has(line.variantId) ? kitContentsText(kits.get(line.variantId)!) : undefined} />
                 </td>
                 <td className="num">{line.quantity}</td>
                 <td className="num">
