@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort, isAlive } from "@/db/embedded";
+import { demoKits, demoProducts } from "@/db/seed";
 import { until } from "./support/wait";
 
 const dataDirs: string[] = [];
@@ -54,7 +55,8 @@ describe.each(["start", "dev"] as const)("demo mode: npm %s", (mode) => {
     ).catch((error: unknown) => {
       throw new Error(`${String(error)}\n${output.join("")}`);
     });
-    expect(products.length, output.join("")).toBe(12);
+    // Every demo product and kit (the listing's first page holds them all).
+    expect(products.length, output.join("")).toBe(demoProducts.length + demoKits.length);
     expect(products.filter((p) => p.available >= 1 && p.available <= 3).length).toBeGreaterThan(0);
     expect(output.join("")).toMatch(/Demo admin: admin@stockhold\.test \/ \S+/);
     const health = await fetch(`http://127.0.0.1:${port}/api/health`);
