@@ -12,10 +12,10 @@
 import "server-only";
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { db, type Db, type Tx } from "@/db/client";
-import { incomingDeliveries, locations, orderAllocations, orders, productVariants, reservations, stockLevels } from "@/db/schema";
+import { incomingDeliveries, locations, orderAllocations, orders, productVariants, stockLevels } from "@/db/schema";
 import { DomainError, notFound } from "../platform/errors";
 import { resolveVariant, type VariantChoice } from "../catalog/variants";
-import { MAX_ON_HAND, lapsedHold } from "./availability";
+import { MAX_ON_HAND, reservedUnits } from "./availability";
 import { inactiveLocation, resolveLocation } from "./locations";
 import { applyLedger, expireStaleHoldsOn, expiredLedger, lockStockRows, type LedgerEntry, type LockedStockRow } from "./stock";
 
@@ -246,10 +246,8 @@ const rowLevels = (executor: Db | Tx, variantIds: readonly string[]) =>
       preorder: stockLevels.preorder,
       onHand: stockLevels.onHand,
       incoming: stockLevels.incoming,
-      // Raw SQL: a correlated sum of the row's lapsed holds, which count as free already.
-      reserved: sql<number>`(${stockLevels.reserved} - coalesce((select sum(${reservations.quantity}) from ${reservations}
-        where ${reservations.variantId} = ${stockLevels.variantId} and ${reservations.locationId} = ${stockLevels.locationId}
-        and ${lapsedHold}), 0))::int`,
+      // Lapsed holds count as free already.
+      reserved: reservedUnits,
       allocated: stockLevels.allocated,
     })
     .from(stockLevels)
