@@ -1,4 +1,6 @@
+import Link from "next/link";
 import { buttonClass } from "@/components/ui/button";
+import type { ProductChoice } from "@/lib/admin/products";
 import { searchOf, type ListView } from "./queries";
 
 /** The URL of a page of an admin list: the search stays, so the link can be shared or reloaded. */
@@ -33,5 +35,30 @@ export function ListSearch({
         Search
       </button>
     </form>
+  );
+}
+
+/**
+ * Finding one product on a page that shows one at a time (the ledger, incoming deliveries): a search by name, and
+ * the products it matched as links to `path` with that product chosen.
+ */
+export function ProductFinder({ path, q, choices }: { path: string; q?: string; choices: readonly ProductChoice[] }) {
+  return (
+    <>
+      <ListSearch action={path} label="Find a product" placeholder="Find a product by name" q={q} />
+      {q ? (
+        choices.length === 0 ? (
+          <p className="muted">No product matches “{q}”.</p>
+        ) : (
+          <nav aria-label="Matching products" className="admin-choices">
+            {choices.map((choice) => (
+              <Link key={choice.id} href={listHref(path, { productId: choice.id })} className="admin-filter">
+                {choice.name}
+              </Link>
+            ))}
+          </nav>
+        )
+      ) : null}
+    </>
   );
 }

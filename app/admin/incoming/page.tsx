@@ -1,6 +1,6 @@
 import Link from "next/link";
 import { z } from "zod";
-import { ListSearch, listHref } from "@/components/admin/list-search";
+import { ProductFinder, listHref } from "@/components/admin/list-search";
 import { LocationActionButton } from "@/components/admin/location-action-button";
 import { ReceiveForm, RecordDeliveryForm } from "@/components/admin/incoming/delivery-forms";
 import { Badge } from "@/components/ui/badge";
@@ -105,20 +105,7 @@ export default async function IncomingPage({ searchParams }: { searchParams: Pro
         )}
       </section>
 
-      <ListSearch action="/admin/incoming" label="Find a product" placeholder="Find a product by name" q={q} />
-      {q ? (
-        choices.length === 0 ? (
-          <p className="muted">No product matches “{q}”.</p>
-        ) : (
-          <nav aria-label="Matching products" className="admin-choices">
-            {choices.map((choice) => (
-              <Link key={choice.id} href={listHref("/admin/incoming", { productId: choice.id })} className="admin-filter">
-                {choice.name}
-              </Link>
-            ))}
-          </nav>
-        )
-      ) : null}
+      <ProductFinder path="/admin/incoming" q={q} choices={choices} />
       {raw && !product ? (
         <p role="alert" className="field-error">
           There is no such product: choose one from the list or find it by name.

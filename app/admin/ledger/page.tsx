@@ -3,7 +3,7 @@ import { z } from "zod";
 import { AvailableChart } from "@/components/admin/available-chart";
 import { LedgerSparkline } from "@/components/admin/ledger-sparkline";
 import { LedgerTable } from "@/components/admin/ledger-table";
-import { ListSearch, listHref } from "@/components/admin/list-search";
+import { ProductFinder, listHref } from "@/components/admin/list-search";
 import { Pager } from "@/components/admin/stock-dashboard";
 import { requireAdminPage } from "@/lib/admin/access";
 import { listMovementsPage } from "@/lib/admin/ledger";
@@ -55,20 +55,7 @@ export default async function LedgerPage({ searchParams }: { searchParams: Promi
         </ul>
       </section>
 
-      <ListSearch action="/admin/ledger" label="Find a product" placeholder="Find a product by name" q={q} />
-      {q ? (
-        choices.length === 0 ? (
-          <p className="muted">No product matches “{q}”.</p>
-        ) : (
-          <nav aria-label="Matching products" className="admin-choices">
-            {choices.map((choice) => (
-              <Link key={choice.id} href={listHref("/admin/ledger", { productId: choice.id })} className="admin-filter">
-                {choice.name}
-              </Link>
-            ))}
-          </nav>
-        )
-      ) : null}
+      <ProductFinder path="/admin/ledger" q={q} choices={choices} />
       {raw && !product ? (
         <p role="alert" className="field-error">
           There is no such product; showing every product&apos;s movements.
