@@ -45,6 +45,18 @@ const deliveryFields = {
   status: incomingDeliveries.status,
 };
 
+/** A delivery's ledger row: on its stock row, naming the delivery. */
+const deliveryMovement = (
+  delivery: { id: string; productId: string; variantId: string; locationId: string },
+  change: Pick<LedgerEntry, "kind" | "onHandDelta" | "incomingDelta" | "actorId" | "reason">,
+): LedgerEntry => ({
+  productId: delivery.productId,
+  variantId: delivery.variantId,
+  locationId: delivery.locationId,
+  deliveryId: delivery.id,
+  ...change,
+});
+
 /** The units a row has promised beyond its shelf: what its pre-orders wait for. */
 const promisedBeyondShelf = (row: { onHand: number; reserved: number; allocated: number }) =>
   Math.max(0, row.reserved + row.allocated - row.onHand);
@@ -116,16 +128,7 @@ export async function recordIncoming(
       .returning(deliveryFields);
     await applyLedger(tx, [
       ...expiredLedger(expired),
-      {
-        productId: variant.productId,
-        variantId: variant.variantId,
-        locationId: location.id,
-        kind: "incoming",
-        incomingDelta: input.quantity,
-        deliveryId: delivery!.id,
-        actorId: input.actorId,
-        reason: `expected ${input.expectedAt}`,
-      },
+      deliveryMovement(delivery!, { kind: "incoming", incomingDelta: input.quantity, actorId: input.actorId, reason: `expected ${input.expectedAt}` }),
     ]);
     return { ...delivery!, preordered: 0 };
   });
@@ -150,6 +153,9 @@ export async function receiveIncoming(
         { incoming: expected },
       );
     }
+    if (row.onHand + input.quantity > MAX_ON_HAND) {
+      throw new DomainError("invariant_violation", `Cannot receive ${input.quantity}: one variant can have at most ${MAX_ON_HAND} at ${location.name}.`);
+    }
     let left = input.quantity;
     const ledger: LedgerEntry[] = [...expiredLedger(expired)];
     const touched: DeliveryView[] = [];
@@ -168,20 +174,15 @@ export async function receiveIncoming(
         .where(eq(incomingDeliveries.id, d.id))
         .returning(deliveryFields);
       touched.push({ ...after!, preordered: 0 });
-      ledger.push({
-        productId: variant.productId,
-        variantId: variant.variantId,
-        locationId: location.id,
-        kind: "receive",
-        onHandDelta: n,
-        incomingDelta: -n,
-        deliveryId: d.id,
-        actorId: input.actorId,
-        reason: `delivery expected ${d.expectedAt} received`,
-      });
-    }
-    if (row.onHand + input.quantity > MAX_ON_HAND) {
-      throw new DomainError("invariant_violation", `Cannot receive ${input.quantity}: one variant can have at most ${MAX_ON_HAND} at ${location.name}.`);
+      ledger.push(
+        deliveryMovement(d, {
+          kind: "receive",
+          onHandDelta: n,
+          incomingDelta: -n,
+          actorId: input.actorId,
+          reason: `delivery expected ${d.expectedAt} received`,
+        }),
+      );
     }
     await applyLedger(tx, ledger);
     return touched;
@@ -220,16 +221,12 @@ export async function cancelDelivery(input: { deliveryId: string; productId: str
       .returning(deliveryFields);
     await applyLedger(tx, [
       ...expiredLedger(expired),
-      {
-        productId: known.productId,
-        variantId: known.variantId,
-        locationId: known.locationId,
+      deliveryMovement(known, {
         kind: "incoming",
         incomingDelta: -delivery!.quantity,
-        deliveryId: known.id,
         actorId: input.actorId,
         reason: `delivery expected ${known.expectedAt} cancelled`,
-      },
+      }),
     ]);
     return { ...after!, preordered: 0 };
   });
