@@ -10,6 +10,7 @@ import { FormMessage } from "@/components/ui/form-message";
 import { SubmitButton } from "@/components/ui/submit-button";
 import type { AdminAction } from "./action-button";
 import { FormField } from "./form-field";
+import { NewProductBasics } from "./product-forms";
 import { kitAvailabilityQuery, type KitDraft } from "./queries";
 import "./kit-form.css";
 
@@ -57,15 +58,7 @@ export function CreateKitForm({ action, choices }: { action: AdminAction; choice
     <form action={formAction} className="card stack kit-form" aria-labelledby="create-kit-title" noValidate>
       <h2 id="create-kit-title">New kit</h2>
       <p className="field-hint">A gift set or bundle: sold as one product, made of other products. It has no stock of its own.</p>
-      <FormField form="kit" name="name" label="Name" state={state}>
-        {(props) => <input {...props} className="input" type="text" required maxLength={120} autoComplete="off" />}
-      </FormField>
-      <FormField form="kit" name="slug" label="Slug (optional)" hint="Made from the name when left empty." state={state}>
-        {(props) => <input {...props} className="input" type="text" maxLength={80} autoComplete="off" />}
-      </FormField>
-      <FormField form="kit" name="price" label="Price (USD)" hint="For example 39.00" state={state}>
-        {(props) => <input {...props} className="input" type="text" inputMode="decimal" required />}
-      </FormField>
+      <NewProductBasics form="kit" state={state} priceHint="For example 39.00" />
       <fieldset className="kit-rows" aria-describedby={kitError ? "kit-rows-error" : undefined}>
         <legend className="field-label">In the kit</legend>
         <ul className="kit-row-list">

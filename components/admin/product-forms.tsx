@@ -10,6 +10,23 @@ import { LocationSelect, type LocationChoice } from "./location-choice";
 import { NewVariantRows } from "./variant-rows-table";
 import { OPTION_ROWS, optionRowsOf, variantRowsOf } from "./variant-rows";
 
+/** What every new product is asked first, a kit too: its name, slug and price. */
+export function NewProductBasics({ form, state, priceHint }: { form: string; state: FormState | null; priceHint: string }) {
+  return (
+    <>
+      <FormField form={form} name="name" label="Name" state={state}>
+        {(props) => <input {...props} className="input" type="text" required maxLength={120} autoComplete="off" />}
+      </FormField>
+      <FormField form={form} name="slug" label="Slug (optional)" hint="Made from the name when left empty." state={state}>
+        {(props) => <input {...props} className="input" type="text" maxLength={80} autoComplete="off" />}
+      </FormField>
+      <FormField form={form} name="price" label="Price (USD)" hint={priceHint} state={state}>
+        {(props) => <input {...props} className="input" type="text" inputMode="decimal" required />}
+      </FormField>
+    </>
+  );
+}
+
 /**
  * Creates a product with its opening stock, or with options (up to three, such as Size: S, M, L): the first
  * submit proposes every combination as a variant row (SKU, price and opening stock each, editable, or left
@@ -32,15 +49,7 @@ export function CreateProductForm({ action }: { action: AdminAction }) {
       {/* Enter in any field creates (or, with options, proposes the variants), never "Make variants" below. */}
       <button type="submit" className="visually-hidden" tabIndex={-1} aria-hidden="true" />
       <h2 id="create-product-title">New product</h2>
-      <FormField form="create" name="name" label="Name" state={state}>
-        {(props) => <input {...props} className="input" type="text" required maxLength={120} autoComplete="off" />}
-      </FormField>
-      <FormField form="create" name="slug" label="Slug (optional)" hint="Made from the name when left empty." state={state}>
-        {(props) => <input {...props} className="input" type="text" maxLength={80} autoComplete="off" />}
-      </FormField>
-      <FormField form="create" name="price" label="Price (USD)" hint="For example 12.50" state={state}>
-        {(props) => <input {...props} className="input" type="text" inputMode="decimal" required />}
-      </FormField>
+      <NewProductBasics form="create" state={state} priceHint="For example 12.50" />
       <FormField
         form="create"
         name="onHand"
