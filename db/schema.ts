@@ -106,6 +106,11 @@ export const products = pgTable(
     priceCents: integer("price_cents").notNull(),
     /** A picture shown instead of the initials tile: an https URL or a path on this site. */
     imageUrl: text("image_url"),
+    /**
+     * Units one shopper may hold and buy of this product (every variant together), counted over live holds and
+     * paid orders, by account and by guest email; null: no limit.
+     */
+    limitPerCustomer: integer("limit_per_customer"),
     /** Set when the product is no longer sold; the row stays so its stock history and orders keep their product. */
     archivedAt: timestamp("archived_at", { withTimezone: true }),
     createdAt: createdAt(),
@@ -125,6 +130,7 @@ export const products = pgTable(
     // The target of a variant's (product, kind) key: a variant is always of its product's kind.
     uniqueIndex("products_id_kind").on(t.id, t.kind),
     check("products_price_not_negative", sql`${t.priceCents} >= 0`),
+    check("products_limit_per_customer_positive", sql`${t.limitPerCustomer} > 0`),
     check("products_slug_format", sql`${t.slug} ~ '^[a-z0-9]+(-[a-z0-9]+)*$'`),
     // fastupdate off: new products go straight into the index instead of a pending list that every search would
     // scan (and that makes the planner shun the index) until a vacuum; products change rarely, searches often.
@@ -913,3 +919,73 @@ export const backInStockRequests = pgTable(
   ],
 );
 export type BackInStockRequest = typeof backInStockRequests.$inferSelect;
+
+/**
+ * The line for contended stock: a shopper whose checkout start was refused because others hold what the cart
+ * needs waits here, in `seq` order. Units freed on a variant with waiting tickets go to the oldest tickets they
+ * complete, in the transaction that frees them (lib/inventory/line): the ticket becomes `offered` with a new
+ * checkout holding its cart. An offer not taken lapses with its checkout (the ticket reads as `lapsed` then).
+ *   waiting → offered | left;  offered → left
+ */
+export const queueTicketStatuses = ["waiting", "offered", "left"] as const;
+export type QueueTicketStatus = (typeof queueTicketStatuses)[number];
+
+export const queueTickets = pgTable(
+  "queue_tickets",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    /** The line's order: first joined, first served. */
+    seq: bigint("seq", { mode: "number" }).notNull().generatedAlwaysAsIdentity(),
+    shopperId: uuid("shopper_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    /** Where the offer is emailed: the guest's email, or the account's. */
+    email: text("email"),
+    status: text("status", { enum: queueTicketStatuses }).notNull().default("waiting"),
+    /** The checkout made for this shopper when the units arrived. */
+    checkoutId: uuid("checkout_id").references(() => checkouts.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+    offeredAt: timestamp("offered_at", { withTimezone: true }),
+    endedAt: timestamp("ended_at", { withTimezone: true }),
+  },
+  (t) => [
+    check("queue_tickets_status_valid", sql`${t.status} in ('waiting', 'offered', 'left')`),
+    // waiting: neither offered nor ended; offered: since offered_at, not ended; left: ended.
+    check(
+      "queue_tickets_times",
+      sql`case ${t.status} when 'waiting' then ${t.offeredAt} is null and ${t.endedAt} is null when 'offered' then ${t.offeredAt} is not null and ${t.endedAt} is null else ${t.endedAt} is not null end`,
+    ),
+    // One waiting ticket per shopper: joining twice returns the first.
+    uniqueIndex("queue_tickets_one_waiting_per_shopper").on(t.shopperId).where(sql`${t.status} = 'waiting'`),
+    uniqueIndex("queue_tickets_one_per_checkout").on(t.checkoutId),
+    index("queue_tickets_shopper_idx").on(t.shopperId, t.createdAt),
+    // The admin's recent hand-ons.
+    index("queue_tickets_offered_idx").on(t.offeredAt).where(sql`${t.offeredAt} is not null`),
+  ],
+);
+export type QueueTicket = typeof queueTickets.$inferSelect;
+
+/**
+ * The cart lines a ticket waits for (as they were when it joined; the cart is read again when units arrive).
+ * `seq` and `waiting` copy the ticket's, so "who waits for this variant, in order" is one index range.
+ */
+export const queueTicketLines = pgTable(
+  "queue_ticket_lines",
+  {
+    ticketId: uuid("ticket_id")
+      .notNull()
+      .references(() => queueTickets.id, { onDelete: "cascade" }),
+    seq: bigint("seq", { mode: "number" }).notNull(),
+    productId: uuid("product_id").notNull(),
+    variantId: uuid("variant_id").notNull(),
+    quantity: integer("quantity").notNull(),
+    waiting: boolean("waiting").notNull().default(true),
+  },
+  (t) => [
+    primaryKey({ columns: [t.ticketId, t.variantId] }),
+    check("queue_ticket_lines_quantity_positive", sql`${t.quantity} > 0`),
+    variantOfProduct("queue_ticket_lines_variant_fk", t),
+    index("queue_ticket_lines_waiting_idx").on(t.variantId, t.seq).where(sql`${t.waiting}`),
+  ],
+);
+export type QueueTicketLine = typeof queueTicketLines.$inferSelect;
