@@ -851,7 +851,7 @@ export const paymentEvents = pgTable(
   (t) => [primaryKey({ columns: [t.provider, t.eventId] })],
 );
 
-export const emailKinds = ["order_confirmation", "back_in_stock", "verify_email", "reset_password"] as const;
+export const emailKinds = ["order_confirmation", "back_in_stock", "verify_email", "reset_password", "line_offer"] as const;
 export type EmailKind = (typeof emailKinds)[number];
 
 /** pending → sending (claimed by one drain) → sent, or back to pending with a later retry, or failed for good;
@@ -885,7 +885,7 @@ export const emailOutbox = pgTable(
     uniqueIndex("email_outbox_dedupe_key_unique").on(t.dedupeKey),
     check(
       "email_outbox_kind_valid",
-      sql`${t.kind} in ('order_confirmation', 'back_in_stock', 'verify_email', 'reset_password')`,
+      sql`${t.kind} in ('order_confirmation', 'back_in_stock', 'verify_email', 'reset_password', 'line_offer')`,
     ),
     check("email_outbox_status_valid", sql`${t.status} in ('pending', 'sending', 'sent', 'failed', 'kept')`),
     check("email_outbox_attempts_not_negative", sql`${t.attempts} >= 0`),

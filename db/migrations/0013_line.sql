@@ -23,6 +23,7 @@ CREATE TABLE "queue_tickets" (
 	CONSTRAINT "queue_tickets_times" CHECK (case "queue_tickets"."status" when 'waiting' then "queue_tickets"."offered_at" is null and "queue_tickets"."ended_at" is null when 'offered' then "queue_tickets"."offered_at" is not null and "queue_tickets"."ended_at" is null else "queue_tickets"."ended_at" is not null end)
 );
 --> statement-breakpoint
+ALTER TABLE "email_outbox" DROP CONSTRAINT "email_outbox_kind_valid";--> statement-breakpoint
 ALTER TABLE "products" ADD COLUMN "limit_per_customer" integer;--> statement-breakpoint
 ALTER TABLE "queue_ticket_lines" ADD CONSTRAINT "queue_ticket_lines_ticket_id_queue_tickets_id_fk" FOREIGN KEY ("ticket_id") REFERENCES "public"."queue_tickets"("id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "queue_ticket_lines" ADD CONSTRAINT "queue_ticket_lines_variant_fk" FOREIGN KEY ("variant_id","product_id") REFERENCES "public"."product_variants"("id","product_id") ON DELETE cascade ON UPDATE no action;--> statement-breakpoint
@@ -33,4 +34,5 @@ CREATE UNIQUE INDEX "queue_tickets_one_waiting_per_shopper" ON "queue_tickets" U
 CREATE UNIQUE INDEX "queue_tickets_one_per_checkout" ON "queue_tickets" USING btree ("checkout_id");--> statement-breakpoint
 CREATE INDEX "queue_tickets_shopper_idx" ON "queue_tickets" USING btree ("shopper_id","created_at");--> statement-breakpoint
 CREATE INDEX "queue_tickets_offered_idx" ON "queue_tickets" USING btree ("offered_at") WHERE "queue_tickets"."offered_at" is not null;--> statement-breakpoint
+ALTER TABLE "email_outbox" ADD CONSTRAINT "email_outbox_kind_valid" CHECK ("email_outbox"."kind" in ('order_confirmation', 'back_in_stock', 'verify_email', 'reset_password', 'line_offer'));--> statement-breakpoint
 ALTER TABLE "products" ADD CONSTRAINT "products_limit_per_customer_positive" CHECK ("products"."limit_per_customer" > 0);
