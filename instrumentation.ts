@@ -30,8 +30,9 @@ export async function register() {
     // The pool counts its waits and answers 503 through lib/ (db/ imports nothing from lib/).
     const { connectPoolHooks } = await import("./lib/platform/pool-hooks");
     connectPoolHooks();
-    const { startExpirySweep } = await import("./lib/cron");
+    const { startExpirySweep, startLineSweep } = await import("./lib/cron");
     startExpirySweep();
+    startLineSweep();
     if ((process.env.PAYMENT_PROVIDER ?? "test") === "test") {
       // The built-in test provider delivers its webhooks from here, as a remote provider would.
       const { startWebhookDelivery } = await import("./lib/payments/test-provider");

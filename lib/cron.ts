@@ -10,7 +10,7 @@ import { bearerToken, sameSecret } from "./admin/access";
 import { notifyBackInStock } from "./catalog/back-in-stock";
 import { env } from "./platform/env";
 import { pruneHoldOutcomeCounts } from "./inventory/hold-outcome-counts";
-import { expireStaleHolds } from "./inventory";
+import { expireStaleHolds, sweepLine } from "./inventory";
 import { errorFields, log } from "./platform/log";
 import { queueMissingOrderConfirmations } from "./mail";
 import { drainOutbox, type DrainResult } from "./mail/send";
@@ -41,7 +41,7 @@ export interface ExpiryJobResult {
  * transaction, the sending outside any. Safe to run concurrently and often.
  */
 export async function runExpiryJob(): Promise<ExpiryJobResult> {
-  const expired = await expireStaleHolds();
+  const expired = (await sweepLine()).expired + (await expireStaleHolds());
   const paymentsSettled = await recoverPayments();
   await pruneRateLimits();
   await pruneHoldOutcomeCounts();
@@ -84,4 +84,29 @@ export function startExpirySweep(): void {
   };
   schedule();
   log.info({ event: "expiry_sweep_started", seconds }, `expiry sweep: every ${seconds} s (EXPIRY_SWEEP_SECONDS=0 turns it off)`);
+}
+
+const globalForLine = globalThis as unknown as { stockholdLineSweep?: boolean };
+
+/**
+ * Runs the line's sweep (lib/inventory/line/sweep.ts) about every LINE_SWEEP_SECONDS in this server process (0
+ * turns it off): a hold lapsing on a variant that shoppers wait for reaches the next in line within seconds, with
+ * no other traffic. It reads one index when no one waits. The cron job runs it too.
+ */
+export function startLineSweep(): void {
+  const seconds = env.LINE_SWEEP_SECONDS;
+  if (seconds === 0 || !env.DATABASE_URL || globalForLine.stockholdLineSweep) return;
+  globalForLine.stockholdLineSweep = true;
+  const schedule = () => setTimeout(sweep, seconds * 1000).unref();
+  const sweep = async () => {
+    try {
+      const { expired, offered } = await sweepLine();
+      if (expired + offered > 0) log.info({ event: "line_sweep", expired, offered }, `line sweep: ${expired} lapsed, ${offered} offered`);
+    } catch (error) {
+      log.error({ event: "line_sweep_failed", ...errorFields(error) }, "line sweep failed");
+    } finally {
+      schedule();
+    }
+  };
+  schedule();
 }

@@ -173,6 +173,11 @@ export const startCheckoutSchema = z.object({
   previousCheckoutId: z.preprocess((value) => (value === "" ? undefined : value), z.uuid().optional()),
 });
 
+/** Joining the line: `email` (guests) is where the offer is sent. */
+export const joinLineSchema = z.object({
+  email: z.preprocess((value) => (typeof value === "string" && value.trim() === "" ? undefined : value), email.optional()),
+});
+
 const countryCode = z.enum(COUNTRY_CODES, "Choose a country from the list.");
 
 /**

@@ -10,7 +10,7 @@ import { carts, checkouts, products, type CheckoutEnder } from "@/db/schema";
 import { mergeCartLines } from "../cart";
 import { env } from "../platform/env";
 import { DomainError, notFound } from "../platform/errors";
-import { extendHolds, holdOwner, releaseCheckoutHolds, requestHold, unitsHeldBy, type HoldOutcome, type ShortLine } from "../inventory";
+import { extendHolds, holdOwner, holdSecondsFor, releaseCheckoutHolds, requestHold, unitsHeldBy, type HoldOutcome, type LimitRefusal, type ShortLine } from "../inventory";
 import type { Shopper } from "../accounts/shoppers";
 import { variantLabels } from "../catalog/variants";
 import { assertMove, expiredError, refusalFor } from "./states";
@@ -25,12 +25,18 @@ export class InsufficientStockError extends DomainError {
     readonly lines: ShortLineView[],
     /** Variant names by id ("Trail Shirt — M"), so the message can say which is short. */
     readonly names: Record<string, string> = {},
+    /** Units of the short variants in others' holds, and whether shoppers wait for them: the shopper may join the line. */
+    readonly line?: { held: number; waiting: boolean },
   ) {
-    super("insufficient_stock", describeShortage(lines, names), { lines });
+    super(
+      "insufficient_stock",
+      describeShortage(lines, names) + (line?.waiting ? " Other shoppers are waiting for it: join the line to get it when it is freed." : ""),
+      { lines, ...(line ? { held: line.held, line: { canJoin: line.held > 0 || line.waiting, waiting: line.waiting } } : {}) },
+    );
   }
 
   /** The refusal of these short lines, each named by its variant (one read of their names and SKUs). */
-  static async of(lines: readonly ShortLine[]): Promise<InsufficientStockError> {
+  static async of(lines: readonly ShortLine[], line?: { held: number; waiting: boolean }): Promise<InsufficientStockError> {
     // A kit's short line names its short component too: that is what the shopper cannot have.
     const labels = await variantLabels(db, lines.flatMap((l) => [...(l.variantId ? [l.variantId] : []), ...(l.component ? [l.component.variantId] : [])]));
     return new InsufficientStockError(
@@ -40,6 +46,7 @@ export class InsufficientStockError extends DomainError {
         ...(l.component && labels[l.component.variantId] ? { component: { ...l.component, sku: labels[l.component.variantId]!.sku } } : {}),
       })),
       Object.fromEntries(Object.entries(labels).map(([id, label]) => [id, label.name])),
+      line,
     );
   }
 }
@@ -87,7 +94,9 @@ export async function startCheckout(
     case "existing":
       return { checkout: heldCheckoutView(result.checkout), created: result.outcome === "held" };
     case "insufficient_stock":
-      throw await InsufficientStockError.of(result.lines);
+      throw await InsufficientStockError.of(result.lines, result.line);
+    case "limit_per_customer":
+      throw limitError(result.refusal);
     case "rate_limited":
       throw new DomainError(
         "rate_limited",
@@ -102,6 +111,13 @@ export async function startCheckout(
     case "not_found":
       throw notFound("cart");
   }
+}
+
+/** "Lantern is limited to 2 per customer: you already have 1 held or bought." */
+export function limitError(refusal: LimitRefusal): DomainError {
+  const { productId, name, limit, already, requested } = refusal;
+  const had = already === 0 ? "" : ` You already have ${already} held or bought.`;
+  return new DomainError("limit_per_customer", `${name} is limited to ${limit} per customer.${had}`, { productId, limit, already, requested });
 }
 
 /** The per-address bounds count by the hour: a wait of 40 minutes reads better than 2400 seconds. */
@@ -166,7 +182,8 @@ export function expireLapsed(tx: Tx, checkoutId: string): Promise<number> {
  * in time, and the checkout's expiry with them.
  */
 async function extendCheckout(tx: Tx, checkout: LockedCheckout): Promise<boolean> {
-  const target = sql`least(now() + make_interval(secs => ${env.RESERVATION_TTL_SECONDS}), ${checkout.hardExpiresAt.toISOString()}::timestamptz)`;
+  // Shorter while shoppers wait in line for what it holds (RESERVATION_TTL_CONTENDED_SECONDS).
+  const target = sql`least(now() + make_interval(secs => ${holdSecondsFor(checkout.id)}), ${checkout.hardExpiresAt.toISOString()}::timestamptz)`;
   if (!(await extendHolds(tx, checkout.id, target, { keepLater: true }))) return false;
   await tx
     .update(checkouts)

@@ -10,8 +10,8 @@ import { and, asc, count, eq, gt, inArray, sql, type SQL } from "drizzle-orm";
 import type { Db, Tx } from "@/db/client";
 import { products, productVariants, reservations } from "@/db/schema";
 import { FreeStock } from "./free-stock";
+import { applyLedger } from "./apply";
 import {
-  applyLedger,
   expireStaleHoldsOn,
   expiredLedger,
   lockStockRows,

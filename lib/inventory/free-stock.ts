@@ -32,7 +32,14 @@ export class FreeStock {
   private readonly rows = new Map<string, Row[]>();
 
   constructor(locked: readonly StockRowForRule[]) {
+    this.add(locked);
+  }
+
+  /** More locked rows (of variants not seen yet). */
+  add(locked: readonly StockRowForRule[]): void {
+    const touched = new Set<string>();
     for (const s of locked) {
+      touched.add(s.variantId);
       const rows = this.rows.get(s.variantId) ?? [];
       rows.push({
         locationId: s.locationId,
@@ -45,8 +52,8 @@ export class FreeStock {
       });
       this.rows.set(s.variantId, rows);
     }
-    for (const rows of this.rows.values()) {
-      rows.sort((a, b) => a.priority - b.priority || (a.locationId < b.locationId ? -1 : a.locationId > b.locationId ? 1 : 0));
+    for (const variantId of touched) {
+      this.rows.get(variantId)!.sort((a, b) => a.priority - b.priority || (a.locationId < b.locationId ? -1 : a.locationId > b.locationId ? 1 : 0));
     }
   }
 
@@ -54,6 +61,11 @@ export class FreeStock {
   giveBack(variantId: string, locationId: string, quantity: number): void {
     const row = this.rows.get(variantId)?.find((r) => r.locationId === locationId);
     if (row) row.reserved -= quantity;
+  }
+
+  /** Units of this variant in holds (and taken by this batch) at every location. */
+  held(variantId: string): number {
+    return (this.rows.get(variantId) ?? []).reduce((sum, r) => sum + r.reserved, 0);
   }
 
   /** What a line of this variant may have now: the free units at its active locations. */
@@ -71,15 +83,20 @@ export class FreeStock {
   takeAll<L extends { variantId: string; quantity: number }>(
     lines: readonly L[],
     givenBack: readonly { variantId: string; locationId: string; quantity: number }[] = [],
+    /** Variants shoppers wait for in the line: of these, only the given-back units may be taken. */
+    closed: ReadonlySet<string> = new Set(),
   ): { taken: Map<L, Portion[]> } | { short: { variantId: string; needed: number; available: number }[] } {
     const needed = new Map<string, number>();
     for (const l of lines) needed.set(l.variantId, (needed.get(l.variantId) ?? 0) + l.quantity);
     const touched = new Set([...needed.keys(), ...givenBack.map((g) => g.variantId)]);
     const saved = new Map([...touched].map((v) => [v, (this.rows.get(v) ?? []).map((r) => ({ ...r }))]));
     for (const g of givenBack) this.giveBack(g.variantId, g.locationId, g.quantity);
+    const givenBackOf = (variantId: string) => givenBack.reduce((sum, g) => sum + (g.variantId === variantId ? g.quantity : 0), 0);
+    const availableHere = (variantId: string) =>
+      closed.has(variantId) ? Math.min(this.available(variantId), givenBackOf(variantId)) : this.available(variantId);
     const short = [...needed]
-      .filter(([variantId, n]) => n > this.available(variantId))
-      .map(([variantId, n]) => ({ variantId, needed: n, available: this.available(variantId) }));
+      .filter(([variantId, n]) => n > availableHere(variantId))
+      .map(([variantId, n]) => ({ variantId, needed: n, available: availableHere(variantId) }));
     if (short.length > 0) {
       for (const [v, rows] of saved) this.rows.set(v, rows);
       return { short };

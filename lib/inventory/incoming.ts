@@ -17,7 +17,8 @@ import { DomainError, notFound } from "../platform/errors";
 import { resolveVariant, type VariantChoice } from "../catalog/variants";
 import { MAX_ON_HAND, reservedUnits } from "./availability";
 import { inactiveLocation, resolveLocation } from "./locations";
-import { applyLedger, expireStaleHoldsOn, expiredLedger, lockStockRows, type LedgerEntry, type LockedStockRow } from "./stock";
+import { expireStaleHoldsOn, expiredLedger, lockStockRows, type LedgerEntry, type LockedStockRow } from "./stock";
+import { applyLedger } from "./apply";
 
 export type DeliveryView = {
   id: string;

@@ -12,22 +12,13 @@
  * - locations: where stock is kept and the order holds draw on them, and transfers between them (locations.ts;
  *   the holding rule itself: free-stock.ts);
  * - incoming deliveries, pre-orders sold against them, receiving and cancelling them (incoming.ts);
- * - the shared rules, free units and "has this hold lapsed", and availability as shoppers see it (availability.ts).
+ * - the shared rules, free units and "has this hold lapsed", and availability as shoppers see it (availability.ts);
+ * - the line for contended stock: joining, handing freed units on to the next in line, limits per customer (line/).
  */
 export { holdCarts, holdQueueSettings, holdQueueStats, requestHold, type HeldCheckout, type HoldOutcome, type HoldRequest } from "./hold";
 export { allocateToOrder, extendHolds, heldLines, renewHolds, repriceHolds } from "./allocate";
-export {
-  fulfilOrderUnits,
-  holdOwner,
-  recordOrderAllocations,
-  releaseCheckoutHolds,
-  releaseOrderUnits,
-  unitsHeldBy,
-  type LedgerEntry,
-  type OrderAllocationDraft,
-  type ReleaseKind,
-  type ShortLine,
-} from "./stock";
+export { holdOwner, recordOrderAllocations, unitsHeldBy, type LedgerEntry, type OrderAllocationDraft, type ShortLine } from "./stock";
+export { fulfilOrderUnits, releaseCheckoutHolds, releaseOrderUnits, type ReleaseKind } from "./release";
 export {
   adjustStock,
   expireStaleHolds,
@@ -60,3 +51,15 @@ export {
   setPreorder,
   type DeliveryView,
 } from "./incoming";
+export {
+  currentTicket,
+  demandFor,
+  getTicket,
+  holdSecondsFor,
+  joinLine,
+  leaveLine,
+  sweepLine,
+  type LimitRefusal,
+  type TicketStatus,
+  type TicketView,
+} from "./line";

@@ -10,7 +10,8 @@ import { inactiveLocation, resolveLocation, stockRowsForNewVariant } from "./loc
 import { moveTo } from "../checkout/states";
 import { DomainError, notFound } from "../platform/errors";
 import { recordExpired } from "../platform/metrics";
-import { applyLedger, expireStaleHoldsOn, expireStaleHoldsOnRows, expiredLedger, lockStockRows } from "./stock";
+import { expireStaleHoldsOn, expireStaleHoldsOnRows, expiredLedger, lockStockRows } from "./stock";
+import { applyLedger } from "./apply";
 import { resolveVariant, type VariantChoice } from "../catalog/variants";
 
 type Executor = Db | Tx;

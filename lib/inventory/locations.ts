@@ -9,7 +9,8 @@ import { db, type Db, type Tx } from "@/db/client";
 import { locations, productVariants, stockLevels } from "@/db/schema";
 import { DomainError, notFound, uniqueViolation } from "../platform/errors";
 import { isUuid } from "../platform/ids";
-import { applyLedger, expireStaleHoldsOn, expiredLedger, lockStockRows } from "./stock";
+import { expireStaleHoldsOn, expiredLedger, lockStockRows } from "./stock";
+import { applyLedger } from "./apply";
 import { freeUnitsOf, MAX_ON_HAND, shelfUnitsOf } from "./availability";
 
 export type LocationView = { id: string; name: string; priority: number; active: boolean };

@@ -1,10 +1,12 @@
 /**
- * Stock rows and the holds on them: locking, releasing, expiring and allocating. Every function here runs
- * inside the caller's transaction and writes its ledger rows (stock_movements) there too.
+ * Stock rows and the holds on them: locking, expiring, and writing the ledger (releasing and settling orders:
+ * release.ts). Every function here runs inside the caller's transaction and writes its ledger rows
+ * (stock_movements) there too.
  *
  * Lock order, the same in every transaction, so that no two can deadlock:
  *   cart → checkout → that checkout's reservations → stock rows (by variant id, then location id) → other
- *   shoppers' stale holds
+ *   shoppers' stale holds → the line (line/hand-on.ts: its advisory lock, waiting tickets, then, without
+ *   waiting, a ticket's cart and more stock rows)
  * (the stale ones only with SKIP LOCKED). Holding a stock row lock, code never waits for another row. A verb
  * locks every location's row of the variants it touches (a superset of what it writes, in the same order).
  */
@@ -12,11 +14,8 @@ import "server-only";
 import { and, asc, eq, inArray, is, Placeholder, sql, type SQLWrapper } from "drizzle-orm";
 import { db, type Tx } from "@/db/client";
 import { anyOf, anyOfSubquery, insertRows, jsonRows, preparedOnce } from "@/db/batch-statements";
-import { checkouts, locations, orderAllocations, reservations, stockLevels, stockMovements, type CheckoutEnder } from "@/db/schema";
+import { locations, orderAllocations, reservations, stockLevels, stockMovements } from "@/db/schema";
 import { lapsedHold, sellableUnits } from "./availability";
-import { moveTo } from "../checkout/states";
-import { recordExpired, recordReleased } from "../platform/metrics";
-import { DomainError } from "../platform/errors";
 
 /** A line that could not be held or sold: the variant (and its product), what was asked and what is free. */
 export interface ShortLine {
@@ -214,11 +213,12 @@ const updateStockLevels = preparedOnce(() =>
 );
 
 /**
- * Writes a set of hold changes to the ledger and to the stock rows (whose locks the caller holds): one
- * multi-row insert and one update of every changed stock row. `reservedDelta` per stock row is the sum of the
+ * Writes a set of stock changes to the ledger and to the stock rows (whose locks the caller holds): one
+ * multi-row insert and one update of every changed stock row. A change that may free units goes through
+ * `applyLedger` (apply.ts) instead, which hands them to the line; this is its first half. `reservedDelta` per stock row is the sum of the
  * entries' reserved deltas, so the levels always equal the ledger.
  */
-export async function applyLedger(tx: Tx, entries: LedgerEntry[]): Promise<void> {
+export async function writeLedger(tx: Tx, entries: LedgerEntry[]): Promise<void> {
   if (entries.length === 0) return;
   const delta = new Map<string, { variantId: string; locationId: string; reserved: number; allocated: number; onHand: number; incoming: number }>();
   for (const e of entries) {
@@ -276,168 +276,6 @@ export const expiredLedger = (holds: EndedHold[]): LedgerEntry[] =>
     kitVariantId: h.kitVariantId,
     reason: "hold expired",
   }));
-
-export type ReleaseKind = "release" | "expire";
-
-/**
- * Gives back everything a checkout still holds and ends the checkout with `status`. The caller holds the
- * checkout's row lock. Returns the number of holds released.
- */
-export async function releaseCheckoutHolds(
-  tx: Tx,
-  checkoutId: string,
-  options: {
-    status: "cancelled" | "failed" | "expired";
-    endedBy: CheckoutEnder;
-    kind: ReleaseKind;
-    reason: string;
-    actorId: string | null;
-  },
-): Promise<number> {
-  const held = await tx
-    .select({ variantId: reservations.variantId })
-    .from(reservations)
-    .where(and(eq(reservations.checkoutId, checkoutId), eq(reservations.status, "active")));
-  await lockStockRows(
-    tx,
-    held.map((r) => r.variantId),
-  );
-  const freed = await tx
-    .update(reservations)
-    .set({ status: options.kind === "expire" ? "expired" : "released", endedAt: sql`now()` })
-    .where(and(eq(reservations.checkoutId, checkoutId), eq(reservations.status, "active")))
-    .returning({
-      productId: reservations.productId,
-      variantId: reservations.variantId,
-      locationId: reservations.locationId,
-      quantity: reservations.quantity,
-      kitVariantId: reservations.kitVariantId,
-    });
-  (options.kind === "expire" ? recordExpired : recordReleased)(freed.length);
-  await applyLedger(
-    tx,
-    freed.map((f) => ({
-      productId: f.productId,
-      variantId: f.variantId,
-      locationId: f.locationId,
-      kind: options.kind,
-      reservedDelta: -f.quantity,
-      checkoutId,
-      kitVariantId: f.kitVariantId,
-      actorId: options.actorId,
-      reason: options.reason,
-    })),
-  );
-  await moveTo(tx, eq(checkouts.id, checkoutId), options.status, { endedBy: options.endedBy, endedAt: sql`now()` });
-  return freed.length;
-}
-
-/**
- * An order's units not yet shipped leave `allocated` at the locations they were allocated at (all of them, or
- * `atLocation`'s): back on sale, or off the shelf with them (on hand drops too, and they count as shipped). The
- * caller holds the order's row lock; the stock rows are locked here, in (variant, location) order. Returns the
- * units settled, per allocation.
- */
-async function settleOrderUnits(
-  tx: Tx,
-  orderId: string,
-  change: { kind: "release" | "fulfil"; offTheShelf: boolean; actorId: string | null; reason: string; atLocation?: string },
-): Promise<{ variantId: string; locationId: string; quantity: number }[]> {
-  const unshipped = await tx
-    .select({
-      productId: orderAllocations.productId,
-      variantId: orderAllocations.variantId,
-      locationId: orderAllocations.locationId,
-      kitVariantId: orderAllocations.kitVariantId,
-      quantity: sql<number>`${orderAllocations.quantity} - ${orderAllocations.fulfilled}`.mapWith(Number),
-    })
-    .from(orderAllocations)
-    .where(
-      and(
-        eq(orderAllocations.orderId, orderId),
-        sql`${orderAllocations.fulfilled} < ${orderAllocations.quantity}`,
-        change.atLocation === undefined ? undefined : eq(orderAllocations.locationId, change.atLocation),
-      ),
-    )
-    .orderBy(asc(orderAllocations.variantId), asc(orderAllocations.locationId))
-    .for("update");
-  if (unshipped.length === 0) return [];
-  const rows = await lockStockRows(
-    tx,
-    [...new Set(unshipped.map((l) => l.variantId))],
-  );
-  if (change.offTheShelf) {
-    // A pre-order ships once its units are here: shipping more than is on the shelf would take units on their way.
-    for (const l of unshipped) {
-      const row = rows.find((r) => r.variantId === l.variantId && r.locationId === l.locationId)!;
-      const needed = unshipped.filter((u) => u.variantId === l.variantId && u.locationId === l.locationId).reduce((n, u) => n + u.quantity, 0);
-      if (needed > row.onHand) {
-        throw new DomainError(
-          "awaiting_delivery",
-          `Only ${row.onHand} of the ${needed} units to ship are on the shelf: the rest are pre-ordered and on their way. Receive the delivery first.`,
-          { variantId: l.variantId, locationId: l.locationId, onHand: row.onHand, needed },
-        );
-      }
-    }
-  }
-  await Promise.all([
-    applyLedger(
-      tx,
-      unshipped.map((l) => ({
-        productId: l.productId,
-        variantId: l.variantId,
-        locationId: l.locationId,
-        kind: change.kind,
-        ...(change.offTheShelf ? { onHandDelta: -l.quantity } : {}),
-        allocatedDelta: -l.quantity,
-        orderId,
-        kitVariantId: l.kitVariantId,
-        actorId: change.actorId,
-        reason: change.reason,
-      })),
-    ),
-    // Shipped units count as fulfilled; released ones stay unfulfilled on a cancelled order.
-    change.offTheShelf &&
-      tx
-        .update(orderAllocations)
-        .set({ fulfilled: orderAllocations.quantity })
-        .where(
-          and(
-            eq(orderAllocations.orderId, orderId),
-            change.atLocation === undefined ? undefined : eq(orderAllocations.locationId, change.atLocation),
-          ),
-        ),
-  ]);
-  return unshipped;
-}
-
-/** Puts an unshipped order's allocated units back on sale (the order was given up: its payment failed). */
-export async function releaseOrderUnits(tx: Tx, orderId: string, options: { actorId: string | null; reason: string }): Promise<void> {
-  await settleOrderUnits(tx, orderId, { kind: "release", offTheShelf: false, ...options });
-}
-
-/**
- * Ships an order's units, from every location or from one (`locationId`): they leave the shelf (on hand and
- * allocated both drop). Returns whether any unit is still to ship after this, and what shipped.
- */
-export async function fulfilOrderUnits(
-  tx: Tx,
-  orderId: string,
-  options: { actorId: string | null; locationId?: string },
-): Promise<{ shipped: { variantId: string; locationId: string; quantity: number }[]; unitsLeft: number }> {
-  const shipped = await settleOrderUnits(tx, orderId, {
-    kind: "fulfil",
-    offTheShelf: true,
-    actorId: options.actorId,
-    reason: "order fulfilled",
-    atLocation: options.locationId,
-  });
-  const [left] = await tx
-    .select({ units: sql<number>`coalesce(sum(${orderAllocations.quantity} - ${orderAllocations.fulfilled}), 0)`.mapWith(Number) })
-    .from(orderAllocations)
-    .where(eq(orderAllocations.orderId, orderId));
-  return { shipped, unitsLeft: left!.units };
-}
 
 /**
  * Records where a new order's units are allocated, once its lines exist: the stock rows each hold drew on

@@ -94,6 +94,25 @@ export function backInStockEmail(data: { productName: string; productUrl: string
   return { subject, text, html };
 }
 
+/** The line's offer: the units a waiting shopper wanted are held for them, for a while. */
+export function lineOfferEmail(data: { items: string[]; link: string; minutes: number }): RenderedEmail {
+  const what = data.items.join(", ");
+  const subject = `Your turn: ${what} is held for you`;
+  const lasts = lifetimeText(data.minutes);
+  const text = [
+    `You were waiting in line for ${what} at Stockhold. It is yours to buy now: we are holding it for you.`,
+    `The hold lasts ${lasts} without activity, then passes to the next shopper in line.`,
+    "",
+    `Check out here: ${data.link}`,
+  ].join("\n");
+  const html = page(
+    `<h1 style="font-size:20px">Your turn: ${escapeHtml(what)} is held for you</h1>` +
+      `<p>You were waiting in line at Stockhold. The hold lasts ${escapeHtml(lasts)} without activity, then passes to the next shopper in line.</p>` +
+      `<p><a href="${escapeHtml(data.link)}">Check out now</a></p>`,
+  );
+  return { subject, text, html };
+}
+
 /** "How long": "24 hours", "1 hour", "30 minutes". */
 const lifetimeText = (minutes: number) =>
   minutes % 60 === 0

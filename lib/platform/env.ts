@@ -19,6 +19,10 @@ const envSchema = z
     ...databaseEnvShape,
     RESERVATION_TTL_SECONDS: z.coerce.number().int().min(1).default(900),
     RESERVATION_MAX_SECONDS: z.coerce.number().int().min(1).default(3600),
+    // While shoppers wait in the line for a variant: how long an idle hold on it lasts, and how long an offer made
+    // to a waiting shopper lasts without activity.
+    RESERVATION_TTL_CONTENDED_SECONDS: z.coerce.number().int().min(1).default(300),
+    QUEUE_OFFER_SECONDS: z.coerce.number().int().min(1).default(300),
     CRON_SECRET: optionalSecret,
     ADMIN_API_TOKEN: optionalSecret,
     // Bearer token of GET /api/metrics (Prometheus); unset = nobody may read the metrics.
@@ -40,6 +44,8 @@ const envSchema = z
     RATE_LIMIT_SIGNINS_PER_IP_PER_MINUTE: wholeNumber(30),
     // In-process sweep of stale holds every ~60 s in `npm run dev` / `npm start`; "0" turns it off.
     EXPIRY_SWEEP_SECONDS: wholeNumber(60),
+    // How often each server hands on units of holds that lapsed while shoppers wait in line; 0 = off.
+    LINE_SWEEP_SECONDS: wholeNumber(2),
     PORT: z.coerce.number().int().min(1).max(65_535).default(3000),
     // Names this server in its health answer (X-Instance-Id), so a launcher knows it reached the server it started
     // and not another one that took the same port. Unset: no header.

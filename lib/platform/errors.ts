@@ -28,6 +28,8 @@ export type ErrorCode =
   | "conflict"
   | "location_inactive"
   | "awaiting_delivery"
+  | "limit_per_customer"
+  | "in_stock"
   | "preorders_waiting"
   | "payload_too_large"
   | "unsupported_media_type"
@@ -56,6 +58,8 @@ const statusOf: Record<ErrorCode, number> = {
   conflict: 409,
   location_inactive: 409,
   awaiting_delivery: 409,
+  limit_per_customer: 409,
+  in_stock: 409,
   preorders_waiting: 409,
   checkout_closed: 410,
   checkout_expired: 410,

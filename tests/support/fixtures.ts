@@ -210,4 +210,5 @@ export async function expectDomainError(promise: Promise<unknown>, code: ErrorCo
 export type HoldVerdict =
   | { outcome: "held" | "existing"; checkoutId: string }
   | { outcome: "insufficient_stock"; lines: ShortLine[] }
-  | { outcome: "empty_cart" | "not_found" | "line_limit" | "rate_limited" };
+  | { outcome: "empty_cart" | "not_found" | "line_limit" | "rate_limited" }
+  | { outcome: "limit_per_customer"; refusal: unknown };

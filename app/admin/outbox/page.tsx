@@ -9,6 +9,7 @@ const statusTone = { pending: "info", sending: "info", sent: "success", failed: 
 const kindLabel = {
   order_confirmation: "Order confirmation",
   back_in_stock: "Back in stock",
+  line_offer: "Your turn (the line)",
   verify_email: "Verify email",
   reset_password: "Password reset",
 } as const;

@@ -29,14 +29,16 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { union } from "drizzle-orm/pg-core";
 import { db, type Db, type Tx } from "@/db/client";
 import { anyOf, anyOfSubquery, bareName, insertRows, jsonRows, preparedOnce, rawStatement } from "@/db/batch-statements";
-import { cartLines, carts, checkouts, kitComponents, products, productVariants, rateLimits, reservations, type ProductKind } from "@/db/schema";
+import { cartLines, carts, checkouts, kitComponents, products, productVariants, queueTicketLines, rateLimits, reservations, type ProductKind } from "@/db/schema";
 import { holdHasLapsed, isLiveCheckout } from "../availability";
 import { FreeStock, type Portion } from "../free-stock";
 import { env } from "../../platform/env";
 import { excluded } from "../../../db/sql-parts";
 import { moveTo } from "../../checkout/states";
 import { DomainError } from "../../platform/errors";
-import { applyLedger, expireStaleHoldsOf, expiredLedger, lockStockRowsOf, type EndedHold, type LedgerEntry, type ShortLine } from "../stock";
+import { handOn, isWaitingLine } from "../line/hand-on";
+import { overLimit, type LimitRefusal } from "../line/limits";
+import { writeLedger, expireStaleHoldsOf, expiredLedger, lockStockRowsOf, type EndedHold, type LedgerEntry, type ShortLine } from "../stock";
 import type { VariantLine } from "../../catalog/variants";
 
 export interface HoldRequest {
@@ -72,7 +74,13 @@ export interface HeldCheckout {
 
 export type HoldOutcome =
   | { outcome: "held" | "existing"; checkoutId: string; checkout: HeldCheckout }
-  | { outcome: "insufficient_stock"; lines: ShortLine[] }
+  /**
+   * `line`: units of the short variants in other shoppers' holds (they may come back), and whether shoppers
+   * already wait for them; either way the shopper may join the line.
+   */
+  | { outcome: "insufficient_stock"; lines: ShortLine[]; line?: { held: number; waiting: boolean } }
+  /** Past a product's limit per customer (held and bought). */
+  | { outcome: "limit_per_customer"; refusal: LimitRefusal }
   /** Past the shopper's checkout starts per minute, or past what the client address may hold (`per`). */
   | { outcome: "rate_limited"; retryAfterSeconds: number; per: "shopper" }
   /** `productId`: the units of this product; null: the new checkouts per hour. */
@@ -203,6 +211,23 @@ const batchReads = (() => {
     clock: preparedOnce(() =>
       rawStatement<{ now: string; clock: string }>(sql`select to_json(now()) #>> '{}' as now, to_json(clock_timestamp()) #>> '{}' as clock`),
     ),
+    // The batch's variants that shoppers wait for in the line: their freed units are the line's, not a new start's.
+    contended: preparedOnce(() =>
+      db
+        .selectDistinct({ variantId: queueTicketLines.variantId })
+        .from(queueTicketLines)
+        .where(and(anyOfSubquery(queueTicketLines.variantId, variantsOfBatch), isWaitingLine))
+        .prepare("hold_contended"),
+    ),
+    // The batch's products with a limit per customer (usually none).
+    limited: preparedOnce(() =>
+      db
+        .select({ productId: productVariants.productId })
+        .from(productVariants)
+        .innerJoin(products, eq(products.id, productVariants.productId))
+        .where(and(anyOfSubquery(productVariants.id, variantsOfBatch), sql`${products.limitPerCustomer} is not null`))
+        .prepare("hold_limited_products"),
+    ),
     lockStockRows: lockStockRowsOf(variantsOfBatch),
     expireStaleHolds: expireStaleHoldsOf(variantsOfBatch),
   };
@@ -219,7 +244,7 @@ export async function holdCarts(
   const { outcomes, written } = await executor.transaction(async (tx) => {
     // 1. One round trip, in the lock order of every transaction here (see `batchReads` above).
     const shopperIds = [...new Set(requests.map((r) => r.shopperId))];
-    const [lockedCarts, liveCheckouts, lines, kits, liveHolds, clock, limits, clientCounts, stock, expired] = await Promise.all([
+    const [lockedCarts, liveCheckouts, lines, kits, liveHolds, clock, limits, clientCounts, contendedRows, limitedRows, stock, expired] = await Promise.all([
       batchReads.lockCarts(tx, { shopperIds }),
       batchReads.lockLiveCheckouts(tx, { shopperIds }),
       batchReads.cartLines(tx, { shopperIds }),
@@ -228,6 +253,8 @@ export async function holdCarts(
       batchReads.clock(tx),
       countCheckoutStarts(tx, requests),
       countClientHolds(tx, requests),
+      batchReads.contended(tx, { shopperIds }),
+      batchReads.limited(tx, { shopperIds }),
       batchReads.lockStockRows(tx, { shopperIds }),
       batchReads.expireStaleHolds(tx, { shopperIds }),
     ]);
@@ -266,6 +293,25 @@ export async function holdCarts(
     //    whose rows are not locked (a cart line removed between the reads above) counts as none free.
     const free = new FreeStock(stock);
     for (const e of expired) free.giveBack(e.variantId, e.locationId, e.quantity);
+    // Free units of a variant that shoppers wait for are the line's (line/hand-on.ts): a start keeps only what its
+    // own replaced checkout gives back.
+    const contended = new Set(contendedRows.map((r) => r.variantId));
+    // Each start's needs, and, for the starts taking a product with a limit per customer (rare), one more read:
+    // what the shopper already holds and bought of it.
+    const needsOf = new Map<number, StockNeed[] | null>();
+    plans.forEach((plan, i) => plan.kind === "hold" && needsOf.set(i, stockNeeds(plan.lines, componentsOf)));
+    const limitedProducts = new Set(limitedRows.map((r) => r.productId));
+    const overLimits = new Map<number, LimitRefusal>();
+    if (limitedProducts.size > 0) {
+      await Promise.all(
+        [...needsOf].map(async ([i, needs]) => {
+          if (!needs?.some((n) => limitedProducts.has(n.productId))) return;
+          const { shopperId, email } = requests[i]!;
+          const refusal = await overLimit(tx, { shopperId, email, cartId: (plans[i] as Extract<Plan, { kind: "hold" }>).cartId, wanted: needs });
+          if (refusal) overLimits.set(i, refusal);
+        }),
+      );
+    }
 
     // 4. Decide each request in order, all or nothing.
     const expiresAt = new Date(now.getTime() + Math.min(env.RESERVATION_TTL_SECONDS, env.RESERVATION_MAX_SECONDS) * 1000);
@@ -286,10 +332,15 @@ export async function holdCarts(
       const address = requests[i]!.clientAddress;
       const overAddress = address === undefined ? undefined : clientCounts.refusal(address, plan.lines);
       if (overAddress) return void (outcomes[i] = overAddress);
-      const needs = stockNeeds(plan.lines, componentsOf);
-      const took = needs === null ? { short: [] } : free.takeAll(needs, givenBack);
+      const refusal = overLimits.get(i);
+      if (refusal) return void (outcomes[i] = { outcome: "limit_per_customer", refusal });
+      const needs = needsOf.get(i)!;
+      const took = needs === null ? { short: [] } : free.takeAll(needs, givenBack, contended);
       if ("short" in took) {
-        return void (outcomes[i] = { outcome: "insufficient_stock", lines: shortLines(plan.lines, needs ?? [], took.short) });
+        const lines = shortLines(plan.lines, needs ?? [], took.short);
+        const short = lines.map((l) => l.component?.variantId ?? l.variantId);
+        const line = { held: short.reduce((sum, v) => sum + free.held(v), 0), waiting: short.some((v) => contended.has(v)) };
+        return void (outcomes[i] = { outcome: "insufficient_stock", lines, line });
       }
       plan.portions = took.taken;
       if (address !== undefined) clientCounts.take(address, plan.lines);
@@ -314,6 +365,12 @@ export async function holdCarts(
     //    write fails, PostgreSQL has aborted the transaction and answers that COMMIT with a rollback: `written`
     //    then rejects below, and no shopper is told "held".
     const { written } = await writeBatch(tx, granted, expired, now, clientCounts.corrections());
+    // Units this batch freed (holds expired, checkouts replaced) on variants the line waits for go to it now.
+    if (contended.size > 0) {
+      const replacedHolds = granted.flatMap((g) => (g.plan.replaces ? (holdsOf.get(g.plan.replaces.id) ?? []) : []));
+      const freed = [...expired.map((e) => e.variantId), ...replacedHolds.map((h) => h.stockVariantId)].filter((v) => contended.has(v));
+      if (freed.length > 0) await handOn(tx, freed);
+    }
     return { outcomes, written };
   });
   await written;
@@ -543,10 +600,10 @@ async function writeBatch(
   sentSoFar.catch(() => {});
   let ledger: Promise<void>;
   if (replaced.length === 0) {
-    ledger = applyLedger(tx, [...expiredLedger(expired), ...reserved]);
+    ledger = writeLedger(tx, [...expiredLedger(expired), ...reserved]);
   } else {
     const releasedEntries = await released;
-    ledger = applyLedger(tx, [...expiredLedger(expired), ...releasedEntries, ...reserved]);
+    ledger = writeLedger(tx, [...expiredLedger(expired), ...releasedEntries, ...reserved]);
   }
   const expectedHolds = newHolds.length;
   const written = Promise.all([sentSoFar, ledger]).then(([[, [checkoutsWritten, holdsWritten]]]) => {

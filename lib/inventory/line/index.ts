@@ -1,0 +1,28 @@
+/**
+ * The line for contended stock (lib/inventory owns it: handing on writes holds). Read in this order:
+ * - tickets.ts: joining with a cart, the ticket as the shopper sees it (place, estimate, offer), leaving; demand;
+ * - hand-on.ts: freed units of a variant with waiting tickets go to the oldest tickets they complete, in the
+ *   transaction that frees them (every freeing verb writes through ../apply.ts `applyLedger`, which calls it);
+ * - sweep.ts: lapses noticed within seconds with no other traffic;
+ * - limits.ts: a product's limit per customer;
+ * - hold time: while shoppers wait for a variant, idle holds on it last RESERVATION_TTL_CONTENDED_SECONDS.
+ */
+import { sql, type SQL } from "drizzle-orm";
+import { queueTicketLines, reservations } from "@/db/schema";
+import { env } from "../../platform/env";
+import { isActiveHold } from "../availability";
+import { isWaitingLine } from "./hand-on";
+
+export { currentTicket, demandFor, getTicket, joinLine, leaveLine, type TicketStatus, type TicketView } from "./tickets";
+export { sweepLine } from "./sweep";
+export { overLimit, type LimitRefusal } from "./limits";
+
+/**
+ * How long an idle hold of this checkout lasts from now (seconds, as SQL): RESERVATION_TTL_CONTENDED_SECONDS when
+ * shoppers wait for any variant it holds, else RESERVATION_TTL_SECONDS.
+ */
+export function holdSecondsFor(checkoutId: string): SQL<number> {
+  const contended = sql`exists (select 1 from ${reservations} join ${queueTicketLines} on ${queueTicketLines.variantId} = ${reservations.variantId} and ${isWaitingLine} where ${reservations.checkoutId} = ${checkoutId} and ${isActiveHold})`;
+  const shorter = Math.min(env.RESERVATION_TTL_CONTENDED_SECONDS, env.RESERVATION_TTL_SECONDS);
+  return sql<number>`(case when ${contended} then ${shorter} else ${env.RESERVATION_TTL_SECONDS} end)`;
+}
