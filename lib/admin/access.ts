@@ -96,6 +96,8 @@ export const productFields = {
     .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, "Use lowercase letters and digits, joined by single hyphens."),
   description: storableString().trim().max(2000, "Use at most 2000 characters."),
   reason: storableString().trim().min(1, "Give a reason.").max(200, "Use at most 200 characters."),
+  /** Units one shopper may hold and buy of a product; null: no limit. */
+  limitPerCustomer: z.number().int("Use a whole number.").min(1, "Allow at least 1, or no limit.").max(10_000, "Use at most 10000.").nullable(),
 };
 
 /** An option's name or value as shoppers read it: "Size", "M", "Forest green". */
@@ -137,6 +139,7 @@ export const newProductSchema = z.object({
   priceCents: z.number().int().min(0).max(MAX_PRICE_CENTS),
   onHand: z.number().int().min(0).max(MAX_UNITS).optional(),
   description: productFields.description.optional(),
+  limitPerCustomer: productFields.limitPerCustomer.optional(),
   options: productOptionsSchema.optional(),
   variants: z.array(newVariantSchema).min(1, "Give at least one variant.").max(250, "Use at most 250 variants.").optional(),
   /** A kit: the variants it is made of and how many of each one kit takes (it has no stock of its own). */
@@ -151,6 +154,10 @@ export const newProductSchema = z.object({
     .max(MAX_KIT_COMPONENTS, `A kit is made of at most ${MAX_KIT_COMPONENTS} components.`)
     .optional(),
 })
+  .refine((p) => p.kit === undefined || p.limitPerCustomer == null, {
+    path: ["limitPerCustomer"],
+    message: "A kit's limit is its components': set the limit on them.",
+  })
   .refine((p) => p.kit === undefined || (p.variants === undefined && (p.options ?? []).length === 0 && !p.onHand), {
     path: ["kit"],
     message: "A kit has no stock, options or variants of its own: its components have them.",

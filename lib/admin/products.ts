@@ -29,6 +29,8 @@ export const productChangesSchema = z
     description: productFields.description,
     imageUrl: imageUrlSchema.nullable(),
     archived: z.boolean(),
+    /** Units one shopper may hold and buy (live holds and paid orders); null removes the limit. */
+    limitPerCustomer: productFields.limitPerCustomer,
     /** The product's options with their values: values may be added or reordered, never one a variant uses. */
     options: productOptionsSchema,
   })
@@ -59,6 +61,10 @@ export async function updateProduct(productId: string, changes: ProductChanges):
         ? await tx.update(products).set(set).where(eq(products.id, productId)).returning({ id: products.id })
         : await tx.select({ id: products.id }).from(products).where(eq(products.id, productId)).for("update");
     if (!updated) throw notFound("product");
+    if (fields.limitPerCustomer != null) {
+      const [kit] = await tx.select({ kind: products.kind }).from(products).where(eq(products.id, productId));
+      if (kit?.kind === "kit") throw new DomainError("invalid_request", "A kit's limit is its components': set the limit on them.", { issues: [] });
+    }
     if (options !== undefined) await reviseOptionValues(tx, productId, options);
     if (fields.priceCents !== undefined) await repriceAllVariants(tx, productId, fields.priceCents);
     if (archived) await tx.delete(cartLines).where(eq(cartLines.productId, productId));

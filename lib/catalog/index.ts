@@ -10,6 +10,7 @@ import { kitComponents, productOptions, products, productVariants } from "@/db/s
 import { alias } from "drizzle-orm/pg-core";
 import { inStockForViewer, viewerAvailability } from "../inventory/availability";
 import { nextPreorderDates } from "../inventory/incoming";
+import { demandFor } from "../inventory/line/tickets";
 import { isoTime } from "../../db/sql-parts";
 import { notFound } from "../platform/errors";
 import {
@@ -292,6 +293,11 @@ export type VariantDetail = {
   preorder: { expectedAt: string } | null;
   /** No longer sold (only the admin's reads list retired variants). */
   retired: boolean;
+  /**
+   * How many checkouts hold it now and how many shoppers wait for it in the line ("12 checking out · 40
+   * waiting"), the numbers the line itself uses; null for a kit (its components are what is held).
+   */
+  demand: { checkingOut: number; waiting: number } | null;
 };
 
 /** One component of a kit: a variant of another product, and how many of it one kit takes. */
@@ -302,6 +308,8 @@ export type KitComponentView = { productId: string; variantId: string; slug: str
  * also lists what it is made of (`kit`, null for any other product).
  */
 export type ProductDetail = ProductView & {
+  /** Units one shopper may hold and buy of it (live holds and paid orders), or null for no limit. */
+  limitPerCustomer: number | null;
   options: { name: string; values: string[] }[];
   variants: VariantDetail[];
   kit: { components: KitComponentView[] } | null;
@@ -313,7 +321,7 @@ export type ProductDetail = ProductView & {
  */
 async function findProduct(where: SQL, viewerId: string | null, withRetired = false): Promise<ProductDetail | undefined> {
   const [found] = await db
-    .select({ ...productFields, kind: products.kind })
+    .select({ ...productFields, kind: products.kind, limitPerCustomer: products.limitPerCustomer })
     .from(products)
     .where(where);
   if (!found) return undefined;
@@ -344,7 +352,10 @@ async function findProduct(where: SQL, viewerId: string | null, withRetired = fa
   // The product's figures are the sums of the variants read: for a shopper those on sale (a retired variant's
   // stock is not for sale), for the admin all of them.
   const releases = variants.flatMap((v) => (v.nextReleaseAt ? [v.nextReleaseAt] : [])).sort();
-  const shipDates = await preorderDates(variants, components);
+  const [shipDates, demand] = await Promise.all([
+    preorderDates(variants, components),
+    kind === "kit" ? Promise.resolve(new Map<string, never>()) : demandFor(variants.map((v) => v.id)),
+  ]);
   return {
     ...product,
     available: variants.reduce((sum, v) => sum + v.available, 0),
@@ -353,7 +364,7 @@ async function findProduct(where: SQL, viewerId: string | null, withRetired = fa
     options,
     variants: variants.map(({ takesPreorders: _takes, ...v }) => {
       const expectedAt = shipDates.get(v.id);
-      return { ...v, preorder: expectedAt ? { expectedAt } : null };
+      return { ...v, preorder: expectedAt ? { expectedAt } : null, demand: demand.get(v.id) ?? null };
     }),
     kit: components && { components },
   };

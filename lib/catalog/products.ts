@@ -125,6 +125,7 @@ export async function createProduct(input: {
   priceCents: number;
   onHand?: number | undefined;
   description?: string | undefined;
+  limitPerCustomer?: number | null | undefined;
   options?: ProductOptionInput[] | undefined;
   variants?: NewVariant[] | undefined;
   /** A kit: what one kit is made of. It has no stock, options or variants of its own. */
@@ -143,7 +144,7 @@ export async function createProduct(input: {
     const kind = input.kit ? ("kit" as const) : ("stock" as const);
     const [product] = await tx
       .insert(products)
-      .values({ slug, kind, name: input.name, description: input.description ?? "", priceCents: input.priceCents })
+      .values({ slug, kind, name: input.name, description: input.description ?? "", priceCents: input.priceCents, limitPerCustomer: input.limitPerCustomer ?? null })
       .onConflictDoNothing({ target: products.slug })
       .returning({ id: products.id });
     if (!product) throw new DomainError("conflict", `A product with the slug "${slug}" already exists.`);
