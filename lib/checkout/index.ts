@@ -11,4 +11,4 @@ export {
 export { getCheckout, type CheckoutLineView, type CheckoutView } from "./view";
 export { payForCheckout, type PayResult } from "./pay";
 export { payWithDetails } from "./pay-with-details";
-export { currentTicket, getTicket, joinTheLine, leaveLine, type TicketView } from "./line";
+export { currentTicket, getTicket, isContendedCheckout, joinTheLine, leaveLine, type TicketView } from "./line";

@@ -7,7 +7,7 @@ import { joinLine, type TicketView } from "../inventory";
 import type { Shopper } from "../accounts/shoppers";
 import { DomainError } from "../platform/errors";
 
-export { getTicket, leaveLine, currentTicket, type TicketView } from "../inventory";
+export { getTicket, leaveLine, currentTicket, isContendedCheckout, type TicketView } from "../inventory";
 
 /** Joins the line with the shopper's cart; a guest gives the email the offer is sent to. */
 export async function joinTheLine(shopper: Shopper | null, input: { email?: string | null } = {}): Promise<{ ticket: TicketView; created: boolean }> {

@@ -56,6 +56,7 @@ export {
   demandFor,
   getTicket,
   holdSecondsFor,
+  isContendedCheckout,
   joinLine,
   leaveLine,
   sweepLine,

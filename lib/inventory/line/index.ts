@@ -8,6 +8,7 @@
  * - hold time: while shoppers wait for a variant, idle holds on it last RESERVATION_TTL_CONTENDED_SECONDS.
  */
 import { sql, type SQL } from "drizzle-orm";
+import { db } from "@/db/client";
 import { queueTicketLines, reservations } from "@/db/schema";
 import { env } from "../../platform/env";
 import { isActiveHold } from "../availability";
@@ -17,12 +18,22 @@ export { currentTicket, demandFor, getTicket, joinLine, leaveLine, type TicketSt
 export { sweepLine } from "./sweep";
 export { overLimit, type LimitRefusal } from "./limits";
 
+/** Whether shoppers wait in the line for anything this checkout holds (its holds then last the contended time). */
+export async function isContendedCheckout(checkoutId: string): Promise<boolean> {
+  const [row] = await db.execute<{ contended: boolean }>(sql`select ${contendedHolds(checkoutId)} as contended`);
+  return row?.contended ?? false;
+}
+
+// Raw SQL: an EXISTS over a join, used as a value (in a SET and a select without a table).
+const contendedHolds = (checkoutId: string) =>
+  sql`exists (select 1 from ${reservations} join ${queueTicketLines} on ${queueTicketLines.variantId} = ${reservations.variantId} and ${isWaitingLine} where ${reservations.checkoutId} = ${checkoutId} and ${isActiveHold})`;
+
 /**
  * How long an idle hold of this checkout lasts from now (seconds, as SQL): RESERVATION_TTL_CONTENDED_SECONDS when
  * shoppers wait for any variant it holds, else RESERVATION_TTL_SECONDS.
  */
 export function holdSecondsFor(checkoutId: string): SQL<number> {
-  const contended = sql`exists (select 1 from ${reservations} join ${queueTicketLines} on ${queueTicketLines.variantId} = ${reservations.variantId} and ${isWaitingLine} where ${reservations.checkoutId} = ${checkoutId} and ${isActiveHold})`;
+  const contended = contendedHolds(checkoutId);
   const shorter = Math.min(env.RESERVATION_TTL_CONTENDED_SECONDS, env.RESERVATION_TTL_SECONDS);
   return sql<number>`(case when ${contended} then ${shorter} else ${env.RESERVATION_TTL_SECONDS} end)`;
 }
