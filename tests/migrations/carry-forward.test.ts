@@ -567,3 +567,52 @@ describe("migration 0012 (pre-orders: nothing on its way, no variant taking pre-
     ).resolves.toBeDefined();
   });
 });
+
+describe("migration 0013 (the line: no one waiting, no product limited)", () => {
+  let shop: { url: string; sql: postgres.Sql };
+  const ids = { lamp: "", lampV: "", guest: "" };
+
+  beforeAll(async () => {
+    // 0000–0012: a product with stock, a shopper, and an email in the outbox.
+    shop = await databaseAt(13);
+    const { sql } = shop;
+    const [lamp] = await sql`insert into products (slug, name, price_cents) values ('line-era-lamp', 'Lamp', 4000) returning id`;
+    ids.lamp = lamp!.id;
+    const [lv] = await sql`insert into product_variants (product_id, sku, price_cents) values (${ids.lamp}, 'LINE-ERA-LAMP', 4000) returning id`;
+    ids.lampV = lv!.id;
+    await sql`insert into stock_levels (variant_id, location_id, product_id, on_hand) values (${ids.lampV}, ${MAIN}, ${ids.lamp}, 3)`;
+    const [g] = await sql`insert into users (kind) values ('guest') returning id`;
+    ids.guest = g!.id;
+    await sql`insert into email_outbox (kind, recipient, subject, text_body, html_body, dedupe_key)
+      values ('back_in_stock', 'old@shop.test', 'Back', 't', 'h', 'line-era:1')`;
+    await runMigrations(shop.url);
+  });
+
+  afterAll(async () => {
+    await shop.sql.end();
+  });
+
+  it("keeps every product unlimited and every email, with an empty line", async () => {
+    const { sql } = shop;
+    expect(await sql`select limit_per_customer from products where id = ${ids.lamp}`).toEqual([{ limit_per_customer: null }]);
+    expect(await sql`select kind from email_outbox where dedupe_key = 'line-era:1'`).toEqual([{ kind: "back_in_stock" }]);
+    expect(await sql`select count(*)::int as n from queue_tickets`).toEqual([{ n: 0 }]);
+  });
+
+  it("refuses a second waiting ticket per shopper, a ticket line of zero, and a limit below 1", async () => {
+    const { sql } = shop;
+    const [t] = await sql`insert into queue_tickets (shopper_id) values (${ids.guest}) returning id, seq`;
+    await sql`insert into queue_ticket_lines (ticket_id, seq, product_id, variant_id, quantity) values (${t!.id}, ${t!.seq}, ${ids.lamp}, ${ids.lampV}, 1)`;
+    await expect(sql`insert into queue_tickets (shopper_id) values (${ids.guest})`).rejects.toMatchObject({
+      constraint_name: "queue_tickets_one_waiting_per_shopper",
+    });
+    await expect(
+      sql`insert into queue_ticket_lines (ticket_id, seq, product_id, variant_id, quantity) values (${t!.id}, ${t!.seq}, ${ids.lamp}, ${ids.lampV}, 0)`,
+    ).rejects.toMatchObject({ code: "23514" });
+    // An offered ticket names when; a left one when it ended.
+    await expect(sql`update queue_tickets set status = 'offered' where id = ${t!.id}`).rejects.toMatchObject({ constraint_name: "queue_tickets_times" });
+    await expect(sql`update products set limit_per_customer = 0 where id = ${ids.lamp}`).rejects.toMatchObject({
+      constraint_name: "products_limit_per_customer_positive",
+    });
+  });
+});
