@@ -86,6 +86,9 @@ export function startExpirySweep(): void {
   log.info({ event: "expiry_sweep_started", seconds }, `expiry sweep: every ${seconds} s (EXPIRY_SWEEP_SECONDS=0 turns it off)`);
 }
 
+/** The line's sweep never runs more often than this. */
+const LINE_SWEEP_MIN_MS = 50;
+
 const globalForLine = globalThis as unknown as { stockholdLineSweep?: boolean };
 
 /**
@@ -97,15 +100,19 @@ export function startLineSweep(): void {
   const seconds = env.LINE_SWEEP_SECONDS;
   if (seconds === 0 || !env.DATABASE_URL || globalForLine.stockholdLineSweep) return;
   globalForLine.stockholdLineSweep = true;
-  const schedule = () => setTimeout(sweep, seconds * 1000).unref();
+  // Wakes every `seconds`, or just after the next hold waited for lapses if that is sooner (a lapse then reaches
+  // the next in line within a few tens of milliseconds).
+  const schedule = (inMs = seconds * 1000) => setTimeout(sweep, Math.min(seconds * 1000, Math.max(LINE_SWEEP_MIN_MS, inMs))).unref();
   const sweep = async () => {
+    let next: number | null = null;
     try {
-      const { expired, offered } = await sweepLine();
+      const { expired, offered, nextLapseInMs } = await sweepLine();
+      next = nextLapseInMs === null ? null : nextLapseInMs + LINE_SWEEP_MIN_MS;
       if (expired + offered > 0) log.info({ event: "line_sweep", expired, offered }, `line sweep: ${expired} lapsed, ${offered} offered`);
     } catch (error) {
       log.error({ event: "line_sweep_failed", ...errorFields(error) }, "line sweep failed");
     } finally {
-      schedule();
+      schedule(next ?? undefined);
     }
   };
   schedule();

@@ -41,6 +41,8 @@ import { overLimit } from "./limits";
 /** The key of the line's transaction-scoped advisory lock: one hand-on at a time, shop-wide. */
 const LINE_LOCK_KEY = 0x6c696e65; // "line"
 
+const MAX_TICKETS_PER_HAND_ON = 200;
+
 /** A waiting ticket's line, literal `waiting` so that the partial index on waiting lines is used. */
 export const isWaitingLine = sql`${queueTicketLines.waiting}`;
 
@@ -154,6 +156,13 @@ export async function handOn(tx: Tx, freedVariantIds: readonly string[]): Promis
   if (contended.length === 0) return [];
   // Raw SQL: a function call (the advisory lock), which the builder cannot say.
   await tx.execute(sql`select pg_advisory_xact_lock(${LINE_LOCK_KEY})`);
+  const first = await lockWithoutWaiting(tx, contended);
+  const blocked = first.blocked;
+  const known = new Set(first.rows.map((r) => r.variantId));
+  const free = new FreeStock(first.rows);
+  const hasFree = () => contended.some((v) => !blocked.has(v) && free.available(v) > 0);
+  // Nothing free (the usual case for the sweep while holds are live): no ticket is touched.
+  if (!hasFree()) return [];
   const tickets: WaitingTicket[] = await tx
     .select({ id: queueTickets.id, seq: queueTickets.seq, shopperId: queueTickets.shopperId, email: queueTickets.email })
     .from(queueTickets)
@@ -170,14 +179,9 @@ export async function handOn(tx: Tx, freedVariantIds: readonly string[]): Promis
       ),
     )
     .orderBy(asc(queueTickets.seq))
+    // The oldest few hundred: freed units complete one of them long before the end of a longer line.
+    .limit(MAX_TICKETS_PER_HAND_ON)
     .for("update", { of: queueTickets });
-  if (tickets.length === 0) return [];
-
-  const first = await lockWithoutWaiting(tx, contended);
-  const blocked = first.blocked;
-  const known = new Set(first.rows.map((r) => r.variantId));
-  const free = new FreeStock(first.rows);
-  const hasFree = () => contended.some((v) => !blocked.has(v) && free.available(v) > 0);
   const offered: string[] = [];
 
   for (const ticket of tickets) {
