@@ -1,7 +1,9 @@
 /**
  * The admin on a phone (390 px wide): the order page shows lines, delivery and payment without sideways scroll,
- * Fulfil asks first; and no admin page scrolls sideways. Screenshots of each page land in the test's output.
+ * Fulfil asks first; Release and Fulfil in the holds and orders lists are on screen without scrolling the list
+ * sideways; and no admin page scrolls sideways. Screenshots of each page land in the test's output.
  */
+import type { Locator } from "@playwright/test";
 import { expect, test } from "./fixtures";
 import { expectNoSidewaysScroll, PHONE, snap } from "./phone";
 import { CARDS } from "./test-env";
@@ -37,6 +39,66 @@ test("the admin order page at 390 px: details readable, Fulfil asks first", asyn
   await expect(admin.page.getByText("Fulfilled", { exact: true })).toBeVisible();
   await expect(admin.page.getByRole("table").last()).toContainText("Shipped");
   await expectNoSidewaysScroll(admin.page);
+});
+
+/**
+ * The button is inside the phone's width as the page first shows it: neither the page nor the list around it has
+ * been scrolled sideways (a click would scroll it into view and hide the problem, so this is measured first).
+ */
+async function expectOnScreenWithoutSidewaysScroll(button: Locator): Promise<void> {
+  await expect(button).toBeVisible();
+  const scrolled = await button.evaluate((element) => {
+    let sideways = window.scrollX;
+    for (let box = element.parentElement; box; box = box.parentElement) sideways += box.scrollLeft;
+    return sideways;
+  });
+  expect(scrolled, "nothing scrolled sideways").toBe(0);
+  const box = (await button.boundingBox())!;
+  expect(box.x, "the button's left edge is on screen").toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width, "the button's right edge is on screen").toBeLessThanOrEqual(PHONE.width);
+}
+
+test("Release and Fulfil are on screen at 390 px without scrolling sideways, and work", async ({ makeProduct, shopper, newShopper, admin }, testInfo) => {
+  const product = await makeProduct({ onHand: 4, label: "Phone Reach Teapot With A Rather Long Name", priceCents: 3900 });
+  await shopper.addToCart(product, 1);
+  const email = await shopper.startCheckout();
+  await shopper.checkout.pay(CARDS.ok);
+  await expect(shopper.order.confirmation).toBeVisible();
+  const orderId = shopper.page.url().match(/\/orders\/([0-9a-f-]{36})/)![1]!;
+  const holder = await newShopper();
+  await holder.addToCart(product, 2);
+  const holderEmail = await holder.startCheckout();
+  await expect(holder.checkout.timer).toBeVisible();
+
+  await admin.page.setViewportSize(PHONE);
+
+  // The hold: Release is beside its product, on screen; it asks first, then the hold is gone.
+  await admin.page.goto(`/admin/holds?q=${encodeURIComponent(product.name)}`);
+  const hold = admin.page.getByRole("row").filter({ hasText: holderEmail });
+  const release = hold.getByRole("button", { name: "Release" });
+  await expectOnScreenWithoutSidewaysScroll(release);
+  await expectNoSidewaysScroll(admin.page);
+  await snap(admin.page, testInfo, "admin-holds-390");
+  await release.click();
+  const yesRelease = hold.getByRole("button", { name: "Yes, release" });
+  await expectOnScreenWithoutSidewaysScroll(yesRelease);
+  await yesRelease.click();
+  await expect(hold).toHaveCount(0);
+  await expect(holder.checkout.ended).toBeVisible();
+
+  // The order: Fulfil is on its card, on screen; it asks first, then the order is fulfilled.
+  await admin.page.goto(`/admin/orders?q=${encodeURIComponent(email)}`);
+  const order = admin.page.getByRole("row").filter({ has: admin.page.getByRole("link", { name: `Order ${orderId.slice(0, 8)}, details` }) });
+  const fulfil = order.getByRole("button", { name: "Fulfil" });
+  await expectOnScreenWithoutSidewaysScroll(fulfil);
+  await expectNoSidewaysScroll(admin.page);
+  await snap(admin.page, testInfo, "admin-orders-390");
+  await fulfil.click();
+  const yesFulfil = order.getByRole("button", { name: "Yes, fulfil" });
+  await expectOnScreenWithoutSidewaysScroll(yesFulfil);
+  await yesFulfil.click();
+  await expect(order).toContainText("Fulfilled");
+  await expect(order.getByRole("button", { name: "Fulfil" })).toHaveCount(0);
 });
 
 test("no admin page scrolls sideways at 390 px", async ({ makeProduct, admin }, testInfo) => {
