@@ -99,6 +99,17 @@ test("Release and Fulfil are on screen at 390 px without scrolling sideways, and
   await yesFulfil.click();
   await expect(order).toContainText("Fulfilled");
   await expect(order.getByRole("button", { name: "Fulfil" })).toHaveCount(0);
+
+  // The ledger's table is wider than the phone: it takes focus, and the arrow keys scroll it.
+  await admin.page.goto(`/admin/ledger?productId=${product.id}`);
+  const movements = admin.page.getByRole("region", { name: "Movements table" });
+  await expect(movements).toHaveAttribute("tabindex", "0");
+  await movements.focus();
+  await expect(movements).toBeFocused();
+  await admin.page.keyboard.press("ArrowRight");
+  await admin.page.keyboard.press("ArrowRight");
+  await expect.poll(() => movements.evaluate((element) => element.scrollLeft)).toBeGreaterThan(0);
+  await expectNoSidewaysScroll(admin.page);
 });
 
 test("no admin page scrolls sideways at 390 px", async ({ makeProduct, admin }, testInfo) => {
