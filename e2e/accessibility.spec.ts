@@ -123,12 +123,15 @@ async function placeOrder(visitor: Visitor, product: TestProduct): Promise<{ ord
   const email = await visitor.startCheckout();
   await visitor.checkout.pay(CARDS.ok);
   await expect(visitor.order.confirmation).toBeVisible();
+  // The confirmation shows on the checkout before the browser moves to the order's page.
+  await expect(visitor.page).toHaveURL(/\/orders\/[0-9a-f-]{36}/);
   const url = new URL(visitor.page.url());
   return { orderId: url.pathname.match(/\/orders\/([0-9a-f-]{36})/)![1]!, orderPath: `${url.pathname}${url.search}`, email };
 }
 
-// Each test opens a dozen pages or more, and axe reads each one whole: about two minutes on a busy 2-core machine.
-test.describe.configure({ timeout: 300_000 });
+// Each test opens a dozen pages or more, and axe reads each one whole: two minutes on a 2-core machine, and more
+// than twice that when other work shares it.
+test.describe.configure({ timeout: 600_000 });
 
 for (const width of WIDTHS) {
   test(`every shop page passes axe at ${width.name} px`, async ({ makeProduct, shopper, signedInShopper }, testInfo) => {

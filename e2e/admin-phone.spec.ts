@@ -14,6 +14,8 @@ test("the admin order page at 390 px: details readable, Fulfil asks first", asyn
   await shopper.startCheckout();
   await shopper.checkout.pay(CARDS.ok);
   await expect(shopper.order.confirmation).toBeVisible();
+  // The confirmation shows on the checkout before the browser moves to the order's page.
+  await expect(shopper.page).toHaveURL(/\/orders\/[0-9a-f-]{36}/);
   const orderId = shopper.page.url().match(/\/orders\/([0-9a-f-]{36})/)![1]!;
 
   await admin.page.setViewportSize(PHONE);
@@ -59,11 +61,15 @@ async function expectOnScreenWithoutSidewaysScroll(button: Locator): Promise<voi
 }
 
 test("Release and Fulfil are on screen at 390 px without scrolling sideways, and work", async ({ makeProduct, shopper, newShopper, admin }, testInfo) => {
+  // Three browsers, a payment and two confirmed actions: more than the default minute on a busy machine.
+  test.slow();
   const product = await makeProduct({ onHand: 4, label: "Phone Reach Teapot With A Rather Long Name", priceCents: 3900 });
   await shopper.addToCart(product, 1);
   const email = await shopper.startCheckout();
   await shopper.checkout.pay(CARDS.ok);
   await expect(shopper.order.confirmation).toBeVisible();
+  // The confirmation shows on the checkout before the browser moves to the order's page.
+  await expect(shopper.page).toHaveURL(/\/orders\/[0-9a-f-]{36}/);
   const orderId = shopper.page.url().match(/\/orders\/([0-9a-f-]{36})/)![1]!;
   const holder = await newShopper();
   await holder.addToCart(product, 2);
@@ -83,7 +89,7 @@ test("Release and Fulfil are on screen at 390 px without scrolling sideways, and
   const yesRelease = hold.getByRole("button", { name: "Yes, release" });
   await expectOnScreenWithoutSidewaysScroll(yesRelease);
   await yesRelease.click();
-  await expect(hold).toHaveCount(0);
+  await expect(hold).toHaveCount(0, { timeout: 30_000 });
   await expect(holder.checkout.ended).toBeVisible();
 
   // The order: Fulfil is on its card, on screen; it asks first, then the order is fulfilled.
@@ -97,7 +103,7 @@ test("Release and Fulfil are on screen at 390 px without scrolling sideways, and
   const yesFulfil = order.getByRole("button", { name: "Yes, fulfil" });
   await expectOnScreenWithoutSidewaysScroll(yesFulfil);
   await yesFulfil.click();
-  await expect(order).toContainText("Fulfilled");
+  await expect(order).toContainText("Fulfilled", { timeout: 30_000 });
   await expect(order.getByRole("button", { name: "Fulfil" })).toHaveCount(0);
 
   // The ledger's table is wider than the phone: it takes focus, and the arrow keys scroll it.
