@@ -9,6 +9,8 @@ import { expectNoSidewaysScroll, PHONE, snap } from "./phone";
 import { CARDS } from "./test-env";
 
 test("the admin order page at 390 px: details readable, Fulfil asks first", async ({ makeProduct, shopper, admin }, testInfo) => {
+  // Two browsers and a payment: close to the default minute on a busy machine.
+  test.slow();
   const product = await makeProduct({ onHand: 4, label: "Phone Order Kettle With A Long Name", priceCents: 4200 });
   await shopper.addToCart(product, 1);
   await shopper.startCheckout();
