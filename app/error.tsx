@@ -7,6 +7,7 @@ import { EmptyState } from "@/components/ui/empty-state";
 export default function PageError({ reset }: { error: Error & { digest?: string }; reset: () => void }) {
   return (
     <EmptyState
+      level={1}
       title="Something went wrong on our side"
       action={
         <div className="row" style={{ justifyContent: "center" }}>

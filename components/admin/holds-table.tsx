@@ -34,7 +34,8 @@ export function HoldsTable({ initial, release, view = {} }: { initial: ActiveHol
         <p className="muted">{view.q ? "No active hold matches." : "No one holds any stock right now."}</p>
       ) : (
         <div className="admin-scroll">
-          <table className="table admin-table">
+          {/* On a phone each hold is a card with Release beside its product (admin.css .admin-cards). */}
+          <table className="table admin-table admin-cards">
             <thead>
               <tr>
                 <th scope="col">Shopper</th>
@@ -58,7 +59,7 @@ export function HoldsTable({ initial, release, view = {} }: { initial: ActiveHol
                 const name = variantName(hold.productName, hold.options);
                 return (
                   <tr key={hold.id} className={left.phase === "running" ? undefined : "is-low"}>
-                    <td>
+                    <td className="admin-card-wide" data-label="Shopper">
                       {hold.shopper.guest ? (
                         <>
                           guest{hold.shopper.email ? <span className="muted"> ({hold.shopper.email})</span> : null}
@@ -67,20 +68,22 @@ export function HoldsTable({ initial, release, view = {} }: { initial: ActiveHol
                         hold.shopper.email
                       )}
                     </td>
-                    <td>
+                    <td className="admin-card-title">
                       <span>{name}</span> <code className="small muted admin-sku">{hold.sku}</code>
                     </td>
-                    <td>{hold.locationName}</td>
-                    <td className="num">{hold.quantity}</td>
-                    <td className="num">
+                    <td data-label="Location">{hold.locationName}</td>
+                    <td className="num" data-label="Quantity">
+                      {hold.quantity}
+                    </td>
+                    <td className="num" data-label="Time left">
                       <time dateTime={hold.expiresAt} title={left.words} suppressHydrationWarning>
                         {left.phase === "expired" ? "expired" : left.clock}
                       </time>
                     </td>
-                    <td>
+                    <td data-label="Checkout">
                       <code>{shortId(hold.checkoutId)}</code>
                     </td>
-                    <td>
+                    <td className="admin-card-action">
                       <ActionButton
                         action={release}
                         field="reservationId"

@@ -24,7 +24,7 @@ export function LedgerTable({ movements, showProduct }: { movements: MovementVie
   if (movements.length === 0) return <p className="muted">No stock movements yet.</p>;
   const showVariant = !showProduct && movements.some((m) => Object.keys(m.options).length > 0);
   return (
-    <table className="table admin-table">
+    <table className="table admin-table admin-sticky-first">
       <thead>
         <tr>
           <th scope="col">When</th>

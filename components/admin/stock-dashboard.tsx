@@ -103,7 +103,8 @@ export function StockDashboard({ initial, view, pageSize }: { initial: StockOver
         <p className="muted">{view.q || filter !== "all" ? "No products match." : "No products yet."}</p>
       ) : (
         <div className="admin-scroll">
-          <table className="table admin-table">
+          {/* On a phone the product column (name, ledger link, the variants' toggle) stays put as the figures scroll. */}
+          <table className="table admin-table admin-sticky-first">
             <caption>
               On hand = on the shelf; reserved = held by open checkouts; allocated = sold, not yet shipped; available =
               free at active locations. Low, sold-out and held counts are of variants. A kit has no stock of its own: its

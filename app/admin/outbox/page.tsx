@@ -33,7 +33,8 @@ export default async function OutboxPage() {
         <p className="muted">No emails yet. Order confirmations and back-in-stock notices appear here.</p>
       ) : (
         <div className="admin-scroll">
-          <table className="table admin-table">
+          {/* On a phone each email is a card: its subject and status, then when and to whom (admin.css .admin-cards). */}
+          <table className="table admin-table admin-cards">
             <thead>
               <tr>
                 <th scope="col">Queued</th>
@@ -46,13 +47,19 @@ export default async function OutboxPage() {
             <tbody>
               {emails.map((email) => (
                 <tr key={email.id}>
-                  <td className="admin-nowrap">{formatTime(email.createdAt.toISOString())}</td>
-                  <td className="admin-break">{email.recipient}</td>
-                  <th scope="row">
+                  <td className="admin-nowrap admin-card-wide" data-label="Queued">
+                    {formatTime(email.createdAt.toISOString())}
+                  </td>
+                  <td className="admin-break admin-card-wide" data-label="To">
+                    {email.recipient}
+                  </td>
+                  <th scope="row" className="admin-card-title">
                     <Link href={`/admin/outbox/${email.id}`}>{email.subject}</Link>
                   </th>
-                  <td>{kindLabel[email.kind]}</td>
-                  <td>
+                  <td className="admin-card-wide" data-label="Kind">
+                    {kindLabel[email.kind]}
+                  </td>
+                  <td className="admin-card-status">
                     <Badge tone={statusTone[email.status]}>{email.status}</Badge>
                     {email.attempts > 1 ? <span className="muted small"> · {email.attempts} attempts</span> : null}
                   </td>

@@ -230,7 +230,7 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
       <section aria-labelledby="order-ledger">
         <h2 id="order-ledger">Ledger rows of this order, newest first</h2>
         <p className="small muted location-scroll-cue">The table is wider than the screen: scroll it sideways for every column.</p>
-        <div className="admin-scroll">
+        <div className="admin-scroll" role="region" aria-label="Ledger rows table" tabIndex={0}>
           <LedgerTable movements={order.movements} showProduct />
         </div>
       </section>
