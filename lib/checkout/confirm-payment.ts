@@ -7,14 +7,15 @@
  * The one function behind the checkout page's confirm action and POST /api/checkout/{id}/pay/confirm.
  */
 import "server-only";
-import { desc, eq } from "drizzle-orm";
+import { and, desc, eq } from "drizzle-orm";
 import { db } from "@/db/client";
 import { payments } from "@/db/schema";
 import { DomainError, notFound } from "../platform/errors";
 import { isUuid } from "../platform/ids";
 import { paymentProvider } from "../payments";
-import { answerFor, providerKey, settleAndFinish, type PayResult } from "./pay";
-import { getCheckout } from "./view";
+import type { PaymentNextAction } from "../payments/provider";
+import { answerFor, pendingActionOf, providerKey, settleAndFinish, type PayResult } from "./pay";
+import { getCheckout, type CheckoutView } from "./view";
 
 /**
  * Settles the checkout's payment from the provider's current state and answers as paying does: the order (paid),
@@ -41,4 +42,14 @@ export async function confirmPayment(request: { checkoutId: string; shopperId: s
     }
   }
   return answerFor(request, payment.id);
+}
+
+/** What a `paying` checkout (its shopper's, already found) still waits for the shopper to do, if anything. */
+export async function pendingNextAction(checkout: CheckoutView): Promise<PaymentNextAction | null> {
+  if (checkout.status !== "paying") return null;
+  const [payment] = await db
+    .select()
+    .from(payments)
+    .where(and(eq(payments.checkoutId, checkout.id), eq(payments.status, "processing")));
+  return payment ? pendingActionOf(payment) : null;
 }

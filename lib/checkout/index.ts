@@ -11,4 +11,4 @@ export {
 export { getCheckout, type CheckoutLineView, type CheckoutView } from "./view";
 export { payForCheckout, type PayResult } from "./pay";
 export { payWithDetails } from "./pay-with-details";
-export { confirmPayment } from "./confirm-payment";
+export { confirmPayment, pendingNextAction } from "./confirm-payment";

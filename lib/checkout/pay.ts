@@ -521,7 +521,7 @@ export async function answerFor(
 
 
 /** What the shopper must still do for a payment waiting at the provider (none for a provider that never asks). */
-async function pendingActionOf(payment: Payment): Promise<PaymentNextAction | null> {
+export async function pendingActionOf(payment: Payment): Promise<PaymentNextAction | null> {
   const provider = paymentProvider();
   if (payment.status !== "processing" || !payment.providerReference || !provider.pendingAction) return null;
   try {
