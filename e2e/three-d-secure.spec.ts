@@ -1,5 +1,5 @@
 /**
- * Journeys 37–38: a card that asks for 3-D Secure, with PAYMENT_PROVIDER=stripe. The shop runs against the local
+ * Journeys 37–39: a card that asks for 3-D Secure, with PAYMENT_PROVIDER=stripe. The shop runs against the local
  * Stripe API stand-in (tests/support/stripe-stand-in.ts) and the browser gets the fake Stripe.js
  * (tests/support/stripe-js-stand-in.ts), whose `handleNextAction` plays the bank's check. These journeys start a
  * Stripe shop of their own (the production build on its own embedded PostgreSQL), beside the run's test-provider
@@ -164,6 +164,37 @@ test("at 390 px the bank refuses: the page says the payment was declined and the
     await expect.poll(() => available(product.slug)).toBe(1);
     expect(captures()).toBe(capturesBefore);
     await lookAt(page, testInfo, "declined-390");
+  } finally {
+    await context.close();
+  }
+});
+
+test("reloaded while the bank's check is open: the page opens it again, and the shopper's yes makes the order", async ({ browser }, testInfo) => {
+  const context = await browser.newContext({ baseURL: app!.baseUrl, bypassCSP: true });
+  await context.route("https://js.stripe.com/**", (route) =>
+    route.fulfill({ contentType: "application/javascript", body: stripeJsStandIn(PM.threeDSecure, { api: standIn!.url, threeDSecure: "authorized" }) }),
+  );
+  // The first check never answers (the shopper reloads while it is open); the next one goes through.
+  let checks = 0;
+  await context.route(`${standIn!.url}/**`, async (route) => {
+    checks += 1;
+    if (checks > 1) await route.continue();
+  });
+  const page = await context.newPage();
+  try {
+    const product = await makeProduct(page, "Secure Clock", 2, 2700);
+    const checkout = await buyWithTheCard(page, product);
+    await expect(checkout.confirming).toContainText("Your bank asks you to confirm this payment");
+    await expect.poll(() => checks).toBe(1);
+
+    const before = { authentications: authentications(), captures: captures() };
+    await page.reload();
+    await page.waitForURL(/\/orders\/[0-9a-f-]{36}$/, { timeout: 20_000 });
+    expect(checks).toBe(2);
+    expect(authentications() - before.authentications).toBe(1);
+    expect(captures() - before.captures).toBe(1);
+    await expect.poll(() => available(product.slug)).toBe(1);
+    await lookAt(page, testInfo, "order-after-reload-1280");
   } finally {
     await context.close();
   }
