@@ -17,7 +17,8 @@
  *                that decides on one claims it in the settling transaction (`step_claimed_at`), so a second
  *                settler bringing the same answer never makes the call again.
  * `settlePayment` is the one function that applies a provider's answer, whoever brings it: the pay request, the
- * recovery sweep (lib/payments/recovery.ts) or a webhook (lib/payments/webhooks.ts). Whatever order they come in, the payment's row lock and its status
+ * recovery sweep (lib/payments/recovery.ts), a webhook (lib/payments/webhooks.ts) or the shopper's page once the
+ * bank's 3-D Secure check has closed (./confirm-payment.ts). Whatever order they come in, the payment's row lock and its status
  * make the outcome happen once: one order, one capture, or one release.
  */
 import "server-only";
