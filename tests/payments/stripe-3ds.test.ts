@@ -3,8 +3,9 @@
  * answers `requires_action` keeps the checkout `paying` and the pay answer carries its client secret
  * (`nextAction`); once the bank has answered in the browser (the stand-in's check, as the fake Stripe.js's
  * `handleNextAction` passes or fails it), POST /api/checkout/{id}/pay/confirm settles it through the one settle
- * path: the order and exactly one capture, or declined with the hold released. A shopper who closes the tab is
- * settled by the recovery sweep: captured once the bank said yes, given back when the payment window ends.
+ * path: the order and exactly one capture (also when Stripe's webhook settles it at the same moment), or declined
+ * with the hold released. A shopper who closes the tab is settled by the recovery sweep: captured once the bank
+ * said yes, given back when the payment window ends.
  */
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
@@ -15,6 +16,7 @@ import { expectError, shopperWithLines, startedCheckout } from "../api/shop-supp
 import { startApp, TEST_CRON_SECRET, type RunningApp } from "../support/app-server";
 import { levels, makeProduct } from "../support/fixtures";
 import { HttpClient } from "../support/http";
+import { until } from "../support/wait";
 import { STAND_IN_PAYMENT_METHODS as PM, startStripeStandIn, type StripeStandIn } from "../support/stripe-stand-in";
 
 const SECRET_KEY = "sk_test_standin_3ds_0123456789";
@@ -122,6 +124,35 @@ describe("3-D Secure in the browser, then the shop asks Stripe", () => {
     expect(webhook.status, webhook.text).toBe(200);
     expect(await paymentOf(checkout.id)).toMatchObject({ status: "captured", orders: 1 });
     expect(capturesOf(intent.id)).toBe(1);
+  });
+
+  it("the page's confirm and Stripe's webhook at once: one order, exactly one capture request at Stripe", async () => {
+    const product = await makeProduct(3, 1500);
+    const { client, checkout, intent } = await payingWith3ds(product);
+    await bankAnswers(intent.client_secret, "authorized");
+    const event = standIn.eventFor("payment_intent.amount_capturable_updated", standIn.intents.get(intent.id)!);
+
+    // A slow Stripe, so that the two settlers overlap.
+    standIn.postDelayMs = 1_000;
+    try {
+      const [confirmed, webhook] = await Promise.all([
+        confirm(client, checkout.id),
+        new HttpClient(app.baseUrl).request("POST", "/api/payments/webhook", {
+          body: event,
+          headers: { "content-type": "application/json", "stripe-signature": sdk.webhooks.generateTestHeaderString({ payload: event, secret: WEBHOOK_SECRET }) },
+        }),
+      ]);
+      expect(confirmed.status, confirmed.text).toBe(200);
+      expect(confirmed.body.order).toMatchObject({ status: "paid", totalCents: 1500 });
+      expect(webhook.status, webhook.text).toBe(200);
+      await until("the capture's record", async () => (await paymentOf(checkout.id)).status === "captured", 15_000);
+    } finally {
+      standIn.postDelayMs = 0;
+    }
+    expect(await paymentOf(checkout.id)).toMatchObject({ status: "captured", orders: 1 });
+    expect(capturesOf(intent.id)).toBe(1);
+    expect(standIn.intents.get(intent.id)).toMatchObject({ status: "succeeded", amount_received: 1500 });
+    expect(await levels(product.id)).toEqual({ on_hand: 3, reserved: 0, allocated: 1 });
   });
 
   it("the bank says no: confirm answers 402, the hold is released at once, nothing captured", async () => {
