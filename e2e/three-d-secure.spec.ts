@@ -1,5 +1,5 @@
 /**
- * Journeys 37–39: a card that asks for 3-D Secure, with PAYMENT_PROVIDER=stripe. The shop runs against the local
+ * Journeys 37–40: a card that asks for 3-D Secure, with PAYMENT_PROVIDER=stripe. The shop runs against the local
  * Stripe API stand-in (tests/support/stripe-stand-in.ts) and the browser gets the fake Stripe.js
  * (tests/support/stripe-js-stand-in.ts), whose `handleNextAction` plays the bank's check. These journeys start a
  * Stripe shop of their own (the production build on its own embedded PostgreSQL), beside the run's test-provider
@@ -14,7 +14,7 @@ import { runMigrations } from "../db/migrate";
 import type { EmbeddedDatabase } from "../db/embedded";
 import { startApp, TEST_ADMIN_TOKEN, type RunningApp } from "../tests/support/app-server";
 import { startEmbeddedPostgresOnFreePort } from "../tests/support/embedded-on-free-port";
-import { stripeJsStandIn } from "../tests/support/stripe-js-stand-in";
+import { stripeJsStandIn, type ThreeDSecureAnswer } from "../tests/support/stripe-js-stand-in";
 import { STAND_IN_PAYMENT_METHODS as PM, startStripeStandIn, type StripeStandIn } from "../tests/support/stripe-stand-in";
 import { CartPage } from "./pages/cart-page";
 import { CheckoutPage } from "./pages/checkout-page";
@@ -84,7 +84,7 @@ const available = async (slug: string) =>
  * A shopper's browser where Stripe.js is the stand-in: its card field makes the 3-D Secure card's PaymentMethod
  * and its bank's check answers `bank`. The check waits until `release()`, so the page can be seen meanwhile.
  */
-async function shopperBrowser(browser: Browser, bank: "authorized" | "declined", viewport?: { width: number; height: number }) {
+async function shopperBrowser(browser: Browser, bank: ThreeDSecureAnswer | ThreeDSecureAnswer[], viewport?: { width: number; height: number }) {
   const context = await browser.newContext({ baseURL: app!.baseUrl, bypassCSP: true, ...(viewport ? { viewport } : {}) });
   await context.route("https://js.stripe.com/**", (route) =>
     route.fulfill({ contentType: "application/javascript", body: stripeJsStandIn(PM.threeDSecure, { api: standIn!.url, threeDSecure: bank }) }),
@@ -195,6 +195,29 @@ test("reloaded while the bank's check is open: the page opens it again, and the 
     expect(captures() - before.captures).toBe(1);
     await expect.poll(() => available(product.slug)).toBe(1);
     await lookAt(page, testInfo, "order-after-reload-1280");
+  } finally {
+    await context.close();
+  }
+});
+
+test("at 390 px the shopper closes the bank's check: \"Confirm with your bank\" opens it again, and their yes makes the order", async ({ browser }, testInfo) => {
+  const { context, page, release } = await shopperBrowser(browser, ["dismissed", "authorized"], PHONE);
+  release();
+  try {
+    const product = await makeProduct(page, "Secure Scarf", 2, 1900);
+    const checkout = await buyWithTheCard(page, product);
+    const again = page.getByRole("button", { name: "Confirm with your bank" });
+    await expect(again).toBeVisible({ timeout: 20_000 });
+    await expect(checkout.confirming).toContainText("Your bank asks you to confirm this payment");
+    await expect.poll(() => available(product.slug)).toBe(1);
+    await lookAt(page, testInfo, "check-closed-390");
+
+    const before = { authentications: authentications(), captures: captures() };
+    await again.click();
+    await page.waitForURL(/\/orders\/[0-9a-f-]{36}$/, { timeout: 20_000 });
+    expect(authentications() - before.authentications).toBe(1);
+    expect(captures() - before.captures).toBe(1);
+    await lookAt(page, testInfo, "order-390");
   } finally {
     await context.close();
   }

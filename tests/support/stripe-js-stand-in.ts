@@ -4,13 +4,17 @@
  * typed there, `createPaymentMethod` answers the PaymentMethod id given here (a test payment method the Stripe
  * API stand-in knows), or Stripe's validation error when the input is left empty. `handleNextAction` plays the
  * bank's 3-D Secure check: it passes or fails the intent at the API stand-in (`api`: its URL; `threeDSecure`: the
- * shopper's answer) and resolves as Stripe.js does, `{ paymentIntent }` or `{ error }`. Every call is recorded in
- * `window.__stripeStandIn.nextActions` (its client secret) for a test to count.
+ * shopper's answer, or one per check in turn, the last repeated) and resolves as Stripe.js does,
+ * `{ paymentIntent }` or `{ error }`; "dismissed" closes the check without an answer (the intent still waits).
+ * Every call is recorded in `window.__stripeStandIn.nextActions` (its client secret) for a test to count.
  */
-export function stripeJsStandIn(paymentMethodId: string, options: { api?: string; threeDSecure?: "authorized" | "declined" } = {}): string {
+export type ThreeDSecureAnswer = "authorized" | "declined" | "dismissed";
+
+export function stripeJsStandIn(paymentMethodId: string, options: { api?: string; threeDSecure?: ThreeDSecureAnswer | ThreeDSecureAnswer[] } = {}): string {
+  const answers = [options.threeDSecure ?? "authorized"].flat();
   return `(() => {
   const api = ${JSON.stringify(options.api ?? "")};
-  const outcome = ${JSON.stringify(options.threeDSecure ?? "authorized")};
+  const answers = ${JSON.stringify(answers)};
   const record = (window.__stripeStandIn = window.__stripeStandIn || { nextActions: [] });
   function Stripe(key) {
     const created = {};
@@ -47,6 +51,10 @@ export function stripeJsStandIn(paymentMethodId: string, options: { api?: string
       confirmCardPayment() { return Promise.reject(new Error("not in the stand-in")); },
       handleNextAction({ clientSecret }) {
         record.nextActions.push(clientSecret);
+        const outcome = answers.length > 1 ? answers.shift() : answers[0];
+        if (outcome === "dismissed") {
+          return Promise.resolve({ error: { type: "invalid_request_error", code: "payment_intent_authentication_failure", message: "The check was closed." } });
+        }
         const id = String(clientSecret).split("_secret_")[0];
         const body = new URLSearchParams({ client_secret: clientSecret, outcome, key });
         return fetch(api + "/v1/payment_intents/" + id + "/stand_in_authenticate", { method: "POST", body })
