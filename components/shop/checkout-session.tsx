@@ -321,7 +321,7 @@ export function CheckoutSession({
             >
               <p>
                 {nextAction
-                  ? "Your bank asks you to confirm this payment in the window it opened. Your items stay held meanwhile; this page moves on by itself."
+                  ? "Your bank asks you to confirm this payment with them. Your items stay held meanwhile; this page moves on by itself."
                   : "Your bank is confirming the payment. Your items stay held meanwhile; this page moves on by itself."}
               </p>
             </Alert>
