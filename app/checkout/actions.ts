@@ -7,7 +7,7 @@ import { refresh } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { shopperAction } from "@/lib/platform/action-state";
-import { cancelCheckout, payWithDetails } from "@/lib/checkout";
+import { cancelCheckout, confirmPayment, payWithDetails, type PayResult } from "@/lib/checkout";
 import { requireShopper } from "@/lib/accounts/identity";
 import { checkoutDetailsSchema, idempotencyKeySchema, payRequestSchema, toActivityInput } from "@/lib/store-schemas";
 
@@ -57,7 +57,7 @@ export const payAction = shopperAction(
       );
       if (result.kind === "pending") {
         refresh();
-        return { ok: true, code: "payment_pending", message: "Confirming your payment…", values };
+        return pendingState(result, values);
       }
       orderId = result.order.id;
     } catch (error) {
@@ -69,6 +69,38 @@ export const payAction = shopperAction(
     redirect(`/orders/${orderId}`);
   },
 );
+
+/** A payment still with the provider: "Confirming…", and what the browser must do for the bank, if anything. */
+function pendingState(result: Extract<PayResult, { kind: "pending" }>, values?: Record<string, string>) {
+  return {
+    ok: true,
+    code: "payment_pending",
+    message: "Confirming your payment…",
+    values,
+    ...(result.nextAction ? { nextAction: result.nextAction } : {}),
+  };
+}
+
+/**
+ * Called by the page once the shopper's bank answered in the browser (3-D Secure): the shop asks the provider and
+ * settles the payment (lib/checkout `confirmPayment`), then shows the order, or the decline.
+ */
+export const confirmPaymentAction = shopperAction({ schema: checkoutIdSchema, shopper: requireShopper }, async ({ checkoutId }, shopper) => {
+  let orderId: string;
+  try {
+    const result = await confirmPayment({ checkoutId, shopperId: shopper.id });
+    if (result.kind === "pending") {
+      refresh();
+      return pendingState(result);
+    }
+    orderId = result.order.id;
+  } catch (error) {
+    refresh();
+    throw error;
+  }
+  refresh();
+  redirect(`/orders/${orderId}`);
+});
 
 /** "Cancel checkout": releases the hold at once. The cart is unchanged. */
 export const cancelCheckoutAction = shopperAction(

@@ -4,9 +4,10 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import dynamic from "next/dynamic";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
-import { useActionState, useEffect, useRef, useState, type FormEvent } from "react";
+import { startTransition, useActionState, useCallback, useEffect, useRef, useState, type FormEvent } from "react";
 import type { FormState } from "@/lib/platform/action-state";
 import type { CheckoutView } from "@/lib/checkout";
+import type { PaymentNextAction } from "@/lib/payments/provider";
 import { COUNTRIES } from "@/lib/checkout/countries";
 import { clockOffsetMs, countdown, formatClock, formatWords, phaseOf, type CountdownPhase } from "@/lib/checkout/countdown";
 import { Alert } from "../ui/alert";
@@ -22,6 +23,8 @@ import { KitLineContents } from "./kit-line-contents";
 
 // Loaded only when the shop takes payments with Stripe.
 const StripeCardField = dynamic(() => import("./stripe-card-field").then((m) => m.StripeCardField), { ssr: false });
+// Loaded only when a Stripe payment waits for the shopper's bank (3-D Secure).
+const StripeNextAction = dynamic(() => import("./stripe-next-action").then((m) => m.StripeNextAction), { ssr: false });
 
 type Action = (previous: FormState | null, formData: FormData) => Promise<FormState>;
 
@@ -124,9 +127,11 @@ export function CheckoutSession({
   initial,
   idempotencyKey,
   payAction,
+  confirmAction,
   cancelAction,
   restartAction,
   stripePublishableKey,
+  initialNextAction,
   shipsGoods,
   kitContents = {},
 }: {
@@ -134,10 +139,14 @@ export function CheckoutSession({
   /** Made when the page rendered: every submit of this form is the same payment attempt. */
   idempotencyKey: string;
   payAction: Action;
+  /** Once the shopper's bank answered in the browser: the shop asks the provider and settles the payment. */
+  confirmAction: Action;
   cancelAction: Action;
   restartAction: Action;
   /** Set when the shop takes payments with Stripe: the card field is Stripe Elements. */
   stripePublishableKey?: string;
+  /** A payment already waiting for the shopper's bank when the page was drawn (a reload during 3-D Secure). */
+  initialNextAction?: PaymentNextAction;
   /** The shop sends goods by post: the form asks where to (SHOP_SHIPS_GOODS). */
   shipsGoods: boolean;
   /** What each kit line holds, by its variant ("Contains 2 × Mug, 1 × Lamp"). */
@@ -187,6 +196,14 @@ export function CheckoutSession({
     errorUpdatedAt < checkingSince &&
     !finalStatuses.has(checkout.status);
   const [payState, payFormAction, submitting] = useActionState(payAction, null);
+  const [confirmState, confirmFormAction, confirming] = useActionState(confirmAction, null);
+  // The latest answer says what the bank still waits for: the confirmation's, else the payment's, else the page's.
+  const nextAction = confirmState ? confirmState.nextAction : payState ? payState.nextAction : initialNextAction;
+  const confirmWithShop = useCallback(() => {
+    const form = new FormData();
+    form.set("checkoutId", initial.id);
+    startTransition(() => confirmFormAction(form));
+  }, [confirmFormAction, initial.id]);
 
   const status = effectiveStatus(checkout, phaseOf(remainingOf(snapshot, clientNow)));
   const paying = status === "paying";
@@ -219,10 +236,10 @@ export function CheckoutSession({
 
   // When the time runs out, or a payment or cancel answered, read the checkout again at once.
   useEffect(() => {
-    if (status === "expired" || payState || cancelState) {
+    if (status === "expired" || payState || cancelState || confirmState) {
       void queryClient.invalidateQueries({ queryKey: checkoutQueryKey(initial.id) });
     }
-  }, [status, payState, cancelState, queryClient, initial.id]);
+  }, [status, payState, cancelState, confirmState, queryClient, initial.id]);
 
   // Typing in the form is activity: after a short pause (or every few seconds while typing on), the hold's
   // expiry slides out and the details are saved with the checkout.
@@ -288,9 +305,24 @@ export function CheckoutSession({
           </section>
         ) : paying ? (
           <section ref={outcomeRef} tabIndex={-1} className="outcome" aria-label="Checkout outcome">
-            <Alert tone="info" title="Confirming your payment…">
+            <Alert
+              tone="info"
+              title="Confirming your payment…"
+              action={
+                nextAction && stripePublishableKey ? (
+                  <StripeNextAction
+                    publishableKey={stripePublishableKey}
+                    clientSecret={nextAction.clientSecret}
+                    confirming={confirming}
+                    onAnswered={confirmWithShop}
+                  />
+                ) : null
+              }
+            >
               <p>
-                Your bank is confirming the payment. Your items stay held meanwhile; this page moves on by itself.
+                {nextAction
+                  ? "Your bank asks you to confirm this payment with them. Your items stay held meanwhile; this page moves on by itself."
+                  : "Your bank is confirming the payment. Your items stay held meanwhile; this page moves on by itself."}
               </p>
             </Alert>
           </section>

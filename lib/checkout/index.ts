@@ -12,3 +12,4 @@ export { getCheckout, type CheckoutLineView, type CheckoutView } from "./view";
 export { payForCheckout, type PayResult } from "./pay";
 export { payWithDetails } from "./pay-with-details";
 export { currentTicket, getTicket, isContendedCheckout, joinTheLine, leaveLine, type TicketView } from "./line";
+export { confirmPayment, pendingNextAction } from "./confirm-payment";

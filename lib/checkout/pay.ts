@@ -17,7 +17,8 @@
  *                that decides on one claims it in the settling transaction (`step_claimed_at`), so a second
  *                settler bringing the same answer never makes the call again.
  * `settlePayment` is the one function that applies a provider's answer, whoever brings it: the pay request, the
- * recovery sweep (lib/payments/recovery.ts) or a webhook (lib/payments/webhooks.ts). Whatever order they come in, the payment's row lock and its status
+ * recovery sweep (lib/payments/recovery.ts), a webhook (lib/payments/webhooks.ts) or the shopper's page once the
+ * bank's 3-D Secure check has closed (./confirm-payment.ts). Whatever order they come in, the payment's row lock and its status
  * make the outcome happen once: one order, one capture, or one release.
  */
 import "server-only";
@@ -39,9 +40,10 @@ import { placeOrder } from "../orders/place";
 import { lineName } from "../catalog/variants";
 import { getOrderForShopper, type OrderView } from "../orders/read";
 import { paymentProvider } from "../payments";
-import type { ProviderPayment } from "../payments/provider";
+import type { PaymentNextAction, ProviderPayment } from "../payments/provider";
 
-export type PayResult = { kind: "paid"; order: OrderView } | { kind: "pending"; checkout: CheckoutView };
+/** `nextAction`: the payment waits for the shopper's bank (3-D Secure), which the browser does with the provider. */
+export type PayResult = { kind: "paid"; order: OrderView } | { kind: "pending"; checkout: CheckoutView; nextAction?: PaymentNextAction };
 
 export interface PayRequest {
   checkoutId: string;
@@ -91,7 +93,8 @@ async function pay(request: PayRequest): Promise<PayResult> {
       console.error("payment provider did not answer:", error instanceof Error ? error.message : error);
     }
     if (answer) await settleAndFinish(begun.paymentId, answer, { stepFailure: "log" });
-    return answerFor(request, begun.paymentId);
+    // The first answer says whether the bank waits for the shopper; no need to ask the provider again.
+    return answerFor(request, begun.paymentId, answer ? { nextAction: answer.status === "processing" ? (answer.nextAction ?? null) : null } : {});
   }
   if (begun.kind === "replay") {
     // The same request while the first is still with the provider (a double click): wait briefly for its
@@ -484,8 +487,15 @@ export async function finishStep(paymentId: string, step: "capture" | "void" | "
   return done;
 }
 
-/** What the shopper is told about a payment attempt, the same every time it is asked. */
-async function answerFor(request: PayRequest, paymentId: string): Promise<PayResult> {
+/**
+ * What the shopper is told about a payment attempt, the same every time it is asked. A payment still waiting
+ * carries what the shopper's browser must do for it (3-D Secure), as given (`known`) or asked of the provider.
+ */
+export async function answerFor(
+  request: Pick<PayRequest, "checkoutId" | "shopperId">,
+  paymentId: string,
+  known: { nextAction?: PaymentNextAction | null } = {},
+): Promise<PayResult> {
   const [p] = await db.select().from(payments).where(eq(payments.id, paymentId));
   const payment = p!;
   if (payment.orderId) return { kind: "paid", order: await getOrderForShopper(payment.orderId, request.shopperId) };
@@ -502,8 +512,24 @@ async function answerFor(request: PayRequest, paymentId: string): Promise<PayRes
       throw new DomainError("payment_declined", "The payment could not be completed and nothing was charged. Your items have been released.", {
         declineCode: "processing_error",
       });
-    default:
-      return { kind: "pending", checkout: await getCheckout(request.checkoutId, request.shopperId) };
+    default: {
+      const checkout = await getCheckout(request.checkoutId, request.shopperId);
+      const nextAction = known.nextAction !== undefined ? known.nextAction : await pendingActionOf(payment);
+      return nextAction ? { kind: "pending", checkout, nextAction } : { kind: "pending", checkout };
+    }
   }
 }
 
+
+/** What the shopper must still do for a payment waiting at the provider (none for a provider that never asks). */
+export async function pendingActionOf(payment: Payment): Promise<PaymentNextAction | null> {
+  const provider = paymentProvider();
+  if (payment.status !== "processing" || !payment.providerReference || !provider.pendingAction) return null;
+  try {
+    return await provider.pendingAction(payment.providerReference);
+  } catch (error) {
+    // Unknown for now: the page keeps polling, and the webhook or the sweep settles the payment.
+    console.error(`payment ${payment.id}: could not ask the provider what the shopper must do:`, error instanceof Error ? error.message : error);
+    return null;
+  }
+}

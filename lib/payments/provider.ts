@@ -8,9 +8,16 @@
  */
 export type DeclineCode = "card_declined" | "insufficient_funds" | "card_not_supported" | "processing_error";
 
+/**
+ * What the shopper's browser must do before the bank answers: Stripe's 3-D Secure, done by Stripe.js
+ * `handleNextAction` with the PaymentIntent's client secret. Given only to the shopper who pays; never stored.
+ */
+export type PaymentNextAction = { type: "stripe_3ds"; clientSecret: string };
+
 /** Where a payment stands at the provider. */
 export type ProviderPayment =
-  | { status: "processing" | "authorized" | "captured" | "voided" | "refunded"; reference: string }
+  | { status: "processing"; reference: string; nextAction?: PaymentNextAction }
+  | { status: "authorized" | "captured" | "voided" | "refunded"; reference: string }
   | { status: "declined"; reference: string | null; code: DeclineCode; message: string };
 
 export interface AuthorizeRequest {
@@ -42,6 +49,11 @@ export interface PaymentProvider {
   refund(request: { idempotencyKey: string; reference: string; amountCents: number }): Promise<ProviderPayment>;
   /** What became of the payment made under this key; null if the provider never saw it. */
   lookup(idempotencyKey: string): Promise<ProviderPayment | null>;
+  /**
+   * What the shopper must still do for this payment, if anything (a provider whose payments may wait for the
+   * shopper's bank implements it); null when nothing.
+   */
+  pendingAction?(reference: string): Promise<PaymentNextAction | null>;
   /** Verifies a webhook's signature (and freshness) and reads it; null when it is not genuine. */
   parseWebhook(rawBody: string, headers: Headers): WebhookEvent | null;
 }

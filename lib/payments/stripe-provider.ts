@@ -11,7 +11,7 @@
 import "server-only";
 import Stripe from "stripe";
 import { env } from "../platform/env";
-import type { DeclineCode, PaymentProvider, ProviderPayment, WebhookEvent } from "./provider";
+import type { DeclineCode, PaymentNextAction, PaymentProvider, ProviderPayment, WebhookEvent } from "./provider";
 
 export interface StripeProviderConfig {
   secretKey: string;
@@ -51,8 +51,12 @@ export function paymentOf(intent: Stripe.PaymentIntent): ProviderPayment {
     }
     case "canceled":
       return { status: "voided", reference };
+    case "requires_action": {
+      // 3-D Secure: the bank waits for the shopper, whose browser needs the client secret (Stripe.js).
+      const nextAction = nextActionOf(intent);
+      return nextAction ? { status: "processing", reference, nextAction } : { status: "processing", reference };
+    }
     case "processing":
-    case "requires_action":
     case "requires_confirmation":
       return { status: "processing", reference };
     case "requires_payment_method": {
@@ -68,6 +72,11 @@ export function paymentOf(intent: Stripe.PaymentIntent): ProviderPayment {
     default:
       return { status: "processing", reference };
   }
+}
+
+/** The shopper's part of an intent that waits for them (3-D Secure), or null. */
+function nextActionOf(intent: Stripe.PaymentIntent): PaymentNextAction | null {
+  return intent.status === "requires_action" && intent.client_secret ? { type: "stripe_3ds", clientSecret: intent.client_secret } : null;
 }
 
 /** A card error (HTTP 402) is the card's answer, not a failure of the call: the payment is declined. */
@@ -210,6 +219,10 @@ export function createStripeProvider(config: StripeProviderConfig): PaymentProvi
       }
       // Pending refunds complete at the bank; the money is on its way back either way.
       return { status: "refunded", reference: id };
+    },
+
+    async pendingAction(reference) {
+      return nextActionOf(await stripe.paymentIntents.retrieve(reference));
     },
 
     async lookup(idempotencyKey) {

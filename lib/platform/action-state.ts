@@ -7,6 +7,7 @@ import "server-only";
 import { unstable_rethrow } from "next/navigation";
 import { z, type ZodError } from "zod";
 import { InsufficientStockError } from "../checkout";
+import type { PaymentNextAction } from "../payments/provider";
 import { formFields } from "../store-schemas";
 import { toDomainError } from "./errors";
 
@@ -33,6 +34,8 @@ export interface FormState {
     oldTotalCents: number;
     newTotalCents: number;
   };
+  /** A payment waiting for the shopper's bank (3-D Secure): what the browser must do with the provider. */
+  nextAction?: PaymentNextAction;
   /** The values the shopper typed, so a refused form keeps them (never passwords or card numbers). */
   values?: Record<string, string>;
 }

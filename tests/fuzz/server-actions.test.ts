@@ -123,6 +123,11 @@ const targets: Record<string, { page: () => string; as: () => HttpClient; fields
         fc.record({ checkoutId: fc.constant(activeCheckout), idempotencyKey: fc.constant(goodKey), cardNumber: fc.constant("4242424242424242"), name: fc.string({ minLength: 201, maxLength: 400 }).filter((s) => s.trim().length > 200) }),
       ),
   },
+  "checkout#confirmPaymentAction": {
+    page: () => `/checkout/${activeCheckout}`,
+    as: () => shopper,
+    fields: () => fc.oneof(fc.record({ checkoutId: badIdText }), fc.constant({ checkoutId: activeCheckout })),
+  },
   "checkout#cancelCheckoutAction": {
     page: () => `/checkout/${activeCheckout}`,
     as: () => shopper,

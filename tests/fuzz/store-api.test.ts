@@ -126,6 +126,7 @@ const parameterisedRoutes: [method: string, path: string, body: string | undefin
   ["POST", "/api/checkout/{}/activity", "{}"],
   ["POST", "/api/checkout/{}/pay", '{"cardNumber":"4242424242424242"}'],
   ["POST", "/api/checkout/{}/cancel", undefined],
+  ["POST", "/api/checkout/{}/pay/confirm", undefined],
   ["GET", "/api/admin/orders/{}", undefined],
   ["POST", "/api/admin/orders/{}/fulfil", undefined],
   ["PATCH", "/api/admin/products/{}", '{"name":"x"}'],
@@ -222,6 +223,13 @@ const targets: Record<string, () => fc.Arbitrary<Hostile>> = {
         withBody("POST", `/api/checkout/${activeCheckout}/pay`, b, { "idempotency-key": "fuzz-key-0001" }),
       ),
       unknownId.map((id) => withBody("POST", `/api/checkout/${pathSegment(id)}/pay`, { kind: "unknown checkout", body: JSON.stringify({ cardNumber: "4242424242424242" }), contentType: "application/json" }, { "idempotency-key": "fuzz-key-0002" })),
+    ),
+
+  "POST /api/checkout/{id}/pay/confirm": () =>
+    fc.oneof(
+      unknownId.map((id) => ({ method: "POST", path: `/api/checkout/${pathSegment(id)}/pay/confirm`, kind: "unknown checkout" })),
+      // A checkout with no payment has nothing to confirm: 409, nothing asked of the provider.
+      fc.constant({ method: "POST", path: `/api/checkout/${activeCheckout}/pay/confirm`, kind: "nothing to confirm" }),
     ),
 
   "POST /api/checkout/{id}/cancel": () => unknownId.map((id) => ({ method: "POST", path: `/api/checkout/${pathSegment(id)}/cancel`, kind: "unknown checkout" })),

@@ -1,6 +1,6 @@
 /**
  * The Stripe provider with the real SDK against a local stand-in for Stripe's API (tests/support/stripe-stand-in.ts):
- * manual-capture PaymentIntents, declines, 3-D Secure "processing", void, refund, lookup by the shop's key,
+ * manual-capture PaymentIntents, declines, 3-D Secure "processing" with its client secret, void, refund, lookup by the shop's key,
  * idempotent retries, and webhooks verified by the SDK's own constructEvent. Then the built app with
  * PAYMENT_PROVIDER=stripe, over HTTP: a checkout paid with a PaymentMethod id, and Stripe-signed webhooks.
  */
@@ -83,11 +83,18 @@ describe("the Stripe provider against the stand-in", () => {
   it("3-D Secure answers processing; the bank's later answer is what lookup sees", async () => {
     const key = newKey();
     const pending = await authorize(PM.threeDSecure, key);
-    expect(pending).toEqual({ status: "processing", reference: expect.stringMatching(/^pi_/) });
+    // The shopper's browser needs the intent's client secret for the bank's check (Stripe.js handleNextAction).
+    expect(pending).toEqual({
+      status: "processing",
+      reference: expect.stringMatching(/^pi_/),
+      nextAction: { type: "stripe_3ds", clientSecret: intentOf(pending.reference).client_secret },
+    });
     expect(await provider.lookup(key)).toEqual(pending);
+    expect(await provider.pendingAction!(pending.reference!)).toEqual({ type: "stripe_3ds", clientSecret: intentOf(pending.reference).client_secret });
 
     standIn.completeAction(pending.reference!, "authorized");
     expect(await provider.lookup(key)).toEqual({ status: "authorized", reference: pending.reference });
+    expect(await provider.pendingAction!(pending.reference!)).toBeNull();
 
     const refusedKey = newKey();
     const refused = await authorize(PM.threeDSecure, refusedKey);

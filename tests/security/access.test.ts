@@ -97,6 +97,9 @@ describe("another shopper's checkout and order", () => {
         ["POST", `/api/checkout/${victim.activeCheckout}/pay`, { cardNumber: "4242424242424242" }, { "Idempotency-Key": `intruder-${randomUUID()}` }],
         // Replaying the victim's own key must not reveal their order either.
         ["POST", `/api/checkout/${victim.paidCheckout}/pay`, { cardNumber: "4242424242424242" }, { "Idempotency-Key": victim.payKey }],
+        // Asking the shop to confirm the victim's payment reveals neither it nor their order.
+        ["POST", `/api/checkout/${victim.activeCheckout}/pay/confirm`, {}],
+        ["POST", `/api/checkout/${victim.paidCheckout}/pay/confirm`, {}],
       ];
       for (const [method, path, body, headers] of api) {
         const answer = await intruder().send(method, path, body, headers);
@@ -119,12 +122,15 @@ describe("another shopper's checkout and order", () => {
       const cancel = await callAction(intruder(), `/checkout/${victim.activeCheckout}`, actions.get("app/checkout/actions.ts#cancelCheckoutAction")!, {
         checkoutId: victim.activeCheckout,
       });
-      for (const answer of [pay, cancel]) {
+      const confirm = await callAction(intruder(), `/checkout/${victim.paidCheckout}`, actions.get("app/checkout/actions.ts#confirmPaymentAction")!, {
+        checkoutId: victim.paidCheckout,
+      });
+      for (const answer of [pay, cancel, confirm]) {
         expect(answer.status).toBe(200);
         expect(answer.state).toMatchObject({ ok: false, code: "not_found" });
         expect(answer.text).not.toContain(victim.email);
       }
-      seen.push(`${who}: payAction → ${pay.state?.code}, cancelCheckoutAction → ${cancel.state?.code}`);
+      seen.push(`${who}: payAction → ${pay.state?.code}, cancelCheckoutAction → ${cancel.state?.code}, confirmPaymentAction → ${confirm.state?.code}`);
     }
     // The victim's order is not listed for anyone else.
     const orders = await signedInShopper.send("GET", "/orders");

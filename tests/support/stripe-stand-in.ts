@@ -9,6 +9,10 @@
  *   POST /v1/payment_intents/:id/capture  requires_capture → succeeded
  *   POST /v1/payment_intents/:id/cancel   → canceled
  *   POST /v1/refunds                      a succeeded intent's money back
+ *   POST /v1/payment_intents/:id/stand_in_authenticate
+ *        the bank's 3-D Secure check as the fake Stripe.js's `handleNextAction` passes or fails it
+ *        (tests/support/stripe-js-stand-in.ts): `client_secret`, `outcome` (authorized | declined). Called from
+ *        the shopper's browser, so it takes the intent's client secret instead of the secret key, and any origin.
  *
  * Stripe's test payment methods decide the outcome. POSTs honour Idempotency-Key as Stripe does: the same key
  * replays the first answer once it is complete; the same key while the first request is still in flight is a
@@ -73,6 +77,8 @@ export interface StripeStandIn {
   searchIndexed: boolean;
   /** How long each POST takes before it is answered (0: at once). */
   postDelayMs: number;
+  /** Base URL of the API (the fake Stripe.js's `handleNextAction` calls it from the browser). */
+  url: string;
   /** The bank's answer to a 3-D Secure intent: authorized (requires_capture) or declined. */
   completeAction(id: string, outcome: "authorized" | "declined"): StandInIntent;
   /** A payment_intent.* event's JSON as Stripe would send it. */
@@ -215,6 +221,16 @@ export async function startStripeStandIn(secretKey: string): Promise<StripeStand
     return { object: "list", data: all.slice(0, limit), has_more: all.length > limit, url: "/v1/payment_intents" };
   }
 
+  /** The shopper's browser passing or failing the bank's check: only with the intent's own client secret. */
+  function authenticate(id: string, params: URLSearchParams): StandInIntent {
+    const intent = intentOf(id);
+    if (params.get("client_secret") !== intent.client_secret) {
+      throw invalid("The client_secret provided does not match the client_secret associated with the PaymentIntent.", "payment_intent_invalid_parameter");
+    }
+    if (intent.status !== "requires_action") throw unexpectedState(intent, "authenticated");
+    return standIn.completeAction(id, params.get("outcome") === "declined" ? "declined" : "authorized");
+  }
+
   function route(method: string, path: string, params: URLSearchParams): unknown {
     const byId = /^\/v1\/payment_intents\/(pi_[A-Za-z0-9]+)(\/capture|\/cancel)?$/.exec(path);
     if (method === "POST" && path === "/v1/payment_intents") return create(params);
@@ -241,6 +257,17 @@ export async function startStripeStandIn(secretKey: string): Promise<StripeStand
       const url = new URL(request.url ?? "/", "http://stand-in");
       const method = request.method ?? "GET";
       requests.push(`${method} ${url.pathname}`);
+      const fromBrowser = /^\/v1\/payment_intents\/(pi_[A-Za-z0-9]+)\/stand_in_authenticate$/.exec(url.pathname);
+      if (fromBrowser && method === "POST") {
+        const params = new URLSearchParams(await readBody(request));
+        response.setHeader("access-control-allow-origin", "*");
+        try {
+          return send(response, 200, authenticate(fromBrowser[1]!, params));
+        } catch (error) {
+          if (!(error instanceof ApiError)) throw error;
+          return send(response, error.status, { error: error.body });
+        }
+      }
       if (request.headers.authorization !== `Bearer ${secretKey}`) {
         return send(response, 401, { error: { type: "invalid_request_error", message: "Invalid API Key provided." } });
       }
@@ -296,6 +323,7 @@ export async function startStripeStandIn(secretKey: string): Promise<StripeStand
   const standIn: StripeStandIn = {
     port,
     sdkOptions: { host: "127.0.0.1", port, protocol: "http" },
+    url: `http://127.0.0.1:${port}`,
     intents,
     requests,
     searchIndexed: true,

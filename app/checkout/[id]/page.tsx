@@ -4,12 +4,12 @@ import { notFound } from "next/navigation";
 import { connection } from "next/server";
 import { startCheckoutAction } from "@/app/cart/actions";
 import { CheckoutSession } from "@/components/shop/checkout-session";
-import { getCheckout, type CheckoutView } from "@/lib/checkout";
+import { getCheckout, pendingNextAction, type CheckoutView } from "@/lib/checkout";
 import { kitContentsOf, kitContentsText } from "@/lib/catalog/kits";
 import { env } from "@/lib/platform/env";
 import { DomainError } from "@/lib/platform/errors";
 import { currentShopper } from "@/lib/accounts/identity";
-import { cancelCheckoutAction, payAction } from "../actions";
+import { cancelCheckoutAction, confirmPaymentAction, payAction } from "../actions";
 
 export const metadata: Metadata = { title: "Checkout" };
 
@@ -31,6 +31,8 @@ export default async function CheckoutPage({ params }: { params: Promise<{ id: s
   const { id } = await params;
   const checkout = await findCheckout(id);
   const kits = await kitContentsOf(checkout.lines.map((line) => line.variantId));
+  // Reloaded while the bank waits for the shopper (3-D Secure): the page opens the bank's check again.
+  const nextAction = await pendingNextAction(checkout);
   return (
     <>
       <nav aria-label="Breadcrumb" className="breadcrumb">
@@ -44,6 +46,8 @@ export default async function CheckoutPage({ params }: { params: Promise<{ id: s
         // double click, a reload or a retry after an error can never charge twice.
         idempotencyKey={`checkout-${checkout.id}`}
         payAction={payAction}
+        confirmAction={confirmPaymentAction}
+        initialNextAction={nextAction ?? undefined}
         cancelAction={cancelCheckoutAction}
         restartAction={startCheckoutAction}
         stripePublishableKey={env.PAYMENT_PROVIDER === "stripe" ? env.STRIPE_PUBLISHABLE_KEY : undefined}
