@@ -12,6 +12,8 @@
  * - locations: where stock is kept and the order holds draw on them, and transfers between them (locations.ts;
  *   the holding rule itself: free-stock.ts);
  * - incoming deliveries, pre-orders sold against them, receiving and cancelling them (incoming.ts);
+ * - after the sale, a line and a quantity at a time: partial shipping, refunded units back on sale or written off,
+ *   returns onto the shelf (returns.ts);
  * - the shared rules, free units and "has this hold lapsed", and availability as shoppers see it (availability.ts).
  */
 export { holdCarts, holdQueueSettings, holdQueueStats, requestHold, type HeldCheckout, type HoldOutcome, type HoldRequest } from "./hold";
@@ -60,3 +62,4 @@ export {
   setPreorder,
   type DeliveryView,
 } from "./incoming";
+export { lineShipping, settleRefundedUnits, shippingOf, shipLineUnits, type LineUnits } from "./returns";

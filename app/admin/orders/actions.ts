@@ -4,8 +4,8 @@ import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { shopperAction } from "@/lib/platform/action-state";
 import { adminForm } from "@/lib/admin/access";
-import { fulfilOrder } from "@/lib/orders";
-import { cancelOrderWithFailedPayment, retryOrderCapture } from "@/lib/payments/after-order";
+import { cancelOrder, fulfilOrder } from "@/lib/orders";
+import { retryOrderCapture } from "@/lib/payments/after-order";
 import { DomainError } from "@/lib/platform/errors";
 import { cancelOrderBodySchema } from "@/lib/store-schemas";
 import { leftToShipText, units } from "./shipping";
@@ -47,7 +47,7 @@ const cancelSchema = cancelOrderBodySchema.extend({ orderId: z.uuid("No such ord
 
 /** Cancels an order whose payment failed: its units go back on sale. The same lib call as the admin API. */
 export const cancelOrderAction = shopperAction({ ...adminForm, schema: cancelSchema }, async ({ orderId, reason }, admin) => {
-  await cancelOrderWithFailedPayment(orderId, admin.id, reason);
+  await cancelOrder(orderId, admin.id, reason);
   revalidatePath("/admin", "layout");
   return { ok: true, message: "Cancelled. Its units are back on sale." };
 });
