@@ -576,7 +576,6 @@ describe("migration 0014 (after the order: refunds, returns, shipments)", () => 
     // 0000–0013: two orders of 3 lamps, one shipped 1 then cancelled (its other 2 went back on sale), one open.
     shop = await databaseAt(14);
     const { sql } = shop;
-    const [g] = await sql`insert into users (kind) values ('guest') returning id`;
     const [lamp] = await sql`insert into products (slug, name, price_cents) values ('refund-era-lamp', 'Lamp', 4000) returning id`;
     ids.lamp = lamp!.id;
     const [lv] = await sql`insert into product_variants (product_id, sku, price_cents) values (${ids.lamp}, 'REFUND-ERA-LAMP', 4000) returning id`;
@@ -584,6 +583,7 @@ describe("migration 0014 (after the order: refunds, returns, shipments)", () => 
     await sql`insert into stock_levels (variant_id, location_id, product_id, on_hand, reserved, allocated)
       values (${ids.lampV}, ${MAIN}, ${ids.lamp}, 9, 0, 3)`;
     for (const [key, status, fulfilled] of [["cancelled", "cancelled", 1], ["open", "paid", 0]] as const) {
+      const [g] = await sql`insert into users (kind) values ('guest') returning id`;
       const [cart] = await sql`insert into carts (shopper_id) values (${g!.id}) returning id`;
       const [checkout] = await sql`insert into checkouts (cart_id, shopper_id, status, ended_by, email, total_cents, expires_at, hard_expires_at, ended_at)
         values (${cart!.id}, ${g!.id}, 'completed', 'payment', 'guest@shop.test', 12000, now(), now(), now()) returning id`;
@@ -611,7 +611,7 @@ describe("migration 0014 (after the order: refunds, returns, shipments)", () => 
       { quantity: 3, fulfilled: 0, released: 0 },
     ]);
     expect(await sql`select refunded, returned from order_lines where order_id = ${ids.open}`).toEqual([{ refunded: 0, returned: 0 }]);
-    expect(await sql`select status, refunded_cents from orders where id = ${ids.open}`).toEqual([{ status: "paid", refunded_cents: 0 }]);
+    expect(await sql`select status, refunded_cents::int from orders where id = ${ids.open}`).toEqual([{ status: "paid", refunded_cents: 0 }]);
   });
 
   it("never lets an order refund more than its total, a line more than it sold, or an allocation release past what is left", async () => {
