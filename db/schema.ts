@@ -580,7 +580,7 @@ export const orders = pgTable(
     ),
     check("orders_total_not_negative", sql`${t.totalCents} >= 0`),
     // The captured total is the most that can ever be refunded.
-    check("orders_refunded_within_total", sql`${t.refundedCents} between 0 and ${t.totalCents}`),
+    check("orders_total_refunded_within", sql`${t.refundedCents} between 0 and ${t.totalCents}`),
     index("orders_shopper_idx").on(t.shopperId),
     // Guest order lookup by email and joining guest orders to an account with the same email.
     index("orders_email_idx").on(sql`lower(${t.email})`),

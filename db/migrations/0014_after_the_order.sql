@@ -67,6 +67,6 @@ ALTER TABLE "email_outbox" ADD CONSTRAINT "email_outbox_kind_valid" CHECK ("emai
 ALTER TABLE "order_allocations" ADD CONSTRAINT "order_allocations_fulfilled_range" CHECK ("order_allocations"."fulfilled" >= 0 and "order_allocations"."released" >= 0 and "order_allocations"."fulfilled" + "order_allocations"."released" <= "order_allocations"."quantity");--> statement-breakpoint
 ALTER TABLE "order_lines" ADD CONSTRAINT "order_lines_refunded_range" CHECK ("order_lines"."refunded" between 0 and "order_lines"."quantity");--> statement-breakpoint
 ALTER TABLE "order_lines" ADD CONSTRAINT "order_lines_returned_range" CHECK ("order_lines"."returned" between 0 and "order_lines"."refunded");--> statement-breakpoint
-ALTER TABLE "orders" ADD CONSTRAINT "orders_refunded_within_total" CHECK ("orders"."refunded_cents" between 0 and "orders"."total_cents");--> statement-breakpoint
+ALTER TABLE "orders" ADD CONSTRAINT "orders_total_refunded_within" CHECK ("orders"."refunded_cents" between 0 and "orders"."total_cents");--> statement-breakpoint
 ALTER TABLE "orders" ADD CONSTRAINT "orders_status_valid" CHECK ("orders"."status" in ('paid', 'partially_fulfilled', 'fulfilled', 'partially_refunded', 'refunded', 'cancelled'));--> statement-breakpoint
 ALTER TABLE "stock_movements" ADD CONSTRAINT "stock_movements_kind_valid" CHECK ("stock_movements"."kind" in ('receive', 'write_off', 'reserve', 'release', 'expire', 'allocate', 'fulfil', 'transfer', 'incoming', 'return'));

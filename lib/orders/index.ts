@@ -17,7 +17,7 @@ export {
 } from "./read";
 export { claimGuestOrders, lookupOrder } from "./guest";
 export { isOrderAccessKey, orderAccessKey, orderLink, orderNumber, orderPath } from "./access";
-export { getAdminOrderDetail, type AdminOrderDetail, type OrderPaymentView } from "./admin";
+export { getAdminOrderDetail, type AdminOrderDetail, type OrderEvent, type OrderPaymentView } from "./admin";
 export { FAILED_PAYMENT_STATUSES, paymentTrouble } from "./payment-state";
 export { fulfilOrder, type FulfilInput } from "./fulfil";
 export { cancelOrder, recoverRefunds, refundOrder, type RefundInput } from "./refunds";

@@ -7,7 +7,7 @@
  * A crash between 1 and 3 leaves a `processing` refund that the recovery sweep (lib/payments/recovery.ts) or the
  * provider's refund webhook settles by asking the provider; the refund key makes a repeated call the same refund.
  * Of two refunds at once, the order's row lock serialises them: the second sees the first's counts and is refused
- * (409) when it would go past what was sold. The database refuses past the order's total (orders_refunded_within_total).
+ * (409) when it would go past what was sold. The database refuses past the order's total (orders_total_refunded_within).
  *
  * Lock order: the order row, then its allocations, then stock rows (lib/inventory/stock.ts).
  */

@@ -617,7 +617,7 @@ describe("migration 0014 (after the order: refunds, returns, shipments)", () => 
   it("never lets an order refund more than its total, a line more than it sold, or an allocation release past what is left", async () => {
     const { sql } = shop;
     await expect(sql`update orders set refunded_cents = 12001 where id = ${ids.open}`).rejects.toMatchObject({
-      constraint_name: "orders_refunded_within_total",
+      constraint_name: "orders_total_refunded_within",
     });
     await expect(sql`update order_lines set refunded = 4 where order_id = ${ids.open}`).rejects.toMatchObject({
       constraint_name: "order_lines_refunded_range",
