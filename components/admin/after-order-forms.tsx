@@ -129,7 +129,7 @@ export function AfterOrderForms({
           <input type="hidden" name="orderId" value={orderId} />
           <input type="hidden" name="requestKey" value={requestKey} />
           <UnitsPerLine form="refund" prefix="refund-" lines={lines} max={(l) => l.refundable} state={refundState} verb="refund" />
-          <label className="row small">
+          <label className="after-order-restock small">
             <input type="checkbox" name="restock" defaultChecked />
             Put the units back on sale (unshipped ones, and shipped ones that came back). Untick for damaged units.
           </label>

@@ -25,6 +25,7 @@ import { recoverPayments } from "@/lib/payments/recovery";
 import { signPayload, SIGNATURE_HEADER } from "@/lib/payments/signature";
 import { testPaymentProvider } from "@/lib/payments/test-provider";
 import { receiveWebhook } from "@/lib/payments/webhooks";
+import { runReconcileCli } from "../faults/support";
 import { expectDomainError, levels, makeProduct, onlyVariantOf, payInFull, shopperWithCart } from "../support/fixtures";
 
 afterEach(() => setPaymentProvider(undefined));
@@ -290,5 +291,13 @@ describe("cancelling and partial shipping", () => {
     expect(mails[0]!.text_body).toContain("JD014600006281 (DHL)");
     expect(mails[1]!.subject).toContain("has shipped");
     expect(await reconcileStock()).toMatchObject({ ok: true });
+  });
+});
+
+describe("reconcile", () => {
+  it("npm run reconcile finds every refund above with its provider record, and what each order keeps", async () => {
+    const { code, output } = await runReconcileCli(process.env.DATABASE_URL!);
+    expect(output).toMatch(/OK: every level equals the ledger and every invariant holds/);
+    expect(code, output).toBe(0);
   });
 });
