@@ -15,7 +15,7 @@ import type { Tx } from "./client";
 import { scriptClientOptions } from "./connection-settings";
 import { startEmbeddedPostgres } from "./embedded";
 import * as schema from "./schema";
-import { checkouts, orderLines, orders, payments, products, productVariants, reservations, stockLevels, stockMovements } from "./schema";
+import { checkouts, orderAllocations, orderLines, orders, payments, products, productVariants, refunds, reservations, stockLevels, stockMovements, testProviderRefunds } from "./schema";
 
 interface Finding {
   check: string;
@@ -222,14 +222,17 @@ const recordChecks: Check[] = [
         .where(isNotNull(stockMovements.orderId))
         .groupBy(stockMovements.orderId, stockMovements.variantId)
         .as("g");
+      // What each order still has allocated: its units neither shipped nor released (refunded or cancelled).
       const expected = tx
         .select({
-          orderId: orderLines.orderId,
-          variantId: orderLines.variantId,
-          allocated: sql<number>`case when ${orders.status} = 'paid' then ${orderLines.quantity} else 0 end`.as("expected_allocated"),
+          orderId: orderAllocations.orderId,
+          variantId: orderAllocations.variantId,
+          allocated: sql<number>`sum(${orderAllocations.quantity} - ${orderAllocations.fulfilled} - ${orderAllocations.released})::int`.as(
+            "expected_allocated",
+          ),
         })
-        .from(orderLines)
-        .innerJoin(orders, eq(orders.id, orderLines.orderId))
+        .from(orderAllocations)
+        .groupBy(orderAllocations.orderId, orderAllocations.variantId)
         .as("e");
       return tx
         .select({
@@ -239,6 +242,89 @@ const recordChecks: Check[] = [
         .from(ledger)
         .fullJoin(expected, and(eq(expected.orderId, ledger.orderId), eq(expected.variantId, ledger.variantId)))
         .where(sql`coalesce(${ledger.allocated}, 0) <> coalesce(${expected.allocated}, 0)`);
+    },
+  },
+  {
+    check: "captured − refunded = what the orders keep",
+    // An order's refunded cents are its refunds not refused by the provider; its payment less those is what it keeps.
+    query: (tx) => {
+      const given = tx
+        .select({
+          orderId: refunds.orderId,
+          cents: sql<number>`sum(${refunds.amountCents}) filter (where ${refunds.status} <> 'failed')`.as("refunded_cents_sum"),
+        })
+        .from(refunds)
+        .groupBy(refunds.orderId)
+        .as("r");
+      return tx
+        .select({
+          subject: orders.id,
+          problem: sql<string>`'captured ' || ${payments.amountCents} || ', refunds ' || coalesce(${given.cents}, 0) || ', but the order keeps ' || (${orders.totalCents} - ${orders.refundedCents})`,
+        })
+        .from(orders)
+        .innerJoin(payments, and(eq(payments.orderId, orders.id), eq(payments.status, "captured")))
+        .leftJoin(given, eq(given.orderId, orders.id))
+        .where(sql`${payments.amountCents} - coalesce(${given.cents}, 0) <> ${orders.totalCents} - ${orders.refundedCents}`);
+    },
+  },
+  {
+    check: "each line's refunded units are its refunds' units",
+    query: (tx) => {
+      // Raw SQL: a refund's lines are a JSON array; jsonb_array_elements unrolls them, one row per line.
+      const each = tx
+        .select({ orderId: refunds.orderId, line: sql`jsonb_array_elements(${refunds.lines})`.as("line") })
+        .from(refunds)
+        .as("e");
+      const refunded = tx
+        .select({
+          orderId: each.orderId,
+          variantId: sql<string>`(${each.line}->>'variantId')::uuid`.as("refunded_variant"),
+          units: sql<number>`sum((${each.line}->>'quantity')::int)::int`.as("refunded_units"),
+        })
+        .from(each)
+        .groupBy(each.orderId, sql`(${each.line}->>'variantId')::uuid`)
+        .as("u");
+      return tx
+        .select({
+          subject: orderLines.orderId,
+          problem: sql<string>`${variantNamed(sql`${orderLines.variantId}`)} || ': refunded ' || ${orderLines.refunded} || ', its refunds say ' || coalesce(${refunded.units}, 0)`,
+        })
+        .from(orderLines)
+        .leftJoin(refunded, and(eq(refunded.orderId, orderLines.orderId), eq(refunded.variantId, orderLines.variantId)))
+        .where(sql`${orderLines.refunded} <> coalesce(${refunded.units}, 0)`);
+    },
+  },
+  {
+    check: "every refund has its provider record",
+    // The test provider's records live in this database (a real provider's are asked for by the recovery sweep):
+    // each refund it made is a shop refund of the same amount, and each settled refund of the shop is one it made.
+    query: (tx) => {
+      const key = sql`'stockhold_refund_' || ${refunds.id}`;
+      return tx
+        .select({ subject: sql<string>`${refunds.id}::text`, problem: sql<string>`'refund ' || ${refunds.status} || ' of ' || ${refunds.amountCents} || ' but the provider refunded ' || coalesce(${testProviderRefunds.amountCents}::text, 'nothing')` })
+        .from(refunds)
+        .innerJoin(payments, eq(payments.id, refunds.paymentId))
+        .leftJoin(testProviderRefunds, eq(testProviderRefunds.idempotencyKey, key))
+        .where(
+          and(
+            eq(payments.provider, "test"),
+            sql`(${refunds.status} = 'succeeded' and ${testProviderRefunds.amountCents} is distinct from ${refunds.amountCents})
+              or (${refunds.status} = 'failed' and ${testProviderRefunds.idempotencyKey} is not null)`,
+          ),
+        )
+        .unionAll(
+          tx
+            .select({ subject: testProviderRefunds.idempotencyKey, problem: sql<string>`'the provider refunded ' || ${testProviderRefunds.amountCents} || ' with no refund record in the shop'` })
+            .from(testProviderRefunds)
+            .leftJoin(refunds, eq(key, testProviderRefunds.idempotencyKey))
+            .where(isNull(refunds.id)),
+        )
+        .unionAll(
+          tx
+            .select({ subject: sql<string>`${refunds.id}::text`, problem: sql<string>`'refund with the provider for over an hour'` })
+            .from(refunds)
+            .where(and(eq(refunds.status, "processing"), sql`${refunds.updatedAt} < now() - interval '1 hour'`)),
+        );
     },
   },
 ];

@@ -542,10 +542,13 @@ export const reservations = pgTable(
 export type Reservation = typeof reservations.$inferSelect;
 
 /**
- * partially_fulfilled: some locations have shipped their units, others not yet.
- * cancelled: the shop gave the order up (e.g. its payment failed after it was placed) and its units went back on sale.
+ * partially_fulfilled: some units have shipped, others not yet.
+ * partially_refunded / refunded: some of the order's money, or all of it, went back to the shopper (a refund
+ * outranks the shipping state; each line still says what shipped).
+ * cancelled: the shop gave the order up (its payment failed, or it was refunded in full before anything shipped)
+ * and its units went back on sale.
  */
-export const orderStatuses = ["paid", "partially_fulfilled", "fulfilled", "cancelled"] as const;
+export const orderStatuses = ["paid", "partially_fulfilled", "fulfilled", "partially_refunded", "refunded", "cancelled"] as const;
 export type OrderStatus = (typeof orderStatuses)[number];
 
 export const orders = pgTable(
@@ -561,6 +564,8 @@ export const orders = pgTable(
     email: text("email"),
     status: text("status", { enum: orderStatuses }).notNull().default("paid"),
     totalCents: bigint("total_cents", { mode: "number" }).notNull(),
+    /** What refunds gave back, or are giving back (recorded before the provider is called): never more than the total. */
+    refundedCents: bigint("refunded_cents", { mode: "number" }).notNull().default(0),
     paymentReference: text("payment_reference").notNull(),
     createdAt: createdAt(),
     fulfilledAt: timestamp("fulfilled_at", { withTimezone: true }),
@@ -569,8 +574,13 @@ export const orders = pgTable(
   (t) => [
     // One order per checkout: a replayed or doubled payment can never allocate twice.
     uniqueIndex("orders_one_per_checkout").on(t.checkoutId),
-    check("orders_status_valid", sql`${t.status} in ('paid', 'partially_fulfilled', 'fulfilled', 'cancelled')`),
+    check(
+      "orders_status_valid",
+      sql`${t.status} in ('paid', 'partially_fulfilled', 'fulfilled', 'partially_refunded', 'refunded', 'cancelled')`,
+    ),
     check("orders_total_not_negative", sql`${t.totalCents} >= 0`),
+    // The captured total is the most that can ever be refunded.
+    check("orders_total_refunded_within", sql`${t.refundedCents} between 0 and ${t.totalCents}`),
     index("orders_shopper_idx").on(t.shopperId),
     // Guest order lookup by email and joining guest orders to an account with the same email.
     index("orders_email_idx").on(sql`lower(${t.email})`),
@@ -595,6 +605,9 @@ export const orderLines = pgTable(
     options: jsonb("options").$type<Record<string, string>>().notNull().default({}),
     quantity: integer("quantity").notNull(),
     unitPriceCents: integer("unit_price_cents").notNull(),
+    /** Units refunded (shipped or not), and of those shipped, the units that came back and were put on the shelf. */
+    refunded: integer("refunded").notNull().default(0),
+    returned: integer("returned").notNull().default(0),
   },
   (t) => [
     primaryKey({ columns: [t.orderId, t.variantId] }),
@@ -606,6 +619,8 @@ export const orderLines = pgTable(
     }),
     check("order_lines_quantity_positive", sql`${t.quantity} > 0`),
     check("order_lines_price_not_negative", sql`${t.unitPriceCents} >= 0`),
+    check("order_lines_refunded_range", sql`${t.refunded} between 0 and ${t.quantity}`),
+    check("order_lines_returned_range", sql`${t.returned} between 0 and ${t.refunded}`),
   ],
 );
 export type OrderLine = typeof orderLines.$inferSelect;
@@ -625,6 +640,8 @@ export const orderAllocations = pgTable(
       .references(() => locations.id),
     quantity: integer("quantity").notNull(),
     fulfilled: integer("fulfilled").notNull().default(0),
+    /** Units that left the order unshipped (refunded or cancelled): put back on sale, or written off. */
+    released: integer("released").notNull().default(0),
     /** Set for a kit's component: the kit the order line sold. */
     kitVariantId: uuid("kit_variant_id"),
     /** The order line these units belong to: the kit's for a component, else the variant's own. */
@@ -640,11 +657,14 @@ export const orderAllocations = pgTable(
       foreignColumns: [orderLines.orderId, orderLines.variantId],
     }).onDelete("cascade"),
     check("order_allocations_quantity_positive", sql`${t.quantity} > 0`),
-    check("order_allocations_fulfilled_range", sql`${t.fulfilled} between 0 and ${t.quantity}`),
+    check(
+      "order_allocations_fulfilled_range",
+      sql`${t.fulfilled} >= 0 and ${t.released} >= 0 and ${t.fulfilled} + ${t.released} <= ${t.quantity}`,
+    ),
     // The packing view: what is still to ship from each location.
     index("order_allocations_unshipped_idx")
       .on(t.locationId, t.orderId)
-      .where(sql`${t.fulfilled} < ${t.quantity}`),
+      .where(sql`${t.fulfilled} + ${t.released} < ${t.quantity}`),
   ],
 );
 export type OrderAllocation = typeof orderAllocations.$inferSelect;
@@ -754,6 +774,97 @@ export const testProviderCalls = pgTable(
   (t) => [index("test_provider_calls_key_idx").on(t.idempotencyKey, t.call)],
 );
 
+/**
+ * The test provider's refunds, one per refund idempotency key, kept like its payments (a remote provider's
+ * record): the same key again is the same refund, and the refunds of a payment never exceed what it captured.
+ */
+export const testProviderRefunds = pgTable("test_provider_refunds", {
+  idempotencyKey: text("idempotency_key").primaryKey(),
+  reference: text("reference").notNull().unique(),
+  paymentKey: text("payment_key")
+    .notNull()
+    .references(() => testProviderPayments.idempotencyKey),
+  amountCents: bigint("amount_cents", { mode: "number" }).notNull(),
+  status: text("status", { enum: ["succeeded"] }).notNull(),
+  webhookDueAt: timestamp("webhook_due_at", { withTimezone: true }),
+  webhookAttempts: integer("webhook_attempts").notNull().default(0),
+  webhookDeliveredAt: timestamp("webhook_delivered_at", { withTimezone: true }),
+  createdAt: createdAt(),
+});
+
+export const refundStatuses = ["processing", "succeeded", "failed"] as const;
+export type RefundStatus = (typeof refundStatuses)[number];
+
+/** What one refund gave back of a line: units, and how they were dealt with. */
+export type RefundLine = {
+  variantId: string;
+  quantity: number;
+  /** Unshipped units put back on sale (restock) or written off. */
+  unshipped: number;
+  /** Shipped units refunded; `returned` of them came back onto the shelf. */
+  shipped: number;
+  returned: number;
+};
+
+/**
+ * One row per refund (a cancellation is a refund of everything), written with its stock changes before the
+ * provider is called, like a payment: the provider's idempotency key derives from this row's id, so a crash at
+ * any point is settled afterwards by asking the provider (lib/payments/recovery.ts). `request_key` is the
+ * admin's Idempotency-Key: the same key again gets this refund's answer.
+ *   processing → succeeded, or → failed (the provider refused it; the money stayed)
+ */
+export const refunds = pgTable(
+  "refunds",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    orderId: uuid("order_id")
+      .notNull()
+      .references(() => orders.id),
+    paymentId: uuid("payment_id")
+      .notNull()
+      .references(() => payments.id),
+    requestKey: text("request_key").notNull(),
+    amountCents: bigint("amount_cents", { mode: "number" }).notNull(),
+    status: text("status", { enum: refundStatuses }).notNull().default("processing"),
+    lines: jsonb("lines").$type<RefundLine[]>().notNull(),
+    restock: boolean("restock").notNull(),
+    reason: text("reason").notNull(),
+    /** The refund that cancelled the order. */
+    cancellation: boolean("cancellation").notNull().default(false),
+    actorId: uuid("actor_id").references(() => users.id, { onDelete: "set null" }),
+    providerReference: text("provider_reference"),
+    createdAt: createdAt(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    settledAt: timestamp("settled_at", { withTimezone: true }),
+  },
+  (t) => [
+    uniqueIndex("refunds_request_key_unique").on(t.orderId, t.requestKey),
+    index("refunds_order_idx").on(t.orderId),
+    index("refunds_unsettled_idx").on(t.updatedAt).where(sql`${t.status} = 'processing'`),
+    check("refunds_status_valid", sql`${t.status} in ('processing', 'succeeded', 'failed')`),
+    check("refunds_amount_positive", sql`${t.amountCents} > 0`),
+  ],
+);
+export type Refund = typeof refunds.$inferSelect;
+
+/** One shipment of an order: what left (line units), with the carrier and tracking number the shopper is told. */
+export const shipments = pgTable(
+  "shipments",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    orderId: uuid("order_id")
+      .notNull()
+      .references(() => orders.id),
+    lines: jsonb("lines").$type<{ variantId: string; quantity: number }[]>().notNull(),
+    carrier: text("carrier"),
+    trackingNumber: text("tracking_number"),
+    actorId: uuid("actor_id").references(() => users.id, { onDelete: "set null" }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("shipments_order_idx").on(t.orderId)],
+);
+export type Shipment = typeof shipments.$inferSelect;
+
 export const movementKinds = [
   "receive", // opening stock and restocks
   "write_off",
@@ -764,6 +875,7 @@ export const movementKinds = [
   "fulfil", // an order's stock leaves the shelf
   "transfer", // free units move between locations: one row out (negative), one row in
   "incoming", // units on their way are recorded (or a delivery is cancelled): only incoming changes
+  "return", // shipped units came back (a refund with restock): on hand up
 ] as const;
 export type MovementKind = (typeof movementKinds)[number];
 
@@ -797,7 +909,7 @@ export const stockMovements = pgTable(
   (t) => [
     check(
       "stock_movements_kind_valid",
-      sql`${t.kind} in ('receive', 'write_off', 'reserve', 'release', 'expire', 'allocate', 'fulfil', 'transfer', 'incoming')`,
+      sql`${t.kind} in ('receive', 'write_off', 'reserve', 'release', 'expire', 'allocate', 'fulfil', 'transfer', 'incoming', 'return')`,
     ),
     stockRowOf("stock_movements_stock_row_fk", t),
     index("stock_movements_product_idx").on(t.productId, t.id),
@@ -851,7 +963,16 @@ export const paymentEvents = pgTable(
   (t) => [primaryKey({ columns: [t.provider, t.eventId] })],
 );
 
-export const emailKinds = ["order_confirmation", "back_in_stock", "verify_email", "reset_password", "line_offer"] as const;
+export const emailKinds = [
+  "order_confirmation",
+  "back_in_stock",
+  "verify_email",
+  "reset_password",
+  "order_shipped",
+  "order_refunded",
+  "order_cancelled",
+  "line_offer",
+] as const;
 export type EmailKind = (typeof emailKinds)[number];
 
 /** pending → sending (claimed by one drain) → sent, or back to pending with a later retry, or failed for good;
@@ -885,7 +1006,7 @@ export const emailOutbox = pgTable(
     uniqueIndex("email_outbox_dedupe_key_unique").on(t.dedupeKey),
     check(
       "email_outbox_kind_valid",
-      sql`${t.kind} in ('order_confirmation', 'back_in_stock', 'verify_email', 'reset_password', 'line_offer')`,
+      sql`${t.kind} in ('order_confirmation', 'back_in_stock', 'verify_email', 'reset_password', 'order_shipped', 'order_refunded', 'order_cancelled', 'line_offer')`,
     ),
     check("email_outbox_status_valid", sql`${t.status} in ('pending', 'sending', 'sent', 'failed', 'kept')`),
     check("email_outbox_attempts_not_negative", sql`${t.attempts} >= 0`),

@@ -264,6 +264,52 @@ export const cancelOrderBodySchema = z.object({
     .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, "Remove the unusual characters."),
 });
 
+const orderReason = () =>
+  storableString("Remove the unusual characters.")
+    .trim()
+    .min(1, "Give a reason.")
+    .max(200, "Use at most 200 characters.")
+    .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, "Remove the unusual characters.");
+
+/** Some units of an order line: a whole, positive number of them. */
+const lineUnitsSchema = z.object({
+  variantId: z.uuid("variantId is one of the order's lines."),
+  quantity: z
+    .number({ error: "quantity is a whole number of units." })
+    .int("quantity is a whole number of units.")
+    .min(1, "quantity is at least 1.")
+    .max(100_000, "quantity is at most 100000."),
+});
+const lineUnitsListSchema = z.array(lineUnitsSchema).min(1, "Name at least one line.").max(200, "Name at most 200 lines.");
+
+/** POST /api/admin/orders/{id}/refund: chosen lines (none: the whole order), whether units go back on sale, why. */
+export const refundOrderBodySchema = z.strictObject({
+  lines: lineUnitsListSchema.optional(),
+  restock: z.boolean({ error: "restock is true or false." }),
+  reason: orderReason(),
+});
+export type RefundOrderBody = z.infer<typeof refundOrderBodySchema>;
+
+/** A carrier's name and a tracking number: printable text only (they go into the shopper's email). */
+const shippingText = (what: string, max: number) =>
+  storableString(`The ${what} has unusual characters.`)
+    .trim()
+    .min(1, `The ${what} is empty.`)
+    .max(max, `The ${what} is at most ${max} characters.`)
+    .regex(/^[^\p{Cc}\p{Cf}]*$/u, `The ${what} has control characters.`);
+
+/**
+ * POST /api/admin/orders/{id}/fulfil (optional body): chosen lines (none: everything left), or what is allocated at
+ * one location, with the carrier and tracking number of the parcel.
+ */
+export const fulfilOrderBodySchema = z.object({
+  lines: lineUnitsListSchema.optional(),
+  locationId: z.uuid("locationId is a location's id.").optional(),
+  trackingNumber: shippingText("tracking number", 100).optional(),
+  carrier: shippingText("carrier", 60).optional(),
+});
+export type FulfilOrderBody = z.infer<typeof fulfilOrderBodySchema>;
+
 /** One key per payment attempt, chosen by the client: a retry with the same key gets the first answer. */
 export const idempotencyKeySchema = z
   .string({ error: "The Idempotency-Key header is required." })

@@ -11,6 +11,7 @@ const kindLabels: Record<MovementView["kind"], string> = {
   fulfil: "Shipped",
   transfer: "Moved",
   incoming: "On its way",
+  return: "Returned",
 };
 
 /** A movement in words; a transfer is two movements, one out of a location and one into another. */

@@ -4,7 +4,7 @@
  * Driven by order_allocations' partial index on unshipped rows per location.
  */
 import "server-only";
-import { and, asc, countDistinct, eq, inArray, lt, sql } from "drizzle-orm";
+import { and, asc, countDistinct, eq, inArray, ne, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { orderAllocations, orderLines, orders, payments, products, productVariants, users, type OrderStatus, type PaymentStatus } from "@/db/schema";
 import { notFound } from "../platform/errors";
@@ -36,9 +36,9 @@ export type PackingOrder = {
 };
 
 /** Allocations with units not yet shipped (the rows the partial index holds). */
-const unshipped = lt(orderAllocations.fulfilled, orderAllocations.quantity);
-/** Orders still to ship: a cancelled order's units went back on sale; a fulfilled one has none left. */
-const stillToShip = inArray(orders.status, ["paid", "partially_fulfilled"]);
+const unshipped = sql`${orderAllocations.fulfilled} + ${orderAllocations.released} < ${orderAllocations.quantity}`;
+/** Orders still to ship: a cancelled order's units went back on sale (a refunded one may still have units to ship). */
+const stillToShip = ne(orders.status, "cancelled");
 
 /** How many orders have units to ship from each location, by location id (a location with none is absent). */
 export async function packingCounts(): Promise<Map<string, number>> {
@@ -85,7 +85,7 @@ export async function listPackingOrders(locationId: string, limit = 100): Promis
       componentSku: productVariants.sku,
       componentOptions: productVariants.options,
       ordered: orderLines.quantity,
-      quantity: sql<number>`(${orderAllocations.quantity} - ${orderAllocations.fulfilled})::int`,
+      quantity: sql<number>`(${orderAllocations.quantity} - ${orderAllocations.fulfilled} - ${orderAllocations.released})::int`,
     })
     .from(orderAllocations)
     .innerJoin(orders, eq(orders.id, orderAllocations.orderId))

@@ -326,7 +326,7 @@ export async function orderShipDates(orderIds: readonly string[], executor: Db |
       lineVariantId: orderAllocations.lineVariantId,
     })
     .from(orderAllocations)
-    .where(and(inArray(orderAllocations.orderId, [...orderIds]), sql`${orderAllocations.fulfilled} < ${orderAllocations.quantity}`));
+    .where(and(inArray(orderAllocations.orderId, [...orderIds]), sql`${orderAllocations.fulfilled} + ${orderAllocations.released} < ${orderAllocations.quantity}`));
   if (own.length === 0) return dates;
   const variantIds = [...new Set(own.map((a) => a.variantId))];
   const rows = await rowLevels(executor, variantIds);
@@ -339,13 +339,13 @@ export async function orderShipDates(orderIds: readonly string[], executor: Db |
         variantId: orderAllocations.variantId,
         locationId: orderAllocations.locationId,
         orderId: orderAllocations.orderId,
-        units: sql<number>`sum(${orderAllocations.quantity} - ${orderAllocations.fulfilled}) over (
+        units: sql<number>`sum(${orderAllocations.quantity} - ${orderAllocations.fulfilled} - ${orderAllocations.released}) over (
           partition by ${orderAllocations.variantId}, ${orderAllocations.locationId}
           order by ${orders.createdAt}, ${orders.id} rows between unbounded preceding and current row)::int`,
       })
       .from(orderAllocations)
       .innerJoin(orders, eq(orders.id, orderAllocations.orderId))
-      .where(and(inArray(orderAllocations.variantId, variantIds), sql`${orderAllocations.fulfilled} < ${orderAllocations.quantity}`)),
+      .where(and(inArray(orderAllocations.variantId, variantIds), sql`${orderAllocations.fulfilled} + ${orderAllocations.released} < ${orderAllocations.quantity}`)),
     openDeliveries(executor, variantIds),
   ]);
   for (const a of own) {

@@ -12,6 +12,8 @@
  * - locations: where stock is kept and the order holds draw on them, and transfers between them (locations.ts;
  *   the holding rule itself: free-stock.ts);
  * - incoming deliveries, pre-orders sold against them, receiving and cancelling them (incoming.ts);
+ * - after the sale, a line and a quantity at a time: partial shipping, refunded units back on sale or written off,
+ *   returns onto the shelf (returns.ts);
  * - the shared rules, free units and "has this hold lapsed", and availability as shoppers see it (availability.ts);
  * - the line for contended stock: joining, handing freed units on to the next in line, limits per customer (line/).
  */
@@ -64,3 +66,4 @@ export {
   type TicketStatus,
   type TicketView,
 } from "./line";
+export { lineShipping, settleRefundedUnits, shippingOf, shipLineUnits, type LineUnits } from "./returns";

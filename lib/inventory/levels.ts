@@ -306,11 +306,12 @@ export async function reconcileStock(executor: Executor = db): Promise<{ ok: boo
     .select({
       variantId: orderAllocations.variantId,
       locationId: orderAllocations.locationId,
-      units: sql`sum(${orderAllocations.quantity} - ${orderAllocations.fulfilled})`.as("open_units"),
+      units: sql`sum(${orderAllocations.quantity} - ${orderAllocations.fulfilled} - ${orderAllocations.released})`.as("open_units"),
     })
     .from(orderAllocations)
     .innerJoin(orders, eq(orders.id, orderAllocations.orderId))
-    .where(sql`${orders.status} in ('paid', 'partially_fulfilled')`)
+    // A cancelled order's units were all released (or shipped).
+    .where(sql`${orders.status} <> 'cancelled'`)
     .groupBy(orderAllocations.variantId, orderAllocations.locationId)
     .as("a");
   const openDeliveries = executor

@@ -85,13 +85,13 @@ async function settleOrderUnits(
       variantId: orderAllocations.variantId,
       locationId: orderAllocations.locationId,
       kitVariantId: orderAllocations.kitVariantId,
-      quantity: sql<number>`${orderAllocations.quantity} - ${orderAllocations.fulfilled}`.mapWith(Number),
+      quantity: sql<number>`${orderAllocations.quantity} - ${orderAllocations.fulfilled} - ${orderAllocations.released}`.mapWith(Number),
     })
     .from(orderAllocations)
     .where(
       and(
         eq(orderAllocations.orderId, orderId),
-        sql`${orderAllocations.fulfilled} < ${orderAllocations.quantity}`,
+        sql`${orderAllocations.fulfilled} + ${orderAllocations.released} < ${orderAllocations.quantity}`,
         change.atLocation === undefined ? undefined : eq(orderAllocations.locationId, change.atLocation),
       ),
     )
@@ -132,11 +132,14 @@ async function settleOrderUnits(
         reason: change.reason,
       })),
     ),
-    // Shipped units count as fulfilled; released ones stay unfulfilled on a cancelled order.
-    change.offTheShelf &&
-      tx
-        .update(orderAllocations)
-        .set({ fulfilled: orderAllocations.quantity })
+    // Shipped units count as fulfilled; released ones as released (they left the order unshipped).
+    tx
+      .update(orderAllocations)
+      .set(
+        change.offTheShelf
+          ? { fulfilled: sql`${orderAllocations.quantity} - ${orderAllocations.released}` }
+          : { released: sql`${orderAllocations.quantity} - ${orderAllocations.fulfilled}` },
+      )
         .where(
           and(
             eq(orderAllocations.orderId, orderId),
@@ -169,7 +172,7 @@ export async function fulfilOrderUnits(
     atLocation: options.locationId,
   });
   const [left] = await tx
-    .select({ units: sql<number>`coalesce(sum(${orderAllocations.quantity} - ${orderAllocations.fulfilled}), 0)`.mapWith(Number) })
+    .select({ units: sql<number>`coalesce(sum(${orderAllocations.quantity} - ${orderAllocations.fulfilled} - ${orderAllocations.released}), 0)`.mapWith(Number) })
     .from(orderAllocations)
     .where(eq(orderAllocations.orderId, orderId));
   return { shipped, unitsLeft: left!.units };

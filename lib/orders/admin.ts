@@ -1,8 +1,8 @@
 /** One order as the merchant sees it: lines, shopper, delivery, payment, and the ledger rows it caused. */
 import "server-only";
-import { desc, eq } from "drizzle-orm";
+import { asc, desc, eq } from "drizzle-orm";
 import { db } from "@/db/client";
-import { payments, type PaymentStatus } from "@/db/schema";
+import { payments, refunds, shipments, type PaymentStatus, type RefundStatus } from "@/db/schema";
 import { listMovements, type MovementView } from "../admin/ledger";
 import { notFound } from "../platform/errors";
 import { isUuid } from "../platform/ids";
@@ -20,7 +20,16 @@ export interface OrderPaymentView {
   attempts: { status: PaymentStatus; declineCode: string | null; amountCents: number; createdAt: string }[];
 }
 
+/** One thing that happened to an order, oldest first: the merchant's timeline of it. */
+export type OrderEvent =
+  | { kind: "paid"; at: string; amountCents: number }
+  | { kind: "shipped"; at: string; units: number; of: number; carrier: string | null; trackingNumber: string | null }
+  | { kind: "refunded"; at: string; amountCents: number; reason: string; returned: number; status: RefundStatus; cancellation: boolean }
+  | { kind: "cancelled"; at: string };
+
 export interface AdminOrderDetail extends OrderView {
+  /** Paid, each parcel shipped, each refund (with its reason and returns), cancelled: oldest first. */
+  timeline: OrderEvent[];
   payment: OrderPaymentView;
   /** The payment failed after the order was placed (voided, refunded, failed): retry the capture or cancel. */
   paymentFailed: boolean;
@@ -53,8 +62,35 @@ export async function getAdminOrderDetail(orderId: string): Promise<AdminOrderDe
     const line = soldAs.get(m.variantId);
     return line ? { ...m, productName: line.name, sku: line.sku, options: line.options } : m;
   });
+  const [sent, refunded] = await Promise.all([
+    db.select().from(shipments).where(eq(shipments.orderId, orderId)).orderBy(asc(shipments.createdAt)),
+    db.select().from(refunds).where(eq(refunds.orderId, orderId)).orderBy(asc(refunds.createdAt)),
+  ]);
+  const ordered = order.lines.reduce((n, l) => n + l.quantity, 0);
+  const timeline: OrderEvent[] = [
+    { kind: "paid" as const, at: order.createdAt, amountCents: order.totalCents },
+    ...sent.map((s) => ({
+      kind: "shipped" as const,
+      at: s.createdAt.toISOString(),
+      units: s.lines.reduce((n, l) => n + l.quantity, 0),
+      of: ordered,
+      carrier: s.carrier,
+      trackingNumber: s.trackingNumber,
+    })),
+    ...refunded.map((r) => ({
+      kind: "refunded" as const,
+      at: r.createdAt.toISOString(),
+      amountCents: r.amountCents,
+      reason: r.reason,
+      returned: r.lines.reduce((n, l) => n + l.returned, 0),
+      status: r.status,
+      cancellation: r.cancellation,
+    })),
+    ...(order.cancelledAt ? [{ kind: "cancelled" as const, at: order.cancelledAt }] : []),
+  ].sort((a, b) => a.at.localeCompare(b.at));
   return {
     ...order,
+    timeline,
     paymentFailed: paymentTrouble(order) === "failed",
     payment: {
       status: paid?.status ?? "captured",

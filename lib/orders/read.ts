@@ -15,9 +15,9 @@ import {
   type OrderStatus,
   type PaymentStatus,
 } from "@/db/schema";
-import { DomainError, notFound } from "../platform/errors";
+import { notFound } from "../platform/errors";
 import { isUuid } from "../platform/ids";
-import { fulfilOrderUnits, orderShipDates, resolveLocation } from "../inventory";
+import { orderShipDates, shippingOf } from "../inventory";
 import { anchoredCondition, anchoredOrderBy, containsPattern, decodeAnchoredCursor, toAnchoredPage, type AnchoredOrder, type Page } from "../platform/paging";
 import type { VariantLine } from "../catalog/variants";
 
@@ -25,7 +25,16 @@ import type { VariantLine } from "../catalog/variants";
  * Units of a line allocated at one location, and how many of them have shipped from there. For a kit's line, one
  * per component and location: `variantId` and `sku` name the component (the line's own variant otherwise).
  */
-export type LineAllocation = { locationId: string; name: string; variantId: string; sku: string; quantity: number; fulfilled: number };
+export type LineAllocation = {
+  locationId: string;
+  name: string;
+  variantId: string;
+  sku: string;
+  quantity: number;
+  fulfilled: number;
+  /** Units that left the order unshipped (refunded or cancelled). */
+  released: number;
+};
 
 /**
  * A line as it was sold: its name, SKU, options and unit price are the line's own, whatever the product becomes;
@@ -35,6 +44,10 @@ export type OrderLineView = VariantLine & {
   allocations: LineAllocation[];
   /** A pre-ordered line still to come: the day its last unit is expected (YYYY-MM-DD); null once it is all here. */
   expectedAt: string | null;
+  /** Units shipped; units refunded (shipped or not); of those shipped and refunded, units that came back to the shelf. */
+  fulfilled: number;
+  refunded: number;
+  returned: number;
 };
 
 export interface OrderView {
@@ -42,6 +55,8 @@ export interface OrderView {
   checkoutId: string;
   status: OrderStatus;
   totalCents: number;
+  /** What refunds gave back (or are giving back) of the total. */
+  refundedCents: number;
   email: string | null;
   shopper: { id: string; email: string | null; guest: boolean };
   createdAt: string;
@@ -70,7 +85,8 @@ const allocationsJson = db
     allocations: sql`coalesce(json_agg(json_build_object(
       'locationId', ${orderAllocations.locationId}, 'name', ${locations.name},
       'variantId', ${orderAllocations.variantId}, 'sku', ${productVariants.sku},
-      'quantity', ${orderAllocations.quantity}, 'fulfilled', ${orderAllocations.fulfilled})
+      'quantity', ${orderAllocations.quantity}, 'fulfilled', ${orderAllocations.fulfilled},
+      'released', ${orderAllocations.released})
       order by ${productVariants.sku}, ${locations.priority}, ${locations.id}), '[]')`,
   })
   .from(orderAllocations)
@@ -83,6 +99,7 @@ const linesJson = db
       'productId', ${orderLines.productId}, 'variantId', ${orderLines.variantId}, 'sku', ${orderLines.sku},
       'options', ${orderLines.options}, 'slug', ${products.slug}, 'name', ${orderLines.name},
       'quantity', ${orderLines.quantity}, 'unitPriceCents', ${orderLines.unitPriceCents},
+      'refunded', ${orderLines.refunded}, 'returned', ${orderLines.returned},
       'allocations', (${allocationsJson})) order by ${orderLines.name}, ${orderLines.sku}), '[]')`,
   })
   .from(orderLines)
@@ -97,6 +114,7 @@ export function ordersQuery(where: SQL | undefined, limit = 200, order: SQL[] = 
       checkoutId: orders.checkoutId,
       status: orders.status,
       totalCents: orders.totalCents,
+      refundedCents: orders.refundedCents,
       email: orders.email,
       shopper: { id: users.id, email: sql<string | null>`coalesce(${users.email}, ${orders.email})`, guest: sql<boolean>`${users.kind} = 'guest'` },
       createdAt: orders.createdAt,
@@ -119,7 +137,11 @@ async function queryOrders(where: SQL | undefined, limit = 200, order: SQL[] = [
   const shipDates = await orderShipDates(rows.map((r) => r.id));
   return rows.map((r) => ({
     ...r,
-    lines: r.lines.map((line) => ({ ...line, expectedAt: shipDates.get(r.id)?.get(line.variantId) ?? null })),
+    lines: r.lines.map((line) => ({
+      ...line,
+      expectedAt: shipDates.get(r.id)?.get(line.variantId) ?? null,
+      fulfilled: shippingOf(line.allocations, line.quantity).fulfilled,
+    })),
     createdAt: r.createdAt.toISOString(),
     fulfilledAt: r.fulfilledAt?.toISOString() ?? null,
     cancelledAt: r.cancelledAt?.toISOString() ?? null,
@@ -181,35 +203,4 @@ export async function listOrdersPage(
   );
   const rows = await queryOrders(where, limit + 1, [anchoredOrderBy(ordersOrder, cursor?.direction)]);
   return toAnchoredPage(rows, limit, ordersOrder, cursor);
-}
-
-/**
- * Ships an order, or (with `locationId`) the part of it allocated at one location: those units leave the shelf
- * (on hand and allocated both drop). The order is `fulfilled` once every unit has shipped, `partially_fulfilled`
- * before. Idempotent: shipping what has shipped changes nothing.
- */
-export async function fulfilOrder(orderId: string, actorId: string | null, options: { locationId?: string | undefined } = {}): Promise<OrderView> {
-  if (!isUuid(orderId)) throw notFound("order");
-  if (options.locationId !== undefined && !isUuid(options.locationId)) throw notFound("location");
-  await db.transaction(async (tx) => {
-    const [order] = await tx.select({ status: orders.status }).from(orders).where(eq(orders.id, orderId)).for("update");
-    if (!order) throw notFound("order");
-    if (order.status === "fulfilled") return;
-    if (order.status === "cancelled") throw new DomainError("conflict", "This order was cancelled; there is nothing to ship.");
-    const [payment] = await tx.select({ status: payments.status }).from(payments).where(eq(payments.orderId, orderId));
-    if (payment && payment.status !== "captured") {
-      throw new DomainError("conflict", "This order's payment has not been captured: retry the capture (or cancel the order) before shipping it.");
-    }
-    // A location that does not exist is a 404, not an order with nothing to ship there.
-    if (options.locationId !== undefined) await resolveLocation(tx, options.locationId);
-    const { shipped, unitsLeft } = await fulfilOrderUnits(tx, orderId, { actorId, locationId: options.locationId });
-    if (shipped.length === 0 && unitsLeft > 0) return;
-    await tx
-      .update(orders)
-      .set(unitsLeft === 0 ? { status: "fulfilled", fulfilledAt: sql`now()` } : { status: "partially_fulfilled" })
-      .where(eq(orders.id, orderId));
-  });
-  const [order] = await queryOrders(eq(orders.id, orderId), 1);
-  if (!order) throw new DomainError("not_found", "No such order.");
-  return order;
 }

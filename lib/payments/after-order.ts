@@ -3,8 +3,8 @@
  * authorization back (Stripe cancels one left uncaptured for 7 days). The order then holds allocated units with
  * no money behind it, and the merchant takes one of two paths (admin page and API):
  *   - retry the capture: works while the provider still holds the authorization, once however often it is asked;
- *   - cancel the order: only once its payment has failed (nothing is held at the provider); its allocated units
- *     go back on sale through lib/inventory, with a ledger row. Cancelling a paid order (a refund) is not here.
+ *   - cancel the order (lib/orders/refunds.ts `cancelOrder`): once its payment has failed, its allocated units go
+ *     back on sale; a captured one is refunded in full as it is cancelled.
  */
 import "server-only";
 import { eq, sql } from "drizzle-orm";
@@ -12,8 +12,6 @@ import { db, type Tx } from "@/db/client";
 import { orders, payments } from "@/db/schema";
 import { DomainError, notFound } from "../platform/errors";
 import { isUuid } from "../platform/ids";
-import { FAILED_PAYMENT_STATUSES } from "../orders/payment-state";
-import { releaseOrderUnits } from "../inventory";
 import { findOrderById, type OrderView } from "../orders/read";
 import { finishStep } from "../checkout/pay";
 
@@ -76,29 +74,5 @@ export async function retryOrderCapture(orderId: string): Promise<OrderView> {
       );
     }
   }
-  return orderView(orderId);
-}
-
-/**
- * Cancels an order whose payment failed: its allocated units go back on sale (a ledger row per line) and the
- * order reads `cancelled`. Cancelled already: the order as it is. 409 `payment_not_failed` while the payment
- * holds money (captured, or authorized and still to be captured), 409 `conflict` once it was shipped.
- */
-export async function cancelOrderWithFailedPayment(orderId: string, actorId: string | null, reason: string): Promise<OrderView> {
-  await db.transaction(async (tx) => {
-    const { order, payment } = await lockOrderPayment(tx, orderId);
-    if (order.status === "cancelled") return;
-    if (order.status === "fulfilled" || order.status === "partially_fulfilled") {
-      throw new DomainError("conflict", "This order was shipped (in part or in full); it can no longer be cancelled.");
-    }
-    if (!payment || !FAILED_PAYMENT_STATUSES.includes(payment.status) || payment.claimed) {
-      throw new DomainError(
-        "payment_not_failed",
-        "This order's payment has not failed, so it cannot be cancelled here (cancelling a paid order with a refund is not available yet).",
-      );
-    }
-    await releaseOrderUnits(tx, orderId, { actorId, reason: `order cancelled (payment failed): ${reason}` });
-    await tx.update(orders).set({ status: "cancelled", cancelledAt: sql`now()` }).where(eq(orders.id, orderId));
-  });
   return orderView(orderId);
 }

@@ -29,12 +29,26 @@ export interface AuthorizeRequest {
   description: string;
 }
 
+/** Where a refund stands at the provider: `pending` is on its way back to the card (the money has left the shop). */
+export type ProviderRefund = { status: "succeeded" | "pending" | "failed"; reference: string };
+
+/** A refund of part (or all) of a captured payment, under the refund's own key (lib/orders/refunds.ts `refundKey`). */
+export interface RefundRequest {
+  idempotencyKey: string;
+  /** The payment's key and reference, as capture takes them. */
+  paymentKey: string;
+  reference: string;
+  amountCents: number;
+}
+
 /** A webhook event as the shop needs it: which event (for de-duplication) about which payment. */
 export interface WebhookEvent {
   id: string;
   type: string;
   /** The idempotency key the shop gave the payment (lib/checkout/pay.ts `providerKey`), if any. */
   idempotencyKey: string | null;
+  /** A refund event: the refund's key when the event names it, else the refunded payment's reference. */
+  refund?: { idempotencyKey: string | null; paymentReference: string | null };
 }
 
 export interface PaymentProvider {
@@ -47,6 +61,10 @@ export interface PaymentProvider {
   void(request: { idempotencyKey: string; reference: string }): Promise<ProviderPayment>;
   /** Gives captured money back. */
   refund(request: { idempotencyKey: string; reference: string; amountCents: number }): Promise<ProviderPayment>;
+  /** Gives part of captured money back, once per refund key; the refunds of a payment never exceed its capture. */
+  refundAmount(request: RefundRequest): Promise<ProviderRefund>;
+  /** What became of the refund made under this key; null if the provider never saw it. */
+  lookupRefund(request: Omit<RefundRequest, "amountCents">): Promise<ProviderRefund | null>;
   /** What became of the payment made under this key; null if the provider never saw it. */
   lookup(idempotencyKey: string): Promise<ProviderPayment | null>;
   /**

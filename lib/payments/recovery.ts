@@ -3,7 +3,8 @@
  * webhook never came) are settled by asking the provider what became of each, and finishing exactly as the pay
  * request would have: an order, or the hold released and nothing charged. Runs with the expiry job (cron and
  * the in-process sweep); safe to run on many servers at once (settling takes the payment's row lock, and a
- * settled payment is never settled again).
+ * settled payment is never settled again). Refunds left `processing` (lib/orders/refunds.ts) are settled the same
+ * way: the provider is asked what became of the refund's key, and the refund made under it if it never saw one.
  */
 import "server-only";
 import { and, asc, eq, inArray, lte, sql } from "drizzle-orm";
@@ -13,6 +14,7 @@ import { env } from "../platform/env";
 import { lockCheckout } from "../checkout/checkout";
 import { paymentProvider } from "./index";
 import { failCheckout, providerKey, settleAndFinish } from "../checkout/pay";
+import { recoverRefunds } from "../orders/refunds";
 
 /** Settles payments with no answer for PAYMENT_RECOVERY_AFTER_SECONDS. Returns how many it settled. */
 export async function recoverPayments(options: { limit?: number } = {}): Promise<number> {
@@ -36,7 +38,7 @@ export async function recoverPayments(options: { limit?: number } = {}): Promise
       console.error(`payment recovery of ${payment.id} failed:`, error instanceof Error ? error.message : error);
     }
   }
-  return settled;
+  return settled + (await recoverRefunds(options));
 }
 
 async function recoverPayment(paymentId: string, windowEnded: boolean): Promise<boolean> {

@@ -11,7 +11,7 @@
 import "server-only";
 import Stripe from "stripe";
 import { env } from "../platform/env";
-import type { DeclineCode, PaymentNextAction, PaymentProvider, ProviderPayment, WebhookEvent } from "./provider";
+import type { DeclineCode, PaymentNextAction, PaymentProvider, ProviderPayment, ProviderRefund, WebhookEvent } from "./provider";
 
 export interface StripeProviderConfig {
   secretKey: string;
@@ -77,6 +77,12 @@ export function paymentOf(intent: Stripe.PaymentIntent): ProviderPayment {
 /** The shopper's part of an intent that waits for them (3-D Secure), or null. */
 function nextActionOf(intent: Stripe.PaymentIntent): PaymentNextAction | null {
   return intent.status === "requires_action" && intent.client_secret ? { type: "stripe_3ds", clientSecret: intent.client_secret } : null;
+}
+
+/** A Stripe Refund in the shop's terms: pending (and requires_action) is money on its way back. */
+function refundOf(refund: Stripe.Refund): ProviderRefund {
+  const status = refund.status === "succeeded" ? "succeeded" : refund.status === "failed" || refund.status === "canceled" ? "failed" : "pending";
+  return { status, reference: refund.id };
 }
 
 /** A card error (HTTP 402) is the card's answer, not a failure of the call: the payment is declined. */
@@ -225,6 +231,24 @@ export function createStripeProvider(config: StripeProviderConfig): PaymentProvi
       return nextActionOf(await stripe.paymentIntents.retrieve(reference));
     },
 
+    async refundAmount(request) {
+      const id = await intentIdOf({ idempotencyKey: request.paymentKey, reference: request.reference });
+      // Stripe's idempotency key is the refund record's own key; the metadata lets lookupRefund find it after a crash.
+      const refund = await stripe.refunds.create(
+        { payment_intent: id, amount: request.amountCents, metadata: { [METADATA_KEY]: request.idempotencyKey } },
+        { idempotencyKey: request.idempotencyKey },
+      );
+      return refundOf(refund);
+    },
+
+    async lookupRefund(request) {
+      const id = await intentIdOf({ idempotencyKey: request.paymentKey, reference: request.reference });
+      for await (const refund of stripe.refunds.list({ payment_intent: id, limit: 100 })) {
+        if (refund.metadata?.[METADATA_KEY] === request.idempotencyKey) return refundOf(refund);
+      }
+      return null;
+    },
+
     async lookup(idempotencyKey) {
       const intent = await findIntent(idempotencyKey);
       return intent ? paymentOf(intent) : null;
@@ -240,7 +264,15 @@ export function createStripeProvider(config: StripeProviderConfig): PaymentProvi
       } catch {
         return null;
       }
-      const object = event.data.object as { object?: string; metadata?: Record<string, string> | null };
+      const object = event.data.object as { object?: string; metadata?: Record<string, string> | null; payment_intent?: string | { id: string } | null };
+      // A refund (charge.refunded, refund.updated): the shop settles that payment's refunds by asking Stripe.
+      if (object.object === "charge" || object.object === "refund") {
+        const intent = typeof object.payment_intent === "string" ? object.payment_intent : (object.payment_intent?.id ?? null);
+        const refundKey = object.object === "refund" ? (object.metadata?.[METADATA_KEY] ?? null) : null;
+        if (event.type === "charge.refunded" || event.type.startsWith("refund.") || event.type.startsWith("charge.refund.")) {
+          return { id: event.id, type: event.type, idempotencyKey: null, refund: { idempotencyKey: refundKey, paymentReference: intent } };
+        }
+      }
       // Other events (charges, disputes) are acknowledged and recorded; the shop acts on its PaymentIntents.
       const idempotencyKey = event.type.startsWith("payment_intent.") && object.object === "payment_intent" ? (object.metadata?.[METADATA_KEY] ?? null) : null;
       return { id: event.id, type: event.type, idempotencyKey };

@@ -23,9 +23,9 @@ import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { scriptClientOptions } from "@/db/connection-settings";
 import { z } from "zod";
-import { testProviderCalls, testProviderPayments } from "@/db/schema";
+import { testProviderCalls, testProviderPayments, testProviderRefunds } from "@/db/schema";
 import { env } from "../platform/env";
-import type { AuthorizeRequest, DeclineCode, PaymentProvider, ProviderPayment } from "./provider";
+import type { AuthorizeRequest, DeclineCode, PaymentProvider, ProviderPayment, ProviderRefund, RefundRequest } from "./provider";
 import { SIGNATURE_HEADER, signPayload, verifySignature } from "./signature";
 
 export const TEST_CARDS = {
@@ -143,6 +143,61 @@ async function logged(call: Call, idempotencyKey: string, work: () => Promise<Pr
   }
 }
 
+/** Logs a refund call like the others (`refund` and `lookup` under the refund's key). */
+async function loggedRefund(call: Call, idempotencyKey: string, work: () => Promise<ProviderRefund | null>): Promise<ProviderRefund | null> {
+  let outcome = "error";
+  try {
+    const answer = await work();
+    outcome = answer?.status ?? "unknown";
+    return answer;
+  } catch (error) {
+    outcome = `error: ${error instanceof Error ? error.message : String(error)}`;
+    throw error;
+  } finally {
+    await providerDb().insert(testProviderCalls).values({ idempotencyKey, call, outcome });
+  }
+}
+
+/**
+ * A refund under its own key, recorded durably: the same key again answers the same refund, and the refunds of a
+ * payment never add up to more than it captured (the payment's row is locked while they are counted).
+ */
+async function refundAmount({ idempotencyKey, paymentKey, amountCents }: RefundRequest): Promise<ProviderRefund> {
+  const delaySeconds = env.PAYMENT_TEST_WEBHOOK_DELAY_MS / 1000;
+  const row = await providerDb().transaction(async (tx) => {
+    const [payment] = await tx.select().from(testProviderPayments).where(eq(testProviderPayments.idempotencyKey, paymentKey)).for("update");
+    const [earlier] = await tx.select().from(testProviderRefunds).where(eq(testProviderRefunds.idempotencyKey, idempotencyKey));
+    if (earlier) return earlier;
+    if (!payment || payment.status !== "captured") throw new Error(`test provider: payment ${paymentKey} is not captured`);
+    const [refunded] = await tx
+      .select({ cents: sql<number>`coalesce(sum(${testProviderRefunds.amountCents}), 0)`.mapWith(Number) })
+      .from(testProviderRefunds)
+      .where(eq(testProviderRefunds.paymentKey, paymentKey));
+    if (amountCents <= 0 || refunded!.cents + amountCents > payment.amountCents) {
+      throw new Error(`test provider: refund of ${amountCents} exceeds what is left of the capture (${payment.amountCents - refunded!.cents})`);
+    }
+    const [made] = await tx
+      .insert(testProviderRefunds)
+      .values({
+        idempotencyKey,
+        reference: `test_re_${createHash("sha256").update(idempotencyKey).digest("hex").slice(0, 24)}`,
+        paymentKey,
+        amountCents,
+        status: "succeeded",
+        webhookDueAt: sql`now() + make_interval(secs => ${delaySeconds})`,
+      })
+      .returning();
+    return made!;
+  });
+  setTimeout(() => void deliverDueWebhooks().catch(() => {}), env.PAYMENT_TEST_WEBHOOK_DELAY_MS + 50).unref();
+  return { status: row.status, reference: row.reference };
+}
+
+async function lookupRefund(idempotencyKey: string): Promise<ProviderRefund | null> {
+  const [row] = await providerDb().select().from(testProviderRefunds).where(eq(testProviderRefunds.idempotencyKey, idempotencyKey));
+  return row ? { status: row.status, reference: row.reference } : null;
+}
+
 async function loggedPayment(call: Call, idempotencyKey: string, work: () => Promise<ProviderPayment>): Promise<ProviderPayment> {
   return (await logged(call, idempotencyKey, work))!;
 }
@@ -154,6 +209,9 @@ export const testPaymentProvider: PaymentProvider = {
   capture: ({ idempotencyKey }) => loggedPayment("capture", idempotencyKey, () => capture(idempotencyKey)),
   void: ({ idempotencyKey }) => loggedPayment("void", idempotencyKey, () => move(idempotencyKey, ["authorized", "processing"], "voided")),
   refund: ({ idempotencyKey }) => loggedPayment("refund", idempotencyKey, () => move(idempotencyKey, ["captured"], "refunded")),
+
+  refundAmount: async (request) => (await loggedRefund("refund", request.idempotencyKey, () => refundAmount(request)))!,
+  lookupRefund: ({ idempotencyKey }) => loggedRefund("lookup", idempotencyKey, () => lookupRefund(idempotencyKey)),
 
   lookup: (idempotencyKey) =>
     logged("lookup", idempotencyKey, async () => {
@@ -287,6 +345,50 @@ export async function deliverDueWebhooks(): Promise<number> {
       .where(eq(testProviderPayments.idempotencyKey, row.idempotencyKey));
     if (ok) delivered += 1;
   }
+  return delivered + (await deliverDueRefundWebhooks(secret));
+}
+
+/** The refund events (`refund.succeeded`), claimed and retried as the payment events are. */
+async function deliverDueRefundWebhooks(secret: string): Promise<number> {
+  const r = testProviderRefunds;
+  const due = await providerDb()
+    .update(r)
+    .set({ webhookDueAt: sql`now() + interval '30 seconds'`, webhookAttempts: sql`${r.webhookAttempts} + 1` })
+    .where(
+      inArray(
+        r.idempotencyKey,
+        providerDb()
+          .select({ key: r.idempotencyKey })
+          .from(r)
+          .where(and(lte(r.webhookDueAt, sql`now()`), isNull(r.webhookDeliveredAt)))
+          .limit(20)
+          .for("update", { skipLocked: true }),
+      ),
+    )
+    .returning();
+  let delivered = 0;
+  for (const row of due) {
+    const body = JSON.stringify({
+      id: `evt_${createHash("sha256").update(`${row.idempotencyKey}:refund:${row.status}`).digest("hex").slice(0, 24)}`,
+      type: `refund.${row.status}`,
+      created: Math.floor(Date.now() / 1000),
+      data: { object: { idempotencyKey: row.idempotencyKey, reference: row.reference, paymentKey: row.paymentKey, status: row.status } },
+    });
+    const ok = await fetch(webhookUrl(), {
+      method: "POST",
+      headers: { "content-type": "application/json", [SIGNATURE_HEADER]: signPayload(secret, body) },
+      body,
+      signal: AbortSignal.timeout(10_000),
+    }).then(
+      async (response) => (await response.arrayBuffer(), response.ok),
+      () => false,
+    );
+    await providerDb()
+      .update(r)
+      .set(ok ? { webhookDeliveredAt: sql`now()` } : { webhookDueAt: sql`now() + make_interval(secs => ${backoffSeconds(row.webhookAttempts)})` })
+      .where(eq(r.idempotencyKey, row.idempotencyKey));
+    if (ok) delivered += 1;
+  }
   return delivered;
 }
 
@@ -319,5 +421,7 @@ function parseTestWebhook(rawBody: string, headers: Headers) {
   }
   const event = webhookEventSchema.safeParse(json);
   if (!event.success) return null;
-  return { id: event.data.id, type: event.data.type, idempotencyKey: event.data.data.object.idempotencyKey };
+  const key = event.data.data.object.idempotencyKey;
+  if (event.data.type.startsWith("refund.")) return { id: event.data.id, type: event.data.type, idempotencyKey: null, refund: { idempotencyKey: key, paymentReference: null } };
+  return { id: event.data.id, type: event.data.type, idempotencyKey: key };
 }

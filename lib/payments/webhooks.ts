@@ -4,7 +4,8 @@
  * then recorded under its id first — only the delivery whose insert wins goes on; a duplicate gets 200 and
  * changes nothing — and settled through the same function as the pay request and the recovery sweep, from the
  * provider's current state, looked up, not from the event's word. If settling fails, the record is taken back,
- * so the 5xx brings the provider's retry and that retry settles it.
+ * so the 5xx brings the provider's retry and that retry settles it. Refund events (`charge.refunded`, the test
+ * provider's `refund.succeeded`) settle the refunds they name the same way (lib/orders/refunds.ts).
  */
 import "server-only";
 import { and, eq } from "drizzle-orm";
@@ -14,6 +15,7 @@ import { DomainError } from "../platform/errors";
 import { isUuid } from "../platform/ids";
 import { paymentProvider } from "./index";
 import { PROVIDER_KEY_PREFIX, settleAndFinish } from "../checkout/pay";
+import { settleRefundsFromWebhook } from "../orders/refunds";
 
 export async function receiveWebhook(rawBody: string, headers: Headers): Promise<{ received: true; duplicate: boolean }> {
   const provider = paymentProvider();
@@ -29,6 +31,12 @@ export async function receiveWebhook(rawBody: string, headers: Headers): Promise
   if (!recorded) return { received: true, duplicate: true };
 
   try {
+    if (event.refund) {
+      // A refund event: the refunds it is about are settled from what the provider says now, once each.
+      const paymentId = await settleRefundsFromWebhook(event.refund);
+      if (paymentId) await db.update(paymentEvents).set({ paymentId }).where(eventRow(provider.name, event.id));
+      return { received: true, duplicate: false };
+    }
     const paymentId = event.idempotencyKey?.startsWith(PROVIDER_KEY_PREFIX) ? event.idempotencyKey.slice(PROVIDER_KEY_PREFIX.length) : null;
     const [payment] =
       paymentId && isUuid(paymentId)

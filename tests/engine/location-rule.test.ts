@@ -21,10 +21,9 @@ import { db } from "@/db/client";
 import { setCartLineQuantity } from "@/lib/cart";
 import { getCheckout, InsufficientStockError, startCheckout } from "@/lib/checkout";
 import { adjustStock, reconcileStock, updateLocation } from "@/lib/inventory";
-import { fulfilOrder } from "@/lib/orders";
+import { cancelOrder, fulfilOrder } from "@/lib/orders";
 import { setPaymentProvider, TEST_CARDS } from "@/lib/payments";
 import { testPaymentProvider } from "@/lib/payments/test-provider";
-import { cancelOrderWithFailedPayment } from "@/lib/payments/after-order";
 import { checkoutStatus, expectDomainError, MAIN_LOCATION_ID, payInFull, timeTravelHolds } from "../support/fixtures";
 import { allocationsOf, at, holdRowsOf, levelsAtOnly, makeLocations, movementsAt, stockAt } from "../support/locations";
 import { makeProductWithVariants, shopperWithVariantCart } from "../support/variants";
@@ -345,7 +344,7 @@ describe("an order over several locations", () => {
 
     // The provider gives the authorization back; the order is cancelled and every unit returns where it was.
     await db.execute(sql`update payments set status = 'voided' where order_id = ${order.id}`);
-    const cancelled = await cancelOrderWithFailedPayment(order.id, null, "authorization given back");
+    const cancelled = await cancelOrder(order.id, null, "authorization given back");
     expect(cancelled.status).toBe("cancelled");
     for (const [variantId, locationIds] of [
       [S.id, [a!.id, b!.id, c!.id]],
@@ -396,7 +395,7 @@ describe("an order over several locations", () => {
     expect(await movementsAt(variant.id, b!.id, "fulfil")).toHaveLength(1);
     // A part shipped: the order can no longer be cancelled as a failed payment would be.
     await db.execute(sql`update payments set status = 'voided' where order_id = ${order.id}`);
-    await expectDomainError(cancelOrderWithFailedPayment(order.id, null, "too late"), "conflict");
+    await expectDomainError(cancelOrder(order.id, null, "too late"), "conflict");
     await db.execute(sql`update payments set status = 'captured' where order_id = ${order.id}`);
 
     const rest = await fulfilOrder(order.id, null, { locationId: a!.id });

@@ -76,7 +76,7 @@ const drifts: [string, (sql: postgres.Sql) => Promise<unknown>, string, RegExp][
   ["allocated differs from the ledger", (sql) => sql`update stock_levels set allocated = allocated + 1`, LEVELS, /allocated 4 but ledger says 3/],
   [
     "allocated differs from the unfulfilled orders",
-    (sql) => sql`update orders set status = 'fulfilled' where id = ${shop.secondOrder}`,
+    (sql) => sql`update order_allocations set fulfilled = quantity where order_id = ${shop.secondOrder}`,
     LEVELS,
     /allocated 3 but unfulfilled orders total 2/,
   ],
@@ -176,6 +176,35 @@ const drifts: [string, (sql: postgres.Sql) => Promise<unknown>, string, RegExp][
     "each order's ledger equals what it still has allocated",
     /ledger allocates 3, expected 2/,
   ],
+  [
+    "an order that says it refunded money no refund gave back",
+    (sql) => sql`update orders set refunded_cents = 300, status = 'partially_refunded' where id = ${shop.firstOrder}`,
+    "captured − refunded = what the orders keep",
+    /captured 1000, refunds 0, but the order keeps 700/,
+  ],
+  [
+    "a line that says it was refunded with no refund of it",
+    (sql) => sql`update order_lines set refunded = 1 where order_id = ${shop.firstOrder}`,
+    "each line's refunded units are its refunds' units",
+    /: refunded 1, its refunds say 0/,
+  ],
+  [
+    "money the provider refunded with no refund record in the shop",
+    (sql) => sql`
+      insert into test_provider_refunds (idempotency_key, reference, payment_key, amount_cents, status)
+      select 'stockhold_refund_' || gen_random_uuid(), 'test_re_planted', 'stockhold_pay_' || id, 500, 'succeeded'
+      from payments where order_id = ${shop.firstOrder}`,
+    "every refund has its provider record",
+    /the provider refunded 500 with no refund record in the shop/,
+  ],
+  [
+    "a refund the shop recorded as made that the provider never made",
+    (sql) => sql`
+      insert into refunds (order_id, payment_id, request_key, amount_cents, status, lines, restock, reason)
+      select order_id, id, 'planted', 500, 'succeeded', '[]', true, 'planted' from payments where order_id = ${shop.firstOrder}`,
+    "every refund has its provider record",
+    /refund succeeded of 500 but the provider refunded nothing/,
+  ],
 ];
 
 describe("npm run reconcile finds every kind of drift", () => {
@@ -201,7 +230,7 @@ describe("npm run reconcile finds every kind of drift", () => {
   it("finds nothing in the consistent shop the drifts are planted in", async () => {
     const { code, output } = await reconcileWith(async () => {});
     expect(output).toMatch(/OK: every level equals the ledger and every invariant holds/);
-    expect(output).toMatch(/1 products, \d+ ledger movements, 4 holds, 2 orders; 13 checks/);
+    expect(output).toMatch(/1 products, \d+ ledger movements, 4 holds, 2 orders; 16 checks/);
     expect(code, output).toBe(0);
   });
 

@@ -616,3 +616,67 @@ describe("migration 0013 (the line: no one waiting, no product limited)", () => 
     });
   });
 });
+
+describe("migration 0014 (after the order: refunds, returns, shipments)", () => {
+  let shop: { url: string; sql: postgres.Sql };
+  const ids = { lamp: "", lampV: "", cancelled: "", open: "" };
+
+  beforeAll(async () => {
+    // 0000–0013: two orders of 3 lamps, one shipped 1 then cancelled (its other 2 went back on sale), one open.
+    shop = await databaseAt(14);
+    const { sql } = shop;
+    const [lamp] = await sql`insert into products (slug, name, price_cents) values ('refund-era-lamp', 'Lamp', 4000) returning id`;
+    ids.lamp = lamp!.id;
+    const [lv] = await sql`insert into product_variants (product_id, sku, price_cents) values (${ids.lamp}, 'REFUND-ERA-LAMP', 4000) returning id`;
+    ids.lampV = lv!.id;
+    await sql`insert into stock_levels (variant_id, location_id, product_id, on_hand, reserved, allocated)
+      values (${ids.lampV}, ${MAIN}, ${ids.lamp}, 9, 0, 3)`;
+    for (const [key, status, fulfilled] of [["cancelled", "cancelled", 1], ["open", "paid", 0]] as const) {
+      const [g] = await sql`insert into users (kind) values ('guest') returning id`;
+      const [cart] = await sql`insert into carts (shopper_id) values (${g!.id}) returning id`;
+      const [checkout] = await sql`insert into checkouts (cart_id, shopper_id, status, ended_by, email, total_cents, expires_at, hard_expires_at, ended_at)
+        values (${cart!.id}, ${g!.id}, 'completed', 'payment', 'guest@shop.test', 12000, now(), now(), now()) returning id`;
+      const [order] = await sql`insert into orders (checkout_id, shopper_id, email, total_cents, payment_reference, status)
+        values (${checkout!.id}, ${g!.id}, 'guest@shop.test', 12000, ${`ref_${key}`}, ${status}) returning id`;
+      ids[key] = order!.id;
+      await sql`insert into order_lines (order_id, product_id, variant_id, name, sku, quantity, unit_price_cents)
+        values (${order!.id}, ${ids.lamp}, ${ids.lampV}, 'Lamp', 'REFUND-ERA-LAMP', 3, 4000)`;
+      await sql`insert into order_allocations (order_id, product_id, variant_id, location_id, quantity, fulfilled)
+        values (${order!.id}, ${ids.lamp}, ${ids.lampV}, ${MAIN}, 3, ${fulfilled})`;
+    }
+    await runMigrations(shop.url);
+  });
+
+  afterAll(async () => {
+    await shop.sql.end();
+  });
+
+  it("counts a cancelled order's unshipped units as released and leaves open orders' units to ship", async () => {
+    const { sql } = shop;
+    expect(await sql`select quantity, fulfilled, released from order_allocations where order_id = ${ids.cancelled}`).toEqual([
+      { quantity: 3, fulfilled: 1, released: 2 },
+    ]);
+    expect(await sql`select quantity, fulfilled, released from order_allocations where order_id = ${ids.open}`).toEqual([
+      { quantity: 3, fulfilled: 0, released: 0 },
+    ]);
+    expect(await sql`select refunded, returned from order_lines where order_id = ${ids.open}`).toEqual([{ refunded: 0, returned: 0 }]);
+    expect(await sql`select status, refunded_cents::int from orders where id = ${ids.open}`).toEqual([{ status: "paid", refunded_cents: 0 }]);
+  });
+
+  it("never lets an order refund more than its total, a line more than it sold, or an allocation release past what is left", async () => {
+    const { sql } = shop;
+    await expect(sql`update orders set refunded_cents = 12001 where id = ${ids.open}`).rejects.toMatchObject({
+      constraint_name: "orders_total_refunded_within",
+    });
+    await expect(sql`update order_lines set refunded = 4 where order_id = ${ids.open}`).rejects.toMatchObject({
+      constraint_name: "order_lines_refunded_range",
+    });
+    await expect(sql`update order_allocations set released = 3 where order_id = ${ids.cancelled}`).rejects.toMatchObject({
+      constraint_name: "order_allocations_fulfilled_range",
+    });
+    await sql`update orders set status = 'partially_refunded', refunded_cents = 4000 where id = ${ids.open}`;
+    await expect(
+      sql`insert into stock_movements (product_id, variant_id, location_id, kind, on_hand_delta) values (${ids.lamp}, ${ids.lampV}, ${MAIN}, 'return', 1)`,
+    ).resolves.toBeDefined();
+  });
+});

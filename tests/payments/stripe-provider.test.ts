@@ -136,6 +136,40 @@ describe("the Stripe provider against the stand-in", () => {
     }
   });
 
+  it("refunds part of a capture under the refund's own key, once however often asked, and finds it again by that key", async () => {
+    const key = newKey();
+    const { reference } = await authorize(PM.visa, key);
+    await provider.capture({ idempotencyKey: key, reference: reference!, amountCents: 2599 });
+    const refundKey = `stockhold_refund_${randomUUID()}`;
+    const request = { idempotencyKey: refundKey, paymentKey: key, reference: reference!, amountCents: 1000 };
+    expect(await provider.lookupRefund(request)).toBeNull();
+    const made = await provider.refundAmount(request);
+    expect(made).toEqual({ status: "succeeded", reference: expect.stringMatching(/^re_/) });
+    expect(await provider.refundAmount(request)).toEqual(made);
+    expect(intentOf(reference).latest_charge).toMatchObject({ refunded: false, amount_refunded: 1000 });
+    expect(await provider.lookupRefund(request)).toEqual(made);
+    // The rest, under another key; past the capture Stripe refuses.
+    await provider.refundAmount({ ...request, idempotencyKey: `stockhold_refund_${randomUUID()}`, amountCents: 1599 });
+    await expect(provider.refundAmount({ ...request, idempotencyKey: `stockhold_refund_${randomUUID()}`, amountCents: 1 })).rejects.toThrow();
+    expect(intentOf(reference).latest_charge).toMatchObject({ refunded: true, amount_refunded: 2599 });
+  });
+
+  it("reads charge.refunded as a refund event naming the payment", async () => {
+    const payload = JSON.stringify({
+      id: "evt_charge_refunded",
+      object: "event",
+      type: "charge.refunded",
+      data: { object: { id: "ch_1", object: "charge", payment_intent: "pi_refunded", refunded: true } },
+    });
+    const header = sdk.webhooks.generateTestHeaderString({ payload, secret: WEBHOOK_SECRET });
+    expect(provider.parseWebhook(payload, new Headers({ "stripe-signature": header }))).toEqual({
+      id: "evt_charge_refunded",
+      type: "charge.refunded",
+      idempotencyKey: null,
+      refund: { idempotencyKey: null, paymentReference: "pi_refunded" },
+    });
+  });
+
   it("retries under the same key are the same request: one intent, one capture, one refund", async () => {
     const key = newKey();
     const before = standIn.intents.size;

@@ -8,7 +8,8 @@
  *   GET  /v1/payment_intents/:id          retrieve
  *   POST /v1/payment_intents/:id/capture  requires_capture → succeeded
  *   POST /v1/payment_intents/:id/cancel   → canceled
- *   POST /v1/refunds                      a succeeded intent's money back
+ *   POST /v1/refunds                      a succeeded intent's money back (all, or `amount`), with `metadata`
+ *   GET  /v1/refunds                      list an intent's refunds (`payment_intent`), newest first
  *   POST /v1/payment_intents/:id/stand_in_authenticate
  *        the bank's 3-D Secure check as the fake Stripe.js's `handleNextAction` passes or fails it
  *        (tests/support/stripe-js-stand-in.ts): `client_secret`, `outcome` (authorized | declined). Called from
@@ -109,6 +110,7 @@ async function readBody(request: IncomingMessage): Promise<string> {
 export async function startStripeStandIn(secretKey: string): Promise<StripeStandIn> {
   const intents = new Map<string, StandInIntent>();
   const order: string[] = [];
+  const refunds: { id: string; object: "refund"; amount: number; currency: string; payment_intent: string; status: string; metadata: Record<string, string> }[] = [];
   const requests: string[] = [];
   const idempotent = new Map<string, { request: string; status: number; body: unknown }>();
   const inFlight = new Set<string>();
@@ -200,7 +202,14 @@ export async function startStripeStandIn(secretKey: string): Promise<StripeStand
     if (!Number.isInteger(amount) || amount < 1 || amount > left) throw invalid("Refund amount is greater than what is left to refund.", "amount_too_large");
     intent.latest_charge.amount_refunded += amount;
     intent.latest_charge.refunded = intent.latest_charge.amount_refunded === intent.amount_received;
-    return { id: newId("re"), object: "refund", amount, currency: intent.currency, payment_intent: intent.id, status: "succeeded" };
+    const metadata: Record<string, string> = {};
+    for (const [name, value] of params) {
+      const field = /^metadata\[(.+)\]$/.exec(name);
+      if (field) metadata[field[1]!] = value;
+    }
+    const made = { id: newId("re"), object: "refund" as const, amount, currency: intent.currency, payment_intent: intent.id, status: "succeeded", metadata };
+    refunds.unshift(made);
+    return made;
   }
 
   function search(query: string) {
@@ -240,6 +249,10 @@ export async function startStripeStandIn(secretKey: string): Promise<StripeStand
     if (method === "POST" && byId?.[2] === "/capture") return capture(byId[1]!, params);
     if (method === "POST" && byId?.[2] === "/cancel") return cancel(byId[1]!);
     if (method === "POST" && path === "/v1/refunds") return refund(params);
+    if (method === "GET" && path === "/v1/refunds") {
+      const data = refunds.filter((r) => !params.has("payment_intent") || r.payment_intent === params.get("payment_intent"));
+      return { object: "list", data, has_more: false, url: "/v1/refunds" };
+    }
     throw new ApiError(404, { type: "invalid_request_error", message: `Unrecognized request URL (${method}: ${path}).` });
   }
 

@@ -14,7 +14,9 @@ export function shippingByLocation(lines: readonly OrderLineView[]): ShipFrom[] 
       const at = byLocation.get(a.locationId) ?? { locationId: a.locationId, name: a.name, allocated: 0, shipped: 0, left: 0 };
       at.allocated += a.quantity;
       at.shipped += a.fulfilled;
-      at.left += a.quantity - a.fulfilled;
+      // Units refunded or cancelled before shipping left the order: nothing to ship of them.
+      at.allocated -= a.released;
+      at.left += a.quantity - a.fulfilled - a.released;
       byLocation.set(a.locationId, at);
     }
   }

@@ -8,6 +8,9 @@ import { listOutbox, outboxCounts } from "@/lib/mail";
 const statusTone = { pending: "info", sending: "info", sent: "success", failed: "danger", kept: "neutral" } as const;
 const kindLabel = {
   order_confirmation: "Order confirmation",
+  order_shipped: "Shipped",
+  order_refunded: "Refund",
+  order_cancelled: "Cancellation",
   back_in_stock: "Back in stock",
   line_offer: "Your turn (the line)",
   verify_email: "Verify email",

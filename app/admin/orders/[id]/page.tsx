@@ -1,21 +1,25 @@
+import { randomUUID } from "node:crypto";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { z } from "zod";
 import { formatTime, shortId, variantName } from "@/components/admin/format";
+import { AfterOrderForms } from "@/components/admin/after-order-forms";
 import { FailedPaymentActions } from "@/components/admin/failed-payment-actions";
 import { LedgerTable } from "@/components/admin/ledger-table";
 import { LocationActionButton } from "@/components/admin/location-action-button";
 import { OrderStatusBadge } from "@/components/admin/order-payment-badge";
 import { adminKeys } from "@/components/admin/queries";
 import "@/components/admin/location-pages.css";
+import "@/components/admin/after-order.css";
 import { Badge } from "@/components/ui/badge";
 import { formatMoney } from "@/components/ui/money";
 import { requireAdminPage } from "@/lib/admin/access";
-import { getAdminOrderDetail } from "@/lib/orders";
+import { getAdminOrderDetail, type OrderEvent } from "@/lib/orders";
+import { shippingOf } from "@/lib/inventory";
 import { DomainError } from "@/lib/platform/errors";
 import { countryName } from "@/lib/checkout/countries";
 import { paymentTrouble } from "@/lib/orders/payment-state";
-import { cancelOrderAction, fulfilOrderAction, retryCaptureAction } from "../actions";
+import { cancelOrderAction, fulfilOrderAction, refundOrderAction, retryCaptureAction, shipUnitsAction } from "../actions";
 import { allocationText, shippedText, shippingByLocation, units } from "../shipping";
 
 const deliveryFields = [
@@ -42,7 +46,16 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
   const trouble = paymentTrouble(order);
   const shipFrom = shippingByLocation(order.lines);
   // Only an order whose money is in is shipped; a cancelled or shipped one has nothing left to ship.
-  const shippable = (order.status === "paid" || order.status === "partially_fulfilled") && !trouble;
+  const shippable = order.status !== "cancelled" && !trouble && shipFrom.some((s) => s.left > 0);
+  const afterOrderLines = order.lines.map((line) => ({
+    variantId: line.variantId,
+    label: variantName(line.name, line.options),
+    refundable: line.quantity - line.refunded,
+    shippable: shippingOf(line.allocations, line.quantity).open,
+  }));
+  // Refunds and partial shipping need the money in; cancelling also needs nothing shipped.
+  const moneyIn = order.status !== "cancelled" && order.payment.status === "captured";
+  const canCancel = moneyIn && order.refundedCents < order.totalCents && order.lines.every((l) => l.fulfilled === 0);
   // Units at several locations ship location by location (or all at once); from one, the one Fulfil ships them.
   const split = shipFrom.length > 1;
 
@@ -175,6 +188,11 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
                   <td data-label="From">
                     {allocationText(line)}
                     {shippedText(line) ? <div className="small muted">{shippedText(line)}</div> : null}
+                    {line.refunded > 0 ? (
+                      <div className="small muted">
+                        {line.refunded} refunded{line.returned > 0 ? `, ${line.returned} returned` : ""}
+                      </div>
+                    ) : null}
                   </td>
                   <td className="num" data-label="Unit price">{formatMoney(line.unitPriceCents)}</td>
                   <td className="num" data-label="Line total">{formatMoney(line.quantity * line.unitPriceCents)}</td>
@@ -227,6 +245,32 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
         </section>
       ) : null}
 
+      {moneyIn ? (
+        <section aria-labelledby="order-after">
+          <h2 id="order-after">Ship, refund or cancel</h2>
+          <AfterOrderForms
+            orderId={order.id}
+            lines={afterOrderLines}
+            requestKey={randomUUID()}
+            canCancel={canCancel}
+            refundAction={refundOrderAction}
+            shipAction={shipUnitsAction}
+            cancelAction={cancelOrderAction}
+          />
+        </section>
+      ) : null}
+
+      <section aria-labelledby="order-timeline">
+        <h2 id="order-timeline">Timeline</h2>
+        <ol className="order-timeline">
+          {order.timeline.map((event, i) => (
+            <li key={i}>
+              <span className="small muted admin-nowrap">{formatTime(event.at)}</span> {eventText(event)}
+            </li>
+          ))}
+        </ol>
+      </section>
+
       <section aria-labelledby="order-ledger">
         <h2 id="order-ledger">Ledger rows of this order, newest first</h2>
         <p className="small muted location-scroll-cue">The table is wider than the screen: scroll it sideways for every column.</p>
@@ -236,4 +280,23 @@ export default async function AdminOrderPage({ params }: { params: Promise<{ id:
       </section>
     </>
   );
+}
+
+/** One timeline entry in words: "Shipped 2 of 3 units (UPS 1Z…)", "Refunded $12.00: damaged (1 returned)". */
+function eventText(event: OrderEvent): string {
+  switch (event.kind) {
+    case "paid":
+      return `Paid ${formatMoney(event.amountCents)}`;
+    case "shipped": {
+      const parcel = [event.carrier, event.trackingNumber].filter(Boolean).join(" ");
+      return `Shipped ${event.units} of ${event.of} ${event.of === 1 ? "unit" : "units"}${parcel ? ` (${parcel})` : " (no tracking number)"}`;
+    }
+    case "refunded": {
+      const state = event.status === "processing" ? " — with the payment provider" : event.status === "failed" ? " — refused by the payment provider" : "";
+      const returned = event.returned > 0 ? ` (${event.returned} returned)` : "";
+      return `${event.cancellation ? "Cancelled and refunded" : "Refunded"} ${formatMoney(event.amountCents)}: ${event.reason}${returned}${state}`;
+    }
+    case "cancelled":
+      return "Cancelled";
+  }
 }
