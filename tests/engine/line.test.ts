@@ -16,7 +16,7 @@ import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { db } from "@/db/client";
 import { setCartLineQuantity } from "@/lib/cart";
-import { cancelCheckout, getCheckout, getTicket, InsufficientStockError, joinTheLine, leaveLine, startCheckout } from "@/lib/checkout";
+import { cancelCheckout, getCheckout, getTicket, InsufficientStockError, joinTheLine, leaveLine, recordCheckoutActivity, startCheckout } from "@/lib/checkout";
 import { adjustStock, reconcileStock, sweepLine } from "@/lib/inventory";
 import { TEST_CARDS } from "@/lib/payments";
 import { separateDatabasesForFile } from "../support/db";
@@ -154,6 +154,29 @@ describe("handing on", () => {
     const d = await shopperWithCart([{ productId: product.id, quantity: 1 }]);
     await expect(startCheckout(d, { email: d.email })).resolves.toMatchObject({ created: true });
     await expectBalanced();
+  });
+});
+
+describe("shorter holds while others wait", () => {
+  it("brings idle holds forward when the first shopper joins, and activity extends by the contended time only", async () => {
+    const product = await makeProduct(1);
+    const holder = await shopperWithCart([{ productId: product.id, quantity: 1 }]);
+    const { checkout } = await startCheckout(holder, { email: holder.email });
+    const lasts = (c: { expiresAt: string; serverTime: string }) => (Date.parse(c.expiresAt) - Date.parse(c.serverTime)) / 1000;
+    expect(lasts(checkout)).toBeGreaterThan(890);
+    // No one waits: activity slides the hold out by RESERVATION_TTL_SECONDS.
+    expect(lasts(await recordCheckoutActivity(checkout.id, holder.id, { details: { name: "Ada" } }))).toBeGreaterThan(890);
+    await refusedThenJoins(product.id);
+    // The hold, idle for a moment, now lapses about RESERVATION_TTL_CONTENDED_SECONDS after its last activity.
+    const shortened = await getCheckout(checkout.id, holder.id);
+    expect(lasts(shortened)).toBeGreaterThan(280);
+    expect(lasts(shortened)).toBeLessThanOrEqual(300);
+    const [hold] = await db.execute<{ seconds: number }>(sql`select extract(epoch from expires_at - now())::float8 as seconds from reservations where checkout_id = ${checkout.id}`);
+    expect(hold!.seconds).toBeLessThanOrEqual(300);
+    // A shopper typing keeps theirs, by the contended time from now.
+    const touched = await recordCheckoutActivity(checkout.id, holder.id, { details: { name: "Ada Lovelace" } });
+    expect(lasts(touched)).toBeGreaterThan(290);
+    expect(lasts(touched)).toBeLessThanOrEqual(300);
   });
 });
 

@@ -35,5 +35,6 @@ const contendedHolds = (checkoutId: string) =>
 export function holdSecondsFor(checkoutId: string): SQL<number> {
   const contended = contendedHolds(checkoutId);
   const shorter = Math.min(env.RESERVATION_TTL_CONTENDED_SECONDS, env.RESERVATION_TTL_SECONDS);
-  return sql<number>`(case when ${contended} then ${shorter} else ${env.RESERVATION_TTL_SECONDS} end)`;
+  // Typed: a bare parameter in a CASE is text to PostgreSQL, and make_interval wants a number.
+  return sql<number>`(case when ${contended} then ${shorter}::int else ${env.RESERVATION_TTL_SECONDS}::int end)`;
 }
