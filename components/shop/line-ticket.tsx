@@ -45,7 +45,7 @@ export function placeText(ticket: TicketView): string {
  */
 export function LineTicket({ initial, leaveAction }: { initial: TicketView; leaveAction: Action }) {
   const router = useRouter();
-  const { data: ticket, error, refetch } = useQuery({ ...ticketQuery(initial.id), initialData: initial, initialDataUpdatedAt: Date.now() });
+  const { data: ticket, error, refetch } = useQuery({ ...ticketQuery(initial.id), initialData: initial, initialDataUpdatedAt: 0 });
   const [leaveState, leaveFormAction, leaving] = useActionState(leaveAction, null);
 
   const offeredCheckout = ticket.status === "offered" ? ticket.checkoutId : null;
