@@ -41,11 +41,14 @@ export default async function CheckoutPage({ params }: { params: Promise<{ id: s
   ]);
   // This checkout is the shopper's turn in the line: the units were handed to them, and the offer passes on if idle.
   const fromLine = ticket?.status === "offered" && ticket.checkoutId === checkout.id;
-  const holdNote = contended
-    ? `Others are waiting in line for these items, so your hold is shorter than usual: it lasts ${formatDuration(
-        Math.min(env.RESERVATION_TTL_CONTENDED_SECONDS, env.RESERVATION_TTL_SECONDS),
-      )} without activity instead of ${formatDuration(env.RESERVATION_TTL_SECONDS)}.`
-    : undefined;
+  // Said only where it is true: while shoppers wait for what it holds, an idle hold lasts the contended time.
+  const contendedSeconds = env.RESERVATION_TTL_CONTENDED_SECONDS;
+  const holdNote =
+    contended && contendedSeconds < env.RESERVATION_TTL_SECONDS
+      ? `Your hold is shorter because others are waiting in line for these items: without activity it lasts ${formatDuration(
+          contendedSeconds,
+        )} instead of ${formatDuration(env.RESERVATION_TTL_SECONDS)}.`
+      : undefined;
   return (
     <>
       <nav aria-label="Breadcrumb" className="breadcrumb">
@@ -56,7 +59,9 @@ export default async function CheckoutPage({ params }: { params: Promise<{ id: s
         <div className="checkout-line-offer">
           <Alert tone="success" title="Held for you from the line">
             <p>
-              {`Your turn came: these items are held for you. The offer lasts ${formatDuration(env.QUEUE_OFFER_SECONDS)} without activity; if you do not complete checkout in time, they go to the next shopper in line.`}
+              {`Your turn in line came: these items are held for you. The offer lasts ${formatDuration(
+                Math.min(env.QUEUE_OFFER_SECONDS, env.RESERVATION_MAX_SECONDS),
+              )} if you do nothing (filling in your details keeps it); if checkout is not completed in time, the items go to the next shopper in line.`}
             </p>
           </Alert>
         </div>
