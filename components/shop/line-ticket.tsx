@@ -17,8 +17,12 @@ import "./line.css";
 
 type Action = (previous: FormState | null, formData: FormData) => Promise<FormState>;
 
-/** Asked every second while waiting: an offer is made the moment units are freed, and the page follows it. */
+/**
+ * Asked every second while waiting (twice a second at the head of the line, whose turn comes next): an offer is made
+ * the moment units are freed, and the page follows it.
+ */
 const POLL_MS = 1_000;
+const HEAD_POLL_MS = 500;
 
 export const ticketQuery = (id: string) =>
   queryOptions({
@@ -29,7 +33,11 @@ export const ticketQuery = (id: string) =>
       if (!response.ok || !body.ticket) throw new Error(body.error?.message ?? `The server answered ${response.status}.`);
       return body.ticket;
     },
-    refetchInterval: (query) => (query.state.data?.status === "waiting" ? POLL_MS : false),
+    refetchInterval: (query) => {
+      const ticket = query.state.data;
+      if (ticket?.status !== "waiting") return false;
+      return ticket.ahead === 0 ? HEAD_POLL_MS : POLL_MS;
+    },
     // A shopper waiting in another tab still gets moved on when they come back; meanwhile the offer is also emailed.
     refetchIntervalInBackground: true,
   });
