@@ -78,7 +78,8 @@ test("the waiting page fits a phone, the cart links to it, and leaving the line 
   await cartTab.close();
 
   await c.page.getByRole("button", { name: "Leave the line" }).click();
-  await expect(c.page.getByRole("alert").filter({ hasText: "You left the line" })).toBeVisible();
+  await expect(c.page.getByRole("heading", { name: "You left the line" })).toBeVisible();
+  await expect(c.page.getByRole("alert").filter({ hasText: "Nothing was held or charged" })).toBeVisible();
   await expect(c.page.getByRole("link", { name: "Back to your cart" })).toBeVisible();
   await expectNoSidewaysScroll(c.page);
   await snap(c.page, testInfo, "line-left-390");

@@ -42,6 +42,13 @@ export const ticketQuery = (id: string) =>
     refetchIntervalInBackground: true,
   });
 
+const headings: Record<TicketView["status"], string> = {
+  waiting: "You are in line",
+  offered: "It's your turn",
+  lapsed: "Your turn has passed",
+  left: "You left the line",
+};
+
 /** "You are #7 — about 3 minutes". */
 export function placeText(ticket: TicketView): string {
   return `You are #${ticket.position ?? 1} — ${waitInWords(ticket.estimatedWaitSeconds)}`;
@@ -64,6 +71,7 @@ export function LineTicket({ initial, leaveAction }: { initial: TicketView; leav
     if (leaveState?.ok) void refetch();
   }, [leaveState, refetch]);
 
+  const heading = <h1>{headings[ticket.status]}</h1>;
   const items = (
     <ul className="line-list">
       {ticket.lines.map((line) => (
@@ -77,20 +85,20 @@ export function LineTicket({ initial, leaveAction }: { initial: TicketView; leav
 
   if (ticket.status === "offered") {
     return (
-      <Alert tone="success" title="It's your turn">
-        <p>Your items are held for you. Taking you to checkout…</p>
-        {offeredCheckout ? <Link href={`/checkout/${offeredCheckout}`}>Go to checkout</Link> : null}
-      </Alert>
+      <div className="stack">
+        {heading}
+        <Alert tone="success" title="Your items are held for you">
+          <p>Taking you to checkout…</p>
+          {offeredCheckout ? <Link href={`/checkout/${offeredCheckout}`}>Go to checkout</Link> : null}
+        </Alert>
+      </div>
     );
   }
   if (ticket.status === "lapsed" || ticket.status === "left") {
     return (
       <div className="stack">
-        <Alert
-          tone="warning"
-          title={ticket.status === "lapsed" ? "Your turn has passed" : "You left the line"}
-          action={<ButtonLink href="/cart">Back to your cart</ButtonLink>}
-        >
+        {heading}
+        <Alert tone="warning" action={<ButtonLink href="/cart">Back to your cart</ButtonLink>}>
           <p>
             {ticket.status === "lapsed"
               ? "The items were held for you, but the checkout was not completed in time, so they went to the next shopper. Nothing was charged."
@@ -106,6 +114,7 @@ export function LineTicket({ initial, leaveAction }: { initial: TicketView; leav
   }
   return (
     <div className="stack">
+      {heading}
       <Card aria-label="Your place in line" className="line-place">
         <p className="line-position" aria-live="polite">
           {placeText(ticket)}

@@ -32,7 +32,6 @@ export default async function LinePage({ params }: { params: Promise<{ id: strin
       <nav aria-label="Breadcrumb" className="breadcrumb">
         <Link href="/cart">Cart</Link> / <span aria-current="page">In line</span>
       </nav>
-      <h1>You are in line</h1>
       <div className="line-page">
         <LineTicket initial={ticket} leaveAction={leaveLineAction} />
       </div>
