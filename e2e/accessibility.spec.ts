@@ -50,6 +50,8 @@ const shopPages = (at: { productName: string; slug: string; orderPath: string })
   { label: "unknown product", route: "/products/[slug]/[view]", path: "/products/no-such-product" },
 ];
 const checkoutPage = (checkoutPath: string): PageToCheck => ({ label: "checkout", route: "/checkout/[id]", path: checkoutPath });
+/** A ticket of the line for contended stock (checked once left: a waiting ticket moves on by itself when offered). */
+const linePage = (ticketPath: string): PageToCheck => ({ label: "line ticket", route: "/line/[id]", path: ticketPath });
 /** The signed-in shopper's account: their orders. */
 const accountPage: PageToCheck = { label: "account orders", route: "/orders", path: "/orders" };
 
@@ -134,7 +136,7 @@ async function placeOrder(visitor: Visitor, product: TestProduct): Promise<{ ord
 test.describe.configure({ timeout: 600_000 });
 
 for (const width of WIDTHS) {
-  test(`every shop page passes axe at ${width.name} px`, async ({ makeProduct, shopper, signedInShopper }, testInfo) => {
+  test(`every shop page passes axe at ${width.name} px`, async ({ makeProduct, shopper, signedInShopper, newShopper }, testInfo) => {
     const product = await makeProduct({ onHand: 5, label: "Axe Shop Teapot", priceCents: 2300 });
     const { orderPath } = await placeOrder(shopper, product);
     // A second visit: a cart with a line, then a checkout holding it.
@@ -144,6 +146,21 @@ for (const width of WIDTHS) {
     await expect(shopper.checkout.timer).toBeVisible();
     findings.push(...(await checkPages(shopper.page, width, [checkoutPage(new URL(shopper.page.url()).pathname)], testInfo)));
     findings.push(...(await checkPages(signedInShopper.page, width, [accountPage], testInfo)));
+    // A shopper refused the last unit joins the line, then leaves it.
+    const scarce = await makeProduct({ onHand: 1, label: "Axe Line Kettle", priceCents: 4100 });
+    const [holder, waiter] = [await newShopper(), await newShopper()];
+    await holder.addToCart(scarce, 1);
+    await waiter.addToCart(scarce, 1);
+    await waiter.cart.goto();
+    await waiter.cart.email.fill("axe-waiter@example.test");
+    await holder.startCheckout("axe-holder@example.test");
+    await waiter.cart.checkoutButton.click();
+    await waiter.page.getByRole("button", { name: "Join the line" }).click();
+    await expect(waiter.page).toHaveURL(/\/line\/[0-9a-f-]{36}$/);
+    const ticketPath = new URL(waiter.page.url()).pathname;
+    await waiter.page.getByRole("button", { name: "Leave the line" }).click();
+    await expect(waiter.page.getByRole("heading", { name: "You left the line" })).toBeVisible();
+    findings.push(...(await checkPages(waiter.page, width, [linePage(ticketPath)], testInfo)));
     expectNone(findings);
   });
 
@@ -177,6 +194,7 @@ test("the axe check covers every page of the app", () => {
   const checked = [
     ...shopPages({ productName: "p", slug: "p", orderPath: "/orders/o" }),
     checkoutPage("/checkout/c"),
+    linePage("/line/t"),
     accountPage,
     ...adminPages({ orderId: "o", productId: "p", emailPath: "/admin/outbox/1" }),
     forbiddenPage,

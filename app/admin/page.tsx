@@ -1,4 +1,6 @@
 import { HoldOutcomesChart } from "@/components/admin/hold-outcomes-chart";
+import { LineHandOns } from "@/components/admin/line-hand-ons";
+import { HAND_ON_WINDOW_SECONDS, recentHandOns } from "@/lib/admin/line";
 import { StockDashboard } from "@/components/admin/stock-dashboard";
 import type { StockView } from "@/components/admin/queries";
 import { requireAdminPage } from "@/lib/admin/access";
@@ -38,6 +40,8 @@ export default async function StockPage({ searchParams }: { searchParams: Promis
       <StockDashboard key={JSON.stringify(shown)} initial={overview} view={shown} pageSize={STOCK_PAGE_SIZE} />
       <h2>Checkout starts, last hour</h2>
       <HoldOutcomesChart />
+      <h2>Handed on from the line, last hour</h2>
+      <LineHandOns handOns={await recentHandOns()} windowMinutes={HAND_ON_WINDOW_SECONDS / 60} />
     </>
   );
 }

@@ -5,17 +5,19 @@
  * startCheckoutAction, through lib/checkout.
  */
 import { refresh } from "next/cache";
+import { z } from "zod";
 import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { formStateOf, shopperAction } from "@/lib/platform/action-state";
 import { clientAddress } from "@/lib/platform/http";
 import { DomainError } from "@/lib/platform/errors";
 import { addToCart, describeAdjustments, fitCartToStock, getCart, setCartLineQuantity } from "@/lib/cart";
-import { getCheckout, startCheckout } from "@/lib/checkout";
+import { getCheckout, joinTheLine, leaveLine, startCheckout } from "@/lib/checkout";
 import { lineName } from "@/lib/catalog/variants";
 import { currentOrNewShopper, currentShopper } from "@/lib/accounts/identity";
 import {
   addToCartFormSchema,
+  joinLineSchema,
   lineKeyFormSchema,
   setCartLineFormSchema,
   startCheckoutSchema,
@@ -97,5 +99,26 @@ export const startCheckoutAction = shopperAction(
       return formStateOf(error, { values, names });
     }
     redirect(`/checkout/${checkoutId}`);
+  },
+);
+
+/**
+ * "Join the line": after a refused start, the shopper waits for the cart's contended units instead of refreshing
+ * (lib/checkout joinTheLine). A guest's email is the one the refused start was given: the offer is sent there.
+ */
+export const joinLineAction = shopperAction({ schema: joinLineSchema, shopper: cartOwner, keep: ["email"] }, async ({ email }, shopper) => {
+  const { ticket } = await joinTheLine(shopper, { email });
+  redirect(`/line/${ticket.id}`);
+});
+
+const ticketFormSchema = z.object({ ticketId: z.uuid() });
+
+/** "Leave the line": the ticket ends at once (an offer not yet paid is given up, and its units go on). */
+export const leaveLineAction = shopperAction(
+  { schema: ticketFormSchema, shopper: cartOwner, hidden: { ticketId: "This page is out of date. Reload it and try again." } },
+  async ({ ticketId }, shopper) => {
+    await leaveLine(shopper.id, ticketId);
+    refresh();
+    return { ok: true, code: "left", message: "You left the line. Your cart is unchanged." };
   },
 );

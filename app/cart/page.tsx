@@ -15,8 +15,10 @@ import { lineName } from "@/lib/catalog/variants";
 import { kitContentsOf, kitContentsText } from "@/lib/catalog/kits";
 import { env } from "@/lib/platform/env";
 import { formatDuration } from "@/lib/checkout/countdown";
+import { currentTicket } from "@/lib/checkout";
+import { Alert } from "@/components/ui/alert";
 import { currentShopper } from "@/lib/accounts/identity";
-import { fitCartToStockAction, setCartLineAction, startCheckoutAction } from "./actions";
+import { fitCartToStockAction, joinLineAction, setCartLineAction, startCheckoutAction } from "./actions";
 
 export const metadata: Metadata = { title: "Your cart" };
 
@@ -34,12 +36,30 @@ export default async function CartPage() {
   await connection();
   const shopper = await currentShopper();
   const cart = await getCart(shopper?.id ?? null);
-  const kits = await kitContentsOf(cart.lines.map((line) => line.variantId));
+  const [kits, ticket] = await Promise.all([
+    kitContentsOf(cart.lines.map((line) => line.variantId)),
+    shopper ? currentTicket(shopper.id) : null,
+  ]);
+  // A shopper waiting in the line (or offered their turn) finds their way back to it from here.
+  const ticketNote = ticket ? (
+    <Alert tone="info" title={ticket.status === "offered" ? "It's your turn in line" : "You are in line"} action={
+      <ButtonLink href={ticket.status === "offered" && ticket.checkoutId ? `/checkout/${ticket.checkoutId}` : `/line/${ticket.id}`} size="sm">
+        {ticket.status === "offered" ? "Go to checkout" : "See your place in line"}
+      </ButtonLink>
+    }>
+      <p>
+        {ticket.status === "offered"
+          ? "The items you waited for are held for you now."
+          : `You are #${ticket.position ?? 1} in line for ${ticket.lines.length === 1 ? "an item" : "items"} in your cart.`}
+      </p>
+    </Alert>
+  ) : null;
 
   if (cart.lines.length === 0) {
     return (
       <>
         <h1>Your cart</h1>
+        {ticketNote}
         <EmptyState title="Your cart is empty" action={<ButtonLink href="/">Browse the shop</ButtonLink>}>
           <p>Add something you like; nothing is set aside until you check out.</p>
         </EmptyState>
@@ -55,6 +75,7 @@ export default async function CartPage() {
   return (
     <>
       <h1>Your cart</h1>
+      {ticketNote}
       <div className="two-col">
         <Card aria-label="Cart lines">
           <ul className="line-list">
@@ -111,6 +132,7 @@ export default async function CartPage() {
           <CheckoutPanel
             startAction={startCheckoutAction}
             fitAction={fitCartToStockAction}
+            joinAction={joinLineAction}
             needsEmail={!shopper?.email}
             accountEmail={shopper?.email ?? null}
             shortNow={shortNow}

@@ -7,6 +7,7 @@ import { Badge } from "@/components/ui/badge";
 import { buttonClass } from "@/components/ui/button";
 import type { StockFilter, StockOverview, StockRow, VariantLocationRow, VariantStockRow } from "@/lib/admin/stock";
 import { formatTime } from "./format";
+import { WaitingBadge } from "./line-hand-ons";
 import { LIVE_REFRESH_MS, searchOf, stockQuery, type StockView } from "./queries";
 import "./stock-locations.css";
 
@@ -193,6 +194,7 @@ function ProductRows({ product: p, filter, open, onToggle }: { product: StockRow
         <td>
           <div className="stock-badges">
             <StateBadge row={p} />
+            <WaitingBadge waiting={p.variants.reduce((sum, v) => sum + v.waiting, 0)} />
             {several && flagged.length > 0 ? <Badge tone={p.soldOutVariants > 0 ? "danger" : "warning"}>{flagged.join(", ")}</Badge> : null}
           </div>
         </td>
@@ -215,7 +217,10 @@ function ProductRows({ product: p, filter, open, onToggle }: { product: StockRow
               <td className="num">{v.allocated}</td>
               <td className="num strong">{v.available}</td>
               <td>
-                <StateBadge row={v} retired={v.retired} />
+                <div className="stock-badges">
+                  <StateBadge row={v} retired={v.retired} />
+                  <WaitingBadge waiting={v.waiting} />
+                </div>
               </td>
             </tr>
           ) : null}

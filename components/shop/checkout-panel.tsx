@@ -6,9 +6,12 @@ import { Alert } from "../ui/alert";
 import { Field } from "../ui/field";
 import { FormMessage } from "../ui/form-message";
 import { SubmitButton } from "../ui/submit-button";
+import "./line.css";
 
 type Action = (previous: FormState | null, formData: FormData) => Promise<FormState>;
 type PlainAction = (previous: FormState | null) => Promise<FormState>;
+
+const noJoin: Action = async () => ({ ok: false });
 
 function ShortLineList({ lines }: { lines: ShortLineNote[] }) {
   return (
@@ -37,6 +40,7 @@ function ShortLineList({ lines }: { lines: ShortLineNote[] }) {
 export function CheckoutPanel({
   startAction,
   fitAction,
+  joinAction,
   needsEmail,
   accountEmail,
   shortNow,
@@ -44,6 +48,8 @@ export function CheckoutPanel({
 }: {
   startAction: Action;
   fitAction: PlainAction;
+  /** "Join the line" after a refused start whose units others hold (or wait for). */
+  joinAction?: Action;
   needsEmail: boolean;
   accountEmail: string | null;
   /** Lines that ask for more than is free right now (from the page's own reading of stock). */
@@ -53,11 +59,14 @@ export function CheckoutPanel({
 }) {
   const [state, formAction, starting] = useActionState(startAction, null);
   const [fitState, fitFormAction, fitting] = useActionState(fitAction, null);
+  const [joinState, joinFormAction, joining] = useActionState(joinAction ?? noJoin, null);
   // A refused checkout names exactly what could not be held (while the cart is as it was then); otherwise
   // the page's own reading of stock.
   const refused = state?.shortLines && state.values?.cartSignature === cartSignature ? state.shortLines : null;
   const shortLines = refused ?? (shortNow.length > 0 ? shortNow : null);
   const failedToHold = refused !== null;
+  // Others hold what the cart needs (or wait for it already): waiting in line beats refreshing.
+  const canJoin = failedToHold && joinAction !== undefined && state?.line?.canJoin === true;
   return (
     <div className="stack">
       {shortLines ? (
@@ -71,11 +80,30 @@ export function CheckoutPanel({
               : "These lines ask for more than is available right now:"}
           </p>
           <ShortLineList lines={shortLines} />
-          <form action={fitFormAction} className="row" style={{ marginTop: "0.75rem" }}>
-            <SubmitButton variant="secondary" size="sm" pending={fitting}>
-              Adjust cart to available stock
-            </SubmitButton>
-          </form>
+          {canJoin ? (
+            <p className="small">
+              {state?.line?.waiting
+                ? "Other shoppers are already waiting for it. Join the line and the units freed next go to whoever joined first."
+                : "Others are checking out with it now. Join the line and, if one of them does not pay in time, it is held for you."}
+            </p>
+          ) : null}
+          <div className="row line-choices" style={{ marginTop: "0.75rem" }}>
+            {canJoin ? (
+              <form action={joinFormAction}>
+                {/* A guest's email, as the refused start was given it: where the offer is sent if the tab is closed. */}
+                {state?.values?.email ? <input type="hidden" name="email" value={state.values.email} /> : null}
+                <SubmitButton size="sm" pending={joining}>
+                  Join the line
+                </SubmitButton>
+              </form>
+            ) : null}
+            <form action={fitFormAction}>
+              <SubmitButton variant="secondary" size="sm" pending={fitting}>
+                Adjust cart to available stock
+              </SubmitButton>
+            </form>
+          </div>
+          {joinState && !joinState.ok ? <FormMessage state={joinState} /> : null}
         </Alert>
       ) : null}
       {fitState?.message && !shortLines ? <FormMessage state={fitState} /> : null}

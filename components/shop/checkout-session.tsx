@@ -134,6 +134,7 @@ export function CheckoutSession({
   initialNextAction,
   shipsGoods,
   kitContents = {},
+  holdNote,
 }: {
   initial: CheckoutView;
   /** Made when the page rendered: every submit of this form is the same payment attempt. */
@@ -151,6 +152,8 @@ export function CheckoutSession({
   shipsGoods: boolean;
   /** What each kit line holds, by its variant ("Contains 2 × Mug, 1 × Lamp"). */
   kitContents?: Record<string, string>;
+  /** Said under the countdown: why this hold is shorter than usual (others wait in line for it). */
+  holdNote?: string;
 }) {
   const queryClient = useQueryClient();
   const queryKey = checkoutQueryKey(initial.id);
@@ -343,6 +346,7 @@ export function CheckoutSession({
         ) : (
           <div className="timer-sticky">
             <CountdownTimer remaining={remaining} phase={phase} />
+            {holdNote ? <p className="small muted timer-note">{holdNote}</p> : null}
           </div>
         )}
 

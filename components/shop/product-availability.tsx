@@ -13,6 +13,7 @@ import { HeldNote } from "./held-note";
 import { chosenVariant, lineName, openOption, type OptionChoice } from "./variant-choice";
 import { VariantPicker } from "./variant-picker";
 import { PreorderNote } from "./preorder-note";
+import { LineDemand } from "./line-demand";
 
 type Action = (previous: FormState | null, formData: FormData) => Promise<FormState>;
 
@@ -96,6 +97,8 @@ export function ProductAvailability({
       <div aria-live="polite">
         <HeldNote held={shown.held} nextReleaseAt={shown.nextReleaseAt} />
       </div>
+      {/* The chosen variant's demand (a product sold as one: its only variant), from the same numbers the line uses. */}
+      <LineDemand demand={(variant ?? (variants.length === 1 ? variants[0] : undefined))?.demand ?? null} limitPerCustomer={product.limitPerCustomer ?? null} />
       {product.description ? <p>{product.description}</p> : null}
       {product.kit ? <KitContents components={product.kit.components} /> : null}
       {options.length > 0 && !product.archived ? (

@@ -10,6 +10,7 @@ import { db } from "@/db/client";
 import { kitComponents, locations, products, productVariants, reservations, stockLevels } from "@/db/schema";
 import { lapsedHold, productFreeUnits, sellableUnits } from "../inventory/availability";
 import { kitLevelsOf, type KitStockView } from "./kits";
+import { lineLengths } from "./line";
 import { searchCondition } from "../catalog";
 import type { StockLevelView } from "../inventory";
 import { decodeCursor, isText, isUuid, keysetCondition, keysetOrderBy, toPage, type KeysetOrder } from "../platform/paging";
@@ -51,6 +52,8 @@ export type VariantStockRow = {
   soldOut: boolean;
   /** In the order holds draw on the locations. */
   locations: VariantLocationRow[];
+  /** Shoppers waiting in the line for it (lib/admin/line.ts). */
+  waiting: number;
 };
 
 /**
@@ -369,7 +372,7 @@ async function variantRowsOf(productIds?: string[]): Promise<Map<string, Variant
   let variant: VariantStockRow | undefined;
   for (const { productId, id, sku, options, retired, locationId, name, active, incoming, ...level } of rows) {
     if (variant?.id !== id) {
-      variant = { id, sku, options, retired, onHand: 0, reserved: 0, allocated: 0, available: 0, incoming: 0, low: false, soldOut: false, locations: [] };
+      variant = { id, sku, options, retired, onHand: 0, reserved: 0, allocated: 0, available: 0, incoming: 0, low: false, soldOut: false, locations: [], waiting: 0 };
       byProduct.set(productId, [...(byProduct.get(productId) ?? []), variant]);
     }
     variant.onHand += level.onHand;
@@ -379,7 +382,10 @@ async function variantRowsOf(productIds?: string[]): Promise<Map<string, Variant
     variant.incoming += incoming;
     variant.locations.push({ locationId, name, active, ...level });
   }
-  for (const variants of byProduct.values()) for (const v of variants) Object.assign(v, lowOrSoldOut(v.available, v.retired));
+  const waiting = await lineLengths([...byProduct.values()].flatMap((variants) => variants.map((v) => v.id)));
+  for (const variants of byProduct.values()) {
+    for (const v of variants) Object.assign(v, lowOrSoldOut(v.available, v.retired), { waiting: waiting.get(v.id) ?? 0 });
+  }
   return byProduct;
 }
 

@@ -28,6 +28,8 @@ export interface FormState {
   fieldErrors?: Record<string, string[]>;
   /** Cart lines that could not be held, with what is left of each. */
   shortLines?: ShortLineNote[];
+  /** A refused start whose units are in others' holds (or others wait for them): the shopper may join the line. */
+  line?: { canJoin: boolean; waiting: boolean };
   /** Prices changed since a lapsed checkout started (409 `price_changed`): the new lines and total to accept. */
   priceChange?: {
     lines: { productId: string; name: string; quantity: number; oldUnitPriceCents: number; unitPriceCents: number }[];
@@ -70,6 +72,8 @@ export function formStateOf(
       ...(component ? { component: { name: error.names[component.variantId] ?? "a part of it", available: component.available } } : {}),
     }));
   }
+  const line = domainError.details.line as FormState["line"] | undefined;
+  if (line && typeof line.canJoin === "boolean") state.line = { canJoin: line.canJoin, waiting: Boolean(line.waiting) };
   if (domainError.code === "price_changed") state.priceChange = domainError.details as FormState["priceChange"];
   const issues = domainError.details.issues;
   if (Array.isArray(issues)) {

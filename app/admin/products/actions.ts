@@ -433,3 +433,26 @@ export const archiveProductAction = shopperAction({ ...adminForm, schema: archiv
   shopPagesChanged();
   return { ok: true, message: product.archived ? `${product.name} is archived: no longer sold.` : `${product.name} is on sale again.` };
 });
+
+/** The limit per customer as typed: a whole number, or empty for no limit. */
+const limitForm = z.object({
+  productId: z.uuid("No such product."),
+  limitPerCustomer: z.preprocess(
+    (value) => (typeof value === "string" && value.trim() === "" ? null : value),
+    wholeNumber(1, 10_000, "The limit").nullable(),
+  ),
+});
+
+/** Sets (or, left empty, removes) how many units one shopper may hold and buy of a product. */
+export const limitPerCustomerAction = shopperAction({ ...adminForm, schema: limitForm }, async (input) => {
+  const product = await updateProduct(input.productId, { limitPerCustomer: input.limitPerCustomer });
+  revalidatePath("/admin", "layout");
+  shopPagesChanged();
+  return {
+    ok: true,
+    message:
+      input.limitPerCustomer === null
+        ? `${product.name} has no limit per customer.`
+        : `${product.name} is limited to ${input.limitPerCustomer} per customer.`,
+  };
+});

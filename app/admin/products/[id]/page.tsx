@@ -3,6 +3,7 @@ import { notFound } from "next/navigation";
 import { z } from "zod";
 import { ActionButton } from "@/components/admin/action-button";
 import { EditProductForm } from "@/components/admin/product-forms";
+import { LineSettingsForm } from "@/components/admin/line-settings-form";
 import { AddOptionValueForm, AddVariantForm, EditVariantForm, VariantStockForm } from "@/components/admin/variant-forms";
 import { VariantLevelsTable } from "@/components/admin/variant-table";
 import { StockByLocation } from "@/components/admin/location-levels";
@@ -13,6 +14,8 @@ import { Badge } from "@/components/ui/badge";
 import { requireAdminPage } from "@/lib/admin/access";
 import { getProductById } from "@/lib/catalog";
 import { lineName } from "@/lib/catalog/variants";
+import { formatDuration } from "@/lib/checkout/countdown";
+import { env } from "@/lib/platform/env";
 import { listLocations, type LocationView } from "@/lib/inventory";
 import { listVariantLevels, type VariantLevelView } from "@/lib/inventory/levels";
 import {
@@ -22,6 +25,7 @@ import {
   archiveProductAction,
   editProductAction,
   editVariantAction,
+  limitPerCustomerAction,
   retireVariantAction,
   transferStockAction,
 } from "../actions";
@@ -87,6 +91,14 @@ export default async function AdminProductPage({
             refresh={[adminKeys.stock()]}
           />
         </section>
+        {product.kit ? null : (
+          <LineSettingsForm
+            action={limitPerCustomerAction}
+            product={product}
+            holdText={formatDuration(env.RESERVATION_TTL_SECONDS)}
+            contendedHoldText={formatDuration(Math.min(env.RESERVATION_TTL_CONTENDED_SECONDS, env.RESERVATION_TTL_SECONDS))}
+          />
+        )}
       </div>
       {locations.length > 1 ? (
         <section aria-labelledby="stock-locations-title">
