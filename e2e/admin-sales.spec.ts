@@ -2,6 +2,7 @@
  * Journey 41: the dashboard's "Today" cards (revenue, refunds, net, held → paid) show what the sales API answers,
  * and follow a sale and a refund without a reload; right at 1280 and 390 px.
  */
+import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "@playwright/test";
 import { expect, guestEmail, test } from "./fixtures";
 import { expectNoSidewaysScroll, PHONE, snap } from "./phone";
@@ -92,6 +93,9 @@ test("the dashboard's Today cards show revenue, refunds, net and held → paid, 
     })
     .toBe(true);
   expect(await admin.page.evaluate(() => (window as Window & { e2eNoReload?: boolean }).e2eNoReload)).toBe(true);
+  // The cards pass axe (WCAG 2 A/AA), whatever the rest of the page does.
+  const axe = await new AxeBuilder({ page: admin.page }).include(".sales-today").withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]).analyze();
+  expect(axe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
   await today(admin.page).screenshot({ path: test.info().outputPath("sales-today-1280.png") });
   await snap(admin.page, test.info(), "dashboard-1280");
 
