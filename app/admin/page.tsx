@@ -1,9 +1,11 @@
 import { HoldOutcomesChart } from "@/components/admin/hold-outcomes-chart";
 import { LineHandOns } from "@/components/admin/line-hand-ons";
 import { HAND_ON_WINDOW_SECONDS, recentHandOns } from "@/lib/admin/line";
+import { SalesTodayCards } from "@/components/admin/sales-today";
 import { StockDashboard } from "@/components/admin/stock-dashboard";
 import type { StockView } from "@/components/admin/queries";
 import { requireAdminPage } from "@/lib/admin/access";
+import { salesToday } from "@/lib/admin/sales";
 import { STOCK_PAGE_SIZE, stockFilters, stockOverview, type StockOverview } from "@/lib/admin/stock";
 import { DomainError } from "@/lib/platform/errors";
 import { pageSearchTerm } from "@/lib/store-schemas";
@@ -37,6 +39,7 @@ export default async function StockPage({ searchParams }: { searchParams: Promis
   return (
     <>
       <h1>Stock</h1>
+      <SalesTodayCards initial={await salesToday()} />
       <StockDashboard key={JSON.stringify(shown)} initial={overview} view={shown} pageSize={STOCK_PAGE_SIZE} />
       <h2>Checkout starts, last hour</h2>
       <HoldOutcomesChart />

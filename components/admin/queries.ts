@@ -6,6 +6,7 @@ import { queryOptions } from "@tanstack/react-query";
 import type { ReservationView } from "@/lib/admin/holds";
 import type { KitLevel } from "@/lib/admin/kits";
 import type { StockFilter, StockOverview } from "@/lib/admin/stock";
+import type { SalesToday } from "@/lib/admin/sales";
 import type { OrderView } from "@/lib/orders";
 
 /** How often live admin views poll. */
@@ -17,6 +18,7 @@ export const adminKeys = {
   activeHolds: () => [...adminKeys.all, "reservations", "active"] as const,
   orders: () => [...adminKeys.all, "orders"] as const,
   kitAvailability: () => [...adminKeys.all, "kit-availability"] as const,
+  salesToday: () => [...adminKeys.all, "sales", "today"] as const,
 };
 
 export interface ActiveHolds {
@@ -98,4 +100,12 @@ export const kitAvailabilityQuery = (components: KitDraft) =>
       getJson<{ kit: KitLevel }>(`/api/admin/kits/availability?${searchOf({ components: components.map((c) => `${c.variantId}:${c.quantity}`).join(",") })}`),
     refetchInterval: LIVE_REFRESH_MS,
     enabled: components.length > 0,
+  });
+
+/** Today's revenue, refunds and held → paid conversion on the dashboard. */
+export const salesTodayQuery = () =>
+  queryOptions({
+    queryKey: adminKeys.salesToday(),
+    queryFn: () => getJson<SalesToday>("/api/admin/sales/today"),
+    refetchInterval: LIVE_REFRESH_MS * 2,
   });
