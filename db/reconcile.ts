@@ -81,15 +81,19 @@ const recordChecks: Check[] = [
   {
     check: "order lines equal the holds they were allocated from",
     query: (tx) => {
+      // Per order line: a line held at several locations is several holds (their units add up); a kit's line is one
+      // hold per component and location, each carrying the kit's quantity and price.
+      const lineVariant = sql<string>`coalesce(${reservations.kitVariantId}, ${reservations.variantId})`;
       const held = tx
         .select({
-          orderId: orders.id,
-          variantId: reservations.variantId,
-          quantity: reservations.quantity,
-          unitPriceCents: reservations.unitPriceCents,
+          orderId: sql<string>`${orders.id}`.as("held_order_id"),
+          variantId: lineVariant.as("held_variant_id"),
+          quantity: sql<number>`coalesce(max(${reservations.kitQuantity}), sum(${reservations.quantity}))::int`.as("held_quantity"),
+          unitPriceCents: sql<number>`max(${reservations.unitPriceCents})`.as("held_unit_price_cents"),
         })
         .from(orders)
         .innerJoin(reservations, and(eq(reservations.checkoutId, orders.checkoutId), eq(reservations.status, "allocated")))
+        .groupBy(orders.id, lineVariant)
         .as("h");
       const sold = orderLines;
       return tx

@@ -10,7 +10,7 @@ import { carts, checkouts, products, type CheckoutEnder } from "@/db/schema";
 import { mergeCartLines } from "../cart";
 import { env } from "../platform/env";
 import { DomainError, notFound } from "../platform/errors";
-import { extendHolds, holdOwner, holdSecondsFor, releaseCheckoutHolds, requestHold, unitsHeldBy, type HoldOutcome, type LimitRefusal, type ShortLine } from "../inventory";
+import { extendHolds, holdOwner, holdSecondsFor, lineFacts, releaseCheckoutHolds, requestHold, unitsHeldBy, type HoldOutcome, type LimitRefusal, type ShortLine } from "../inventory";
 import type { Shopper } from "../accounts/shoppers";
 import { variantLabels } from "../catalog/variants";
 import { assertMove, expiredError, refusalFor } from "./states";
@@ -94,7 +94,8 @@ export async function startCheckout(
     case "existing":
       return { checkout: heldCheckoutView(result.checkout), created: result.outcome === "held" };
     case "insufficient_stock":
-      throw await InsufficientStockError.of(result.lines, result.line);
+      // What may come back, and whether others already wait: the shopper may join the line.
+      throw await InsufficientStockError.of(result.lines, await lineFacts(shopper.id, result.lines.map((l) => l.component?.variantId ?? l.variantId)));
     case "limit_per_customer":
       throw limitError(result.refusal);
     case "rate_limited":

@@ -63,11 +63,6 @@ export class FreeStock {
     if (row) row.reserved -= quantity;
   }
 
-  /** Units of this variant in holds (and taken by this batch) at every location. */
-  held(variantId: string): number {
-    return (this.rows.get(variantId) ?? []).reduce((sum, r) => sum + r.reserved, 0);
-  }
-
   /** What a line of this variant may have now: the free units at its active locations. */
   available(variantId: string): number {
     return (this.rows.get(variantId) ?? []).reduce((sum, r) => sum + (r.active ? free(r) : 0), 0);

@@ -61,6 +61,7 @@ export {
   isContendedCheckout,
   joinLine,
   leaveLine,
+  lineFacts,
   sweepLine,
   type LimitRefusal,
   type TicketStatus,

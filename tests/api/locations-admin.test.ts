@@ -436,9 +436,9 @@ describe("fulfilling an order by location, in a three-location shop", () => {
     // Each allocation names the variant it draws on (the line's own here; a kit's component for a kit).
     const own = { variantId: product.variantId, sku: detail.body.order.lines[0].sku };
     expect(detail.body.order.lines[0].allocations).toEqual([
-      { locationId: MAIN_LOCATION_ID, name: "Main", ...own, quantity: 1, fulfilled: 0 },
-      { locationId: backRoom, name: "Back room", ...own, quantity: 1, fulfilled: 0 },
-      { locationId: shopFloor, name: "Shop floor", ...own, quantity: 2, fulfilled: 0 },
+      { locationId: MAIN_LOCATION_ID, name: "Main", ...own, quantity: 1, fulfilled: 0, released: 0 },
+      { locationId: backRoom, name: "Back room", ...own, quantity: 1, fulfilled: 0, released: 0 },
+      { locationId: shopFloor, name: "Shop floor", ...own, quantity: 2, fulfilled: 0, released: 0 },
     ]);
     const sold = await get(`/api/admin/reservations?productId=${product.id}&status=allocated`);
     expect(sold.body.reservations.map((r: { locationId: string; quantity: number }) => [r.locationId, r.quantity]).sort()).toEqual(
@@ -452,7 +452,7 @@ describe("fulfilling an order by location, in a three-location shop", () => {
     const fromShopFloor = await post(`/api/admin/orders/${order.id}/fulfil`, { locationId: shopFloor });
     expect(fromShopFloor.status, fromShopFloor.text).toBe(200);
     expect(fromShopFloor.body.order.status).toBe("partially_fulfilled");
-    expect(fromShopFloor.body.order.lines[0].allocations[2]).toEqual({ locationId: shopFloor, name: "Shop floor", ...own, quantity: 2, fulfilled: 2 });
+    expect(fromShopFloor.body.order.lines[0].allocations[2]).toEqual({ locationId: shopFloor, name: "Shop floor", ...own, quantity: 2, fulfilled: 2, released: 0 });
     expect(await levelsOf(product.variantId)).toMatchObject({
       [MAIN_LOCATION_ID]: { onHand: 1, allocated: 1 },
       [backRoom]: { onHand: 1, allocated: 1 },

@@ -216,9 +216,9 @@ describe("the product and the catalogue", () => {
     expect(product.nextReleaseAt).toEqual(expect.any(String));
     expect(product.options).toEqual([{ name: "Size", values: ["S", "M", "L"] }]);
     expect(product.variants).toEqual([
-      { id: shirt.S.id, sku: shirt.S.sku, options: { Size: "S" }, priceCents: 2000, available: 3, held: 2, nextReleaseAt: expect.any(String), preorder: null },
-      { id: shirt.M.id, sku: shirt.M.sku, options: { Size: "M" }, priceCents: 2200, available: 0, held: 1, nextReleaseAt: expect.any(String), preorder: null },
-      { id: shirt.L.id, sku: shirt.L.sku, options: { Size: "L" }, priceCents: 2400, available: 4, held: 0, nextReleaseAt: null, preorder: null },
+      { id: shirt.S.id, sku: shirt.S.sku, options: { Size: "S" }, priceCents: 2000, available: 3, held: 2, nextReleaseAt: expect.any(String), preorder: null, demand: { checkingOut: 1, waiting: 0 } },
+      { id: shirt.M.id, sku: shirt.M.sku, options: { Size: "M" }, priceCents: 2200, available: 0, held: 1, nextReleaseAt: expect.any(String), preorder: null, demand: { checkingOut: 1, waiting: 0 } },
+      { id: shirt.L.id, sku: shirt.L.sku, options: { Size: "L" }, priceCents: 2400, available: 4, held: 0, nextReleaseAt: null, preorder: null, demand: { checkingOut: 0, waiting: 0 } },
     ]);
 
     // The holder's own hold is theirs.

@@ -1,7 +1,8 @@
 /**
  * Every kind of drift `npm run reconcile` claims to find (lib/inventory reconcileStock and the record checks of
  * db/reconcile.ts), each planted in a copy of a consistent shop and found: exit 1, the check named, the problem
- * described. The shop: 10 units on hand, two paid orders (2 and 1), a checkout holding 3, a cancelled one.
+ * described. The shop: 10 units on hand, two paid orders (2 and 1), a checkout holding 3, a cancelled one; and
+ * beside them a paid kit order (its components held, one line sold) and an order held at two locations.
  */
 import { randomUUID } from "node:crypto";
 import postgres from "postgres";
@@ -9,7 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pool } from "@/db/client";
 import { cancelCheckout, startCheckout } from "@/lib/checkout";
 import { endTestProviderConnections } from "@/lib/payments/test-provider";
-import { MAIN_LOCATION_ID, makeProduct, sellUnits, shopperWithCart } from "../support/fixtures";
+import { createProduct } from "@/lib/catalog/products";
+import { TEST_CARDS } from "@/lib/payments";
+import { MAIN_LOCATION_ID, makeProduct, onlyVariantOf, payInFull, sellUnits, shopperWithCart } from "../support/fixtures";
+import { makeLocations, stockAt } from "../support/locations";
 import { runReconcileCli } from "./support";
 
 const fileDatabase = process.env.TEST_DATABASE_NAME!;
@@ -25,6 +29,26 @@ beforeAll(async () => {
   const quitter = await shopperWithCart([{ productId: product.id, quantity: 1 }]);
   const { checkout: cancelled } = await startCheckout(quitter, { email: quitter.email });
   await cancelCheckout(cancelled.id, quitter.id);
+  // A kit of two units of a mug and a tin, bought twice in one line; and 3 lamps held from two locations (2 + 1).
+  const [mug, tin] = [await makeProduct(10, 800), await makeProduct(10, 600)];
+  const kit = await createProduct({
+    name: `Reconcile kit ${randomUUID().slice(0, 6)}`,
+    priceCents: 2500,
+    kit: [
+      { variantId: await onlyVariantOf(mug.id), quantity: 2 },
+      { variantId: await onlyVariantOf(tin.id), quantity: 1 },
+    ],
+    actorId: null,
+  });
+  const kitBuyer = await shopperWithCart([{ productId: kit.id, quantity: 2 }]);
+  const kitCheckout = await startCheckout(kitBuyer, { email: kitBuyer.email });
+  await payInFull({ checkoutId: kitCheckout.checkout.id, shopperId: kitBuyer.id, cardNumber: TEST_CARDS.succeeds, idempotencyKey: `kit-${kitBuyer.id}` });
+  const [near, far] = await makeLocations([5, 6], "Reconcile");
+  const lamp = await makeProduct(0, 4000);
+  await stockAt(lamp.id, await onlyVariantOf(lamp.id), { [near!.id]: 2, [far!.id]: 1 });
+  const lampBuyer = await shopperWithCart([{ productId: lamp.id, quantity: 3 }]);
+  const lampCheckout = await startCheckout(lampBuyer, { email: lampBuyer.email });
+  await payInFull({ checkoutId: lampCheckout.checkout.id, shopperId: lampBuyer.id, cardNumber: TEST_CARDS.succeeds, idempotencyKey: `lamp-${lampBuyer.id}` });
   Object.assign(shop, {
     product: product.id,
     active: active.id,
@@ -65,15 +89,15 @@ const LEVELS = "levels equal the ledger and the holds";
 
 /** Each drift: what is planted, the check that must name it, and what it must say. */
 const drifts: [string, (sql: postgres.Sql) => Promise<unknown>, string, RegExp][] = [
-  ["on hand differs from the ledger", (sql) => sql`update stock_levels set on_hand = on_hand + 1`, LEVELS, /on hand 11 but ledger says 10/],
-  ["reserved differs from the ledger", (sql) => sql`update stock_levels set reserved = reserved + 1`, LEVELS, /reserved 4 but ledger says 3/],
+  ["on hand differs from the ledger", (sql) => sql`update stock_levels set on_hand = on_hand + 1 where product_id = ${shop.product} and location_id = ${MAIN_LOCATION_ID}`, LEVELS, /on hand 11 but ledger says 10/],
+  ["reserved differs from the ledger", (sql) => sql`update stock_levels set reserved = reserved + 1 where product_id = ${shop.product} and location_id = ${MAIN_LOCATION_ID}`, LEVELS, /reserved 4 but ledger says 3/],
   [
     "reserved differs from the active holds",
     (sql) => sql`update reservations set quantity = quantity + 1 where checkout_id = ${shop.active}`,
     LEVELS,
     /reserved 3 but active holds total 4/,
   ],
-  ["allocated differs from the ledger", (sql) => sql`update stock_levels set allocated = allocated + 1`, LEVELS, /allocated 4 but ledger says 3/],
+  ["allocated differs from the ledger", (sql) => sql`update stock_levels set allocated = allocated + 1 where product_id = ${shop.product} and location_id = ${MAIN_LOCATION_ID}`, LEVELS, /allocated 4 but ledger says 3/],
   [
     "allocated differs from the unfulfilled orders",
     (sql) => sql`update order_allocations set fulfilled = quantity where order_id = ${shop.secondOrder}`,
@@ -230,7 +254,7 @@ describe("npm run reconcile finds every kind of drift", () => {
   it("finds nothing in the consistent shop the drifts are planted in", async () => {
     const { code, output } = await reconcileWith(async () => {});
     expect(output).toMatch(/OK: every level equals the ledger and every invariant holds/);
-    expect(output).toMatch(/1 products, \d+ ledger movements, 4 holds, 2 orders; 16 checks/);
+    expect(output).toMatch(/\d+ products, \d+ ledger movements, 8 holds, 4 orders; 16 checks/);
     expect(code, output).toBe(0);
   });
 

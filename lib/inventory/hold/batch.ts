@@ -74,11 +74,7 @@ export interface HeldCheckout {
 
 export type HoldOutcome =
   | { outcome: "held" | "existing"; checkoutId: string; checkout: HeldCheckout }
-  /**
-   * `line`: units of the short variants in other shoppers' holds (they may come back), and whether shoppers
-   * already wait for them; either way the shopper may join the line.
-   */
-  | { outcome: "insufficient_stock"; lines: ShortLine[]; line?: { held: number; waiting: boolean } }
+  | { outcome: "insufficient_stock"; lines: ShortLine[] }
   /** Past a product's limit per customer (held and bought). */
   | { outcome: "limit_per_customer"; refusal: LimitRefusal }
   /** Past the shopper's checkout starts per minute, or past what the client address may hold (`per`). */
@@ -337,10 +333,7 @@ export async function holdCarts(
       const needs = needsOf.get(i)!;
       const took = needs === null ? { short: [] } : free.takeAll(needs, givenBack, contended);
       if ("short" in took) {
-        const lines = shortLines(plan.lines, needs ?? [], took.short);
-        const short = lines.map((l) => l.component?.variantId ?? l.variantId);
-        const line = { held: short.reduce((sum, v) => sum + free.held(v), 0), waiting: short.some((v) => contended.has(v)) };
-        return void (outcomes[i] = { outcome: "insufficient_stock", lines, line });
+        return void (outcomes[i] = { outcome: "insufficient_stock", lines: shortLines(plan.lines, needs ?? [], took.short) });
       }
       plan.portions = took.taken;
       if (address !== undefined) clientCounts.take(address, plan.lines);

@@ -14,7 +14,7 @@ import { env } from "../../platform/env";
 import { isActiveHold } from "../availability";
 import { isWaitingLine } from "./hand-on";
 
-export { currentTicket, demandFor, getTicket, joinLine, leaveLine, type TicketStatus, type TicketView } from "./tickets";
+export { currentTicket, demandFor, getTicket, joinLine, leaveLine, lineFacts, type TicketStatus, type TicketView } from "./tickets";
 export { sweepLine } from "./sweep";
 export { overLimit, type LimitRefusal } from "./limits";
 

@@ -326,6 +326,32 @@ async function secondsUntilFreed(executor: Reader, variantId: string, units: num
   return Math.round(Math.min(byPace ?? Infinity, byLapse ?? Infinity));
 }
 
+/**
+ * What a refused start may hope for, of its short variants (a kit's: its short components): the units in other
+ * shoppers' live holds (they may come back), and whether shoppers already wait for them in the line.
+ */
+export async function lineFacts(shopperId: string, variantIds: readonly string[]): Promise<{ held: number; waiting: boolean }> {
+  if (variantIds.length === 0) return { held: 0, waiting: false };
+  const [[held], [waiting]] = await Promise.all([
+    db
+      .select({ units: sql<number>`coalesce(sum(${reservations.quantity}), 0)::int` })
+      .from(reservations)
+      .where(
+        and(
+          inArray(reservations.variantId, [...variantIds]),
+          isActiveHold,
+          gt(reservations.expiresAt, sql`now()`),
+          sql`${reservations.shopperId} <> ${shopperId}`,
+        ),
+      ),
+    db
+      .select({ n: count() })
+      .from(queueTicketLines)
+      .where(and(inArray(queueTicketLines.variantId, [...variantIds]), isWaitingLine)),
+  ]);
+  return { held: held!.units, waiting: waiting!.n > 0 };
+}
+
 /** Per variant: how many checkouts hold it now, and how many tickets wait for it (the product page's demand). */
 export async function demandFor(variantIds: readonly string[]): Promise<Map<string, { checkingOut: number; waiting: number }>> {
   const demand = new Map(variantIds.map((v) => [v, { checkingOut: 0, waiting: 0 }]));
