@@ -1,10 +1,11 @@
 /**
  * `npm run bench:line`: the line for contended stock, on the built app over HTTP, in one run on one machine.
  *
- * 1. A flash sale: 200 shoppers start checkout at once for 10 units; the 190 refused join the line. Then every
- *    holder, and every shopper offered a unit from the line, acts as shoppers do (a seeded draw): 70 % pay within a
- *    second, 15 % cancel, 15 % walk away and let the hold lapse (idle holds on a variant others wait for last
- *    RESERVATION_TTL_CONTENDED_SECONDS, 4 s here, and offers QUEUE_OFFER_SECONDS, 4 s), until all 10 are sold.
+ * 1. Five flash sales, one after another: 200 shoppers start checkout at once for 10 units; the 190 refused join
+ *    the line. Every holder, and every shopper offered a unit from the line, acts within a second: of each 10, in
+ *    the order they came to hold, 7 pay, 2 cancel and 1 walks away and lets the hold lapse (idle holds on a variant
+ *    others wait for last RESERVATION_TTL_CONTENDED_SECONDS, 4 s here, and offers QUEUE_OFFER_SECONDS, 4 s),
+ *    until all 10 are sold.
  *    Measured from the database: for every unit freed (a hold cancelled, declined or lapsed) the time until it was
  *    offered to a waiting shopper (a cancel's offer is in the cancel's own transaction; a lapse's, when an app
  *    server's line sweep found it), and whether the offers went strictly in join order. Target: p99 ≤ 1 s, in order.
@@ -30,6 +31,8 @@ import { replaceSection, saveResult } from "./report";
 import { runWrk, summarize, type WrkRun } from "./wrk";
 
 const SHOPPERS = 200;
+/** Sales run one after another, for enough units freed to read a p99 from. */
+const SALES = 5;
 const UNITS = 10;
 const WAITING = 1_000;
 const CONTENDED_SECONDS = 4;
@@ -53,8 +56,8 @@ function seeded(seed: number) {
   };
 }
 
-async function flashSale(baseUrl: string, sql: postgres.Sql, secret: string) {
-  const [productId] = await createProducts(sql, "line-sale", 1, UNITS);
+async function flashSale(baseUrl: string, sql: postgres.Sql, secret: string, sale: number) {
+  const [productId] = await createProducts(sql, `line-sale-${sale}`, 1, UNITS);
   const shoppers = await createShoppersWithCarts(sql, [productId!], SHOPPERS);
   const call = async (shopper: BenchShopper, method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}) => {
     const response = await fetch(`${baseUrl}${urlPath}`, {
@@ -67,15 +70,13 @@ async function flashSale(baseUrl: string, sql: postgres.Sql, secret: string) {
   const started = await Promise.all(shoppers.map((s) => call(s, "POST", "/api/checkout", { email: s.email })));
   const holders = started.flatMap((a, i) => (a.status === 201 ? [{ shopper: shoppers[i]!, checkoutId: a.body.checkout.id as string }] : []));
   const refused = shoppers.filter((_, i) => started[i]!.status === 409);
-  log(`  ${holders.length} held, ${refused.length} refused; the refused join the line`);
-  for (const s of refused) {
-    const joined = await call(s, "POST", "/api/queue", { email: s.email });
-    if (joined.status !== 201) throw new Error(`join answered ${joined.status}: ${JSON.stringify(joined.body)}`);
-  }
-  const draw = seeded(7);
+  const draw = seeded(7 + sale);
   const acts = { paid: 0, cancelled: 0, lapsed: 0 };
+  // Exactly 3 holders in 10, in the order they came to hold, cancel (2) or walk away (1); the rest pay.
+  let holderNumber = 0;
   const act = async (holder: { shopper: BenchShopper; checkoutId: string }) => {
-    const roll = draw();
+    const n = holderNumber++ % 10;
+    const roll = n === 2 || n === 5 ? 0.8 : n === 8 ? 0.9 : 0;
     await new Promise((resolve) => setTimeout(resolve, Math.floor(draw() * 1000)));
     if (roll < 0.7) {
       const paid = await call(holder.shopper, "POST", `/api/checkout/${holder.checkoutId}/pay`, { cardNumber: "4242424242424242" }, { "Idempotency-Key": holder.checkoutId });
@@ -85,42 +86,63 @@ async function flashSale(baseUrl: string, sql: postgres.Sql, secret: string) {
       acts.cancelled += 1;
     } else acts.lapsed += 1;
   };
+  // The holders act while the refused join the line, one after another (their order is the line's); a shopper told
+  // the cart can be held now (a unit came back before anyone waited) starts checkout instead.
   const acting: Promise<void>[] = holders.map(act);
+  log(`  ${holders.length} held, ${refused.length} refused; the refused join the line`);
+  let joinsDone = false;
+  const joining = (async () => {
+    for (const s of refused) {
+      const joined = await call(s, "POST", "/api/queue", { email: s.email });
+      if (joined.status === 409 && joined.body.error?.code === "in_stock") {
+        const again = await call(s, "POST", "/api/checkout", { email: s.email });
+        if (again.status === 201) acting.push(act({ shopper: s, checkoutId: again.body.checkout.id }));
+      } else if (joined.status !== 201 && joined.status !== 200) throw new Error(`join answered ${joined.status}: ${JSON.stringify(joined.body)}`);
+    }
+    joinsDone = true;
+  })();
   const seen = new Set<string>();
   const deadline = Date.now() + 180_000;
   // The shoppers offered a unit act in turn (read from the database, so no poller loads the app).
   while (Date.now() < deadline) {
     const [sold] = await sql<{ allocated: number }[]>`select allocated from stock_levels where product_id = ${productId!} and on_hand > 0`;
-    if (sold!.allocated >= UNITS) break;
-    const offers = await sql<{ shopper_id: string; checkout_id: string }[]>`select shopper_id, checkout_id from queue_tickets where status = 'offered'`;
+    if (sold!.allocated >= UNITS && joinsDone) break;
+    const offers = await sql<{ shopper_id: string; checkout_id: string }[]>`
+      select t.shopper_id, t.checkout_id from queue_tickets t join queue_ticket_lines l on l.ticket_id = t.id
+      where l.product_id = ${productId!} and t.status = 'offered'`;
     for (const o of offers.filter((o) => !seen.has(o.shopper_id))) {
       seen.add(o.shopper_id);
       acting.push(act({ shopper: shoppers.find((s) => s.id === o.shopper_id)!, checkoutId: o.checkout_id }));
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+  await joining;
   await Promise.all(acting);
 
-  // Each unit freed (its moment: a release's commit, or a lapsed hold's expiry time) matched in time order with the
-  // offers (their transaction's clock): the n-th unit freed is the n-th offered. A cancel's offer is in the cancel's
-  // own transaction (0 ms); a lapse's comes when an app server's line sweep finds it.
+  // Each unit freed while someone waited (its moment: a release's commit, or a lapsed hold's expiry time) matched in
+  // time order with the offers (the moment each was handed on): the n-th unit freed is the n-th offered. A cancel's
+  // offer is in the cancel's own transaction; a lapse's comes when an app server's line sweep finds it.
   const freedUnits = await sql<{ kind: string; at: string }[]>`
     select m.kind, to_json(case when m.kind = 'expire' then r.expires_at else m.created_at end) #>> '{}' as at
     from stock_movements m join reservations r on r.checkout_id = m.checkout_id and r.variant_id = m.variant_id
     where m.product_id = ${productId!} and m.kind in ('release', 'expire')
+      and (case when m.kind = 'expire' then r.expires_at else m.created_at end) >= (select min(t.created_at) from queue_tickets t join queue_ticket_lines l on l.ticket_id = t.id where l.product_id = ${productId!})
     order by 2`;
   const offerTimes = await sql<{ at: string }[]>`
-    select to_json(created_at) #>> '{}' as at from stock_movements
-    where product_id = ${productId!} and kind = 'reserve' and reason = 'offered to the line' order by created_at`;
+    select to_json(t.offered_at) #>> '{}' as at from queue_tickets t join queue_ticket_lines l on l.ticket_id = t.id
+    where l.product_id = ${productId!} and t.offered_at is not null order by t.offered_at`;
   const matched = offerTimes.map((o, i) => ({ kind: freedUnits[i]?.kind ?? "none", ms: Date.parse(o.at) - Date.parse(freedUnits[i]?.at ?? o.at) }));
   const freed = matched.map((m) => ({ kind: m.kind, waited_ms: Math.max(0, m.ms) }));
   const [counts] = await sql<{ freed: number; offers: number; allocated: number; reserved: number }[]>`
     select (select count(*)::int from stock_movements where product_id = ${productId!} and kind in ('release', 'expire')) as freed,
-           (select count(*)::int from queue_tickets where offered_at is not null) as offers,
+           (select count(*)::int from queue_tickets t join queue_ticket_lines l on l.ticket_id = t.id where l.product_id = ${productId!} and t.offered_at is not null) as offers,
            (select allocated from stock_levels where product_id = ${productId!} and on_hand > 0) as allocated,
            (select reserved from stock_levels where product_id = ${productId!} and on_hand > 0) as reserved`;
-  const offered = await sql<{ seq: number; offered_at: Date }[]>`select seq, offered_at from queue_tickets where offered_at is not null order by offered_at, seq`;
-  const waitingSeqs = await sql<{ seq: number }[]>`select seq from queue_tickets where status = 'waiting' order by seq`;
+  const offered = await sql<{ seq: number; offered_at: Date }[]>`
+    select t.seq, t.offered_at from queue_tickets t join queue_ticket_lines l on l.ticket_id = t.id
+    where l.product_id = ${productId!} and t.offered_at is not null order by t.offered_at, t.seq`;
+  const waitingSeqs = await sql<{ seq: number }[]>`
+    select t.seq from queue_tickets t join queue_ticket_lines l on l.ticket_id = t.id where l.product_id = ${productId!} and t.status = 'waiting' order by t.seq`;
   const inOrder =
     offered.every((o, i) => i === 0 || o.seq > offered[i - 1]!.seq) && (waitingSeqs.length === 0 || offered.every((o) => o.seq < waitingSeqs[0]!.seq));
   const waits = freed.map((f) => f.waited_ms).sort((a, b) => a - b);
@@ -132,6 +154,8 @@ async function flashSale(baseUrl: string, sql: postgres.Sql, secret: string) {
     offers: counts!.offers,
     soldOut: counts!.allocated === UNITS,
     reservedAtEnd: counts!.reserved,
+    waits,
+    lapseWaits: lapses,
     handOnP50Ms: round1(percentile(waits, 50)),
     handOnP99Ms: round1(percentile(waits, 99)),
     lapseP99Ms: lapses.length ? round1(percentile(lapses, 99)) : null,
@@ -163,8 +187,24 @@ async function main(): Promise<void> {
   const app = await startApp(appEnv);
   const cookies = path.join(os.tmpdir(), `stockhold-line-wrk-${process.pid}.txt`);
   try {
-    log(`flash sale: ${SHOPPERS} shoppers for ${UNITS} units; holders pay (70 %), cancel (15 %) or let the hold lapse (15 %)`);
-    const sale = await flashSale(app.baseUrl, sql, secret);
+    log(`${SALES} flash sales, each ${SHOPPERS} shoppers for ${UNITS} units; of each 10 holders, 7 pay, 2 cancel and 1 lets the hold lapse`);
+    const sales = [];
+    for (let n = 1; n <= SALES; n++) sales.push(await flashSale(app.baseUrl, sql, secret, n));
+    const waits = sales.flatMap((one) => one.waits).sort((a, b) => a - b);
+    const lapseWaits = sales.flatMap((one) => one.lapseWaits).sort((a, b) => a - b);
+    const sale = {
+      sales: SALES,
+      acts: { paid: sales.reduce((n, one) => n + one.acts.paid, 0), cancelled: sales.reduce((n, one) => n + one.acts.cancelled, 0), lapsed: sales.reduce((n, one) => n + one.acts.lapsed, 0) },
+      freedWhileWaiting: sales.reduce((n, one) => n + one.freedWhileWaiting, 0),
+      offers: sales.reduce((n, one) => n + one.offers, 0),
+      lapses: lapseWaits.length,
+      handOnP50Ms: round1(percentile(waits, 50)),
+      handOnP99Ms: round1(percentile(waits, 99)),
+      lapseP99Ms: lapseWaits.length ? round1(percentile(lapseWaits, 99)) : null,
+      inJoinOrder: sales.every((one) => one.inJoinOrder),
+      soldOut: sales.every((one) => one.soldOut),
+      perSale: sales.map(({ waits: _w, lapseWaits: _l, ...one }) => one),
+    };
     log(
       `  ${sale.freedWhileWaiting} units freed while shoppers waited (${sale.lapses} by lapse), ${sale.offers} offers; ` +
         `hand-on p50 ${sale.handOnP50Ms} ms, p99 ${sale.handOnP99Ms} ms (lapses p99 ${sale.lapseP99Ms} ms); in join order: ${sale.inJoinOrder}; sold out: ${sale.soldOut}`,
@@ -259,7 +299,7 @@ end
         `Run of ${report.startedAt.slice(0, 16).replace("T", " ")} UTC (\`${source}\`). Machine: ${m.cpus} CPUs, ${m.cpuModel}, ${m.memoryGiB} GiB, ${m.os}; ` +
           `Node ${m.node}; PostgreSQL ${database.server.version}. Load average (1 min) ${report.loadAverage.atStart} at the start, ${report.loadAverage.atEnd} at the end.`,
         "",
-        `Flash sale: ${SHOPPERS} shoppers for ${UNITS} units on one app server; holders and offered shoppers paid ${sale.acts.paid}, cancelled ` +
+        `${SALES} flash sales one after another, each ${SHOPPERS} shoppers for ${UNITS} units on one app server; of every 10 holders (the first ones and those offered a unit) 7 pay, 2 cancel, 1 walks away: in all they paid ${sale.acts.paid}, cancelled ` +
           `${sale.acts.cancelled}, let ${sale.acts.lapsed} holds lapse (idle holds on the contended variant and offers lasting ${CONTENDED_SECONDS} s). ` +
           `${sale.freedWhileWaiting} units were freed while shoppers waited (${sale.lapses} by lapse) and ${sale.offers} offers made; ` +
           `hand-on p50 ${sale.handOnP50Ms} ms, p99 ${sale.handOnP99Ms} ms (a cancel's offer is in its own transaction: 0 ms; lapses p99 ${sale.lapseP99Ms} ms, ` +

@@ -94,6 +94,28 @@ describe("freed units, new starts and joins at the same moment", () => {
   });
 });
 
+describe("many lines at once", () => {
+  it("hands a unit on to its own line however long another variant's line is", async () => {
+    const soldOut = await makeProduct(0);
+    const { product, checkouts } = await holdersOfEveryUnit(1);
+    // A long line for another product, joined earlier (written directly: 210 waiting tickets).
+    const longLine = await shoppersWithCarts(Array.from({ length: 210 }, () => [{ productId: soldOut.id, quantity: 1 }]));
+    const ids = sql.join(
+      longLine.map((s) => sql`${s.id}::uuid`),
+      sql`, `,
+    );
+    await db.execute(sql`
+      with t as (insert into queue_tickets (shopper_id) select unnest(array[${ids}]) returning id, seq)
+      insert into queue_ticket_lines (ticket_id, seq, product_id, variant_id, quantity)
+      select t.id, t.seq, v.product_id, v.id, 1 from t, product_variants v where v.product_id = ${soldOut.id}`);
+    const [waiter] = await lineOf(product.id, 1);
+    await timeTravelHolds(checkouts[0]!);
+    expect(await sweepLine()).toMatchObject({ expired: 1, offered: 1 });
+    expect(await getTicket(waiter!.shopper.id, waiter!.ticket.id)).toMatchObject({ status: "offered" });
+    await expectBalanced(product.id);
+  });
+});
+
 describe("limits while waiting", () => {
   it("passes over a waiting shopper who is over the limit per customer, who keeps their place", async () => {
     const product = await makeProduct(3);

@@ -161,8 +161,10 @@ export async function handOn(tx: Tx, freedVariantIds: readonly string[]): Promis
   const known = new Set(first.rows.map((r) => r.variantId));
   const free = new FreeStock(first.rows);
   const hasFree = () => contended.some((v) => !blocked.has(v) && free.available(v) > 0);
-  // Nothing free (the usual case for the sweep while holds are live): no ticket is touched.
-  if (!hasFree()) return [];
+  // Nothing free (the usual case for the sweep while holds are live): no ticket is touched. Otherwise only the
+  // tickets waiting for a variant with units free can be completed now.
+  const withFreeUnits = contended.filter((v) => !blocked.has(v) && free.available(v) > 0);
+  if (withFreeUnits.length === 0) return [];
   const tickets: WaitingTicket[] = await tx
     .select({ id: queueTickets.id, seq: queueTickets.seq, shopperId: queueTickets.shopperId, email: queueTickets.email })
     .from(queueTickets)
@@ -174,7 +176,7 @@ export async function handOn(tx: Tx, freedVariantIds: readonly string[]): Promis
           tx
             .select({ id: queueTicketLines.ticketId })
             .from(queueTicketLines)
-            .where(and(inArray(queueTicketLines.variantId, contended), isWaitingLine)),
+            .where(and(inArray(queueTicketLines.variantId, withFreeUnits), isWaitingLine)),
         ),
       ),
     )
@@ -280,7 +282,8 @@ async function offer(tx: Tx, ticket: WaitingTicket, cartId: string, lines: Offer
     writeLedger(tx, ledger),
     tx
       .update(queueTickets)
-      .set({ status: "offered", checkoutId, offeredAt: sql`now()` })
+      // The moment of handing on (hand-ons run one at a time): their order is the line's.
+      .set({ status: "offered", checkoutId, offeredAt: sql`clock_timestamp()` })
       .where(eq(queueTickets.id, ticket.id)),
     tx.update(queueTicketLines).set({ waiting: false }).where(eq(queueTicketLines.ticketId, ticket.id)),
   ]);
