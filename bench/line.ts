@@ -43,6 +43,7 @@ const WARMUP_SECONDS = 3;
 const HTTP_SHOPPERS = 40_000;
 
 const log = (line: string) => console.log(line);
+let appLogs: string[] = [];
 
 const guestCookie = (secret: string, id: string) => `stockhold_guest=${id}.${createHmac("sha256", secret).update(`guest:${id}`).digest("base64url")}`;
 
@@ -119,20 +120,25 @@ async function flashSale(baseUrl: string, sql: postgres.Sql, secret: string, sal
   await joining;
   await Promise.all(acting);
 
-  // Each unit freed while someone waited (its moment: a release's commit, or a lapsed hold's expiry time) matched in
-  // time order with the offers (the moment each was handed on): the n-th unit freed is the n-th offered. A cancel's
-  // offer is in the cancel's own transaction; a lapse's comes when an app server's line sweep finds it.
-  const freedUnits = await sql<{ kind: string; at: string }[]>`
-    select m.kind, to_json(case when m.kind = 'expire' then r.expires_at else m.created_at end) #>> '{}' as at
+  // Each offer with the unit it handed on: the freeing ledger row written in the same transaction (the same clock
+  // reading as the offer's own hold), else the latest earlier one not yet paired (a hand-on that had to wait for a
+  // sweep). The unit was free from that release's commit, or from the lapsed hold's expiry time.
+  const freedUnits = await sql<{ kind: string; tx: string; freedAt: string }[]>`
+    select m.kind, to_json(m.created_at) #>> '{}' as tx,
+      to_json(case when m.kind = 'expire' then r.expires_at else m.created_at end) #>> '{}' as "freedAt"
     from stock_movements m join reservations r on r.checkout_id = m.checkout_id and r.variant_id = m.variant_id
-    where m.product_id = ${productId!} and m.kind in ('release', 'expire')
-      and (case when m.kind = 'expire' then r.expires_at else m.created_at end) >= (select min(t.created_at) from queue_tickets t join queue_ticket_lines l on l.ticket_id = t.id where l.product_id = ${productId!})
-    order by 2`;
-  const offerTimes = await sql<{ at: string }[]>`
-    select to_json(t.offered_at) #>> '{}' as at from queue_tickets t join queue_ticket_lines l on l.ticket_id = t.id
-    where l.product_id = ${productId!} and t.offered_at is not null order by t.offered_at`;
-  const matched = offerTimes.map((o, i) => ({ kind: freedUnits[i]?.kind ?? "none", ms: Date.parse(o.at) - Date.parse(freedUnits[i]?.at ?? o.at) }));
-  const freed = matched.map((m) => ({ kind: m.kind, waited_ms: Math.max(0, m.ms) }));
+    where m.product_id = ${productId!} and m.kind in ('release', 'expire') order by m.id`;
+  const offerRows = await sql<{ tx: string; offeredAt: string }[]>`
+    select to_json(m.created_at) #>> '{}' as tx, to_json(t.offered_at) #>> '{}' as "offeredAt"
+    from queue_tickets t join stock_movements m on m.checkout_id = t.checkout_id and m.kind = 'reserve'
+    where m.product_id = ${productId!} order by t.offered_at`;
+  const unpaired = [...freedUnits];
+  const freed = offerRows.map((o) => {
+    let i = unpaired.findIndex((f) => f.tx === o.tx);
+    if (i < 0) i = unpaired.map((f) => Date.parse(f.freedAt) <= Date.parse(o.offeredAt)).lastIndexOf(true);
+    const [unit] = i < 0 ? [undefined] : unpaired.splice(i, 1);
+    return { kind: unit?.kind ?? "none", waited_ms: unit ? Math.max(0, Date.parse(o.offeredAt) - Date.parse(unit.freedAt)) : 0 };
+  });
   const [counts] = await sql<{ freed: number; offers: number; allocated: number; reserved: number }[]>`
     select (select count(*)::int from stock_movements where product_id = ${productId!} and kind in ('release', 'expire')) as freed,
            (select count(*)::int from queue_tickets t join queue_ticket_lines l on l.ticket_id = t.id where l.product_id = ${productId!} and t.offered_at is not null) as offers,
@@ -149,7 +155,7 @@ async function flashSale(baseUrl: string, sql: postgres.Sql, secret: string, sal
   const lapses = freed.filter((f) => f.kind === "expire").map((f) => f.waited_ms).sort((a, b) => a - b);
   return {
     acts,
-    freedWhileWaiting: Math.min(freedUnits.length, offerTimes.length),
+    freedWhileWaiting: freed.filter((f) => f.kind !== "none").length,
     freedInAll: counts!.freed,
     offers: counts!.offers,
     soldOut: counts!.allocated === UNITS,
@@ -185,6 +191,7 @@ async function main(): Promise<void> {
     QUEUE_OFFER_SECONDS: String(CONTENDED_SECONDS),
   };
   const app = await startApp(appEnv);
+  appLogs = app.logs;
   const cookies = path.join(os.tmpdir(), `stockhold-line-wrk-${process.pid}.txt`);
   try {
     log(`${SALES} flash sales, each ${SHOPPERS} shoppers for ${UNITS} units; of each 10 holders, 7 pay, 2 cancel and 1 lets the hold lapse`);
@@ -243,17 +250,21 @@ end
     // The 1,000 join the line for the sold-out product through the app, as shoppers would. For the rounds with no
     // one waiting, their ticket lines are set aside (not waiting) and then put back: the same rows, alternated.
     const joinAll = async () => {
-      for (let i = 0; i < waiters.length; i += 50) {
-        await Promise.all(
-          waiters.slice(i, i + 50).map((w) =>
-            fetch(`${app.baseUrl}/api/queue`, {
-              method: "POST",
-              headers: { cookie: guestCookie(secret, w.id), "content-type": "application/json" },
-              body: JSON.stringify({ email: w.email }),
-            }).then((r) => r.arrayBuffer()),
-          ),
-        );
-      }
+      const join = async (w: BenchShopper, attempt = 1): Promise<void> => {
+        try {
+          await fetch(`${app.baseUrl}/api/queue`, {
+            method: "POST",
+            headers: { cookie: guestCookie(secret, w.id), "content-type": "application/json" },
+            body: JSON.stringify({ email: w.email }),
+          }).then((r) => r.arrayBuffer());
+        } catch (error) {
+          // A connection refused while the server still sheds wrk's: try again.
+          if (attempt >= 5) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+          return join(w, attempt + 1);
+        }
+      };
+      for (let i = 0; i < waiters.length; i += 10) await Promise.all(waiters.slice(i, i + 10).map((w) => join(w)));
     };
     log(`wrk, ${WRK.connections} connections: health, checkout with no one waiting, checkout while ${WAITING} wait`);
     await joinAll();
@@ -325,7 +336,11 @@ end
   }
 }
 
+process.on("exit", () => {
+  if (process.exitCode && appLogs.length) console.error(`the app's log:\n${appLogs.join("").split("\n").filter((l) => !l.includes('"level":"info"')).slice(-40).join("\n")}`);
+});
+
 main().catch((error: unknown) => {
   console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-  process.exit(1);
+  process.exitCode = 1;
 });
