@@ -337,7 +337,7 @@ function missingResultFiles(): string[] {
   const missing: string[] = [];
   for (const page of PAGES) {
     const text = fs.readFileSync(page, "utf8");
-    for (const [, name] of text.matchAll(/(?:bench\/results\/)?((?:http|pooler|catalogue|slow-provider|pages|growth)-[\w-]+\.json|\d{4}-\d{2}-\d{2}[\w-]*\.json)/g)) {
+    for (const [, name] of text.matchAll(/(?:bench\/results\/)?((?:http|pooler|catalogue|slow-provider|pages|growth|line)-[\w-]+\.json|\d{4}-\d{2}-\d{2}[\w-]*\.json)/g)) {
       if (!saved.includes(name!)) missing.push(`${page} names ${name}, which is not in ${RESULTS}`);
     }
     for (const [, tail] of text.matchAll(/…(T[\w-]+\.json)/g)) {
