@@ -10,7 +10,7 @@ import { carts, checkouts, products, type CheckoutEnder } from "@/db/schema";
 import { mergeCartLines } from "../cart";
 import { env } from "../platform/env";
 import { DomainError, notFound } from "../platform/errors";
-import { extendHolds, holdOwner, holdSecondsFor, lineFacts, releaseCheckoutHolds, requestHold, unitsHeldBy, type HoldOutcome, type LimitRefusal, type ShortLine } from "../inventory";
+import { extendHolds, holdOwner, holdSecondsFor, limitError, lineFacts, releaseCheckoutHolds, requestHold, unitsHeldBy, type HoldOutcome, type ShortLine } from "../inventory";
 import type { Shopper } from "../accounts/shoppers";
 import { variantLabels } from "../catalog/variants";
 import { assertMove, expiredError, refusalFor } from "./states";
@@ -112,13 +112,6 @@ export async function startCheckout(
     case "not_found":
       throw notFound("cart");
   }
-}
-
-/** "Lantern is limited to 2 per customer: you already have 1 held or bought." */
-export function limitError(refusal: LimitRefusal): DomainError {
-  const { productId, name, limit, already, requested } = refusal;
-  const had = already === 0 ? "" : ` You already have ${already} held or bought.`;
-  return new DomainError("limit_per_customer", `${name} is limited to ${limit} per customer.${had}`, { productId, limit, already, requested });
 }
 
 /** The per-address bounds count by the hour: a wait of 40 minutes reads better than 2400 seconds. */

@@ -61,6 +61,7 @@ export {
   isContendedCheckout,
   joinLine,
   leaveLine,
+  limitError,
   lineFacts,
   sweepLine,
   type LimitRefusal,

@@ -139,8 +139,8 @@ export async function cartNeeds(tx: Tx, cartId: string): Promise<{ lines: OfferL
 
 type WaitingTicket = { id: string; seq: number; shopperId: string; email: string | null };
 
-/** Marks a ticket as over: it left the line (its cart was emptied, or its shopper checked out another way). */
-async function endTicket(tx: Tx, ticketId: string): Promise<void> {
+/** Marks a ticket as over: it left the line (its shopper left, emptied the cart, or checked out another way). */
+export async function endTicket(tx: Tx, ticketId: string): Promise<void> {
   await Promise.all([
     tx.update(queueTickets).set({ status: "left", endedAt: sql`now()` }).where(eq(queueTickets.id, ticketId)),
     tx.update(queueTicketLines).set({ waiting: false }).where(eq(queueTicketLines.ticketId, ticketId)),

@@ -16,7 +16,7 @@ import { isWaitingLine } from "./hand-on";
 
 export { currentTicket, demandFor, getTicket, joinLine, leaveLine, lineFacts, type TicketStatus, type TicketView } from "./tickets";
 export { sweepLine } from "./sweep";
-export { overLimit, type LimitRefusal } from "./limits";
+export { limitError, overLimit, type LimitRefusal } from "./limits";
 
 /** Whether shoppers wait in the line for anything this checkout holds (its holds then last the contended time). */
 export async function isContendedCheckout(checkoutId: string): Promise<boolean> {

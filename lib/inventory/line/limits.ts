@@ -7,10 +7,18 @@
 import "server-only";
 import { and, eq, inArray, isNotNull, ne, or, sql } from "drizzle-orm";
 import type { Tx } from "@/db/client";
+import { DomainError } from "../../platform/errors";
 import { checkouts, orderAllocations, orders, products, reservations } from "@/db/schema";
 import { isActiveHold } from "../availability";
 
 export type LimitRefusal = { productId: string; name: string; limit: number; already: number; requested: number };
+
+/** "Lantern is limited to 2 per customer. You already have 1 held or bought." (409 `limit_per_customer`) */
+export function limitError(refusal: LimitRefusal): DomainError {
+  const { productId, name, limit, already, requested } = refusal;
+  const had = already === 0 ? "" : ` You already have ${already} held or bought.`;
+  return new DomainError("limit_per_customer", `${name} is limited to ${limit} per customer.${had}`, { productId, limit, already, requested });
+}
 
 /**
  * The first product of `wanted` this shopper would take past its limit, with what they already hold and bought;

@@ -15,8 +15,8 @@ import { FreeStock } from "../free-stock";
 import { releaseCheckoutHolds } from "../release";
 import { expireStaleHoldsOn, expiredLedger, lockStockRows } from "../stock";
 import { applyLedger } from "../apply";
-import { cartNeeds, contendedAmong, handOn, isWaitingLine } from "./hand-on";
-import { overLimit } from "./limits";
+import { cartNeeds, contendedAmong, endTicket, handOn, isWaitingLine } from "./hand-on";
+import { limitError, overLimit } from "./limits";
 
 export type TicketStatus = "waiting" | "offered" | "lapsed" | "left";
 
@@ -80,14 +80,7 @@ export async function joinLine(shopperId: string, email: string | null): Promise
       throw new DomainError("in_stock", "Your cart can be held now: start checkout instead of joining the line.");
     }
     const refusal = await overLimit(tx, { shopperId, email, cartId: cart.id, wanted: needs });
-    if (refusal) {
-      throw new DomainError("limit_per_customer", `${refusal.name} is limited to ${refusal.limit} per customer.`, {
-        productId: refusal.productId,
-        limit: refusal.limit,
-        already: refusal.already,
-        requested: refusal.requested,
-      });
-    }
+    if (refusal) throw limitError(refusal);
     if (checkout) {
       await releaseCheckoutHolds(tx, checkout.id, { status: "cancelled", endedBy: "shopper", kind: "release", reason: "joined the line", actorId: null });
     }
@@ -194,10 +187,7 @@ export async function leaveLine(shopperId: string, ticketId: string): Promise<Ti
         await releaseCheckoutHolds(tx, ticket.checkoutId, { status: "cancelled", endedBy: "shopper", kind: "release", reason: "left the line", actorId: null });
       }
     }
-    await Promise.all([
-      tx.update(queueTickets).set({ status: "left", endedAt: sql`now()` }).where(eq(queueTickets.id, ticketId)),
-      tx.update(queueTicketLines).set({ waiting: false }).where(eq(queueTicketLines.ticketId, ticketId)),
-    ]);
+    await endTicket(tx, ticketId);
   });
   return (await readTicket(db, ticketId))!;
 }
