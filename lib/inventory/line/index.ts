@@ -7,7 +7,7 @@
  * - limits.ts: a product's limit per customer;
  * - hold time: while shoppers wait for a variant, idle holds on it last RESERVATION_TTL_CONTENDED_SECONDS.
  */
-import { sql, type SQL } from "drizzle-orm";
+import { and, eq, exists, sql, type SQL } from "drizzle-orm";
 import { db } from "@/db/client";
 import { queueTicketLines, reservations } from "@/db/schema";
 import { env } from "../../platform/env";
@@ -18,22 +18,25 @@ export { currentTicket, demandFor, getTicket, joinLine, leaveLine, lineFacts, ty
 export { sweepLine } from "./sweep";
 export { limitError, overLimit, type LimitRefusal } from "./limits";
 
+/** This checkout's live holds on variants that shoppers wait for in the line. */
+const contendedHolds = (checkoutId: string) =>
+  db
+    .select({ one: sql`1` })
+    .from(reservations)
+    .innerJoin(queueTicketLines, and(eq(queueTicketLines.variantId, reservations.variantId), isWaitingLine))
+    .where(and(eq(reservations.checkoutId, checkoutId), isActiveHold));
+
 /** Whether shoppers wait in the line for anything this checkout holds (its holds then last the contended time). */
 export async function isContendedCheckout(checkoutId: string): Promise<boolean> {
-  const [row] = await db.execute<{ contended: boolean }>(sql`select ${contendedHolds(checkoutId)} as contended`);
-  return row?.contended ?? false;
+  return (await contendedHolds(checkoutId).limit(1)).length > 0;
 }
-
-// Raw SQL: an EXISTS over a join, used as a value (in a SET and a select without a table).
-const contendedHolds = (checkoutId: string) =>
-  sql`exists (select 1 from ${reservations} join ${queueTicketLines} on ${queueTicketLines.variantId} = ${reservations.variantId} and ${isWaitingLine} where ${reservations.checkoutId} = ${checkoutId} and ${isActiveHold})`;
 
 /**
  * How long an idle hold of this checkout lasts from now (seconds, as SQL): RESERVATION_TTL_CONTENDED_SECONDS when
  * shoppers wait for any variant it holds, else RESERVATION_TTL_SECONDS.
  */
 export function holdSecondsFor(checkoutId: string): SQL<number> {
-  const contended = contendedHolds(checkoutId);
+  const contended = exists(contendedHolds(checkoutId));
   const shorter = Math.min(env.RESERVATION_TTL_CONTENDED_SECONDS, env.RESERVATION_TTL_SECONDS);
   // Typed: a bare parameter in a CASE is text to PostgreSQL, and make_interval wants a number.
   return sql<number>`(case when ${contended} then ${shorter}::int else ${env.RESERVATION_TTL_SECONDS}::int end)`;
