@@ -69,7 +69,10 @@ const nextConfig = {
     isrFlushToDisk: false,
   },
   async headers() {
-    return [{ source: "/:path*", headers: securityHeaders }];
+    // "/(.*)", not "/:path*": with a named parameter in the source, Next.js compiles every header value that
+    // contains a ":" (the CSP's "https:", "data:") with path-to-regexp on every request; an unnamed group gives
+    // no parameters, so the values are sent as they are.
+    return [{ source: "/(.*)", headers: securityHeaders }];
   },
 };
 

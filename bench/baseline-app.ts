@@ -64,6 +64,8 @@ export function ensureBaselineBuild(log: (line: string) => void, commit = BASELI
 
 export interface BaselineApp {
   baseUrl: string;
+  /** The server's process id. */
+  pid: number;
   logs: string[];
   stop(): Promise<void>;
 }
@@ -144,5 +146,5 @@ export async function startBaselineApp(build: BaselineBuild, databaseUrl: string
     }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  return { baseUrl, logs, stop };
+  return { baseUrl, pid: child.pid!, logs, stop };
 }

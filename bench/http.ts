@@ -25,6 +25,7 @@ import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
 import { ensureBuild } from "../tests/support/build";
+import { cpuSecondsOfTree } from "./process-cpu";
 import { startApp } from "../tests/support/app-server";
 import { prepareBenchDatabase } from "./database";
 import { createBaselineProducts, createBaselineTables, createProducts, createShoppersWithCarts } from "./fixtures";
@@ -256,12 +257,24 @@ end
         compareApp = await startApp({ DATABASE_URL: database.url, ...compareEnv });
       }
       let nextShopper = 0;
-      const run = (route: Route, seconds: number): WrkRun => {
+      // Server CPU per request of the two health checks (their processes' user + system time over each timed run):
+      // steadier than the rates on a shared machine, since a neighbour taking a core slows a rate, not a request's CPU.
+      const healthCpu = { healthOld: { seconds: 0, requests: 0 }, healthNew: { seconds: 0, requests: 0 } };
+      const run = (route: Route, seconds: number, timed = true): WrkRun => {
         const url = route === "healthOld" ? baselineApp!.baseUrl : route === "healthNew" ? compareApp!.baseUrl : app.baseUrl;
+        const pid = route === "healthOld" ? baselineApp!.pid : route === "healthNew" ? compareApp!.process.pid! : null;
+        const cpuBefore = pid === null ? null : cpuSecondsOfTree(pid);
         const result = runWrk({ wrk, ...WRK }, url, routes[route], seconds, route === "checkout" ? [String(nextShopper)] : []);
+        const cpuAfter = pid === null ? null : cpuSecondsOfTree(pid);
+        if (timed && (route === "healthOld" || route === "healthNew") && cpuBefore !== null && cpuAfter !== null) {
+          healthCpu[route].seconds += cpuAfter - cpuBefore;
+          healthCpu[route].requests += result.requests;
+        }
         if (route === "checkout") nextShopper += result.requests + 2 * WRK.threads;
         return result;
       };
+      const cpuMicros = (route: "healthOld" | "healthNew") =>
+        healthCpu[route].requests > 0 ? round1((healthCpu[route].seconds / healthCpu[route].requests) * 1e6) : NaN;
       // The old and the new health check alternate twice a round (old, new, new, old; then new, old, old, new), so
       // a drift of this shared machine's speed during the run falls on both alike.
       const order = (round: number): Route[] => [
@@ -272,7 +285,7 @@ end
         `wrk, ${CONNECTIONS} connections: GET /api/health${baselineApp ? ` (and on the baseline ${BASELINE_COMMIT})` : ""}` +
           (onlyHealth ? "" : ", POST /api/checkout refused at validation (400), POST /api/checkout on one hot product"),
       );
-      for (const route of new Set(order(1))) run(route, WARMUP_SECONDS);
+      for (const route of new Set(order(1))) run(route, WARMUP_SECONDS, false);
       const rounds: Record<Route, WrkRun[]> = { healthOld: [], healthNew: [], health: [], refused: [], checkout: [] };
       for (let round = 1; round <= ROUNDS; round++) {
         for (const route of order(round)) rounds[route].push(run(route, ROUND_SECONDS));
@@ -291,6 +304,10 @@ end
         log(`  health on the baseline ${BASELINE_COMMIT}: ${healthOld.requestsPerSecond} requests/s, p99 ${healthOld.p99Ms} ms`);
         log(`  health on this build, the same settings: ${healthNew.requestsPerSecond} requests/s, p99 ${healthNew.p99Ms} ms`);
         log(`  health new / old: ${ratio(healthNew.requestsPerSecond, healthOld.requestsPerSecond)} (target ≥ 1.0)`);
+        log(
+          `  server CPU per health check: ${cpuMicros("healthOld")} µs on the baseline, ${cpuMicros("healthNew")} µs on this build ` +
+            `(new / old ${ratio(cpuMicros("healthNew"), cpuMicros("healthOld"))}; lower is better)`,
+        );
       }
       if (onlyHealth) return;
       const health = summarize(rounds.health);
@@ -347,6 +364,7 @@ end
                 health: healthOld,
                 healthNew,
                 ratio: ratio(healthNew.requestsPerSecond, healthOld.requestsPerSecond),
+                cpuMicrosPerRequest: { baseline: cpuMicros("healthOld"), thisBuild: cpuMicros("healthNew"), ratio: ratio(cpuMicros("healthNew"), cpuMicros("healthOld")) },
               },
             }
           : {}),
@@ -392,7 +410,11 @@ end
           `The HTTP rows pool ${ROUNDS} rounds of ${ROUND_SECONDS} s per route, taken in turn (health, refused, checkout), after an ` +
             `untimed ${WARMUP_SECONDS} s run of each; every wrk run opened its ${CONNECTIONS} connections ${WRK.openSeconds} s before its first ` +
             `request. Per round: health ${health.perRun.join(", ")}/s; ` +
-            (healthOld && healthNew ? `health old ${healthOld.perRun.join(", ")}/s and new ${healthNew.perRun.join(", ")}/s (limit off); ` : "") +
+            (healthOld && healthNew
+              ? `health old ${healthOld.perRun.join(", ")}/s and new ${healthNew.perRun.join(", ")}/s (limit off), using ` +
+                `${cpuMicros("healthOld")} and ${cpuMicros("healthNew")} µs of server CPU per request (new / old ` +
+                `${ratio(cpuMicros("healthNew"), cpuMicros("healthOld"))}); `
+              : "") +
             `refused ${refused.perRun.join(", ")}/s; checkout ` +
             `${checkout.perRun.join(", ")}/s. The checkout ran at ${ratio(checkout.requestsPerSecond, refused.requestsPerSecond)}× the refused POST.`,
           ...(healthOld && healthNew

@@ -102,3 +102,17 @@ describe("the shop under its Content Security Policy", () => {
     }
   });
 });
+
+describe("the security headers' rule (next.config.mjs)", () => {
+  it("matches every path without a named parameter, so Next.js sends the values as they are", async () => {
+    // With a parameter in the source ("/:path*"), Next.js compiles every header value holding a ":" (the CSP's
+    // "https:" and "data:") with path-to-regexp on every request it answers.
+    // @ts-expect-error -- the config is plain JavaScript, without a declaration file
+    const config = (await import("../../next.config.mjs")).default as { headers(): Promise<{ source: string }[]> };
+    const rules = await config.headers();
+    expect(rules).toHaveLength(1);
+    expect(rules[0]!.source).not.toMatch(/:[A-Za-z_]/);
+    expect(new RegExp(`^${rules[0]!.source}$`).test("/api/health")).toBe(true);
+    expect(new RegExp(`^${rules[0]!.source}$`).test("/")).toBe(true);
+  });
+});
