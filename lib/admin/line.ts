@@ -7,7 +7,7 @@ import "server-only";
 import { and, asc, count, desc, eq, gt, inArray, sql } from "drizzle-orm";
 import { db } from "@/db/client";
 import { checkouts, productVariants, products, queueTicketLines, queueTickets, users } from "@/db/schema";
-import { isWaitingLine } from "../inventory/line/hand-on";
+import { isWaitingLine } from "../inventory/line/waiting";
 
 /** How far back the dashboard's hand-ons go, and at most how many it lists. */
 export const HAND_ON_WINDOW_SECONDS = 3600;

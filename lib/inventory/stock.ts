@@ -16,6 +16,7 @@ import { db, type Tx } from "@/db/client";
 import { anyOf, anyOfSubquery, insertRows, jsonRows, preparedOnce } from "@/db/batch-statements";
 import { locations, orderAllocations, reservations, stockLevels, stockMovements } from "@/db/schema";
 import { lapsedHold, sellableUnits } from "./availability";
+import { lineWaitsFor } from "./line/waiting";
 
 /** A line that could not be held or sold: the variant (and its product), what was asked and what is free. */
 export interface ShortLine {
@@ -41,6 +42,8 @@ export type LockedStockRow = {
   sellable: number;
   reserved: number;
   allocated: number;
+  /** Shoppers wait in the line for this variant: its free units are theirs (line/hand-on.ts), not a new start's. */
+  lineWaiting: boolean;
 };
 
 /**
@@ -55,7 +58,7 @@ const variantIn = (column: typeof stockLevels.variantId | typeof reservations.va
 /**
  * Locks these variants' stock rows at every location, in (variant id, location id) order (the deadlock-free
  * order), and returns them with their locations' priority and state (read, not locked: a location deactivated
- * meanwhile takes effect for the next hold).
+ * meanwhile takes effect for the next hold) and whether shoppers wait in the line for the variant.
  */
 export const lockStockRowsOf = (variantIds: VariantIds) =>
   preparedOnce(() =>
@@ -71,6 +74,7 @@ export const lockStockRowsOf = (variantIds: VariantIds) =>
         sellable: sellableUnits,
         reserved: stockLevels.reserved,
         allocated: stockLevels.allocated,
+        lineWaiting: lineWaitsFor(stockLevels.variantId),
       })
       .from(stockLevels)
       .innerJoin(locations, eq(locations.id, stockLevels.locationId))

@@ -29,14 +29,14 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import { union } from "drizzle-orm/pg-core";
 import { db, type Db, type Tx } from "@/db/client";
 import { anyOf, anyOfSubquery, bareName, insertRows, jsonRows, preparedOnce, rawStatement } from "@/db/batch-statements";
-import { cartLines, carts, checkouts, kitComponents, products, productVariants, queueTicketLines, rateLimits, reservations, type ProductKind } from "@/db/schema";
+import { cartLines, carts, checkouts, kitComponents, products, productVariants, rateLimits, reservations, type ProductKind } from "@/db/schema";
 import { holdHasLapsed, isLiveCheckout } from "../availability";
 import { FreeStock, type Portion } from "../free-stock";
 import { env } from "../../platform/env";
 import { excluded } from "../../../db/sql-parts";
 import { moveTo } from "../../checkout/states";
 import { DomainError } from "../../platform/errors";
-import { handOn, isWaitingLine } from "../line/hand-on";
+import { handOn } from "../line/hand-on";
 import { overLimit, type LimitRefusal } from "../line/limits";
 import { writeLedger, expireStaleHoldsOf, expiredLedger, lockStockRowsOf, type EndedHold, type LedgerEntry, type ShortLine } from "../stock";
 import type { VariantLine } from "../../catalog/variants";
@@ -84,7 +84,7 @@ export type HoldOutcome =
   | { outcome: "empty_cart" | "not_found" | "line_limit" };
 
 type LiveCheckout = typeof checkouts.$inferSelect;
-type CartLine = HeldLine & { cartId: string; kind: ProductKind };
+type CartLine = HeldLine & { cartId: string; kind: ProductKind; limitPerCustomer: number | null };
 
 /**
  * What a cart line takes off the shelf: its own variant, or each of a kit's components (the kit's quantity times
@@ -92,7 +92,7 @@ type CartLine = HeldLine & { cartId: string; kind: ProductKind };
  * one cart are judged on what they need together.
  */
 type StockNeed = { line: CartLine; productId: string; variantId: string; quantity: number; kitVariantId: string | null };
-type KitComponentRow = { kitVariantId: string; productId: string; variantId: string; quantity: number };
+type KitComponentRow = { kitVariantId: string; productId: string; variantId: string; quantity: number; limitPerCustomer: number | null };
 
 type Plan =
   | { kind: "answer"; outcome: HoldOutcome }
@@ -156,6 +156,7 @@ const batchReads = (() => {
           slug: products.slug,
           name: products.name,
           kind: productVariants.kind,
+          limitPerCustomer: products.limitPerCustomer,
         })
         .from(cartLines)
         .innerJoin(products, eq(products.id, cartLines.productId))
@@ -171,8 +172,10 @@ const batchReads = (() => {
           productId: kitComponents.componentProductId,
           variantId: kitComponents.componentVariantId,
           quantity: kitComponents.quantity,
+          limitPerCustomer: products.limitPerCustomer,
         })
         .from(kitComponents)
+        .innerJoin(products, eq(products.id, kitComponents.componentProductId))
         .where(anyOfSubquery(kitComponents.kitVariantId, cartVariants()))
         .prepare("hold_kit_components"),
     ),
@@ -207,23 +210,6 @@ const batchReads = (() => {
     clock: preparedOnce(() =>
       rawStatement<{ now: string; clock: string }>(sql`select to_json(now()) #>> '{}' as now, to_json(clock_timestamp()) #>> '{}' as clock`),
     ),
-    // The batch's variants that shoppers wait for in the line: their freed units are the line's, not a new start's.
-    contended: preparedOnce(() =>
-      db
-        .selectDistinct({ variantId: queueTicketLines.variantId })
-        .from(queueTicketLines)
-        .where(and(anyOfSubquery(queueTicketLines.variantId, variantsOfBatch), isWaitingLine))
-        .prepare("hold_contended"),
-    ),
-    // The batch's products with a limit per customer (usually none).
-    limited: preparedOnce(() =>
-      db
-        .select({ productId: productVariants.productId })
-        .from(productVariants)
-        .innerJoin(products, eq(products.id, productVariants.productId))
-        .where(and(anyOfSubquery(productVariants.id, variantsOfBatch), sql`${products.limitPerCustomer} is not null`))
-        .prepare("hold_limited_products"),
-    ),
     lockStockRows: lockStockRowsOf(variantsOfBatch),
     expireStaleHolds: expireStaleHoldsOf(variantsOfBatch),
   };
@@ -240,7 +226,7 @@ export async function holdCarts(
   const { outcomes, written } = await executor.transaction(async (tx) => {
     // 1. One round trip, in the lock order of every transaction here (see `batchReads` above).
     const shopperIds = [...new Set(requests.map((r) => r.shopperId))];
-    const [lockedCarts, liveCheckouts, lines, kits, liveHolds, clock, limits, clientCounts, contendedRows, limitedRows, stock, expired] = await Promise.all([
+    const [lockedCarts, liveCheckouts, lines, kits, liveHolds, clock, limits, clientCounts, stock, expired] = await Promise.all([
       batchReads.lockCarts(tx, { shopperIds }),
       batchReads.lockLiveCheckouts(tx, { shopperIds }),
       batchReads.cartLines(tx, { shopperIds }),
@@ -249,8 +235,6 @@ export async function holdCarts(
       batchReads.clock(tx),
       countCheckoutStarts(tx, requests),
       countClientHolds(tx, requests),
-      batchReads.contended(tx, { shopperIds }),
-      batchReads.limited(tx, { shopperIds }),
       batchReads.lockStockRows(tx, { shopperIds }),
       batchReads.expireStaleHolds(tx, { shopperIds }),
     ]);
@@ -291,12 +275,12 @@ export async function holdCarts(
     for (const e of expired) free.giveBack(e.variantId, e.locationId, e.quantity);
     // Free units of a variant that shoppers wait for are the line's (line/hand-on.ts): a start keeps only what its
     // own replaced checkout gives back.
-    const contended = new Set(contendedRows.map((r) => r.variantId));
+    const contended = new Set(stock.filter((row) => row.lineWaiting).map((row) => row.variantId));
     // Each start's needs, and, for the starts taking a product with a limit per customer (rare), one more read:
     // what the shopper already holds and bought of it.
     const needsOf = new Map<number, StockNeed[] | null>();
     plans.forEach((plan, i) => plan.kind === "hold" && needsOf.set(i, stockNeeds(plan.lines, componentsOf)));
-    const limitedProducts = new Set(limitedRows.map((r) => r.productId));
+    const limitedProducts = new Set([...lines, ...kits].filter((r) => r.limitPerCustomer !== null).map((r) => r.productId));
     const overLimits = new Map<number, LimitRefusal>();
     if (limitedProducts.size > 0) {
       await Promise.all(
@@ -347,7 +331,7 @@ export async function holdCarts(
         expiresAt,
         hardExpiresAt,
         serverTime,
-        lines: [...plan.lines].sort(byName).map(({ cartId: _cartId, kind: _kind, ...line }) => line),
+        lines: [...plan.lines].sort(byName).map(({ cartId: _cartId, kind: _kind, limitPerCustomer: _limit, ...line }) => line),
       };
       granted.push({ request: requests[i]!, plan, checkout });
       outcomes[i] = { outcome: "held", checkoutId: checkout.id, checkout };

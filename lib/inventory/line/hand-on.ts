@@ -37,14 +37,12 @@ import { isLiveCheckout } from "../availability";
 import { FreeStock, type Portion } from "../free-stock";
 import { lockStockRows, writeLedger, type LedgerEntry, type LockedStockRow } from "../stock";
 import { overLimit } from "./limits";
+import { isWaitingLine } from "./waiting";
 
 /** The key of the line's transaction-scoped advisory lock: one hand-on at a time, shop-wide. */
 const LINE_LOCK_KEY = 0x6c696e65; // "line"
 
 const MAX_TICKETS_PER_HAND_ON = 200;
-
-/** A waiting ticket's line, literal `waiting` so that the partial index on waiting lines is used. */
-export const isWaitingLine = sql`${queueTicketLines.waiting}`;
 
 /** Which of these variants have shoppers waiting. */
 export async function contendedAmong(tx: Tx, variantIds: readonly string[]): Promise<string[]> {

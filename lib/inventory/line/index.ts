@@ -12,7 +12,7 @@ import { db } from "@/db/client";
 import { queueTicketLines, reservations } from "@/db/schema";
 import { env } from "../../platform/env";
 import { isActiveHold } from "../availability";
-import { isWaitingLine } from "./hand-on";
+import { isWaitingLine } from "./waiting";
 
 export { currentTicket, demandFor, getTicket, joinLine, leaveLine, lineFacts, type TicketStatus, type TicketView } from "./tickets";
 export { sweepLine } from "./sweep";

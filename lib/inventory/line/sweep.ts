@@ -11,7 +11,8 @@ import { queueTicketLines, reservations, stockLevels } from "@/db/schema";
 import { isActiveHold } from "../availability";
 import { recordExpired } from "../../platform/metrics";
 import { expireStaleHoldsOnRows, expiredLedger, writeLedger } from "../stock";
-import { handOn, isWaitingLine } from "./hand-on";
+import { handOn } from "./hand-on";
+import { isWaitingLine } from "./waiting";
 
 export type LineSweep = {
   expired: number;

@@ -15,7 +15,8 @@ import { FreeStock } from "../free-stock";
 import { releaseCheckoutHolds } from "../release";
 import { expireStaleHoldsOn, expiredLedger, lockStockRows } from "../stock";
 import { applyLedger } from "../apply";
-import { cartNeeds, contendedAmong, endTicket, handOn, isWaitingLine } from "./hand-on";
+import { cartNeeds, contendedAmong, endTicket, handOn } from "./hand-on";
+import { isWaitingLine } from "./waiting";
 import { limitError, overLimit } from "./limits";
 
 export type TicketStatus = "waiting" | "offered" | "lapsed" | "left";

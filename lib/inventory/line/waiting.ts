@@ -1,0 +1,19 @@
+/**
+ * "Shoppers wait in the line for this variant", as SQL: for the stock rows' lock (stock.ts) and the line's own
+ * reads, with nothing else imported, so the stock layer below the line can ask it too.
+ */
+import { and, eq, exists, sql, type SQLWrapper } from "drizzle-orm";
+import { db } from "@/db/client";
+import { queueTicketLines } from "@/db/schema";
+
+/** A waiting ticket's line, literal `waiting` so that the partial index on waiting lines is used. */
+export const isWaitingLine = sql`${queueTicketLines.waiting}`;
+
+/** True when some waiting ticket needs this variant: one probe of the partial index on waiting lines. */
+export const lineWaitsFor = (variantId: SQLWrapper) =>
+  exists(
+    db
+      .select({ one: sql`1` })
+      .from(queueTicketLines)
+      .where(and(eq(queueTicketLines.variantId, variantId), isWaitingLine)),
+  ).mapWith(Boolean);
