@@ -68,8 +68,10 @@ export default defineConfig([
     rules: { "no-restricted-syntax": ["error", ...stockWriteSelectors], "no-restricted-imports": stockImportRule },
   },
   {
-    // No circles between modules: each floor imports only the ones below it.
-    files: ["**/*.{ts,tsx,mts}"],
+    // No circles between the app's modules: each floor imports only the ones below it. Tests, e2e journeys and
+    // benches are leaves that nothing imports, so they cannot close a circle of the app's (and the check, which
+    // reads every module a file reaches, took most of the lint's time over them).
+    files: [...appCode, "db/**/*.ts"],
     rules: { "import/no-cycle": ["error", { ignoreExternal: true }] },
   },
   {

@@ -1,9 +1,9 @@
 /**
- * Runs npm scripts at the same time and fails if any of them fails: `npm test` checks types and lint side by
- * side (`tsc` and `eslint` each keep one core busy; one after the other they left the second core idle). Each
- * script's output is printed in one piece when it ends, so the two never interleave.
+ * Runs npm scripts at the same time and fails if any of them fails: `npm test` lints beside the build and the
+ * type-check (`eslint` keeps one core busy; one after the other they left the second core idle). Each script's
+ * output is printed in one piece when it ends, so they never interleave.
  *
- *   tsx tests/support/side-by-side.ts typecheck lint
+ *   tsx tests/support/side-by-side.ts lint build-and-typecheck
  */
 import { spawn } from "node:child_process";
 
