@@ -1,6 +1,6 @@
 /**
  * "Shoppers wait in the line for this variant", as SQL: for the stock rows' lock (stock.ts) and the line's own
- * reads, with nothing else imported, so the stock layer below the line can ask it too.
+ * reads. It imports nothing of the line's, so stock.ts, which the line builds on, can ask it too.
  */
 import { and, eq, exists, sql, type SQLWrapper } from "drizzle-orm";
 import { db } from "@/db/client";
