@@ -141,3 +141,22 @@ test("no admin page scrolls sideways at 390 px", async ({ makeProduct, admin }, 
     await snap(admin.page, testInfo, `admin-${name}-390`);
   }
 });
+
+test("the stock dashboard's legend wraps inside the screen at 390 px and stays in view as the figures scroll", async ({ makeProduct, admin }) => {
+  await makeProduct({ onHand: 3, label: "Legend Lamp" });
+  await admin.page.setViewportSize(PHONE);
+  await admin.page.goto("/admin");
+  const box = admin.page.locator(".admin-scroll").filter({ has: admin.page.locator("caption") }).first();
+  const legend = box.locator("caption");
+  await expect(legend).toContainText("On hand = on the shelf");
+  const within = async () => {
+    const [rect, frame] = [await legend.boundingBox(), await box.boundingBox()];
+    expect(rect!.x).toBeGreaterThanOrEqual(frame!.x - 1);
+    expect(rect!.x + rect!.width).toBeLessThanOrEqual(frame!.x + frame!.width + 1);
+  };
+  await within();
+  // The table is wider than the phone: scrolled to its far end, the legend is still where it can be read.
+  await box.evaluate((el) => (el.scrollLeft = el.scrollWidth));
+  await expect.poll(() => box.evaluate((el) => el.scrollLeft)).toBeGreaterThan(0);
+  await within();
+});
