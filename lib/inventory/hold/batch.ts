@@ -38,6 +38,7 @@ import { moveTo } from "../../checkout/states";
 import { DomainError } from "../../platform/errors";
 import { handOn } from "../line/hand-on";
 import { overLimit, type LimitRefusal } from "../line/limits";
+import { variantsWaitedFor } from "../line/waiting";
 import { writeLedger, expireStaleHoldsOf, expiredLedger, lockStockRowsOf, type EndedHold, type LedgerEntry, type ShortLine } from "../stock";
 import type { VariantLine } from "../../catalog/variants";
 
@@ -275,7 +276,7 @@ export async function holdCarts(
     for (const e of expired) free.giveBack(e.variantId, e.locationId, e.quantity);
     // Free units of a variant that shoppers wait for are the line's (line/hand-on.ts): a start keeps only what its
     // own replaced checkout gives back.
-    const contended = new Set(stock.filter((row) => row.lineWaiting).map((row) => row.variantId));
+    const contended = variantsWaitedFor(stock);
     // Each start's needs, and, for the starts taking a product with a limit per customer (rare), one more read:
     // what the shopper already holds and bought of it.
     const needsOf = new Map<number, StockNeed[] | null>();

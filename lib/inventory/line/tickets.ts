@@ -15,8 +15,8 @@ import { FreeStock } from "../free-stock";
 import { releaseCheckoutHolds } from "../release";
 import { expireStaleHoldsOn, expiredLedger, lockStockRows } from "../stock";
 import { applyLedger } from "../apply";
-import { cartNeeds, contendedAmong, endTicket, handOn } from "./hand-on";
-import { isWaitingLine } from "./waiting";
+import { cartNeeds, endTicket, handOn } from "./hand-on";
+import { isWaitingLine, variantsWaitedFor } from "./waiting";
 import { limitError, overLimit } from "./limits";
 
 export type TicketStatus = "waiting" | "offered" | "lapsed" | "left";
@@ -75,8 +75,8 @@ export async function joinLine(shopperId: string, email: string | null): Promise
     await lockStockRows(tx, variants);
     // Holds whose time is up go back (to the line first) before deciding.
     await applyLedger(tx, expiredLedger(await expireStaleHoldsOn(tx, variants)));
-    const [rows, contended] = await Promise.all([lockStockRows(tx, variants), contendedAmong(tx, variants)]);
-    const closed = new Set(contended);
+    const rows = await lockStockRows(tx, variants);
+    const closed = variantsWaitedFor(rows);
     if ("taken" in new FreeStock(rows).takeAll(needs, held, closed)) {
       throw new DomainError("in_stock", "Your cart can be held now: start checkout instead of joining the line.");
     }

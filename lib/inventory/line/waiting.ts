@@ -17,3 +17,7 @@ export const lineWaitsFor = (variantId: SQLWrapper) =>
       .from(queueTicketLines)
       .where(and(eq(queueTicketLines.variantId, variantId), isWaitingLine)),
   ).mapWith(Boolean);
+
+/** Of these locked stock rows (stock.ts `lockStockRows`), the variants shoppers wait for in the line. */
+export const variantsWaitedFor = (rows: readonly { variantId: string; lineWaiting: boolean }[]): Set<string> =>
+  new Set(rows.filter((row) => row.lineWaiting).map((row) => row.variantId));
