@@ -481,6 +481,11 @@ export const checkouts = pgTable(
     index("checkouts_cart_started_idx").on(t.cartId, t.startedAt),
     index("checkouts_shopper_idx").on(t.shopperId),
     index("checkouts_active_expiry_idx").on(t.expiresAt).where(sql`${t.status} = 'active'`),
+    // Today's held → paid conversion (lib/admin/sales.ts) among a year of checkouts. Only ended checkouts are in it,
+    // so starting a checkout (the hold batch) writes no entry; its end does.
+    index("checkouts_ended_started_idx")
+      .on(t.startedAt)
+      .where(sql`${t.status} in ('completed', 'cancelled', 'failed', 'expired')`),
   ],
 );
 export type Checkout = typeof checkouts.$inferSelect;
@@ -841,6 +846,8 @@ export const refunds = pgTable(
     uniqueIndex("refunds_request_key_unique").on(t.orderId, t.requestKey),
     index("refunds_order_idx").on(t.orderId),
     index("refunds_unsettled_idx").on(t.updatedAt).where(sql`${t.status} = 'processing'`),
+    // Today's refunds on the dashboard (lib/admin/sales.ts), among every refund the shop has made.
+    index("refunds_succeeded_settled_idx").on(t.settledAt).where(sql`${t.status} = 'succeeded'`),
     check("refunds_status_valid", sql`${t.status} in ('processing', 'succeeded', 'failed')`),
     check("refunds_amount_positive", sql`${t.amountCents} > 0`),
   ],

@@ -8,12 +8,13 @@ import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pool } from "@/db/client";
+import { db, pool } from "@/db/client";
 import { archiveRecords } from "@/db/archive";
 import { reconcileStock } from "@/lib/inventory";
 import { availableSeries, availableSeriesForAll } from "@/lib/admin/ledger-charts";
 import { movementsQuery } from "@/lib/admin/ledger";
 import { ordersQuery } from "@/lib/orders/read";
+import { conversionTodayQuery, refundsTodayQuery, revenueTodayQuery } from "@/lib/admin/sales";
 import { orders } from "@/db/schema";
 import { desc, eq } from "drizzle-orm";
 import { addLiveHolds, growHistory, growthSize } from "@/bench/growth-seed";
@@ -90,7 +91,42 @@ describe("a grown shop's reads", () => {
     expect(everyProduct).toHaveLength(3);
     for (const s of everyProduct) expect(s.points.length).toBeGreaterThan(0);
   });
+
+  it("reads the dashboard's figures for today from today's rows, never scanning a year of checkouts or refunds", async () => {
+    await sql.begin(async (tx) => {
+      // A refund for every order, settled over the year (rolled back below): refunds are a table of history too.
+      await tx`insert into refunds (order_id, payment_id, request_key, amount_cents, lines, restock, reason, status, settled_at)
+        select o.id, p.id, 'grown', 1, '[]', false, 'grown', 'succeeded', o.created_at + interval '1 minute'
+        from orders o join payments p on p.order_id = o.id`;
+      await tx`analyze refunds`;
+      const planIn = async (query: { toSQL(): { sql: string; params: unknown[] } }) => {
+        const { sql: text, params } = query.toSQL();
+        const [row] = await tx.unsafe(`explain (format json) ${text}`, params as postgres.ParameterOrJSON<never>[]);
+        const nodes: Plan[] = [];
+        const walk = (plan: Plan) => {
+          nodes.push(plan);
+          for (const child of plan.Plans ?? []) walk(child);
+        };
+        walk((row!["QUERY PLAN"] as { Plan: Plan }[])[0]!.Plan);
+        return nodes;
+      };
+      const conversion = await planIn(conversionTodayQuery(db));
+      expect(seqScansOf(conversion, "checkouts")).toEqual([]);
+      expect(indexesUsed(conversion)).toContain("checkouts_ended_started_idx");
+      const refunded = await planIn(refundsTodayQuery(db));
+      expect(seqScansOf(refunded, "refunds")).toEqual([]);
+      expect(indexesUsed(refunded)).toContain("refunds_succeeded_settled_idx");
+      const revenue = await planIn(revenueTodayQuery(db));
+      expect(seqScansOf(revenue, "orders")).toEqual([]);
+      throw new Rollback();
+    }).catch((error: unknown) => {
+      if (!(error instanceof Rollback)) throw error;
+    });
+  });
 });
+
+/** Ends a transaction that only looked: what it wrote goes. */
+class Rollback extends Error {}
 
 describe("npm run archive", () => {
   it("moves out ended holds, sent emails and spent rate-limit windows past their time, and keeps everything else", async () => {

@@ -680,3 +680,48 @@ describe("migration 0014 (after the order: refunds, returns, shipments)", () => 
     ).resolves.toBeDefined();
   });
 });
+
+describe("migration 0015 (the dashboard's indexes for today's checkouts and refunds, built concurrently)", () => {
+  let shop: { url: string; sql: postgres.Sql };
+  const today = (sql: postgres.Sql) => sql<{ ended: number; paid: number; refunds: number }[]>`
+    select (select count(*)::int from checkouts where started_at >= date_trunc('day', now(), 'UTC')
+              and status in ('completed', 'cancelled', 'failed', 'expired')) as ended,
+           (select count(*)::int from checkouts where started_at >= date_trunc('day', now(), 'UTC') and status = 'completed') as paid,
+           (select count(*)::int from refunds where status = 'succeeded' and settled_at >= date_trunc('day', now(), 'UTC')) as refunds`;
+  let before: { ended: number; paid: number; refunds: number };
+
+  beforeAll(async () => {
+    // 0000–0014, then a shop with history and a refund settled for every paid order.
+    shop = await databaseAt(15);
+    await growHistory(shop.sql, growthSize(0.005));
+    await shop.sql`insert into refunds (order_id, payment_id, request_key, amount_cents, lines, restock, reason, status, settled_at)
+      select o.id, p.id, 'old', 1, '[]', false, 'before the dashboard indexes', 'succeeded', o.created_at + interval '1 minute'
+      from orders o join payments p on p.order_id = o.id`;
+    // Some of them today, whatever the hour.
+    await shop.sql`update checkouts set started_at = now() where id in (select id from checkouts order by id limit 40)`;
+    await shop.sql`update refunds set settled_at = now() where id in (select id from refunds order by id limit 10)`;
+    [before] = await today(shop.sql);
+    await runMigrations(shop.url);
+  });
+
+  afterAll(async () => {
+    await shop.sql.end();
+  });
+
+  it("builds both indexes, valid, and records the migration once", async () => {
+    const indexes = await shop.sql`select c.relname as name, i.indisvalid as valid from pg_index i join pg_class c on c.oid = i.indexrelid
+      where c.relname in ('checkouts_ended_started_idx', 'refunds_succeeded_settled_idx') order by c.relname`;
+    expect(indexes).toEqual([
+      { name: "checkouts_ended_started_idx", valid: true },
+      { name: "refunds_succeeded_settled_idx", valid: true },
+    ]);
+    await runMigrations(shop.url);
+    expect(await shop.sql`select count(*)::int as n from drizzle.__drizzle_migrations`).toEqual([{ n: 16 }]);
+  });
+
+  it("leaves today's figures as they were", async () => {
+    expect(before.ended).toBeGreaterThan(0);
+    expect(before.refunds).toBeGreaterThan(0);
+    expect((await today(shop.sql))[0]).toEqual(before);
+  });
+});
