@@ -700,7 +700,7 @@ describe("migration 0015 (the dashboard's indexes for today's checkouts and refu
     // Some of them today, whatever the hour.
     await shop.sql`update checkouts set started_at = now() where id in (select id from checkouts order by id limit 40)`;
     await shop.sql`update refunds set settled_at = now() where id in (select id from refunds order by id limit 10)`;
-    [before] = await today(shop.sql);
+    before = (await today(shop.sql))[0]!;
     await runMigrations(shop.url);
   });
 
