@@ -1,8 +1,8 @@
 /**
  * The line for contended stock: a shopper refused because another holds the last unit joins the line, and when
  * that hold is cancelled the unit is handed to them and their waiting page moves to a checkout holding it by itself
- * (the line's sweep runs every two seconds in the e2e server; the hand-on itself happens in the cancel). At 390 px
- * the waiting page fits the screen.
+ * (the line's sweep runs every two seconds in the e2e server; the hand-on itself happens in the cancel), while the
+ * admin's dashboard shows the hand-on and then its payment without a reload. At 390 px the waiting page fits the screen.
  */
 import type { Page } from "@playwright/test";
 import { expect, test, type TestProduct, type Visitor } from "./fixtures";
@@ -32,10 +32,23 @@ async function holderAndWaiter(product: TestProduct, holder: Visitor, waiter: Vi
   await expect(waiter.page).toHaveURL(/\/line\/[0-9a-f-]{36}$/);
 }
 
-test("a shopper who joins the line gets the unit another cancels, and pays for it", async ({ makeProduct, newShopper }) => {
+test("a shopper who joins the line gets the unit another cancels, and pays for it; the admin watches the hand-on", async ({
+  makeProduct,
+  newShopper,
+  admin,
+}) => {
   const product = await makeProduct({ onHand: 1, label: "Line Lamp" });
   const [a, b] = [await newShopper(), await newShopper()];
   await holderAndWaiter(product, a, b);
+  // The admin's dashboard is open before anything is handed on; its hand-ons follow without a reload.
+  await admin.page.goto("/admin");
+  const handOn = admin.page
+    .getByRole("table")
+    .filter({ hasText: "Units freed while shoppers waited" })
+    .getByRole("row")
+    .filter({ hasText: product.name });
+  await expect(admin.page.getByRole("heading", { name: "Handed on from the line, last hour" })).toBeVisible();
+  await expect(handOn).toHaveCount(0);
 
   await expect(place(b.page)).toContainText("You are #1 —");
   await expect(b.page.getByRole("region", { name: "Items you are waiting for" })).toContainText(product.name);
@@ -48,9 +61,12 @@ test("a shopper who joins the line gets the unit another cancels, and pays for i
 
   await expect(b.checkout.heldItems).toContainText(product.name);
   await expect(b.page.getByRole("status").filter({ hasText: "Held for you from the line" })).toBeVisible();
+  await expect(handOn).toContainText("Held for them", { timeout: 10_000 });
+  await expect(handOn).toContainText("waiting-b@example.test");
   await b.checkout.pay(CARDS.ok);
   await expect(b.order.confirmation).toBeVisible();
   await expect(b.page).toHaveURL(/\/orders\/[0-9a-f-]{36}/);
+  await expect(handOn).toContainText("Paid", { timeout: 10_000 });
 });
 
 test("the waiting page fits a phone, the cart links to it, and leaving the line is one click", async ({ makeProduct, newShopper }, testInfo) => {

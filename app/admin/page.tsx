@@ -13,7 +13,6 @@ import { firstParam } from "@/lib/platform/search-params";
 
 type SearchParams = Record<string, string | string[] | undefined>;
 
-
 /** The dashboard's view from the URL; what does not parse is left out. */
 function viewOf(params: SearchParams): StockView {
   const q = pageSearchTerm(params.q);
@@ -44,7 +43,7 @@ export default async function StockPage({ searchParams }: { searchParams: Promis
       <h2>Checkout starts, last hour</h2>
       <HoldOutcomesChart />
       <h2>Handed on from the line, last hour</h2>
-      <LineHandOns handOns={await recentHandOns()} windowMinutes={HAND_ON_WINDOW_SECONDS / 60} />
+      <LineHandOns initial={{ handOns: await recentHandOns(), windowSeconds: HAND_ON_WINDOW_SECONDS }} />
     </>
   );
 }

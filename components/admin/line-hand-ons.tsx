@@ -1,6 +1,10 @@
+"use client";
+
+import { useQuery } from "@tanstack/react-query";
 import { Badge, type BadgeTone } from "@/components/ui/badge";
-import type { HandOnView, OfferOutcome } from "@/lib/admin/line";
+import type { OfferOutcome } from "@/lib/admin/line";
 import { formatTime } from "./format";
+import { handOnsQuery, type HandOns } from "./queries";
 import "./line-hand-ons.css";
 
 /** A variant's (or product's) line on the stock dashboard: "3 waiting", only when someone is. */
@@ -21,11 +25,14 @@ const variantText = (options: Record<string, string>, sku: string) => Object.val
 
 /**
  * The line's recent hand-ons: each ticket offered in the last hour, when, what it was offered, to whom, and what
- * became of the offer. On a phone the table scrolls inside its own box, as the dashboard's does.
+ * became of the offer, polled like the rest of the dashboard. On a phone the table scrolls inside its own box, as
+ * the dashboard's does.
  */
-export function LineHandOns({ handOns, windowMinutes }: { handOns: HandOnView[]; windowMinutes: number }) {
+export function LineHandOns({ initial }: { initial: HandOns }) {
+  const { data } = useQuery({ ...handOnsQuery(), initialData: initial });
+  const { handOns, windowSeconds } = data;
   if (handOns.length === 0) {
-    return <p className="muted">{`No units were handed on from the line in the last ${windowMinutes} minutes.`}</p>;
+    return <p className="muted">{`No units were handed on from the line in the last ${windowSeconds / 60} minutes.`}</p>;
   }
   return (
     <div className="admin-scroll">

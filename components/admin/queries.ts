@@ -5,6 +5,7 @@
 import { queryOptions } from "@tanstack/react-query";
 import type { ReservationView } from "@/lib/admin/holds";
 import type { KitLevel } from "@/lib/admin/kits";
+import type { HandOnView } from "@/lib/admin/line";
 import type { StockFilter, StockOverview } from "@/lib/admin/stock";
 import type { SalesToday } from "@/lib/admin/sales";
 import type { OrderView } from "@/lib/orders";
@@ -19,6 +20,7 @@ export const adminKeys = {
   orders: () => [...adminKeys.all, "orders"] as const,
   kitAvailability: () => [...adminKeys.all, "kit-availability"] as const,
   salesToday: () => [...adminKeys.all, "sales", "today"] as const,
+  handOns: () => [...adminKeys.all, "line", "hand-ons"] as const,
 };
 
 export interface ActiveHolds {
@@ -107,5 +109,19 @@ export const salesTodayQuery = () =>
   queryOptions({
     queryKey: adminKeys.salesToday(),
     queryFn: () => getJson<SalesToday>("/api/admin/sales/today"),
+    refetchInterval: LIVE_REFRESH_MS * 2,
+  });
+
+/** The line's hand-ons of the last hour, as `GET /api/admin/line/hand-ons` answers them. */
+export interface HandOns {
+  handOns: HandOnView[];
+  windowSeconds: number;
+}
+
+/** The dashboard's hand-ons table: an offer made, paid or lapsed shows without a reload. */
+export const handOnsQuery = () =>
+  queryOptions({
+    queryKey: adminKeys.handOns(),
+    queryFn: () => getJson<HandOns>("/api/admin/line/hand-ons"),
     refetchInterval: LIVE_REFRESH_MS * 2,
   });

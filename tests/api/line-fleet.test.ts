@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pool } from "@/db/client";
 import { startApp, type RunningApp } from "../support/app-server";
 import { HttpClient } from "../support/http";
+import { ADMIN_TOKEN_HEADERS, WRONG_TOKEN_HEADERS } from "./admin-helpers";
 import { startPgBouncer, type RunningPgBouncer } from "../support/pgbouncer";
 import { httpShopperAs, makeProductWithVariants, shoppersWithVariantCarts } from "../support/variants";
 import { until } from "../support/wait";
@@ -122,6 +123,19 @@ describe(`${SHOPPERS} shoppers for ${UNITS} units on two app servers behind PgBo
     const refused = await httpShopperAs(servers[1]!.baseUrl, outsider!.id).post("/api/checkout", { email: "outsider@example.test" });
     expect(refused.status).toBe(409);
     expect(refused.body.error.line).toEqual({ canJoin: true, waiting: true });
+  });
+
+  it("lists those two offers in the admin's hand-ons (GET /api/admin/line/hand-ons), and to admins only", async () => {
+    const answer = await new HttpClient(servers[1]!.baseUrl).get("/api/admin/line/hand-ons", ADMIN_TOKEN_HEADERS);
+    expect(answer.status, answer.text).toBe(200);
+    expect(answer.body.windowSeconds).toBe(3600);
+    const handOns = answer.body.handOns as { email: string; outcome: string; checkoutId: string; lines: unknown[] }[];
+    expect(handOns.map((h) => h.email).sort()).toEqual([waiting[0]!.email, waiting[1]!.email].sort());
+    for (const h of handOns) {
+      expect(h).toMatchObject({ outcome: "held", checkoutId: expect.any(String), lines: [expect.objectContaining({ variantId, quantity: 1 })] });
+    }
+    expect((await new HttpClient(servers[0]!.baseUrl).get("/api/admin/line/hand-ons")).status).toBe(401);
+    expect((await new HttpClient(servers[0]!.baseUrl).get("/api/admin/line/hand-ons", WRONG_TOKEN_HEADERS)).status).toBe(403);
   });
 
   it("reaches the next in line within seconds of a lapse, with no other traffic", async () => {
