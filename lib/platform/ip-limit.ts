@@ -16,7 +16,11 @@ import { rateLimited } from "./rate-limit";
 
 const WINDOW_SECONDS = 60;
 
-type Count = { window: number; shared: number; pending: number };
+/**
+ * An address's count in one window: the total across servers this server last learned (`shared`), what it is
+ * sending in the flush under way (`sending`, not yet in `shared`), and what it counted since (`pending`).
+ */
+type Count = { window: number; shared: number; sending: number; pending: number };
 
 class SharedRequestCounter {
   private readonly counts = new Map<string, Count>();
@@ -35,28 +39,36 @@ class SharedRequestCounter {
     const { window, secondsLeft } = this.windowNow();
     let count = this.counts.get(bucket);
     if (!count || count.window !== window) {
-      count = { window, shared: 0, pending: 0 };
+      count = { window, shared: 0, sending: 0, pending: 0 };
       this.counts.set(bucket, count);
     }
     count.pending += 1;
     this.later.request();
-    if (count.shared + count.pending > limit) throw rateLimited(what, secondsLeft);
+    // What a flush is sending still counts until its answer is in `shared`: otherwise every flush's round trip
+    // would let that many more requests through.
+    if (count.shared + count.sending + count.pending > limit) throw rateLimited(what, secondsLeft);
   }
 
   /** Adds every pending count to the shared rows (one statement) and learns the totals across servers. */
   async flush(): Promise<void> {
     const batch = [...this.counts].filter(([, c]) => c.pending > 0);
     if (batch.length === 0) return;
-    const sent = new Map(batch.map(([bucket, c]) => [bucket, c.pending]));
-    for (const [, c] of batch) c.pending = 0;
+    // Each bucket's count as it is now, with what it sends: the answer is applied to these very counts (a window
+    // that ended meanwhile has a new count, which this answer is not about).
+    const sending = batch.map(([bucket, count]) => ({ bucket, count, n: count.pending }));
+    for (const { count, n } of sending) {
+      count.sending += n;
+      count.pending = 0;
+    }
+    const byBucket = new Map(sending.map((s) => [s.bucket, s]));
     try {
       const rows = await db
         .insert(rateLimits)
         .values(
-          batch.map(([bucket, c]) => ({
+          sending.map(({ bucket, count, n }) => ({
             bucket,
-            windowStart: sql`to_timestamp(${c.window * WINDOW_SECONDS})`,
-            hits: sent.get(bucket)!,
+            windowStart: sql`to_timestamp(${count.window * WINDOW_SECONDS})`,
+            hits: n,
           })),
         )
         .onConflictDoUpdate({
@@ -65,21 +77,23 @@ class SharedRequestCounter {
         })
         .returning({ bucket: rateLimits.bucket, hits: rateLimits.hits, now: sql<string>`to_json(now()) #>> '{}'` });
       for (const row of rows) {
-        const c = this.counts.get(row.bucket);
-        if (c) c.shared = row.hits;
+        const sent = byBucket.get(row.bucket);
+        if (!sent) continue;
+        sent.count.shared = row.hits;
+        sent.count.sending -= sent.n;
       }
       if (rows[0]) this.offsetMs = Date.parse(rows[0].now) - Date.now();
     } catch (error) {
       // Not sent after all: count them again next time.
-      for (const [bucket, n] of sent) {
-        const c = this.counts.get(bucket);
-        if (c) c.pending += n;
+      for (const { count, n } of sending) {
+        count.sending -= n;
+        count.pending += n;
       }
       throw error;
     }
     // Finished windows are forgotten.
     const { window } = this.windowNow();
-    for (const [bucket, c] of this.counts) if (c.window < window && c.pending === 0) this.counts.delete(bucket);
+    for (const [bucket, c] of this.counts) if (c.window < window && c.pending === 0 && c.sending === 0) this.counts.delete(bucket);
   }
 }
 
