@@ -99,7 +99,12 @@ export function searchTerms(q: string | undefined): string[] {
   return [...new Set(words.map((w) => w.slice(0, 60)))].slice(0, 8);
 }
 
-const tsQuery = (terms: string[]) => sql`to_tsquery('english', ${terms.map((t) => `${t}:*`).join(" & ")})`;
+/**
+ * Every word as a prefix. PostgreSQL's parser reads a number after a hyphen as a signed number ("Lamp A-100" holds
+ * '-100'), while a search's words are split at the hyphen: a number also matches its signed form.
+ */
+const tsQuery = (terms: string[]) =>
+  sql`to_tsquery('english', ${terms.map((t) => (/^\d+$/.test(t) ? `(${t}:* | -${t}:*)` : `${t}:*`)).join(" & ")})`;
 
 /** A search that could be a SKU as the schema allows them (product_variants_sku_format), or undefined. */
 function skuOf(q: string | undefined): string | undefined {

@@ -206,6 +206,22 @@ describe("search", () => {
     expect(pages.flatMap((p) => p.products.map((product) => product.id)).sort()).toEqual([inName!, inDescription!, both!, other!].sort());
   });
 
+  it("finds a model number written after a hyphen by its number, as PostgreSQL's parser reads it signed", async () => {
+    const tag = `qm${randomUUID().replace(/-/g, "").slice(0, 8)}`;
+    const number = String(10_000 + Math.floor(Math.random() * 80_000));
+    const [lamp, kettle] = await bulkProducts([
+      { name: `Desk lamp ${tag} A-${number}`, description: "Brass.", priceCents: 3000, onHand: 2 },
+      { name: `Kettle ${tag}`, description: `Spare lid for the K-${number} and others.`, priceCents: 2000, onHand: 2 },
+    ]);
+    const http = client();
+    const found = async (q: string) => (await list(http, { q })).products.map((p) => p.id);
+    // The number in a name ranks before the same number in a description; "a" is a stop word.
+    for (const q of [`${tag} ${number}`, `${tag} A-${number}`, `${tag} ${number.slice(0, 3)}`]) {
+      expect(await found(q), q).toEqual([lamp, kettle]);
+    }
+    expect(await found(`${tag} k-${number}`)).toEqual([kettle]);
+  });
+
   it("treats query syntax as plain words and finds nothing for punctuation alone", async () => {
     const http = client();
     for (const q of ["!!!", "&|:*()", "' or 1=1 --", "\\", "a & !b | c:*", "<script>", "ünïcödé"]) {
