@@ -35,10 +35,10 @@ afterAll(async () => {
 
 type Plan = { "Node Type": string; "Relation Name"?: string; "Index Name"?: string; "Sort Key"?: string[]; Plans?: Plan[] };
 
-/** Every node of a query's plan, as EXPLAIN (FORMAT JSON) gives it. */
-async function planOf(query: { toSQL(): { sql: string; params: unknown[] } }): Promise<Plan[]> {
+/** Every node of a query's plan, as EXPLAIN (FORMAT JSON) gives it (in a transaction of the test's, if given). */
+async function planOf(query: { toSQL(): { sql: string; params: unknown[] } }, on: postgres.Sql | postgres.TransactionSql = sql): Promise<Plan[]> {
   const { sql: text, params } = query.toSQL();
-  const [row] = await sql.unsafe(`explain (format json) ${text}`, params as postgres.ParameterOrJSON<never>[]);
+  const [row] = await on.unsafe(`explain (format json) ${text}`, params as postgres.ParameterOrJSON<never>[]);
   const nodes: Plan[] = [];
   const walk = (plan: Plan) => {
     nodes.push(plan);
@@ -99,24 +99,13 @@ describe("a grown shop's reads", () => {
         select o.id, p.id, 'grown', 1, '[]', false, 'grown', 'succeeded', o.created_at + interval '1 minute'
         from orders o join payments p on p.order_id = o.id`;
       await tx`analyze refunds`;
-      const planIn = async (query: { toSQL(): { sql: string; params: unknown[] } }) => {
-        const { sql: text, params } = query.toSQL();
-        const [row] = await tx.unsafe(`explain (format json) ${text}`, params as postgres.ParameterOrJSON<never>[]);
-        const nodes: Plan[] = [];
-        const walk = (plan: Plan) => {
-          nodes.push(plan);
-          for (const child of plan.Plans ?? []) walk(child);
-        };
-        walk((row!["QUERY PLAN"] as { Plan: Plan }[])[0]!.Plan);
-        return nodes;
-      };
-      const conversion = await planIn(conversionTodayQuery(db));
+      const conversion = await planOf(conversionTodayQuery(db), tx);
       expect(seqScansOf(conversion, "checkouts")).toEqual([]);
       expect(indexesUsed(conversion)).toContain("checkouts_ended_started_idx");
-      const refunded = await planIn(refundsTodayQuery(db));
+      const refunded = await planOf(refundsTodayQuery(db), tx);
       expect(seqScansOf(refunded, "refunds")).toEqual([]);
       expect(indexesUsed(refunded)).toContain("refunds_succeeded_settled_idx");
-      const revenue = await planIn(revenueTodayQuery(db));
+      const revenue = await planOf(revenueTodayQuery(db), tx);
       expect(seqScansOf(revenue, "orders")).toEqual([]);
       throw new Rollback();
     }).catch((error: unknown) => {
