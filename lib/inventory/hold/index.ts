@@ -26,16 +26,18 @@ export { HoldQueue, type BatchRunner, type HoldQueueSettings } from "./queue";
  * they come rather than all at its end, while their answers arrive in smaller groups.
  *
  * Elsewhere (`next dev`, tests, scripts) each batch runs on the calling thread, whose loop may be busy when the
- * lock comes: up to 64 starts a batch and three in flight, and the next leaves once every batch in flight holds
+ * lock comes: up to 32 starts a batch and three in flight, and the next leaves once every batch in flight holds
  * its locks, so it gathers everyone who arrived meanwhile. While one commits, the next is waiting for the row,
- * and a third may leave the moment the second has it.
+ * and a third may leave the moment the second has it. Not more a batch: at a sale's 64 callers, a batch of all of
+ * them left one straggler to go alone, and then read its carts while the row sat idle (BENCHMARKS.md, "#26: the
+ * hold batch on a slower machine").
  */
 // NEXT_RUNTIME is Next.js's own marker of its Node.js server (as in instrumentation.ts), not configuration.
 const onHoldThread = isMainThread && process.env.NEXT_RUNTIME === "nodejs" && env.NODE_ENV === "production";
 
 export const holdQueueSettings: Readonly<HoldQueueSettings> = onHoldThread
   ? { maxBatch: 16, maxInFlight: Math.min(5, env.DATABASE_POOL_SIZE), waitForLocks: false }
-  : { maxBatch: 64, maxInFlight: Math.min(3, env.DATABASE_POOL_SIZE), waitForLocks: true };
+  : { maxBatch: 32, maxInFlight: Math.min(3, env.DATABASE_POOL_SIZE), waitForLocks: true };
 
 const onThisThread: BatchRunner = (requests, onStockLocked) => holdCarts(db, requests, onStockLocked);
 
