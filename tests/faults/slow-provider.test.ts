@@ -1,7 +1,9 @@
 /**
  * A slow payment provider is not an outage: the provider call holds no transaction and no pooled connection,
- * so while 24 payments wait 3 s each on the provider, other shoppers browse, add to cart and start checkout
- * at full speed, and every one of the 24 payments succeeds.
+ * so while 24 payments wait 3 s each on the provider, other shoppers browse, add to cart and start checkout,
+ * every one of their requests answered before the first payment is, and every one of the 24 payments succeeds.
+ * How fast they are served is measured by `npm run bench:slow-provider` (p50, p99, max), not here: on a slower
+ * machine 160 requests at once take longer, whatever the provider does.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pool } from "@/db/client";
@@ -27,14 +29,15 @@ afterAll(async () => {
 
 const p99 = (values: number[]) => [...values].sort((a, b) => a - b)[Math.ceil(values.length * 0.99) - 1]!;
 
-async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T }> {
+async function timed<T>(work: () => Promise<T>): Promise<{ ms: number; value: T; endedAt: number }> {
   const started = performance.now();
   const value = await work();
-  return { ms: performance.now() - started, value };
+  const endedAt = performance.now();
+  return { ms: endedAt - started, value, endedAt };
 }
 
 describe("24 payments waiting on a 3 s provider", () => {
-  it("other shoppers browse, add to cart and start checkout with p99 < 1 s and no 5xx; all 24 payments succeed", async () => {
+  it("other shoppers browse, add to cart and start checkout, all answered (no 5xx) before any payment is; all 24 payments succeed", async () => {
     const paidProduct = await makeProduct(PAYMENTS, 2500);
     const otherProduct = await makeProduct(SHOPPERS, 900);
     const payers = await Promise.all(Array.from({ length: PAYMENTS }, () => shopperWithLines(app, [{ productId: paidProduct.id, quantity: 1 }])));
@@ -70,8 +73,9 @@ describe("24 payments waiting on a 3 s provider", () => {
     );
     expect(statuses.filter((s) => s >= 500)).toEqual([]);
     expect(statuses.sort()).toEqual([...Array(SHOPPERS).fill(200), ...Array(SHOPPERS).fill(200), ...Array(SHOPPERS).fill(200), ...Array(SHOPPERS).fill(201)].sort());
-    expect(p99(latencies)).toBeLessThan(1_000);
-    // The shoppers were served while the payments were still with the provider.
+    // The shoppers were served while the payments were still with the provider: no request of theirs waited for a
+    // payment to come back (a connection or a lock held across the provider call would make them wait for one).
+    expect(journeysTook.endedAt).toBeLessThan(Math.min(...paid.map((p) => p.endedAt)));
     expect(journeysTook.ms).toBeLessThan(STALL_MS);
     expect(paid.map((p) => p.value.status)).toEqual(Array(PAYMENTS).fill(200));
     expect(await levels(paidProduct.id)).toEqual({ on_hand: PAYMENTS, reserved: 0, allocated: PAYMENTS });
