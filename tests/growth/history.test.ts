@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { db, pool } from "@/db/client";
+import { db, pool, type Tx } from "@/db/client";
 import { archiveRecords } from "@/db/archive";
 import { holdCarts, reconcileStock } from "@/lib/inventory";
 import { availableSeries, availableSeriesForAll } from "@/lib/admin/ledger-charts";
@@ -119,7 +119,7 @@ describe("a grown shop's hold batch", () => {
   it("reaches the batch's carts, lines, checkouts and holds through their indexes, never scanning the shop's", async () => {
     // The batch's statements as a long-running server runs them: prepared, on their generic plans (the JSON rows
     // of a batch count as 100 to the planner, whatever the batch).
-    const scans = (tx: Parameters<Parameters<typeof db.transaction>[0]>[0]) =>
+    const scans = (tx: Tx) =>
       tx.execute<{ relname: string; seq_scan: number }>(statement`
         select relname, seq_scan::int from pg_stat_xact_user_tables
         where relname in ('carts', 'cart_lines', 'checkouts', 'reservations', 'rate_limits') order by relname`);
